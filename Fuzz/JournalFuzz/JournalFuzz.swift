@@ -1,0 +1,54 @@
+import Journal
+
+/// Reads arbitrary bytes as a journal file through every path the analysis uses. Any
+/// trap, hang or sanitizer report is a bug in the reader.
+func fuzzOne(_ bytes: [UInt8]) {
+    guard let file = try? JournalFile(name: "fuzz-input", bytes: bytes) else { return }
+    let reader = JournalReader(files: [file])
+    var out: [UInt8] = []
+    reader.forEachEntry { e in
+        ExportFormat.appendExport(e, to: &out)
+        if out.count > 1 << 20 { out.removeAll(keepingCapacity: true) }
+    }
+    reader.forEachEntry(fields: .only(["MESSAGE", "_PID"])) { _ in }
+    reader.forEachEntry(matching: "MESSAGE_ID", value: "5eb03494b6584870a536b337290809b3") { _ in }
+    _ = reader.values(ofField: "_SYSTEMD_UNIT")
+    _ = reader.firstAppearances(ofField: "_PID")
+    _ = reader.health.map(\.summary)
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
+    fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// SwiftPM renames an executable's entry point to `<module>_main`; hand it to libFuzzer's driver.
+@_cdecl("journal_fuzz_main")
+public func journalFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, LLVMFuzzerTestOneInput)
+}
+#else
+import Foundation
+
+/// Without the fuzzer: replays the given files (crash reproducers, corpus seeds).
+@main
+struct JournalFuzzReplay {
+    static func main() {
+        for path in CommandLine.arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            fuzzOne([UInt8](data))
+            print("ok \(path)")
+        }
+    }
+}
+#endif

@@ -1,0 +1,67 @@
+// swift-tools-version: 6.2
+// The targets follow the pipeline: read (Journal, KernelLog, SystemdJournal, Inputs)
+// → events (Events) → analysis (Analysis) → report (Report), with the executable a
+// thin shell over Pipeline.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "postmortem",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "postmortem", targets: ["postmortem"]),
+        .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "KernelLog", targets: ["KernelLog"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Report", targets: ["Report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, each wrapped by exactly one Swift file in `Compression` or `SystemdJournal`.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"]), .yum(["libzstd-devel"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma",
+                       providers: [.apt(["liblzma-dev"]), .yum(["xz-devel"]), .brew(["xz"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"]), .yum(["lz4-devel"]), .brew(["lz4"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]),
+
+        // read
+        .target(name: "Compression", dependencies: ["CZstd", "CLZMA", "CLZ4", "CZlib"], swiftSettings: strict),
+        .target(name: "Journal", dependencies: ["Compression"], swiftSettings: strict),
+        .target(name: "SystemdJournal", dependencies: ["CSystemd", "Journal"], swiftSettings: strict),
+        .target(name: "KernelLog", dependencies: ["Compression"], swiftSettings: strict),
+        .target(name: "Inputs", dependencies: ["Journal", "KernelLog", "Compression"], swiftSettings: strict),
+        // events
+        .target(name: "Events", dependencies: ["Journal", "KernelLog"], swiftSettings: strict),
+        // analysis
+        .target(name: "Analysis", dependencies: ["Events", "Journal", "KernelLog"], swiftSettings: strict),
+        // report
+        .target(name: "Report", dependencies: ["Analysis"], swiftSettings: strict),
+        // the whole run: inputs → analysis → report
+        .target(name: "Pipeline",
+                dependencies: ["Inputs", "Journal", "SystemdJournal", "KernelLog", "Analysis", "Report"],
+                swiftSettings: strict),
+        .executableTarget(
+            name: "postmortem",
+            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+
+        // `scripts/fuzz.sh` builds this with -sanitize=fuzzer -DFUZZING; otherwise it replays inputs.
+        .executableTarget(name: "journal-fuzz", dependencies: ["Journal"], path: "Fuzz/JournalFuzz"),
+
+        .target(name: "TestSupport", dependencies: ["Journal"], path: "Tests/TestSupport"),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "SystemdJournal", "TestSupport"]),
+        .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Events", "Journal", "KernelLog", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Inputs", "TestSupport"]),
+    ]
+)

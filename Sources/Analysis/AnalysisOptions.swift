@@ -1,0 +1,67 @@
+import Journal
+import KernelLog
+
+/// Which boot to analyse, in journalctl's terms.
+public enum BootSelection: Sendable, Hashable {
+    /// The newest boot that ended uncleanly, else the newest that ended cleanly, else the newest.
+    case auto
+    /// Relative to the newest: 0 is the newest, -1 the one before (`journalctl -b -1`).
+    case offset(Int)
+    /// Absolute, 1 is the oldest boot in the set (`journalctl -b 1`).
+    case index(Int)
+    /// A boot ID (32 hex digits, or a unique prefix).
+    case id(String)
+    /// Every boot at once.
+    case all
+}
+
+/// What to analyse.
+public struct AnalysisOptions: Sendable {
+    public var boot: BootSelection
+    /// Entries before this are left out of units, OOM kills, fork rate and kernel events.
+    public var since: Timestamp?
+    public var until: Timestamp?
+    /// Restrict the unit table (and the causes about units) to this unit.
+    public var unit: String?
+    /// The running boot, when the live machine is analysed: it is `ongoing`, never unclean.
+    public var localBootID: String?
+
+    public init(boot: BootSelection = .auto, since: Timestamp? = nil, until: Timestamp? = nil, unit: String? = nil,
+                localBootID: String? = nil) {
+        self.boot = boot
+        self.since = since
+        self.until = until
+        self.unit = unit
+        self.localBootID = localBootID
+    }
+}
+
+/// Everything one analysis reads.
+public struct AnalysisInput: @unchecked Sendable {
+    public var journal: JournalReader?
+    /// Kernel text logs (kern.log, dmesg, pstore, vmcore-dmesg) as parsed by `KernelLogReader` /
+    /// `PstoreReader`; the analysis puts them on the journal's clock (`KernelClock.place`),
+    /// matches them to boots and drops the lines the journal already has.
+    public var kernelLogs: [KernelLogFile]
+    /// Kernel records already placed on a clock (wall-clock time and boot ID where known).
+    public var kernelRecords: [KernelRecord]
+    public var unitFiles: [(path: String, text: String)]
+    /// The inputs as discovered, for the report's input table.
+    public var inputs: [InputSummary]
+    /// `*.journal~` names seen (journald renames a file it finds dirty).
+    public var dirtyJournalFiles: [String]
+    /// pstore or kdump artefacts found (paths): evidence that a boot ended in a crash.
+    public var crashArtefacts: [String]
+
+    public init(journal: JournalReader?, kernelLogs: [KernelLogFile] = [], kernelRecords: [KernelRecord] = [],
+                unitFiles: [(path: String, text: String)] = [], inputs: [InputSummary] = [],
+                dirtyJournalFiles: [String] = [], crashArtefacts: [String] = []) {
+        self.journal = journal
+        self.kernelLogs = kernelLogs
+        self.kernelRecords = kernelRecords
+        self.unitFiles = unitFiles
+        self.inputs = inputs
+        self.dirtyJournalFiles = dirtyJournalFiles
+        self.crashArtefacts = crashArtefacts
+    }
+}

@@ -1,0 +1,296 @@
+import Events
+import Journal
+import KernelLog
+
+/// Turns the aggregates of the selected boot(s) into the report's sections.
+struct BootAnalysis {
+    let options: AnalysisOptions
+    var boots: [BootState] = []
+    var units: [String: UnitAccumulator] = [:]
+    var kernelLines: [KernelLine] = []
+    var forkFailures: [ForkFailure] = []
+    var forkFailureCount = 0
+    var oomd: [OOMDKill] = []
+    var lastWords: [KeptMessage] = []
+    var textOnly = false
+    var fork: ForkRateEstimator?
+
+    init(options: AnalysisOptions) { self.options = options }
+
+    mutating func add(_ b: BootState, textRecords: [KernelRecord], textOnly: Bool = false) {
+        self.textOnly = textOnly
+        boots.append(b)
+        for (name, u) in b.units {
+            if units[name] == nil { units[name] = u } else { units[name] = merge(units[name], u) }
+        }
+        forkFailures += b.forkFailures
+        forkFailureCount += b.forkFailureCount
+        oomd += b.oomd
+        lastWords = b.lastWords
+        if fork == nil || b.fork.observations > (fork?.observations ?? 0) { fork = b.fork }
+        let since = options.since?.microseconds, until = options.until?.microseconds
+        func inWindow(_ t: Int64?) -> Bool {
+            guard let t else { return true }
+            return (since.map { t >= $0 } ?? true) && (until.map { t <= $0 } ?? true)
+        }
+        // Journal kernel lines, then text-log lines the journal does not have.
+        var seen: [String: [UInt64]] = [:]
+        for (i, r) in b.kernel.enumerated() where inWindow(r.wallclockUSec) {
+            let cursor = i < b.kernelCursors.count ? b.kernelCursors[i].cursor : "journal"
+            kernelLines.append(KernelLine(text: r.text, time: r.wallclockUSec, source: cursor, lastWords: false))
+            seen[r.text, default: []].append(r.monotonicUSec ?? 0)
+        }
+        var text: [KernelLine] = []
+        for r in textRecords where inWindow(r.wallclockUSec) {
+            if r.sources.contains(where: { $0.format == .journal }) { continue }
+            if let monos = seen[r.text], let m = r.monotonicUSec,
+               monos.contains(where: { ($0 > m ? $0 - m : m - $0) < 2_000 }) { continue }
+            if let monos = seen[r.text], r.monotonicUSec == nil, !monos.isEmpty, !r.isLastWords { continue }
+            // Only a text log has it, and it is not before the journal's end (within the
+            // record's own time uncertainty: syslog stamps have whole seconds).
+            let slack = Int64(clamping: max(r.uncertaintyUSec, r.clock == .syslog || r.clock == .syslogInferredYear ? 1_000_000 : 0))
+            let after = (r.wallclockUSec.map { $0 &+ slack } ?? .min) > b.last && !textOnly
+            text.append(KernelLine(text: r.text, time: r.wallclockUSec,
+                                   source: r.sources.first?.description ?? "kernel log",
+                                   lastWords: r.isLastWords || after))
+        }
+        kernelLines += text
+        kernelLines.sort { ($0.time ?? .max) < ($1.time ?? .max) }
+    }
+
+    private func merge(_ a: UnitAccumulator?, _ b: UnitAccumulator) -> UnitAccumulator {
+        guard var a else { return b }
+        a.starts += b.starts
+        a.restartTimes += b.restartTimes
+        a.counterMax = [a.counterMax, b.counterMax].compactMap { $0 }.max()
+        a.counterMin = [a.counterMin, b.counterMin].compactMap { $0 }.min()
+        a.exitStatuses.merge(b.exitStatuses, uniquingKeysWith: +)
+        a.results.merge(b.results, uniquingKeysWith: +)
+        a.startLimitHit = a.startLimitHit || b.startLimitHit
+        a.oomKills += b.oomKills
+        a.oomKillTimes += b.oomKillTimes
+        a.failureCount += b.failureCount
+        a.failures += b.failures
+        a.exitToRestart += b.exitToRestart
+        a.restartsAfterFailure += b.restartsAfterFailure
+        a.restartsAfterSuccess += b.restartsAfterSuccess
+        return a
+    }
+
+    func finish(unitFiles: [(path: String, text: String)], into report: inout PostmortemReport) {
+        let kernel = KernelFindings(lines: kernelLines)
+        var oomKills = kernel.oomKills
+        let unitSummaries = summarizeUnits(unitFiles: unitFiles)
+        joinSystemdOOM(into: &oomKills)
+        for k in oomd {
+            var s = OOMKillSummary(time: Timestamp(microseconds: k.time), kind: .oomd)
+            s.taskMemcg = k.cgroup
+            s.unit = OOMAssembler.unit(fromCgroup: k.cgroup)
+            s.evidence = [k.cursor]
+            oomKills.append(s)
+        }
+        oomKills.sort { ($0.time?.microseconds ?? .max) < ($1.time?.microseconds ?? .max) }
+        if let u = options.unit { oomKills = oomKills.filter { $0.unit == nil || $0.unit == u } }
+        report.units = unitSummaries
+        report.oomKills = oomKills
+        report.kernelEvents = kernel.events
+        report.forkRate = forkRate(kernel: kernel)
+        if kernel.eventsDropped > 0 {
+            report.notes.append("\(kernel.eventsDropped) further kernel events of kinds already listed were counted but not listed.")
+        }
+        var causes = RootCauseRanker(units: unitSummaries, accumulators: units, oomKills: oomKills, kernel: kernel,
+                                     forkRate: report.forkRate, forkFailures: forkFailures, end: report.end)
+        for (u, n) in fork?.advanceByUnit ?? [:] { causes.forkByUnit[String(decoding: u, as: UTF8.self)] = n }
+        report.rootCauses = causes.rank()
+        report.timeline = TimelineBuilder(units: units, summaries: unitSummaries, oomKills: oomKills, kernel: kernel,
+                                          forkFailures: forkFailures, forkFailureCount: forkFailureCount,
+                                          boots: boots, lastWords: textOnly ? [] : lastWords,
+                                          end: report.end, forkRate: report.forkRate).build()
+    }
+
+    /// Units with anything worth reporting, most restarts first.
+    func summarizeUnits(unitFiles: [(path: String, text: String)]) -> [UnitSummary] {
+        var out: [UnitSummary] = []
+        for (name, u) in units {
+            if let only = options.unit, only != name { continue }
+            let nonzeroExits = u.exitStatuses.filter { !($0.key == "0" || $0.key.hasPrefix("0/")) }.values.reduce(0, +)
+            let interesting = u.restartsObserved > 0 || u.failureCount > 0 || nonzeroExits > 0 || u.oomKills > 0
+                || u.startLimitHit || u.startFailures > 0 || u.oomdKills > 0 || options.unit == name
+            guard interesting else { continue }
+            var s = UnitSummary(unit: name)
+            s.starts = u.starts
+            s.restartsObserved = u.restartsObserved
+            s.restartCounterMax = u.counterMax
+            s.firstRestart = u.restartTimes.first.map(Timestamp.init(microseconds:))
+            s.lastRestart = u.restartTimes.last.map(Timestamp.init(microseconds:))
+            let perMinute = u.perMinute
+            s.peakRestartsPerMinute = u.peakPerMinute
+            s.restartsPerMinute = perMinute.map { SeriesPoint(start: Timestamp(microseconds: $0.minute * 60_000_000), value: Double($0.count)) }
+            s.exitStatuses = u.exitStatuses
+            s.results = u.results
+            s.startLimitHit = u.startLimitHit
+            s.oomKills = u.oomKills
+            s.crashLoop = u.isCrashLoop
+            s.medianRestartIntervalSeconds = u.medianInterval
+            s.impliedSettings = impliedSettings(u)
+            s.unitFileLines = UnitFileQuoter.lines(for: name, in: unitFiles)
+            out.append(s)
+        }
+        return out.sorted {
+            ($0.restartsObserved, $0.results.values.reduce(0, +), $0.oomKills) > ($1.restartsObserved, $1.results.values.reduce(0, +), $1.oomKills)
+                || (($0.restartsObserved, $0.results.values.reduce(0, +), $0.oomKills) == ($1.restartsObserved, $1.results.values.reduce(0, +), $1.oomKills) && $0.unit < $1.unit)
+        }
+    }
+
+    func impliedSettings(_ u: UnitAccumulator) -> [String] {
+        guard u.restartsObserved > 0 else { return [] }
+        var out: [String] = []
+        if u.restartsAfterSuccess > 0 {
+            out.append("Restart=always (restarted \(u.restartsAfterSuccess) times after a clean exit)")
+        } else if u.restartsAfterFailure > 0 {
+            out.append("Restart=on-failure or Restart=always (restarted after \(u.restartsAfterFailure) failures)")
+        }
+        if let delay = Stats.median(u.exitToRestart.filter { $0 >= 0 }) {
+            out.append("RestartSec≈\(Format.seconds(delay)) (median delay from exit to the scheduled restart)")
+        }
+        let burst = u.maxRestartsPer10s
+        if !u.startLimitHit, burst > 5 {
+            out.append("StartLimitIntervalSec=0 or a StartLimitBurst above \(burst - 1) (\(burst) restarts within 10 s, no start-limit hit; the default allows 5)")
+        } else if !u.startLimitHit, u.restartsObserved > 5, let m = u.medianInterval, m < 2 {
+            out.append("StartLimitIntervalSec=0 or StartLimitBurst raised (restarts every \(Format.seconds(m)) without a start-limit hit)")
+        }
+        return out
+    }
+
+    /// systemd's "killed by the OOM killer" messages name the unit; give it to the kernel kill
+    /// next to it, or record a kill the kernel log lost.
+    func joinSystemdOOM(into kills: inout [OOMKillSummary]) {
+        for (name, u) in units {
+            for t in u.oomKillTimes {
+                let near = kills.indices.filter { i in
+                    guard let kt = kills[i].time?.microseconds else { return false }
+                    return timeDistance(kt, t) <= 10_000_000 && kills[i].kind != .oomd
+                }
+                if let i = near.first(where: { kills[$0].unit == name }) ?? near.first(where: { kills[$0].unit == nil }) {
+                    if kills[i].unit == nil { kills[i].unit = name }
+                    continue
+                }
+                if near.isEmpty {
+                    var s = OOMKillSummary(time: Timestamp(microseconds: t), kind: .memcg)
+                    s.unit = name
+                    s.evidence = ["systemd: \(name): A process of this unit has been killed by the OOM killer."]
+                    kills.append(s)
+                }
+            }
+        }
+    }
+
+    func forkRate(kernel: KernelFindings) -> ForkRate? {
+        guard let f = fork, f.observations > 0 else { return nil }
+        let perMinute = ForkRateEstimator.bucketUSec > 0 ? 60_000_000 / ForkRateEstimator.bucketUSec : 12
+        var minutes: [Int64: Double] = [:]
+        for (b, n) in f.buckets { minutes[ForkRateEstimator.floorDiv(b, perMinute), default: 0] += n }
+        let sortedMinutes = minutes.sorted { $0.key < $1.key }
+        var series: [ForkRatePoint] = []
+        if let first = sortedMinutes.first?.key, let last = sortedMinutes.last?.key, last - first <= 20_000 {
+            var m = first
+            while m <= last {
+                series.append(ForkRatePoint(start: Timestamp(microseconds: m * 60_000_000), perSecond: (minutes[m] ?? 0) / 60))
+                m += 1
+            }
+        } else {
+            series = sortedMinutes.map { ForkRatePoint(start: Timestamp(microseconds: $0.key * 60_000_000), perSecond: $0.value / 60) }
+        }
+        // The peak is the best sliding one-minute window over the 5-second buckets.
+        let keys = f.buckets.keys.sorted()
+        var best = 0.0, bestStart: Int64?
+        var lo = 0, sum = 0.0
+        for hi in keys.indices {
+            sum += f.buckets[keys[hi]] ?? 0
+            while keys[hi] - keys[lo] >= perMinute {
+                sum -= f.buckets[keys[lo]] ?? 0
+                lo += 1
+            }
+            if sum > best {
+                best = sum
+                bestStart = keys[lo]
+            }
+        }
+        let peak = bestStart.map { ForkRatePoint(start: Timestamp(microseconds: $0 * ForkRateEstimator.bucketUSec), perSecond: best / 60) }
+        var notes: [String] = []
+        let lower = f.ambiguous || (f.wraps > 0 && f.pidMax <= 65536 && (peak?.perSecond ?? 0) * 60 > Double(f.pidMax))
+        if lower { notes.append("PIDs may have wrapped more than once between observations: the rate is a lower bound.") }
+        if f.wraps > 0 { notes.append("PIDs wrapped \(f.wraps) times (pid_max \(f.pidMax)).") }
+        let failures = forkFailureCount + kernel.counts[.forkRejected, default: 0]
+        return ForkRate(method: "pid-advance", pidMax: f.pidMax, pidMaxSource: f.pidMaxSource, series: series,
+                        peakPerSecond: peak?.perSecond ?? 0, peakAt: peak?.start, lowerBound: lower, wraps: f.wraps,
+                        forkFailures: failures, notes: notes)
+    }
+}
+
+/// The kernel's distress events and OOM kills.
+struct KernelFindings {
+    var events: [KernelEventSummary] = []
+    var counts: [KernelDistressKind: Int] = [:]
+    var oomKills: [OOMKillSummary] = []
+    var eventsDropped = 0
+    var panicReason: String?
+    var hungTasks: [String] = []
+    var lockupTexts: [String] = []
+    /// Block devices named by I/O errors, and filesystems' devices named by their errors.
+    var ioDevices: [String: Int] = [:]
+    var fsDevices: [String: Int] = [:]
+    var pidsCgroups: [String: Int] = [:]
+    var lastWordsLines: [KernelLine] = []
+
+    static let perKindListed = 5000
+
+    init(lines: [KernelLine]) {
+        var oom = OOMAssembler()
+        for l in lines {
+            oom.add(l)
+            if l.lastWords, lastWordsLines.count < 5000 { lastWordsLines.append(l) }
+            guard let kind = KernelDistress.classify(l.text) else { continue }
+            counts[kind, default: 0] += 1
+            if counts[kind, default: 0] <= Self.perKindListed {
+                events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind.rawValue,
+                                                 text: l.text, source: l.source, lastWords: l.lastWords))
+            } else {
+                eventsDropped += 1
+            }
+            switch kind {
+            case .panic:
+                if panicReason == nil {
+                    let t = Substring(l.text)
+                    if let r = t.firstRange(of: "not syncing: ") { panicReason = String(t[r.upperBound...]) } else { panicReason = l.text }
+                }
+            case .hungTask:
+                if hungTasks.count < 100, let r = l.text.firstRange(of: "INFO: task ") {
+                    let rest = l.text[r.upperBound...]
+                    if let sp = rest.firstRange(of: " blocked") { hungTasks.append(String(rest[..<sp.lowerBound])) }
+                }
+            case .softLockup, .hardLockup, .rcuStall:
+                if lockupTexts.count < 20 { lockupTexts.append(l.text) }
+            case .ioError:
+                if let d = KernelDistress.device(l.text) { ioDevices[d, default: 0] += 1 }
+            case .fsError:
+                if let d = KernelDistress.device(l.text) { fsDevices[d, default: 0] += 1 }
+            case .forkRejected:
+                if let r = l.text.firstRange(of: "pids controller in ") {
+                    pidsCgroups[String(l.text[r.upperBound...]).trimmingCharacters(in: " \n"), default: 0] += 1
+                }
+            default: break
+            }
+        }
+        oomKills = oom.kills
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}

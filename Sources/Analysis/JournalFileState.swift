@@ -1,0 +1,57 @@
+import Journal
+
+/// The header state and health of the journal files, as the reader reports them.
+enum JournalFileState {
+    static func isOnline(_ reader: JournalReader?, file: Int) -> Bool {
+        guard let files = reader?.files, file >= 0, file < files.count else { return false }
+        return files[file].health.state == .online
+    }
+
+    /// An ONLINE file that the reader found damaged: journald was writing it when it stopped.
+    static func tornOnline(_ reader: JournalReader?, file: Int) -> FileHealth? {
+        guard let files = reader?.files, file >= 0, file < files.count else { return nil }
+        let h = files[file].health
+        return h.state == .online && h.isDamaged ? h : nil
+    }
+
+    /// The report's input table: what discovery found, completed with the reader's health.
+    static func merge(_ inputs: [InputSummary], reader: JournalReader?) -> [InputSummary] {
+        var out = inputs
+        for h in reader?.health ?? [] {
+            let health = InputHealth(status: h.isDamaged ? "damaged" : "ok", state: h.state.rawValue,
+                                     entriesLinked: h.entriesLinked, entriesRecovered: h.entriesRecovered,
+                                     problems: h.problems.map(\.description))
+            if let i = out.firstIndex(where: { $0.path == h.path }) {
+                out[i].entries = h.entriesRead
+                var merged = health
+                merged.problems = out[i].health.problems + health.problems
+                if out[i].health.status == "unreadable" { merged.status = "unreadable" }
+                out[i].health = merged
+            } else {
+                out.append(InputSummary(path: h.path, kind: "journal", entries: h.entriesRead, health: health))
+            }
+        }
+        for p in reader?.unreadable ?? [] where !out.contains(where: { $0.path == p.path }) {
+            out.append(InputSummary(path: p.path, kind: "journal", entries: 0,
+                                    health: InputHealth(status: "unreadable", problems: [p.description])))
+        }
+        return out
+    }
+
+    /// Notes on entries the files claim but that could not be read.
+    static func lossNotes(_ reader: JournalReader?) -> [String] {
+        var out: [String] = []
+        for h in reader?.health ?? [] {
+            if h.headerEntries > UInt64(h.entriesRead) {
+                out.append("\(h.path): the header counts \(h.headerEntries) entries, \(h.entriesRead) could be read (\(h.headerEntries - UInt64(h.entriesRead)) lost).")
+            }
+            if h.entriesRecovered > 0 {
+                out.append("\(h.path): \(h.entriesRecovered) entries recovered past the last linked entry (written but never linked).")
+            }
+            if h.missingBytes > 0 {
+                out.append("\(h.path): file is \(h.missingBytes) bytes shorter than its header says.")
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,237 @@
+import Events
+import Journal
+import KernelLog
+
+/// One message kept for the "last words" of a boot.
+struct KeptMessage {
+    var time: Int64
+    var who: [UInt8]
+    var text: [UInt8]
+    var cursor: CursorParts
+    var priority: [UInt8]?
+}
+
+/// An entry's cursor, formatted only when it is printed.
+struct CursorParts {
+    var seqnumID: ID128
+    var seqnum: UInt64
+    var bootID: ID128
+    var monotonic: UInt64
+    var realtime: UInt64
+    var xorHash: UInt64
+
+    init(_ e: JournalEntry) {
+        (seqnumID, seqnum, bootID, monotonic, realtime, xorHash) =
+            (e.seqnumID, e.seqnum, e.bootID, e.monotonic, e.realtime, e.xorHash)
+    }
+
+    var cursor: String {
+        JournalEntry(seqnum: seqnum, seqnumID: seqnumID, realtime: realtime, monotonic: monotonic, bootID: bootID,
+                     xorHash: xorHash, fields: [], location: EntryLocation(file: 0, offset: 0)).cursor
+    }
+}
+
+/// Per-boot aggregates collected in the single pass over the journal.
+final class BootState {
+    let id: String
+    var first: Int64 = .max
+    var last: Int64 = .min
+    var entries = 0
+    var firstCursor: CursorParts?
+    /// File index (into the reader's files) of the boot's newest entry.
+    var lastFile = -1
+    var files = Set<Int>()
+    var anchors: [(realtime: Int64, monotonic: UInt64)] = []
+    var lastAnchorTime: Int64 = .min
+    var lastMonotonic: UInt64 = 0
+    var shutdownMarkers: [ShutdownMarker] = []
+    var bootMarkers: [BootMarker] = []
+    /// journald notices, logged in this boot, about the previous boot's files.
+    var uncleanNotices: [JournalUncleanNotice] = []
+    var units: [String: UnitAccumulator] = [:]
+    var kernel: [KernelRecord] = []
+    var kernelCursors: [CursorParts] = []
+    var forkFailures: [ForkFailure] = []
+    var forkFailureCount = 0
+    var oomd: [OOMDKill] = []
+    var fork = ForkRateEstimator()
+    /// A ring of the newest entries; `lastWords` gives them in time order.
+    private var ring: [KeptMessage] = []
+    private var ringNext = 0
+    var lastFileSeen = -1
+    var hostname: String?
+    var machineID: String?
+
+    static let lastWordsKept = 6
+
+    var newestKept: Int64 { ring.isEmpty ? .min : ring[(ringNext + ring.count - 1) % ring.count].time }
+
+    func keep(_ m: KeptMessage) {
+        if ring.count < Self.lastWordsKept {
+            ring.append(m)
+            ringNext = ring.count % Self.lastWordsKept
+        } else {
+            ring[ringNext] = m
+            ringNext = (ringNext + 1) % Self.lastWordsKept
+        }
+    }
+
+    var lastWords: [KeptMessage] {
+        ring.count < Self.lastWordsKept ? ring : Array(ring[ringNext...] + ring[..<ringNext])
+    }
+    static let kernelKept = 200_000
+
+    init(id: String) { self.id = id }
+
+    /// What the kernel-log module needs to match text logs to this boot and put them on its clock.
+    var anchor: JournalBootAnchor {
+        var records = kernel
+        for i in records.indices where i < kernelCursors.count {
+            records[i].sources = [RecordSource(path: kernelCursors[i].cursor, line: 0, format: .journal)]
+        }
+        var pairs = anchors
+        if let l = pairs.last, l.realtime < last { pairs.append((last, lastMonotonic)) }
+        return JournalBootAnchor(bootID: id, firstRealtime: first, lastRealtime: last, anchors: pairs,
+                                 kernelRecords: records)
+    }
+
+    /// Realtime for a monotonic stamp of this boot, through the anchor nearest to it.
+    func wallclock(monotonic m: UInt64) -> Int64? {
+        guard !anchors.isEmpty else { return nil }
+        var best = anchors[0]
+        for a in anchors where a.monotonic <= m { best = a }
+        let (delta, o1) = Int64(clamping: m).subtractingReportingOverflow(Int64(clamping: best.monotonic))
+        let (t, o2) = best.realtime.addingReportingOverflow(delta)
+        return o1 || o2 ? nil : t
+    }
+}
+
+/// The one pass over the journal: groups entries by boot and keeps aggregates only.
+struct JournalScan {
+    var boots: [String: BootState] = [:]
+    var bootOrder: [String] = []
+    var totalEntries = 0
+    var pidMaxHint: Int?
+    let window: (since: Int64?, until: Int64?)
+
+    init(since: Int64?, until: Int64?) { window = (since, until) }
+
+    mutating func scan(_ reader: JournalReader) {
+        var current: (id: ID128, state: BootState)?
+        reader.forEachEntry(fields: Self.selection) { e in
+            let b: BootState
+            if let c = current, c.id == e.bootID {
+                b = c.state
+            } else {
+                let bootID = e.bootID.description
+                if let c = boots[bootID] {
+                    b = c
+                } else {
+                    b = BootState(id: bootID)
+                    b.fork.pidMaxFromCommandLine = pidMaxHint
+                    boots[bootID] = b
+                    bootOrder.append(bootID)
+                }
+            }
+            current = (e.bootID, b)
+            add(e, to: b)
+        }
+    }
+
+    static let selection: FieldSelection = .only(EntryFields.names)
+    static let kernelWho: [UInt8] = Array("kernel".utf8)
+
+    mutating func add(_ e: JournalEntry, to b: BootState) {
+        totalEntries += 1
+        let t = Int64(clamping: e.realtime)
+        b.entries += 1
+        if t < b.first { b.first = t; b.firstCursor = CursorParts(e) }
+        if b.entries == 1, e.monotonic < 60_000_000, window.since == nil {
+            b.fork.seedAtBoot(time: t - Int64(e.monotonic))
+        }
+        if t >= b.last { b.last = t; b.lastFile = e.location.file }
+        if e.location.file != b.lastFileSeen {
+            b.files.insert(e.location.file)
+            b.lastFileSeen = e.location.file
+        }
+        if b.anchors.isEmpty || t &- b.lastAnchorTime > 300_000_000 {
+            if b.anchors.count < 512 { b.anchors.append((t, e.monotonic)) }
+            b.lastAnchorTime = t
+        }
+        b.lastMonotonic = max(b.lastMonotonic, e.monotonic)
+        let f = EntryFields(e)
+        if b.hostname == nil, let h = f.hostname { b.hostname = EntryFields.text(h) }
+        if b.machineID == nil, let m = f.machineID { b.machineID = EntryFields.text(m) }
+
+        // Last words: the newest few entries (with text) of the boot.
+        if t >= b.newestKept {
+            let kept = KeptMessage(time: t, who: f.isKernel ? Self.kernelWho : (f.identifier ?? f.comm ?? []),
+                                   text: f.message ?? [], cursor: CursorParts(e), priority: f.priority)
+            b.keep(kept)
+        }
+
+        // Boot-end evidence is read whatever the time window.
+        let inWindow = (window.since.map { t >= $0 } ?? true) && (window.until.map { t <= $0 } ?? true)
+
+        if !f.isKernel, f.identifier == Self.kernelWho, let m = f.message,
+           let n = JournalUncleanNotice.parse(String(decoding: m, as: UTF8.self), time: t, cursor: EntryRef(e)),
+           b.uncleanNotices.count < 64 {
+            // klogd relaying the kernel log through syslog.
+            b.uncleanNotices.append(n)
+        }
+        if f.isKernel {
+            let text = f.messageText
+            if let n = JournalUncleanNotice.parse(text, time: t, cursor: EntryRef(e)), b.uncleanNotices.count < 64 {
+                b.uncleanNotices.append(n)
+            }
+            // systemd-shutdown and early journald write to the kernel log under their own names.
+            if let id = f.identifier, id != Self.kernelWho {
+                for case .shutdown(let m) in JournalEventExtractor.events(e, f) where b.shutdownMarkers.count < 64 {
+                    b.shutdownMarkers.append(m)
+                }
+            }
+            if b.kernel.count < BootState.kernelKept {
+                let mono = f.sourceMonotonic.flatMap(EntryFields.int).map(UInt64.init) ?? e.monotonic
+                b.kernel.append(KernelRecord(text: text, monotonicUSec: mono, wallclockUSec: t, clock: .journal,
+                                             priority: f.priority.flatMap(EntryFields.int), bootID: b.id,
+                                             sources: [RecordSource(path: "journal", line: 0, format: .journal)]))
+                b.kernelCursors.append(CursorParts(e))
+                if b.fork.pidMaxFromCommandLine == nil, text.hasPrefix("Command line:") || text.hasPrefix("Kernel command line:") {
+                    b.fork.pidMaxFromCommandLine = Self.pidMax(fromCommandLine: text)
+                }
+            }
+            return
+        }
+        if inWindow, let pid = f.pid {
+            b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
+        }
+        for ev in JournalEventExtractor.events(e, f) {
+            switch ev {
+            case .shutdown(let m):
+                if b.shutdownMarkers.count < 64 { b.shutdownMarkers.append(m) }
+            case .boot(let m):
+                if b.bootMarkers.count < 16 { b.bootMarkers.append(m) }
+            case .journalUnclean(let n):
+                if b.uncleanNotices.count < 64 { b.uncleanNotices.append(n) }
+            case .unit(let u):
+                guard inWindow else { continue }
+                b.units[u.unit, default: UnitAccumulator(unit: u.unit)].add(u)
+            case .forkFailure(let ff):
+                guard inWindow else { continue }
+                b.forkFailureCount += 1
+                if b.forkFailures.count < 1000 { b.forkFailures.append(ff) }
+            case .oomd(let k):
+                guard inWindow else { continue }
+                if b.oomd.count < 1000 { b.oomd.append(k) }
+            }
+        }
+    }
+
+    /// `pid_max=N` on a kernel command line.
+    static func pidMax(fromCommandLine text: String) -> Int? {
+        for word in text.split(separator: " ") where word.hasPrefix("pid_max=") {
+            return EntryFields.int(Array(word.dropFirst("pid_max=".count).utf8))
+        }
+        return nil
+    }
+}

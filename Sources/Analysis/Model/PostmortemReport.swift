@@ -1,0 +1,385 @@
+/// Everything one analysis found, in the shape of the versioned JSON report
+/// (`postmortem.report/1`, schema in `docs/report.schema.json`). The analysis fills it;
+/// the renderers in `Report` only read it.
+public struct PostmortemReport: Codable, Sendable {
+    public static let schemaName = "postmortem.report/1"
+
+    public var schema: String = PostmortemReport.schemaName
+    /// The postmortem version that wrote this report.
+    public var generator: String = "postmortem"
+    public var inputs: [InputSummary] = []
+    public var host: HostInfo = HostInfo()
+    public var boots: [BootSummary] = []
+    /// The boot this report is about (32 hex digits), `nil` when the input had no boot at all.
+    public var analyzedBoot: String?
+    public var end: BootEnd?
+    public var units: [UnitSummary] = []
+    public var oomKills: [OOMKillSummary] = []
+    public var forkRate: ForkRate?
+    public var kernelEvents: [KernelEventSummary] = []
+    public var rootCauses: [RootCause] = []
+    public var timeline: [TimelineRow] = []
+    /// Things the reader of the report should know about the data (lost entries, clock guesses).
+    public var notes: [String] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case schema, generator, inputs, host, boots
+        case analyzedBoot = "analyzed_boot"
+        case end, units
+        case oomKills = "oom_kills"
+        case forkRate = "fork_rate"
+        case kernelEvents = "kernel_events"
+        case rootCauses = "root_causes"
+        case timeline, notes
+    }
+}
+
+/// One input file or directory and how well it could be read.
+public struct InputSummary: Codable, Sendable, Hashable {
+    public var path: String
+    /// `journal`, `kernel-log`, `pstore`, `kdump`, `unit-file`, `archive`, …
+    public var kind: String
+    public var entries: Int
+    public var health: InputHealth
+
+    public init(path: String, kind: String, entries: Int, health: InputHealth) {
+        self.path = path
+        self.kind = kind
+        self.entries = entries
+        self.health = health
+    }
+}
+
+/// How an input fared: `ok`, `damaged` (read in part) or `unreadable`, with the problems found.
+public struct InputHealth: Codable, Sendable, Hashable {
+    public var status: String
+    /// The journal header's state (`online`, `offline`, `archived`), where there is one.
+    public var state: String?
+    public var entriesLinked: Int?
+    public var entriesRecovered: Int?
+    public var problems: [String]
+
+    public init(status: String, state: String? = nil, entriesLinked: Int? = nil, entriesRecovered: Int? = nil,
+                problems: [String] = []) {
+        self.status = status
+        self.state = state
+        self.entriesLinked = entriesLinked
+        self.entriesRecovered = entriesRecovered
+        self.problems = problems
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, state, problems
+        case entriesLinked = "entries_linked"
+        case entriesRecovered = "entries_recovered"
+    }
+}
+
+public struct HostInfo: Codable, Sendable, Hashable {
+    public var hostname: String?
+    public var machineID: String?
+
+    public init(hostname: String? = nil, machineID: String? = nil) {
+        self.hostname = hostname
+        self.machineID = machineID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hostname
+        case machineID = "machine_id"
+    }
+}
+
+/// How a boot ended.
+public enum BootEndKind: String, Codable, Sendable, CaseIterable {
+    case clean, unclean, ongoing, unknown
+}
+
+public struct BootSummary: Codable, Sendable, Hashable {
+    public var bootID: String
+    public var first: Timestamp
+    public var last: Timestamp
+    public var entries: Int
+    public var end: BootEndKind
+    public var endEvidence: [String]
+
+    public init(bootID: String, first: Timestamp, last: Timestamp, entries: Int, end: BootEndKind, endEvidence: [String]) {
+        self.bootID = bootID
+        self.first = first
+        self.last = last
+        self.entries = entries
+        self.end = end
+        self.endEvidence = endEvidence
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case first, last, entries, end
+        case bootID = "boot_id"
+        case endEvidence = "end_evidence"
+    }
+}
+
+/// How the analysed boot ended and the silence that followed.
+public struct BootEnd: Codable, Sendable, Hashable {
+    public var kind: BootEndKind
+    public var lastEntry: Timestamp?
+    public var nextBootFirst: Timestamp?
+    public var gapSeconds: Double?
+    public var evidence: [String]
+
+    public init(kind: BootEndKind, lastEntry: Timestamp?, nextBootFirst: Timestamp?, gapSeconds: Double?, evidence: [String]) {
+        self.kind = kind
+        self.lastEntry = lastEntry
+        self.nextBootFirst = nextBootFirst
+        self.gapSeconds = gapSeconds
+        self.evidence = evidence
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, evidence
+        case lastEntry = "last_entry"
+        case nextBootFirst = "next_boot_first"
+        case gapSeconds = "gap_seconds"
+    }
+}
+
+/// One systemd unit's life in the analysed boot.
+public struct UnitSummary: Codable, Sendable, Hashable {
+    public var unit: String
+    public var starts: Int = 0
+    public var restartsObserved: Int = 0
+    public var restartCounterMax: Int?
+    public var firstRestart: Timestamp?
+    public var lastRestart: Timestamp?
+    public var peakRestartsPerMinute: Int = 0
+    /// `"1/FAILURE": n`: main-process exits by status.
+    public var exitStatuses: [String: Int] = [:]
+    /// `"exit-code": n`: failures by `UNIT_RESULT`.
+    public var results: [String: Int] = [:]
+    public var startLimitHit: Bool = false
+    public var oomKills: Int = 0
+    public var crashLoop: Bool = false
+    /// Median seconds between a restart being scheduled and the next one.
+    public var medianRestartIntervalSeconds: Double?
+    /// What the observed behaviour says the unit's settings must be (`Restart=always`, …).
+    public var impliedSettings: [String] = []
+    /// Lines quoted from the unit file and its drop-ins, as `path:line: text`.
+    public var unitFileLines: [String] = []
+    /// Restarts per minute, for charts: minute start → count.
+    public var restartsPerMinute: [SeriesPoint] = []
+
+    public init(unit: String) { self.unit = unit }
+
+    enum CodingKeys: String, CodingKey {
+        case unit, starts, results
+        case restartsObserved = "restarts_observed"
+        case restartCounterMax = "restart_counter_max"
+        case firstRestart = "first_restart"
+        case lastRestart = "last_restart"
+        case peakRestartsPerMinute = "peak_restarts_per_minute"
+        case exitStatuses = "exit_statuses"
+        case startLimitHit = "start_limit_hit"
+        case oomKills = "oom_kills"
+        case crashLoop = "crash_loop"
+        case medianRestartIntervalSeconds = "median_restart_interval_seconds"
+        case impliedSettings = "implied_settings"
+        case unitFileLines = "unit_file_lines"
+        case restartsPerMinute = "restarts_per_minute"
+    }
+}
+
+/// A value at the start of a one-minute (or other) bucket.
+public struct SeriesPoint: Codable, Sendable, Hashable {
+    public var start: Timestamp
+    public var value: Double
+
+    public init(start: Timestamp, value: Double) {
+        self.start = start
+        self.value = value
+    }
+}
+
+/// `global` (kernel, whole machine), `memcg` (kernel, a memory cgroup's limit) or `oomd` (systemd-oomd).
+public enum OOMKind: String, Codable, Sendable {
+    case global, memcg, oomd
+}
+
+public struct OOMKillSummary: Codable, Sendable, Hashable {
+    public var time: Timestamp?
+    public var kind: OOMKind
+    public var pid: Int?
+    public var comm: String?
+    public var uid: Int?
+    public var anonRSSKB: Int?
+    public var totalVMKB: Int?
+    public var constraint: String?
+    public var taskMemcg: String?
+    public var oomMemcg: String?
+    public var unit: String?
+    public var invokedBy: String?
+    /// The biggest tasks from the kernel's task dump, largest first, as `comm (pid): rss kB`.
+    public var biggestTasks: [String] = []
+    /// Where the kill was read (`cursor` or `file:line`).
+    public var evidence: [String] = []
+
+    public init(time: Timestamp?, kind: OOMKind) {
+        self.time = time
+        self.kind = kind
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, kind, pid, comm, uid, constraint, unit, evidence
+        case anonRSSKB = "anon_rss_kb"
+        case totalVMKB = "total_vm_kb"
+        case taskMemcg = "task_memcg"
+        case oomMemcg = "oom_memcg"
+        case invokedBy = "invoked_by"
+        case biggestTasks = "biggest_tasks"
+    }
+}
+
+public struct ForkRatePoint: Codable, Sendable, Hashable {
+    public var start: Timestamp
+    public var perSecond: Double
+
+    public init(start: Timestamp, perSecond: Double) {
+        self.start = start
+        self.perSecond = perSecond
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case start
+        case perSecond = "per_second"
+    }
+}
+
+/// Processes and threads created per second, estimated from how `_PID` values advance.
+public struct ForkRate: Codable, Sendable, Hashable {
+    /// How the figure was obtained, e.g. `pid-advance`.
+    public var method: String
+    public var pidMax: Int?
+    public var pidMaxSource: String?
+    /// One point per minute.
+    public var series: [ForkRatePoint]
+    /// The highest one-minute average.
+    public var peakPerSecond: Double
+    public var peakAt: Timestamp?
+    /// True when PIDs may have wrapped more than once between observations: the figure is then a lower bound.
+    public var lowerBound: Bool
+    public var wraps: Int
+    /// pids-controller rejections, spawn failures with EAGAIN, TasksMax hits.
+    public var forkFailures: Int
+    public var notes: [String]
+
+    public init(method: String, pidMax: Int?, pidMaxSource: String?, series: [ForkRatePoint], peakPerSecond: Double,
+                peakAt: Timestamp?, lowerBound: Bool, wraps: Int, forkFailures: Int, notes: [String]) {
+        self.method = method
+        self.pidMax = pidMax
+        self.pidMaxSource = pidMaxSource
+        self.series = series
+        self.peakPerSecond = peakPerSecond
+        self.peakAt = peakAt
+        self.lowerBound = lowerBound
+        self.wraps = wraps
+        self.forkFailures = forkFailures
+        self.notes = notes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, series, wraps, notes
+        case pidMax = "pid_max"
+        case pidMaxSource = "pid_max_source"
+        case peakPerSecond = "peak_per_second"
+        case peakAt = "peak_at"
+        case lowerBound = "lower_bound"
+        case forkFailures = "fork_failures"
+    }
+}
+
+public struct KernelEventSummary: Codable, Sendable, Hashable {
+    public var time: Timestamp?
+    /// `hung_task`, `soft_lockup`, `hard_lockup`, `rcu_stall`, `panic`, `oops`, `bug`, `warning`,
+    /// `io_error`, `fs_error`, `fork_rejected`, `mce`, `segfault`, or a new name where none fits.
+    public var kind: String
+    public var text: String
+    /// Where it was read: `journal` cursor, or `path:line`.
+    public var source: String
+    /// True when only a text log, pstore or kdump kept it (after the journal's last entry).
+    public var lastWords: Bool
+
+    public init(time: Timestamp?, kind: String, text: String, source: String, lastWords: Bool = false) {
+        self.time = time
+        self.kind = kind
+        self.text = text
+        self.source = source
+        self.lastWords = lastWords
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, kind, text, source
+        case lastWords = "last_words"
+    }
+}
+
+/// One ranked hypothesis about why the boot went wrong.
+public struct RootCause: Codable, Sendable, Hashable {
+    public var rank: Int
+    /// `crash-loop`, `memory-exhaustion`, `memcg-oom`, `oomd-kill`, `fork-bomb`, `storage-io`, `kernel-panic`, `lockup`, …
+    public var kind: String
+    /// The unit, cgroup, process or device it is about.
+    public var subject: String
+    /// 0…1.
+    public var confidence: Double
+    public var summary: String
+    public var evidence: [String]
+    /// What it led to (other causes' subjects, the end of the boot).
+    public var contributedTo: [String]
+    public var remediation: [String]
+
+    public init(rank: Int, kind: String, subject: String, confidence: Double, summary: String, evidence: [String],
+                contributedTo: [String], remediation: [String]) {
+        self.rank = rank
+        self.kind = kind
+        self.subject = subject
+        self.confidence = confidence
+        self.summary = summary
+        self.evidence = evidence
+        self.contributedTo = contributedTo
+        self.remediation = remediation
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rank, kind, subject, confidence, summary, evidence, remediation
+        case contributedTo = "contributed_to"
+    }
+}
+
+/// One row of the incident timeline; repetitions are folded into one row with a count.
+public struct TimelineRow: Codable, Sendable, Hashable {
+    public var time: Timestamp?
+    public var endTime: Timestamp?
+    public var kind: String
+    public var subject: String
+    public var detail: String
+    public var count: Int
+    public var lastWords: Bool
+
+    public init(time: Timestamp?, endTime: Timestamp?, kind: String, subject: String, detail: String, count: Int,
+                lastWords: Bool = false) {
+        self.time = time
+        self.endTime = endTime
+        self.kind = kind
+        self.subject = subject
+        self.detail = detail
+        self.count = count
+        self.lastWords = lastWords
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, kind, subject, detail, count
+        case endTime = "end_time"
+        case lastWords = "last_words"
+    }
+}

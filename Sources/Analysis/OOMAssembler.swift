@@ -1,0 +1,117 @@
+import Events
+
+/// A kernel message with where it came from, ready for the analysis.
+struct KernelLine {
+    var text: String
+    var time: Int64?
+    /// A journal cursor or `path:line`.
+    var source: String
+    var lastWords: Bool
+}
+
+/// Joins the lines of kernel OOM reports (invocation, task dump, summary, kill) into one
+/// kill each, keyed on the `oom-kill:` summary where the kernel prints one and on the
+/// `Killed process` / `Kill process … or sacrifice child` lines otherwise.
+struct OOMAssembler {
+    private(set) var kills: [OOMKillSummary] = []
+    private var invokedBy: String?
+    private var invokedTime: Int64?
+    private var rows: [(pid: Int, rss: Int, name: String)] = []
+    private var contextTaskMemcg: String?
+    private var contextLimitMemcg: String?
+    /// Index of the kill the next lines may still complete, and its pid.
+    private var open: (index: Int, pid: Int, time: Int64?)?
+
+    static let joinWindowUSec: Int64 = 5_000_000
+
+    mutating func add(_ line: KernelLine) {
+        guard let parsed = OOMLine.parse(line.text) else { return }
+        switch parsed {
+        case .invoked(let comm):
+            invokedBy = comm
+            invokedTime = line.time
+            rows = []
+            contextTaskMemcg = nil
+            contextLimitMemcg = nil
+            open = nil
+        case .taskRow(let pid, _, let rss, let name):
+            if rows.count < 100_000 { rows.append((pid, rss, name)) }
+        case .memcgContext(let task, let limit):
+            contextTaskMemcg = task
+            contextLimitMemcg = limit
+        case .summary(let constraint, let oomMemcg, let taskMemcg, let task, let pid, let uid, let globalOOM):
+            let memcg = constraint == "CONSTRAINT_MEMCG" || (oomMemcg != nil && !globalOOM)
+            var k = newKill(line, kind: memcg ? .memcg : .global)
+            k.pid = pid
+            k.comm = task
+            k.uid = uid
+            k.constraint = constraint
+            k.taskMemcg = taskMemcg
+            k.oomMemcg = oomMemcg
+            k.unit = taskMemcg.flatMap(Self.unit(fromCgroup:))
+            append(k, pid: pid)
+        case .choice(let pid, let comm, let memcg):
+            if let o = open, o.pid == pid, close(o.time, line.time) { return }
+            var k = newKill(line, kind: memcg || contextLimitMemcg != nil ? .memcg : .global)
+            k.pid = pid
+            k.comm = comm
+            append(k, pid: pid)
+        case .killed(let pid, let comm, let vm, let anon, let uid, let memcg):
+            if let o = open, o.pid == pid, close(o.time, line.time), o.index < kills.count {
+                var k = kills[o.index]
+                k.comm = k.comm ?? comm
+                k.totalVMKB = vm
+                k.anonRSSKB = anon
+                k.uid = k.uid ?? uid
+                if memcg { k.kind = .memcg }
+                k.evidence.append(line.source)
+                kills[o.index] = k
+                open = nil
+                return
+            }
+            var k = newKill(line, kind: memcg || contextLimitMemcg != nil ? .memcg : .global)
+            k.pid = pid
+            k.comm = comm
+            k.totalVMKB = vm
+            k.anonRSSKB = anon
+            k.uid = uid
+            kills.append(k)
+            open = nil
+        }
+    }
+
+    private func close(_ a: Int64?, _ b: Int64?) -> Bool {
+        guard let a, let b else { return true }
+        return timeDistance(a, b) <= UInt64(Self.joinWindowUSec)
+    }
+
+    private func newKill(_ line: KernelLine, kind: OOMKind) -> OOMKillSummary {
+        var k = OOMKillSummary(time: line.time.map(Timestamp.init(microseconds:)), kind: kind)
+        if let t = invokedTime, let lt = line.time, timeDistance(lt, t) > 60_000_000 {
+            // An invocation line from long ago belongs to another report.
+        } else {
+            k.invokedBy = invokedBy
+        }
+        k.taskMemcg = contextTaskMemcg
+        k.oomMemcg = contextLimitMemcg
+        k.unit = contextTaskMemcg.flatMap(Self.unit(fromCgroup:))
+        k.biggestTasks = rows.sorted { $0.rss > $1.rss }.prefix(5).map { "\($0.name) (\($0.pid)): \($0.rss * 4) kB" }
+        k.evidence = [line.source]
+        return k
+    }
+
+    private mutating func append(_ k: OOMKillSummary, pid: Int?) {
+        kills.append(k)
+        open = pid.map { (kills.count - 1, $0, k.time?.microseconds) }
+    }
+
+    /// The unit a cgroup path belongs to: its last component that names a unit
+    /// (`/system.slice/varnish.service` → `varnish.service`).
+    static func unit(fromCgroup path: String) -> String? {
+        let parts = path.split(separator: "/")
+        let suffixes = [".service", ".scope", ".socket", ".mount", ".swap"]
+        for p in parts.reversed() where suffixes.contains(where: { p.hasSuffix($0) }) { return String(p) }
+        if let last = parts.last, last.hasSuffix(".slice") { return String(last) }
+        return nil
+    }
+}

@@ -1,0 +1,165 @@
+import Events
+
+/// Merges everything into one time-ordered table, folding repetitions into one row with a
+/// count and a time range, and ending with the boot's last words.
+struct TimelineBuilder {
+    var units: [String: UnitAccumulator]
+    var summaries: [UnitSummary]
+    var oomKills: [OOMKillSummary]
+    var kernel: KernelFindings
+    var forkFailures: [ForkFailure]
+    var forkFailureCount: Int
+    var boots: [BootState]
+    var lastWords: [KeptMessage]
+    var end: BootEnd?
+    var forkRate: ForkRate?
+
+    func build() -> [TimelineRow] {
+        var rows: [TimelineRow] = []
+        func ts(_ us: Int64?) -> Timestamp? { us.map(Timestamp.init(microseconds:)) }
+        for b in boots where !b.id.isEmpty {
+            rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: "boot", subject: String(b.id.prefix(12)),
+                                    detail: "boot \(b.id) begins (\(Format.count(b.entries)) entries)", count: 1))
+            for m in b.shutdownMarkers.suffix(2) {
+                rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "shutdown", subject: "system", detail: m.text, count: 1))
+            }
+        }
+        for s in summaries {
+            guard let u = units[s.unit] else { continue }
+            let n = s.restartsObserved
+            if n >= 3, let a = s.firstRestart, let b = s.lastRestart {
+                var d = "\(s.unit) restarted \(Format.count(n)) times, \(Format.clock(a.microseconds))–\(Format.clock(b.microseconds)), peak \(s.peakRestartsPerMinute)/min"
+                if let c = s.restartCounterMax { d += ", restart counter up to \(Format.count(c))" }
+                if let top = s.exitStatuses.max(by: { $0.value < $1.value }) { d += "; exits \(top.key) ×\(Format.count(top.value))" }
+                rows.append(TimelineRow(time: a, endTime: b, kind: s.crashLoop ? "crash-loop" : "restarts", subject: s.unit,
+                                        detail: d, count: n))
+            } else {
+                for t in u.restartTimes {
+                    rows.append(TimelineRow(time: ts(t), endTime: nil, kind: "restart", subject: s.unit,
+                                            detail: "\(s.unit): restart scheduled", count: 1))
+                }
+                // Failures not part of a restart run.
+                let fails = u.failures
+                if fails.count > 3, let a = fails.first, let b = fails.last {
+                    rows.append(TimelineRow(time: ts(a.time), endTime: ts(b.time), kind: "unit-failed", subject: s.unit,
+                                            detail: "\(s.unit) failed \(u.failureCount) times (\(a.result))", count: u.failureCount))
+                } else {
+                    for f in fails {
+                        rows.append(TimelineRow(time: ts(f.time), endTime: nil, kind: "unit-failed", subject: s.unit,
+                                                detail: "\(s.unit): failed with result '\(f.result)'", count: 1))
+                    }
+                }
+            }
+            if s.startLimitHit, let t = u.startLimitTime {
+                rows.append(TimelineRow(time: ts(t), endTime: nil, kind: "start-limit-hit", subject: s.unit,
+                                        detail: "\(s.unit): start request repeated too quickly, systemd gave up", count: 1))
+            }
+        }
+        rows += foldOOM()
+        rows += foldKernel()
+        if forkFailureCount > 0, let a = forkFailures.first, let b = forkFailures.last {
+            rows.append(TimelineRow(time: ts(a.time), endTime: forkFailureCount > 1 ? ts(b.time) : nil, kind: "fork-failure",
+                                    subject: a.reporter, detail: forkFailureCount > 1 ? "\(Format.count(forkFailureCount)) fork failures, first: \(a.text)" : a.text,
+                                    count: forkFailureCount))
+        }
+        if let f = forkRate, f.peakPerSecond >= 50, let at = f.peakAt {
+            rows.append(TimelineRow(time: at, endTime: Timestamp(microseconds: at.microseconds &+ 60_000_000), kind: "fork-rate",
+                                    subject: "system",
+                                    detail: "processes created at \(Format.fixed(f.peakPerSecond, 0))/s (peak one-minute average\(f.lowerBound ? ", a lower bound" : ""))",
+                                    count: Int(min(f.peakPerSecond * 60, 1e12))))
+        }
+        rows.sort { ($0.time?.microseconds ?? .max) < ($1.time?.microseconds ?? .max) }
+
+        if let e = end {
+            var d = "boot ends \(e.kind.rawValue)"
+            if let g = e.gapSeconds, let n = e.nextBootFirst { d += "; next boot \(Format.clock(n.microseconds)) after \(Format.duration(g)) of silence" }
+            rows.append(TimelineRow(time: e.lastEntry, endTime: e.nextBootFirst, kind: "boot-end", subject: "system", detail: d, count: 1))
+        }
+        for m in lastWords {
+            let who = String(decoding: m.who, as: UTF8.self)
+            rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "last-words", subject: who.isEmpty ? "?" : who,
+                                    detail: m.text.isEmpty ? "(message not recovered)" : String(decoding: m.text.prefix(500), as: UTF8.self),
+                                    count: 1, lastWords: true))
+        }
+        rows += kernelLastWords()
+        return rows
+    }
+
+    /// What only kern.log, pstore or kdump kept: one row per kernel report (its headline,
+    /// with the call trace and register lines that follow folded into the count).
+    func kernelLastWords() -> [TimelineRow] {
+        var groups: [[KernelLine]] = []
+        for l in kernel.lastWordsLines {
+            let headline = KernelDistress.classify(l.text) != nil
+            var gap = false
+            if let prev = groups.last?.last?.time, let t = l.time { gap = timeDistance(t, prev) > 1_000_000 }
+            if headline || gap || groups.isEmpty {
+                groups.append([l])
+            } else {
+                groups[groups.count - 1].append(l)
+            }
+        }
+        return groups.suffix(40).map { g in
+            let first = g[0]
+            let more = g.count > 1 ? " (+\(g.count - 1) lines)" : ""
+            return TimelineRow(time: first.time.map(Timestamp.init(microseconds:)),
+                               endTime: g.count > 1 ? g.last?.time.map(Timestamp.init(microseconds:)) : nil,
+                               kind: "last-words", subject: "kernel", detail: String(first.text.prefix(500)) + more,
+                               count: g.count, lastWords: true)
+        }
+    }
+
+    func foldOOM() -> [TimelineRow] {
+        var rows: [TimelineRow] = []
+        var i = 0
+        while i < oomKills.count {
+            let k = oomKills[i]
+            var j = i + 1
+            while j < oomKills.count, oomKills[j].kind == k.kind, oomKills[j].unit == k.unit { j += 1 }
+            let run = oomKills[i..<j]
+            if run.count > 3 {
+                let comms = Set(run.compactMap(\.comm)).sorted().prefix(4).joined(separator: ", ")
+                rows.append(TimelineRow(time: k.time, endTime: run.last?.time, kind: "oom-kill", subject: k.unit ?? k.comm ?? "?",
+                                        detail: "\(run.count) \(k.kind.rawValue) OOM kills; victims \(comms)", count: run.count))
+            } else {
+                for x in run {
+                    var d = "\(x.kind.rawValue) OOM kill: \(x.comm ?? "?") (pid \(x.pid.map(String.init) ?? "?"))"
+                    if let a = x.anonRSSKB { d += ", anon-rss \(Format.count(a)) kB" }
+                    if let u = x.unit { d += " in \(u)" }
+                    if let inv = x.invokedBy { d += ", invoked by \(inv)" }
+                    rows.append(TimelineRow(time: x.time, endTime: nil, kind: "oom-kill", subject: x.unit ?? x.comm ?? "?", detail: d, count: 1))
+                }
+            }
+            i = j
+        }
+        return rows
+    }
+
+    /// One row per kind and burst: events of one kind less than ten minutes apart are folded,
+    /// whatever else happened in between.
+    func foldKernel() -> [TimelineRow] {
+        var rows: [TimelineRow] = []
+        let events = kernel.events.filter { !$0.lastWords && $0.kind != KernelDistressKind.oomKill.rawValue }
+        var order: [String] = []
+        var byKind: [String: [KernelEventSummary]] = [:]
+        for e in events {
+            if byKind[e.kind] == nil { order.append(e.kind) }
+            byKind[e.kind, default: []].append(e)
+        }
+        for kind in order {
+            let list = byKind[kind] ?? []
+            var i = 0
+            while i < list.count {
+                var j = i + 1
+                while j < list.count,
+                      timeDistance(list[j].time?.microseconds ?? 0, list[j - 1].time?.microseconds ?? 0) < 600_000_000 { j += 1 }
+                let e = list[i]
+                let n = j - i
+                rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: e.kind, subject: "kernel",
+                                        detail: n > 1 ? "\(n) × \(e.kind): first \(e.text)" : e.text, count: n))
+                i = j
+            }
+        }
+        return rows
+    }
+}

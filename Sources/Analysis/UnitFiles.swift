@@ -1,0 +1,54 @@
+/// Quotes the settings that matter for a crash loop or a resource limit from unit files
+/// and their drop-ins.
+enum UnitFileQuoter {
+    static let keyPrefixes = ["Restart", "StartLimit", "Memory", "TasksMax", "OOMPolicy", "OOMScoreAdjust"]
+
+    /// The unit a file configures: `x.service` for `…/x.service` and `…/x.service.d/*.conf`.
+    static func unitName(ofPath path: String) -> String? {
+        let parts = path.split(separator: "/")
+        guard let last = parts.last else { return nil }
+        if last.hasSuffix(".conf"), parts.count >= 2, parts[parts.count - 2].hasSuffix(".d") {
+            return String(parts[parts.count - 2].dropLast(2))
+        }
+        return String(last)
+    }
+
+    /// `foo@bar.service` → `foo@.service`; units without an instance are returned as they are.
+    static func template(of unit: String) -> String? {
+        guard let at = unit.firstIndex(of: "@"), let dot = unit.lastIndex(of: "."), at < dot else { return nil }
+        return String(unit[...at]) + String(unit[dot...])
+    }
+
+    /// `path:line: text` for every relevant setting, unit file first, then drop-ins in path order.
+    static func lines(for unit: String, in files: [(path: String, text: String)]) -> [String] {
+        let names: Set<String> = Set([unit] + (template(of: unit).map { [$0] } ?? []))
+        let matching = files.filter { f in unitName(ofPath: f.path).map(names.contains) ?? false }
+            .sorted { a, b in
+                let ad = a.path.hasSuffix(".conf"), bd = b.path.hasSuffix(".conf")
+                return ad != bd ? !ad : a.path < b.path
+            }
+        var out: [String] = []
+        for f in matching {
+            var n = 0
+            for raw in f.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                n += 1
+                guard n <= 10_000 else { break }
+                let line = raw.trimmingCharacters()
+                guard !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
+                let key = line[..<eq].trimmingCharacters()
+                guard keyPrefixes.contains(where: { key.hasPrefix($0) }) else { continue }
+                out.append("\(f.path):\(n): \(line)")
+            }
+        }
+        return out
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" || f == "\r" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
+        return s
+    }
+}

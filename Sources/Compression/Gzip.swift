@@ -1,0 +1,84 @@
+import CZlib
+
+/// gzip (and zlib) streams, as logrotate writes `.gz` files. The only file that touches zlib.
+public enum Gzip {
+    /// Expands every gzip member in `input`; fails on corrupt or truncated data or past `limit`.
+    public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(CompressionError) -> [UInt8] {
+        let result = decode(input, limit: limit)
+        if let error = result.problem { throw error }
+        return result.bytes
+    }
+
+    /// Expands what can be expanded: on a cut or damaged stream, the bytes before the damage and the reason.
+    static func decode(_ input: UnsafeRawBufferPointer, limit: Int) -> PartialOutput {
+        var output = [UInt8](repeating: 0, count: Swift.min(limit, Swift.max(4096, input.count &* 4)))
+        var produced = 0
+        var consumed = 0
+        // Concatenated members (`cat a.gz b.gz`) are legal gzip: restart the inflater on each.
+        while consumed < input.count {
+            var stream = z_stream()
+            guard CZlib_inflateInit2(&stream, 15 + 32) == Z_OK else {
+                return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: "cannot allocate a decoder"))
+            }
+            defer { inflateEnd(&stream) }
+            let remaining = input.count - consumed
+            guard remaining <= Int(UInt32.max) else {
+                return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: "input too large"))
+            }
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.advanced(by: consumed).assumingMemoryBound(to: UInt8.self))
+            stream.avail_in = UInt32(remaining)
+            var status: Int32 = Z_OK
+            while status != Z_STREAM_END {
+                if produced == output.count {
+                    do { try output.growForDecoder(filled: produced, limit: limit, algorithm: "gzip") } catch {
+                        return PartialOutput(output, produced, error)
+                    }
+                }
+                status = output.withUnsafeMutableBytes { out in
+                    let room = Swift.min(out.count - produced, Int(UInt32.max))
+                    stream.next_out = out.baseAddress?.advanced(by: produced).assumingMemoryBound(to: UInt8.self)
+                    stream.avail_out = UInt32(room)
+                    let r = inflate(&stream, Z_NO_FLUSH)
+                    produced += room - Int(stream.avail_out)
+                    return r
+                }
+                if status == Z_BUF_ERROR && stream.avail_in == 0 {
+                    return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: "stream is truncated"))
+                }
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                    return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: message))
+                }
+            }
+            consumed = input.count - Int(stream.avail_in)
+            // Trailing zero padding after the last member is common on tape-like copies.
+            if input[consumed...].allSatisfy({ $0 == 0 }) { break }
+        }
+        return PartialOutput(output, produced, nil)
+    }
+
+    /// Compresses `input` as one gzip member (used to write rotated-log fixtures).
+    public static func compress(_ input: [UInt8]) throws(CompressionError) -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw CompressionError(algorithm: "gzip", detail: "cannot allocate an encoder")
+        }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
+        let status: Int32 = input.withUnsafeBytes { src in
+            output.withUnsafeMutableBytes { out in
+                stream.next_in = UnsafeMutablePointer(mutating: src.baseAddress?.assumingMemoryBound(to: UInt8.self))
+                stream.avail_in = UInt32(src.count)
+                stream.next_out = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                stream.avail_out = UInt32(out.count)
+                return deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else {
+            throw CompressionError(algorithm: "gzip", detail: "deflate failed (\(status))")
+        }
+        output.removeSubrange(Int(stream.total_out)...)
+        return output
+    }
+}

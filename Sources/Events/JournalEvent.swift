@@ -1,0 +1,398 @@
+import Journal
+
+/// A typed event read from one journal entry.
+public enum JournalEvent: Sendable, Hashable {
+    case unit(UnitEvent)
+    case shutdown(ShutdownMarker)
+    case boot(BootMarker)
+    case journalUnclean(JournalUncleanNotice)
+    case forkFailure(ForkFailure)
+    case oomd(OOMDKill)
+}
+
+/// The handful of fields the analysis reads from an entry, picked out in one walk over the
+/// entry's items (the entry must have been read with `EntryFields.selection`).
+public struct EntryFields: Sendable {
+    /// Every field the analysis needs; pass it as the reader's field selection.
+    /// `_COMM`, `_HOSTNAME` and `_MACHINE_ID` are read when present but not asked for: they sit
+    /// in every entry, and the host's names come cheaper from the field hash tables.
+    public static let names: Set<String> = [
+        "MESSAGE", "MESSAGE_ID", "PRIORITY", "_PID", "_TRANSPORT", "SYSLOG_IDENTIFIER", "UNIT", "USER_UNIT",
+        "N_RESTARTS", "EXIT_CODE", "EXIT_STATUS", "UNIT_RESULT", "JOB_TYPE", "JOB_RESULT", "SHUTDOWN",
+        "CPU_USAGE_NSEC", "MEMORY_PEAK", "_SOURCE_MONOTONIC_TIMESTAMP", "_SYSTEMD_UNIT",
+    ]
+    public static var selection: FieldSelection { .only(names) }
+
+    public var message: [UInt8]?
+    public var messageID: [UInt8]?
+    public var priority: [UInt8]?
+    public var pid: Int?
+    public var transport: [UInt8]?
+    public var identifier: [UInt8]?
+    public var comm: [UInt8]?
+    public var unit: [UInt8]?
+    public var userUnit: [UInt8]?
+    public var nRestarts: [UInt8]?
+    public var exitCode: [UInt8]?
+    public var exitStatus: [UInt8]?
+    public var unitResult: [UInt8]?
+    public var jobType: [UInt8]?
+    public var jobResult: [UInt8]?
+    public var shutdown: [UInt8]?
+    public var cpuUsageNSec: [UInt8]?
+    public var memoryPeak: [UInt8]?
+    public var sourceMonotonic: [UInt8]?
+    public var hostname: [UInt8]?
+    public var machineID: [UInt8]?
+    public var systemdUnit: [UInt8]?
+
+    /// What each field is, by the reader's slot number (`JournalField.slot` counts the
+    /// selection's names sorted), so that `init` dispatches on an integer, not a string.
+    private enum Kind: UInt8 {
+        case message, pid, transport, identifier, priority, systemdUnit, messageID, unit, userUnit, nRestarts
+        case exitCode, exitStatus, unitResult, jobType, jobResult, shutdown, cpu, memoryPeak, sourceMonotonic
+        case comm, hostname, machineID, other
+    }
+
+    private static let kindByName: [String: Kind] = [
+        "MESSAGE": .message, "_PID": .pid, "_TRANSPORT": .transport, "SYSLOG_IDENTIFIER": .identifier,
+        "PRIORITY": .priority, "_SYSTEMD_UNIT": .systemdUnit, "MESSAGE_ID": .messageID, "UNIT": .unit,
+        "USER_UNIT": .userUnit, "N_RESTARTS": .nRestarts, "EXIT_CODE": .exitCode, "EXIT_STATUS": .exitStatus,
+        "UNIT_RESULT": .unitResult, "JOB_TYPE": .jobType, "JOB_RESULT": .jobResult, "SHUTDOWN": .shutdown,
+        "CPU_USAGE_NSEC": .cpu, "MEMORY_PEAK": .memoryPeak, "_SOURCE_MONOTONIC_TIMESTAMP": .sourceMonotonic,
+        "_COMM": .comm, "_HOSTNAME": .hostname, "_MACHINE_ID": .machineID,
+    ]
+    private static let sortedNames: [String] = names.sorted()
+    private static let kindBySlot: [Kind] = sortedNames.map { kindByName[$0] ?? .other }
+
+    public init(_ entry: JournalEntry) {
+        for f in entry.fields {
+            let kind: Kind
+            // A field read with this selection carries its slot; one read otherwise is looked up by name.
+            if f.slot >= 0, f.slot < Self.kindBySlot.count, Self.sortedNames[f.slot] == f.name {
+                kind = Self.kindBySlot[f.slot]
+            } else {
+                kind = Self.kindByName[f.name] ?? .other
+            }
+            // Only the first value of a repeated field counts, as journalctl's MESSAGE does.
+            switch kind {
+            case .message: if message == nil { message = f.value }
+            case .pid: if pid == nil { pid = EntryFields.int(f.value) }
+            case .transport: transport = f.value
+            case .identifier: identifier = f.value
+            case .priority: priority = f.value
+            case .systemdUnit: systemdUnit = f.value
+            case .messageID: if messageID == nil { messageID = f.value }
+            case .unit: unit = f.value
+            case .userUnit: userUnit = f.value
+            case .nRestarts: nRestarts = f.value
+            case .exitCode: exitCode = f.value
+            case .exitStatus: exitStatus = f.value
+            case .unitResult: unitResult = f.value
+            case .jobType: jobType = f.value
+            case .jobResult: jobResult = f.value
+            case .shutdown: shutdown = f.value
+            case .cpu: cpuUsageNSec = f.value
+            case .memoryPeak: memoryPeak = f.value
+            case .sourceMonotonic: sourceMonotonic = f.value
+            case .comm: comm = f.value
+            case .hostname: hostname = f.value
+            case .machineID: machineID = f.value
+            case .other: break
+            }
+        }
+    }
+
+    /// A decimal field value; `nil` when empty, not a number, or absurdly long.
+    public static func int(_ v: [UInt8]) -> Int? {
+        guard !v.isEmpty, v.count <= 18 else { return nil }
+        var n = 0
+        for c in v {
+            guard c >= 48 && c <= 57 else { return nil }
+            n = n * 10 + Int(c - 48)
+        }
+        return n
+    }
+
+    public static func text(_ v: [UInt8]?) -> String? { v.map { String(decoding: $0, as: UTF8.self) } }
+
+    private static let kernelBytes: [UInt8] = Array("kernel".utf8)
+    public var isKernel: Bool { transport == Self.kernelBytes }
+    public var messageText: String { EntryFields.text(message) ?? "" }
+    /// SYSLOG_IDENTIFIER, else _COMM.
+    public var who: String { EntryFields.text(identifier) ?? EntryFields.text(comm) ?? "" }
+}
+
+/// Turns journal entries into typed events: structured fields first, message text as the
+/// fallback for systemd versions that logged without MESSAGE_IDs.
+public enum JournalEventExtractor {
+    private static let systemdID: [UInt8] = Array("systemd".utf8)
+    private static let eagain: [UInt8] = Array("Resource temporarily unavailable".utf8)
+    private static let interesting: Set<[UInt8]> = Set(["systemd-shutdown", "systemd-journald", "systemd-logind",
+                                                        "systemd-oomd", "systemd"].map { Array($0.utf8) })
+
+    /// The events in one entry (usually none).
+    public static func events(_ e: JournalEntry, _ f: EntryFields) -> [JournalEvent] {
+        let isManager = f.pid == 1 || (f.identifier == systemdID && f.userUnit != nil)
+        // All the daemons of interest are called systemd-*: test the first byte before hashing.
+        let known = f.identifier.map { $0.first == UInt8(ascii: "s") && interesting.contains($0) } ?? false
+        guard isManager || known || f.messageID != nil
+                || (f.message.map { $0.count >= eagain.count && TextScan.contains($0, eagain) } ?? false) else { return [] }
+        let time = Int64(clamping: e.realtime)
+        if isManager, let id = f.messageID, let kind = structuredIDs[id], let unitBytes = f.unit ?? f.userUnit,
+           let handled = structuredUnitEvent(kind, f, unit: String(decoding: unitBytes, as: UTF8.self),
+                                             isUser: f.unit == nil, time: time, ref: EntryRef(e)) {
+            return handled.map { [$0] } ?? []
+        }
+        let text = f.messageText
+        var out: [JournalEvent] = []
+        let cursor = EntryRef(e)
+
+        if let mid = EntryFields.text(f.messageID) {
+            switch mid {
+            case MessageIDs.shutdown:
+                out.append(.shutdown(ShutdownMarker(time: time, kind: .logind, text: text, cursor: cursor)))
+                return out
+            case MessageIDs.journalStopped:
+                out.append(.shutdown(ShutdownMarker(time: time, kind: .journalStopped, text: text, cursor: cursor)))
+                return out
+            case MessageIDs.journalStarted:
+                out.append(.boot(BootMarker(time: time, kind: .journalStarted, text: text, cursor: cursor)))
+                return out
+            case MessageIDs.startupFinished:
+                out.append(.boot(BootMarker(time: time, kind: .startupFinished, text: text, cursor: cursor)))
+                return out
+            default: break
+            }
+        }
+        if known, !isManager {
+            if let ev = daemonEvent(f, text: text, time: time, cursor: cursor) { out.append(ev) }
+            if !out.isEmpty { return out }
+        }
+        if isManager || f.pid == 1 {
+            if let ev = managerEvent(f, text: text, time: time, cursor: cursor) { out.append(ev) }
+        }
+        if out.isEmpty, let m = f.message, TextScan.contains(m, eagain),
+           text.has("fork") || text.has("clone") || text.has("spawn") || text.has("pthread_create") {
+            out.append(.forkFailure(ForkFailure(time: time, reporter: f.who, text: text, source: cursor.cursor)))
+        }
+        return out
+    }
+
+    enum StructuredID {
+        case restartScheduled, processExited, unitFailed, unitStarted, unitFailedToStart, unitStarting, unitStopping
+        case unitStopped, unitDeactivated, unitOOM, unitResources
+    }
+
+    private static let structuredIDs: [[UInt8]: StructuredID] = [
+        Array(MessageIDs.restartScheduled.utf8): .restartScheduled, Array(MessageIDs.processExited.utf8): .processExited,
+        Array(MessageIDs.unitFailed.utf8): .unitFailed, Array(MessageIDs.unitStarted.utf8): .unitStarted,
+        Array(MessageIDs.unitFailedToStart.utf8): .unitFailedToStart, Array(MessageIDs.unitStarting.utf8): .unitStarting,
+        Array(MessageIDs.unitStopping.utf8): .unitStopping, Array(MessageIDs.unitStopped.utf8): .unitStopped,
+        Array(MessageIDs.unitDeactivated.utf8): .unitDeactivated, Array(MessageIDs.unitOOM.utf8): .unitOOM,
+        Array(MessageIDs.unitResources.utf8): .unitResources,
+    ]
+    private static let controlProcess: [UInt8] = Array("Control process".utf8)
+    private static let statusKey: [UInt8] = Array("status=".utf8)
+    private static let startJob: [UInt8] = Array("start".utf8)
+    private static let doneResult: [UInt8] = Array("done".utf8)
+
+    /// The common case: a manager entry with a known MESSAGE_ID and its structured fields, read
+    /// without building the message text. `nil` when the fields do not settle it (then the text
+    /// path decides); `.some(nil)` when the entry is known to carry no event.
+    static func structuredUnitEvent(_ kind: StructuredID, _ f: EntryFields, unit: String, isUser: Bool, time: Int64,
+                                    ref: EntryRef) -> JournalEvent?? {
+        func ev(_ k: UnitEventKind) -> JournalEvent?? {
+            .some(.unit(UnitEvent(time: time, unit: unit, kind: k, isUserUnit: isUser, cursor: ref)))
+        }
+        switch kind {
+        case .restartScheduled:
+            guard let n = f.nRestarts.flatMap(EntryFields.int) else { return nil }
+            return ev(.restartScheduled(counter: n))
+        case .processExited:
+            guard let code = f.exitCode, let m = f.message else { return nil }
+            if TextScan.contains(m, controlProcess) { return .some(nil) }
+            // The text names the status (`1/FAILURE`); EXIT_STATUS has only the number.
+            guard let status = TextScan.word(after: statusKey, in: m) ?? f.exitStatus.flatMap(EntryFields.text) else { return nil }
+            return ev(.mainExited(code: String(decoding: code, as: UTF8.self), status: status))
+        case .unitFailed:
+            guard let r = f.unitResult else { return nil }
+            return ev(.failed(result: String(decoding: r, as: UTF8.self)))
+        case .unitStarted:
+            if let jt = f.jobType, jt != startJob { return .some(nil) }
+            if let jr = f.jobResult, jr != doneResult { return .some(nil) }
+            if unit.hasSuffix(".target") {
+                guard shutdownTargets.contains(unit), !isUser else { return .some(nil) }
+                return .some(.shutdown(ShutdownMarker(time: time, kind: .target, text: f.messageText, cursor: ref)))
+            }
+            if unit.hasSuffix(".socket") { return .some(nil) }
+            return ev(.started)
+        case .unitFailedToStart: return ev(.startFailed)
+        case .unitStarting: return ev(.starting)
+        case .unitStopping: return ev(.stopping)
+        case .unitStopped: return ev(.stopped)
+        case .unitDeactivated: return ev(.deactivated)
+        case .unitOOM: return ev(.oomKilled)
+        case .unitResources:
+            return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init),
+                                 memoryPeakBytes: f.memoryPeak.flatMap(EntryFields.int).map(UInt64.init)))
+        }
+    }
+
+    /// journald, logind, systemd-shutdown, systemd-oomd text.
+    static func daemonEvent(_ f: EntryFields, text: String, time: Int64, cursor: EntryRef) -> JournalEvent? {
+        let who = f.who
+        switch who {
+        case "systemd-journald":
+            let t = Substring(text)
+            if let n = JournalUncleanNotice.parse(text, time: time, cursor: cursor) { return .journalUnclean(n) }
+            if t.hasPrefix("Journal stopped") {
+                return .shutdown(ShutdownMarker(time: time, kind: .journalStopped, text: text, cursor: cursor))
+            }
+            if t.hasPrefix("Journal started") {
+                return .boot(BootMarker(time: time, kind: .journalStarted, text: text, cursor: cursor))
+            }
+        case "systemd-logind":
+            if text.hasPrefix("System is rebooting") || text.hasPrefix("System is powering down")
+                || text.hasPrefix("System is halting") || text.hasPrefix("System is rebooting with kexec") {
+                return .shutdown(ShutdownMarker(time: time, kind: .logind, text: text, cursor: cursor))
+            }
+        case "systemd-shutdown":
+            if text.hasPrefix("Syncing filesystems") || text.hasPrefix("Rebooting") || text.hasPrefix("Powering off")
+                || text.hasPrefix("Sending SIG") || text.hasPrefix("Halting") {
+                return .shutdown(ShutdownMarker(time: time, kind: .systemdShutdown, text: text, cursor: cursor))
+            }
+        case "systemd-oomd":
+            let t = Substring(text)
+            if t.hasPrefix("Killed "), t.has(" due to ") {
+                let cg = t.dropFirst("Killed ".count).split(separator: " ").first.map(String.init) ?? ""
+                return .oomd(OOMDKill(time: time, cgroup: cg, text: text, cursor: cursor))
+            }
+        default: break
+        }
+        return nil
+    }
+
+    private static let shutdownTargets: Set<String> = ["shutdown.target", "reboot.target", "poweroff.target",
+                                                       "halt.target", "kexec.target", "final.target",
+                                                       "umount.target", "soft-reboot.target"]
+
+    /// PID 1 (or a user manager) about a unit, or about itself.
+    static func managerEvent(_ f: EntryFields, text: String, time: Int64, cursor: EntryRef) -> JournalEvent? {
+        var t = Substring(text)
+        var unitName = EntryFields.text(f.unit)
+        let isUser = unitName == nil && f.userUnit != nil
+        if unitName == nil { unitName = EntryFields.text(f.userUnit) }
+        // Old systemd prefixes the message with `unit: `; strip it, and take the unit from it when
+        // the entry has no UNIT field.
+        if let colon = t.find(": "), looksLikeUnit(t[..<colon.lowerBound]) {
+            if unitName == nil { unitName = String(t[..<colon.lowerBound]) }
+            t = t[colon.upperBound...]
+        }
+        let mid = EntryFields.text(f.messageID)
+        if t.hasPrefix("Shutting down.") {
+            return .shutdown(ShutdownMarker(time: time, kind: .managerShuttingDown, text: text, cursor: cursor))
+        }
+        if t.hasPrefix("Reached target") {
+            let lower = t.lowercased()
+            if let u = unitName, shutdownTargets.contains(u), f.userUnit == nil || f.pid == 1 {
+                return .shutdown(ShutdownMarker(time: time, kind: .target, text: text, cursor: cursor))
+            }
+            if unitName == nil || f.pid == 1,
+               lower.has("shutdown") || lower.has("reboot") || lower.has("power-off") || lower.has("final step") {
+                return .shutdown(ShutdownMarker(time: time, kind: .target, text: text, cursor: cursor))
+            }
+            return nil
+        }
+        if t.hasPrefix("Failed to fork") || (t.has("Resource temporarily unavailable") && t.has("fork")) {
+            return .forkFailure(ForkFailure(time: time, reporter: unitName ?? "systemd", text: text, source: cursor.cursor))
+        }
+        guard let unit = unitName else { return nil }
+        func ev(_ k: UnitEventKind) -> JournalEvent {
+            .unit(UnitEvent(time: time, unit: unit, kind: k, isUserUnit: isUser, cursor: cursor))
+        }
+        switch mid {
+        case MessageIDs.restartScheduled?:
+            return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t)))
+        case MessageIDs.processExited?:
+            guard !t.hasPrefix("Control process") else { return nil }
+            return exitEvent(f, t).map(ev)
+        case MessageIDs.unitFailed?:
+            let result = EntryFields.text(f.unitResult) ?? quoted(t) ?? "unknown"
+            return ev(.failed(result: result))
+        case MessageIDs.unitStarted?:
+            if let jt = f.jobType, jt != Array("start".utf8) { return nil }
+            if let jr = f.jobResult, jr != Array("done".utf8) { return nil }
+            if t.hasPrefix("Reached target") || t.hasPrefix("Listening on") { return nil }
+            return ev(.started)
+        case MessageIDs.unitFailedToStart?:
+            return ev(.startFailed)
+        case MessageIDs.unitStarting?:
+            return ev(.starting)
+        case MessageIDs.unitStopping?:
+            return ev(.stopping)
+        case MessageIDs.unitStopped?:
+            return ev(.stopped)
+        case MessageIDs.unitDeactivated?:
+            return ev(.deactivated)
+        case MessageIDs.unitOOM?:
+            return ev(.oomKilled)
+        case MessageIDs.oomdKill?:
+            return ev(.oomdKilled(processes: TextScan.between(t, after: "killed ", until: " ").flatMap { TextScan.leadingInt($0) }))
+        case MessageIDs.unitResources?:
+            return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init),
+                                 memoryPeakBytes: f.memoryPeak.flatMap(EntryFields.int).map(UInt64.init)))
+        default:
+            break
+        }
+        // Text fallback for managers that logged without (or with unknown) MESSAGE_IDs.
+        if t.hasPrefix("Scheduled restart job") { return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t))) }
+        // systemd before v236 said only this, with no counter.
+        if t.hasPrefix("Service hold-off time over, scheduling restart") { return ev(.restartScheduled(counter: nil)) }
+        if t.hasPrefix("Main process exited") { return exitEvent(f, t).map(ev) }
+        if t.hasPrefix("Failed with result") { return ev(.failed(result: EntryFields.text(f.unitResult) ?? quoted(t) ?? "unknown")) }
+        if t.hasPrefix("Start request repeated too quickly") { return ev(.startLimitHit) }
+        if t.hasPrefix("A process of this unit has been killed by the OOM killer") { return ev(.oomKilled) }
+        if t.hasPrefix("systemd-oomd killed") { return ev(.oomdKilled(processes: nil)) }
+        if t.hasPrefix("Deactivated successfully") || t.hasPrefix("Succeeded.") { return ev(.deactivated) }
+        if t.hasPrefix("Consumed ") { return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init), memoryPeakBytes: nil)) }
+        if t.hasPrefix("Failed to start ") { return ev(.startFailed) }
+        if t.hasPrefix("Started ") || t.hasPrefix("Finished ") { return ev(.started) }
+        if t.hasPrefix("Starting ") { return ev(.starting) }
+        if t.hasPrefix("Stopping ") { return ev(.stopping) }
+        if t.hasPrefix("Stopped ") { return ev(.stopped) }
+        if t.hasPrefix("Unit entered failed state") { return ev(.failed(result: "unknown")) }
+        return nil
+    }
+
+    static func exitEvent(_ f: EntryFields, _ t: Substring) -> UnitEventKind? {
+        // Structured fields: EXIT_CODE=exited, EXIT_STATUS=1; the text carries the name (`1/FAILURE`).
+        let textCode = TextScan.between(t, after: "code=", until: ",").map(String.init)
+        let textStatus = TextScan.between(t, after: "status=", until: " ").map { s -> String in
+            var s = s
+            while let l = s.last, l == "." || l == "," { s.removeLast() }
+            return String(s)
+        }
+        let code = EntryFields.text(f.exitCode) ?? textCode
+        guard let code else { return nil }
+        var status = textStatus ?? EntryFields.text(f.exitStatus) ?? "?"
+        if let s = EntryFields.text(f.exitStatus), let ts = textStatus, !ts.hasPrefix(s) { status = s }
+        return .mainExited(code: code, status: status)
+    }
+
+    static func counter(_ t: Substring) -> Int? {
+        TextScan.between(t, after: "restart counter is at ", until: ".").flatMap { TextScan.leadingInt($0) }
+    }
+
+    static func quoted(_ t: Substring) -> String? {
+        TextScan.between(t, after: "'", until: "'").map(String.init)
+    }
+
+    private static let unitSuffixes = [".service", ".socket", ".mount", ".scope", ".slice", ".target", ".timer",
+                                       ".path", ".swap", ".device", ".automount"]
+
+    static func looksLikeUnit(_ s: Substring) -> Bool {
+        guard !s.isEmpty, s.utf8.count < 256, !s.has(" ") else { return false }
+        return unitSuffixes.contains { s.hasSuffix($0) }
+    }
+}

@@ -1,0 +1,132 @@
+/// Kinds of kernel distress the analysis counts; raw values are the report's `kind` names.
+public enum KernelDistressKind: String, Sendable, CaseIterable, Codable {
+    case hungTask = "hung_task"
+    case softLockup = "soft_lockup"
+    case hardLockup = "hard_lockup"
+    case rcuStall = "rcu_stall"
+    case panic
+    case oops
+    case bug
+    case warning
+    case ioError = "io_error"
+    case fsError = "fs_error"
+    case forkRejected = "fork_rejected"
+    case mce
+    case segfault
+    case oomKill = "oom_kill"
+}
+
+/// Recognises the one line of a kernel message that names a distress event (not the
+/// continuation lines of its report: call traces, register dumps).
+public enum KernelDistress {
+    public static func classify(_ text: String) -> KernelDistressKind? {
+        let t = Substring(text)
+        // Cheap first-byte filters keep this fast on the common boot noise.
+        if t.has("blocked for more than") || t.has("blocked in I/O wait for more than") {
+            return t.has("INFO: task") ? .hungTask : nil
+        }
+        if t.has("soft lockup - CPU#") { return .softLockup }
+        if t.has("hard LOCKUP") { return .hardLockup }
+        if t.has("detected stall") || t.has("self-detected stall") { return t.has("rcu") ? .rcuStall : nil }
+        if t.has("Kernel panic - not syncing") { return t.hasPrefix("---[ end") ? nil : .panic }
+        if t.hasPrefix("oom-kill:constraint=") { return .oomKill }
+        if t.has("fork rejected by pids controller") { return .forkRejected }
+        if t.hasPrefix("Oops:") || t.has("general protection fault") || t.hasPrefix("BUG: unable to handle")
+            || t.hasPrefix("Internal error: Oops") {
+            return .oops
+        }
+        if t.hasPrefix("kernel BUG at") || (t.hasPrefix("BUG: ") && !t.has("soft lockup")) { return .bug }
+        if t.hasPrefix("WARNING: CPU: ") || t.hasPrefix("WARNING: at ") { return .warning }
+        // The block layer's line, one per failed request (`I/O error, dev sda, sector …`; older
+        // kernels prefix `end_request:` or `blk_update_request:`). Buffer-layer and filesystem
+        // echoes of the same failure are not counted again.
+        if t.has("I/O error, dev ") || t.has("critical medium error, dev ") || t.has("critical target error, dev ") {
+            return .ioError
+        }
+        if t.has("EXT4-fs error") || t.has("EXT3-fs error") || t.has("EXT2-fs error") || t.has("BTRFS error")
+            || t.has("BTRFS critical") || (t.hasPrefix("XFS") && (t.has("Corruption") || t.has("metadata I/O error"))) {
+            return .fsError
+        }
+        if t.has("Machine check events logged") || t.has("[Hardware Error]") { return .mce }
+        if t.has(" segfault at ") { return .segfault }
+        return nil
+    }
+
+    /// The block device named by an I/O error line (`dev sda`, `Buffer I/O error on dev sdb1`, `(sdc)`).
+    public static func device(_ text: String) -> String? {
+        let t = Substring(text)
+        if let d = TextScan.between(t, after: "dev ", until: ",") {
+            let name = d.split(separator: " ").first.map(String.init)
+            if let name, !name.isEmpty { return name }
+        }
+        if let d = TextScan.between(t, after: "EXT4-fs error (device ", until: ")") { return String(d) }
+        if let d = TextScan.between(t, after: "EXT4-fs (", until: ")") { return String(d) }
+        if let d = TextScan.between(t, after: "XFS (", until: ")") { return String(d) }
+        return nil
+    }
+}
+
+/// One line of a kernel OOM report.
+public enum OOMLine: Sendable, Hashable {
+    /// `comm invoked oom-killer: gfp_mask=…`.
+    case invoked(comm: String)
+    /// `oom-kill:constraint=…,task_memcg=…,task=…,pid=…,uid=…`.
+    case summary(constraint: String?, oomMemcg: String?, taskMemcg: String?, task: String?, pid: Int?, uid: Int?,
+                 globalOOM: Bool)
+    /// `Out of memory: Killed process 123 (comm) total-vm:…kB, anon-rss:…kB, … UID:0` (and older
+    /// `Killed process 123, UID 27, (comm) total-vm:…`). `memcg` for `Memory cgroup out of memory:`.
+    case killed(pid: Int, comm: String?, totalVMKB: Int?, anonRSSKB: Int?, uid: Int?, memcg: Bool)
+    /// Old kernels' choice line: `Out of memory: Kill process 123 (comm) score 16 or sacrifice child`.
+    case choice(pid: Int, comm: String?, memcg: Bool)
+    /// Old memcg context: `Task in /a killed as a result of limit of /b`.
+    case memcgContext(taskMemcg: String, limitMemcg: String)
+    /// A row of the task dump: `[  pid  ]   uid  tgid total_vm      rss …  name`.
+    case taskRow(pid: Int, uid: Int?, rssPages: Int, name: String)
+
+    public static func parse(_ text: String) -> OOMLine? {
+        let t = Substring(text).trimmingSpaces()
+        if let r = t.find(" invoked oom-killer") {
+            return .invoked(comm: String(t[..<r.lowerBound]))
+        }
+        if t.hasPrefix("oom-kill:") {
+            let items = TextScan.commaItems(t.dropFirst("oom-kill:".count))
+            func str(_ k: Substring) -> String? { items[k].map(String.init) }
+            return .summary(constraint: str("constraint"), oomMemcg: str("oom_memcg"), taskMemcg: str("task_memcg"),
+                            task: str("task"), pid: items["pid"].flatMap { TextScan.leadingInt($0) },
+                            uid: items["uid"].flatMap { TextScan.leadingInt($0) },
+                            globalOOM: t.has(",global_oom"))
+        }
+        let memcg = t.has("Memory cgroup out of memory")
+        if let r = t.find("Killed process ") {
+            let rest = t[r.upperBound...]
+            guard let pid = TextScan.leadingInt(rest) else { return nil }
+            let comm = TextScan.between(rest, after: "(", until: ")").map(String.init)
+            var uid: Int?
+            if let u = TextScan.between(rest, after: "UID:", until: " ") { uid = TextScan.leadingInt(u) }
+            else if let u = TextScan.between(rest, after: "UID ", until: ",") { uid = TextScan.leadingInt(u) }
+            let vm = TextScan.between(rest, after: "total-vm:", until: "k").flatMap { TextScan.leadingInt($0) }
+            let anon = TextScan.between(rest, after: "anon-rss:", until: "k").flatMap { TextScan.leadingInt($0) }
+            return .killed(pid: pid, comm: comm, totalVMKB: vm, anonRSSKB: anon, uid: uid, memcg: memcg)
+        }
+        if let r = t.find("Kill process "), t.has("sacrifice child") {
+            let rest = t[r.upperBound...]
+            guard let pid = TextScan.leadingInt(rest) else { return nil }
+            return .choice(pid: pid, comm: TextScan.between(rest, after: "(", until: ")").map(String.init), memcg: memcg)
+        }
+        if t.hasPrefix("Task in "), let r = t.find(" killed as a result of limit of ") {
+            let task = t[t.index(t.startIndex, offsetBy: 8)..<r.lowerBound]
+            return .memcgContext(taskMemcg: String(task), limitMemcg: String(t[r.upperBound...].trimmingSpaces()))
+        }
+        if t.hasPrefix("["), let close = t.firstIndex(of: "]") {
+            let inner = t[t.index(after: t.startIndex)..<close].trimmingSpaces()
+            guard let pid = TextScan.leadingInt(inner), inner.utf8.count == String(pid).utf8.count else { return nil }
+            let cols = t[t.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
+            // uid tgid total_vm rss … name: at least five columns, the last is the name.
+            guard cols.count >= 5, let name = cols.last else { return nil }
+            let uid = TextScan.leadingInt(cols[0])
+            guard let rss = TextScan.leadingInt(cols[3]) else { return nil }
+            return .taskRow(pid: pid, uid: uid, rssPages: rss, name: String(name))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,110 @@
+/// Small text helpers for log messages, written for speed on ASCII text without Foundation.
+enum TextScan {
+    /// The text after `prefix` up to (not including) `terminator`, searching from the first `prefix`.
+    static func between(_ text: Substring, after prefix: String, until terminator: Character) -> Substring? {
+        guard let r = text.find(prefix) else { return nil }
+        let rest = text[r.upperBound...]
+        if let end = rest.firstIndex(of: terminator) { return rest[..<end] }
+        return rest
+    }
+
+    /// The leading run of decimal digits, as an Int.
+    static func leadingInt(_ text: Substring) -> Int? {
+        var v = 0
+        var n = 0
+        for c in text.utf8 {
+            guard c >= 48 && c <= 57 else { break }
+            guard n < 18 else { return nil }
+            v = v * 10 + Int(c - 48)
+            n += 1
+        }
+        return n > 0 ? v : nil
+    }
+
+    /// `key=value` items separated by commas (as in `oom-kill:constraint=…,pid=1,uid=0`).
+    static func commaItems(_ text: Substring) -> [Substring: Substring] {
+        var out: [Substring: Substring] = [:]
+        for item in text.split(separator: ",") {
+            guard let eq = item.firstIndex(of: "=") else { continue }
+            out[item[..<eq].trimmingSpaces()] = item[item.index(after: eq)...]
+        }
+        return out
+    }
+
+    /// True when `bytes` contains `needle`; a plain scan, the inputs are short messages.
+    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, bytes.count >= needle.count else { return false }
+        return scan(bytes, needle)
+    }
+
+    /// The bytes after the first `key` up to a space (trailing `.`/`,` dropped), as text.
+    static func word(after key: [UInt8], in bytes: [UInt8]) -> String? {
+        guard let first = key.first, bytes.count >= key.count else { return nil }
+        var i = 0
+        while i + key.count <= bytes.count {
+            if bytes[i] == first {
+                var j = 1
+                while j < key.count && bytes[i + j] == key[j] { j += 1 }
+                if j == key.count {
+                    var end = i + key.count
+                    while end < bytes.count && bytes[end] != UInt8(ascii: " ") { end += 1 }
+                    var last = end
+                    while last > i + key.count, bytes[last - 1] == UInt8(ascii: ".") || bytes[last - 1] == UInt8(ascii: ",") {
+                        last -= 1
+                    }
+                    return last > i + key.count ? String(decoding: bytes[(i + key.count)..<last], as: UTF8.self) : nil
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func scan(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        let last = bytes.count - needle.count
+        var i = 0
+        while i <= last {
+            if bytes[i] == first {
+                var j = 1
+                while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s.removeLast() }
+        return s
+    }
+}
+
+extension StringProtocol {
+    /// The first range of `needle`, by UTF-8 comparison (no Foundation).
+    func find(_ needle: String) -> Range<Index>? {
+        let n = Array(needle.utf8)
+        guard let first = n.first else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if utf8[i] == first {
+                var a = i
+                var k = 0
+                while k < n.count, a < endIndex, utf8[a] == n[k] {
+                    a = utf8.index(after: a)
+                    k += 1
+                }
+                if k == n.count { return i..<a }
+            }
+            i = utf8.index(after: i)
+        }
+        return nil
+    }
+
+    func has(_ needle: String) -> Bool { find(needle) != nil }
+}

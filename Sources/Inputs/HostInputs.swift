@@ -1,0 +1,157 @@
+import Compression
+import Foundation
+
+/// Everything found for one machine: its journals, kernel text and unit files, ready for
+/// the readers. Discovery never reads journal entries; it only finds and groups.
+public struct HostInputs: Sendable {
+    /// What to call the host in a report: its hostname, else its machine ID, else the path named.
+    public var label: String
+    /// The 32-hex machine ID, from `etc/machine-id`, a journal's machine-ID directory or a
+    /// journal file header.
+    public var machineID: String?
+    /// From `etc/hostname`, when a host root was named.
+    public var hostname: String?
+    /// Journal files of this host (`*.journal`, `*.journal~`, or files with the journal magic).
+    public var journalFiles: [JournalSource]
+    /// Kernel text logs (kern.log, messages, syslog, dmesg, or any file named explicitly),
+    /// oldest rotation first. Syslog files hold other lines too; only kernel lines are used later.
+    public var kernelLogs: [TextSource]
+    /// One source per pstore record: a record directory's `dmesg.txt` (written by
+    /// systemd-pstore), or its parts joined oldest part first, or a single flat file.
+    public var pstore: [TextSource]
+    /// kdump's `vmcore-dmesg.txt` (and kdump-tools' `dmesg.*`) files from `var/crash/*/`.
+    public var kdump: [TextSource]
+    /// Unit files and drop-ins from the unit directories of a host root.
+    public var unitFiles: [UnitFileText]
+    /// Paths that were named or found but could not be used, and why.
+    public var problems: [InputProblem]
+
+    public init(label: String, machineID: String? = nil, hostname: String? = nil, journalFiles: [JournalSource] = [],
+                kernelLogs: [TextSource] = [], pstore: [TextSource] = [], kdump: [TextSource] = [],
+                unitFiles: [UnitFileText] = [], problems: [InputProblem] = []) {
+        self.label = label
+        self.machineID = machineID
+        self.hostname = hostname
+        self.journalFiles = journalFiles
+        self.kernelLogs = kernelLogs
+        self.pstore = pstore
+        self.kdump = kdump
+        self.unitFiles = unitFiles
+        self.problems = problems
+    }
+
+    /// True when nothing readable was found (there may still be problems).
+    public var isEmpty: Bool {
+        journalFiles.isEmpty && kernelLogs.isEmpty && pstore.isEmpty && kdump.isEmpty && unitFiles.isEmpty
+    }
+}
+
+/// A journal file to open: on disk, or held in memory (an archive member).
+public enum JournalSource: Sendable, Hashable {
+    /// A path on disk, for `JournalFile(path:)`.
+    case file(String)
+    /// Bytes read from an archive, for `JournalFile(name:bytes:)`; `name` is `archive:member`.
+    case memory(name: String, bytes: [UInt8])
+
+    /// The path or the in-memory name.
+    public var name: String {
+        switch self {
+        case .file(let path): return path
+        case .memory(let name, _): return name
+        }
+    }
+}
+
+/// A text file (kernel log, pstore record, kdump dmesg).
+public struct TextSource: Sendable, Hashable {
+    /// The path on disk, or `archive:member` for an archive member, or a pstore record directory.
+    public var path: String
+    /// The bytes, when they came from an archive or were assembled; `nil` means read `path`.
+    /// They may be compressed (rotated `.gz`, `.xz`, `.zst` logs): use `load()`.
+    public var bytes: [UInt8]?
+    /// Seconds since the Unix epoch, from the file system or the tar header.
+    public var modificationTime: Int64?
+
+    public init(path: String, bytes: [UInt8]? = nil, modificationTime: Int64? = nil) {
+        self.path = path
+        self.bytes = bytes
+        self.modificationTime = modificationTime
+    }
+
+    /// The text's bytes: read from disk when needed, and expanded when they are gzip, xz or
+    /// zstd compressed (told by magic bytes, not by name). `limit` bounds the expanded size.
+    public func load(limit: Int = 1 << 30) throws(InputProblem) -> [UInt8] {
+        let raw: [UInt8]
+        if let bytes {
+            raw = bytes
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw InputProblem(path: path, reason: "cannot read the file")
+            }
+            raw = [UInt8](data)
+        }
+        return try Expand.ifCompressed(raw, path: path, limit: limit)
+    }
+}
+
+/// The text of a unit file or drop-in (`foo.service`, `foo.service.d/override.conf`).
+public struct UnitFileText: Sendable, Hashable {
+    /// Where it was found; the last component is the unit name or the drop-in's name.
+    public var path: String
+    public var text: String
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+
+    /// The unit this file configures: `foo.service` for both `foo.service` and
+    /// `foo.service.d/override.conf`.
+    public var unitName: String {
+        let parts = path.split(separator: "/")
+        guard let last = parts.last else { return path }
+        if last.hasSuffix(".conf"), parts.count >= 2, parts[parts.count - 2].hasSuffix(".d") {
+            return String(parts[parts.count - 2].dropLast(2))
+        }
+        return String(last)
+    }
+}
+
+/// Something named or found that could not be used.
+public struct InputProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Expanding gzip/xz/zstd data told by its magic bytes.
+enum Expand {
+    /// Like `ifCompressed`, but a cut or damaged stream (a copy that stopped short) still
+    /// gives the bytes before the damage, with the problem to report.
+    static func keepingPartial(_ raw: [UInt8], path: String, limit: Int) -> (bytes: [UInt8], problem: InputProblem?) {
+        guard let algorithm = raw.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) else { return (raw, nil) }
+        let out = raw.withUnsafeBytes { algorithm.decompressKeepingPartial($0, limit: limit) }
+        guard let error = out.problem else { return (out.bytes, nil) }
+        return (out.bytes, InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\(error.detail)); "
+                                                 + "\(out.bytes.count) bytes before the damage are used"))
+    }
+
+    static func ifCompressed(_ raw: [UInt8], path: String, limit: Int) throws(InputProblem) -> [UInt8] {
+        let algorithm = raw.withUnsafeBytes { CompressionAlgorithm.sniff($0) }
+        guard let algorithm else { return raw }
+        let result: Result<[UInt8], CompressionError> = raw.withUnsafeBytes { buffer in
+            Result { () throws(CompressionError) in try algorithm.decompress(buffer, limit: limit) }
+        }
+        switch result {
+        case .success(let bytes): return bytes
+        case .failure(let error):
+            throw InputProblem(path: path, reason: "cannot expand \(algorithm.rawValue) data: \(error.detail)")
+        }
+    }
+}

@@ -1,0 +1,468 @@
+import Foundation
+
+/// Turns what the user named into one `HostInputs` per machine.
+///
+/// A path may be a journal file, a journal directory (with machine-ID subfolders), a kernel
+/// log, a pstore directory, a host root (a directory with `var/log` or `etc`), a folder of
+/// many of those, or a tar archive (plain, gzip, zstd, xz) of any of them, which is read in
+/// memory and never unpacked. Nothing here throws: what cannot be used becomes an
+/// `InputProblem` on the host it concerns, and the rest is still found.
+public enum InputDiscovery {
+    /// An archive is refused when it (or its expansion) is larger than this.
+    public static let archiveLimit = 4 << 30
+
+    /// Finds the inputs in `paths`, plus the host root `root` when given (taken as a host root
+    /// even when it has neither `var/log` nor `etc`).
+    ///
+    /// Grouping: a host root is one host; journals outside a host root are grouped by their
+    /// machine-ID directory or, for loose files, by the machine ID in their header; kernel
+    /// logs and pstore files outside a host root are grouped by the folder they are in. When
+    /// exactly one host was identified, such loose text (and any problem) joins it.
+    public static func discover(paths: [String], root: String?) -> [HostInputs] {
+        var collector = Collector()
+        if let root {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue {
+                collector.collectHostRoot(DiskTree(root: root), "")
+            } else {
+                collector.problem(InputProblem(path: root, reason: "root is not a directory"), key: "loose:" + root, label: root)
+            }
+        }
+        for path in paths { collector.add(path: path) }
+        return collector.finish()
+    }
+
+    /// The live machine's own inputs: /var/log/journal, /run/log/journal, /var/log/kern.log*,
+    /// messages*, syslog*, /var/lib/systemd/pstore, /sys/fs/pstore, /var/crash, unit
+    /// directories, /etc/machine-id and /etc/hostname.
+    public static func localMachine() -> HostInputs {
+        var collector = Collector()
+        collector.collectHostRoot(DiskTree(root: "/"), "")
+        var host = collector.finish().first ?? HostInputs(label: "localhost")
+        if host.hostname == nil {
+            let name = ProcessInfo.processInfo.hostName
+            if !name.isEmpty {
+                host.hostname = name
+                host.label = name
+            }
+        }
+        return host
+    }
+}
+
+/// Accumulates hosts while paths are walked, then merges them.
+struct Collector {
+    enum HostKind { case root, machine, loose }
+
+    static let scanDepth = 8
+    static let scanBudget = 200_000
+    static let unitFileLimit = 1 << 20
+    static let pstoreFileLimit = 64 << 20
+    static let smallFileLimit = 64 << 10
+    static let unitDirectories = ["etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"]
+
+    private var hosts: [HostInputs] = []
+    private var kinds: [HostKind] = []
+    private var index: [String: Int] = [:]
+    private var visited = 0
+    private var budgetReported = false
+
+    // MARK: - Hosts
+
+    private mutating func host(key: String, label: String, kind: HostKind) -> Int {
+        if let i = index[key] { return i }
+        hosts.append(HostInputs(label: label))
+        kinds.append(kind)
+        index[key] = hosts.count - 1
+        return hosts.count - 1
+    }
+
+    private mutating func loose(_ key: String) -> Int {
+        host(key: "loose:" + key, label: key, kind: .loose)
+    }
+
+    mutating func problem(_ problem: InputProblem, key: String, label: String) {
+        let i = host(key: key, label: label, kind: .loose)
+        hosts[i].problems.append(problem)
+    }
+
+    // MARK: - What the user named
+
+    mutating func add(path: String) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            hosts[loose(path)].problems.append(InputProblem(path: path, reason: "no such file or directory"))
+            return
+        }
+        if isDirectory.boolValue {
+            let tree = DiskTree(root: path)
+            scan(tree, "", depth: 0, allowArchives: true)
+        } else {
+            let url = URL(fileURLWithPath: path)
+            let tree = DiskTree(root: url.deletingLastPathComponent().path)
+            let name = url.lastPathComponent
+            addFile(tree, name, explicit: true, allowArchives: true, looseKey: tree.display(name))
+        }
+    }
+
+    /// One file met on a walk outside host roots (or named): a journal, an archive, pstore or
+    /// kdump text, or a log (`FileNames.isLooseLogName`). An explicitly named file that is none
+    /// of the others is taken as a kernel log.
+    private mutating func addFile<T: FileTree>(_ tree: T, _ rel: String, explicit: Bool, allowArchives: Bool,
+                                               looseKey: String) {
+        let name = String(rel.split(separator: "/").last ?? Substring(rel))
+        let head = tree.head(rel, 512)
+        if FileNames.hasJournalMagic(head) || FileNames.isJournalName(name) {
+            guard FileNames.hasJournalMagic(head) else {
+                hosts[loose(looseKey)].problems.append(InputProblem(
+                    path: tree.display(rel), reason: "named like a journal file but lacks the journal signature; skipped"))
+                return
+            }
+            if let id = FileNames.journalMachineID(head) {
+                let i = host(key: "machine:" + id, label: id, kind: .machine)
+                hosts[i].machineID = id
+                hosts[i].journalFiles.append(tree.journalSource(rel))
+            } else {
+                hosts[loose(looseKey)].journalFiles.append(tree.journalSource(rel))
+            }
+        } else if allowArchives && (FileNames.isArchiveName(name) || TarArchive.looksLikeTar(head)) {
+            openArchive(tree, rel)
+        } else if FileNames.isPstoreName(name) {
+            hosts[loose(looseKey)].pstore.append(tree.textSource(rel))
+        } else if name == "vmcore-dmesg.txt" {
+            hosts[loose(looseKey)].kdump.append(tree.textSource(rel))
+        } else if explicit || FileNames.isLooseLogName(name) {
+            hosts[loose(looseKey)].kernelLogs.append(tree.textSource(rel))
+        }
+    }
+
+    private mutating func openArchive<T: FileTree>(_ tree: T, _ rel: String) {
+        let path = tree.display(rel)
+        let archive: TarArchive
+        do throws(InputProblem) {
+            let raw = try tree.read(rel, limit: InputDiscovery.archiveLimit)
+            let (expanded, damage) = Expand.keepingPartial(raw, path: path, limit: InputDiscovery.archiveLimit)
+            if let damage {
+                // A cut .tar.gz still holds every member before the cut: use them, say what was lost.
+                guard TarArchive.looksLikeTar(expanded) else { throw damage }
+                hosts[loose(path)].problems.append(damage)
+            }
+            guard expanded.isEmpty || TarArchive.looksLikeTar(expanded) else {
+                throw InputProblem(path: path, reason: "not a tar archive (its first header is not valid)")
+            }
+            archive = TarArchive(bytes: expanded)
+        } catch {
+            hosts[loose(path)].problems.append(error)
+            return
+        }
+        let archiveTree = ArchiveTree(archivePath: path, archive: archive)
+        scan(archiveTree, "", depth: 0, allowArchives: false)
+        for p in archive.problems {
+            hosts[loose(path)].problems.append(InputProblem(path: path, reason: p.description))
+        }
+    }
+
+    // MARK: - Walking folders
+
+    /// Walks a folder that is not known to be anything yet, looking for host roots,
+    /// machine-ID journal directories, pstore folders and loose files.
+    private mutating func scan<T: FileTree>(_ tree: T, _ rel: String, depth: Int, allowArchives: Bool) {
+        if isHostRoot(tree, rel) {
+            collectHostRoot(tree, rel)
+            return
+        }
+        let looseKey = tree.display(rel)
+        for name in tree.children(rel) {
+            visited += 1
+            guard visited <= Self.scanBudget else {
+                if !budgetReported {
+                    budgetReported = true
+                    hosts[loose(looseKey)].problems.append(InputProblem(
+                        path: looseKey, reason: "stopped looking after \(Self.scanBudget) entries; name a narrower path"))
+                }
+                return
+            }
+            let child = tree.join(rel, name)
+            switch tree.kind(child) {
+            case .directory:
+                if FileNames.isMachineID(name), containsJournals(tree, child) {
+                    let i = host(key: "machine:" + name, label: name, kind: .machine)
+                    hosts[i].machineID = hosts[i].machineID ?? name
+                    collectJournals(tree, child, into: i)
+                } else if name == "pstore" || containsPstoreFiles(tree, child) {
+                    let (sources, problems) = pstoreRecords(tree, child)
+                    hosts[loose(tree.display(child))].pstore += sources
+                    hosts[loose(tree.display(child))].problems += problems
+                } else if depth < Self.scanDepth {
+                    scan(tree, child, depth: depth + 1, allowArchives: allowArchives)
+                }
+            case .file:
+                addFile(tree, child, explicit: false, allowArchives: allowArchives, looseKey: looseKey)
+            case .other, .none:
+                break
+            }
+        }
+        // Loose kernel logs of one folder, oldest rotation first.
+        if let i = index["loose:" + looseKey] {
+            hosts[i].kernelLogs.sort { FileNames.rotationOrder(lastComponent($0.path), lastComponent($1.path)) }
+        }
+    }
+
+    private func isHostRoot<T: FileTree>(_ tree: T, _ rel: String) -> Bool {
+        tree.isDirectory(tree.join(rel, "var/log")) || tree.isDirectory(tree.join(rel, "etc"))
+    }
+
+    private func containsJournals<T: FileTree>(_ tree: T, _ dir: String) -> Bool {
+        tree.children(dir).prefix(10_000).contains { name in
+            let child = tree.join(dir, name)
+            return tree.isFile(child) && (FileNames.isJournalName(name) || FileNames.hasJournalMagic(tree.head(child, 8)))
+        }
+    }
+
+    private func containsPstoreFiles<T: FileTree>(_ tree: T, _ dir: String) -> Bool {
+        tree.children(dir).prefix(10_000).contains { FileNames.isPstoreName($0) && tree.isFile(tree.join(dir, $0)) }
+    }
+
+    /// The journal files directly inside `dir`, added to host `i`.
+    private mutating func collectJournals<T: FileTree>(_ tree: T, _ dir: String, into i: Int) {
+        for name in tree.children(dir) {
+            let child = tree.join(dir, name)
+            guard tree.isFile(child) else { continue }
+            let magic = FileNames.hasJournalMagic(tree.head(child, 8))
+            if magic {
+                hosts[i].journalFiles.append(tree.journalSource(child))
+            } else if FileNames.isJournalName(name) {
+                hosts[i].problems.append(InputProblem(
+                    path: tree.display(child), reason: "named like a journal file but lacks the journal signature; skipped"))
+            }
+        }
+    }
+
+    // MARK: - Host roots
+
+    /// Everything postmortem reads from one machine's file system, rooted at `rel`.
+    mutating func collectHostRoot<T: FileTree>(_ tree: T, _ rel: String) {
+        let rootDisplay = tree.display(rel)
+        let at = { (sub: String) in tree.join(rel, sub) }
+        let machineID = smallText(tree, at("etc/machine-id")).flatMap { FileNames.isMachineID($0) ? $0 : nil }
+        let hostname = smallText(tree, at("etc/hostname")).flatMap { $0.isEmpty ? nil : $0 }
+        let i = host(key: "root:" + rootDisplay, label: rootDisplay, kind: .root)
+
+        var journalIDs: Set<String> = []
+        for journalDir in ["var/log/journal", "run/log/journal"] {
+            let dir = at(journalDir)
+            collectJournals(tree, dir, into: i)
+            for name in tree.children(dir) where tree.isDirectory(tree.join(dir, name)) {
+                if FileNames.isMachineID(name) { journalIDs.insert(name) }
+                collectJournals(tree, tree.join(dir, name), into: i)
+            }
+        }
+        hosts[i].machineID = machineID ?? (journalIDs.count == 1 ? journalIDs.first : nil)
+        hosts[i].hostname = hostname
+        hosts[i].label = hostname ?? hosts[i].machineID ?? rootDisplay
+
+        let logDir = at("var/log")
+        let kernelNames = tree.children(logDir).filter {
+            FileNames.kernelLogStem($0) != nil && tree.isFile(tree.join(logDir, $0))
+        }
+        for name in kernelNames.sorted(by: FileNames.rotationOrder) {
+            hosts[i].kernelLogs.append(tree.textSource(tree.join(logDir, name)))
+        }
+
+        for pstoreDir in ["var/lib/systemd/pstore", "sys/fs/pstore"] {
+            let (sources, problems) = pstoreRecords(tree, at(pstoreDir))
+            hosts[i].pstore += sources
+            hosts[i].problems += problems
+        }
+
+        let crash = at("var/crash")
+        for name in tree.children(crash) {
+            let child = tree.join(crash, name)
+            if tree.isDirectory(child) {
+                for file in tree.children(child) where FileNames.isKdumpName(file) && tree.isFile(tree.join(child, file)) {
+                    hosts[i].kdump.append(tree.textSource(tree.join(child, file)))
+                }
+            } else if name == "vmcore-dmesg.txt", tree.isFile(child) {
+                hosts[i].kdump.append(tree.textSource(child))
+            }
+        }
+
+        for unitDir in Self.unitDirectories {
+            collectUnits(tree, at(unitDir), into: i)
+        }
+    }
+
+    /// The first line of a small text file, trimmed.
+    private func smallText<T: FileTree>(_ tree: T, _ rel: String) -> String? {
+        guard tree.isFile(rel), let bytes = try? tree.read(rel, limit: Self.smallFileLimit) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let line = text.split(whereSeparator: \.isNewline).first ?? ""
+        return line.trimmingCharacters(in: .whitespaces)
+    }
+
+    private mutating func collectUnits<T: FileTree>(_ tree: T, _ dir: String, into i: Int) {
+        for name in tree.children(dir) {
+            let child = tree.join(dir, name)
+            // Links are enablement (`*.wants/`) or masking (→ /dev/null), not unit text.
+            guard !tree.isSymlink(child) else { continue }
+            if FileNames.isUnitName(name), tree.isFile(child) {
+                addUnit(tree, child, into: i)
+            } else if FileNames.isDropInDirectory(name), tree.isDirectory(child) {
+                for conf in tree.children(child) where conf.hasSuffix(".conf") {
+                    let path = tree.join(child, conf)
+                    if tree.isFile(path), !tree.isSymlink(path) { addUnit(tree, path, into: i) }
+                }
+            }
+        }
+    }
+
+    private mutating func addUnit<T: FileTree>(_ tree: T, _ rel: String, into i: Int) {
+        do {
+            let bytes = try tree.read(rel, limit: Self.unitFileLimit)
+            hosts[i].unitFiles.append(UnitFileText(path: tree.display(rel), text: String(decoding: bytes, as: UTF8.self)))
+        } catch {
+            hosts[i].problems.append(error)
+        }
+    }
+
+    // MARK: - pstore
+
+    /// One source per record. systemd-pstore keeps a record per subdirectory, often with the
+    /// parts already joined as `dmesg.txt`; the kernel's own `/sys/fs/pstore` is flat, where
+    /// EFI parts of one dump share a timestamp in their IDs and ramoops dumps stand alone.
+    private func pstoreRecords<T: FileTree>(_ tree: T, _ dir: String) -> ([TextSource], [InputProblem]) {
+        var sources: [TextSource] = []
+        var problems: [InputProblem] = []
+        var efiGroups: [(key: Int, files: [String])] = []
+        for name in tree.children(dir) {
+            let child = tree.join(dir, name)
+            if tree.isDirectory(child) {
+                let files = tree.children(child).filter { tree.isFile(tree.join(child, $0)) }
+                if files.contains("dmesg.txt") {
+                    sources.append(tree.textSource(tree.join(child, "dmesg.txt")))
+                } else if !files.isEmpty {
+                    switch joinParts(tree, files.map { tree.join(child, $0) }, display: tree.display(child)) {
+                    case .success(let s): sources.append(s)
+                    case .failure(let p): problems.append(p)
+                    }
+                }
+            } else if tree.isFile(child) {
+                if let id = efiID(name) {
+                    let key = id / 100_000
+                    if let g = efiGroups.firstIndex(where: { $0.key == key }) {
+                        efiGroups[g].files.append(child)
+                    } else {
+                        efiGroups.append((key, [child]))
+                    }
+                } else {
+                    sources.append(tree.textSource(child))
+                }
+            }
+        }
+        for group in efiGroups {
+            if group.files.count == 1, let only = group.files.first {
+                sources.append(tree.textSource(only))
+                continue
+            }
+            switch joinParts(tree, group.files, display: tree.display(dir) + "/dmesg-efi-\(group.key)*") {
+            case .success(let s): sources.append(s)
+            case .failure(let p): problems.append(p)
+            }
+        }
+        return (sources, problems)
+    }
+
+    /// The parts of one dump, highest part first: Part1 is the newest end of the log.
+    private func joinParts<T: FileTree>(_ tree: T, _ files: [String], display: String) -> Result<TextSource, InputProblem> {
+        var parts: [(part: Int, name: String, bytes: [UInt8])] = []
+        var mtime: Int64?
+        for file in files {
+            let bytes: [UInt8]
+            do {
+                bytes = try tree.read(file, limit: Self.pstoreFileLimit)
+            } catch {
+                return .failure(error)
+            }
+            let name = lastComponent(file)
+            let part = partNumber(header: bytes) ?? efiID(name).map { ($0 / 1000) % 100 } ?? 0
+            parts.append((part, name, bytes))
+            if let t = tree.modificationTime(file) { mtime = max(mtime ?? t, t) }
+        }
+        parts.sort { ($0.part, $1.name) > ($1.part, $0.name) }
+        var joined: [UInt8] = []
+        for p in parts {
+            joined += p.bytes
+            if let last = p.bytes.last, last != 10 { joined.append(10) }
+        }
+        return .success(TextSource(path: display, bytes: joined, modificationTime: mtime))
+    }
+
+    /// `N` from pstore's first line, `"<reason>#<count> Part<N>"`.
+    private func partNumber(header bytes: [UInt8]) -> Int? {
+        let line = String(decoding: bytes.prefix(80).prefix { $0 != 10 }, as: UTF8.self)
+        guard line.contains("#"), let range = line.range(of: " Part") else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// The record ID of `dmesg-efi-<id>` / `dmesg-efi_pstore-<id>`.
+    private func efiID(_ name: String) -> Int? {
+        for prefix in ["dmesg-efi-", "dmesg-efi_pstore-"] where name.hasPrefix(prefix) {
+            return Int(name.dropFirst(prefix.count))
+        }
+        return nil
+    }
+
+    // MARK: - Result
+
+    /// Merges what belongs together and drops empty placeholders.
+    mutating func finish() -> [HostInputs] {
+        var merged = Array(repeating: false, count: hosts.count)
+        // Journal-only hosts join the host root that has the same machine ID.
+        for (i, kind) in kinds.enumerated() where kind == .machine {
+            if let id = hosts[i].machineID,
+               let root = kinds.indices.first(where: { kinds[$0] == .root && hosts[$0].machineID == id }) {
+                absorb(i, into: root)
+                merged[i] = true
+            }
+        }
+        // Loose text and problems join the one identified host when there is exactly one.
+        let identified = kinds.indices.filter { !merged[$0] && (kinds[$0] != .loose || hosts[$0].machineID != nil) }
+        if identified.count == 1, let only = identified.first {
+            for i in kinds.indices where !merged[i] && i != only && kinds[i] == .loose {
+                absorb(i, into: only)
+                merged[i] = true
+            }
+        }
+        var out: [HostInputs] = []
+        for i in hosts.indices where !merged[i] && !(hosts[i].isEmpty && hosts[i].problems.isEmpty) {
+            var h = hosts[i]
+            h.journalFiles = unique(h.journalFiles) { $0.name }
+            h.kernelLogs = unique(h.kernelLogs) { $0.path }
+            h.pstore = unique(h.pstore) { $0.path }
+            h.kdump = unique(h.kdump) { $0.path }
+            h.unitFiles = unique(h.unitFiles) { $0.path }
+            out.append(h)
+        }
+        return out
+    }
+
+    private mutating func absorb(_ i: Int, into j: Int) {
+        let h = hosts[i]
+        hosts[j].journalFiles += h.journalFiles
+        hosts[j].kernelLogs += h.kernelLogs
+        hosts[j].pstore += h.pstore
+        hosts[j].kdump += h.kdump
+        hosts[j].unitFiles += h.unitFiles
+        hosts[j].problems += h.problems
+        if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }
+    }
+}
+
+private func unique<T>(_ items: [T], by key: (T) -> String) -> [T] {
+    var seen = Set<String>()
+    return items.filter { seen.insert(key($0)).inserted }
+}
+
+private func lastComponent(_ path: String) -> String {
+    String(path.split(separator: "/").last ?? Substring(path))
+}

@@ -1,0 +1,68 @@
+/// What reading one file found: how much of it was usable and what was lost, with the
+/// offsets. Reports show it; it is never an error.
+public struct FileHealth: Sendable {
+    public var path: String
+    public var state: JournalState
+    public var fileSize: Int
+    /// `header_size + arena_size`: the size the writer said the file has.
+    public var declaredSize: UInt64
+    /// The header's entry count (may be ahead of what reached the disk).
+    public var headerEntries: UInt64
+    /// Entries read through the entry-array chain.
+    public var entriesLinked = 0
+    /// Entries found by scanning past the last linked entry: written but never linked.
+    public var entriesRecovered = 0
+    /// Entry-array slots whose ENTRY object did not validate.
+    public var entriesSkipped = 0
+    /// Items dropped from otherwise good entries because their DATA object was bad.
+    public var itemsDropped = 0
+    /// Valid entries skipped because they come before the one already returned (a seqnum or
+    /// time that goes backwards), as `sd_journal_next` skips them.
+    public var entriesOutOfOrder = 0
+    /// The first problems, with offsets (`problemCount` has them all).
+    public var problems: [JournalProblem] = []
+    public var problemCount = 0
+
+    static let problemLimit = 64
+
+    init(path: String, state: JournalState, fileSize: Int, declaredSize: UInt64, headerEntries: UInt64) {
+        self.path = path
+        self.state = state
+        self.fileSize = fileSize
+        self.declaredSize = declaredSize
+        self.headerEntries = headerEntries
+    }
+
+    /// Bytes the header claims that are not in the file (a hard reset, or a cut copy).
+    public var missingBytes: UInt64 { declaredSize > UInt64(fileSize) ? declaredSize - UInt64(fileSize) : 0 }
+
+    /// True when anything was lost or looked wrong.
+    public var isDamaged: Bool {
+        problemCount > 0 || missingBytes > 0 || entriesSkipped > 0 || itemsDropped > 0 || entriesOutOfOrder > 0
+    }
+
+    /// Entries read from the file in all (some may then be skipped as out of order).
+    public var entriesRead: Int { entriesLinked + entriesRecovered }
+
+    mutating func note(_ offset: Int?, _ reason: String) {
+        problemCount += 1
+        if problems.count < Self.problemLimit {
+            problems.append(JournalProblem(path: path, offset: offset, reason: reason))
+        }
+    }
+
+    /// One line for people: what was read and what was lost.
+    public var summary: String {
+        var parts = ["\(state.rawValue)", "\(entriesRead) entries read"]
+        if entriesRecovered > 0 { parts.append("\(entriesRecovered) recovered past the last linked entry") }
+        if missingBytes > 0 { parts.append("file is \(missingBytes) bytes shorter than its header says") }
+        if headerEntries > UInt64(entriesRead) {
+            parts.append("header counts \(headerEntries) entries, \(headerEntries - UInt64(entriesRead)) not recoverable")
+        }
+        if entriesSkipped > 0 { parts.append("\(entriesSkipped) entry slots unreadable") }
+        if entriesOutOfOrder > 0 { parts.append("\(entriesOutOfOrder) entries out of order, skipped") }
+        if itemsDropped > 0 { parts.append("\(itemsDropped) fields lost") }
+        if problemCount > 0 { parts.append("\(problemCount) problems") }
+        return parts.joined(separator: ", ")
+    }
+}

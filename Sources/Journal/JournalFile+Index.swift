@@ -1,0 +1,145 @@
+/// Lookups through the file's own indexes: the data and field hash tables and each DATA
+/// object's entry array. They answer "which entries have FIELD=value" and "which values
+/// does FIELD take" without decoding every entry.
+extension JournalFile {
+    /// The hash the file uses for DATA and FIELD objects.
+    func hash(_ payload: UnsafeRawBufferPointer) -> UInt64 {
+        header.isKeyedHash ? JournalHash.siphash24(payload, key: header.fileID) : JournalHash.jenkins64(payload)
+    }
+
+    /// Bucket heads of a hash table, or `nil` when the header's table does not fit the file.
+    private func hashTable(offset: UInt64, size: UInt64) -> (start: Int, buckets: Int)? {
+        guard let start = Int(exactly: offset), let bytesCount = Int(exactly: size),
+              start >= header.headerSize + ObjectLayout.hashTableItems, start & 7 == 0,
+              bytesCount >= 16, bytesCount <= bytes.count &- start else { return nil }
+        return (start, bytesCount / 16)
+    }
+
+    /// Offsets of the DATA objects whose payload is exactly `payload` (normally one).
+    func dataObjects(matching payload: [UInt8]) -> [Int] {
+        guard let table = hashTable(offset: header.dataHashTableOffset, size: header.dataHashTableSize) else { return [] }
+        let h = payload.withUnsafeBytes { hash($0) }
+        let bucket = Int(h % UInt64(table.buckets))
+        guard var p = bytes.u64(table.start + bucket * 16).flatMap({ Int(exactly: $0) }) else { return [] }
+        var found: [Int] = []
+        var steps = 0
+        let maxSteps = bytes.count / 64 + 1
+        while p != 0, steps < maxSteps {
+            steps += 1
+            guard objectSize(at: p, type: .data) != nil, let stored = bytes.u64(p + ObjectLayout.dataHash) else { break }
+            if stored == h, case .success(let candidate) = dataPayload(at: p), candidate == payload {
+                found.append(p)
+            }
+            guard let next = bytes.u64(p + ObjectLayout.dataNextHash).flatMap({ Int(exactly: $0) }), next != p else { break }
+            p = next
+        }
+        return found
+    }
+
+    /// Entry offsets that reference any of `dataOffsets`, in file order.
+    func entryOffsets(ofData dataOffsets: [Int]) -> [Int] {
+        var out: [Int] = []
+        for d in dataOffsets {
+            guard let n = bytes.u64(d + ObjectLayout.dataNEntries), n > 0 else { continue }
+            if let first = bytes.u64(d + ObjectLayout.dataEntryOffset).flatMap({ Int(exactly: $0) }), first != 0 {
+                out.append(first)
+            }
+            guard let arrays = bytes.u64(d + ObjectLayout.dataEntryArrayOffset) else { continue }
+            var walker = EntryArrayWalker(first: arrays, count: n - 1, fileSize: bytes.count)
+            while let o = walker.next(in: self) { out.append(o) }
+        }
+        if dataOffsets.count > 1 {
+            out.sort()
+            var unique: [Int] = []
+            unique.reserveCapacity(out.count)
+            for o in out where unique.last != o { unique.append(o) }
+            return unique
+        }
+        return out
+    }
+
+    /// Offsets of every DATA object of field `name`, through the field hash table.
+    func dataObjects(ofField name: String) -> [Int] {
+        guard let table = hashTable(offset: header.fieldHashTableOffset, size: header.fieldHashTableSize) else { return [] }
+        let nameBytes = Array(name.utf8)
+        let h = nameBytes.withUnsafeBytes { hash($0) }
+        guard var p = bytes.u64(table.start + Int(h % UInt64(table.buckets)) * 16).flatMap({ Int(exactly: $0) }) else { return [] }
+        var steps = 0
+        let maxSteps = bytes.count / 40 + 1
+        var fieldObject: Int?
+        while p != 0, steps < maxSteps {
+            steps += 1
+            guard let size = objectSize(at: p, type: .field), size > ObjectLayout.fieldPayload else { break }
+            if let payload = bytes.slice(p + ObjectLayout.fieldPayload, size - ObjectLayout.fieldPayload),
+               payload.elementsEqual(nameBytes) {
+                fieldObject = p
+                break
+            }
+            guard let next = bytes.u64(p + ObjectLayout.fieldNextHash).flatMap({ Int(exactly: $0) }), next != p else { break }
+            p = next
+        }
+        guard let field = fieldObject,
+              var d = bytes.u64(field + ObjectLayout.fieldHeadData).flatMap({ Int(exactly: $0) }) else { return [] }
+        var out: [Int] = []
+        steps = 0
+        let maxData = bytes.count / 64 + 1
+        while d != 0, steps < maxData, objectSize(at: d, type: .data) != nil {
+            steps += 1
+            out.append(d)
+            guard let next = bytes.u64(d + ObjectLayout.dataNextField).flatMap({ Int(exactly: $0) }), next != d else { break }
+            d = next
+        }
+        return out
+    }
+
+    /// Every value field `name` takes in this file (without the `NAME=` prefix).
+    public func values(ofField name: String) -> [[UInt8]] {
+        let prefix = name.utf8.count + 1
+        return dataObjects(ofField: name).compactMap { d in
+            guard case .success(let payload) = dataPayload(at: d), payload.count >= prefix else { return nil }
+            return Array(payload[prefix...])
+        }
+    }
+
+    /// For every value of `name`: the first entry carrying it in each boot, read from the
+    /// DATA object's entry array (entry headers only, no items decoded).
+    public func firstAppearances(ofField name: String) -> [FieldAppearance] {
+        let prefix = name.utf8.count + 1
+        var out: [FieldAppearance] = []
+        for d in dataObjects(ofField: name) {
+            guard case .success(let payload) = dataPayload(at: d), payload.count >= prefix else { continue }
+            let value = Array(payload[prefix...])
+            var seenBoots: [ID128] = []
+            for e in entryOffsets(ofData: [d]) {
+                guard let head = entryHead(at: e) else { continue }
+                if seenBoots.contains(head.bootID) { continue }
+                seenBoots.append(head.bootID)
+                out.append(FieldAppearance(value: value, realtime: head.realtime, monotonic: head.monotonic,
+                                           bootID: head.bootID))
+            }
+        }
+        return out
+    }
+
+    /// Where the linked entries end: unlinked ones can only be found past this offset.
+    var linkedEnd: Int {
+        var walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
+        // Walk the offsets only; read just the last entries, not every entry of the file.
+        var offsets: [Int] = []
+        while let o = walker.next(in: self) { offsets.append(o) }
+        for o in offsets.reversed() {
+            if let h = entryHead(at: o) { return o + ((ObjectLayout.entryItems + h.itemCount * itemSize + 7) & ~7) }
+        }
+        return header.headerSize
+    }
+}
+
+/// The first time a field value was seen in one boot (e.g. a `_PID`).
+public struct FieldAppearance: Sendable, Hashable {
+    public var value: [UInt8]
+    public var realtime: UInt64
+    public var monotonic: UInt64
+    public var bootID: ID128
+
+    public var string: String { String(decoding: value, as: UTF8.self) }
+}

@@ -1,0 +1,219 @@
+import Compression
+
+/// The header values of one ENTRY object, read without touching its items: enough to
+/// order entries across files.
+struct EntryHead: Sendable {
+    var offset: Int
+    var seqnum: UInt64
+    var realtime: UInt64
+    var monotonic: UInt64
+    var bootID: ID128
+    var xorHash: UInt64
+    var itemCount: Int
+}
+
+/// One journal file: its header checked, its bytes mapped, its objects read on demand
+/// with every offset, size and type checked. Reading never throws past `init`: problems
+/// go into `health`.
+public final class JournalFile: @unchecked Sendable {
+    public let path: String
+    public let header: JournalHeader
+    private let storage: MappedFile
+    /// The usable bytes: the file, clamped to `header_size + arena_size`.
+    let bytes: UnsafeRawBufferPointer
+    let isCompact: Bool
+    let itemSize: Int
+    let dataPayloadOffset: Int
+    public internal(set) var health: FileHealth
+    private var dataCache = OffsetTable<CachedData>()
+    private var cacheSelectionKey: Int = -1
+    /// The seqnum ID as cursors print it, made once.
+    let seqnumHexBytes: [UInt8]
+
+    /// Opens and maps `path`; throws only when it is not a journal file at all or its
+    /// header cannot be used.
+    public convenience init(path: String) throws(JournalError) {
+        try self.init(path: path, storage: MappedFile(path: path))
+    }
+
+    /// A journal file held in memory (an archive member); `name` is used in messages.
+    public convenience init(name: String, bytes: [UInt8]) throws(JournalError) {
+        try self.init(path: name, storage: MappedFile(bytes: bytes))
+    }
+
+    private init(path: String, storage: MappedFile) throws(JournalError) {
+        self.path = path
+        self.storage = storage
+        let all = storage.bytes
+        header = try JournalHeader(bytes: all, path: path)
+        isCompact = header.isCompact
+        itemSize = isCompact ? 4 : 16
+        dataPayloadOffset = isCompact ? ObjectLayout.dataPayloadCompact : ObjectLayout.dataPayloadRegular
+        let declared = UInt64(header.headerSize).addingReportingOverflow(header.arenaSize)
+        let declaredSize = declared.overflow ? UInt64.max : declared.partialValue
+        let usable = declaredSize < UInt64(all.count) ? Int(declaredSize) : all.count
+        bytes = all.slice(0, usable) ?? all
+        seqnumHexBytes = Array(header.seqnumID.description.utf8)
+        health = FileHealth(path: path, state: header.state, fileSize: all.count, declaredSize: declaredSize,
+                            headerEntries: header.nEntries)
+        if health.missingBytes > 0 {
+            health.note(all.count, "file ends \(health.missingBytes) bytes before the end its header declares (torn or cut)")
+        }
+    }
+
+    public var machineID: ID128 { header.machineID }
+    public var seqnumID: ID128 { header.seqnumID }
+
+    // MARK: objects
+
+    /// Checks that a whole object of `type` starts at `offset`; returns its size.
+    @inline(__always)
+    func objectSize(at offset: Int, type: ObjectType) -> Int? {
+        guard offset >= header.headerSize, offset & 7 == 0,
+              let t = bytes.u8(offset), t == type.rawValue,
+              let raw = bytes.u64(offset + 8), let size = Int(exactly: raw),
+              size >= ObjectLayout.headerSize, size <= bytes.count &- offset else { return nil }
+        return size
+    }
+
+    /// Reads and validates the ENTRY object at `offset` the way sd-journal does. An entry
+    /// cut by the end of the file keeps the items that reached the disk, provided its
+    /// fixed part (seqnum, times, boot ID, hash) is whole.
+    func entryHead(at offset: Int) -> EntryHead? {
+        guard offset >= header.headerSize, offset & 7 == 0, bytes.u8(offset) == ObjectType.entry.rawValue,
+              let raw = bytes.u64(offset + 8), let size = Int(exactly: raw), size > ObjectLayout.entryItems,
+              (size - ObjectLayout.entryItems) % itemSize == 0,
+              offset <= bytes.count &- ObjectLayout.entryItems,
+              let seqnum = bytes.u64(offset + ObjectLayout.entrySeqnum), seqnum > 0,
+              let realtime = bytes.u64(offset + ObjectLayout.entryRealtime),
+              realtime > 0, realtime < ObjectLayout.timestampLimit,
+              let monotonic = bytes.u64(offset + ObjectLayout.entryMonotonic), monotonic < ObjectLayout.timestampLimit,
+              let xor = bytes.u64(offset + ObjectLayout.entryXorHash) else { return nil }
+        let declaredItems = (size - ObjectLayout.entryItems) / itemSize
+        let fitting = (bytes.count - offset - ObjectLayout.entryItems) / itemSize
+        if fitting < declaredItems {
+            guard fitting > 0 else { return nil }
+            health.itemsDropped += declaredItems - fitting
+            health.note(offset, "entry cut by the end of the file: \(fitting) of \(declaredItems) items kept")
+        }
+        return EntryHead(offset: offset, seqnum: seqnum, realtime: realtime, monotonic: monotonic,
+                         bootID: ID128(bytes: bytes, at: offset + ObjectLayout.entryBootID), xorHash: xor,
+                         itemCount: min(declaredItems, fitting))
+    }
+
+    /// The DATA offset of item `index` of the entry at `entryOffset` (already validated).
+    @inline(__always)
+    func itemOffset(entry entryOffset: Int, index: Int) -> Int? {
+        let at = entryOffset + ObjectLayout.entryItems + index * itemSize
+        if isCompact { return bytes.u32(at).map { Int($0) } }
+        return bytes.u64(at).flatMap { Int(exactly: $0) }
+    }
+
+    /// The payload (`FIELD=value`) of the DATA object at `offset`, decompressed.
+    func dataPayload(at offset: Int) -> Result<[UInt8], JournalError> {
+        guard let size = objectSize(at: offset, type: .data) else {
+            return .failure(JournalError(.badObject, path: path, offset: offset, detail: "item points at no valid DATA object"))
+        }
+        guard size > dataPayloadOffset, let raw = bytes.slice(offset + dataPayloadOffset, size - dataPayloadOffset),
+              let flags = bytes.u8(offset + 1) else {
+            return .failure(JournalError(.badObject, path: path, offset: offset, detail: "DATA object of \(size) bytes has no payload"))
+        }
+        let algorithm: CompressionAlgorithm?
+        switch flags & 7 {
+        case 0: algorithm = nil
+        case ObjectLayout.compressedXZ: algorithm = .xz
+        case ObjectLayout.compressedLZ4: algorithm = .lz4
+        case ObjectLayout.compressedZSTD: algorithm = .zstd
+        default:
+            return .failure(JournalError(.badObject, path: path, offset: offset, detail: "DATA object has conflicting compression flags 0x\(String(flags, radix: 16))"))
+        }
+        guard let algorithm else { return .success([UInt8](raw)) }
+        do {
+            return .success(try algorithm.decompress(raw, limit: ObjectLayout.maxPayload))
+        } catch {
+            return .failure(JournalError(.decompression, path: path, offset: offset, detail: error.description))
+        }
+    }
+
+    // MARK: entries
+
+    /// Decodes the entry whose head was read, keeping only the selected fields.
+    func decode(_ head: EntryHead, fileIndex: Int, selection: FieldSelection, selected: SelectedNames,
+                selectionKey: Int) -> JournalEntry {
+        if selectionKey != cacheSelectionKey {
+            dataCache.removeAll()
+            cacheSelectionKey = selectionKey
+        }
+        var fields: [JournalField] = []
+        fields.reserveCapacity(selection.isAll ? head.itemCount : 8)
+        for i in 0..<head.itemCount {
+            guard let dataOffset = itemOffset(entry: head.offset, index: i) else { continue }
+            if let cached = dataCache.get(dataOffset) {
+                switch cached {
+                case .field(let f): fields.append(f)
+                case .skip: break
+                case .bad: health.itemsDropped += 1
+                }
+                continue
+            }
+            let resolved = resolve(dataOffset, selection: selection, selected: selected)
+            dataCache.set(dataOffset, resolved)
+            switch resolved {
+            case .field(let f): fields.append(f)
+            case .skip: break
+            case .bad(let reason):
+                health.itemsDropped += 1
+                health.note(dataOffset, "entry at 0x\(String(head.offset, radix: 16)) item \(i): \(reason)")
+            }
+        }
+        return JournalEntry(seqnum: head.seqnum, seqnumID: header.seqnumID, realtime: head.realtime,
+                            monotonic: head.monotonic, bootID: head.bootID, xorHash: head.xorHash, fields: fields,
+                            location: EntryLocation(file: fileIndex, offset: head.offset))
+    }
+
+    private func resolve(_ dataOffset: Int, selection: FieldSelection, selected: SelectedNames) -> CachedData {
+        let only = !selection.isAll
+        // Reading the field name of an uncompressed object needs no copy: check it first.
+        if only, let size = objectSize(at: dataOffset, type: .data),
+           let flags = bytes.u8(dataOffset + 1), flags & 7 == 0, size > dataPayloadOffset,
+           let raw = bytes.slice(dataOffset + dataPayloadOffset, size - dataPayloadOffset) {
+            guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return .bad("DATA payload has no field name") }
+            guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skip }
+            return .field(JournalField(name: selected.names[slot], value: [UInt8](raw[(eq + 1)...]), slot: slot))
+        }
+        switch dataPayload(at: dataOffset) {
+        case .failure(let e): return .bad(e.detail)
+        case .success(let payload):
+            guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return .bad("DATA payload has no field name") }
+            if only {
+                let slot = payload.withUnsafeBytes { raw in raw.slice(0, eq).flatMap { selected.slot($0) } }
+                guard let slot else { return .skip }
+                return .field(JournalField(name: selected.names[slot], value: Array(payload[(eq + 1)...]), slot: slot))
+            }
+            let name = String(decoding: payload[..<eq], as: UTF8.self)
+            return .field(JournalField(name: name, value: Array(payload[(eq + 1)...])))
+        }
+    }
+
+    /// Forgets cached DATA objects and tells the kernel the pages can go: called when a
+    /// file has been read to the end, so memory does not grow with the number of files.
+    func finishedReading() {
+        dataCache = OffsetTable()
+        storage.adviseDone()
+    }
+
+    func startedReading() { storage.adviseSequential() }
+}
+
+enum CachedData {
+    case field(JournalField)
+    case skip
+    case bad(String)
+}
+
+extension FieldSelection {
+    var isAll: Bool {
+        if case .all = self { return true }
+        return false
+    }
+}

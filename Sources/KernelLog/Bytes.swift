@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A bounds-checked cursor over one line of bytes. Every read checks `pos < end`, so a
+/// line cut anywhere yields `nil`, never a trap.
+struct ByteCursor {
+    let base: UnsafeBufferPointer<UInt8>
+    var pos: Int
+    let end: Int
+
+    init(_ base: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        self.base = base
+        self.pos = Swift.max(0, range.lowerBound)
+        self.end = Swift.min(base.count, Swift.max(self.pos, range.upperBound))
+    }
+
+    var atEnd: Bool { pos >= end }
+    var remaining: Int { end - pos }
+
+    func peek(_ offset: Int = 0) -> UInt8? {
+        let i = pos &+ offset
+        guard offset >= 0, i < end else { return nil }
+        return base[i]
+    }
+
+    mutating func skip(_ byte: UInt8) -> Bool {
+        guard peek() == byte else { return false }
+        pos += 1
+        return true
+    }
+
+    mutating func skipSpaces() {
+        while let b = peek(), b == 0x20 || b == 0x09 { pos += 1 }
+    }
+
+    /// Matches `literal` at the cursor and moves past it.
+    mutating func skip(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard remaining >= n else { return false }
+        let ok = literal.withUTF8Buffer { lit in
+            for i in 0..<n where base[pos + i] != lit[i] { return false }
+            return true
+        }
+        if ok { pos += n }
+        return ok
+    }
+
+    /// Reads up to `maxDigits` decimal digits (at least one).
+    mutating func readUInt(maxDigits: Int = 18) -> UInt64? {
+        var value: UInt64 = 0
+        var n = 0
+        while n < maxDigits, let b = peek(), b >= 0x30, b <= 0x39 {
+            value = value &* 10 &+ UInt64(b - 0x30)
+            pos += 1
+            n += 1
+        }
+        return n > 0 ? value : nil
+    }
+
+    /// Reads exactly `count` digits.
+    mutating func readFixed(_ count: Int) -> Int? {
+        var value = 0
+        for i in 0..<count {
+            guard let b = peek(i), b >= 0x30, b <= 0x39 else { return nil }
+            value = value &* 10 &+ Int(b - 0x30)
+        }
+        pos += count
+        return value
+    }
+
+    /// A fraction `.dddddd` as microseconds (extra digits dropped, fewer scaled up); the
+    /// number of digits read is returned too.
+    mutating func readFractionUSec() -> (usec: UInt64, digits: Int)? {
+        guard peek() == 0x2E else { return nil }
+        pos += 1
+        var value: UInt64 = 0
+        var n = 0
+        while let b = peek(), b >= 0x30, b <= 0x39 {
+            if n < 6 { value = value * 10 + UInt64(b - 0x30) }
+            n += 1
+            pos += 1
+            if n > 12 { return nil }
+        }
+        guard n > 0 else { return nil }
+        var scale = n
+        while scale < 6 { value *= 10; scale += 1 }
+        return (value, n)
+    }
+
+    /// Reads a token up to the next space; nil when empty.
+    mutating func readToken() -> Range<Int>? {
+        let start = pos
+        while let b = peek(), b != 0x20, b != 0x09 { pos += 1 }
+        return pos > start ? start..<pos : nil
+    }
+}
+
+enum Bytes {
+    static func string(_ base: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        let lo = Swift.max(0, range.lowerBound), hi = Swift.min(base.count, range.upperBound)
+        guard lo < hi else { return "" }
+        return String(decoding: UnsafeBufferPointer(rebasing: base[lo..<hi]), as: UTF8.self)
+    }
+
+    static func equals(_ base: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard range.count == n, range.lowerBound >= 0, range.upperBound <= base.count else { return false }
+        return literal.withUTF8Buffer { lit in
+            for i in 0..<n where base[range.lowerBound + i] != lit[i] { return false }
+            return true
+        }
+    }
+
+    static func hasPrefix(_ base: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard range.count >= n, range.lowerBound >= 0, range.upperBound <= base.count else { return false }
+        return literal.withUTF8Buffer { lit in
+            for i in 0..<n where base[range.lowerBound + i] != lit[i] { return false }
+            return true
+        }
+    }
+
+    /// Month number 1…12 from a three-letter English abbreviation.
+    static func month(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
+        switch (a, b, c) {
+        case (0x4A, 0x61, 0x6E): return 1   // Jan
+        case (0x46, 0x65, 0x62): return 2   // Feb
+        case (0x4D, 0x61, 0x72): return 3   // Mar
+        case (0x41, 0x70, 0x72): return 4   // Apr
+        case (0x4D, 0x61, 0x79): return 5   // May
+        case (0x4A, 0x75, 0x6E): return 6   // Jun
+        case (0x4A, 0x75, 0x6C): return 7   // Jul
+        case (0x41, 0x75, 0x67): return 8   // Aug
+        case (0x53, 0x65, 0x70): return 9   // Sep
+        case (0x4F, 0x63, 0x74): return 10  // Oct
+        case (0x4E, 0x6F, 0x76): return 11  // Nov
+        case (0x44, 0x65, 0x63): return 12  // Dec
+        default: return nil
+        }
+    }
+
+    static func isDigit(_ b: UInt8?) -> Bool {
+        guard let b else { return false }
+        return b >= 0x30 && b <= 0x39
+    }
+}
+
+enum ByteSearch {
+    /// First offset of `needle` in `hay`: `memchr` for the first byte, then a compare.
+    static func find(_ hay: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
+        guard let h = hay.baseAddress, let first = needle.first, hay.count >= needle.count else { return nil }
+        let last = hay.count - needle.count
+        var i = from
+        while i <= last {
+            guard let hit = memchr(h + i, Int32(first), last - i + 1) else { return nil }
+            let at = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            var ok = true
+            for k in 1..<needle.count where hay[at + k] != needle[k] { ok = false; break }
+            if ok { return at }
+            i = at + 1
+        }
+        return nil
+    }
+}
+
+extension String {
+    /// Substring search on UTF-8 bytes with `memchr`: much faster than `String.contains` on
+    /// Linux, and the hot path of message classification.
+    func containsBytes(_ needle: StaticString) -> Bool {
+        firstByteOffset(of: needle) != nil
+    }
+
+    func firstByteOffset(of needle: StaticString) -> Int? {
+        var copy = self
+        return copy.withUTF8 { hay -> Int? in
+            needle.withUTF8Buffer { nd -> Int? in
+                guard nd.count > 0, hay.count >= nd.count, let h = hay.baseAddress, let n = nd.baseAddress else {
+                    return nil
+                }
+                return ByteSearch.find(UnsafeBufferPointer(start: h, count: hay.count),
+                                       UnsafeBufferPointer(start: n, count: nd.count))
+            }
+        }
+    }
+
+    func hasPrefixBytes(_ prefix: StaticString) -> Bool {
+        var copy = self
+        return copy.withUTF8 { hay in
+            prefix.withUTF8Buffer { p in
+                guard hay.count >= p.count else { return false }
+                for i in 0..<p.count where hay[i] != p[i] { return false }
+                return true
+            }
+        }
+    }
+}
+
+/// Civil-date arithmetic (proleptic Gregorian, UTC), without Foundation's calendars.
+enum CivilTime {
+    /// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civil(days z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    static func usec(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, usec: UInt64 = 0) -> Int64 {
+        let d = Int64(days(year: year, month: month, day: day))
+        let s = d * 86400 + Int64(hour * 3600 + minute * 60 + second)
+        return s * 1_000_000 + Int64(usec)
+    }
+
+    static func year(ofUSec t: Int64) -> Int {
+        let days = Int(floorDiv(t, 86_400_000_000))
+        return civil(days: days).year
+    }
+
+    /// Moves a wall-clock time to another year, keeping month, day and time of day. Feb 29
+    /// in a non-leap target year becomes Mar 1, as a syslog reader would have to guess.
+    static func replacingYear(_ t: Int64, with year: Int) -> Int64 {
+        let dayUSec: Int64 = 86_400_000_000
+        let days = Int(floorDiv(t, dayUSec))
+        let within = t - Int64(days) * dayUSec
+        let c = civil(days: days)
+        return Int64(Self.days(year: year, month: c.month, day: c.day)) * dayUSec + within
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// `2024-02-19T12:58:01.123456Z` for notes.
+    static func iso(_ t: Int64) -> String {
+        let dayUSec: Int64 = 86_400_000_000
+        let days = Int(floorDiv(t, dayUSec))
+        let within = t - Int64(days) * dayUSec
+        let c = civil(days: days)
+        let secs = within / 1_000_000
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(c.year)-\(two(Int64(c.month)))-\(two(Int64(c.day)))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+    }
+}

@@ -1,0 +1,480 @@
+/// Kernel records from every source on one UTC clock, deduplicated and sorted.
+public struct PlacedKernelLog: Sendable {
+    /// Sorted by wall-clock time; records without one keep their file order at the end.
+    public var records: [KernelRecord]
+    /// How times were obtained and what limits them (year inference, zone offsets, drift).
+    public var notes: [String]
+    /// Per-file summaries of skipped lines.
+    public var skipped: [String]
+    /// Which journal boot each text boot was matched to.
+    public var bootMatches: [BootMatch]
+
+    public init(records: [KernelRecord], notes: [String], skipped: [String], bootMatches: [BootMatch] = []) {
+        self.records = records
+        self.notes = notes
+        self.skipped = skipped
+        self.bootMatches = bootMatches
+    }
+}
+
+/// One text boot and the journal boot it was matched to (nil when none fits).
+public struct BootMatch: Sendable, Hashable {
+    public enum Method: String, Sendable, Codable {
+        /// journalctl text named the boot (`-- Boot <id> --`).
+        case journalctlBootLine
+        /// The same kernel lines (text and stamp) are in the journal's boot.
+        case kernelLines
+        /// The text boot's times fall inside the journal boot.
+        case timeOverlap
+        /// pstore/kdump: the record's time follows the journal boot's start.
+        case recordTime
+    }
+    public var path: String
+    public var textBoot: Int
+    public var bootID: String?
+    public var method: Method?
+    /// Kernel lines found in both (for `kernelLines`).
+    public var matchedLines: Int
+}
+
+/// Puts kernel records from text logs on the journal's clock.
+public enum KernelClock {
+    static let monoTolerance: UInt64 = 5_000        // 5 ms: journald and the text log read the same stamp
+    static let hour: Int64 = 3_600_000_000
+    static let day: Int64 = 86_400_000_000
+
+    /// Places every record of `files` and of the journal's kernel records on one clock.
+    public static func place(files: [KernelLogFile], journal rawJournal: [JournalBootAnchor]) -> PlacedKernelLog {
+        var notes: [String] = []
+        let journal = sanitized(rawJournal, notes: &notes)
+        var skipped: [String] = []
+        var matches: [BootMatch] = []
+        let index = JournalIndex(journal)
+        var placedText: [KernelRecord] = []
+
+        for original in files {
+            var file = original
+            notes += file.notes
+            if let s = file.skipped.summary(path: file.path) { skipped.append(s) }
+            // Year and zone of RFC 3164 / dmesg -T / journalctl short text, from the journal.
+            notes += correctLocalTimes(&file, index)
+            var fileMatches = file.boots.map { matchBoot($0, in: file, index) }
+            if file.boots.isEmpty && !file.records.isEmpty {
+                fileMatches = []
+            }
+            for (b, boot) in file.boots.enumerated() {
+                let m = fileMatches[b]
+                matches.append(m)
+                for i in boot.records where i < file.records.count {
+                    file.records[i].bootID = m.bootID
+                    placeOne(&file.records[i], boot: m.bootID.flatMap { index.boots[$0] }, anchors: m.bootID.flatMap { index.anchors[$0] })
+                }
+            }
+            if file.format == .dmesgT && !file.records.isEmpty {
+                notes.append("\(file.path): `dmesg -T` times are computed from the boot time and drift after suspend/resume; "
+                    + "they are shown as printed")
+            }
+            if file.records.contains(where: { $0.clock == .none }) && !file.records.isEmpty {
+                let n = file.records.reduce(0) { $0 + ($1.clock == .none ? 1 : 0) }
+                notes.append("\(file.path): \(n) record\(n == 1 ? "" : "s") have only the kernel's monotonic stamp and no journal boot to map it")
+            }
+            placedText += file.records
+        }
+
+        // Journal kernel records, then text records merged into them where they are the same line.
+        var merged: [KernelRecord] = []
+        for boot in journal {
+            for var r in boot.kernelRecords {
+                r.bootID = r.bootID ?? boot.bootID
+                if r.wallclockUSec != nil && r.clock == .none { r.clock = .journal }
+                merged.append(r)
+            }
+        }
+        let journalCount = merged.count
+        var journalIndex = DedupIndex()
+        for i in 0..<journalCount { journalIndex.insert(merged[i], at: i) }
+        var absorbed = [Set<String>](repeating: [], count: journalCount)
+        var textIndex = DedupIndex()
+        var duplicates = 0
+        for r in placedText {
+            let path = r.sources.first?.path ?? ""
+            let text = r.text.trimmingSpaces()
+            if let hit = journalIndex.candidates(r, text: text).first(where: {
+                !absorbed[$0].contains(path) && merged[$0].text.trimmingSpaces() == text && sameLine(merged[$0], r)
+            }) {
+                absorbed[hit].insert(path)
+                mergeInto(&merged[hit], r)
+                duplicates += 1
+                continue
+            }
+            if let hit = textIndex.candidates(r, text: text).first(where: { i in
+                !merged[i].sources.contains { $0.path == path } && merged[i].text.trimmingSpaces() == text && sameLine(merged[i], r)
+            }) {
+                mergeInto(&merged[hit], r)
+                duplicates += 1
+                continue
+            }
+            textIndex.insert(r, at: merged.count)
+            merged.append(r)
+        }
+        if duplicates > 0 {
+            notes.append("\(duplicates) kernel line\(duplicates == 1 ? "" : "s") appeared in more than one source and were merged")
+        }
+
+        // Last words: after the journal's last entry of the boot.
+        var maxJournalMono: [String: UInt64] = [:]
+        for boot in journal {
+            let fromRecords: UInt64? = boot.kernelRecords.compactMap(\.monotonicUSec).max()
+            let fromAnchors: UInt64? = boot.anchors.map(\.monotonic).max()
+            maxJournalMono[boot.bootID] = fromRecords ?? fromAnchors ?? 0
+        }
+        for i in merged.indices {
+            let r = merged[i]
+            guard let id = r.bootID, let boot = index.boots[id],
+                  !r.sources.contains(where: { $0.format == .journal }) else { continue }
+            if let w = r.wallclockUSec, r.clock != .none {
+                merged[i].isLastWords = w > boot.lastRealtime
+            } else if let m = r.monotonicUSec, let jm = maxJournalMono[id], jm > 0 {
+                merged[i].isLastWords = m > jm
+            }
+        }
+        let lastWords = merged.reduce(0) { $0 + ($1.isLastWords ? 1 : 0) }
+        if lastWords > 0 {
+            notes.append("\(lastWords) kernel record\(lastWords == 1 ? "" : "s") come after the journal's last entry of their boot (kept only by text logs, pstore or kdump)")
+        }
+
+        // Stable sort by time; untimed records keep their order after the timed ones.
+        let order = merged.indices.sorted { a, b in
+            switch (merged[a].wallclockUSec, merged[b].wallclockUSec) {
+            case let (x?, y?): return x != y ? x < y : a < b
+            case (.some, .none): return true
+            case (.none, .some): return false
+            case (.none, .none): return a < b
+            }
+        }
+        return PlacedKernelLog(records: order.map { merged[$0] }, notes: notes, skipped: skipped, bootMatches: matches)
+    }
+
+    /// Journal times come from files that may be corrupt: keep only 1970…2200, so that the
+    /// arithmetic below cannot overflow.
+    static func sanitized(_ boots: [JournalBootAnchor], notes: inout [String]) -> [JournalBootAnchor] {
+        let maxWall: Int64 = 7_258_118_400_000_000  // 2200-01-01
+        let maxMono: UInt64 = 100 * 365 * 86_400_000_000
+        func ok(_ w: Int64?) -> Bool { w.map { $0 >= 0 && $0 <= maxWall } ?? true }
+        var out: [JournalBootAnchor] = []
+        for var b in boots {
+            guard ok(b.firstRealtime), ok(b.lastRealtime) else {
+                notes.append("journal boot \(b.bootID): realtime range out of bounds, not used for kernel logs")
+                continue
+            }
+            b.anchors = b.anchors.filter { ok($0.realtime) && $0.monotonic <= maxMono }
+            b.kernelRecords = b.kernelRecords.filter { ok($0.wallclockUSec) && ($0.monotonicUSec ?? 0) <= maxMono }
+            out.append(b)
+        }
+        return out
+    }
+
+    // MARK: - matching
+
+    struct JournalIndex {
+        var boots: [String: JournalBootAnchor] = [:]
+        var anchors: [String: [(realtime: Int64, monotonic: UInt64)]] = [:]
+        /// Trimmed text → (boot, record) pairs.
+        var byText: [String: [(boot: String, record: KernelRecord)]] = [:]
+        var ordered: [JournalBootAnchor] = []
+
+        init(_ journal: [JournalBootAnchor]) {
+            ordered = journal.sorted { $0.firstRealtime < $1.firstRealtime }
+            for b in journal {
+                boots[b.bootID] = b
+                var a = b.anchors
+                if a.isEmpty {
+                    a = b.kernelRecords.compactMap { r in
+                        guard let w = r.wallclockUSec, let m = r.monotonicUSec else { return nil }
+                        return (w, m)
+                    }
+                }
+                anchors[b.bootID] = a.sorted { $0.monotonic < $1.monotonic }
+                for r in b.kernelRecords { byText[r.text.trimmingSpaces(), default: []].append((b.bootID, r)) }
+            }
+        }
+    }
+
+    private static func matchBoot(_ boot: TextBoot, in file: KernelLogFile, _ index: JournalIndex) -> BootMatch {
+        var m = BootMatch(path: file.path, textBoot: boot.index, bootID: nil, method: nil, matchedLines: 0)
+        guard !index.boots.isEmpty else { return m }
+        if let id = boot.journalBootID, index.boots[id] != nil {
+            m.bootID = id
+            m.method = .journalctlBootLine
+            return m
+        }
+        // Kernel lines in both: same text and the same stamp (monotonic, or wall clock).
+        var scores: [String: Int] = [:]
+        let count = boot.records.count
+        let step = Swift.max(1, count / 400)
+        var i = boot.records.lowerBound
+        while i < boot.records.upperBound, i < file.records.count {
+            let r = file.records[i]
+            if let hits = index.byText[r.text.trimmingSpaces()] {
+                var seen = Set<String>()
+                for h in hits.prefix(4096) where !seen.contains(h.boot) && sameEvent(h.record, r) {
+                    seen.insert(h.boot)
+                    // Lines of the first second repeat in every boot of the same kernel.
+                    let early: Bool = (r.monotonicUSec.map { $0 <= 1_000_000 }) ?? false
+                    scores[h.boot, default: 0] += early ? 1 : 10
+                }
+            }
+            i += step
+        }
+        let ranked = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        if let best = ranked.first, best.value > 0, ranked.count == 1 || ranked[1].value < best.value {
+            m.bootID = best.key
+            m.method = .kernelLines
+            m.matchedLines = best.value
+            return m
+        }
+        // Times inside a journal boot (only when the text boot carries wall-clock times).
+        if let first = boot.firstWallclockUSec, let last = boot.lastWallclockUSec {
+            let candidates = index.ordered.filter { first <= $0.lastRealtime + hour && last >= $0.firstRealtime - hour }
+            if candidates.count == 1, let only = candidates.first {
+                m.bootID = only.bootID
+                m.method = .timeOverlap
+                return m
+            }
+        }
+        // pstore / kdump: the record was written during the boot that crashed.
+        if file.format == .pstore || file.format == .kdump, let t = file.recordTimeUSec ?? file.modificationTimeUSec {
+            if let b = index.ordered.last(where: { $0.firstRealtime <= t }) {
+                m.bootID = b.bootID
+                m.method = .recordTime
+            }
+        }
+        return m
+    }
+
+    /// The same kernel line read from two sources. Within one journal boot the kernel's
+    /// stamp decides; across unknown boots the wall clocks must agree too, since the lines of
+    /// the first second repeat in every boot.
+    static func sameLine(_ a: KernelRecord, _ b: KernelRecord) -> Bool {
+        if let x = a.bootID, let y = b.bootID {
+            return x == y && sameEvent(a, b)
+        }
+        guard let x = a.wallclockUSec, let y = b.wallclockUSec, a.clock != .none, b.clock != .none else { return false }
+        let cap: UInt64 = 60_000_000
+        let ua: UInt64 = Swift.min(a.uncertaintyUSec, cap)
+        let ub: UInt64 = Swift.min(b.uncertaintyUSec, cap)
+        let slack: Int64 = Int64(ua + ub) + 2_000_000
+        guard abs(x - y) <= slack else { return false }
+        if let m = a.monotonicUSec, let n = b.monotonicUSec { return (m > n ? m - n : n - m) <= monoTolerance }
+        return true
+    }
+
+    /// Same line in two sources: equal stamps when both have the kernel's, else wall clocks close.
+    static func sameEvent(_ a: KernelRecord, _ b: KernelRecord) -> Bool {
+        if let x = a.monotonicUSec, let y = b.monotonicUSec {
+            return (x > y ? x - y : y - x) <= monoTolerance
+        }
+        if let x = a.wallclockUSec, let y = b.wallclockUSec {
+            let cap: UInt64 = 3_600_000_000
+            let ua: UInt64 = Swift.min(a.uncertaintyUSec, cap)
+            let ub: UInt64 = Swift.min(b.uncertaintyUSec, cap)
+            let slack: Int64 = Int64(ua + ub) + 2_000_000
+            return abs(x - y) <= slack
+        }
+        return false
+    }
+
+    // MARK: - local time correction
+
+    /// RFC 3164, journalctl short and `dmesg -T` print local time without a year or zone.
+    /// Kernel lines also in the journal give both: the year by the nearest match, the zone as
+    /// the median offset rounded to 15 minutes.
+    private static func correctLocalTimes(_ file: inout KernelLogFile, _ index: JournalIndex) -> [String] {
+        let local = file.records.indices.filter { file.records[$0].clock == .syslogInferredYear || file.records[$0].clock == .dmesgT }
+        guard !local.isEmpty else { return [] }
+        var notes: [String] = []
+        var yearShift = 0
+        var deltas: [Int64] = []
+        let step = Swift.max(1, local.count / 2000)
+        var k = 0
+        // Year shift from matching lines: for each match, the shift that brings the line
+        // closest to the journal's time.
+        var shiftVotes: [Int: Int] = [:]
+        while k < local.count {
+            let r = file.records[local[k]]
+            k += step
+            guard let w = r.wallclockUSec, let hits = index.byText[r.text.trimmingSpaces()] else { continue }
+            for h in hits.prefix(8) {
+                guard let jw = h.record.wallclockUSec else { continue }
+                if let x = r.monotonicUSec, let y = h.record.monotonicUSec, (x > y ? x - y : y - x) > monoTolerance { continue }
+                let year = CivilTime.year(ofUSec: jw)
+                var bestShift = 0
+                var bestDelta = Int64.max
+                for candidate in [year - 1, year, year + 1] {
+                    let moved = CivilTime.replacingYear(w, with: candidate)
+                    let d = jw - moved
+                    if abs(d) < abs(bestDelta) { bestDelta = d; bestShift = candidate - CivilTime.year(ofUSec: w) }
+                }
+                if abs(bestDelta) <= 15 * hour {
+                    shiftVotes[bestShift, default: 0] += 1
+                    deltas.append(bestDelta)
+                }
+            }
+        }
+        var method = ""
+        if let vote = shiftVotes.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
+            yearShift = file.records.first(where: { $0.clock == .syslogInferredYear }) == nil ? 0 : vote.key
+            method = "\(deltas.count) kernel line\(deltas.count == 1 ? "" : "s") also in the journal"
+        } else if file.records[local[0]].clock == .syslogInferredYear {
+            // No common line: the shift that puts most records inside journal boots.
+            var best = (shift: 0, inside: 0)
+            for shift in -3...3 {
+                var inside = 0
+                for j in stride(from: 0, to: local.count, by: Swift.max(1, local.count / 500)) {
+                    guard let w = file.records[local[j]].wallclockUSec else { continue }
+                    let moved = CivilTime.replacingYear(w, with: CivilTime.year(ofUSec: w) + shift)
+                    if index.ordered.contains(where: { moved >= $0.firstRealtime - day && moved <= $0.lastRealtime + day }) { inside += 1 }
+                }
+                if inside > best.inside || (inside == best.inside && inside > 0 && abs(shift) < abs(best.shift)) { best = (shift, inside) }
+            }
+            if best.inside > 0 {
+                yearShift = best.shift
+                method = "the journal boots' times"
+            }
+        }
+        deltas.sort()
+        var offset: Int64 = 0
+        if !deltas.isEmpty {
+            let median = deltas[deltas.count / 2]
+            let quarter: Int64 = 900_000_000
+            let tenMinutes: Int64 = 600_000_000
+            if abs(median) >= tenMinutes {
+                let half: Int64 = median >= 0 ? quarter / 2 : -quarter / 2
+                offset = ((median + half) / quarter) * quarter
+            }
+        }
+        if yearShift != 0 || offset != 0 || !method.isEmpty {
+            for i in local {
+                guard var w = file.records[i].wallclockUSec else { continue }
+                if yearShift != 0 && file.records[i].clock == .syslogInferredYear {
+                    w = CivilTime.replacingYear(w, with: CivilTime.year(ofUSec: w) + yearShift)
+                }
+                file.records[i].wallclockUSec = w + offset
+            }
+            // offset = UTC - local, so the host's zone is UTC minus it.
+            let hours = -Double(offset) / Double(hour)
+            var note = "\(file.path): local times placed on the journal's clock using \(method.isEmpty ? "the journal" : method)"
+            if yearShift != 0 { note += "; year moved by \(yearShift) from the file-based guess" }
+            if deltas.isEmpty {
+                note += "; no common line, so the zone is unknown and local times are read as UTC"
+            } else {
+                note += offset == 0 ? "; the logging host's zone matches UTC" : "; the logging host's local time was UTC\(hours >= 0 ? "+" : "")\(hours) h (estimated)"
+            }
+            notes.append(note)
+            let records = file.records
+            for b in file.boots.indices {
+                let walls = file.boots[b].records.compactMap { $0 < records.count ? records[$0].wallclockUSec : nil }
+                file.boots[b].firstWallclockUSec = walls.first
+                file.boots[b].lastWallclockUSec = walls.max()
+            }
+        } else if file.records[local[0]].clock == .syslogInferredYear || file.records[local[0]].clock == .dmesgT {
+            notes.append("\(file.path): local times without a zone are read as UTC (no journal line to compare with)")
+        }
+        return notes
+    }
+
+    // MARK: - placing
+
+    private static func placeOne(_ r: inout KernelRecord, boot: JournalBootAnchor?, anchors: [(realtime: Int64, monotonic: UInt64)]?) {
+        if let mono = r.monotonicUSec, let anchors, !anchors.isEmpty {
+            // Nearest anchor by monotonic time: the shorter the distance, the less drift.
+            var lo = 0, hi = anchors.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if anchors[mid].monotonic < mono { lo = mid + 1 } else { hi = mid }
+            }
+            var best = lo
+            if lo > 0 {
+                let below: UInt64 = distance(mono, anchors[lo - 1].monotonic)
+                let above: UInt64 = distance(mono, anchors[lo].monotonic)
+                if below < above { best = lo - 1 }
+            }
+            let a = anchors[best]
+            let gap: UInt64 = distance(mono, a.monotonic)
+            guard gap < UInt64(Int64.max / 4) else { return }
+            let signed: Int64 = mono >= a.monotonic ? Int64(gap) : -Int64(gap)
+            r.wallclockUSec = a.realtime + signed
+            r.clock = .bootAnchor
+            // 1 ms for the anchor itself plus 100 ppm clock drift over the distance.
+            r.uncertaintyUSec = 1_000 + gap / 10_000
+            return
+        }
+        _ = boot
+    }
+
+    static func distance(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : b - a }
+
+    private static func mergeInto(_ kept: inout KernelRecord, _ other: KernelRecord) {
+        kept.sources += other.sources
+        if kept.monotonicUSec == nil { kept.monotonicUSec = other.monotonicUSec }
+        if kept.wallclockUSec == nil, let w = other.wallclockUSec {
+            kept.wallclockUSec = w
+            kept.clock = other.clock
+            kept.uncertaintyUSec = other.uncertaintyUSec
+        }
+        if kept.hostname == nil { kept.hostname = other.hostname }
+        if kept.priority == nil { kept.priority = other.priority }
+        if kept.callerID == nil { kept.callerID = other.callerID }
+        if kept.textBoot == nil { kept.textBoot = other.textBoot }
+        if kept.bootID == nil { kept.bootID = other.bootID }
+    }
+}
+
+/// Text plus a coarse stamp bucket (10 ms of kernel time, or 1 h of wall clock), so that a
+/// line repeated thousands of times (`Call Trace:`) is compared only with its neighbours.
+struct DedupKey: Hashable {
+    var text: String
+    var byMonotonic: Bool
+    var bucket: Int64
+
+    static let monoBucket: UInt64 = 10_000
+    static let wallBucket: Int64 = 3_600_000_000
+}
+
+struct DedupIndex {
+    var byMonotonic: [DedupKey: [Int]] = [:]
+    var byWall: [DedupKey: [Int]] = [:]
+    /// Records without a kernel stamp, the only ones a stamped record compares by wall clock.
+    var byWallUnstamped: [DedupKey: [Int]] = [:]
+    static let maxCandidates = 512
+
+    mutating func insert(_ r: KernelRecord, at i: Int) {
+        let text = r.text.trimmingSpaces()
+        if let m = r.monotonicUSec {
+            byMonotonic[DedupKey(text: text, byMonotonic: true, bucket: Int64(m / DedupKey.monoBucket)), default: []].append(i)
+        }
+        if let w = r.wallclockUSec {
+            let key = DedupKey(text: text, byMonotonic: false, bucket: CivilTime.floorDiv(w, DedupKey.wallBucket))
+            byWall[key, default: []].append(i)
+            if r.monotonicUSec == nil { byWallUnstamped[key, default: []].append(i) }
+        }
+    }
+
+    /// Indices that may hold the same line, ascending (first come, first merged).
+    func candidates(_ r: KernelRecord, text: String) -> [Int] {
+        var out: [Int] = []
+        if let m = r.monotonicUSec {
+            let b = Int64(m / DedupKey.monoBucket)
+            for d: Int64 in -1...1 { out += byMonotonic[DedupKey(text: text, byMonotonic: true, bucket: b + d)] ?? [] }
+        }
+        if let w = r.wallclockUSec {
+            let b = CivilTime.floorDiv(w, DedupKey.wallBucket)
+            let table = r.monotonicUSec == nil ? byWall : byWallUnstamped
+            for d: Int64 in -3...3 where out.count < Self.maxCandidates {
+                out += table[DedupKey(text: text, byMonotonic: false, bucket: b + d)] ?? []
+            }
+        }
+        guard out.count > 1 else { return out }
+        return Array(Array(Set(out)).sorted().prefix(Self.maxCandidates))
+    }
+}

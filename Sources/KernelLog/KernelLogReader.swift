@@ -1,0 +1,505 @@
+import Compression
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads kernel messages from text logs: syslog (RFC 3164, RFC 5424, ISO 8601), raw
+/// dmesg/console, `dmesg -T`, journalctl text, pstore and kdump files, compressed or not.
+public enum KernelLogReader {
+    /// Whole files past this size (after decompression) are refused rather than read.
+    public static let maxFileBytes = 2 << 30
+
+    /// Reads, decompresses (by magic bytes) and parses one file.
+    public static func read(path: String) throws(KernelLogError) -> KernelLogFile {
+        let (bytes, mtime) = try FileBytes.read(path: path, limit: maxFileBytes)
+        return try parseMaybeCompressed(bytes: bytes, path: path, modificationTime: mtime)
+    }
+
+    static func parseMaybeCompressed(bytes: [UInt8], path: String, modificationTime: Int64?) throws(KernelLogError) -> KernelLogFile {
+        let algorithm = bytes.withUnsafeBytes { CompressionAlgorithm.sniff($0) }
+        guard let algorithm else { return parsePlain(bytes: bytes, path: path, modificationTime: modificationTime) }
+        let result: Result<[UInt8], CompressionError> = bytes.withUnsafeBytes { raw in
+            do throws(CompressionError) {
+                return .success(try algorithm.decompress(raw, limit: maxFileBytes))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let plain):
+            return parsePlain(bytes: plain, path: path, modificationTime: modificationTime)
+        case .failure(let error):
+            throw KernelLogError(code: .decompression, path: path, detail: error.description)
+        }
+    }
+
+    /// Parses a file's (already decompressed) bytes. `modificationTime` is µs since the
+    /// epoch; it anchors the year of RFC 3164 stamps (the current time is used when nil).
+    public static func parse(bytes: [UInt8], path: String, modificationTime: Int64?) -> KernelLogFile {
+        do {
+            return try parseMaybeCompressed(bytes: bytes, path: path, modificationTime: modificationTime)
+        } catch {
+            // A damaged .gz/.xz/.zst: nothing readable, and the report says why.
+            var skipped = SkippedLines()
+            skipped.add(line: 0, reason: "cannot decompress: \(error.detail)")
+            return KernelLogFile(path: path, format: formatFromName(path) ?? .dmesg, records: [], boots: [], skipped: skipped,
+                                 modificationTimeUSec: modificationTime)
+        }
+    }
+
+    static func parsePlain(bytes: [UInt8], path: String, modificationTime: Int64?) -> KernelLogFile {
+        var builder = FileBuilder(path: path, modificationTime: modificationTime)
+        bytes.withUnsafeBufferPointer { builder.run($0) }
+        return builder.finish()
+    }
+
+    /// The format implied by a file's name (pstore and kdump files look like dmesg inside).
+    static func formatFromName(_ path: String) -> KernelLogFormat? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if name.hasPrefix("dmesg-ramoops-") || name.hasPrefix("dmesg-efi-") || name.hasPrefix("dmesg-efi_pstore-")
+            || name.hasPrefix("console-ramoops") || name.hasPrefix("dmesg-erst-") || name.hasPrefix("dmesg-nvram") {
+            return .pstore
+        }
+        if name.hasPrefix("vmcore-dmesg") { return .kdump }
+        return nil
+    }
+}
+
+/// Builds one `KernelLogFile` in a single pass over its lines (plus a short look at the
+/// first lines to decide how to read lines without prefixes).
+struct FileBuilder {
+    let path: String
+    let modificationTime: Int64?
+    var records: [KernelRecord] = []
+    var recordPrecision: [UInt64] = []
+    var yearless: [Int] = []
+    var skipped = SkippedLines()
+    var formatCounts: [KernelLogFormat: Int] = [:]
+    var pstore: PstoreInfo?
+    var recordTime: Int64?
+    var notes: [String] = []
+    var bootStarts: [(record: Int, journalBootID: String?)] = []
+    var pendingJournalBoot: (String?)? = nil
+    var replayPending = false
+    var lastHost: (bytes: [UInt8], string: String)?
+
+    init(path: String, modificationTime: Int64?) {
+        self.path = path
+        self.modificationTime = modificationTime
+    }
+
+    mutating func run(_ b: UnsafeBufferPointer<UInt8>) {
+        let nameFormat = KernelLogReader.formatFromName(path)
+        var lines = LineSplitter(b)
+        var lineNumber = 0
+        // A syzkaller report starts with `KEY: value` metadata and a blank line.
+        let headerEnd = Self.metadataHeaderEnd(b)
+        let (journalMode, consoleMode) = Self.prescan(b, nameFormat: nameFormat)
+        var lastRecordLine = -1
+        while let range = lines.next() {
+            lineNumber += 1
+            if lineNumber <= headerEnd {
+                skipped.headerLines += 1
+                continue
+            }
+            let kind = LineParser.parse(b, range, journalMode: journalMode)
+            switch kind {
+            case .record(let line):
+                if replayPending { resolveReplay(with: line, b) }
+                append(line, b, lineNumber: lineNumber, nameFormat: nameFormat)
+                lastRecordLine = lineNumber
+            case .journalMarker(let id, let isBoot):
+                skipped.markerLines += 1
+                if isBoot { pendingJournalBoot = .some(id) }
+            case .pstoreHeader(let reason, let count, let part):
+                skipped.markerLines += 1
+                if pstore == nil { pstore = PstoreInfo(reason: reason, count: count, parts: []) }
+                pstore?.parts.append(part)
+            case .ramoopsHeader(let usec, let compressed):
+                skipped.markerLines += 1
+                recordTime = recordTime ?? usec
+                if compressed { skipped.add(line: lineNumber, reason: "ramoops record marked compressed") }
+            case .replayMarker:
+                replayPending = !records.isEmpty && lastRecordLine == lineNumber - 1
+                skipped.markerLines += 1
+            case .blank:
+                skipped.blankLines += 1
+            case .otherProgram:
+                skipped.otherPrograms += 1
+            case .plain(let r):
+                if !consoleMode, let first = r.first, b[first] == 0x20, !records.isEmpty, lastRecordLine == lineNumber - 1 {
+                    // journalctl indents the further lines of a multi-line message (console
+                    // logs indent stack frames, which are records of their own).
+                    appendContinuation(b, r)
+                    skipped.continuationLines += 1
+                    lastRecordLine = lineNumber
+                } else if consoleMode && Self.isKmsgProperty(b, r) {
+                    // `/dev/kmsg` follows a record with ` SUBSYSTEM=usb`-style properties.
+                    skipped.continuationLines += 1
+                } else if consoleMode {
+                    var line = ParsedLine(format: nameFormat ?? .dmesg, isKernel: true, text: r)
+                    line.wallPrecisionUSec = 0
+                    if replayPending { resolveReplay(with: line, b) }
+                    append(line, b, lineNumber: lineNumber, nameFormat: nameFormat)
+                    lastRecordLine = lineNumber
+                } else {
+                    skipped.add(line: lineNumber, reason: "no recognised timestamp or prefix")
+                }
+            case .malformed(let reason):
+                skipped.add(line: lineNumber, reason: reason)
+            }
+        }
+    }
+
+    static func isKmsgProperty(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var c = ByteCursor(b, r)
+        guard c.skip(0x20) else { return false }
+        let start = c.pos
+        while let x = c.peek(), (x >= 0x41 && x <= 0x5A) || x == 0x5F { c.pos += 1 }
+        return c.pos - start >= 3 && c.peek() == 0x3D
+    }
+
+    /// Lines 1…n of `KEY: value` metadata ended by a blank line, else 0.
+    static func metadataHeaderEnd(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var lines = LineSplitter(b)
+        var n = 0
+        while let r = lines.next(), n < 40 {
+            n += 1
+            if r.isEmpty { return n > 1 ? n : 0 }
+            var c = ByteCursor(b, r)
+            let start = c.pos
+            while let x = c.peek(), (x >= 0x41 && x <= 0x5A) || x == 0x5F { c.pos += 1 }
+            guard c.pos - start >= 2, c.skip(0x3A) else { return 0 }
+        }
+        return 0
+    }
+
+    /// Looks at the first lines: journalctl text (its `-- ` lines) and console logs
+    /// (kernel stamps), where lines without a prefix are still kernel text.
+    static func prescan(_ b: UnsafeBufferPointer<UInt8>, nameFormat: KernelLogFormat?) -> (journal: Bool, console: Bool) {
+        var lines = LineSplitter(b)
+        var n = 0
+        var journal = false
+        var console = 0, syslog = 0
+        while let r = lines.next(), n < 2000 {
+            n += 1
+            if Bytes.hasPrefix(b, r, "-- Boot ") || Bytes.hasPrefix(b, r, "-- Logs begin at ")
+                || Bytes.hasPrefix(b, r, "-- Journal begins at ") || Bytes.hasPrefix(b, r, "-- No entries --") {
+                journal = true
+            }
+            switch LineParser.parse(b, r, journalMode: false) {
+            case .record(let line):
+                switch line.format {
+                case .dmesg, .pstore, .kdump: console += 1
+                case .journalctlText: journal = true
+                default: syslog += 1
+                }
+            case .otherProgram: syslog += 1
+            default: break
+            }
+        }
+        let isConsole = nameFormat != nil || (console > 0 && console >= syslog)
+        return (journal, isConsole && !journal)
+    }
+
+    private mutating func resolveReplay(with line: ParsedLine, _ b: UnsafeBufferPointer<UInt8>) {
+        replayPending = false
+        guard let last = records.last else { return }
+        let newText = Bytes.string(b, line.text)
+        // The torn line is a prefix of the replayed one with the same stamp: keep the replay.
+        if newText.hasPrefix(last.text), last.monotonicUSec == line.monotonicUSec {
+            let torn = records.removeLast()
+            recordPrecision.removeLast()
+            if yearless.last == records.count { yearless.removeLast() }
+            if let start = bootStarts.last, start.record >= records.count { bootStarts.removeLast() }
+            skipped.add(line: torn.sources.first?.line ?? 0, reason: "torn line `\(torn.text)` replaced by its replay")
+        }
+    }
+
+    private mutating func appendContinuation(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
+        guard !records.isEmpty else { return }
+        var c = ByteCursor(b, r)
+        c.skipSpaces()
+        records[records.count - 1].text += "\n" + Bytes.string(b, c.pos..<r.upperBound)
+    }
+
+    private mutating func append(_ line: ParsedLine, _ b: UnsafeBufferPointer<UInt8>, lineNumber: Int, nameFormat: KernelLogFormat?) {
+        let format = nameFormat ?? line.format
+        formatCounts[format, default: 0] += 1
+        let text = line.mayHaveOctalEscapes ? Self.unescapeOctal(b, line.text) : Bytes.string(b, line.text)
+        var clock: ClockSource = .none
+        if line.wallclockUSec != nil {
+            switch line.format {
+            case .dmesgT: clock = .dmesgT
+            default: clock = line.wallHasYear ? .syslog : .syslogInferredYear
+            }
+        }
+        var record = KernelRecord(text: text, monotonicUSec: line.monotonicUSec, wallclockUSec: line.wallclockUSec,
+                                  clock: clock, uncertaintyUSec: line.wallclockUSec == nil ? 0 : line.wallPrecisionUSec,
+                                  priority: line.priority, facility: line.facility, hostname: host(b, line.host),
+                                  sources: [RecordSource(path: path, line: lineNumber, format: format)])
+        if let caller = line.caller { record.callerID = Bytes.string(b, caller) }
+        if let pending = pendingJournalBoot {
+            bootStarts.append((records.count, pending))
+            pendingJournalBoot = nil
+        }
+        if line.wallclockUSec != nil && !line.wallHasYear { yearless.append(records.count) }
+        records.append(record)
+        recordPrecision.append(line.wallPrecisionUSec)
+    }
+
+    private mutating func host(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?) -> String? {
+        guard let r, r.lowerBound >= 0, r.upperBound <= b.count else { return nil }
+        let bytes = UnsafeBufferPointer(rebasing: b[r])
+        if let last = lastHost, last.bytes.elementsEqual(bytes) { return last.string }
+        let s = String(decoding: bytes, as: UTF8.self)
+        lastHost = (Array(bytes), s)
+        return s
+    }
+
+    /// rsyslog writes control characters as `#ooo` (`#012` newline, `#011` tab).
+    static func unescapeOctal(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        var hasEscape = false
+        for i in r where b[i] == 0x23 { hasEscape = true; break }
+        guard hasEscape else { return Bytes.string(b, r) }
+        var out: [UInt8] = []
+        out.reserveCapacity(r.count)
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let x = b[i]
+            if x == 0x23, i + 3 < r.upperBound,
+               let d0 = octal(b[i + 1]), let d1 = octal(b[i + 2]), let d2 = octal(b[i + 3]) {
+                let v = d0 * 64 + d1 * 8 + d2
+                if v < 0x20 || v == 0x7F {
+                    out.append(UInt8(v))
+                    i += 4
+                    continue
+                }
+            }
+            out.append(x)
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func octal(_ x: UInt8) -> Int? { x >= 0x30 && x <= 0x37 ? Int(x - 0x30) : nil }
+
+    mutating func finish() -> KernelLogFile {
+        inferYears()
+        let boots = BootSplitter.split(&records, journalStarts: bootStarts)
+        var format = KernelLogReader.formatFromName(path) ?? formatCounts.max { a, b in
+            a.value != b.value ? a.value < b.value : a.key.rawValue > b.key.rawValue
+        }?.key ?? .dmesg
+        if pstore != nil && format == .dmesg { format = .pstore }
+        return KernelLogFile(path: path, format: format, records: records, boots: boots, skipped: skipped,
+                             modificationTimeUSec: modificationTime, recordTimeUSec: recordTime, pstore: pstore, notes: notes)
+    }
+
+    /// RFC 3164 stamps have no year. Time only moves forward inside a file, so a jump back by
+    /// months (Dec 31 → Jan 1) means a new year; the last line is no later than the file's
+    /// modification time (or now), which fixes the year of the last line.
+    private mutating func inferYears() {
+        guard let lastIndex = yearless.last else { return }
+        // Clamped to 1970…9999 so that no caller-given time can overflow the arithmetic.
+        let reference = Swift.min(Swift.max(modificationTime ?? Int64(time(nil)) * 1_000_000, 0), 253_402_300_799_000_000)
+        let referenceYear = CivilTime.year(ofUSec: reference)
+        let halfYear: Int64 = 150 * 86_400_000_000
+        var wrapsAfter = [Int](repeating: 0, count: yearless.count)
+        var wraps = 0
+        if yearless.count >= 2 {
+            for k in stride(from: yearless.count - 1, to: 0, by: -1) {
+                wrapsAfter[k] = wraps
+                let earlier = records[yearless[k - 1]].wallclockUSec ?? 0
+                let later = records[yearless[k]].wallclockUSec ?? 0
+                if earlier - later > halfYear { wraps += 1 }
+            }
+        }
+        wrapsAfter[0] = wraps
+        let lastProvisional = records[lastIndex].wallclockUSec ?? 0
+        var lastYear = referenceYear
+        // One day of slack: the stamp is local time of unknown zone.
+        if CivilTime.replacingYear(lastProvisional, with: lastYear) > reference + 86_400_000_000 { lastYear -= 1 }
+        for (k, index) in yearless.enumerated() {
+            guard let w = records[index].wallclockUSec else { continue }
+            // Hostile input can fake thousands of New Years; no year before 1970.
+            records[index].wallclockUSec = CivilTime.replacingYear(w, with: Swift.max(1970, lastYear - wrapsAfter[k]))
+        }
+        let firstYear = Swift.max(1970, lastYear - wraps)
+        notes.append("\(path): syslog stamps carry no year; inferred \(firstYear == lastYear ? "\(lastYear)" : "\(firstYear)–\(lastYear)") "
+            + "from the \(modificationTime == nil ? "current date" : "file's modification time")"
+            + (wraps > 0 ? " and \(wraps) New Year rollover\(wraps == 1 ? "" : "s")" : ""))
+    }
+}
+
+/// Splits a file's records into boots.
+enum BootSplitter {
+    static func split(_ records: inout [KernelRecord], journalStarts: [(record: Int, journalBootID: String?)]) -> [TextBoot] {
+        guard !records.isEmpty else { return [] }
+        var starts: [(Int, String?)] = [(0, nil)]
+        var journalIndex = 0
+        var maxMono: UInt64 = 0
+        var hasBanner = false
+        var hasCommandLine = false
+        var lastAdvancedIndex = -1  // last record in this boot with a stamp past the first second
+        for i in records.indices {
+            while journalIndex < journalStarts.count && journalStarts[journalIndex].record <= i {
+                let js = journalStarts[journalIndex]
+                if js.record == i {
+                    if i == starts[starts.count - 1].0 { starts[starts.count - 1].1 = js.journalBootID } else { starts.append((i, js.journalBootID)) }
+                    maxMono = 0; hasBanner = false; hasCommandLine = false; lastAdvancedIndex = i - 1
+                }
+                journalIndex += 1
+            }
+            let r = records[i]
+            let isBanner = r.text.hasPrefixBytes("Linux version ") && r.text.utf8.dropFirst(14).first.map { $0 >= 0x30 && $0 <= 0x39 } == true
+            let isCommandLine = r.text.hasPrefixBytes("Command line: ") || r.text.hasPrefixBytes("Kernel command line: ")
+            var newBootAt: Int?
+            // A restart prints `[    0.000000]` first; smaller steps back happen inside one boot
+            // (TSC warp on a clocksource switch, journalctl's receive-order monotonic stamps).
+            if let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
+                newBootAt = i
+            } else if isBanner && (hasBanner || maxMono > 1_000_000) {
+                // Back up over the unstamped lines printed just before the banner.
+                var j = i
+                while j - 1 > lastAdvancedIndex, j - 1 >= starts[starts.count - 1].0, i - (j - 1) <= 50 {
+                    let p = records[j - 1]
+                    if let m = p.monotonicUSec, m >= 1_000_000 { break }
+                    if let pw = p.wallclockUSec, let w = r.wallclockUSec, w - pw > 60_000_000 { break }
+                    j -= 1
+                }
+                newBootAt = j
+            } else if isCommandLine && hasCommandLine && !hasBanner {
+                newBootAt = i
+            }
+            if let at = newBootAt, at > starts[starts.count - 1].0 {
+                starts.append((at, nil))
+                maxMono = 0; hasBanner = false; hasCommandLine = false
+                for k in at..<i {
+                    if let m = records[k].monotonicUSec { maxMono = Swift.max(maxMono, m) }
+                }
+            }
+            // A stamp 30 days past the boot's so far is garbage (real kern.log: `[1266851105.691884]
+            // Initializing CPU#1` between 9 s stamps), not uptime.
+            if let m = r.monotonicUSec, maxMono == 0 || m <= maxMono &+ 30 * 86_400_000_000 {
+                maxMono = Swift.max(maxMono, m)
+                if m >= 1_000_000 { lastAdvancedIndex = i }
+            }
+            if isBanner { hasBanner = true }
+            if isCommandLine { hasCommandLine = true }
+        }
+        var boots: [TextBoot] = []
+        for (n, start) in starts.enumerated() {
+            let end = n + 1 < starts.count ? starts[n + 1].0 : records.count
+            var boot = TextBoot(index: n, records: start.0..<end, firstLine: records[start.0].sources.first?.line ?? 0)
+            boot.journalBootID = start.1
+            for i in start.0..<end {
+                records[i].textBoot = n
+                let r = records[i]
+                if boot.banner == nil, r.text.hasPrefixBytes("Linux version ") {
+                    boot.banner = r.text
+                    boot.kernelVersion = r.text.dropFirst(14).split(separator: " ").first.map(String.init)
+                }
+                if boot.commandLine == nil {
+                    if r.text.hasPrefixBytes("Command line: ") { boot.commandLine = String(r.text.dropFirst(14)) }
+                    else if r.text.hasPrefixBytes("Kernel command line: ") { boot.commandLine = String(r.text.dropFirst(21)) }
+                }
+                if let w = r.wallclockUSec {
+                    if boot.firstWallclockUSec == nil { boot.firstWallclockUSec = w }
+                    boot.lastWallclockUSec = w
+                }
+                if let m = r.monotonicUSec {
+                    if boot.firstMonotonicUSec == nil { boot.firstMonotonicUSec = m }
+                    boot.lastMonotonicUSec = m
+                }
+            }
+            boots.append(boot)
+        }
+        return boots
+    }
+}
+
+extension TextBoot {
+    init(index: Int, records: Range<Int>, firstLine: Int) {
+        self.index = index
+        self.records = records
+        self.firstLine = firstLine
+    }
+}
+
+/// Splits a buffer into lines (LF, with a CR before it dropped); bounded by the buffer.
+struct LineSplitter {
+    let b: UnsafeBufferPointer<UInt8>
+    var pos = 0
+
+    init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+
+    mutating func next() -> Range<Int>? {
+        guard pos < b.count, let base = b.baseAddress else { return nil }
+        let start = pos
+        let end: Int
+        if let hit = memchr(base + start, 0x0A, b.count - start) {
+            end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            pos = end + 1
+        } else {
+            end = b.count
+            pos = b.count
+        }
+        var hi = end
+        if hi > start && b[hi - 1] == 0x0D { hi -= 1 }
+        return start..<hi
+    }
+}
+
+private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.read(fd, buf, n)
+    #else
+    return Darwin.read(fd, buf, n)
+    #endif
+}
+
+/// Whole-file reads through POSIX calls (no Foundation `Data` copy).
+enum FileBytes {
+    static func read(path: String, limit: Int) throws(KernelLogError) -> ([UInt8], Int64?) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw KernelLogError(code: .cannotOpen, path: path, detail: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw KernelLogError(code: .cannotRead, path: path, detail: String(cString: strerror(errno)))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw KernelLogError(code: .cannotRead, path: path, detail: "not a regular file")
+        }
+        #if canImport(Darwin)
+        let mtime = Int64(st.st_mtimespec.tv_sec) * 1_000_000 + Int64(st.st_mtimespec.tv_nsec / 1000)
+        #else
+        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000 + Int64(st.st_mtim.tv_nsec / 1000)
+        #endif
+        let size = Int(st.st_size)
+        guard size >= 0, size <= limit else {
+            throw KernelLogError(code: .tooLarge, path: path, detail: "\(size) bytes is over the limit of \(limit)")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        var rounds = 0
+        while filled < size && rounds < 1 << 20 {
+            rounds += 1
+            let n = bytes.withUnsafeMutableBytes { buf in
+                posixRead(fd, buf.baseAddress.map { $0 + filled }, size - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KernelLogError(code: .cannotRead, path: path, detail: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        if filled < size { bytes.removeSubrange(filled...) }
+        return (bytes, mtime)
+    }
+}

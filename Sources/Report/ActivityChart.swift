@@ -1,0 +1,262 @@
+import Analysis
+
+/// Colours the chart draws with; tests look for them in a screenshot.
+enum ChartColor {
+    /// One per crash-looping unit, in order of their peak restart rate.
+    static let units = ["#1f77b4", "#e377c2", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f"]
+    static let forkRate = "#2ca02c"
+    static let oomKill = "#d62728"
+    static let kernelEvent = "#9467bd"
+    static let lastWords = "#ff7f0e"
+    static let outage = "#fbe3e0"
+}
+
+/// The incident on one time axis, as inline SVG: restarts per minute of each crash-looping unit,
+/// the fork rate, OOM kills and kernel events as markers, and the silent window before the next boot
+/// shaded across all of it.
+struct ActivityChart {
+    let report: PostmortemReport
+    let clock: ZonedClock
+
+    private static let width = 1100.0
+    private static let left = 86.0, right = 28.0
+    private var plotWidth: Double { Self.width - Self.left - Self.right }
+
+    private var loopingUnits: [UnitSummary] {
+        let units = report.units.filter { $0.crashLoop && !$0.restartsPerMinute.isEmpty }
+        return Array(units.sorted { ($0.peakRestartsPerMinute, $1.unit) > ($1.peakRestartsPerMinute, $0.unit) }
+            .prefix(ChartColor.units.count))
+    }
+
+    private var forkSeries: [ForkRatePoint] { report.forkRate?.series ?? [] }
+    private var timedOOMs: [(Timestamp, OOMKillSummary)] { report.oomKills.compactMap { k in k.time.map { ($0, k) } } }
+    private var timedKernelEvents: [(Timestamp, KernelEventSummary)] {
+        report.kernelEvents.compactMap { e in e.time.map { ($0, e) } }
+    }
+
+    /// The time range everything shown falls in, widened to at least a minute.
+    private func domain() -> (Double, Double)? {
+        var times: [Double] = []
+        for unit in loopingUnits {
+            for p in unit.restartsPerMinute { times += [p.start.seconds, p.start.seconds + 60] }
+        }
+        for p in forkSeries { times += [p.start.seconds, p.start.seconds + 60] }
+        times += timedOOMs.map { $0.0.seconds } + timedKernelEvents.map { $0.0.seconds }
+        if let last = report.end?.lastEntry { times.append(last.seconds) }
+        if let next = report.end?.nextBootFirst { times.append(next.seconds) }
+        guard let lo = times.min(), let hi = times.max() else { return nil }
+        if hi - lo < 60 {
+            let mid = (lo + hi) / 2
+            return (mid - 30, mid + 30)
+        }
+        let pad = (hi - lo) * 0.01
+        return (lo - pad, hi + pad)
+    }
+
+    /// Whether there is anything to draw: a series, a marker or a silent window.
+    var isEmpty: Bool {
+        loopingUnits.isEmpty && forkSeries.isEmpty && timedOOMs.isEmpty && timedKernelEvents.isEmpty
+    }
+
+    /// The SVG element, or `nil` when the report holds no time series or timed events.
+    func svg() -> String? {
+        guard !isEmpty, let (t0, t1) = domain() else { return nil }
+        let span = t1 - t0
+        func x(_ t: Double) -> Double { Self.left + (t - t0) / span * plotWidth }
+        func c(_ v: Double) -> String { HTML.coord(v) }
+
+        var body: [String] = []
+        var y = 34.0
+        var panels: [(top: Double, height: Double)] = []
+
+        if !loopingUnits.isEmpty {
+            let height = 170.0
+            let top = y
+            panels.append((top, height))
+            let peak = loopingUnits.flatMap { $0.restartsPerMinute.map(\.value) }.max() ?? 1
+            let yMax = Self.niceCeiling(max(peak, 1))
+            body.append(panelFrame(top: top, height: height, title: "Restarts per minute", yMax: yMax, unit: ""))
+            for (i, unit) in loopingUnits.enumerated() {
+                let color = ChartColor.units[i]
+                var d = ""
+                for seg in columns(unit.restartsPerMinute.map { ($0.start.seconds, $0.value) }, bucket: 60, x: x) {
+                    let h = min(max(seg.value, 0), yMax) / yMax * height
+                    guard h > 0 else { continue }
+                    d += "M\(c(seg.x0)),\(c(top + height))V\(c(top + height - h))H\(c(seg.x1))V\(c(top + height))Z"
+                }
+                body.append("<path class=\"restarts\" d=\"\(d)\" fill=\"\(color)\" shape-rendering=\"crispEdges\">"
+                            + "<title>\(HTML.escape(unit.unit)): restarts per minute, peak "
+                            + "\(HumanFormat.count(unit.peakRestartsPerMinute))</title></path>")
+            }
+            y += height + 40
+        }
+
+        if !forkSeries.isEmpty {
+            let height = 130.0
+            let top = y
+            panels.append((top, height))
+            let peak = forkSeries.map(\.perSecond).max() ?? 1
+            let yMax = Self.niceCeiling(max(peak, 1))
+            let lowerBound = report.forkRate?.lowerBound == true
+            body.append(panelFrame(top: top, height: height,
+                                   title: "Forks per second" + (lowerBound ? " (lower bound)" : ""), yMax: yMax, unit: ""))
+            let points = columns(forkSeries.map { ($0.start.seconds, $0.perSecond) }, bucket: 60, x: x)
+                .map { "\(c(($0.x0 + $0.x1) / 2)),\(c(top + height - min(max($0.value, 0), yMax) / yMax * height))" }
+            if points.count == 1, let only = points.first {
+                let xy = only.split(separator: ",")
+                body.append("<circle cx=\"\(xy.first ?? "0")\" cy=\"\(xy.last ?? "0")\" r=\"4\" fill=\"\(ChartColor.forkRate)\"/>")
+            } else {
+                body.append("<polyline class=\"fork-rate\" points=\"\(points.joined(separator: " "))\" fill=\"none\" "
+                            + "stroke=\"\(ChartColor.forkRate)\" stroke-width=\"3\" stroke-linejoin=\"round\">"
+                            + "<title>forks per second, peak \(HumanFormat.number(peak))</title></polyline>")
+            }
+            y += height + 40
+        }
+
+        if !timedOOMs.isEmpty || !timedKernelEvents.isEmpty {
+            let height = 64.0
+            let top = y
+            panels.append((top, height))
+            body.append("<text class=\"panel-title\" x=\"\(c(Self.left))\" y=\"\(c(top - 8))\">Events</text>")
+            body.append("<rect x=\"\(c(Self.left))\" y=\"\(c(top))\" width=\"\(c(plotWidth))\" height=\"\(c(height))\" "
+                        + "fill=\"none\" stroke=\"#d0d0d0\"/>")
+            let oomRow = top + 20, kernelRow = top + 46
+            body.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(oomRow + 4))\" text-anchor=\"end\">OOM kills</text>")
+            body.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(kernelRow + 4))\" text-anchor=\"end\">kernel</text>")
+            for (t, kill) in timedOOMs.prefix(500) {
+                let px = x(t.seconds)
+                let label = "\(kill.kind.rawValue) OOM kill of \(kill.comm ?? "?")" + (kill.pid.map { " (pid \($0))" } ?? "")
+                    + " at \(clock.time(t))"
+                body.append("<path class=\"oom\" d=\"M\(c(px - 8)),\(c(oomRow - 9))H\(c(px + 8))L\(c(px)),\(c(oomRow + 9))Z\" "
+                            + "fill=\"\(ChartColor.oomKill)\"><title>\(HTML.escape(label))</title></path>")
+            }
+            if let (t, kill) = timedOOMs.first, timedOOMs.count <= 3 {
+                body.append("<text class=\"marker-label\" x=\"\(c(x(t.seconds) + 11))\" y=\"\(c(oomRow + 4))\">"
+                            + "\(HTML.escape(kill.comm ?? "?"))</text>")
+            }
+            for (t, event) in timedKernelEvents.prefix(2000) {
+                let px = x(t.seconds)
+                let color = event.lastWords ? ChartColor.lastWords : ChartColor.kernelEvent
+                let label = "\(event.kind) at \(clock.time(t))\(event.lastWords ? " (last words)" : ""): \(event.text)"
+                body.append("<path class=\"kernel-event\" d=\"M\(c(px)),\(c(kernelRow - 8))L\(c(px + 7)),\(c(kernelRow))"
+                            + "L\(c(px)),\(c(kernelRow + 8))L\(c(px - 7)),\(c(kernelRow))Z\" fill=\"\(color)\">"
+                            + "<title>\(HTML.escape(TextLayout.truncate(label, to: 300)))</title></path>")
+            }
+            y += height + 10
+        }
+
+        let plotBottom = y - 10
+        let height = plotBottom + 52
+        var svg: [String] = []
+        svg.append("<svg class=\"chart\" viewBox=\"0 0 \(c(Self.width)) \(c(height))\" "
+                   + "width=\"100%\" role=\"img\" aria-label=\"Activity over time\">")
+
+        // The silent window goes underneath everything, over the full height of the panels.
+        if let last = report.end?.lastEntry {
+            let x0 = x(last.seconds)
+            if let next = report.end?.nextBootFirst, next > last {
+                let x1 = max(x(next.seconds), x0 + 2)
+                let gap = HumanFormat.duration(seconds: next.seconds - last.seconds)
+                svg.append("<rect class=\"outage\" x=\"\(c(x0))\" y=\"20\" width=\"\(c(x1 - x0))\" "
+                           + "height=\"\(c(plotBottom - 20))\" fill=\"\(ChartColor.outage)\"><title>no logs for \(gap): "
+                           + "\(clock.time(last)) → \(clock.time(next))</title></rect>")
+                let mid = min(max((x0 + x1) / 2, Self.left + 60), Self.width - Self.right - 60)
+                svg.append("<text class=\"outage-label\" x=\"\(c(mid))\" y=\"15\" text-anchor=\"middle\">"
+                           + "no logs: \(gap)</text>")
+            }
+            svg.append("<line x1=\"\(c(x0))\" y1=\"20\" x2=\"\(c(x0))\" y2=\"\(c(plotBottom))\" stroke=\"#c0392b\" "
+                       + "stroke-dasharray=\"4 3\"><title>last entry \(clock.time(last))</title></line>")
+        }
+        let axis = timeAxis(t0: t0, t1: t1, top: panels.first?.top ?? 34, bottom: plotBottom, x: x)
+        svg += axis.grid
+        svg += body
+        svg += axis.labels
+        svg.append("</svg>")
+        return svg.joined(separator: "\n")
+    }
+
+    /// Legend entries: label and colour, in drawing order.
+    func legend() -> [(String, String)] {
+        var items: [(String, String)] = []
+        for (i, unit) in loopingUnits.enumerated() { items.append(("\(unit.unit) restarts/min", ChartColor.units[i])) }
+        if !forkSeries.isEmpty { items.append(("forks/s", ChartColor.forkRate)) }
+        if !timedOOMs.isEmpty { items.append(("OOM kill", ChartColor.oomKill)) }
+        if !timedKernelEvents.isEmpty { items.append(("kernel event", ChartColor.kernelEvent)) }
+        if timedKernelEvents.contains(where: { $0.1.lastWords }) { items.append(("kernel last words", ChartColor.lastWords)) }
+        if report.end?.lastEntry != nil, report.end?.nextBootFirst != nil { items.append(("no logs (outage)", ChartColor.outage)) }
+        return items
+    }
+
+    private func panelFrame(top: Double, height: Double, title: String, yMax: Double, unit: String) -> String {
+        let c = HTML.coord
+        var parts = ["<text class=\"panel-title\" x=\"\(c(Self.left))\" y=\"\(c(top - 8))\">\(HTML.escape(title))</text>"]
+        for fraction in [0.0, 0.5, 1.0] {
+            let gy = top + height - fraction * height
+            parts.append("<line x1=\"\(c(Self.left))\" y1=\"\(c(gy))\" x2=\"\(c(Self.width - Self.right))\" y2=\"\(c(gy))\" "
+                         + "stroke=\"#e4e4e4\"/>")
+            parts.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(gy + 4))\" text-anchor=\"end\">"
+                         + "\(HumanFormat.number(yMax * fraction))\(unit)</text>")
+        }
+        parts.append("<line x1=\"\(c(Self.left))\" y1=\"\(c(top))\" x2=\"\(c(Self.left))\" y2=\"\(c(top + height))\" "
+                     + "stroke=\"#999\"/>")
+        return parts.joined(separator: "\n")
+    }
+
+    /// Vertical grid lines (drawn under the data) and the axis with its time labels (drawn over it).
+    private func timeAxis(t0: Double, t1: Double, top: Double, bottom: Double, x: (Double) -> Double)
+        -> (grid: [String], labels: [String]) {
+        let c = HTML.coord
+        let span = t1 - t0
+        let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+                               86400, 172_800, 604_800, 2_592_000]
+        let step = steps.first { span / $0 <= 8 } ?? span / 8
+        let start = Timestamp.clamped(seconds: t0)
+        let offset = Double(clock.zone.offsetSeconds(at: start))
+        var tick = ((t0 + offset) / step).rounded(.up) * step - offset
+        var grid: [String] = []
+        var out = ["<line x1=\"\(c(Self.left))\" y1=\"\(c(bottom))\" x2=\"\(c(Self.width - Self.right))\" "
+                   + "y2=\"\(c(bottom))\" stroke=\"#999\"/>"]
+        var count = 0
+        let multiDay = span > 86400 || !clock.sameDay([start, Timestamp.clamped(seconds: t1)])
+        while tick <= t1, count < 40 {
+            let px = x(tick)
+            let t = Timestamp.clamped(seconds: tick)
+            let label = step < 60 ? clock.time(t) : (multiDay ? clock.monthDay(t) + " " + clock.hourMinute(t) : clock.hourMinute(t))
+            grid.append("<line x1=\"\(c(px))\" y1=\"\(c(top))\" x2=\"\(c(px))\" y2=\"\(c(bottom))\" stroke=\"#eeeeee\"/>")
+            out.append("<line x1=\"\(c(px))\" y1=\"\(c(bottom))\" x2=\"\(c(px))\" y2=\"\(c(bottom + 5))\" stroke=\"#999\"/>")
+            out.append("<text class=\"axis\" x=\"\(c(px))\" y=\"\(c(bottom + 19))\" text-anchor=\"middle\">\(label)</text>")
+            tick += step
+            count += 1
+        }
+        let zoneTitle = "time (\(clock.zone.name(at: start))" + (multiDay ? ")" : ", \(clock.date(start)))")
+        out.append("<text class=\"axis-title\" x=\"\(c(Self.left + plotWidth / 2))\" y=\"\(c(bottom + 40))\" "
+                   + "text-anchor=\"middle\">\(HTML.escape(zoneTitle))</text>")
+        return (grid, out)
+    }
+
+    /// Buckets of `bucket` seconds as pixel spans; buckets that land on the same pixel column are
+    /// merged (keeping the maximum), so the SVG stays as small as the plot however long the series.
+    private func columns(_ points: [(Double, Double)], bucket: Double, x: (Double) -> Double)
+        -> [(x0: Double, x1: Double, value: Double)] {
+        var out: [(x0: Double, x1: Double, value: Double)] = []
+        for (t, v) in points.sorted(by: { $0.0 < $1.0 }) where v.isFinite {
+            let x0 = x(t), x1 = max(x(t + bucket), x0 + 1)
+            if let last = out.last, x0.rounded(.down) <= last.x0.rounded(.down) {
+                out[out.count - 1] = (last.x0, max(last.x1, x1), max(last.value, v))
+            } else {
+                out.append((x0, x1, v))
+            }
+        }
+        return out
+    }
+
+    /// The smallest 1, 2 or 5 × 10ⁿ at or above `v`, so that axis labels are round numbers.
+    static func niceCeiling(_ v: Double) -> Double {
+        guard v.isFinite, v > 0 else { return 1 }
+        var magnitude = 1.0
+        while magnitude * 10 <= v { magnitude *= 10 }
+        while magnitude > v { magnitude /= 10 }
+        for m in [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] where m * magnitude >= v { return m * magnitude }
+        return 10 * magnitude
+    }
+}

@@ -1,0 +1,41 @@
+import Analysis
+
+/// The list of boots (`postmortem boots`), shaped like `journalctl --list-boots`.
+public enum BootsRenderer {
+    /// A table, oldest boot first: index (0 = the newest, negative before it, as journalctl counts),
+    /// boot ID, first and last entry, how long it ran, entries, how it ended.
+    public static func table(_ boots: [BootSummary], options: RenderOptions) -> String {
+        let clock = ZonedClock(zone: options.timeZone)
+        let style = Styler(enabled: options.color)
+        let sorted = boots.sorted { ($0.first, $0.bootID) < ($1.first, $1.bootID) }
+        guard let firstBoot = sorted.first else { return "No boots found.\n" }
+        let zone = options.timeZone.name(at: firstBoot.first)
+        let header = ["IDX", "BOOT ID", "FIRST ENTRY (\(zone))", "LAST ENTRY (\(zone))", "RAN FOR", "ENTRIES", "END"]
+        var rows: [[String]] = []
+        for (i, boot) in sorted.enumerated() {
+            let ran = Timestamp.seconds(from: boot.first, to: boot.last)
+            rows.append([String(i - (sorted.count - 1)), TextLayout.terminalSafe(boot.bootID), clock.dateTime(boot.first),
+                         clock.dateTime(boot.last), HumanFormat.duration(seconds: ran), HumanFormat.count(boot.entries),
+                         boot.end.rawValue])
+        }
+        let rightAligned: Set<Int> = [0, 4, 5]
+        let widths = header.indices.map { col in max(header[col].count, rows.map { $0[col].count }.max() ?? 0) }
+        func line(_ cells: [String]) -> String {
+            var text = cells.enumerated().map { TextLayout.pad($0.element, to: widths[$0.offset],
+                                                               right: rightAligned.contains($0.offset)) }
+                .joined(separator: "  ")
+            while text.hasSuffix(" ") { text.removeLast() }
+            return text
+        }
+        var out = [style.apply(.bold, line(header))]
+        for (i, row) in rows.enumerated() {
+            let text = line(row)
+            switch sorted[i].end {
+            case .unclean: out.append(style.apply(.red, text))
+            case .clean: out.append(text)
+            case .ongoing, .unknown: out.append(style.apply(.yellow, text))
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

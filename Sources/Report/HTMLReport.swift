@@ -1,0 +1,219 @@
+import Analysis
+
+/// One self-contained HTML page: no scripts, fonts, stylesheets or images from anywhere else (a
+/// Content-Security-Policy says so to the browser too), so it can be mailed or attached to a ticket.
+struct HTMLReport {
+    let report: PostmortemReport
+    let options: RenderOptions
+    let verdict: Verdict
+    let clock: ZonedClock
+
+    init(_ report: PostmortemReport, options: RenderOptions) {
+        self.report = report
+        self.options = options
+        self.verdict = Verdict(report, zone: options.timeZone)
+        self.clock = ZonedClock(zone: options.timeZone)
+    }
+
+    private static let style = """
+        :root { color-scheme: light; }
+        body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0;
+               color: #1d1d1f; background: #ffffff; line-height: 1.45; }
+        main { max-width: 1140px; margin: 0 auto; padding: 18px 24px 40px; }
+        h1 { font-size: 1.5rem; margin: 0 0 6px; }
+        h2 { font-size: 1.2rem; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 3px; }
+        h3 { font-size: 1.05rem; margin: 14px 0 4px; }
+        .verdict { font-size: 1.15rem; font-weight: 600; padding: 10px 14px; border-radius: 6px; margin: 8px 0; }
+        .verdict.unclean { background: #fdecea; border-left: 6px solid #c0392b; }
+        .verdict.clean { background: #e9f7ef; border-left: 6px solid #1e8449; }
+        .verdict.other { background: #fef5e7; border-left: 6px solid #b9770e; }
+        .muted { color: #666; font-size: 0.9rem; }
+        .chart { display: block; max-width: 100%; height: auto; }
+        .chart text { font-size: 12px; fill: #333; }
+        .chart .panel-title { font-size: 13px; font-weight: 600; }
+        .chart .axis-title { font-size: 12px; fill: #555; }
+        .chart .outage-label { font-size: 12px; fill: #a93226; font-weight: 600; }
+        .legend { list-style: none; padding: 0; margin: 4px 0 0; display: flex; flex-wrap: wrap; gap: 6px 18px;
+                  font-size: 0.9rem; }
+        .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px;
+                  border-radius: 2px; }
+        ol.causes { padding-left: 0; list-style: none; }
+        ol.causes > li { border: 1px solid #e2e2e2; border-radius: 6px; padding: 4px 14px 10px; margin: 10px 0; }
+        .confidence { font-weight: 400; color: #555; }
+        .figures { font-size: 0.92rem; }
+        code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.88em; }
+        table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }
+        th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+        th { background: #f5f5f7; }
+        td.num, th.num { text-align: right; white-space: nowrap; }
+        td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+        tr.last-words td { background: #fff4e5; }
+        td.detail { word-break: break-word; }
+        """
+
+    func render() -> String {
+        let e = HTML.escape
+        let title = "Incident report: \(verdict.hostLabel) — \(verdict.headline)"
+        var out: [String] = []
+        out.append("<!DOCTYPE html>")
+        out.append("<html lang=\"en\">")
+        out.append("<head>")
+        out.append("<meta charset=\"utf-8\">")
+        out.append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
+        out.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        out.append("<title>\(e(title))</title>")
+        out.append("<style>\n\(Self.style)\n</style>")
+        out.append("</head>")
+        out.append("<body>")
+        out.append("<main>")
+        out.append("<h1>Incident report: \(e(verdict.hostLabel))</h1>")
+        let verdictClass = switch verdict.endKind {
+        case .unclean: "unclean"
+        case .clean: "clean"
+        default: "other"
+        }
+        out.append("<p class=\"verdict \(verdictClass)\">\(e(verdict.headline)).</p>")
+        if let evidence = report.end?.evidence, !evidence.isEmpty {
+            out.append("<details class=\"muted\"><summary>How this end was decided (\(HumanFormat.count(evidence.count)) "
+                       + "piece\(evidence.count == 1 ? "" : "s") of evidence)</summary><ul>")
+            out += evidence.map { "<li><code>\(e($0))</code></li>" }
+            out.append("</ul></details>")
+        }
+        out += chart()
+        out += causes()
+        out += timeline()
+        out += appendix()
+        var footer = "Written by \(e(report.generator)) (\(e(report.schema))). Times in "
+            + "\(e(options.timeZone.name(at: verdict.lastEntry)))."
+        if let at = options.generatedAt { footer += " Generated \(e(clock.labelled(at)))." }
+        out.append("<p class=\"muted\">\(footer)</p>")
+        out.append("</main>")
+        out.append("</body>")
+        out.append("</html>")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func chart() -> [String] {
+        let chart = ActivityChart(report: report, clock: clock)
+        var out = ["<section id=\"activity\">", "<h2>Activity over time</h2>"]
+        if let svg = chart.svg() {
+            out.append(svg)
+            out.append("<ul class=\"legend\">")
+            for (label, color) in chart.legend() {
+                out.append("<li><span class=\"swatch\" style=\"background:\(color)\"></span>\(HTML.escape(label))</li>")
+            }
+            out.append("</ul>")
+        } else {
+            out.append("<p class=\"muted\">No time series or timed events to chart.</p>")
+        }
+        out.append("</section>")
+        return out
+    }
+
+    private func causes() -> [String] {
+        let e = HTML.escape
+        var out = ["<section id=\"root-causes\">", "<h2>Root causes</h2>"]
+        let causes = verdict.rankedCauses
+        guard !causes.isEmpty else {
+            return out + ["<p>None found: nothing in the logs points at a failure.</p>", "</section>"]
+        }
+        out.append("<ol class=\"causes\">")
+        for cause in causes {
+            out.append("<li>")
+            out.append("<h3>\(cause.rank). \(e(cause.kind)): <code>\(e(cause.subject))</code> "
+                       + "<span class=\"confidence\">\(HumanFormat.percent(cause.confidence)) confidence</span></h3>")
+            out.append("<p>\(e(cause.summary))</p>")
+            let figures = verdict.keyFigures(for: cause)
+            if !figures.isEmpty { out.append("<p class=\"figures\"><strong>Key figures:</strong> "
+                                             + figures.map(e).joined(separator: " · ") + "</p>") }
+            if !cause.contributedTo.isEmpty {
+                out.append("<p class=\"figures\"><strong>Led to:</strong> "
+                           + cause.contributedTo.map { "<code>\(e($0))</code>" }.joined(separator: ", ") + "</p>")
+            }
+            if !cause.remediation.isEmpty {
+                out.append("<p class=\"figures\"><strong>Remediation:</strong></p><ul>")
+                out += cause.remediation.map { "<li>\(e($0))</li>" }
+                out.append("</ul>")
+            }
+            if !cause.evidence.isEmpty {
+                out.append("<details><summary>Evidence (\(HumanFormat.count(cause.evidence.count)))</summary><ul>")
+                out += cause.evidence.map { "<li><code>\(e($0))</code></li>" }
+                out.append("</ul></details>")
+            }
+            out.append("</li>")
+        }
+        out.append("</ol>")
+        out.append("</section>")
+        return out
+    }
+
+    private func timeline() -> [String] {
+        let e = HTML.escape
+        let rows = report.timeline
+        let times = rows.flatMap { [$0.time, $0.endTime].compactMap { $0 } }
+        let oneDay = clock.sameDay(times)
+        var out = ["<section id=\"timeline\">", "<h2>Timeline</h2>"]
+        guard !rows.isEmpty else { return out + ["<p>No events.</p>", "</section>"] }
+        var caption = "Times in \(e(options.timeZone.name(at: times.first)))"
+        if oneDay, let first = times.first { caption += " on \(clock.date(first))" }
+        out.append("<p class=\"muted\">\(caption). Highlighted rows are the last words: the final messages before the machine went silent.</p>")
+        func stamp(_ t: Timestamp?) -> String {
+            guard let t else { return "?" }
+            return oneDay ? clock.time(t) : clock.dateTime(t)
+        }
+        out.append("<table class=\"timeline\">")
+        out.append("<thead><tr><th>Time</th><th>Until</th><th class=\"num\">Count</th><th>Kind</th><th>Subject</th>"
+                   + "<th>Detail</th></tr></thead>")
+        out.append("<tbody>")
+        for row in rows {
+            out.append("<tr\(row.lastWords ? " class=\"last-words\"" : "")><td class=\"time\">\(stamp(row.time))</td>"
+                       + "<td class=\"time\">\(row.endTime.map(stamp) ?? "")</td>"
+                       + "<td class=\"num\">\(HumanFormat.count(row.count))</td><td>\(e(row.kind))</td>"
+                       + "<td><code>\(e(row.subject))</code></td><td class=\"detail\">\(e(row.detail))</td></tr>")
+        }
+        out.append("</tbody>")
+        out.append("</table>")
+        out.append("</section>")
+        return out
+    }
+
+    private func appendix() -> [String] {
+        let e = HTML.escape
+        var out = ["<section id=\"inputs\">", "<h2>Inputs and their health</h2>", "<p>\(e(verdict.inputsLine)).</p>"]
+        if !report.inputs.isEmpty {
+            out.append("<table><thead><tr><th>Input</th><th>Kind</th><th class=\"num\">Entries</th><th>Health</th>"
+                       + "<th>Journal state</th><th>Problems</th></tr></thead><tbody>")
+            for input in report.inputs {
+                let problems = input.health.problems.map(e).joined(separator: "<br>")
+                out.append("<tr><td><code>\(e(input.path))</code></td><td>\(e(input.kind))</td>"
+                           + "<td class=\"num\">\(HumanFormat.count(input.entries))</td><td>\(e(input.health.status))</td>"
+                           + "<td>\(e(input.health.state ?? ""))</td><td>\(problems)</td></tr>")
+            }
+            out.append("</tbody></table>")
+        }
+        if !report.notes.isEmpty {
+            out.append("<h3>Notes on the data</h3><ul>")
+            out += report.notes.map { "<li>\(e($0))</li>" }
+            out.append("</ul>")
+        }
+        out.append("</section>")
+        out.append("<section id=\"boots\">")
+        out.append("<h2>Boots</h2>")
+        if report.boots.isEmpty {
+            out.append("<p>No boots found.</p>")
+        } else {
+            out.append("<table><thead><tr><th></th><th>Boot ID</th><th>First entry</th><th>Last entry</th>"
+                       + "<th class=\"num\">Ran for</th><th class=\"num\">Entries</th><th>End</th></tr></thead><tbody>")
+            for boot in report.boots.sorted(by: { $0.first < $1.first }) {
+                let ran = HumanFormat.duration(seconds: Timestamp.seconds(from: boot.first, to: boot.last))
+                out.append("<tr><td>\(boot.bootID == report.analyzedBoot ? "<strong>analysed</strong>" : "")</td>"
+                           + "<td><code>\(e(boot.bootID))</code></td><td class=\"time\">\(clock.dateTime(boot.first))</td>"
+                           + "<td class=\"time\">\(clock.dateTime(boot.last))</td><td class=\"num\">\(ran)</td>"
+                           + "<td class=\"num\">\(HumanFormat.count(boot.entries))</td><td>\(boot.end.rawValue)</td></tr>")
+            }
+            out.append("</tbody></table>")
+        }
+        out.append("</section>")
+        return out
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Analysis
+
+/// The output formats a report can be rendered in.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    /// A one-screen verdict for a terminal.
+    case text
+    /// An incident-report draft.
+    case markdown
+    /// The whole report as `postmortem.report/1` JSON (see `docs/report.schema.json`).
+    case json
+    /// One self-contained page with inline SVG charts.
+    case html
+}
+
+/// The time zone times are shown in. Reports store UTC; this only changes how times print.
+public enum DisplayZone: Sendable, Hashable {
+    case utc
+    /// A fixed offset east of UTC, with the name to print (`+02:00`, `CEST`).
+    case fixed(offsetSeconds: Int, name: String)
+    /// The machine's zone (`TimeZone.current`), with its daylight-saving rules.
+    case local
+
+    /// Seconds east of UTC at the instant `t`.
+    public func offsetSeconds(at t: Timestamp) -> Int {
+        switch self {
+        case .utc: return 0
+        case .fixed(let offset, _): return offset
+        case .local: return TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds))
+        }
+    }
+
+    /// The zone's name at the instant `t` (the abbreviation in force then for `.local`).
+    public func name(at t: Timestamp?) -> String {
+        switch self {
+        case .utc: return "UTC"
+        case .fixed(_, let name): return name
+        case .local:
+            let zone = TimeZone.current
+            let date = t.map { Date(timeIntervalSince1970: $0.seconds) } ?? Date()
+            return zone.abbreviation(for: date) ?? zone.identifier
+        }
+    }
+}
+
+/// How to render: the CLI fills it from its flags and the terminal it writes to.
+public struct RenderOptions: Sendable {
+    /// Use ANSI colour in `text` output (the CLI sets it for a terminal without `NO_COLOR`).
+    public var color: Bool
+    public var timeZone: DisplayZone
+    /// Columns available to `text` output; every line fits in it (minimum 40).
+    public var width: Int
+    /// When the report was rendered, printed in Markdown and HTML footers; `nil` leaves it out
+    /// so that the same report always renders the same bytes.
+    public var generatedAt: Timestamp?
+
+    public init(color: Bool = false, timeZone: DisplayZone = .utc, width: Int = 100, generatedAt: Timestamp? = nil) {
+        self.color = color
+        self.timeZone = timeZone
+        self.width = width
+        self.generatedAt = generatedAt
+    }
+
+    /// The width actually laid out: narrower than 40 columns cannot hold the tables.
+    var effectiveWidth: Int { max(width, 40) }
+}

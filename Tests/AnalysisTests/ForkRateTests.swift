@@ -1,0 +1,68 @@
+import Foundation
+import Journal
+import TestSupport
+import Testing
+@testable import Analysis
+
+/// PIDs allocated at a known rate (sequentially, wrapping at pid_max the way the kernel
+/// does, skipping the reserved PIDs below 300), logged by a sample of the new processes
+/// among long-lived daemons that keep logging.
+@Suite(.enabled(if: JournalRemote.isAvailable))
+struct ForkRateTests {
+    struct Phase { var seconds: Int; var perSecond: Int }
+
+    static func journal(pidMax: Int, startPID: Int, phases: [Phase], sampleEvery: Int) throws -> String {
+        var f = Fixture()
+        let b0 = Fixture.t0
+        var next = startPID
+        var t = b0
+        f.pid1(t, boot: Boots.a, bootStart: b0, "Startup finished in 2.1s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
+        var allocated = 0
+        for p in phases {
+            for _ in 0..<p.seconds {
+                // Daemons that started at boot log every second, from behind the frontier.
+                for d in [412, 655, 901] {
+                    f.entry(t, boot: Boots.a, bootStart: b0, pid: d, [("SYSLOG_IDENTIFIER", "daemon\(d)"), ("MESSAGE", "tick")])
+                }
+                for i in 0..<p.perSecond {
+                    let pid = next
+                    next += 1
+                    if next >= pidMax { next = 300 }
+                    allocated += 1
+                    if allocated % sampleEvery == 0 {
+                        let at = t + UInt64(i) * 1_000_000 / UInt64(p.perSecond)
+                        f.entry(at, boot: Boots.a, bootStart: b0, pid: pid, [("SYSLOG_IDENTIFIER", "worker"), ("_SYSTEMD_UNIT", "worker.service"), ("MESSAGE", "job")])
+                    }
+                }
+                t += 1_000_000
+            }
+        }
+        return try f.write("forks")
+    }
+
+    @Test func steadyRateOnALargePIDSpace() throws {
+        let path = try Self.journal(pidMax: 4_194_304, startPID: 150_000,
+                                    phases: [Phase(seconds: 120, perSecond: 20), Phase(seconds: 180, perSecond: 300),
+                                             Phase(seconds: 120, perSecond: 20)], sampleEvery: 7)
+        let r = Fixture.analyze([path])
+        let f = try #require(r.forkRate)
+        #expect(f.pidMax == 4_194_304)
+        #expect(f.wraps == 0)
+        #expect(abs(f.peakPerSecond - 300) <= 300 * 0.1, "peak \(f.peakPerSecond)")
+        #expect(r.rootCauses.isEmpty, "300 forks/s with no failures is busy, not a fork bomb")
+    }
+
+    @Test func fastForksWrapTheDefaultPIDSpace() throws {
+        // 900 forks/s wraps 32768 PIDs every ~36 s.
+        let path = try Self.journal(pidMax: 32768, startPID: 2_000,
+                                    phases: [Phase(seconds: 60, perSecond: 30), Phase(seconds: 240, perSecond: 900)],
+                                    sampleEvery: 11)
+        let r = Fixture.analyze([path])
+        let f = try #require(r.forkRate)
+        #expect(f.pidMax == 32768)
+        #expect(f.wraps >= 5)
+        #expect(abs(f.peakPerSecond - 900) <= 900 * 0.2, "peak \(f.peakPerSecond)")
+        #expect(r.rootCauses.first?.kind == "fork-bomb")
+        #expect(r.rootCauses.first?.subject == "worker.service")
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Journal
+import TestSupport
+import Testing
+@testable import Analysis
+import Events
+
+/// The generator's scenarios, each checked against its truth.json.
+@Suite(.enabled(if: Scenario.generatorAvailable), .serialized)
+struct ScenarioTests {
+    static let names = ["reference-incident", "memcg-oom-loop", "fork-bomb", "storage-io", "healthy-reboot"]
+
+    @Test(arguments: names)
+    func bootsAndEnd(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        let t = s.truth
+        #expect(r.host.hostname == t.hostname)
+        #expect(r.host.machineID == t.machine_id)
+        #expect(r.boots.map(\.bootID) == t.boots.map(\.boot_id))
+        // truth counts the ENTRY objects wholly before a tear; the reader also keeps the one
+        // entry cut at EOF with the items that reached the disk.
+        for (got, want) in zip(r.boots.map(\.entries), t.boots.map(\.entries)) {
+            #expect(got >= want && got <= want + 1, "\(name): \(got) entries, truth \(want)")
+        }
+        #expect(r.boots.map(\.end.rawValue) == t.boots.map(\.end))
+        #expect(r.analyzedBoot == t.analyzed_boot)
+        let analysed = try #require(t.boots.first { $0.boot_id == t.analyzed_boot })
+        #expect(r.end?.kind.rawValue == analysed.end)
+    }
+
+    @Test(arguments: names)
+    func units(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        for want in s.truth.units {
+            let got = r.units.first { $0.unit == want.unit }
+            if want.restarts_observed == 0 && want.oom_kills == 0 && !want.start_limit_hit {
+                #expect(got == nil || got?.crashLoop == false, "\(name): \(want.unit)")
+                continue
+            }
+            let u = try #require(got, "\(name): \(want.unit) missing")
+            #expect(u.restartsObserved == want.restarts_observed, "\(name): \(want.unit)")
+            #expect(u.restartCounterMax == want.restart_counter_max, "\(name): \(want.unit)")
+            #expect(u.crashLoop == want.crash_loop, "\(name): \(want.unit)")
+            #expect(u.startLimitHit == want.start_limit_hit, "\(name): \(want.unit)")
+            #expect(u.oomKills == want.oom_kills, "\(name): \(want.unit)")
+        }
+        // No unit the generator did not make crash-loop is called one.
+        let loops = Set(r.units.filter(\.crashLoop).map(\.unit))
+        #expect(loops == Set(s.truth.units.filter(\.crash_loop).map(\.unit)), "\(name)")
+    }
+
+    @Test(arguments: names)
+    func oomKills(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        let got = r.oomKills.map { "\($0.kind.rawValue) \($0.pid ?? -1) \($0.comm ?? "?") \($0.uid ?? -1) \($0.unit ?? "-")" }
+        let want = s.truth.oom_kills.map { "\($0.kind) \($0.pid) \($0.comm) \($0.uid ?? -1) \($0.unit ?? "-")" }
+        #expect(got == want, "\(name)")
+        #expect(r.oomKills.map(\.taskMemcg) == s.truth.oom_kills.map(\.task_memcg), "\(name)")
+    }
+
+    @Test(arguments: names)
+    func forkRate(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        let f = try #require(r.forkRate)
+        let want = s.truth.fork_rate_peak_per_second
+        #expect(abs(f.peakPerSecond - want) <= want * 0.2, "\(name): \(f.peakPerSecond) vs \(want)")
+    }
+
+    @Test(arguments: names)
+    func rootCause(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        if let want = s.truth.root_cause {
+            let first = try #require(r.rootCauses.first, "\(name): no root cause")
+            #expect(first.kind == want.kind, "\(name)")
+            #expect(first.subject == want.subject, "\(name)")
+            #expect(first.rank == 1)
+            #expect(!first.summary.isEmpty && !first.evidence.isEmpty && !first.remediation.isEmpty)
+            for c in s.truth.contributing ?? [] {
+                #expect(r.rootCauses.dropFirst().contains { $0.kind == c.kind && $0.subject == c.subject }, "\(name): \(c.kind)")
+            }
+        } else {
+            #expect(r.rootCauses.isEmpty, "\(name): \(r.rootCauses.map(\.kind))")
+        }
+    }
+
+    /// Kernel distress from the journal, kern.log and pstore together, each line counted once.
+    @Test(arguments: names)
+    func kernelEvents(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        for (kind, want) in s.truth.kernel_events {
+            #expect(r.kernelEvents.filter { $0.kind == kind }.count == want, "\(name): \(kind)")
+        }
+    }
+
+    /// What only kern.log and pstore kept (after the journal's last entry) ends the timeline.
+    @Test(arguments: names)
+    func lastWords(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        let kernelWords = r.timeline.filter { $0.lastWords && $0.subject == "kernel" }.map(\.detail)
+        let distress = s.truth.last_words.filter { KernelDistress.classify($0) != nil }
+        for line in distress {
+            #expect(r.kernelEvents.contains { $0.text == line && $0.lastWords }, "\(name): \(line)")
+        }
+        if !s.truth.last_words.isEmpty {
+            #expect(!kernelWords.isEmpty, "\(name)")
+            #expect(r.timeline.last?.lastWords == true)
+        }
+    }
+
+    /// The reference incident's crash loop, told the way the brief wants it.
+    @Test func referenceIncidentStory() throws {
+        let s = try Scenario.generate("reference-incident")
+        let r = s.analyze()
+        let loop = try #require(r.units.first { $0.unit == "polyscan.service" })
+        #expect(loop.exitStatuses["1/FAILURE"] == loop.restartsObserved)
+        #expect(loop.impliedSettings.contains { $0.hasPrefix("StartLimitIntervalSec=0") })
+        #expect(loop.unitFileLines.contains { $0.hasPrefix("/etc/systemd/system/polyscan.service:") && $0.contains("Restart=") })
+        let row = try #require(r.timeline.first { $0.kind == "crash-loop" && $0.subject == "polyscan.service" })
+        #expect(row.count == loop.restartsObserved)
+        #expect(r.timeline.last?.lastWords == true)
+        let cause = try #require(r.rootCauses.first)
+        #expect(cause.remediation.contains { $0.contains("StartLimitIntervalSec=") })
+        #expect(cause.summary.contains(Format.count(loop.restartsObserved)))
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import TestSupport
+import Testing
+import Compression
+
+@Suite struct CompressionRoundTrips {
+    @Test func gzipRoundTrip() throws {
+        let text = Array(String(repeating: "kernel: Out of memory: Killed process 1234 (python)\n", count: 200).utf8)
+        let packed = try Gzip.compress(text)
+        #expect(packed.count < text.count)
+        let back = try packed.withUnsafeBytes { try Gzip.decompress($0, limit: 1 << 20) }
+        #expect(back == text)
+    }
+
+    @Test func gzipRefusesOutputPastLimit() throws {
+        let text = [UInt8](repeating: 65, count: 100_000)
+        let packed = try Gzip.compress(text)
+        #expect(throws: CompressionError.self) { try packed.withUnsafeBytes { try Gzip.decompress($0, limit: 1000) } }
+    }
+
+    @Test func lz4JournalPayloadRoundTrip() throws {
+        let text = Array(String(repeating: "X", count: 5000).utf8)
+        let packed = LZ4.compressJournalPayload(text)
+        #expect(packed.count < 200)
+        let back = try packed.withUnsafeBytes { try LZ4.decompressJournalPayload($0, limit: 1 << 20) }
+        #expect(back == text)
+    }
+
+    @Test func lz4RejectsLyingSizePrefix() throws {
+        var packed = LZ4.compressJournalPayload(Array(String(repeating: "X", count: 5000).utf8))
+        packed[0] = 0xFF; packed[1] = 0xFF
+        #expect(throws: CompressionError.self) { try packed.withUnsafeBytes { try LZ4.decompressJournalPayload($0, limit: 1 << 20) } }
+    }
+
+    @Test(arguments: [CompressionAlgorithm.zstd, .xz, .gzip])
+    func wholeFileCodecsAgainstSystemTools(_ algorithm: CompressionAlgorithm) throws {
+        let text = String(repeating: "Dec 31 23:59:59 host kernel: [  1.000000] line\n", count: 500)
+        let tool = algorithm == .zstd ? "zstd" : algorithm == .xz ? "xz" : "gzip"
+        let dir = TestPaths.scratch("codec")
+        let path = dir + "/plain"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Command.shell("\(tool) -q -c \(path) > \(path).c")
+        try #require(r.status == 0, "\(tool) is needed: \(r.stderrText)")
+        let packed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path + ".c")))
+        #expect(packed.withUnsafeBytes { CompressionAlgorithm.sniff($0) } == algorithm)
+        let back = try packed.withUnsafeBytes { try algorithm.decompress($0, limit: 1 << 20) }
+        #expect(String(decoding: back, as: UTF8.self) == text)
+        // Every cut of the stream fails cleanly rather than returning a short answer as whole,
+        // and the partial decoder gives a prefix of the original with the reason.
+        for cut in stride(from: 1, to: packed.count - 1, by: max(1, packed.count / 17)) {
+            let part = Array(packed[..<cut])
+            #expect(throws: CompressionError.self) { try part.withUnsafeBytes { try algorithm.decompress($0, limit: 1 << 20) } }
+            let partial = part.withUnsafeBytes { algorithm.decompressKeepingPartial($0, limit: 1 << 20) }
+            #expect(partial.problem != nil)
+            #expect(Array(text.utf8).starts(with: partial.bytes))
+        }
+    }
+}

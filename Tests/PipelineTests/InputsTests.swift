@@ -1,0 +1,407 @@
+import Foundation
+import Inputs
+import Testing
+import TestSupport
+
+// MARK: - Building host trees
+
+private let machineA = "83fc99b40aab448f8004215d83cb3f66"
+private let machineB = "0123456789abcdef0123456789abcdef"
+
+private func write(_ bytes: [UInt8], _ path: String) throws {
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                            withIntermediateDirectories: true)
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+        throw TestSupportError("cannot write \(path)")
+    }
+}
+
+private func write(_ text: String, _ path: String) throws { try write(Array(text.utf8), path) }
+
+private func bytes(_ path: String) -> [UInt8] {
+    [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
+}
+
+/// Two real journal files to copy into trees: corpus files when present, else files that
+/// systemd-journal-remote writes; `nil` when neither is possible.
+private func sampleJournals() throws -> [(name: String, bytes: [UInt8])]? {
+    if let corpus = TestPaths.corpus {
+        let dir = corpus + "/journals/"
+        return [("system.journal", bytes(dir + "kjournald-system.journal")),
+                ("system@00059dfe5abbe7fb-5c3d0db5329dd46f.journal~",
+                 bytes(dir + "kjournald-system@00059dfe5abbe7fb-5c3d0db5329dd46f.journal~"))]
+    }
+    guard JournalRemote.isAvailable else { return nil }
+    let dir = TestPaths.scratch("inputs-journals")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var out: [(String, [UInt8])] = []
+    for k in 0..<2 {
+        var b = ExportBuilder()
+        b.add(realtime: 1_700_000_000_000_000 + UInt64(k), monotonic: 1000, bootID: machineB, [("MESSAGE", "hello \(k)")])
+        try JournalRemote.write(b.bytes, to: dir + "/j\(k).journal")
+        out.append((k == 0 ? "system.journal" : "user-1000.journal", bytes(dir + "/j\(k).journal")))
+    }
+    return out
+}
+
+/// What a test put into a host tree, by path relative to the scratch directory.
+private struct Planted {
+    var journals: [String] = []
+    var kernelLogs: [String] = []  // in the order discovery must give them
+    var pstore: [String: [UInt8]] = [:]  // record path → expected text
+    var kdump: [String] = []
+    var units: [String] = []
+}
+
+/// Writes a full host root at `base/rel`.
+private func plantHost(base: String, rel: String, machineID: String, hostname: String,
+                       journals: [(name: String, bytes: [UInt8])]) throws -> Planted {
+    var p = Planted()
+    let root = base + "/" + rel
+    try write(machineID + "\n", root + "/etc/machine-id")
+    try write(hostname + "\n", root + "/etc/hostname")
+    for j in journals {
+        let path = "\(rel)/var/log/journal/\(machineID)/\(j.name)"
+        try write(j.bytes, base + "/" + path)
+        p.journals.append(path)
+    }
+    // Rotated kernel logs: discovery must order them oldest first, and skip auth.log.
+    try write("Jan  1 00:00:02 \(hostname) kernel: [    2.0] newest\n", root + "/var/log/kern.log")
+    try write("Jan  1 00:00:01 \(hostname) kernel: [    1.0] older\n", root + "/var/log/kern.log.1")
+    try write("Jan  1 00:00:00 \(hostname) kernel: [    0.5] oldest\n", root + "/var/log/kern.log.2")
+    try Command.shell("gzip -n '\(root)/var/log/kern.log.2'")
+    try write("Jan  1 00:00:03 \(hostname) sshd[1]: not kernel\n", root + "/var/log/syslog")
+    try write("Jan  1 00:00:03 \(hostname) sshd[1]: auth\n", root + "/var/log/auth.log")
+    p.kernelLogs = ["var/log/kern.log.2.gz", "var/log/kern.log.1", "var/log/kern.log", "var/log/syslog"].map { rel + "/" + $0 }
+
+    // systemd-pstore record without dmesg.txt: parts joined Part2 then Part1 (Part1 is newest).
+    let part1 = "Panic#1 Part1\n<0>[ 10.0] Kernel panic - not syncing: test\n"
+    let part2 = "Panic#1 Part2\n<6>[  9.0] earlier line\n"
+    try write(part1, root + "/var/lib/systemd/pstore/170000000/dmesg-efi-170000000001001")
+    try write(part2, root + "/var/lib/systemd/pstore/170000000/dmesg-efi-170000000002001")
+    p.pstore[rel + "/var/lib/systemd/pstore/170000000"] = Array((part2 + part1).utf8)
+    // A record with systemd-pstore's own joined dmesg.txt: only that file is used.
+    try write("joined record\n", root + "/var/lib/systemd/pstore/170000001/dmesg.txt")
+    try write("part\n", root + "/var/lib/systemd/pstore/170000001/dmesg-efi-170000001001001")
+    p.pstore[rel + "/var/lib/systemd/pstore/170000001/dmesg.txt"] = Array("joined record\n".utf8)
+    try write("Oops#1 Part1\nramoops\n", root + "/sys/fs/pstore/dmesg-ramoops-0")
+    p.pstore[rel + "/sys/fs/pstore/dmesg-ramoops-0"] = Array("Oops#1 Part1\nramoops\n".utf8)
+    // The kernel's flat EFI files: IDs are (seconds * 100 + part) * 1000 + count, so both parts
+    // below belong to the dump at 1700000002 and are joined Part2 then Part1.
+    try write("Panic#2 Part1\nnewest\n", root + "/sys/fs/pstore/dmesg-efi-170000000201001")
+    try write("Panic#2 Part2\noldest\n", root + "/sys/fs/pstore/dmesg-efi-170000000202001")
+    p.pstore[rel + "/sys/fs/pstore/dmesg-efi-1700000002*"] = Array("Panic#2 Part2\noldest\nPanic#2 Part1\nnewest\n".utf8)
+
+    try write("[    1.000000] kdump log\n", root + "/var/crash/202401011200/vmcore-dmesg.txt")
+    p.kdump = [rel + "/var/crash/202401011200/vmcore-dmesg.txt"]
+
+    try write("[Service]\nExecStart=/bin/app\n", root + "/etc/systemd/system/app.service")
+    try write("[Service]\nMemoryMax=1G\n", root + "/etc/systemd/system/app.service.d/limits.conf")
+    try write("[Unit]\nDescription=ssh\n", root + "/usr/lib/systemd/system/ssh.service")
+    try FileManager.default.createDirectory(atPath: root + "/etc/systemd/system/multi-user.target.wants",
+                                            withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: root + "/etc/systemd/system/multi-user.target.wants/app.service",
+                                               withDestinationPath: "../app.service")
+    try FileManager.default.createSymbolicLink(atPath: root + "/etc/systemd/system/masked.service",
+                                               withDestinationPath: "/dev/null")
+    p.units = ["etc/systemd/system/app.service", "etc/systemd/system/app.service.d/limits.conf",
+               "usr/lib/systemd/system/ssh.service"].map { rel + "/" + $0 }.sorted()
+    return p
+}
+
+// MARK: - Reading back what discovery found
+
+/// The part of a source name after the scratch dir or the `archive:` prefix.
+private func relative(_ name: String, base: String) -> String {
+    // Archive members are named `archive:member`; scratch paths hold no ':'.
+    if let colon = name.firstIndex(of: ":") { return String(name[name.index(after: colon)...]) }
+    if name.hasPrefix(base + "/") { return String(name.dropFirst(base.count + 1)) }
+    return name
+}
+
+private func journalBytes(_ s: JournalSource) -> [UInt8] {
+    switch s {
+    case .file(let path): return bytes(path)
+    case .memory(_, let b): return b
+    }
+}
+
+private func rawBytes(_ s: TextSource) -> [UInt8] { s.bytes ?? bytes(s.path) }
+
+/// Checks that `host` holds exactly what `planted` says, byte for byte against the files in `base`.
+private func expectFound(_ host: HostInputs, _ planted: Planted, base: String, label: String) {
+    #expect(host.journalFiles.map { relative($0.name, base: base) }.sorted() == planted.journals.sorted(), "\(label): journals")
+    for j in host.journalFiles {
+        // Compared outside #expect: a failing #expect on megabyte arrays spends minutes diffing them.
+        let same = journalBytes(j) == bytes(base + "/" + relative(j.name, base: base))
+        #expect(same, "\(label): bytes of \(j.name)")
+    }
+    #expect(host.kernelLogs.map { relative($0.path, base: base) } == planted.kernelLogs, "\(label): kernel logs")
+    for k in host.kernelLogs {
+        let same = rawBytes(k) == bytes(base + "/" + relative(k.path, base: base))
+        #expect(same, "\(label): bytes of \(k.path)")
+    }
+    var pstore: [String: [UInt8]] = [:]
+    for s in host.pstore { pstore[relative(s.path, base: base)] = (try? s.load()) ?? [] }
+    #expect(pstore == planted.pstore, "\(label): pstore records")
+    #expect(host.kdump.map { relative($0.path, base: base) } == planted.kdump, "\(label): kdump")
+    #expect(host.unitFiles.map { relative($0.path, base: base) }.sorted() == planted.units, "\(label): units")
+    for u in host.unitFiles {
+        #expect(Array(u.text.utf8) == bytes(base + "/" + relative(u.path, base: base)), "\(label): text of \(u.path)")
+    }
+}
+
+@discardableResult
+private func tar(_ arguments: String) throws -> CommandResult {
+    let r = try Command.shell("tar " + arguments)
+    guard r.status == 0 else { throw TestSupportError("tar \(arguments) failed: \(r.stderrText)") }
+    return r
+}
+
+// MARK: - Tests
+
+@Suite struct InputsTests {
+    @Test func hostRootOnDiskAndInEveryArchiveForm() throws {
+        guard let journals = try sampleJournals() else {
+            print("InputsTests: no corpus and no systemd-journal-remote, skipped")
+            return
+        }
+        let base = TestPaths.scratch("inputs-host")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let planted = try plantHost(base: base, rel: "web1", machineID: machineA, hostname: "web1", journals: journals)
+
+        let onDisk = InputDiscovery.discover(paths: [base + "/web1"], root: nil)
+        try #require(onDisk.count == 1)
+        #expect(onDisk[0].label == "web1")
+        #expect(onDisk[0].hostname == "web1")
+        #expect(onDisk[0].machineID == machineA)
+        #expect(onDisk[0].problems.isEmpty, "\(onDisk[0].problems)")
+        expectFound(onDisk[0], planted, base: base, label: "disk")
+        // The rotated .gz log expands to what was written.
+        let oldest = try #require(onDisk[0].kernelLogs.first)
+        #expect(String(decoding: try oldest.load(), as: UTF8.self).contains("oldest"))
+
+        // `root:` takes a directory as a host root directly.
+        let viaRoot = InputDiscovery.discover(paths: [], root: base + "/web1")
+        try #require(viaRoot.count == 1)
+        expectFound(viaRoot[0], planted, base: base, label: "root")
+
+        for (file, flags) in [("web1.tar", "-cf"), ("web1.tar.gz", "-czf"), ("web1.tar.zst", "--zstd -cf"),
+                              ("web1.tar.xz", "-cJf")] {
+            let archive = base + "/" + file
+            try tar("\(flags) '\(archive)' -C '\(base)' web1")
+            let found = InputDiscovery.discover(paths: [archive], root: nil)
+            try #require(found.count == 1, "\(file): \(found.map(\.label))")
+            #expect(found[0].label == "web1")
+            #expect(found[0].machineID == machineA)
+            #expect(found[0].problems.isEmpty, "\(file): \(found[0].problems)")
+            #expect(found[0].journalFiles.allSatisfy { if case .memory = $0 { true } else { false } })
+            expectFound(found[0], planted, base: base, label: file)
+            try FileManager.default.removeItem(atPath: archive)
+        }
+    }
+
+    @Test func manyHostsInOneFolderAndOneArchive() throws {
+        guard let journals = try sampleJournals() else {
+            print("InputsTests: no corpus and no systemd-journal-remote, skipped")
+            return
+        }
+        let base = TestPaths.scratch("inputs-batch")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let web1 = try plantHost(base: base, rel: "batch/hosts/web1", machineID: machineA, hostname: "web1", journals: journals)
+        let web2 = try plantHost(base: base, rel: "batch/hosts/web2", machineID: machineB, hostname: "web2",
+                                 journals: Array(journals.prefix(1)))
+        // A bare journal directory with two more machines' folders.
+        let idC = "cccccccccccccccccccccccccccccccc", idD = "dddddddddddddddddddddddddddddddd"
+        try write(journals[0].bytes, base + "/batch/journal/\(idC)/system.journal")
+        try write(journals[1].bytes, base + "/batch/journal/\(idD)/system.journal")
+        try write(journals[1].bytes, base + "/batch/journal/\(idD)/user-1000.journal")
+
+        func check(_ found: [HostInputs], base: String, label: String) {
+            #expect(found.map(\.label).sorted() == ["web1", "web2", idC, idD].sorted(), "\(label)")
+            if let h = found.first(where: { $0.label == "web1" }) { expectFound(h, web1, base: base, label: label + " web1") }
+            if let h = found.first(where: { $0.label == "web2" }) { expectFound(h, web2, base: base, label: label + " web2") }
+            #expect(found.first { $0.label == idC }?.journalFiles.map { relative($0.name, base: base) }
+                    == ["batch/journal/\(idC)/system.journal"])
+            #expect(found.first { $0.label == idD }?.journalFiles.count == 2)
+            #expect(found.first { $0.label == idD }?.machineID == idD)
+        }
+        check(InputDiscovery.discover(paths: [base + "/batch"], root: nil), base: base, label: "folder")
+        let archive = base + "/batch.tar.gz"
+        try tar("-czf '\(archive)' -C '\(base)' batch")
+        check(InputDiscovery.discover(paths: [archive], root: nil), base: base, label: "archive")
+    }
+
+    @Test func looseCorpusJournalsGroupByHeaderMachineID() throws {
+        let files = TestPaths.corpusFiles("journals")
+        guard let corpus = TestPaths.corpus, !files.isEmpty else {
+            print("InputsTests: corpus absent, skipped")
+            return
+        }
+        // Oracle: the machine ID journalctl prints for each file it can open.
+        var expected: [String: String] = [:]
+        for f in files {
+            let r = try Command.run("/bin/sh", ["-c", "journalctl --file \"$0\" --header", f])
+            guard r.status == 0 else { continue }
+            for line in r.stdoutText.split(separator: "\n") where line.hasPrefix("Machine ID: ") {
+                expected[f] = String(line.dropFirst("Machine ID: ".count))
+            }
+        }
+        try #require(!expected.isEmpty)
+        let found = InputDiscovery.discover(paths: [corpus + "/journals"], root: nil)
+        for (file, id) in expected {
+            let host = found.first { h in h.journalFiles.contains { $0.name == file } }
+            #expect(host?.machineID == id, "\(file)")
+        }
+        #expect(Set(expected.values).isSubset(of: Set(found.compactMap(\.machineID))))
+        // Each file appears once, in exactly one host.
+        #expect(found.flatMap(\.journalFiles).count == files.count)
+    }
+
+    @Test func folderOfCorpusKernelLogsIsOneLooseHost() throws {
+        let files = TestPaths.corpusFiles("kernel")
+        guard let corpus = TestPaths.corpus, !files.isEmpty else {
+            print("InputsTests: corpus absent, skipped")
+            return
+        }
+        let found = InputDiscovery.discover(paths: [corpus + "/kernel"], root: nil)
+        try #require(found.count == 1)
+        #expect(found[0].label == corpus + "/kernel")
+        #expect(found[0].machineID == nil)
+        #expect(Set(found[0].kernelLogs.map(\.path)) == Set(files))
+        #expect(found[0].journalFiles.isEmpty && found[0].problems.isEmpty)
+    }
+
+    @Test func localMachineFindsThisMachinesJournals() throws {
+        let host = InputDiscovery.localMachine()
+        if let id = try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8) {
+            #expect(host.machineID == id.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        // Oracle: find(1) over the two journal directories.
+        let r = try Command.shell("find /var/log/journal /run/log/journal -mindepth 1 -maxdepth 2 -type f "
+            + "\\( -name '*.journal' -o -name '*.journal~' \\) -size +0 2>/dev/null | sort")
+        let expected = r.stdoutText.split(separator: "\n").map(String.init)
+        #expect(host.journalFiles.map(\.name).sorted() == expected)
+        #expect(!host.label.isEmpty)
+    }
+
+    @Test func hardLinkedMembersShareTheirTargetsBytes() throws {
+        let base = TestPaths.scratch("inputs-link")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let text = "Jan  1 00:00:00 h kernel: linked\n"
+        try write(text, base + "/h/var/log/kern.log")
+        try FileManager.default.linkItem(atPath: base + "/h/var/log/kern.log", toPath: base + "/h/var/log/kern.log.1")
+        let archive = base + "/h.tar"
+        try tar("-cf '\(archive)' -C '\(base)' h")
+        try #require(try tar("-tvf '\(archive)'").stdoutText.contains(" link to "), "tar stored a hard link")
+        let found = InputDiscovery.discover(paths: [archive], root: nil)
+        try #require(found.count == 1)
+        #expect(found[0].kernelLogs.map { relative($0.path, base: base) } == ["h/var/log/kern.log.1", "h/var/log/kern.log"])
+        #expect(found[0].kernelLogs.map(rawBytes) == [Array(text.utf8), Array(text.utf8)])
+    }
+
+    @Test func truncatedArchiveKeepsMembersBeforeTheCut() throws {
+        let base = TestPaths.scratch("inputs-cut")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let first = "Jan  1 00:00:00 h kernel: first\n"
+        try write(first, base + "/h/var/log/kern.log")
+        try write(String(repeating: "Jan  1 00:00:01 h kernel: filler line\n", count: 3000), base + "/h/var/log/messages")
+        let archive = base + "/h.tar"
+        try tar("-cf '\(archive)' -C '\(base)' h/var/log/kern.log h/var/log/messages")
+        let whole = bytes(archive)
+        // Cut in the middle of the second member's data.
+        let cut = Array(whole.prefix(1024 + 512 + 50_000))
+        try write(cut, archive)
+        let found = InputDiscovery.discover(paths: [archive], root: nil)
+        try #require(found.count == 1)
+        #expect(found[0].kernelLogs.map { relative($0.path, base: base) } == ["h/var/log/kern.log"])
+        #expect(found[0].kernelLogs.first.map(rawBytes) == Array(first.utf8))
+        #expect(found[0].problems.contains { $0.reason.contains("truncated") }, "\(found[0].problems)")
+    }
+
+    @Test func memberClimbingOutWithDotDotIsSkipped() throws {
+        let base = TestPaths.scratch("inputs-dotdot")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try write("Jan  1 00:00:00 h kernel: inside\n", base + "/work/h/var/log/kern.log")
+        try write("Jan  1 00:00:00 h kernel: outside\n", base + "/evil/kern.log")
+        let archive = base + "/dotdot.tar"
+        // -P keeps the "../" in the member name, as a hostile archive would have it.
+        try tar("-cPf '\(archive)' -C '\(base)/work' h ../evil/kern.log")
+        let listing = try tar("-tPf '\(archive)'").stdoutText
+        try #require(listing.contains("../evil/kern.log"))
+        let before = try FileManager.default.subpathsOfDirectory(atPath: base).sorted()
+        let found = InputDiscovery.discover(paths: [archive], root: nil)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: base).sorted() == before, "nothing written")
+        let logs = found.flatMap(\.kernelLogs)
+        #expect(logs.map { relative($0.path, base: base) } == ["h/var/log/kern.log"])
+        #expect(found.flatMap(\.problems).contains { $0.reason.contains("..") })
+    }
+
+    @Test(arguments: ["pax", "gnu"]) func longMemberNames(format: String) throws {
+        let base = TestPaths.scratch("inputs-long")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let longDir = "host-" + String(repeating: "x", count: 90) + "/" + String(repeating: "y", count: 90)
+        let text = "Jan  1 00:00:00 h kernel: long name\n"
+        try write(text, base + "/" + longDir + "/var/log/kern.log")
+        let archive = base + "/long.tar"
+        try tar("--format=\(format) -cf '\(archive)' -C '\(base)' '\(longDir)'")
+        let found = InputDiscovery.discover(paths: [archive], root: nil)
+        try #require(found.count == 1)
+        #expect(found[0].kernelLogs.map { relative($0.path, base: base) } == [longDir + "/var/log/kern.log"])
+        #expect(found[0].kernelLogs.first.map(rawBytes) == Array(text.utf8))
+        #expect(found[0].problems.isEmpty, "\(found[0].problems)")
+    }
+
+    @Test func badPathsBecomeProblemsNotErrors() throws {
+        let base = TestPaths.scratch("inputs-bad")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try write(Array(repeating: 0x41, count: 2000), base + "/garbage.tar.gz")
+        try write(Array(repeating: 0x42, count: 3000), base + "/garbage.tar")
+        try write(Array("not a journal".utf8), base + "/fake.journal")
+        // A tar whose second header is corrupted: the first member is kept.
+        try write("kept\n", base + "/t/kern.log")
+        try write("lost\n", base + "/t/messages")
+        try tar("-cf '\(base)/corrupt.tar' -C '\(base)/t' kern.log messages")
+        var corrupt = bytes(base + "/corrupt.tar")
+        try #require(corrupt.count > 1100)
+        corrupt[1024 + 10] ^= 0xFF  // inside the second header's name: checksum no longer matches
+        try write(corrupt, base + "/corrupt.tar")
+        // A gzip archive cut after its header: reported, never fatal.
+        try tar("-czf '\(base)/cut.tar.gz' -C '\(base)' t")
+        try write(Array(bytes(base + "/cut.tar.gz").prefix(60)), base + "/cut.tar.gz")
+        let paths = ["/nonexistent/postmortem", base + "/garbage.tar.gz", base + "/garbage.tar", base + "/fake.journal",
+                     base + "/cut.tar.gz", base + "/corrupt.tar"]
+        let found = InputDiscovery.discover(paths: paths, root: nil)
+        let problems = found.flatMap(\.problems)
+        for p in paths.prefix(5) {
+            #expect(problems.contains { $0.path == p }, "a problem for \(p): \(problems)")
+        }
+        #expect(problems.contains { $0.path == base + "/corrupt.tar" && $0.reason.contains("checksum") })
+        #expect(problems.contains { $0.path == base + "/cut.tar.gz" && $0.reason.contains("gzip") })
+        #expect(found.flatMap(\.kernelLogs).map(rawBytes) == [Array("kept\n".utf8)])
+        #expect(found.flatMap(\.journalFiles).isEmpty)
+    }
+
+    @Test("a cut .tar.gz / .tar.zst / .tar.xz still gives the members before the cut", arguments: ["-czf", "--zstd -cf", "-cJf"])
+    func cutCompressedArchiveKeepsEarlyMembers(_ flags: String) throws {
+        let base = TestPaths.scratch("inputs-cutz")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/t/var/log", withIntermediateDirectories: true)
+        let first = String(repeating: "Feb 11 09:52:02 polybox kernel: [  1.000000] early line\n", count: 400)
+        try write(first, base + "/t/var/log/kern.log")
+        // A large incompressible second member, so that a cut in the middle of the archive lands inside it.
+        var rng = UInt64(7)
+        let noise = (0..<400_000).map { _ -> UInt8 in rng = rng &* 6364136223846793005 &+ 1442695040888963407; return UInt8(truncatingIfNeeded: rng >> 33) }
+        try write(noise, base + "/t/var/log/messages")
+        let archive = base + (flags == "-czf" ? "/host.tar.gz" : flags == "-cJf" ? "/host.tar.xz" : "/host.tar.zst")
+        let r = try Command.shell("tar -C '\(base)/t' \(flags) '\(archive)' var/log/kern.log var/log/messages")
+        try #require(r.status == 0, "\(r.stderrText)")
+        let whole = bytes(archive)
+        try write(Array(whole.prefix(whole.count / 2)), archive)
+        let found = InputDiscovery.discover(paths: [archive], root: nil)
+        let logs = found.flatMap(\.kernelLogs)
+        #expect(logs.count == 1, "only the member wholly before the cut")
+        #expect(try logs.first?.load() == Array(first.utf8))
+        #expect(found.flatMap(\.problems).contains { $0.reason.contains("before the damage") })
+    }
+}

@@ -1,0 +1,89 @@
+import Analysis
+import Foundation
+import Journal
+import Testing
+import TestSupport
+@testable import Report
+
+/// The renderers fed by the real analysis, on journals that systemd-journal-remote wrote for the
+/// project's generated incidents (`scripts/gen-incident.py`): real report shapes, not hand-built ones.
+@Suite("reports of generated incidents", .serialized)
+struct GeneratedIncidentTests {
+    static let generator = TestPaths.packageRoot + "/scripts/gen-incident.py"
+
+    static var canGenerate: Bool {
+        FileManager.default.fileExists(atPath: generator) && Helpers.python3 != nil
+            && FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journal-remote")
+    }
+
+    /// Generates `scenario`, analyses its journal files and unit files; `nil` (with a note) when the
+    /// generator or systemd-journal-remote is missing.
+    static func analysed(_ scenario: String) throws -> (PostmortemReport, hostname: String)? {
+        guard canGenerate, let python3 = Helpers.python3 else {
+            print("skipped: needs python3, scripts/gen-incident.py and /lib/systemd/systemd-journal-remote")
+            return nil
+        }
+        let out = TestPaths.scratch("gen-\(scenario)")
+        let run = try Command.run(python3, [generator, "--scenario", scenario, "--out", out])
+        try #require(run.status == 0, "gen-incident.py failed: \(run.stderrText)")
+        let fm = FileManager.default
+        var journals: [String] = []
+        let journalRoot = out + "/var/log/journal"
+        for machine in try fm.contentsOfDirectory(atPath: journalRoot) {
+            for name in try fm.contentsOfDirectory(atPath: journalRoot + "/" + machine) where name.contains(".journal") {
+                journals.append(journalRoot + "/" + machine + "/" + name)
+            }
+        }
+        let unitDir = out + "/etc/systemd/system"
+        let unitFiles = ((try? fm.contentsOfDirectory(atPath: unitDir)) ?? []).sorted().compactMap { name in
+            (try? String(contentsOfFile: unitDir + "/" + name, encoding: .utf8)).map { (path: unitDir + "/" + name, text: $0) }
+        }
+        let truth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/truth.json")))
+            as? [String: Any])
+        let report = Analyzer.analyze(AnalysisInput(journal: JournalReader(paths: journals.sorted()), unitFiles: unitFiles),
+                                      options: AnalysisOptions())
+        return (report, truth["hostname"] as? String ?? "")
+    }
+
+    @Test("every format renders the analysis of each incident faithfully",
+          arguments: ["reference-incident", "healthy-reboot"])
+    func renders(scenario: String) throws {
+        guard let (report, hostname) = try Self.analysed(scenario) else { return }
+        #expect(report.host.hostname == hostname)
+
+        let text = ReportRenderer.render(report, as: .text, options: RenderOptions(width: 100))
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        #expect(!text.contains("\u{1B}"))
+        #expect(text.contains(Verdict(report, zone: .utc).headline.prefix(40)))
+        if let top = Verdict(report, zone: .utc).rankedCauses.first {
+            #expect(text.contains("1. \(top.kind): \(top.subject)"))
+        }
+
+        let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
+        #expect(md.hasPrefix("# Incident report: \(hostname) — "))
+        for heading in MarkdownReportTests.sections { #expect(md.contains("\n\(heading)\n"), "\(heading)") }
+        let table = MarkdownReportTests.section("## Timeline", in: md).filter { $0.hasPrefix("|") }
+        #expect(table.count == (report.timeline.isEmpty ? 0 : report.timeline.count + 2))
+        #expect(table.allSatisfy { MarkdownReportTests.unescapedPipes($0) == 7 })
+
+        let json = ReportRenderer.render(report, as: .json, options: RenderOptions())
+        let back = try JSONDecoder().decode(PostmortemReport.self, from: Data(json.utf8))
+        #expect(ReportRenderer.render(back, as: .json, options: RenderOptions()) == json)
+        if JSONReportTests.canValidate {
+            let dir = TestPaths.scratch("gen-json")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let result = try Helpers.python(JSONReportTests.validator,
+                                            [JSONReportTests.schemaPath, try Helpers.write(json, named: "r.json", in: dir), "valid"])
+            #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+        } else {
+            print("skipped the schema check: python3 with jsonschema is not installed")
+        }
+
+        let html = ReportRenderer.render(report, as: .html, options: RenderOptions())
+        for forbidden in ["http://", "https://", "src=", "<script"] { #expect(!html.contains(forbidden), "\(forbidden)") }
+        let rows = html.components(separatedBy: "<table class=\"timeline\">").last?.components(separatedBy: "</table>").first ?? ""
+        #expect(rows.components(separatedBy: "<tr").count - 1 == (report.timeline.isEmpty ? 0 : report.timeline.count + 1))
+        let looping = report.units.filter { $0.crashLoop && !$0.restartsPerMinute.isEmpty }
+        #expect(html.components(separatedBy: "<path class=\"restarts\"").count - 1 == min(looping.count, ChartColor.units.count))
+    }
+}

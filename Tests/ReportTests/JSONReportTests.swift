@@ -1,0 +1,147 @@
+import Analysis
+import Foundation
+import Testing
+import TestSupport
+@testable import Report
+
+@Suite("JSON report")
+struct JSONReportTests {
+    static let schemaPath = TestPaths.packageRoot + "/docs/report.schema.json"
+
+    /// Validates each `(file, mode)` with python's `jsonschema` (Draft 2020-12) and checks the schema
+    /// against the instances: `full` instances must use every property the schema declares, `minimal`
+    /// and `bare` ones exactly the required keys (nested objects and the top level respectively),
+    /// `invalid` ones must be rejected.
+    static let validator = #"""
+    import json, sys
+    from jsonschema import Draft202012Validator
+    schema = json.load(open(sys.argv[1]))
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    def resolve(s):
+        name = 'root'
+        while '$ref' in s:
+            name = s['$ref'].split('/')[-1]
+            s = schema['$defs'][name]
+        return name, s
+    def walk(inst, sub, seen, name='root'):
+        if '$ref' in sub: name, sub = resolve(sub)
+        if isinstance(inst, dict) and 'properties' in sub:
+            seen.setdefault(name, (sub, []))[1].append(set(inst))
+            for k, v in inst.items():
+                if k in sub['properties']: walk(v, sub['properties'][k], seen, name + '.' + k)
+        elif isinstance(inst, list) and 'items' in sub:
+            for item in inst: walk(item, sub['items'], seen, name + '[]')
+    failures = []
+    for path, mode in zip(sys.argv[2::2], sys.argv[3::2]):
+        inst = json.load(open(path))
+        errors = sorted(e.message for e in validator.iter_errors(inst))
+        if mode == 'invalid':
+            if not errors: failures.append(path + ': accepted but should be rejected')
+            continue
+        failures += [path + ': ' + e for e in errors]
+        seen = {}
+        walk(inst, schema, seen)
+        for name, (sub, keysets) in seen.items():
+            declared, required = set(sub['properties']), set(sub.get('required', []))
+            if mode == 'full' and set().union(*keysets) != declared:
+                failures.append('%s: %s declares %s but the model wrote %s' % (path, name, sorted(declared), sorted(set().union(*keysets))))
+            if mode == 'minimal' and name != 'root' or mode == 'bare' and name == 'root':
+                for keys in keysets:
+                    if keys != required:
+                        failures.append('%s: %s requires %s but a minimal value has %s' % (path, name, sorted(required), sorted(keys)))
+    print('\n'.join(failures))
+    sys.exit(1 if failures else 0)
+    """#
+
+    static var canValidate: Bool { Helpers.pythonHas("jsonschema") }
+
+    func validate(_ documents: [(String, String)]) throws -> CommandResult {
+        let dir = TestPaths.scratch("schema")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var arguments = [Self.schemaPath]
+        for (i, (text, mode)) in documents.enumerated() {
+            arguments += [try Helpers.write(text, named: "r\(i).json", in: dir), mode]
+        }
+        return try Helpers.python(Self.validator, arguments)
+    }
+
+    @Test("reports validate against docs/report.schema.json, which describes the model exactly")
+    func schema() throws {
+        guard Self.canValidate else {
+            print("skipped: python3 with jsonschema is not installed (pip install jsonschema)")
+            return
+        }
+        let render = { (r: PostmortemReport) in ReportRenderer.render(r, as: .json, options: RenderOptions()) }
+        let result = try validate([(render(ReferenceReports.unclean()), "valid"), (render(ReferenceReports.clean()), "valid"),
+                                   (render(ReferenceReports.hostile()), "valid"), (render(ReferenceReports.full()), "full"),
+                                   (render(ReferenceReports.minimal()), "minimal"), (render(PostmortemReport()), "bare")])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+    }
+
+    @Test("the schema rejects what the model cannot write")
+    func schemaRejects() throws {
+        guard Self.canValidate else {
+            print("skipped: python3 with jsonschema is not installed (pip install jsonschema)")
+            return
+        }
+        let json = ReportRenderer.render(ReferenceReports.unclean(), as: .json, options: RenderOptions())
+        func mutated(_ change: (inout [String: Any]) -> Void) throws -> String {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            change(&object)
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        let cases = [
+            try mutated { $0["schema"] = "postmortem.report/2" },
+            try mutated { $0["end"] = ["kind": "exploded", "evidence": [String]()] },
+            try mutated { $0.removeValue(forKey: "timeline") },
+            try mutated { $0["surprise"] = 1 },
+            try mutated { $0["oom_kills"] = [["kind": "cosmic-ray", "biggest_tasks": [String](), "evidence": [String]()]] },
+            try mutated { $0["boots"] = [["boot_id": "xyz", "first": "2024-07-19T13:01:40Z", "last": "yesterday",
+                                          "entries": 1, "end": "clean", "end_evidence": [String]()]] },
+            json.replacingOccurrences(of: "\"confidence\" : 0.92", with: "\"confidence\" : 92"),
+        ]
+        #expect(cases.last != json)
+        for (i, text) in cases.enumerated() {
+            let result = try validate([(text, "invalid")])
+            #expect(result.status == 0, "case \(i): \(result.stdoutText)\(result.stderrText)")
+        }
+    }
+
+    @Test("decoding the JSON gives back an equal report", arguments: ["unclean", "clean", "hostile", "full"])
+    func roundTrip(name: String) throws {
+        let report = ReferenceReports.named(name)
+        let json = ReportRenderer.render(report, as: .json, options: RenderOptions())
+        let back = try JSONDecoder().decode(PostmortemReport.self, from: Data(json.utf8))
+        #expect(back.schema == report.schema)
+        #expect(back.generator == report.generator)
+        #expect(back.inputs == report.inputs)
+        #expect(back.host == report.host)
+        #expect(back.boots == report.boots)
+        #expect(back.analyzedBoot == report.analyzedBoot)
+        #expect(back.end == report.end)
+        #expect(back.units == report.units)
+        #expect(back.oomKills == report.oomKills)
+        #expect(back.forkRate == report.forkRate)
+        #expect(back.kernelEvents == report.kernelEvents)
+        #expect(back.rootCauses == report.rootCauses)
+        #expect(back.timeline == report.timeline)
+        #expect(back.notes == report.notes)
+        #expect(ReportRenderer.render(back, as: .json, options: RenderOptions()) == json)
+    }
+
+    @Test("snake_case keys, sorted; UTC times with microseconds; slashes unescaped")
+    func shape() throws {
+        let json = ReportRenderer.render(ReferenceReports.unclean(), as: .json, options: RenderOptions())
+        #expect(json.contains("\"analyzed_boot\" : \"\(ReferenceReports.crashedBoot)\""))
+        #expect(json.contains("\"last_entry\" : \"2024-07-19T13:01:40.250000Z\""))
+        #expect(json.contains("\"path\" : \"/var/log/kern.log\""))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let keys = json.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
+        #expect(keys.map(String.init) == object.keys.sorted())
+        // The display zone is for people; JSON keeps UTC.
+        let zoned = ReportRenderer.render(ReferenceReports.unclean(), as: .json,
+                                          options: RenderOptions(timeZone: .fixed(offsetSeconds: 7200, name: "CEST")))
+        #expect(zoned == json)
+    }
+}

@@ -1,0 +1,140 @@
+import Analysis
+import Testing
+@testable import Report
+
+@Suite("Markdown report")
+struct MarkdownReportTests {
+    static let sections = ["## Executive summary", "## Timeline", "## Root-cause analysis", "## Impact", "## Remediation",
+                           "## Appendix: inputs and their health", "## Appendix: boots"]
+
+    /// The lines of the section that starts with `heading`, up to the next `## `.
+    static func section(_ heading: String, in markdown: String) -> [String] {
+        let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: heading) else { return [] }
+        let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.count
+        return Array(lines[(start + 1)..<end])
+    }
+
+    /// Table cell separators: `|` not escaped by a backslash.
+    static func unescapedPipes(_ line: String) -> Int {
+        var count = 0
+        var escaped = false
+        for ch in line {
+            if escaped { escaped = false; continue }
+            if ch == "\\" { escaped = true } else if ch == "|" { count += 1 }
+        }
+        return count
+    }
+
+    /// `line` with its code spans (a run of backticks up to the next run of the same length) removed.
+    static func withoutCodeSpans(_ line: String) -> String {
+        let chars = Array(line)
+        var out = ""
+        var i = 0
+        while i < chars.count {
+            guard chars[i] == "`" else { out.append(chars[i]); i += 1; continue }
+            var n = 0
+            while i + n < chars.count, chars[i + n] == "`" { n += 1 }
+            let fence = String(repeating: "`", count: n)
+            let rest = String(chars[(i + n)...])
+            guard let close = rest.range(of: fence) else { out += fence; i += n; continue }
+            i += n + rest.distance(from: rest.startIndex, to: close.upperBound)
+        }
+        return out
+    }
+
+    @Test("title and every section, in order", arguments: ["unclean", "clean"])
+    func sectionsInOrder(name: String) throws {
+        let report = ReferenceReports.named(name)
+        let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
+        let first = try #require(md.split(separator: "\n").first)
+        #expect(first.hasPrefix("# Incident report: \(report.host.hostname ?? "") — Boot 3f2a9c1e7b4d…"))
+        var position = md.startIndex
+        for heading in Self.sections {
+            let found = try #require(md.range(of: "\n" + heading + "\n", range: position..<md.endIndex), "missing \(heading)")
+            position = found.upperBound
+        }
+    }
+
+    @Test("the timeline is a table with one row per timeline row and six cells in each, even with pipes in the text",
+          arguments: ["unclean", "hostile"])
+    func timelineTable(name: String) {
+        let report = ReferenceReports.named(name)
+        let lines = Self.section("## Timeline", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
+        let table = lines.filter { $0.hasPrefix("|") }
+        #expect(table.count == report.timeline.count + 2)
+        #expect(table.first == "| Time | Until | Count | Kind | Subject | Detail |")
+        for line in table { #expect(Self.unescapedPipes(line) == 7, "\(line)") }
+        #expect(table.contains { $0.hasPrefix("| 12:12:00 | 13:01:39 | 3,012 | restart |") })
+        #expect(table.filter { $0.contains("**last words:**") }.count == report.timeline.filter(\.lastWords).count)
+    }
+
+    @Test("root-cause analysis has each cause, by rank, with its evidence list")
+    func rootCauses() throws {
+        let report = ReferenceReports.unclean()
+        let lines = Self.section("## Root-cause analysis", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
+        let first = try #require(lines.firstIndex(of: "### 1. crash-loop: `polyscan.service` (92% confidence)"))
+        let second = try #require(lines.firstIndex(of: "### 2. memory-exhaustion: `ffmpeg` (71% confidence)"))
+        #expect(first < second)
+        let evidence = lines[first..<second].filter { $0.hasPrefix("- `") }
+        #expect(evidence.count == 3)
+        #expect(evidence.contains("- `/etc/systemd/system/polyscan.service:9: Restart=always`"))
+    }
+
+    @Test("impact gives the outage window from the last entry to the next boot, with its length")
+    func impact() {
+        let lines = Self.section("## Impact", in: ReportRenderer.render(ReferenceReports.unclean(), as: .markdown,
+                                                                        options: RenderOptions()))
+        #expect(lines.contains("- **Outage window:** 2024-07-19 13:01:40 UTC (last entry) → 2024-07-19 13:05:52 UTC "
+                               + "(next boot's first entry): **4 min 12 s** without logs."))
+        #expect(lines.contains("- **Units crash-looping:** `polyscan.service` (restart counter 320,245)."))
+        #expect(lines.contains("- **OOM kills:** 1: `ffmpeg` (global, 13:00:55)."))
+    }
+
+    @Test("remediation is a checklist of every cause's steps")
+    func remediation() {
+        let report = ReferenceReports.unclean()
+        let lines = Self.section("## Remediation", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
+        #expect(lines.filter { $0.hasPrefix("- [ ] ") }.count == report.rootCauses.map(\.remediation.count).reduce(0, +))
+    }
+
+    @Test("appendices list every input and boot; the analysed boot is marked")
+    func appendices() {
+        let report = ReferenceReports.unclean()
+        let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
+        let inputs = Self.section("## Appendix: inputs and their health", in: md).filter { $0.hasPrefix("| `") }
+        #expect(inputs.count == report.inputs.count)
+        let boots = Self.section("## Appendix: boots", in: md).filter { $0.contains(" | `") }
+        #expect(boots.count == report.boots.count)
+        #expect(boots.filter { $0.hasPrefix("| **analysed** | `\(ReferenceReports.crashedBoot)`") }.count == 1)
+    }
+
+    @Test("log text cannot inject HTML, links or formatting")
+    func escaping() {
+        let md = ReportRenderer.render(ReferenceReports.hostile(), as: .markdown, options: RenderOptions())
+        // Inside code spans Markdown shows `<` as it is; everywhere else it must be escaped.
+        let outsideCode = md.split(separator: "\n").map { Self.withoutCodeSpans(String($0)) }
+        for line in outsideCode {
+            var previous: Character = " "
+            for ch in line {
+                #expect(!(ch == "<" && previous != "\\"), "unescaped < in \(line)")
+                previous = ch
+            }
+        }
+        #expect(md.contains("`<script>alert(1)</script>`"))
+        #expect(!md.contains("[link]("))
+        #expect(md.contains("\\[link\\](https://evil.example)"))
+        #expect(md.contains("\\<img src=x onerror=alert(2)\\>"))
+        #expect(!md.contains("\u{1B}"))
+    }
+
+    @Test("the generation time appears only when given")
+    func generatedAt() {
+        let report = ReferenceReports.clean()
+        let without = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
+        let with = ReportRenderer.render(report, as: .markdown,
+                                         options: RenderOptions(generatedAt: ReferenceReports.at(23, 0, 0)))
+        #expect(!without.contains("Generated"))
+        #expect(with.contains("Generated 2024-07-19 23:00:00 UTC."))
+    }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# postmortem against journalctl on the same generated data (not a test):
+#   scripts/bench.sh [--entries N] [--data DIR] [--runs R]
+# Generates ~2 million entries of a crash-loop incident with systemd-journal-remote
+# (once; kept in DIR), then times, with output to /dev/null:
+#   journalctl -D DIR -o export       vs  postmortem export DIR -o export
+#   journalctl -D DIR -o export       vs  postmortem analyze HOSTROOT --format json
+# and prints the ratios and peak memory. Uses the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+entries=2000000; data=bench-data; runs=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --entries) entries=$2; shift 2;;
+    --data) data=$2; shift 2;;
+    --runs) runs=$2; shift 2;;
+    *) echo "usage: $0 [--entries N] [--data DIR] [--runs R]" >&2; exit 2;;
+  esac
+done
+swift build -c release --product postmortem 2>&1 | grep -E "error|Compiling|Build" | tail -n 3
+bin=.build/release/postmortem
+if [ ! -f "$data/.entries-$entries" ]; then
+  rm -rf "$data"; mkdir -p "$data"
+  echo "generating $entries entries into $data (once) ..."
+  start=$(date +%s)
+  python3 scripts/gen-incident.py --scenario bench --entries "$entries" --out "$data/host"
+  echo "generated in $(( $(date +%s) - start )) s"
+  touch "$data/.entries-$entries"
+fi
+journal_dir=$(find "$data/host" -type d -path '*var/log/journal' | head -n 1)
+files=$(find "$journal_dir" -name '*.journal*' | wc -l)
+size=$(du -sh "$journal_dir" | cut -f1)
+echo "data: $files journal files, $size, $(journalctl -D "$journal_dir" --header 2>/dev/null | grep -c '^File path') files per journalctl"
+best() {  # best wall time and the peak memory of that run, over $runs runs
+  local out best_s="" best_line=""
+  for _ in $(seq "$runs"); do
+    out=$(python3 scripts/measure.py "$@")
+    s=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["seconds"])' "$out")
+    if [ -z "$best_s" ] || python3 -c "import sys; sys.exit(0 if $s < $best_s else 1)"; then best_s=$s; best_line=$out; fi
+  done
+  echo "$best_line"
+}
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+jc=$(best journalctl -D "$journal_dir" -o export)
+ex=$(best "$bin" export "$journal_dir" -o export)
+an=$(best "$bin" analyze --quiet --format json "$data/host")
+printf '%-40s %9s %9s %9s\n' "" "wall s" "cpu s" "peak MiB"
+printf '%-40s %9s %9s %9s\n' "journalctl -D DIR -o export" "$(field "$jc" seconds)" "$(field "$jc" cpu_seconds)" "$(field "$jc" peak_mib)"
+printf '%-40s %9s %9s %9s\n' "postmortem export DIR -o export" "$(field "$ex" seconds)" "$(field "$ex" cpu_seconds)" "$(field "$ex" peak_mib)"
+printf '%-40s %9s %9s %9s\n' "postmortem analyze HOST --format json" "$(field "$an" seconds)" "$(field "$an" cpu_seconds)" "$(field "$an" peak_mib)"
+python3 - "$jc" "$ex" "$an" <<'PY'
+import json, sys
+jc, ex, an = (json.loads(a) for a in sys.argv[1:])
+print(f"export  speed-up vs journalctl: {jc['seconds'] / ex['seconds']:.1f}x wall, {jc['cpu_seconds'] / max(ex['cpu_seconds'], 0.001):.1f}x cpu")
+print(f"analyze speed-up vs journalctl export: {jc['seconds'] / an['seconds']:.1f}x wall, {jc['cpu_seconds'] / max(an['cpu_seconds'], 0.001):.1f}x cpu")
+if float(open("/proc/loadavg").read().split()[0]) > 1.5:
+    print("note: the machine was busy (load " + open("/proc/loadavg").read().split()[0] + "): wall-clock ratios are unreliable, CPU ratios less so")
+for name, r in (("export", ex), ("analyze", an)):
+    if r["status"] != 0: print(f"WARNING: postmortem {name} exited {r['status']}: {r['stderr']}")
+PY
