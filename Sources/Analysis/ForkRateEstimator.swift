@@ -1,3 +1,5 @@
+import Events
+
 /// Estimates how fast processes were created from how the `_PID` values of log entries
 /// advance: the kernel hands out PIDs sequentially modulo `pid_max`, so the newest PID seen
 /// so far (the frontier) moves forward by the number of PIDs allocated in between.
@@ -19,7 +21,16 @@ struct ForkRateEstimator {
     private(set) var buckets: [Int64: Double] = [:]
     static let bucketUSec: Int64 = 5_000_000
     /// PID advance attributed to each unit of the new processes.
-    private(set) var advanceByUnit: [[UInt8]: Double] = [:]
+    var advanceByUnit: [[UInt8]: Double] {
+        var all = advanceByEarlierUnits
+        if let u = runUnit { all[u, default: 0] += runAdvance }
+        return all
+    }
+    private var advanceByEarlierUnits: [[UInt8]: Double] = [:]
+    /// The unit of the current run of advances and their sum: consecutive new processes
+    /// mostly belong to one unit, so the dictionary is touched only when the unit changes.
+    private var runUnit: [UInt8]?
+    private var runAdvance: Double = 0
     private var frontier: Int?
     private var frontierTime: Int64 = 0
     private var cumulative: Int64 = 0
@@ -50,7 +61,7 @@ struct ForkRateEstimator {
         counting = true
     }
 
-    mutating func observe(pid: Int, time: Int64, unit: [UInt8]?) {
+    mutating func observe(pid: Int, time: Int64, unit: UnsafeRawBufferPointer?) {
         guard pid > 1, pid < 1 << 30 else { return }
         observations += 1
         if pid > maxPID { maxPID = pid }
@@ -93,7 +104,7 @@ struct ForkRateEstimator {
         }
     }
 
-    private mutating func advance(by d: Int, to pid: Int, at time: Int64, unit: [UInt8]?) {
+    private mutating func advance(by d: Int, to pid: Int, at time: Int64, unit: UnsafeRawBufferPointer?) {
         // The first PIDs seen may be daemons from long before the journal starts (a rotated
         // or vacuumed file), and a jump faster than any machine forks is a resync, not forks:
         // move the frontier without counting.
@@ -107,7 +118,15 @@ struct ForkRateEstimator {
         counting = true
         if d > pidMax / 4 { ambiguous = true }
         cumulative += Int64(d)
-        if let unit { advanceByUnit[unit, default: 0] += Double(d) }
+        if let unit {
+            if let r = runUnit, TextScan.equal(unit, r) {
+                runAdvance += Double(d)
+            } else {
+                if let r = runUnit { advanceByEarlierUnits[r, default: 0] += runAdvance }
+                runUnit = Array(unit)
+                runAdvance = Double(d)
+            }
+        }
         spread(Double(d), from: frontierTime, to: time)
         frontier = pid
         frontierTime = max(frontierTime, time)

@@ -7,28 +7,8 @@ struct KeptMessage {
     var time: Int64
     var who: [UInt8]
     var text: [UInt8]
-    var cursor: CursorParts
+    var cursor: EntryRef
     var priority: [UInt8]?
-}
-
-/// An entry's cursor, formatted only when it is printed.
-struct CursorParts {
-    var seqnumID: ID128
-    var seqnum: UInt64
-    var bootID: ID128
-    var monotonic: UInt64
-    var realtime: UInt64
-    var xorHash: UInt64
-
-    init(_ e: JournalEntry) {
-        (seqnumID, seqnum, bootID, monotonic, realtime, xorHash) =
-            (e.seqnumID, e.seqnum, e.bootID, e.monotonic, e.realtime, e.xorHash)
-    }
-
-    var cursor: String {
-        JournalEntry(seqnum: seqnum, seqnumID: seqnumID, realtime: realtime, monotonic: monotonic, bootID: bootID,
-                     xorHash: xorHash, fields: [], location: EntryLocation(file: 0, offset: 0)).cursor
-    }
 }
 
 /// Per-boot aggregates collected in the single pass over the journal.
@@ -37,7 +17,7 @@ final class BootState {
     var first: Int64 = .max
     var last: Int64 = .min
     var entries = 0
-    var firstCursor: CursorParts?
+    var firstCursor: EntryRef?
     /// File index (into the reader's files) of the boot's newest entry.
     var lastFile = -1
     var files = Set<Int>()
@@ -50,13 +30,16 @@ final class BootState {
     var uncleanNotices: [JournalUncleanNotice] = []
     var units: [String: UnitAccumulator] = [:]
     var kernel: [KernelRecord] = []
-    var kernelCursors: [CursorParts] = []
+    var kernelCursors: [EntryRef] = []
     var forkFailures: [ForkFailure] = []
     var forkFailureCount = 0
     var oomd: [OOMDKill] = []
     var fork = ForkRateEstimator()
-    /// A ring of the newest entries; `lastWords` gives them in time order.
-    private var ring: [KeptMessage] = []
+    /// A ring of the newest entries, by location: their text is read once, at the end
+    /// (`resolveLastWords`), instead of copied for every entry.
+    private var ring: [PendingWord] = []
+    /// The newest entries with their text, in time order, once the scan is over.
+    private(set) var lastWords: [KeptMessage] = []
     private var ringNext = 0
     var lastFileSeen = -1
     var hostname: String?
@@ -66,7 +49,14 @@ final class BootState {
 
     var newestKept: Int64 { ring.isEmpty ? .min : ring[(ringNext + ring.count - 1) % ring.count].time }
 
-    func keep(_ m: KeptMessage) {
+    struct PendingWord {
+        var time: Int64
+        var location: EntryLocation
+        var cursor: EntryRef
+        var isKernel: Bool
+    }
+
+    func keep(_ m: PendingWord) {
         if ring.count < Self.lastWordsKept {
             ring.append(m)
             ringNext = ring.count % Self.lastWordsKept
@@ -76,9 +66,18 @@ final class BootState {
         }
     }
 
-    var lastWords: [KeptMessage] {
-        ring.count < Self.lastWordsKept ? ring : Array(ring[ringNext...] + ring[..<ringNext])
+    /// Reads the text of the entries in the ring back from the journal.
+    func resolveLastWords(_ reader: JournalReader) {
+        let pending = ring.count < Self.lastWordsKept ? ring : Array(ring[ringNext...] + ring[..<ringNext])
+        lastWords = pending.map { p in
+            let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
+            let who = p.isKernel ? JournalScan.kernelWho : (e?.bytes("SYSLOG_IDENTIFIER") ?? [])
+            return KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: p.cursor,
+                               priority: e?.bytes("PRIORITY"))
+        }
     }
+
+    static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "PRIORITY"])
     static let kernelKept = 200_000
 
     init(id: String) { self.id = id }
@@ -118,7 +117,7 @@ struct JournalScan {
 
     mutating func scan(_ reader: JournalReader) {
         var current: (id: ID128, state: BootState)?
-        reader.forEachEntry(fields: Self.selection) { e in
+        reader.scan(fields: EntryFields.names) { e in
             let b: BootState
             if let c = current, c.id == e.bootID {
                 b = c.state
@@ -136,16 +135,17 @@ struct JournalScan {
             current = (e.bootID, b)
             add(e, to: b)
         }
+        for id in bootOrder { boots[id]?.resolveLastWords(reader) }
     }
 
-    static let selection: FieldSelection = .only(EntryFields.names)
+    private var unitNames = JournalEventExtractor.UnitNames()
     static let kernelWho: [UInt8] = Array("kernel".utf8)
 
-    mutating func add(_ e: JournalEntry, to b: BootState) {
+    mutating func add(_ e: EntryView, to b: BootState) {
         totalEntries += 1
         let t = Int64(clamping: e.realtime)
         b.entries += 1
-        if t < b.first { b.first = t; b.firstCursor = CursorParts(e) }
+        if t < b.first { b.first = t; b.firstCursor = EntryRef(e) }
         if b.entries == 1, e.monotonic < 60_000_000, window.since == nil {
             b.fork.seedAtBoot(time: t - Int64(e.monotonic))
         }
@@ -160,20 +160,16 @@ struct JournalScan {
         }
         b.lastMonotonic = max(b.lastMonotonic, e.monotonic)
         let f = EntryFields(e)
-        if b.hostname == nil, let h = f.hostname { b.hostname = EntryFields.text(h) }
-        if b.machineID == nil, let m = f.machineID { b.machineID = EntryFields.text(m) }
 
-        // Last words: the newest few entries (with text) of the boot.
+        // Last words: the newest few entries of the boot.
         if t >= b.newestKept {
-            let kept = KeptMessage(time: t, who: f.isKernel ? Self.kernelWho : (f.identifier ?? f.comm ?? []),
-                                   text: f.message ?? [], cursor: CursorParts(e), priority: f.priority)
-            b.keep(kept)
+            b.keep(BootState.PendingWord(time: t, location: e.location, cursor: EntryRef(e), isKernel: f.isKernel))
         }
 
         // Boot-end evidence is read whatever the time window.
         let inWindow = (window.since.map { t >= $0 } ?? true) && (window.until.map { t <= $0 } ?? true)
 
-        if !f.isKernel, f.identifier == Self.kernelWho, let m = f.message,
+        if !f.isKernel, TextScan.equal(f.identifier, Self.kernelWho), let m = f.message,
            let n = JournalUncleanNotice.parse(String(decoding: m, as: UTF8.self), time: t, cursor: EntryRef(e)),
            b.uncleanNotices.count < 64 {
             // klogd relaying the kernel log through syslog.
@@ -185,17 +181,16 @@ struct JournalScan {
                 b.uncleanNotices.append(n)
             }
             // systemd-shutdown and early journald write to the kernel log under their own names.
-            if let id = f.identifier, id != Self.kernelWho {
-                for case .shutdown(let m) in JournalEventExtractor.events(e, f) where b.shutdownMarkers.count < 64 {
-                    b.shutdownMarkers.append(m)
-                }
+            if let id = f.identifier, !TextScan.equal(id, Self.kernelWho),
+               case .shutdown(let m)? = JournalEventExtractor.event(e, f, names: &unitNames), b.shutdownMarkers.count < 64 {
+                b.shutdownMarkers.append(m)
             }
             if b.kernel.count < BootState.kernelKept {
-                let mono = f.sourceMonotonic.flatMap(EntryFields.int).map(UInt64.init) ?? e.monotonic
+                let mono = f.sourceMonotonic.flatMap { EntryFields.int($0) }.map(UInt64.init) ?? e.monotonic
                 b.kernel.append(KernelRecord(text: text, monotonicUSec: mono, wallclockUSec: t, clock: .journal,
-                                             priority: f.priority.flatMap(EntryFields.int), bootID: b.id,
+                                             priority: f.priority.flatMap { EntryFields.int($0) }, bootID: b.id,
                                              sources: [RecordSource(path: "journal", line: 0, format: .journal)]))
-                b.kernelCursors.append(CursorParts(e))
+                b.kernelCursors.append(EntryRef(e))
                 if b.fork.pidMaxFromCommandLine == nil, text.hasPrefix("Command line:") || text.hasPrefix("Kernel command line:") {
                     b.fork.pidMaxFromCommandLine = Self.pidMax(fromCommandLine: text)
                 }
@@ -205,7 +200,7 @@ struct JournalScan {
         if inWindow, let pid = f.pid {
             b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
         }
-        for ev in JournalEventExtractor.events(e, f) {
+        if let ev = JournalEventExtractor.event(e, f, names: &unitNames) {
             switch ev {
             case .shutdown(let m):
                 if b.shutdownMarkers.count < 64 { b.shutdownMarkers.append(m) }
@@ -214,14 +209,14 @@ struct JournalScan {
             case .journalUnclean(let n):
                 if b.uncleanNotices.count < 64 { b.uncleanNotices.append(n) }
             case .unit(let u):
-                guard inWindow else { continue }
+                guard inWindow else { break }
                 b.units[u.unit, default: UnitAccumulator(unit: u.unit)].add(u)
             case .forkFailure(let ff):
-                guard inWindow else { continue }
+                guard inWindow else { break }
                 b.forkFailureCount += 1
                 if b.forkFailures.count < 1000 { b.forkFailures.append(ff) }
             case .oomd(let k):
-                guard inWindow else { continue }
+                guard inWindow else { break }
                 if b.oomd.count < 1000 { b.oomd.append(k) }
             }
         }

@@ -15,6 +15,11 @@ public struct EntryRef: Sendable, Hashable {
             (e.seqnumID, e.seqnum, e.bootID, e.monotonic, e.realtime, e.xorHash)
     }
 
+    public init(_ v: EntryView) {
+        (seqnumID, seqnum, bootID, monotonic, realtime, xorHash) =
+            (v.seqnumID, v.seqnum, v.bootID, v.monotonic, v.realtime, v.xorHash)
+    }
+
     /// A reference with no entry behind it (events built from text, in tests).
     public static let none = EntryRef()
 

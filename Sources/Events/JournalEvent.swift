@@ -10,101 +10,63 @@ public enum JournalEvent: Sendable, Hashable {
     case oomd(OOMDKill)
 }
 
-/// The handful of fields the analysis reads from an entry, picked out in one walk over the
-/// entry's items (the entry must have been read with `EntryFields.selection`).
-public struct EntryFields: Sendable {
-    /// Every field the analysis needs; pass it as the reader's field selection.
-    /// `_COMM`, `_HOSTNAME` and `_MACHINE_ID` are read when present but not asked for: they sit
-    /// in every entry, and the host's names come cheaper from the field hash tables.
-    public static let names: Set<String> = [
+/// The handful of fields the analysis reads from an entry, as `JournalReader.scan` hands
+/// them out: byte views valid only during the scan's callback (copy what is kept).
+public struct EntryFields {
+    /// Every field the analysis needs, in slot order: pass it to `JournalReader.scan`.
+    /// Host names are not here: they sit in every entry and come cheaper from the field
+    /// hash tables.
+    public static let names: [String] = [
         "MESSAGE", "MESSAGE_ID", "PRIORITY", "_PID", "_TRANSPORT", "SYSLOG_IDENTIFIER", "UNIT", "USER_UNIT",
         "N_RESTARTS", "EXIT_CODE", "EXIT_STATUS", "UNIT_RESULT", "JOB_TYPE", "JOB_RESULT", "SHUTDOWN",
         "CPU_USAGE_NSEC", "MEMORY_PEAK", "_SOURCE_MONOTONIC_TIMESTAMP", "_SYSTEMD_UNIT",
     ]
-    public static var selection: FieldSelection { .only(names) }
 
-    public var message: [UInt8]?
-    public var messageID: [UInt8]?
-    public var priority: [UInt8]?
+    public var message: UnsafeRawBufferPointer?
+    public var messageID: UnsafeRawBufferPointer?
+    public var priority: UnsafeRawBufferPointer?
     public var pid: Int?
-    public var transport: [UInt8]?
-    public var identifier: [UInt8]?
-    public var comm: [UInt8]?
-    public var unit: [UInt8]?
-    public var userUnit: [UInt8]?
-    public var nRestarts: [UInt8]?
-    public var exitCode: [UInt8]?
-    public var exitStatus: [UInt8]?
-    public var unitResult: [UInt8]?
-    public var jobType: [UInt8]?
-    public var jobResult: [UInt8]?
-    public var shutdown: [UInt8]?
-    public var cpuUsageNSec: [UInt8]?
-    public var memoryPeak: [UInt8]?
-    public var sourceMonotonic: [UInt8]?
-    public var hostname: [UInt8]?
-    public var machineID: [UInt8]?
-    public var systemdUnit: [UInt8]?
+    public var transport: UnsafeRawBufferPointer?
+    public var identifier: UnsafeRawBufferPointer?
+    public var unit: UnsafeRawBufferPointer?
+    public var userUnit: UnsafeRawBufferPointer?
+    public var nRestarts: UnsafeRawBufferPointer?
+    public var exitCode: UnsafeRawBufferPointer?
+    public var exitStatus: UnsafeRawBufferPointer?
+    public var unitResult: UnsafeRawBufferPointer?
+    public var jobType: UnsafeRawBufferPointer?
+    public var jobResult: UnsafeRawBufferPointer?
+    public var shutdown: UnsafeRawBufferPointer?
+    public var cpuUsageNSec: UnsafeRawBufferPointer?
+    public var memoryPeak: UnsafeRawBufferPointer?
+    public var sourceMonotonic: UnsafeRawBufferPointer?
+    public var systemdUnit: UnsafeRawBufferPointer?
 
-    /// What each field is, by the reader's slot number (`JournalField.slot` counts the
-    /// selection's names sorted), so that `init` dispatches on an integer, not a string.
-    private enum Kind: UInt8 {
-        case message, pid, transport, identifier, priority, systemdUnit, messageID, unit, userUnit, nRestarts
-        case exitCode, exitStatus, unitResult, jobType, jobResult, shutdown, cpu, memoryPeak, sourceMonotonic
-        case comm, hostname, machineID, other
-    }
-
-    private static let kindByName: [String: Kind] = [
-        "MESSAGE": .message, "_PID": .pid, "_TRANSPORT": .transport, "SYSLOG_IDENTIFIER": .identifier,
-        "PRIORITY": .priority, "_SYSTEMD_UNIT": .systemdUnit, "MESSAGE_ID": .messageID, "UNIT": .unit,
-        "USER_UNIT": .userUnit, "N_RESTARTS": .nRestarts, "EXIT_CODE": .exitCode, "EXIT_STATUS": .exitStatus,
-        "UNIT_RESULT": .unitResult, "JOB_TYPE": .jobType, "JOB_RESULT": .jobResult, "SHUTDOWN": .shutdown,
-        "CPU_USAGE_NSEC": .cpu, "MEMORY_PEAK": .memoryPeak, "_SOURCE_MONOTONIC_TIMESTAMP": .sourceMonotonic,
-        "_COMM": .comm, "_HOSTNAME": .hostname, "_MACHINE_ID": .machineID,
-    ]
-    private static let sortedNames: [String] = names.sorted()
-    private static let kindBySlot: [Kind] = sortedNames.map { kindByName[$0] ?? .other }
-
-    public init(_ entry: JournalEntry) {
-        for f in entry.fields {
-            let kind: Kind
-            // A field read with this selection carries its slot; one read otherwise is looked up by name.
-            if f.slot >= 0, f.slot < Self.kindBySlot.count, Self.sortedNames[f.slot] == f.name {
-                kind = Self.kindBySlot[f.slot]
-            } else {
-                kind = Self.kindByName[f.name] ?? .other
-            }
-            // Only the first value of a repeated field counts, as journalctl's MESSAGE does.
-            switch kind {
-            case .message: if message == nil { message = f.value }
-            case .pid: if pid == nil { pid = EntryFields.int(f.value) }
-            case .transport: transport = f.value
-            case .identifier: identifier = f.value
-            case .priority: priority = f.value
-            case .systemdUnit: systemdUnit = f.value
-            case .messageID: if messageID == nil { messageID = f.value }
-            case .unit: unit = f.value
-            case .userUnit: userUnit = f.value
-            case .nRestarts: nRestarts = f.value
-            case .exitCode: exitCode = f.value
-            case .exitStatus: exitStatus = f.value
-            case .unitResult: unitResult = f.value
-            case .jobType: jobType = f.value
-            case .jobResult: jobResult = f.value
-            case .shutdown: shutdown = f.value
-            case .cpu: cpuUsageNSec = f.value
-            case .memoryPeak: memoryPeak = f.value
-            case .sourceMonotonic: sourceMonotonic = f.value
-            case .comm: comm = f.value
-            case .hostname: hostname = f.value
-            case .machineID: machineID = f.value
-            case .other: break
-            }
-        }
+    /// Reads an entry scanned with `EntryFields.names`.
+    public init(_ v: EntryView) {
+        message = v.value(0)
+        messageID = v.value(1)
+        priority = v.value(2)
+        pid = v.value(3).flatMap(EntryFields.int)
+        transport = v.value(4)
+        identifier = v.value(5)
+        unit = v.value(6)
+        userUnit = v.value(7)
+        nRestarts = v.value(8)
+        exitCode = v.value(9)
+        exitStatus = v.value(10)
+        unitResult = v.value(11)
+        jobType = v.value(12)
+        jobResult = v.value(13)
+        shutdown = v.value(14)
+        cpuUsageNSec = v.value(15)
+        memoryPeak = v.value(16)
+        sourceMonotonic = v.value(17)
+        systemdUnit = v.value(18)
     }
 
     /// A decimal field value; `nil` when empty, not a number, or absurdly long.
-    public static func int(_ v: [UInt8]) -> Int? {
+    public static func int<C: Collection>(_ v: C) -> Int? where C.Element == UInt8 {
         guard !v.isEmpty, v.count <= 18 else { return nil }
         var n = 0
         for c in v {
@@ -114,13 +76,13 @@ public struct EntryFields: Sendable {
         return n
     }
 
-    public static func text(_ v: [UInt8]?) -> String? { v.map { String(decoding: $0, as: UTF8.self) } }
+    public static func text(_ v: UnsafeRawBufferPointer?) -> String? { v.map { String(decoding: $0, as: UTF8.self) } }
 
     private static let kernelBytes: [UInt8] = Array("kernel".utf8)
-    public var isKernel: Bool { transport == Self.kernelBytes }
+    public var isKernel: Bool { TextScan.equal(transport, Self.kernelBytes) }
     public var messageText: String { EntryFields.text(message) ?? "" }
-    /// SYSLOG_IDENTIFIER, else _COMM.
-    public var who: String { EntryFields.text(identifier) ?? EntryFields.text(comm) ?? "" }
+    /// SYSLOG_IDENTIFIER.
+    public var who: String { EntryFields.text(identifier) ?? "" }
 }
 
 /// Turns journal entries into typed events: structured fields first, message text as the
@@ -128,61 +90,77 @@ public struct EntryFields: Sendable {
 public enum JournalEventExtractor {
     private static let systemdID: [UInt8] = Array("systemd".utf8)
     private static let eagain: [UInt8] = Array("Resource temporarily unavailable".utf8)
-    private static let interesting: Set<[UInt8]> = Set(["systemd-shutdown", "systemd-journald", "systemd-logind",
-                                                        "systemd-oomd", "systemd"].map { Array($0.utf8) })
+    private static let interesting: [[UInt8]] = ["systemd-shutdown", "systemd-journald", "systemd-logind",
+                                                 "systemd-oomd", "systemd"].map { Array($0.utf8) }
 
-    /// The events in one entry (usually none).
-    public static func events(_ e: JournalEntry, _ f: EntryFields) -> [JournalEvent] {
-        let isManager = f.pid == 1 || (f.identifier == systemdID && f.userUnit != nil)
-        // All the daemons of interest are called systemd-*: test the first byte before hashing.
-        let known = f.identifier.map { $0.first == UInt8(ascii: "s") && interesting.contains($0) } ?? false
+    /// Remembers the last unit name made into a `String`: a crash loop names the same unit
+    /// hundreds of thousands of times, and a name of 16 bytes or more costs an allocation.
+    public struct UnitNames {
+        private var lastBytes: [UInt8] = []
+        private var lastName = ""
+
+        public init() {}
+
+        mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
+            if TextScan.equal(bytes, lastBytes) { return lastName }
+            lastBytes = Array(bytes)
+            lastName = String(decoding: bytes, as: UTF8.self)
+            return lastName
+        }
+    }
+
+    /// The event in one entry, if any (most entries carry none).
+    public static func event(_ e: EntryView, _ f: EntryFields, names: inout UnitNames) -> JournalEvent? {
+        let isManager = f.pid == 1 || (TextScan.equal(f.identifier, systemdID) && f.userUnit != nil)
+        // All the daemons of interest are called systemd-*: test the first byte first.
+        let known = f.identifier.map { id in id.first == UInt8(ascii: "s") && interesting.contains { TextScan.equal(id, $0) } } ?? false
         guard isManager || known || f.messageID != nil
-                || (f.message.map { $0.count >= eagain.count && TextScan.contains($0, eagain) } ?? false) else { return [] }
+                || (f.message.map { $0.count >= eagain.count && TextScan.contains($0, eagain) } ?? false) else { return nil }
         let time = Int64(clamping: e.realtime)
-        if isManager, let id = f.messageID, let kind = structuredIDs[id], let unitBytes = f.unit ?? f.userUnit,
-           let handled = structuredUnitEvent(kind, f, unit: String(decoding: unitBytes, as: UTF8.self),
+        if isManager, let id = f.messageID, let kind = structuredID(id), let unitBytes = f.unit ?? f.userUnit,
+           let handled = structuredUnitEvent(kind, f, unit: names.name(unitBytes),
                                              isUser: f.unit == nil, time: time, ref: EntryRef(e)) {
-            return handled.map { [$0] } ?? []
+            return handled
         }
         let text = f.messageText
-        var out: [JournalEvent] = []
         let cursor = EntryRef(e)
 
         if let mid = EntryFields.text(f.messageID) {
             switch mid {
             case MessageIDs.shutdown:
-                out.append(.shutdown(ShutdownMarker(time: time, kind: .logind, text: text, cursor: cursor)))
-                return out
+                return .shutdown(ShutdownMarker(time: time, kind: .logind, text: text, cursor: cursor))
             case MessageIDs.journalStopped:
-                out.append(.shutdown(ShutdownMarker(time: time, kind: .journalStopped, text: text, cursor: cursor)))
-                return out
+                return .shutdown(ShutdownMarker(time: time, kind: .journalStopped, text: text, cursor: cursor))
             case MessageIDs.journalStarted:
-                out.append(.boot(BootMarker(time: time, kind: .journalStarted, text: text, cursor: cursor)))
-                return out
+                return .boot(BootMarker(time: time, kind: .journalStarted, text: text, cursor: cursor))
             case MessageIDs.startupFinished:
-                out.append(.boot(BootMarker(time: time, kind: .startupFinished, text: text, cursor: cursor)))
-                return out
+                return .boot(BootMarker(time: time, kind: .startupFinished, text: text, cursor: cursor))
             default: break
             }
         }
-        if known, !isManager {
-            if let ev = daemonEvent(f, text: text, time: time, cursor: cursor) { out.append(ev) }
-            if !out.isEmpty { return out }
-        }
-        if isManager || f.pid == 1 {
-            if let ev = managerEvent(f, text: text, time: time, cursor: cursor) { out.append(ev) }
-        }
-        if out.isEmpty, let m = f.message, TextScan.contains(m, eagain),
+        if known, !isManager, let ev = daemonEvent(f, text: text, time: time, cursor: cursor) { return ev }
+        if isManager || f.pid == 1, let ev = managerEvent(f, text: text, time: time, cursor: cursor) { return ev }
+        if let m = f.message, TextScan.contains(m, eagain),
            text.has("fork") || text.has("clone") || text.has("spawn") || text.has("pthread_create") {
-            out.append(.forkFailure(ForkFailure(time: time, reporter: f.who, text: text, source: cursor.cursor)))
+            return .forkFailure(ForkFailure(time: time, reporter: f.who, text: text, source: cursor.cursor))
         }
-        return out
+        return nil
     }
 
     enum StructuredID {
         case restartScheduled, processExited, unitFailed, unitStarted, unitFailedToStart, unitStarting, unitStopping
         case unitStopped, unitDeactivated, unitOOM, unitResources
     }
+
+    /// The structured kind of a MESSAGE_ID, compared byte for byte: hashing 32 bytes for every
+    /// entry costs more than these few comparisons.
+    static func structuredID(_ id: UnsafeRawBufferPointer) -> StructuredID? {
+        guard id.count == 32 else { return nil }
+        for (bytes, kind) in structuredIDList where TextScan.equal(id, bytes) { return kind }
+        return nil
+    }
+
+    private static let structuredIDList: [([UInt8], StructuredID)] = structuredIDs.map { ($0.key, $0.value) }
 
     private static let structuredIDs: [[UInt8]: StructuredID] = [
         Array(MessageIDs.restartScheduled.utf8): .restartScheduled, Array(MessageIDs.processExited.utf8): .processExited,
@@ -219,8 +197,8 @@ public enum JournalEventExtractor {
             guard let r = f.unitResult else { return nil }
             return ev(.failed(result: String(decoding: r, as: UTF8.self)))
         case .unitStarted:
-            if let jt = f.jobType, jt != startJob { return .some(nil) }
-            if let jr = f.jobResult, jr != doneResult { return .some(nil) }
+            if let jt = f.jobType, !TextScan.equal(jt, startJob) { return .some(nil) }
+            if let jr = f.jobResult, !TextScan.equal(jr, doneResult) { return .some(nil) }
             if unit.hasSuffix(".target") {
                 guard shutdownTargets.contains(unit), !isUser else { return .some(nil) }
                 return .some(.shutdown(ShutdownMarker(time: time, kind: .target, text: f.messageText, cursor: ref)))
@@ -321,8 +299,8 @@ public enum JournalEventExtractor {
             let result = EntryFields.text(f.unitResult) ?? quoted(t) ?? "unknown"
             return ev(.failed(result: result))
         case MessageIDs.unitStarted?:
-            if let jt = f.jobType, jt != Array("start".utf8) { return nil }
-            if let jr = f.jobResult, jr != Array("done".utf8) { return nil }
+            if let jt = f.jobType, !TextScan.equal(jt, startJob) { return nil }
+            if let jr = f.jobResult, !TextScan.equal(jr, doneResult) { return nil }
             if t.hasPrefix("Reached target") || t.hasPrefix("Listening on") { return nil }
             return ev(.started)
         case MessageIDs.unitFailedToStart?:

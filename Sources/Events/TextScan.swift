@@ -1,5 +1,5 @@
 /// Small text helpers for log messages, written for speed on ASCII text without Foundation.
-enum TextScan {
+public enum TextScan {
     /// The text after `prefix` up to (not including) `terminator`, searching from the first `prefix`.
     static func between(_ text: Substring, after prefix: String, until terminator: Character) -> Substring? {
         guard let r = text.find(prefix) else { return nil }
@@ -32,13 +32,38 @@ enum TextScan {
     }
 
     /// True when `bytes` contains `needle`; a plain scan, the inputs are short messages.
-    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, bytes.count >= needle.count else { return false }
-        return scan(bytes, needle)
+    public static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        let last = bytes.count - needle.count
+        var i = 0
+        while i <= last {
+            if bytes[i] == first {
+                var j = 1
+                while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// True when `bytes` starts with `prefix`.
+    public static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
+        guard bytes.count >= prefix.count else { return false }
+        for i in 0..<prefix.count where bytes[i] != prefix[i] { return false }
+        return true
+    }
+
+    /// True when `bytes` holds exactly `other`.
+    @inline(__always)
+    public static func equal(_ bytes: UnsafeRawBufferPointer?, _ other: [UInt8]) -> Bool {
+        guard let bytes, bytes.count == other.count else { return false }
+        for i in 0..<other.count where bytes[i] != other[i] { return false }
+        return true
     }
 
     /// The bytes after the first `key` up to a space (trailing `.`/`,` dropped), as text.
-    static func word(after key: [UInt8], in bytes: [UInt8]) -> String? {
+    static func word(after key: [UInt8], in bytes: UnsafeRawBufferPointer) -> String? {
         guard let first = key.first, bytes.count >= key.count else { return nil }
         var i = 0
         while i + key.count <= bytes.count {
@@ -58,21 +83,6 @@ enum TextScan {
             i += 1
         }
         return nil
-    }
-
-    static func scan(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, bytes.count >= needle.count else { return false }
-        let last = bytes.count - needle.count
-        var i = 0
-        while i <= last {
-            if bytes[i] == first {
-                var j = 1
-                while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
-            }
-            i += 1
-        }
-        return false
     }
 }
 

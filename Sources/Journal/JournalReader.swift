@@ -20,8 +20,13 @@ final class SelectedNames: @unchecked Sendable {
     private var buckets: [[(bytes: [UInt8], slot: Int)]] = Array(repeating: [], count: 65)
     let names: [String]
 
-    init(_ selection: FieldSelection) {
-        names = selection.sortedNames
+    convenience init(_ selection: FieldSelection) {
+        self.init(orderedNames: selection.sortedNames)
+    }
+
+    /// Slots numbered by position in `orderedNames`.
+    init(orderedNames: [String]) {
+        names = orderedNames
         for (slot, name) in names.enumerated() {
             let b = Array(name.utf8)
             if b.count < buckets.count { buckets[b.count].append((b, slot)) }
@@ -84,13 +89,13 @@ public final class JournalReader: @unchecked Sendable {
             return
         }
         let files = self.files
-        let prefetcher = EntryPrefetcher { push in
+        let prefetcher = Prefetcher<[JournalEntry]> { _, push in
             var merge = EntryMerger(files: files, selection: fields)
             var batch: [JournalEntry] = []
-            batch.reserveCapacity(EntryPrefetcher.batchSize)
+            batch.reserveCapacity(Self.batchSize)
             while let entry = merge.next() {
                 batch.append(entry)
-                if batch.count >= EntryPrefetcher.batchSize {
+                if batch.count >= Self.batchSize {
                     guard push(batch) else { return }
                     batch.removeAll(keepingCapacity: true)
                 }
@@ -110,6 +115,58 @@ public final class JournalReader: @unchecked Sendable {
 
     /// Sets smaller than this are read on the calling thread: a thread is not worth it.
     static let prefetchThreshold = 32 << 20
+    static let batchSize = 2048
+
+    /// The analysis pass: calls `body` for every entry of the set, in journalctl's order, with
+    /// the values of `fields` (slot *i* is `fields[i]`) and nothing else decoded. Values are
+    /// copied into per-batch arenas on a second thread for large sets, so the callback's
+    /// work overlaps the decoding and no value is reference-counted. The view is valid only
+    /// during the call.
+    public func scan(fields: [String], _ body: (EntryView) throws -> Void) rethrows {
+        let selected = SelectedNames(orderedNames: fields)
+        let bytes = files.reduce(0) { $0 + $1.bytes.count }
+        guard bytes >= Self.prefetchThreshold else {
+            var producer = ScanProducer(files: files, selected: selected)
+            var batch = EntryBatch(slotCount: fields.count, capacity: Self.batchSize)
+            var more = true
+            while more {
+                more = producer.fill(&batch, limit: Self.batchSize)
+                try batch.forEach(body)
+                batch.removeAll()
+            }
+            return
+        }
+        let files = self.files
+        let prefetcher = Prefetcher<EntryBatch> { prefetcher, push in
+            var producer = ScanProducer(files: files, selected: selected)
+            var more = true
+            while more {
+                var batch = prefetcher.reuse() ?? EntryBatch(slotCount: fields.count, capacity: Self.batchSize)
+                more = producer.fill(&batch, limit: Self.batchSize)
+                guard push(batch) else { return }
+            }
+        }
+        do {
+            while var batch = prefetcher.next() {
+                try batch.forEach(body)
+                batch.removeAll()
+                prefetcher.recycle(batch)
+            }
+        } catch {
+            prefetcher.cancelAndWait()
+            throw error
+        }
+        prefetcher.waitUntilFinished()
+    }
+
+    /// The entry at `location` (from `EntryView.location`), decoded again with `fields`.
+    public func entry(at location: EntryLocation, fields: FieldSelection = .all) -> JournalEntry? {
+        guard location.file >= 0, location.file < files.count else { return nil }
+        let file = files[location.file]
+        guard let head = file.entryHead(at: location.offset) else { return nil }
+        let selected = SelectedNames(fields)
+        return file.decode(head, fileIndex: location.file, selection: fields, selected: selected, selectionKey: -2)
+    }
 
     /// Calls `body` for every entry that has the item `field=value`, found through each
     /// file's data hash table rather than by decoding every entry.

@@ -3,18 +3,18 @@ import Foundation
 /// Decodes entries on a second thread while the caller consumes them, so reading and
 /// analysing overlap on two cores. Batches pass through a small bounded queue: memory
 /// stays at a few thousand entries whatever the size of the journal.
-final class EntryPrefetcher: @unchecked Sendable {
+final class Prefetcher<Batch: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [[JournalEntry]] = []
+    private var queue: [Batch] = []
+    private var spares: [Batch] = []
     private var finished = false
     private var cancelled = false
     private let capacity = 4
-    static let batchSize = 2048
 
     /// Runs `produce` on a new thread; it hands batches to `push` and returns when done.
-    init(produce: @escaping @Sendable (_ push: ([JournalEntry]) -> Bool) -> Void) {
+    init(produce: @escaping @Sendable (_ prefetcher: Prefetcher<Batch>, _ push: (Batch) -> Bool) -> Void) {
         let thread = Thread { [self] in
-            produce { batch in self.push(batch) }
+            produce(self) { batch in self.push(batch) }
             self.condition.lock()
             self.finished = true
             self.condition.broadcast()
@@ -25,7 +25,7 @@ final class EntryPrefetcher: @unchecked Sendable {
     }
 
     /// Queues a batch, waiting while the queue is full; false when the consumer stopped.
-    private func push(_ batch: [JournalEntry]) -> Bool {
+    private func push(_ batch: Batch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= capacity && !cancelled { condition.wait() }
@@ -36,7 +36,7 @@ final class EntryPrefetcher: @unchecked Sendable {
     }
 
     /// The next batch, or `nil` when the producer is done.
-    func next() -> [JournalEntry]? {
+    func next() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !finished { condition.wait() }
@@ -44,6 +44,21 @@ final class EntryPrefetcher: @unchecked Sendable {
         let batch = queue.removeFirst()
         condition.broadcast()
         return batch
+    }
+
+    /// Hands a consumed batch back for the producer to fill again, so that its memory is
+    /// reused rather than allocated (and faulted in) afresh.
+    func recycle(_ batch: Batch) {
+        condition.lock()
+        if spares.count < capacity + 2 { spares.append(batch) }
+        condition.unlock()
+    }
+
+    /// A recycled batch, when there is one.
+    func reuse() -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        return spares.popLast()
     }
 
     /// Stops the producer early (the consumer threw) and waits until it has let go of the files.
