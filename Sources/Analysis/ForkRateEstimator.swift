@@ -34,7 +34,7 @@ struct ForkRateEstimator {
     private var frontier: Int?
     private var frontierTime: Int64 = 0
     private var cumulative: Int64 = 0
-    private var lastSeen: [Int32: Int64] = [:]
+    private var lastSeen = PIDTable()
     private var wrapCandidate: (pid: Int, time: Int64, confirmations: Int)?
     private(set) var observations = 0
     private var counting = false
@@ -66,12 +66,7 @@ struct ForkRateEstimator {
         observations += 1
         if pid > maxPID { maxPID = pid }
         let space = pidMax
-        let key = Int32(pid)
-        if let seen = lastSeen[key], cumulative - seen < Int64(space / 2) {
-            lastSeen[key] = cumulative
-            return
-        }
-        lastSeen[key] = cumulative
+        if let seen = lastSeen.swap(pid, cumulative), cumulative - seen < Int64(space / 2) { return }
         guard let f = frontier else {
             frontier = pid
             frontierTime = time
@@ -153,4 +148,27 @@ struct ForkRateEstimator {
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+}
+
+/// The cumulative fork count at which each PID was last seen: a flat array for the PIDs a
+/// kernel hands out (up to 2^22), a dictionary beyond, since this is asked for every entry.
+struct PIDTable {
+    private var flat: [Int64] = []
+    private var sparse: [Int: Int64] = [:]
+    static let flatLimit = 1 << 22
+    private static let never = Int64.min
+
+    /// Records `value` for `pid`; returns the value it had.
+    mutating func swap(_ pid: Int, _ value: Int64) -> Int64? {
+        guard pid >= 0, pid < Self.flatLimit else {
+            defer { sparse[pid] = value }
+            return sparse[pid]
+        }
+        if pid >= flat.count {
+            flat.append(contentsOf: repeatElement(Self.never, count: max(pid + 1, min(flat.count * 2, Self.flatLimit)) - flat.count))
+        }
+        let old = flat[pid]
+        flat[pid] = value
+        return old == Self.never ? nil : old
+    }
 }

@@ -28,7 +28,27 @@ final class BootState {
     var bootMarkers: [BootMarker] = []
     /// journald notices, logged in this boot, about the previous boot's files.
     var uncleanNotices: [JournalUncleanNotice] = []
-    var units: [String: UnitAccumulator] = [:]
+    /// Each unit's accumulator, by name; `units` gives them as a dictionary.
+    private var unitIndex: [String: Int] = [:]
+    private var unitAccumulators: [UnitAccumulator] = []
+    private var lastUnit: (name: String, index: Int)?
+    var units: [String: UnitAccumulator] { unitIndex.mapValues { unitAccumulators[$0] } }
+
+    func addUnitEvent(_ u: UnitEvent) {
+        // A crash loop names one unit over and over, with the same String: compare before hashing.
+        let i: Int
+        if let l = lastUnit, l.name == u.unit {
+            i = l.index
+        } else if let known = unitIndex[u.unit] {
+            i = known
+        } else {
+            i = unitAccumulators.count
+            unitAccumulators.append(UnitAccumulator(unit: u.unit))
+            unitIndex[u.unit] = i
+        }
+        lastUnit = (u.unit, i)
+        unitAccumulators[i].add(u)
+    }
     var kernel: [KernelRecord] = []
     var kernelCursors: [EntryRef] = []
     var forkFailures: [ForkFailure] = []
@@ -210,7 +230,7 @@ struct JournalScan {
                 if b.uncleanNotices.count < 64 { b.uncleanNotices.append(n) }
             case .unit(let u):
                 guard inWindow else { break }
-                b.units[u.unit, default: UnitAccumulator(unit: u.unit)].add(u)
+                b.addUnitEvent(u)
             case .forkFailure(let ff):
                 guard inWindow else { break }
                 b.forkFailureCount += 1

@@ -22,48 +22,35 @@ public struct EntryFields {
         "CPU_USAGE_NSEC", "MEMORY_PEAK", "_SOURCE_MONOTONIC_TIMESTAMP", "_SYSTEMD_UNIT",
     ]
 
-    public var message: UnsafeRawBufferPointer?
-    public var messageID: UnsafeRawBufferPointer?
-    public var priority: UnsafeRawBufferPointer?
-    public var pid: Int?
-    public var transport: UnsafeRawBufferPointer?
-    public var identifier: UnsafeRawBufferPointer?
-    public var unit: UnsafeRawBufferPointer?
-    public var userUnit: UnsafeRawBufferPointer?
-    public var nRestarts: UnsafeRawBufferPointer?
-    public var exitCode: UnsafeRawBufferPointer?
-    public var exitStatus: UnsafeRawBufferPointer?
-    public var unitResult: UnsafeRawBufferPointer?
-    public var jobType: UnsafeRawBufferPointer?
-    public var jobResult: UnsafeRawBufferPointer?
-    public var shutdown: UnsafeRawBufferPointer?
-    public var cpuUsageNSec: UnsafeRawBufferPointer?
-    public var memoryPeak: UnsafeRawBufferPointer?
-    public var sourceMonotonic: UnsafeRawBufferPointer?
-    public var systemdUnit: UnsafeRawBufferPointer?
+    private let view: EntryView
+    /// `_PID`, parsed once: most tests of an entry start with it.
+    public let pid: Int?
 
-    /// Reads an entry scanned with `EntryFields.names`.
+    /// Reads an entry scanned with `EntryFields.names`. Fields are looked up when asked for:
+    /// most entries need only a few of them.
     public init(_ v: EntryView) {
-        message = v.value(0)
-        messageID = v.value(1)
-        priority = v.value(2)
+        view = v
         pid = v.value(3).flatMap(EntryFields.int)
-        transport = v.value(4)
-        identifier = v.value(5)
-        unit = v.value(6)
-        userUnit = v.value(7)
-        nRestarts = v.value(8)
-        exitCode = v.value(9)
-        exitStatus = v.value(10)
-        unitResult = v.value(11)
-        jobType = v.value(12)
-        jobResult = v.value(13)
-        shutdown = v.value(14)
-        cpuUsageNSec = v.value(15)
-        memoryPeak = v.value(16)
-        sourceMonotonic = v.value(17)
-        systemdUnit = v.value(18)
     }
+
+    public var message: UnsafeRawBufferPointer? { view.value(0) }
+    public var messageID: UnsafeRawBufferPointer? { view.value(1) }
+    public var priority: UnsafeRawBufferPointer? { view.value(2) }
+    public var transport: UnsafeRawBufferPointer? { view.value(4) }
+    public var identifier: UnsafeRawBufferPointer? { view.value(5) }
+    public var unit: UnsafeRawBufferPointer? { view.value(6) }
+    public var userUnit: UnsafeRawBufferPointer? { view.value(7) }
+    public var nRestarts: UnsafeRawBufferPointer? { view.value(8) }
+    public var exitCode: UnsafeRawBufferPointer? { view.value(9) }
+    public var exitStatus: UnsafeRawBufferPointer? { view.value(10) }
+    public var unitResult: UnsafeRawBufferPointer? { view.value(11) }
+    public var jobType: UnsafeRawBufferPointer? { view.value(12) }
+    public var jobResult: UnsafeRawBufferPointer? { view.value(13) }
+    public var shutdown: UnsafeRawBufferPointer? { view.value(14) }
+    public var cpuUsageNSec: UnsafeRawBufferPointer? { view.value(15) }
+    public var memoryPeak: UnsafeRawBufferPointer? { view.value(16) }
+    public var sourceMonotonic: UnsafeRawBufferPointer? { view.value(17) }
+    public var systemdUnit: UnsafeRawBufferPointer? { view.value(18) }
 
     /// A decimal field value; `nil` when empty, not a number, or absurdly long.
     public static func int<C: Collection>(_ v: C) -> Int? where C.Element == UInt8 {

@@ -11,7 +11,8 @@ struct EntryBatch: Sendable {
 
     let slotCount: Int
     private(set) var heads: [Head] = []
-    /// `slotCount` per entry: `start << 32 | length` into `arena`, or `absent`.
+    /// `slotCount` per entry: `start << 32 | length` into `arena`, or `absent`. Only the first
+    /// value of a repeated field is kept, as journalctl's MESSAGE does.
     private(set) var spans: [UInt64] = []
     private(set) var arena: [UInt8] = []
     static let absent = UInt64.max
@@ -25,29 +26,25 @@ struct EntryBatch: Sendable {
 
     var count: Int { heads.count }
 
-    /// Starts an entry whose values `setValue` then fills in.
-    mutating func beginEntry(_ head: Head) {
+    /// Adds an entry; `fill` sets its spans (all `absent` at first) with `append`.
+    @inline(__always)
+    mutating func appendEntry(_ head: Head, _ fill: (UnsafeMutableBufferPointer<UInt64>, inout [UInt8]) -> Void) {
         heads.append(head)
-        for _ in 0..<slotCount { spans.append(Self.absent) }
+        let start = spans.count
+        spans.append(contentsOf: repeatElement(Self.absent, count: slotCount))
+        spans.withUnsafeMutableBufferPointer { all in
+            fill(UnsafeMutableBufferPointer(rebasing: all[start...]), &arena)
+        }
     }
 
-    /// Sets `slot` of the entry being built, unless an earlier item already did (the first
-    /// value of a repeated field counts, as journalctl's MESSAGE does).
+    /// Copies `bytes` to the end of `arena`; returns its span, or `absent` when the arena
+    /// would outgrow 32-bit offsets.
     @inline(__always)
-    mutating func setValue(_ slot: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        let i = spans.count - slotCount + slot
-        guard slot >= 0, slot < slotCount, i >= 0, spans[i] == Self.absent,
-              arena.count < Int(UInt32.max) - bytes.count, bytes.count < Int(UInt32.max) else { return false }
-        spans[i] = UInt64(arena.count) << 32 | UInt64(bytes.count)
+    static func append(_ bytes: UnsafeRawBufferPointer, to arena: inout [UInt8]) -> UInt64 {
+        guard bytes.count < Int(UInt32.max), arena.count < Int(UInt32.max) - bytes.count else { return absent }
+        let span = UInt64(arena.count) << 32 | UInt64(bytes.count)
         arena.append(contentsOf: bytes)
-        return true
-    }
-
-    /// Whether the entry being built already has `slot`.
-    @inline(__always)
-    func hasValue(_ slot: Int) -> Bool {
-        let i = spans.count - slotCount + slot
-        return slot >= 0 && slot < slotCount && i >= 0 && spans[i] != Self.absent
+        return span
     }
 
     mutating func removeAll() {
@@ -60,9 +57,13 @@ struct EntryBatch: Sendable {
     func forEach(_ body: (EntryView) throws -> Void) rethrows {
         try arena.withUnsafeBytes { arenaBytes in
             try spans.withUnsafeBufferPointer { allSpans in
-                for (i, h) in heads.enumerated() {
-                    let mine = UnsafeBufferPointer(rebasing: allSpans[(i * slotCount)..<((i + 1) * slotCount)])
-                    try body(EntryView(head: h, spans: mine, arena: arenaBytes))
+                try heads.withUnsafeBufferPointer { allHeads in
+                    guard let first = allHeads.baseAddress, let firstSpan = allSpans.baseAddress,
+                          allSpans.count >= allHeads.count * slotCount else { return }
+                    for i in 0..<allHeads.count {
+                        try body(EntryView(head: first + i, spans: firstSpan + i * slotCount, slotCount: slotCount,
+                                           arena: arenaBytes))
+                    }
                 }
             }
         }
@@ -74,32 +75,36 @@ struct EntryBatch: Sendable {
 /// `scan`). The view and the buffers it returns are valid only inside the `scan` callback;
 /// copy what must outlive it.
 public struct EntryView {
-    private let head: EntryBatch.Head
-    private let spans: UnsafeBufferPointer<UInt64>
+    // Pointers into the batch, not copies: a view is made for every entry of the journal.
+    private let head: UnsafePointer<EntryBatch.Head>
+    private let spans: UnsafePointer<UInt64>
+    private let slotCount: Int
     private let arena: UnsafeRawBufferPointer
 
-    init(head: EntryBatch.Head, spans: UnsafeBufferPointer<UInt64>, arena: UnsafeRawBufferPointer) {
+    init(head: UnsafePointer<EntryBatch.Head>, spans: UnsafePointer<UInt64>, slotCount: Int,
+         arena: UnsafeRawBufferPointer) {
         self.head = head
         self.spans = spans
+        self.slotCount = slotCount
         self.arena = arena
     }
 
-    public var seqnum: UInt64 { head.entry.seqnum }
-    public var seqnumID: ID128 { head.seqnumID }
+    public var seqnum: UInt64 { head.pointee.entry.seqnum }
+    public var seqnumID: ID128 { head.pointee.seqnumID }
     /// Wall-clock time, microseconds since the Unix epoch (UTC).
-    public var realtime: UInt64 { head.entry.realtime }
+    public var realtime: UInt64 { head.pointee.entry.realtime }
     /// Microseconds since boot (CLOCK_MONOTONIC of `bootID`).
-    public var monotonic: UInt64 { head.entry.monotonic }
-    public var bootID: ID128 { head.entry.bootID }
-    public var xorHash: UInt64 { head.entry.xorHash }
+    public var monotonic: UInt64 { head.pointee.entry.monotonic }
+    public var bootID: ID128 { head.pointee.entry.bootID }
+    public var xorHash: UInt64 { head.pointee.entry.xorHash }
     /// Where the entry is: `JournalReader.entry(at:)` reads it again, whole.
-    public var location: EntryLocation { EntryLocation(file: head.file, offset: head.entry.offset) }
+    public var location: EntryLocation { EntryLocation(file: head.pointee.file, offset: head.pointee.entry.offset) }
 
     /// The value of the field in `slot` (its first one, when repeated), or `nil` when the
     /// entry has no such field.
     @inline(__always)
     public func value(_ slot: Int) -> UnsafeRawBufferPointer? {
-        guard slot >= 0, slot < spans.count else { return nil }
+        guard slot >= 0, slot < slotCount else { return nil }
         let s = spans[slot]
         guard s != EntryBatch.absent else { return nil }
         return arena.slice(Int(s >> 32), Int(s & 0xFFFF_FFFF))

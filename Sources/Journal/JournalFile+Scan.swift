@@ -1,28 +1,123 @@
 /// Where one DATA object's value lies, for `JournalReader.scan`: a range of the mapped
-/// file, or of the file's decompressed values. A plain value: caching it costs no
-/// reference counting.
-struct ValueSpan {
-    /// The field's slot, or `skip` (not asked for) or `bad` (unreadable object).
-    var slot: Int32
-    var inflated: Bool
+/// file, or of the file's decompressed values.
+struct ValueSpan: Equatable {
     var start: Int
     var count: Int
+    /// The field's slot, or `skip` (not asked for) or `bad` (unreadable object).
+    var slot: Int
+    var inflated: Bool
 
-    static let skip: Int32 = -1
-    static let bad: Int32 = -2
+    static let skip = -1
+    static let bad = -2
+    static let skipped = ValueSpan(start: 0, count: 0, slot: skip, inflated: false)
+    static let broken = ValueSpan(start: 0, count: 0, slot: bad, inflated: false)
+
+    /// The span in 64 bits (slot 6, inflated 1, length 21, start 36), or `nil` when it does
+    /// not fit (such values are simply not cached).
+    var packed: UInt64? {
+        if slot == Self.skip { return 1 }
+        if slot == Self.bad { return 2 }
+        guard slot >= 0, slot < 62, count >= 0, count < 1 << 21, start >= 0, start < 1 << 36 else { return nil }
+        return UInt64(slot + 2) << 58 | (inflated ? 1 << 57 : 0) | UInt64(count) << 36 | UInt64(start)
+    }
+
+    init(start: Int, count: Int, slot: Int, inflated: Bool) {
+        (self.start, self.count, self.slot, self.inflated) = (start, count, slot, inflated)
+    }
+
+    init(packed p: UInt64) {
+        switch p {
+        case 1: self = .skipped
+        case 2: self = .broken
+        default:
+            self.init(start: Int(p & (1 << 36 - 1)), count: Int(p >> 36 & (1 << 21 - 1)), slot: Int(p >> 58) - 2,
+                      inflated: p & 1 << 57 != 0)
+        }
+    }
+}
+
+/// Offset → packed `ValueSpan`, open addressing with key and value side by side, so that a
+/// lookup touches one cache line: on a crash-loop journal this table is probed for every
+/// item of every entry, and its misses were most of the scan's cost.
+struct SpanTable {
+    private var slots: [UInt64]
+    private var count = 0
+    private var mask: Int
+    private let limit: Int
+
+    init(capacity: Int, maxCapacity: Int = 1 << 18) {
+        slots = Array(repeating: 0, count: capacity * 2)
+        mask = capacity - 1
+        limit = maxCapacity
+    }
+
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &>> 3) &* 0x9E37_79B9) & mask }
+
+    @inline(__always)
+    func get(_ offset: Int) -> ValueSpan? {
+        let key = UInt64(bitPattern: Int64(offset))
+        guard key != 0 else { return nil }
+        return slots.withUnsafeBufferPointer { s in
+            var i = home(key)
+            while true {
+                let k = s[2 &* i]
+                if k == key { return ValueSpan(packed: s[2 &* i &+ 1]) }
+                if k == 0 { return nil }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    mutating func set(_ offset: Int, _ span: ValueSpan) {
+        let key = UInt64(bitPattern: Int64(offset))
+        guard key != 0, let value = span.packed else { return }
+        if (count + 1) * 2 > slots.count / 2 {
+            if slots.count / 2 >= limit { removeAll() } else { grow() }
+        }
+        var i = home(key)
+        while slots[2 * i] != 0 && slots[2 * i] != key { i = (i &+ 1) & mask }
+        if slots[2 * i] == 0 { count += 1 }
+        slots[2 * i] = key
+        slots[2 * i + 1] = value
+    }
+
+    mutating func removeAll() {
+        guard count > 0 else { return }
+        for i in slots.indices { slots[i] = 0 }
+        count = 0
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: 0, count: old.count * 2)
+        mask = slots.count / 2 - 1
+        count = 0
+        var i = 0
+        while i + 1 < old.count {
+            if old[i] != 0 {
+                var j = home(old[i])
+                while slots[2 * j] != 0 { j = (j &+ 1) & mask }
+                slots[2 * j] = old[i]
+                slots[2 * j + 1] = old[i + 1]
+                count += 1
+            }
+            i += 2
+        }
+    }
 }
 
 /// One file's value cache during a scan: DATA object offset to `ValueSpan`, and the
 /// decompressed values the spans point into. Owned by the scan, not the file, and reused
 /// from one file to the next so that its tables are allocated once.
 struct SpanCache {
-    var table: OffsetTable<ValueSpan>
+    var table: SpanTable
     var inflated: [UInt8] = []
     /// False for the placeholder of a file not being read: it holds no memory.
     private(set) var isActive: Bool
 
     init(active: Bool) {
-        table = OffsetTable(capacity: active ? 1 << 15 : 2)
+        table = SpanTable(capacity: active ? 1 << 14 : 2)
         isActive = active
     }
 
@@ -42,30 +137,41 @@ extension JournalFile {
     func decodeValues(_ head: EntryHead, fileIndex: Int, selected: SelectedNames, cache: inout SpanCache,
                       into batch: inout EntryBatch) {
         if cache.inflated.count > SpanCache.inflatedLimit { cache.reset() }
-        batch.beginEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex))
-        for i in 0..<head.itemCount {
-            guard let dataOffset = itemOffset(entry: head.offset, index: i) else { continue }
-            let span: ValueSpan
-            if let cached = cache.table.get(dataOffset) {
-                span = cached
-                if span.slot == ValueSpan.bad { health.itemsDropped += 1 }
-            } else {
-                span = resolveSpan(dataOffset, entryOffset: head.offset, item: i, selected: selected,
-                                   inflated: &cache.inflated)
-                // A value only one entry carries (a PID, a counter, a unique message) will not be
-                // asked for again: caching it would only fill the table and push the shared values
-                // out of the processor's cache. A wrong count in a torn file costs speed, not results.
-                if (bytes.u64(dataOffset + ObjectLayout.dataNEntries) ?? 2) > 1 {
-                    cache.table.set(dataOffset, span)
+        let compact = isCompact
+        // `entryHead` counted only the items that lie inside the file, so this slice holds.
+        let items = bytes.slice(head.offset + ObjectLayout.entryItems, head.itemCount * itemSize)
+        batch.appendEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex)) { spans, arena in
+            guard let items else { return }
+            for i in 0..<head.itemCount {
+                let dataOffset = compact
+                    ? Int(UInt32(littleEndian: items.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
+                    : Int(truncatingIfNeeded: UInt64(littleEndian: items.loadUnaligned(fromByteOffset: i &* 16, as: UInt64.self)))
+                let span: ValueSpan
+                if let cached = cache.table.get(dataOffset) {
+                    span = cached
+                    if span.slot == ValueSpan.bad { health.itemsDropped += 1 }
+                } else {
+                    span = resolveSpan(dataOffset, entryOffset: head.offset, item: i, selected: selected,
+                                       inflated: &cache.inflated)
+                    // Only values many entries share are worth a slot. A value one or a few entries
+                    // carry (a PID, a counter, an invocation ID) is cheaper to read again where it lies,
+                    // next to the entries that use it, than to look up in a table it would fill and push
+                    // out of the processor's cache. Decompressing again is not cheap: any reuse counts.
+                    // A wrong count in a torn file costs speed, not results.
+                    let users = bytes.u64(dataOffset + ObjectLayout.dataNEntries) ?? 2
+                    if users > (span.inflated ? 1 : 16) {
+                        cache.table.set(dataOffset, span)
+                    }
                 }
-            }
-            guard span.slot >= 0, !batch.hasValue(Int(span.slot)) else { continue }
-            if span.inflated {
-                cache.inflated.withUnsafeBytes { all in
-                    if let v = all.slice(span.start, span.count) { _ = batch.setValue(Int(span.slot), v) }
+                let slot = span.slot
+                guard slot >= 0, slot < spans.count, spans[slot] == EntryBatch.absent else { continue }
+                if span.inflated {
+                    cache.inflated.withUnsafeBytes { all in
+                        if let v = all.slice(span.start, span.count) { spans[slot] = EntryBatch.append(v, to: &arena) }
+                    }
+                } else if let v = bytes.slice(span.start, span.count) {
+                    spans[slot] = EntryBatch.append(v, to: &arena)
                 }
-            } else if let v = bytes.slice(span.start, span.count) {
-                _ = batch.setValue(Int(span.slot), v)
             }
         }
     }
@@ -75,26 +181,25 @@ extension JournalFile {
         func bad(_ reason: String) -> ValueSpan {
             health.itemsDropped += 1
             health.note(dataOffset, "entry at 0x\(String(entryOffset, radix: 16)) item \(item): \(reason)")
-            return ValueSpan(slot: ValueSpan.bad, inflated: false, start: 0, count: 0)
+            return .broken
         }
-        let skip = ValueSpan(slot: ValueSpan.skip, inflated: false, start: 0, count: 0)
         // An uncompressed value is used where it lies in the mapping: no copy, no allocation.
         if let size = objectSize(at: dataOffset, type: .data), let flags = bytes.u8(dataOffset + 1), flags & 7 == 0,
            size > dataPayloadOffset, let raw = bytes.slice(dataOffset + dataPayloadOffset, size - dataPayloadOffset) {
             guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
-            guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return skip }
-            return ValueSpan(slot: Int32(slot), inflated: false, start: dataOffset + dataPayloadOffset + eq + 1,
-                             count: raw.count - eq - 1)
+            guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skipped }
+            return ValueSpan(start: dataOffset + dataPayloadOffset + eq + 1, count: raw.count - eq - 1, slot: slot,
+                             inflated: false)
         }
         switch dataPayload(at: dataOffset) {
         case .failure(let e): return bad(e.detail)
         case .success(let payload):
             guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
             let slot = payload.withUnsafeBytes { raw in raw.slice(0, eq).flatMap { selected.slot($0) } }
-            guard let slot else { return skip }
+            guard let slot else { return .skipped }
             let start = inflated.count
             inflated.append(contentsOf: payload[(eq + 1)...])
-            return ValueSpan(slot: Int32(slot), inflated: true, start: start, count: payload.count - eq - 1)
+            return ValueSpan(start: start, count: payload.count - eq - 1, slot: slot, inflated: true)
         }
     }
 }

@@ -123,9 +123,14 @@ public final class JournalReader: @unchecked Sendable {
     /// work overlaps the decoding and no value is reference-counted. The view is valid only
     /// during the call.
     public func scan(fields: [String], _ body: (EntryView) throws -> Void) rethrows {
+        try scan(fields: fields, threadAbove: Self.prefetchThreshold, body)
+    }
+
+    /// `scan`, decoding on a second thread when the set is at least `threadAbove` bytes.
+    func scan(fields: [String], threadAbove: Int, _ body: (EntryView) throws -> Void) rethrows {
         let selected = SelectedNames(orderedNames: fields)
         let bytes = files.reduce(0) { $0 + $1.bytes.count }
-        guard bytes >= Self.prefetchThreshold else {
+        guard bytes >= threadAbove else {
             var producer = ScanProducer(files: files, selected: selected)
             var batch = EntryBatch(slotCount: fields.count, capacity: Self.batchSize)
             var more = true

@@ -66,3 +66,22 @@ struct ForkRateTests {
         #expect(r.rootCauses.first?.subject == "worker.service")
     }
 }
+
+/// The table the fork-rate estimator asks for every entry, against a dictionary.
+@Suite struct PIDTableTests {
+    @Test("PIDTable returns the previous value of every PID, flat and sparse")
+    func againstDictionary() {
+        var table = PIDTable()
+        var truth: [Int: Int64] = [:]
+        var state: UInt64 = 5
+        for step in 0..<50_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let r = Int(state >> 33)
+            // Mostly ordinary PIDs, some far above the flat part, a few odd ones.
+            let pid = step % 97 == 0 ? PIDTable.flatLimit + r % 100_000 : (step % 501 == 0 ? -r % 50 : r % 40_000)
+            let value = Int64(step)
+            #expect(table.swap(pid, value) == truth[pid], "pid \(pid) at step \(step)")
+            truth[pid] = value
+        }
+    }
+}

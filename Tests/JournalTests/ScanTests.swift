@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Journal
+
+/// `JournalReader.scan`, the analysis pass, against the full decode (`forEachEntry`, itself
+/// checked byte for byte against journalctl): same entries, same order, and for every field
+/// asked for, the bytes of its first value.
+@Suite("the analysis scan", .serialized)
+struct ScanTests {
+    /// Names the fixtures carry (compressed, binary, repeated, multi-line), plus one no entry has.
+    static let names = ["MESSAGE", "BIG", "BINARY", "TAG", "MULTILINE", "UTF8", "MEDIUM", "_PID", "MESSAGE_ID",
+                        "_BOOT_ID", "NO_SUCH_FIELD", "_SYSTEMD_UNIT", "PRIORITY"]
+
+    struct Seen: Equatable {
+        var cursor: String
+        var location: EntryLocation
+        var values: [[UInt8]?]
+    }
+
+    static func viaScan(_ reader: JournalReader, names: [String], threadAbove: Int) -> [Seen] {
+        var out: [Seen] = []
+        reader.scan(fields: names, threadAbove: threadAbove) { v in
+            let cursor = JournalEntry(seqnum: v.seqnum, seqnumID: v.seqnumID, realtime: v.realtime, monotonic: v.monotonic,
+                                      bootID: v.bootID, xorHash: v.xorHash, fields: [], location: v.location).cursor
+            out.append(Seen(cursor: cursor, location: v.location, values: names.indices.map { v.value($0).map(Array.init) }))
+        }
+        return out
+    }
+
+    static func viaDecode(_ reader: JournalReader, names: [String]) -> [Seen] {
+        var out: [Seen] = []
+        reader.forEachEntry(fields: .all) { e in
+            out.append(Seen(cursor: e.cursor, location: e.location, values: names.map { e.bytes($0) }))
+        }
+        return out
+    }
+
+    static func check(_ paths: [String], names: [String] = names, label: String) {
+        let expected = viaDecode(JournalReader(paths: paths), names: names)
+        for threadAbove in [Int.max, 0] {
+            let reader = JournalReader(paths: paths)
+            let got = viaScan(reader, names: names, threadAbove: threadAbove)
+            #expect(got.count == expected.count, "\(label): entry count (threadAbove \(threadAbove))")
+            if let i = got.indices.first(where: { $0 < expected.count && got[$0] != expected[$0] }) {
+                Issue.record("\(label): entry \(i) differs (threadAbove \(threadAbove)): \(got[i]) vs \(expected[i])")
+            }
+            // A location read back gives the same entry.
+            for s in got.prefix(50) + got.suffix(50) {
+                #expect(reader.entry(at: s.location)?.cursor == s.cursor, "\(label): entry(at:)")
+            }
+        }
+    }
+
+    @Test("every layout, three rotated files and three boots: the scan's values are the full decode's", arguments: JournalFixtures.layouts)
+    func layouts(_ layout: JournalFixtures.Layout) throws {
+        let (dir, files) = try JournalFixtures.writeDirectory("scan-\(layout)", layout: layout, count: 3000, files: 3)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let entries = Self.viaDecode(JournalReader(paths: files), names: Self.names)
+        #expect(entries.count == 3000)
+        // The fixture really has compressed values, repeated fields and binary ones to get right.
+        let big = Self.names.firstIndex(of: "BIG") ?? 0
+        #expect(entries.contains { ($0.values[big]?.count ?? 0) > 512 })
+        Self.check(files, label: "\(layout)")
+        // A subset and another order of names: slots follow the list given.
+        Self.check(files, names: ["_PID", "TAG", "MESSAGE"], label: "\(layout) subset")
+    }
+
+    @Test("XZ- and LZ4-compressed objects, and a file read twice")
+    func recompressedAndDuplicated() throws {
+        let (dir, files) = try JournalFixtures.writeDirectory("scan-recompress", layout: .init(compact: false, keyedHash: true),
+                                                              count: 400, files: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for algorithm in ["xz", "lz4"] {
+            let path = dir + "/\(algorithm).journal"
+            #expect(try Recompressor.rewrite(files[0], to: path, algorithm: algorithm) > 10)
+            Self.check([path], label: algorithm)
+        }
+        let copy = dir + "/copy.journal"
+        try FileManager.default.copyItem(atPath: files[0], toPath: copy)
+        Self.check([files[0], copy], label: "duplicate")
+    }
+
+    @Test("torn files: cut, zeroed tail, flipped bytes; the same entries as the full decode, no crash")
+    func torn() throws {
+        let (dir, files) = try JournalFixtures.writeDirectory("scan-torn", layout: .init(compact: true, keyedHash: true),
+                                                              count: 1500, files: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: files[0])))
+        let path = dir + "/torn.journal"
+        for cut in stride(from: 400, to: bytes.count, by: bytes.count / 9) {
+            var torn = Array(bytes[..<cut])
+            torn[16] = 1
+            try Data(torn).write(to: URL(fileURLWithPath: path))
+            Self.check([path], label: "cut at \(cut)")
+        }
+        var rng = JournalFixtures.Rand(state: 42)
+        for round in 0..<6 {
+            var flipped = bytes
+            for _ in 0..<40 { flipped[4096 + rng.below(bytes.count - 4096)] ^= UInt8(1 + rng.below(255)) }
+            try Data(flipped).write(to: URL(fileURLWithPath: path))
+            Self.check([path], label: "flipped round \(round)")
+        }
+    }
+
+    @Test("every corpus journal, the truncated ones too")
+    func corpus() {
+        let paths = TestPaths.corpusFiles("journals")
+        guard !paths.isEmpty else {
+            print("ScanTests.corpus: skipped, ../shared/corpus is not there")
+            return
+        }
+        for path in paths { Self.check([path], label: path) }
+    }
+
+    @Test("ValueSpan packs every span that fits and refuses the ones that do not")
+    func spanPacking() {
+        let spans = [ValueSpan.skipped, .broken,
+                     ValueSpan(start: 0, count: 0, slot: 0, inflated: false),
+                     ValueSpan(start: (1 << 36) - 1, count: (1 << 21) - 1, slot: 61, inflated: true),
+                     ValueSpan(start: 123_456_789, count: 70, slot: 18, inflated: false)]
+        for s in spans {
+            let packed = s.packed
+            #expect(packed != nil)
+            #expect(packed.map(ValueSpan.init(packed:)) == s)
+        }
+        #expect(ValueSpan(start: 1 << 36, count: 1, slot: 0, inflated: false).packed == nil)
+        #expect(ValueSpan(start: 0, count: 1 << 21, slot: 0, inflated: false).packed == nil)
+        #expect(ValueSpan(start: 0, count: 1, slot: 62, inflated: false).packed == nil)
+    }
+
+    @Test("SpanTable never answers wrong: against a dictionary, through growth and resets")
+    func spanTable() {
+        var table = SpanTable(capacity: 4, maxCapacity: 1 << 10)
+        var truth: [Int: ValueSpan] = [:]
+        var rng = JournalFixtures.Rand(state: 9)
+        for i in 0..<20_000 {
+            let key = 8 * (1 + rng.below(3000))
+            if rng.below(3) == 0 {
+                let span = ValueSpan(start: rng.below(1 << 30), count: rng.below(1000), slot: rng.below(20), inflated: rng.below(2) == 0)
+                table.set(key, span)
+                truth[key] = span
+            } else if let got = table.get(key) {
+                #expect(got == truth[key], "key \(key) at step \(i)")
+            }
+        }
+        // Below the size limit nothing is forgotten: every key set is found, through growth.
+        var small = SpanTable(capacity: 2, maxCapacity: 1 << 10)
+        for k in 1...500 { small.set(k * 8, ValueSpan(start: k, count: k % 7, slot: k % 19, inflated: false)) }
+        for k in 1...500 { #expect(small.get(k * 8) == ValueSpan(start: k, count: k % 7, slot: k % 19, inflated: false)) }
+        #expect(small.get(501 * 8) == nil)
+        #expect(table.get(0) == nil)
+    }
+}
