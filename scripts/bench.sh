@@ -17,6 +17,11 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--entries N] [--data DIR] [--runs R]" >&2; exit 2;;
   esac
 done
+# Output goes to /dev/null; if that is a plain file (a broken container), every run would
+# also pay for writing gigabytes to it, and the ratios would measure that instead.
+if [ ! -c /dev/null ]; then
+  echo "warning: /dev/null is not a character device here; timings include writing the output to a file" >&2
+fi
 swift build -c release --product postmortem 2>&1 | grep -E "error|Compiling|Build" | tail -n 3
 bin=.build/release/postmortem
 if [ ! -f "$data/.entries-$entries" ]; then

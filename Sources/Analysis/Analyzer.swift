@@ -35,14 +35,13 @@ public enum Analyzer {
             BootSummary(bootID: b.id, first: Timestamp(microseconds: b.first), last: Timestamp(microseconds: b.last),
                         entries: b.entries, end: e.0, endEvidence: e.1)
         }
-        report.host = HostInfo(hostname: ordered.last(where: { $0.hostname != nil })?.hostname,
-                               machineID: ordered.last(where: { $0.machineID != nil })?.machineID)
+        report.host = HostInfo(hostname: nil, machineID: nil)
         if let reader = input.journal {
             // The field hash tables hold every distinct value without reading an entry.
-            if report.host.hostname == nil, let h = reader.values(ofField: "_HOSTNAME").last {
+            if let h = reader.values(ofField: "_HOSTNAME").last {
                 report.host.hostname = String(decoding: h, as: UTF8.self)
             }
-            if report.host.machineID == nil, let m = reader.values(ofField: "_MACHINE_ID").last {
+            if let m = reader.values(ofField: "_MACHINE_ID").last {
                 report.host.machineID = String(decoding: m, as: UTF8.self)
             }
         }

@@ -189,7 +189,11 @@ struct BootAnalysis {
         guard let f = fork, f.observations > 0 else { return nil }
         let perMinute = ForkRateEstimator.bucketUSec > 0 ? 60_000_000 / ForkRateEstimator.bucketUSec : 12
         var minutes: [Int64: Double] = [:]
-        for (b, n) in f.buckets { minutes[ForkRateEstimator.floorDiv(b, perMinute), default: 0] += n }
+        // In time order: sums of doubles depend on their order, and a report should not change
+        // from one run to the next.
+        for (b, n) in f.buckets.sorted(by: { $0.key < $1.key }) {
+            minutes[ForkRateEstimator.floorDiv(b, perMinute), default: 0] += n
+        }
         let sortedMinutes = minutes.sorted { $0.key < $1.key }
         var series: [ForkRatePoint] = []
         if let first = sortedMinutes.first?.key, let last = sortedMinutes.last?.key, last - first <= 20_000 {

@@ -62,8 +62,6 @@ final class BootState {
     private(set) var lastWords: [KeptMessage] = []
     private var ringNext = 0
     var lastFileSeen = -1
-    var hostname: String?
-    var machineID: String?
 
     static let lastWordsKept = 6
 

@@ -164,10 +164,14 @@ public final class JournalReader: @unchecked Sendable {
         prefetcher.waitUntilFinished()
     }
 
-    /// The entry at `location` (from `EntryView.location`), decoded again with `fields`.
+    /// The entry at `location` (from `EntryView.location`), decoded again with `fields`. The
+    /// files' health records are left as they were.
     public func entry(at location: EntryLocation, fields: FieldSelection = .all) -> JournalEntry? {
         guard location.file >= 0, location.file < files.count else { return nil }
         let file = files[location.file]
+        // A second look at an entry already read: its damage was counted the first time.
+        let health = file.health
+        defer { file.health = health }
         guard let head = file.entryHead(at: location.offset) else { return nil }
         let selected = SelectedNames(fields)
         return file.decode(head, fileIndex: location.file, selection: fields, selected: selected, selectionKey: -2)

@@ -43,18 +43,17 @@ public enum HostAnalysis {
         let reader = files.isEmpty ? nil : JournalReader(files: files)
 
         // read: kernel text logs, pstore and kdump records.
-        var kernel = KernelInputs.read(host)
-        kernel.place(with: reader)
+        // The analysis puts them on the journal's clock from its own pass over the journal.
+        let kernel = KernelInputs.read(host)
         problems += kernel.problems
         inputs += kernel.inputs
 
         let analysisInput = AnalysisInput(
-            journal: reader, kernelRecords: kernel.records,
+            journal: reader, kernelLogs: kernel.files,
             unitFiles: host.unitFiles.map { (path: Self.pathOnHost($0.path), text: $0.text) },
             inputs: inputs, dirtyJournalFiles: dirty, crashArtefacts: kernel.crashArtefacts)
         let started = Progress.now()
         var report = Analyzer.analyze(analysisInput, options: options)
-        report.notes += kernel.notes
         if report.host.hostname == nil { report.host.hostname = host.hostname }
         if report.host.machineID == nil { report.host.machineID = host.machineID }
         let entries = reader?.health.reduce(0) { $0 + $1.entriesRead } ?? 0
@@ -62,7 +61,7 @@ public enum HostAnalysis {
         for h in reader?.health ?? [] where h.isDamaged {
             problems.append("\(h.path): \(h.summary)")
         }
-        let anything = (reader != nil && entries > 0) || !kernel.records.isEmpty
+        let anything = (reader != nil && entries > 0) || kernel.files.contains { !$0.records.isEmpty }
         return HostResult(label: host.label, report: report, problems: problems, readAnything: anything,
                           entriesRead: entries)
     }

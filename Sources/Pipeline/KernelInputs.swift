@@ -4,14 +4,12 @@ import Inputs
 import Journal
 import KernelLog
 
-/// Kernel text inputs of one host (kern.log, dmesg, pstore, kdump), parsed and put on the
-/// journal's clock.
+/// Kernel text inputs of one host (kern.log, dmesg, pstore, kdump), parsed. The analysis
+/// puts them on the journal's clock, from its own pass over the journal.
 struct KernelInputs {
     var files: [KernelLogFile] = []
-    var records: [KernelRecord] = []
     var inputs: [InputSummary] = []
     var problems: [String] = []
-    var notes: [String] = []
     var crashArtefacts: [String] = []
 
     static func read(_ host: HostInputs) -> KernelInputs {
@@ -33,6 +31,7 @@ struct KernelInputs {
         for folder in folders {
             for file in PstoreReader.read(directory: folder) where !file.records.isEmpty {
                 out.files.append(file)
+                if let s = file.skipped.summary(path: file.path) { out.problems.append(s) }
                 out.crashArtefacts.append(file.path)
                 out.inputs.append(InputSummary(path: file.path, kind: "pstore", entries: file.records.count,
                                                health: InputHealth(status: file.skipped.count > 0 ? "damaged" : "ok",
@@ -56,6 +55,8 @@ struct KernelInputs {
         let mtime = source.modificationTime.map { $0.multipliedReportingOverflow(by: 1_000_000) }.flatMap { $0.overflow ? nil : $0.partialValue }
         let file = KernelLogReader.parse(bytes: bytes, path: source.path, modificationTime: mtime)
         files.append(file)
+        // Skipped lines are named on stderr, one line per file, like a damaged journal.
+        if let s = file.skipped.summary(path: file.path) { problems.append(s) }
         if kind != "kernel-log" { crashArtefacts.append(source.path) }
         inputs.append(InputSummary(path: source.path, kind: kind, entries: file.records.count,
                                    health: InputHealth(status: file.skipped.count > 0 ? "damaged" : "ok",
@@ -65,45 +66,5 @@ struct KernelInputs {
     private static func skippedProblems(_ file: KernelLogFile) -> [String] {
         guard file.skipped.count > 0 else { return [] }
         return ["\(file.skipped.count) lines skipped"] + file.skipped.samples.prefix(3).map(\.description)
-    }
-
-    /// Puts the text records on the journal's clock (boot anchors from the journal's own
-    /// index: each boot's first and last entry and its kernel entries) and drops the lines
-    /// the journal holds already, so that the analysis counts each kernel message once.
-    mutating func place(with reader: JournalReader?) {
-        guard !files.isEmpty else { return }
-        var anchors: [JournalBootAnchor] = []
-        if let reader {
-            var kernelByBoot: [ID128: [KernelRecord]] = [:]
-            var pairs: [ID128: [(realtime: Int64, monotonic: UInt64)]] = [:]
-            reader.forEachEntry(matching: "_TRANSPORT", value: "kernel",
-                                fields: .only(["MESSAGE", "_SOURCE_MONOTONIC_TIMESTAMP", "PRIORITY", "SYSLOG_FACILITY"])) { e in
-                let mono = e["_SOURCE_MONOTONIC_TIMESTAMP"].flatMap { UInt64($0) }
-                var record = KernelRecord(text: e["MESSAGE"] ?? "", monotonicUSec: mono ?? e.monotonic,
-                                          wallclockUSec: Int64(clamping: e.realtime), clock: .journal,
-                                          priority: e["PRIORITY"].flatMap { Int($0) },
-                                          facility: e["SYSLOG_FACILITY"].flatMap { Int($0) },
-                                          bootID: e.bootID.description,
-                                          sources: [RecordSource(path: "journal:" + e.cursor, line: 0, format: .journal)])
-                record.uncertaintyUSec = 0
-                kernelByBoot[e.bootID, default: []].append(record)
-                if pairs[e.bootID, default: []].count < 256 {
-                    pairs[e.bootID, default: []].append((Int64(clamping: e.realtime), e.monotonic))
-                }
-            }
-            for b in reader.bootRanges() {
-                var p = pairs[b.bootID] ?? []
-                p.append((Int64(clamping: b.firstRealtime), b.firstMonotonic))
-                p.append((Int64(clamping: b.lastRealtime), b.lastMonotonic))
-                p.sort { $0.realtime < $1.realtime }
-                anchors.append(JournalBootAnchor(bootID: b.bootID.description, firstRealtime: Int64(clamping: b.firstRealtime),
-                                                 lastRealtime: Int64(clamping: b.lastRealtime), anchors: p,
-                                                 kernelRecords: kernelByBoot[b.bootID] ?? []))
-            }
-        }
-        let placed = KernelClock.place(files: files, journal: anchors)
-        notes += placed.notes
-        problems += placed.skipped
-        records = placed.records.filter { r in !r.sources.contains { $0.format == .journal } }
     }
 }

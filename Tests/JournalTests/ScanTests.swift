@@ -37,18 +37,25 @@ struct ScanTests {
     }
 
     static func check(_ paths: [String], names: [String] = names, label: String) {
-        let expected = viaDecode(JournalReader(paths: paths), names: names)
+        let decoded = JournalReader(paths: paths)
+        let expected = viaDecode(decoded, names: names)
         for threadAbove in [Int.max, 0] {
             let reader = JournalReader(paths: paths)
             let got = viaScan(reader, names: names, threadAbove: threadAbove)
+            // The damage is counted alike: the report's health numbers come from the scan.
+            #expect(reader.health.map(\.itemsDropped) == decoded.health.map(\.itemsDropped), "\(label): items dropped")
+            #expect(reader.health.map(\.entriesRead) == decoded.health.map(\.entriesRead), "\(label): entries read")
             #expect(got.count == expected.count, "\(label): entry count (threadAbove \(threadAbove))")
             if let i = got.indices.first(where: { $0 < expected.count && got[$0] != expected[$0] }) {
                 Issue.record("\(label): entry \(i) differs (threadAbove \(threadAbove)): \(got[i]) vs \(expected[i])")
             }
-            // A location read back gives the same entry.
+            // A location read back gives the same entry, and does not count its damage twice.
+            let before = reader.health
             for s in got.prefix(50) + got.suffix(50) {
                 #expect(reader.entry(at: s.location)?.cursor == s.cursor, "\(label): entry(at:)")
             }
+            #expect(reader.health.map(\.itemsDropped) == before.map(\.itemsDropped), "\(label): entry(at:) health")
+            #expect(reader.health.map(\.problemCount) == before.map(\.problemCount), "\(label): entry(at:) problems")
         }
     }
 
@@ -111,6 +118,13 @@ struct ScanTests {
             return
         }
         for path in paths { Self.check([path], label: path) }
+    }
+
+    @Test("the bundled samples, a torn ONLINE file among them")
+    func samples() {
+        for name in ["reference-incident", "healthy-reboot"] {
+            Self.check([TestPaths.packageRoot + "/samples/\(name)/var/log/journal"], label: name)
+        }
     }
 
     @Test("ValueSpan packs every span that fits and refuses the ones that do not")
