@@ -96,6 +96,11 @@ public enum ExportFormat {
     /// systemd's `utf8_is_printable_newline`: valid UTF-8 with no control characters
     /// other than tab (and newline when allowed), no surrogates or non-characters.
     public static func isPrintable(_ s: [UInt8], allowNewline: Bool) -> Bool {
+        s.withUnsafeBytes { isPrintable($0, allowNewline: allowNewline) }
+    }
+
+    /// `isPrintable` over bytes where they lie (a value in the mapped file).
+    public static func isPrintable(_ s: UnsafeRawBufferPointer, allowNewline: Bool) -> Bool {
         var i = 0
         let n = s.count
         while i < n {

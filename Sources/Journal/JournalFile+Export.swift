@@ -2,20 +2,12 @@
 /// reused by every entry that references it, and the entry header is written digit by
 /// digit, so that `postmortem export` does no per-field work after the first sighting.
 extension JournalFile {
-    /// Where an item's rendered bytes sit in `exportArena`; a negative count means
-    /// "print nothing" (-1, the boot ID) or "lost" (-2). Plain integers, so a cache hit
-    /// costs no reference counting.
-    struct RenderedItem {
-        var start: Int
-        var count: Int
-        static let skip = RenderedItem(start: 0, count: -1)
-        static let bad = RenderedItem(start: 0, count: -2)
-    }
-
     /// The rendered items of one file, owned by the export loop (not the file) so that the
-    /// hot path works on a local value: no exclusivity checks or retains per item.
+    /// hot path works on a local value: no exclusivity checks or retains per item. An item's
+    /// rendering is a span of `arena` in `cache` (`ValueSpan.skipped` for the boot ID, which
+    /// the entry header prints, and `.broken` for a lost one).
     struct ExportState {
-        var cache = OffsetTable<RenderedItem>()
+        var cache = SpanTable(capacity: 1 << 12)
         var arena: [UInt8] = []
 
         /// Empties the state for another file, keeping the memory.
@@ -39,52 +31,85 @@ extension JournalFile {
         out.append(contentsOf: Self.bootPrefix); out.append(contentsOf: bootHex.1); out.append(10)
         for i in 0..<head.itemCount {
             guard let d = itemOffset(entry: head.offset, index: i) else { continue }
-            var item: RenderedItem
             if let cached = state.cache.get(d) {
-                item = cached
-            } else {
-                if state.arena.count > 64 << 20 {
-                    // Bound the memory: start the cache afresh.
-                    state.arena.removeAll(keepingCapacity: true)
-                    state.cache.removeAll()
+                if cached.slot >= 0 {
+                    state.arena.withUnsafeBytes { arena in
+                        if let r = arena.slice(cached.start, cached.count) { out.append(contentsOf: r) }
+                    }
+                } else if cached.slot == ValueSpan.bad {
+                    health.itemsDropped += 1
                 }
-                item = renderExportItem(d, entry: head.offset, index: i, arena: &state.arena)
-                state.cache.set(d, item)
+                continue
             }
-            if item.count >= 0 {
-                state.arena.withUnsafeBufferPointer { arena in
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: arena[item.start..<(item.start + item.count)]))
+            // As in the scan: only values many entries share are rendered once and kept; the
+            // others go straight from the file to the output. An unreadable one is always kept,
+            // so that it is reported once.
+            let users = bytes.u64(d + ObjectLayout.dataNEntries) ?? 2
+            let compressed = (bytes.u8(d + 1) ?? 0) & 7 != 0
+            guard users > (compressed ? 1 : 16) else {
+                if renderExportItem(d, entry: head.offset, index: i, into: &out) == nil {
+                    health.itemsDropped += 1
+                    state.cache.set(d, .broken)
                 }
-            } else if item.count == RenderedItem.bad.count {
+                continue
+            }
+            if state.arena.count > 64 << 20 {
+                // Bound the memory: start the cache afresh.
+                state.arena.removeAll(keepingCapacity: true)
+                state.cache.removeAll()
+            }
+            let start = state.arena.count
+            switch renderExportItem(d, entry: head.offset, index: i, into: &state.arena) {
+            case true?:
+                let count = state.arena.count - start
+                state.cache.set(d, ValueSpan(start: start, count: count, slot: 0, inflated: false))
+                state.arena.withUnsafeBytes { arena in
+                    if let r = arena.slice(start, count) { out.append(contentsOf: r) }
+                }
+            case false?:
+                state.cache.set(d, .skipped)
+            case nil:
                 health.itemsDropped += 1
+                state.cache.set(d, .broken)
             }
         }
         out.append(10)
     }
 
-    private func renderExportItem(_ d: Int, entry: Int, index: Int, arena exportArena: inout [UInt8]) -> RenderedItem {
-        switch dataPayload(at: d) {
-        case .failure(let e):
-            health.note(d, "entry at 0x\(String(entry, radix: 16)) item \(index): \(e.detail)")
-            return .bad
-        case .success(let payload):
-            guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else {
-                health.note(d, "entry at 0x\(String(entry, radix: 16)) item \(index): DATA payload has no field name")
-                return .bad
-            }
-            if payload.starts(with: Self.bootField) { return .skip }
-            let start = exportArena.count
-            if ExportFormat.isPrintable(payload, allowNewline: false) {
-                exportArena.append(contentsOf: payload)
-            } else {
-                exportArena.append(contentsOf: payload[..<eq])
-                exportArena.append(10)
-                withUnsafeBytes(of: UInt64(payload.count - eq - 1).littleEndian) { exportArena.append(contentsOf: $0) }
-                exportArena.append(contentsOf: payload[(eq + 1)...])
-            }
-            exportArena.append(10)
-            return RenderedItem(start: start, count: exportArena.count - start)
+    /// Appends the export form of the DATA object at `d` (`NAME=value\n`, or the binary form)
+    /// to `out`. True when written, false for the boot ID (printed with the header), `nil`
+    /// when the object is unreadable (noted in `health`).
+    private func renderExportItem(_ d: Int, entry: Int, index: Int, into out: inout [UInt8]) -> Bool? {
+        func bad(_ reason: String) -> Bool? {
+            health.note(d, "entry at 0x\(String(entry, radix: 16)) item \(index): \(reason)")
+            return nil
         }
+        // An uncompressed value is rendered from where it lies; a compressed one is inflated first.
+        if let size = objectSize(at: d, type: .data), let flags = bytes.u8(d + 1), flags & 7 == 0,
+           size > dataPayloadOffset, let raw = bytes.slice(d + dataPayloadOffset, size - dataPayloadOffset) {
+            return Self.render(raw, into: &out) ?? bad("DATA payload has no field name")
+        }
+        switch dataPayload(at: d) {
+        case .failure(let e): return bad(e.detail)
+        case .success(let payload):
+            return payload.withUnsafeBytes { Self.render($0, into: &out) } ?? bad("DATA payload has no field name")
+        }
+    }
+
+    /// `FIELD=value` as export format prints it; `nil` when there is no field name.
+    private static func render(_ payload: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool? {
+        guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return nil }
+        if payload.count >= bootField.count, bootField.indices.allSatisfy({ payload[$0] == bootField[$0] }) { return false }
+        if ExportFormat.isPrintable(payload, allowNewline: false) {
+            out.append(contentsOf: payload)
+        } else {
+            out.append(contentsOf: payload[..<eq])
+            out.append(10)
+            withUnsafeBytes(of: UInt64(payload.count - eq - 1).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: payload[(eq + 1)...])
+        }
+        out.append(10)
+        return true
     }
 
 

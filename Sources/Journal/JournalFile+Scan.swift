@@ -157,9 +157,10 @@ extension JournalFile {
                     // carry (a PID, a counter, an invocation ID) is cheaper to read again where it lies,
                     // next to the entries that use it, than to look up in a table it would fill and push
                     // out of the processor's cache. Decompressing again is not cheap: any reuse counts.
-                    // A wrong count in a torn file costs speed, not results.
+                    // An unreadable one is kept, so that it is reported once. A wrong count in a
+                    // torn file costs speed, not results.
                     let users = bytes.u64(dataOffset + ObjectLayout.dataNEntries) ?? 2
-                    if users > (span.inflated ? 1 : 16) {
+                    if users > (span.inflated ? 1 : 16) || span.slot == ValueSpan.bad {
                         cache.table.set(dataOffset, span)
                     }
                 }

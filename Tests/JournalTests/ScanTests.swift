@@ -45,6 +45,7 @@ struct ScanTests {
             // The damage is counted alike: the report's health numbers come from the scan.
             #expect(reader.health.map(\.itemsDropped) == decoded.health.map(\.itemsDropped), "\(label): items dropped")
             #expect(reader.health.map(\.entriesRead) == decoded.health.map(\.entriesRead), "\(label): entries read")
+            #expect(reader.health.map(\.problemCount) == decoded.health.map(\.problemCount), "\(label): problems")
             #expect(got.count == expected.count, "\(label): entry count (threadAbove \(threadAbove))")
             if let i = got.indices.first(where: { $0 < expected.count && got[$0] != expected[$0] }) {
                 Issue.record("\(label): entry \(i) differs (threadAbove \(threadAbove)): \(got[i]) vs \(expected[i])")
