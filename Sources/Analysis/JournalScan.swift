@@ -89,13 +89,13 @@ final class BootState {
         let pending = ring.count < Self.lastWordsKept ? ring : Array(ring[ringNext...] + ring[..<ringNext])
         lastWords = pending.map { p in
             let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
-            let who = p.isKernel ? JournalScan.kernelWho : (e?.bytes("SYSLOG_IDENTIFIER") ?? [])
+            let who = p.isKernel ? JournalScan.kernelWho : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
             return KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: p.cursor,
                                priority: e?.bytes("PRIORITY"))
         }
     }
 
-    static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "PRIORITY"])
+    static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "_COMM", "PRIORITY"])
     static let kernelKept = 200_000
 
     init(id: String) { self.id = id }

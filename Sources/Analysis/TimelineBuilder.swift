@@ -99,13 +99,16 @@ struct TimelineBuilder {
                 groups[groups.count - 1].append(l)
             }
         }
-        return groups.suffix(40).map { g in
-            let first = g[0]
+        return groups.suffix(40).compactMap { g in
+            guard let first = g.first else { return nil }
             let more = g.count > 1 ? " (+\(g.count - 1) lines)" : ""
+            // One report is one row and counts once: its call trace is in the detail, and an end
+            // time is shown only when the report took time to print.
+            let end = g.last?.time.flatMap { t in first.time.map { timeDistance(t, $0) >= 1_000_000 } == true ? t : nil }
             return TimelineRow(time: first.time.map(Timestamp.init(microseconds:)),
-                               endTime: g.count > 1 ? g.last?.time.map(Timestamp.init(microseconds:)) : nil,
+                               endTime: end.map(Timestamp.init(microseconds:)),
                                kind: "last-words", subject: "kernel", detail: String(first.text.prefix(500)) + more,
-                               count: g.count, lastWords: true)
+                               count: 1, lastWords: true)
         }
     }
 

@@ -112,6 +112,15 @@ struct ScenarioTests {
             #expect(!kernelWords.isEmpty, "\(name)")
             #expect(r.timeline.last?.lastWords == true)
         }
+        // Each kernel report is one row counted once, its call trace folded into the detail.
+        for row in r.timeline where row.lastWords && row.subject == "kernel" {
+            #expect(row.count == 1, "\(name): \(row.detail)")
+        }
+        for line in distress where line.hasPrefix("INFO: task ") {
+            let rows = r.timeline.filter { $0.lastWords && $0.detail.hasPrefix(line) }
+            #expect(rows.count == 1, "\(name): one row for \(line)")
+            #expect(rows.first.map { $0.detail.contains("lines)") } == true, "\(name): trace folded into \(line)")
+        }
     }
 
     /// The reference incident's crash loop, told the way the brief wants it.
