@@ -61,7 +61,7 @@ struct BootAnalysis {
     private func merge(_ a: UnitAccumulator?, _ b: UnitAccumulator) -> UnitAccumulator {
         guard var a else { return b }
         a.starts += b.starts
-        a.restartTimes += b.restartTimes
+        a.restarts.merge(b.restarts)
         a.counterMax = [a.counterMax, b.counterMax].compactMap { $0 }.max()
         a.counterMin = [a.counterMin, b.counterMin].compactMap { $0 }.min()
         a.exitStatuses.merge(b.exitStatuses, uniquingKeysWith: +)
@@ -71,7 +71,7 @@ struct BootAnalysis {
         a.oomKillTimes += b.oomKillTimes
         a.failureCount += b.failureCount
         a.failures += b.failures
-        a.exitToRestart += b.exitToRestart
+        a.exitToRestart.merge(b.exitToRestart)
         a.restartsAfterFailure += b.restartsAfterFailure
         a.restartsAfterSuccess += b.restartsAfterSuccess
         return a
@@ -121,10 +121,10 @@ struct BootAnalysis {
             s.starts = u.starts
             s.restartsObserved = u.restartsObserved
             s.restartCounterMax = u.counterMax
-            s.firstRestart = u.restartTimes.first.map(Timestamp.init(microseconds:))
-            s.lastRestart = u.restartTimes.last.map(Timestamp.init(microseconds:))
-            let perMinute = u.perMinute
-            s.peakRestartsPerMinute = u.peakPerMinute
+            s.firstRestart = u.restarts.first.map(Timestamp.init(microseconds:))
+            s.lastRestart = u.restarts.last.map(Timestamp.init(microseconds:))
+            let perMinute = u.restarts.perMinute
+            s.peakRestartsPerMinute = u.restarts.peakPerMinute
             s.restartsPerMinute = perMinute.map { SeriesPoint(start: Timestamp(microseconds: $0.minute * 60_000_000), value: Double($0.count)) }
             s.exitStatuses = u.exitStatuses
             s.results = u.results
@@ -150,10 +150,10 @@ struct BootAnalysis {
         } else if u.restartsAfterFailure > 0 {
             out.append("Restart=on-failure or Restart=always (restarted after \(u.restartsAfterFailure) failures)")
         }
-        if let delay = Stats.median(u.exitToRestart.filter { $0 >= 0 }) {
+        if let delay = u.exitToRestart.median {
             out.append("RestartSec≈\(Format.seconds(delay)) (median delay from exit to the scheduled restart)")
         }
-        let burst = u.maxRestartsPer10s
+        let burst = u.restarts.maxPer10s
         if !u.startLimitHit, burst > 5 {
             out.append("StartLimitIntervalSec=0 or a StartLimitBurst above \(burst - 1) (\(burst) restarts within 10 s, no start-limit hit; the default allows 5)")
         } else if !u.startLimitHit, u.restartsObserved > 5, let m = u.medianInterval, m < 2 {

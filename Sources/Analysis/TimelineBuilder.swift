@@ -34,7 +34,7 @@ struct TimelineBuilder {
                 rows.append(TimelineRow(time: a, endTime: b, kind: s.crashLoop ? "crash-loop" : "restarts", subject: s.unit,
                                         detail: d, count: n))
             } else {
-                for t in u.restartTimes {
+                for t in u.restarts.earliest {
                     rows.append(TimelineRow(time: ts(t), endTime: nil, kind: "restart", subject: s.unit,
                                             detail: "\(s.unit): restart scheduled", count: 1))
                 }

@@ -1,10 +1,10 @@
 import Events
 
-/// What one unit did in one boot, kept as counts and restart times, not entries.
+/// What one unit did in one boot, kept as counts and running figures, not entries.
 struct UnitAccumulator {
     let unit: String
     var starts = 0
-    var restartTimes: [Int64] = []
+    var restarts = RestartStats()
     var counterMin: Int?
     var counterMax: Int?
     var exitStatuses: [String: Int] = [:]
@@ -19,20 +19,14 @@ struct UnitAccumulator {
     var firstCursor: EntryRef?
     var lastRestartCursor: EntryRef?
     /// Seconds from a main-process exit (or failure) to the restart being scheduled.
-    var exitToRestart: [Double] = []
-    /// Seconds from a restart being scheduled to the unit being started again.
-    var restartToStart: [Double] = []
+    var exitToRestart = MedianEstimator()
     var restartsAfterFailure = 0
     var restartsAfterSuccess = 0
     var lastExit: (time: Int64, clean: Bool)?
-    var pendingRestart: Int64?
     var lastRestartHadCounter = false
     var failures: [(time: Int64, result: String, cursor: EntryRef)] = []
     var failureCount = 0
     var lastFailureTime: Int64?
-    /// How long the unit stayed up: from `started` to the next exit.
-    var upSeconds: [Double] = []
-    var lastStart: Int64?
     var peakCPUNSec: UInt64?
 
     init(unit: String) { self.unit = unit }
@@ -42,8 +36,6 @@ struct UnitAccumulator {
         switch e.kind {
         case .started:
             starts += 1
-            if let p = pendingRestart { restartToStart.append(Double(e.time - p) / 1e6); pendingRestart = nil }
-            lastStart = e.time
         case .mainExited(let code, let status):
             exitStatuses[status, default: 0] += 1
             let clean = code == "exited" && (status == "0" || status.hasPrefix("0/"))
@@ -59,7 +51,7 @@ struct UnitAccumulator {
         case .restartScheduled(let counter):
             // Versions that log both "hold-off time over" and "Scheduled restart job" for one
             // restart: count it once, keeping the counter.
-            if let last = restartTimes.last, timeDistance(e.time, last) < 1_000_000, counter == nil || !lastRestartHadCounter {
+            if let last = restarts.last, timeDistance(e.time, last) < 1_000_000, counter == nil || !lastRestartHadCounter {
                 if let c = counter {
                     lastRestartHadCounter = true
                     counterMin = min(counterMin ?? c, c)
@@ -68,18 +60,18 @@ struct UnitAccumulator {
                 return
             }
             lastRestartHadCounter = counter != nil
-            restartTimes.append(e.time)
+            restarts.add(e.time)
             lastRestartCursor = e.ref
             if let c = counter {
                 counterMin = min(counterMin ?? c, c)
                 counterMax = max(counterMax ?? c, c)
             }
             if let x = lastExit {
-                exitToRestart.append(Double(e.time - x.time) / 1e6)
+                let delay = Double(e.time - x.time) / 1e6
+                if delay >= 0 { exitToRestart.add(delay) }
                 if x.clean { restartsAfterSuccess += 1 } else { restartsAfterFailure += 1 }
             }
             lastExit = nil
-            pendingRestart = e.time
         case .startLimitHit:
             markStartLimit(e)
         case .oomKilled:
@@ -100,7 +92,6 @@ struct UnitAccumulator {
 
     private mutating func noteExit(_ t: Int64, clean: Bool) {
         lastExit = (t, clean)
-        if let s = lastStart { upSeconds.append(Double(t - s) / 1e6); lastStart = nil }
     }
 
     private mutating func markStartLimit(_ e: UnitEvent) {
@@ -111,39 +102,10 @@ struct UnitAccumulator {
         startLimitHit = true
     }
 
-    var restartsObserved: Int { restartTimes.count }
+    var restartsObserved: Int { restarts.count }
 
     /// Median seconds between consecutive restarts.
-    var medianInterval: Double? {
-        guard restartTimes.count >= 2 else { return nil }
-        var d: [Double] = []
-        d.reserveCapacity(restartTimes.count - 1)
-        for i in 1..<restartTimes.count { d.append(Double(restartTimes[i] - restartTimes[i - 1]) / 1e6) }
-        return Stats.median(d)
-    }
-
-    /// Restarts per minute bucket.
-    var perMinute: [(minute: Int64, count: Int)] {
-        var b: [Int64: Int] = [:]
-        for t in restartTimes { b[ForkRateEstimator.floorDiv(t, 60_000_000), default: 0] += 1 }
-        return b.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }
-
-    /// The most restarts inside any 10-second window (the default StartLimitIntervalSec).
-    var maxRestartsPer10s: Int { maxRestarts(within: 10_000_000) }
-
-    /// The most restarts inside any sliding minute.
-    var peakPerMinute: Int { maxRestarts(within: 60_000_000) }
-
-    func maxRestarts(within window: Int64) -> Int {
-        var best = 0
-        var lo = 0
-        for hi in 0..<restartTimes.count {
-            while restartTimes[hi] - restartTimes[lo] >= window { lo += 1 }
-            best = max(best, hi - lo + 1)
-        }
-        return best
-    }
+    var medianInterval: Double? { restarts.intervals.median }
 
     /// Restarted repeatedly without staying up: at least five restarts a median minute or
     /// less apart, or (when most of the journal is gone) a restart counter in the hundreds
