@@ -121,6 +121,7 @@ struct BootAnalysis {
             s.starts = u.starts
             s.restartsObserved = u.restartsObserved
             s.restartCounterMax = u.counterMax
+            s.restartCounterMin = u.counterMin
             s.firstRestart = u.restarts.first.map(Timestamp.init(microseconds:))
             s.lastRestart = u.restarts.last.map(Timestamp.init(microseconds:))
             let perMinute = u.restarts.perMinute

@@ -79,6 +79,7 @@ struct GeneratedJournalTests {
         let u = try #require(r.units.first { $0.unit == "polyscan.service" })
         #expect(u.restartsObserved == 40)
         #expect(u.restartCounterMax == 140)
+        #expect(u.restartCounterMin == 101)
         #expect(u.exitStatuses["1/FAILURE"] == 40)
         #expect(u.results["exit-code"] == 40)
         #expect(u.crashLoop)

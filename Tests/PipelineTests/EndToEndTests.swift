@@ -34,6 +34,12 @@ struct EndToEndTests {
             #expect(ours?["crash_loop"] as? Bool == u.crashLoop, "\(u.unit) crash loop")
             #expect(ours?["start_limit_hit"] as? Bool == u.startLimitHit, "\(u.unit) start limit")
             if let max = u.restartCounterMax { #expect(ours?["restart_counter_max"] as? Int == max) }
+            // Each restart seen carries its own counter, one above the last: the lowest is at most
+            // the highest minus the restarts seen plus one (less when restarts were lost between).
+            if let max = u.restartCounterMax, let observed = ours?["restarts_observed"] as? Int, observed > 0 {
+                let min = ours?["restart_counter_min"] as? Int ?? -1
+                #expect(min >= 1 && min <= max - observed + 1, "\(u.unit): restart counter from \(min) to \(max), \(observed) seen")
+            }
         }
         let kills = json["oom_kills"] as? [[String: Any]] ?? []
         #expect(kills.count == truth.oomKills.count)

@@ -52,6 +52,7 @@ enum ReferenceReports {
         unit.starts = 3_013
         unit.restartsObserved = 3_012
         unit.restartCounterMax = 320_245
+        unit.restartCounterMin = 317_246
         unit.firstRestart = at(12, 12, 0, 400_000)
         unit.lastRestart = at(13, 1, 39, 900_000)
         unit.peakRestartsPerMinute = 61

@@ -151,6 +151,8 @@ public struct UnitSummary: Codable, Sendable, Hashable {
     public var starts: Int = 0
     public var restartsObserved: Int = 0
     public var restartCounterMax: Int?
+    /// The lowest restart counter seen: above 1, the loop had been running before the oldest entry kept.
+    public var restartCounterMin: Int?
     public var firstRestart: Timestamp?
     public var lastRestart: Timestamp?
     public var peakRestartsPerMinute: Int = 0
@@ -176,6 +178,7 @@ public struct UnitSummary: Codable, Sendable, Hashable {
         case unit, starts, results
         case restartsObserved = "restarts_observed"
         case restartCounterMax = "restart_counter_max"
+        case restartCounterMin = "restart_counter_min"
         case firstRestart = "first_restart"
         case lastRestart = "last_restart"
         case peakRestartsPerMinute = "peak_restarts_per_minute"
