@@ -1,7 +1,7 @@
 # The two commands of the README. Both install the system packages they need when missing.
 SWIFT ?= swift
 APT_PACKAGES = libsystemd-dev libzstd-dev liblzma-dev liblz4-dev zlib1g-dev pkg-config \
-               systemd systemd-journal-remote zstd xz-utils python3 tar chromium
+               systemd systemd-journal-remote zstd xz-utils python3 tar chromium tzdata
 SAMPLE ?= samples/reference-incident
 
 .PHONY: run test deps build release fuzz bench samples

@@ -24,6 +24,8 @@ protocol FileTree {
     func modificationTime(_ rel: String) -> Int64?
     /// True for a symbolic link on disk (archive links are `.other` already).
     func isSymlink(_ rel: String) -> Bool
+    /// Where a symbolic link points, as written in the link; `nil` for anything else.
+    func symlinkTarget(_ rel: String) -> String?
     func journalSource(_ rel: String) -> JournalSource
     func textSource(_ rel: String) -> TextSource
 }
@@ -64,6 +66,10 @@ struct DiskTree: FileTree {
     func isSymlink(_ rel: String) -> Bool {
         let attributes = try? FileManager.default.attributesOfItem(atPath: full(rel))
         return attributes?[.type] as? FileAttributeType == .typeSymbolicLink
+    }
+
+    func symlinkTarget(_ rel: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: full(rel))
     }
 
     func children(_ rel: String) -> [String] {
@@ -173,6 +179,11 @@ struct ArchiveTree: FileTree {
     func modificationTime(_ rel: String) -> Int64? { nodes[rel]?.member?.modificationTime }
 
     func isSymlink(_ rel: String) -> Bool { false }
+
+    func symlinkTarget(_ rel: String) -> String? {
+        if case .symlink(let target)? = nodes[rel]?.member?.kind { return target }
+        return nil
+    }
 
     func journalSource(_ rel: String) -> JournalSource {
         .memory(name: display(rel), bytes: range(rel).map { Array(archive.bytes[$0]) } ?? [])

@@ -25,6 +25,11 @@ public struct HostInputs: Sendable {
     public var unitFiles: [UnitFileText]
     /// Paths that were named or found but could not be used, and why.
     public var problems: [InputProblem]
+    /// The machine's time zone (`Europe/Berlin`), from a host root's `etc/localtime` link or
+    /// `etc/timezone`; reports show times in it unless told otherwise.
+    public var timeZone: String?
+    /// Where `timeZone` was read, for the report's notes.
+    public var timeZoneSource: String?
 
     public init(label: String, machineID: String? = nil, hostname: String? = nil, journalFiles: [JournalSource] = [],
                 kernelLogs: [TextSource] = [], pstore: [TextSource] = [], kdump: [TextSource] = [],

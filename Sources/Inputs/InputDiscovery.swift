@@ -259,6 +259,10 @@ struct Collector {
         }
         hosts[i].machineID = machineID ?? (journalIDs.count == 1 ? journalIDs.first : nil)
         hosts[i].hostname = hostname
+        if let (zone, source) = timeZone(tree, rel) {
+            hosts[i].timeZone = zone
+            hosts[i].timeZoneSource = source
+        }
         hosts[i].label = hostname ?? hosts[i].machineID ?? rootDisplay
 
         let logDir = at("var/log")
@@ -290,6 +294,27 @@ struct Collector {
         for unitDir in Self.unitDirectories {
             collectUnits(tree, at(unitDir), into: i)
         }
+    }
+
+    /// The host's zone name: the tail of the `etc/localtime` link after `zoneinfo/` (as
+    /// systemd's timedatectl sets it), else the name in Debian's `etc/timezone`. A copied
+    /// `localtime` file (not a link) carries no name and is not guessed at.
+    func timeZone<T: FileTree>(_ tree: T, _ rel: String) -> (String, String)? {
+        let link = tree.join(rel, "etc/localtime")
+        if let target = tree.symlinkTarget(link), let r = target.range(of: "zoneinfo/", options: .backwards) {
+            var name = String(target[r.upperBound...])
+            for prefix in ["posix/", "right/"] where name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+            if Self.isZoneName(name) { return (name, tree.display(link) + " -> " + target) }
+        }
+        let file = tree.join(rel, "etc/timezone")
+        if let name = smallText(tree, file), Self.isZoneName(name) { return (name, tree.display(file)) }
+        return nil
+    }
+
+    /// `Area/City` style names only: the value is later given to the zone database.
+    static func isZoneName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count < 64, !name.hasPrefix("/"), !name.contains("..") else { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || "/_-+".contains($0) }
     }
 
     /// The first line of a small text file, trimmed.
@@ -455,6 +480,7 @@ struct Collector {
         hosts[j].unitFiles += h.unitFiles
         hosts[j].problems += h.problems
         if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }
+        if hosts[j].timeZone == nil { (hosts[j].timeZone, hosts[j].timeZoneSource) = (h.timeZone, h.timeZoneSource) }
     }
 }
 

@@ -29,9 +29,8 @@ public enum Arguments {
             let minutes = digits.count == 4 ? (v / 100) * 60 + v % 100 : v * 60
             return .fixed(offsetSeconds: (first == "-" ? -1 : 1) * minutes * 60, name: t)
         }
-        if let tz = TimeZone(identifier: t) {
-            return .fixed(offsetSeconds: tz.secondsFromGMT(), name: tz.abbreviation() ?? t)
-        }
+        // A named zone keeps its daylight-saving rules: the offset is the one at each time shown.
+        if TimeZone(identifier: t) != nil { return .named(t) }
         return nil
     }
 

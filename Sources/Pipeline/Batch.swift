@@ -11,8 +11,10 @@ public enum Batch {
         public var problems: [String]
     }
 
+    /// With `hostZones`, each host's Markdown report shows times in that machine's own zone
+    /// (its `etc/localtime`) when it is known.
     public static func run(paths: [String], outDirectory: String, jobs: Int, options: AnalysisOptions,
-                           render: RenderOptions) throws -> Outcome {
+                           render: RenderOptions, hostZones: Bool = false) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         let hosts = InputDiscovery.discover(paths: paths, root: nil)
         let names = uniqueNames(hosts.map(\.label))
@@ -29,7 +31,13 @@ public enum Batch {
                     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                     try ReportRenderer.render(result.report, as: .json, options: render)
                         .write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
-                    try ReportRenderer.render(result.report, as: .markdown, options: render)
+                    var local = render
+                    var report = result.report
+                    if hostZones, let zone = host.timeZone {
+                        local.timeZone = .machine(zone)
+                        report.notes.append("Times are shown in the machine's own zone, \(zone) (\(host.timeZoneSource ?? "etc/localtime")).")
+                    }
+                    try ReportRenderer.render(report, as: .markdown, options: local)
                         .write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
                     row = result.readAnything
                         ? FleetSummary.FleetRow(report: result.report, host: names[i])

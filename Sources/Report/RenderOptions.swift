@@ -20,6 +20,16 @@ public enum DisplayZone: Sendable, Hashable {
     case fixed(offsetSeconds: Int, name: String)
     /// The machine's zone (`TimeZone.current`), with its daylight-saving rules.
     case local
+    /// A zone of the time-zone database (`Europe/Berlin`), with its daylight-saving rules:
+    /// an incident in July is shown in summer time whenever the report is read. A name the
+    /// database does not know shows as UTC.
+    case named(String)
+
+    /// A machine's zone by its database name; the names of UTC itself show as `UTC`.
+    public static func machine(_ name: String) -> DisplayZone {
+        ["UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/GMT", "GMT",
+         "Etc/GMT0", "GMT0", "Etc/Greenwich", "Greenwich"].contains(name) ? .utc : .named(name)
+    }
 
     /// Seconds east of UTC at the instant `t`.
     public func offsetSeconds(at t: Timestamp) -> Int {
@@ -27,10 +37,12 @@ public enum DisplayZone: Sendable, Hashable {
         case .utc: return 0
         case .fixed(let offset, _): return offset
         case .local: return TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds))
+        case .named(let id): return TimeZone(identifier: id)?.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds)) ?? 0
         }
     }
 
-    /// The zone's name at the instant `t` (the abbreviation in force then for `.local`).
+    /// The zone's name at the instant `t` (the abbreviation in force then for `.local`; the
+    /// database name and the offset then for `.named`).
     public func name(at t: Timestamp?) -> String {
         switch self {
         case .utc: return "UTC"
@@ -39,6 +51,12 @@ public enum DisplayZone: Sendable, Hashable {
             let zone = TimeZone.current
             let date = t.map { Date(timeIntervalSince1970: $0.seconds) } ?? Date()
             return zone.abbreviation(for: date) ?? zone.identifier
+        case .named(let id):
+            guard TimeZone(identifier: id) != nil else { return "UTC" }
+            let offset = offsetSeconds(at: t ?? Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1e6)))
+            let minutes = abs(offset) / 60
+            let sign = offset < 0 ? "-" : "+"
+            return "\(id) (UTC\(sign)\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60))"
         }
     }
 }

@@ -166,6 +166,47 @@ struct EndToEndTests {
         #expect(causes.contains("1. \(truth.rootCause?.kind ?? "?"): \(truth.rootCause?.subject ?? "?")"))
     }
 
+    @Test("times are shown in the analysed machine's zone (its etc/localtime), --since read in it; --utc overrides")
+    func machineZone() throws {
+        let (generated, truth) = try Scenarios.generate("reference-incident")
+        let root = TestPaths.scratch("zone-host")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.copyItem(atPath: generated, toPath: root + "/h")
+        try? FileManager.default.removeItem(atPath: root + "/h/etc/timezone")
+        try FileManager.default.createSymbolicLink(atPath: root + "/h/etc/localtime",
+                                                   withDestinationPath: "/usr/share/zoneinfo/Asia/Tokyo")
+        let tokyo = try Command.run(TestPaths.executable, ["analyze", "--quiet", root + "/h"])
+        #expect(tokyo.status == 0, "\(tokyo.stderrText)")
+        #expect(tokyo.stdoutText.contains("times in Asia/Tokyo (UTC+09:00)"))
+        #expect(tokyo.stdoutText.contains("machine's own zone, Asia/Tokyo"))
+        let utc = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", root + "/h"])
+        #expect(utc.stdoutText.contains("times in UTC"))
+        #expect(!utc.stdoutText.contains("Asia/Tokyo"))
+
+        // The first boot's first entry, written as the report shows it (Tokyo time): --since
+        // from one second later leaves that entry out of the analysed window.
+        let first = try #require(truth.boots.first?.first)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let start = try #require(iso.date(from: first))
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let inTokyo = f.string(from: start.addingTimeInterval(-1))
+        let json = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--format", "json", "--boot", "all",
+                                                          "--since", inTokyo, root + "/h"])
+        #expect(json.status == 0, "\(json.stderrText)")
+        let units = { (r: CommandResult) in
+            ((try? JSONSerialization.jsonObject(with: Data(r.stdout))) as? [String: Any])?["units"] as? [[String: Any]] ?? []
+        }
+        #expect(!units(json).isEmpty, "the crash loop is inside the window")
+        // Read in UTC instead, the same words mean nine hours later: after the crash loop.
+        let late = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--format", "json", "--boot", "all", "--utc",
+                                                          "--since", inTokyo, root + "/h"])
+        #expect(units(late).isEmpty, "--since was read in the machine's zone")
+    }
+
     @Test("the committed samples answer the same as freshly generated ones")
     func samplesAreReproducible() throws {
         let dir = TestPaths.scratch("samples")

@@ -405,3 +405,47 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(found.flatMap(\.problems).contains { $0.reason.contains("before the damage") })
     }
 }
+
+/// The analysed machine's own time zone, read from its tree.
+@Suite struct HostTimeZoneTests {
+    static func host(_ setup: (String) throws -> Void) throws -> [HostInputs] {
+        let base = TestPaths.scratch("tz-host")
+        try write("zonehost\n", base + "/h/etc/hostname")
+        try write("", base + "/h/var/log/kern.log")
+        try setup(base + "/h")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var found = InputDiscovery.discover(paths: [base + "/h"], root: nil)
+        // The same tree as a tar archive keeps the link as a link.
+        _ = try tar("-cf '\(base)/h.tar' -C '\(base)' h")
+        found += InputDiscovery.discover(paths: [base + "/h.tar"], root: nil)
+        return found
+    }
+
+    @Test("etc/localtime as timedatectl links it, with the posix/ prefix, or etc/timezone alone")
+    func zoneSources() throws {
+        let linked = try Self.host { root in
+            try FileManager.default.createSymbolicLink(atPath: root + "/etc/localtime",
+                                                       withDestinationPath: "../usr/share/zoneinfo/Europe/Berlin")
+            try write("America/New_York\n", root + "/etc/timezone")  // the link wins
+        }
+        #expect(linked.count == 2)
+        #expect(linked.map(\.timeZone) == ["Europe/Berlin", "Europe/Berlin"])
+        #expect(linked.allSatisfy { $0.timeZoneSource?.contains("zoneinfo/Europe/Berlin") == true })
+
+        let posix = try Self.host { root in
+            try FileManager.default.createSymbolicLink(atPath: root + "/etc/localtime",
+                                                       withDestinationPath: "/usr/share/zoneinfo/posix/Asia/Kolkata")
+        }
+        #expect(posix.map(\.timeZone) == ["Asia/Kolkata", "Asia/Kolkata"])
+
+        let debian = try Self.host { root in try write("America/New_York\n", root + "/etc/timezone") }
+        #expect(debian.map(\.timeZone) == ["America/New_York", "America/New_York"])
+
+        // A copied file carries no name; nonsense is not passed on to the zone database.
+        let none = try Self.host { root in
+            try write("TZif2...", root + "/etc/localtime")
+            try write("../../etc/passwd\n", root + "/etc/timezone")
+        }
+        #expect(none.map(\.timeZone) == [nil, nil])
+    }
+}

@@ -54,6 +54,27 @@ struct FormattingTests {
         #expect(ZonedClock(zone: .utc).iso8601(ReferenceReports.lastEntry) == ReferenceReports.lastEntry.iso8601)
     }
 
+    @Test("a named zone keeps its daylight-saving rules: winter and summer times of one report")
+    func namedZone() throws {
+        let berlin = DisplayZone.named("Europe/Berlin")
+        let january = Timestamp(microseconds: 1_704_103_200_000_000)  // 2024-01-01 10:00 UTC
+        let july = Timestamp(microseconds: 1_719_828_000_000_000)     // 2024-07-01 10:00 UTC
+        let tz = try #require(TimeZone(identifier: "Europe/Berlin"))
+        for t in [january, july] {
+            #expect(berlin.offsetSeconds(at: t) == tz.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds)))
+        }
+        #expect(berlin.offsetSeconds(at: january) != berlin.offsetSeconds(at: july))
+        #expect(ZonedClock(zone: berlin).dateTime(july).hasSuffix("12:00:00"))
+        #expect(ZonedClock(zone: berlin).dateTime(january).hasSuffix("11:00:00"))
+        #expect(berlin.name(at: july) == "Europe/Berlin (UTC+02:00)")
+        #expect(DisplayZone.named("America/St_Johns").name(at: january) == "America/St_Johns (UTC-03:30)")
+        // A name the database does not know is shown as what it then is: UTC.
+        #expect(DisplayZone.named("Mars/Olympus").offsetSeconds(at: july) == 0)
+        #expect(DisplayZone.named("Mars/Olympus").name(at: july) == "UTC")
+        #expect(DisplayZone.machine("Etc/UTC") == .utc)
+        #expect(DisplayZone.machine("Asia/Tokyo") == .named("Asia/Tokyo"))
+    }
+
     @Test("wrapping keeps every word, in order, within the width")
     func wrapping() {
         let text = "polyscan.service exited with status 1 and was restarted about once a second /a/very/long/path/that/cannot/fit"

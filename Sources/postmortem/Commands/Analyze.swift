@@ -31,8 +31,10 @@ extension PostmortemCommand {
         }
 
         func run() throws {
-            let result = try analyzeOneHost(input)
-            let render = RenderOptions(color: format == "text" && useColor(output), timeZone: input.zone,
+            var (result, zone, zoneNote) = try analyzeOneHost(input)
+            // JSON keeps UTC whatever the zone; the other formats say which zone they show.
+            if let zoneNote, format != "json" { result.report.notes.append(zoneNote) }
+            let render = RenderOptions(color: format == "text" && useColor(output), timeZone: zone,
                                        width: terminalColumns())
             try output.write(ReportRenderer.render(result.report, as: ReportFormat(rawValue: format) ?? .text, options: render))
             if failOnCause && !result.report.rootCauses.isEmpty { throw ExitCode(10) }
@@ -42,15 +44,17 @@ extension PostmortemCommand {
 
 /// Discovers the inputs, picks the one host (all found hosts are merged when the user
 /// named several paths of one machine), and analyses it. Exits 3 when nothing was read.
-func analyzeOneHost(_ input: InputOptions) throws -> HostResult {
-    var options = input.analysisOptions
+func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, String?) {
     let hosts: [HostInputs]
+    var options: AnalysisOptions
     if input.paths.isEmpty && input.root == nil {
         hosts = [InputDiscovery.localMachine()]
+        options = input.analysisOptions(zone: input.zone(hostZone: nil))
         options.localBootID = LocalMachine.bootID()
         if case .auto = options.boot { options.boot = .offset(-1) }
     } else {
         hosts = InputDiscovery.discover(paths: input.paths, root: input.root)
+        options = input.analysisOptions(zone: input.zone(hostZone: hosts.first?.timeZone))
     }
     guard !hosts.isEmpty else {
         Console.error("postmortem: no input found in \(input.paths.joined(separator: " "))")
@@ -65,5 +69,11 @@ func analyzeOneHost(_ input: InputOptions) throws -> HostResult {
         Console.error("postmortem: no input could be read")
         throw ExitCode(3)
     }
-    return result
+    let zone = input.zone(hostZone: hosts[0].timeZone)
+    var note: String?
+    if input.explicitZone == nil, let name = hosts[0].timeZone {
+        note = "Times are shown in the machine's own zone, \(name) (\(hosts[0].timeZoneSource ?? "etc/localtime")); "
+            + "--utc or --tz changes that."
+    }
+    return (result, zone, note)
 }

@@ -18,11 +18,11 @@ extension PostmortemCommand {
         func run() throws {
             var input = input
             input.boot = "all"
-            let result = try analyzeOneHost(input)
+            let (result, zone, _) = try analyzeOneHost(input)
             if format == "json" {
                 try output.write(ReportRenderer.json(result.report))
             } else {
-                try output.write(BootsRenderer.table(result.report.boots, options: RenderOptions(timeZone: input.zone, width: terminalColumns())))
+                try output.write(BootsRenderer.table(result.report.boots, options: RenderOptions(timeZone: zone, width: terminalColumns())))
             }
         }
     }
@@ -43,8 +43,8 @@ extension PostmortemCommand {
         }
 
         func run() throws {
-            let result = try analyzeOneHost(input)
-            let render = RenderOptions(timeZone: input.zone, width: terminalColumns())
+            let (result, zone, _) = try analyzeOneHost(input)
+            let render = RenderOptions(timeZone: zone, width: terminalColumns())
             switch format {
             case "csv": try output.write(TimelineRenderer.csv(result.report.timeline, options: render))
             case "json": try output.write(TimelineRenderer.json(result.report.timeline))
@@ -110,7 +110,7 @@ extension PostmortemCommand {
 
         func run() throws {
             let outcome = try Batch.run(paths: paths, outDirectory: out, jobs: jobs, options: AnalysisOptions(),
-                                        render: RenderOptions(timeZone: utc ? .utc : .local))
+                                        render: RenderOptions(timeZone: utc ? .utc : .local), hostZones: !utc)
             for p in outcome.problems { Console.error("postmortem: \(p)") }
             Console.out(FleetSummary.table(outcome.rows, options: RenderOptions(timeZone: utc ? .utc : .local, width: terminalColumns())))
             if outcome.rows.isEmpty { throw ExitCode(3) }

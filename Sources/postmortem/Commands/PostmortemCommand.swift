@@ -49,7 +49,7 @@ struct InputOptions: ParsableArguments {
     @Flag(help: "Show times in UTC.")
     var utc = false
 
-    @Option(help: "Show times in this zone (UTC, local, +02:00, Europe/Berlin).")
+    @Option(help: "Show times in this zone (UTC, local, +02:00, Europe/Berlin). Default: the analysed machine's zone (its etc/localtime), else this machine's.")
     var tz: String?
 
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
@@ -63,13 +63,23 @@ struct InputOptions: ParsableArguments {
         }
     }
 
-    var zone: DisplayZone {
+    /// The zone asked for with `--utc` or `--tz`, if any.
+    var explicitZone: DisplayZone? {
         if utc { return .utc }
         if let tz, let z = Arguments.zone(tz) { return z }
-        return .local
+        return nil
     }
 
-    var analysisOptions: AnalysisOptions {
+    /// The zone to show times in: the one asked for, else the analysed machine's own (from
+    /// its `etc/localtime`), else this machine's.
+    func zone(hostZone: String?) -> DisplayZone {
+        explicitZone ?? hostZone.map(DisplayZone.machine) ?? .local
+    }
+
+    var zone: DisplayZone { zone(hostZone: nil) }
+
+    /// `--since`/`--until` are read in the zone the report is shown in.
+    func analysisOptions(zone: DisplayZone) -> AnalysisOptions {
         AnalysisOptions(boot: Arguments.boot(boot) ?? .auto, since: since.flatMap { Arguments.time($0, zone: zone) },
                         until: until.flatMap { Arguments.time($0, zone: zone) }, unit: unit)
     }
