@@ -75,6 +75,86 @@ public struct PartialOutput: Sendable {
     }
 }
 
+/// Where a streaming decoder writes: an array (small payloads), or `ExpandedBytes` (whole
+/// archives, which must not be zero-filled, copied on every growth, then copied again).
+protocol DecoderOutput {
+    var count: Int { get }
+    init(decoderCapacity: Int)
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R
+    mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError)
+}
+
+extension Array: DecoderOutput where Element == UInt8 {
+    init(decoderCapacity: Int) { self.init(repeating: 0, count: decoderCapacity) }
+}
+
+/// Expanded bytes in memory of their own, never zero-filled, handed on without a copy (the
+/// journal reader reads archive members straight from them).
+public final class ExpandedBytes: @unchecked Sendable {
+    private var storage: UnsafeMutableRawBufferPointer
+    /// How many bytes the decoder wrote.
+    public internal(set) var filled = 0
+
+    init(capacity: Int) {
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(capacity, 1), alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    var capacity: Int { storage.count }
+
+    /// The bytes written; valid for as long as this object lives.
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[..<filled]) }
+
+    func grow(to wanted: Int, keeping: Int) {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: wanted, alignment: 16)
+        if keeping > 0 { bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[..<keeping])) }
+        storage.deallocate()
+        storage = bigger
+    }
+
+    func withStorage<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
+}
+
+/// `ExpandedBytes` as a decoder's output.
+struct ExpandedOutput: DecoderOutput {
+    let box: ExpandedBytes
+    init(decoderCapacity: Int) { box = ExpandedBytes(capacity: decoderCapacity) }
+    var count: Int { box.capacity }
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try box.withStorage(body)
+    }
+    mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {
+        guard count < limit else {
+            throw CompressionError(algorithm: algorithm, detail: "output exceeds the limit of \(limit) bytes")
+        }
+        box.grow(to: Swift.min(limit, Swift.max(4096, count &* 2)), keeping: filled)
+    }
+}
+
+extension CompressionAlgorithm {
+    /// Like `decompressKeepingPartial`, into memory of its own that is never zero-filled and
+    /// can be shared without a copy (whole archives).
+    public func expandKeepingPartial(_ input: UnsafeRawBufferPointer, limit: Int) -> (ExpandedBytes, CompressionError?) {
+        switch self {
+        case .zstd: return Self.finish(Zstd.decode(input, limit: limit, as: ExpandedOutput.self))
+        case .xz: return Self.finish(XZ.decode(input, limit: limit, as: ExpandedOutput.self))
+        case .gzip: return Self.finish(Gzip.decode(input, limit: limit, as: ExpandedOutput.self))
+        case .lz4:
+            let out = decompressKeepingPartial(input, limit: limit)
+            let box = ExpandedBytes(capacity: out.bytes.count)
+            box.withStorage { s in out.bytes.withUnsafeBytes { s.copyMemory(from: $0) } }
+            box.filled = out.bytes.count
+            return (box, out.problem)
+        }
+    }
+
+    private static func finish(_ r: (output: ExpandedOutput, produced: Int, problem: CompressionError?)) -> (ExpandedBytes, CompressionError?) {
+        r.output.box.filled = Swift.min(r.produced, r.output.box.capacity)
+        return (r.output.box, r.problem)
+    }
+}
+
 extension Array where Element == UInt8 {
     /// Grows the array for a streaming decoder, never past `limit`.
     mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {

@@ -11,19 +11,33 @@ public enum Gzip {
 
     /// Expands what can be expanded: on a cut or damaged stream, the bytes before the damage and the reason.
     static func decode(_ input: UnsafeRawBufferPointer, limit: Int) -> PartialOutput {
-        var output = [UInt8](repeating: 0, count: Swift.min(limit, Swift.max(4096, input.count &* 4)))
+        let r = decode(input, limit: limit, as: [UInt8].self)
+        return PartialOutput(r.output, r.produced, r.problem)
+    }
+
+    /// The decoder, writing into any `DecoderOutput`.
+    static func decode<Output: DecoderOutput>(_ input: UnsafeRawBufferPointer, limit: Int,
+                                              as: Output.Type) -> (output: Output, produced: Int, problem: CompressionError?) {
+        // A single member's trailer states its size (modulo 4 GiB): start there when it is
+        // plausible, so that a whole .tar.gz is expanded without growing.
+        var guess = input.count &* 4
+        if input.count >= 18, let t = input.baseAddress?.advanced(by: input.count - 4) {
+            let isize = Int(t.loadUnaligned(as: UInt32.self).littleEndian)
+            if isize >= input.count, isize <= input.count &* 32 { guess = isize + 1 }
+        }
+        var output = Output(decoderCapacity: Swift.min(limit, Swift.max(4096, guess)))
         var produced = 0
         var consumed = 0
         // Concatenated members (`cat a.gz b.gz`) are legal gzip: restart the inflater on each.
         while consumed < input.count {
             var stream = z_stream()
             guard CZlib_inflateInit2(&stream, 15 + 32) == Z_OK else {
-                return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: "cannot allocate a decoder"))
+                return (output, produced, CompressionError(algorithm: "gzip", detail: "cannot allocate a decoder"))
             }
             defer { inflateEnd(&stream) }
             let remaining = input.count - consumed
             guard remaining <= Int(UInt32.max) else {
-                return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: "input too large"))
+                return (output, produced, CompressionError(algorithm: "gzip", detail: "input too large"))
             }
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.advanced(by: consumed).assumingMemoryBound(to: UInt8.self))
             stream.avail_in = UInt32(remaining)
@@ -31,7 +45,7 @@ public enum Gzip {
             while status != Z_STREAM_END {
                 if produced == output.count {
                     do { try output.growForDecoder(filled: produced, limit: limit, algorithm: "gzip") } catch {
-                        return PartialOutput(output, produced, error)
+                        return (output, produced, error)
                     }
                 }
                 status = output.withUnsafeMutableBytes { out in
@@ -43,18 +57,18 @@ public enum Gzip {
                     return r
                 }
                 if status == Z_BUF_ERROR && stream.avail_in == 0 {
-                    return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: "stream is truncated"))
+                    return (output, produced, CompressionError(algorithm: "gzip", detail: "stream is truncated"))
                 }
                 guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
                     let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-                    return PartialOutput(output, produced, CompressionError(algorithm: "gzip", detail: message))
+                    return (output, produced, CompressionError(algorithm: "gzip", detail: message))
                 }
             }
             consumed = input.count - Int(stream.avail_in)
             // Trailing zero padding after the last member is common on tape-like copies.
             if input[consumed...].allSatisfy({ $0 == 0 }) { break }
         }
-        return PartialOutput(output, produced, nil)
+        return (output, produced, nil)
     }
 
     /// Compresses `input` as one gzip member (used to write rotated-log fixtures).

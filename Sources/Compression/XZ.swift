@@ -12,13 +12,20 @@ public enum XZ {
 
     /// Expands what can be expanded: on a cut or damaged stream, the bytes before the damage and the reason.
     static func decode(_ input: UnsafeRawBufferPointer, limit: Int) -> PartialOutput {
+        let r = decode(input, limit: limit, as: [UInt8].self)
+        return PartialOutput(r.output, r.produced, r.problem)
+    }
+
+    /// The decoder, writing into any `DecoderOutput`.
+    static func decode<Output: DecoderOutput>(_ input: UnsafeRawBufferPointer, limit: Int,
+                                              as: Output.Type) -> (output: Output, produced: Int, problem: CompressionError?) {
         var stream = lzma_stream()
         let flags: UInt32 = 0x08  // LZMA_CONCATENATED, a macro Swift cannot import
         guard lzma_stream_decoder(&stream, UInt64.max, flags) == LZMA_OK else {
-            return PartialOutput([], 0, CompressionError(algorithm: "xz", detail: "cannot allocate a decoder"))
+            return (Output(decoderCapacity: 0), 0, CompressionError(algorithm: "xz", detail: "cannot allocate a decoder"))
         }
         defer { lzma_end(&stream) }
-        var output = [UInt8](repeating: 0, count: Swift.min(limit, Swift.max(4096, input.count &* 4)))
+        var output = Output(decoderCapacity: Swift.min(limit, Swift.max(4096, input.count &* 4)))
         var produced = 0
         stream.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
         stream.avail_in = input.count
@@ -33,17 +40,17 @@ public enum XZ {
             }
             if ret == LZMA_STREAM_END { break }
             guard ret == LZMA_OK || ret == LZMA_BUF_ERROR && produced == output.count else {
-                return PartialOutput(output, produced, CompressionError(algorithm: "xz", detail: Self.describe(ret)))
+                return (output, produced, CompressionError(algorithm: "xz", detail: Self.describe(ret)))
             }
             if produced == output.count {
                 do { try output.growForDecoder(filled: produced, limit: limit, algorithm: "xz") } catch {
-                    return PartialOutput(output, produced, error)
+                    return (output, produced, error)
                 }
             } else if stream.avail_in == 0 && ret == LZMA_OK {
                 continue
             }
         }
-        return PartialOutput(output, produced, nil)
+        return (output, produced, nil)
     }
 
     private static func describe(_ ret: lzma_ret) -> String {

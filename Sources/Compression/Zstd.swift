@@ -12,12 +12,26 @@ public enum Zstd {
 
     /// Expands what can be expanded: on a cut or damaged stream, the bytes before the damage and the reason.
     static func decode(_ input: UnsafeRawBufferPointer, limit: Int) -> PartialOutput {
+        let r = decode(input, limit: limit, as: [UInt8].self)
+        return PartialOutput(r.output, r.produced, r.problem)
+    }
+
+    /// The decoder, writing into any `DecoderOutput`.
+    static func decode<Output: DecoderOutput>(_ input: UnsafeRawBufferPointer, limit: Int,
+                                              as: Output.Type) -> (output: Output, produced: Int, problem: CompressionError?) {
         guard let stream = ZSTD_createDStream() else {
-            return PartialOutput([], 0, CompressionError(algorithm: "zstd", detail: "cannot allocate a decoder"))
+            return (Output(decoderCapacity: 0), 0, CompressionError(algorithm: "zstd", detail: "cannot allocate a decoder"))
         }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
-        var output = [UInt8](repeating: 0, count: Swift.min(limit, Swift.max(4096, input.count &* 4)))
+        // The frame header usually states the expanded size: start there and never grow (each
+        // growth zeroes and copies the whole buffer again). A header is not trusted beyond 32
+        // times the input, so a tiny hostile frame cannot claim gigabytes up front.
+        let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        let plausible = input.count.multipliedReportingOverflow(by: 32)
+        let ceiling = plausible.overflow ? limit : Swift.min(limit, plausible.partialValue &+ 65536)
+        let guess = declared < UInt64.max - 1 && declared > 0 ? Int(clamping: declared) : input.count &* 4
+        var output = Output(decoderCapacity: Swift.min(ceiling, Swift.max(4096, guess)))
         var produced = 0
         var consumed = 0
         var lastResult = 0
@@ -30,23 +44,26 @@ public enum Zstd {
             }
             if ZSTD_isError(result) != 0 {
                 let name = String(cString: ZSTD_getErrorName(result))
-                return PartialOutput(output, produced, CompressionError(algorithm: "zstd", detail: name))
+                return (output, produced, CompressionError(algorithm: "zstd", detail: name))
             }
+            let progressed = inPos != consumed || outPos != produced
             consumed = inPos
             produced = outPos
             lastResult = result
-            if consumed >= input.count && produced < output.count { break }
+            // Every frame ended and all input used: done, even when the output fits exactly.
+            if result == 0 && consumed >= input.count { break }
             if produced == output.count {
                 do { try output.growForDecoder(filled: produced, limit: limit, algorithm: "zstd") } catch {
-                    return PartialOutput(output, produced, error)
+                    return (output, produced, error)
                 }
-            } else if consumed >= input.count {
-                break
+                continue
             }
+            // Input used up mid-frame (a cut file), or no progress at all: stop here.
+            if consumed >= input.count || !progressed { break }
         }
         if lastResult != 0 {
-            return PartialOutput(output, produced, CompressionError(algorithm: "zstd", detail: "frame is truncated"))
+            return (output, produced, CompressionError(algorithm: "zstd", detail: "frame is truncated"))
         }
-        return PartialOutput(output, produced, nil)
+        return (output, produced, nil)
     }
 }

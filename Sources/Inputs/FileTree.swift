@@ -1,4 +1,5 @@
 import Foundation
+import Journal
 
 /// What a path inside a tree is.
 enum NodeKind: Equatable {
@@ -26,6 +27,8 @@ protocol FileTree {
     func isSymlink(_ rel: String) -> Bool
     /// Where a symbolic link points, as written in the link; `nil` for anything else.
     func symlinkTarget(_ rel: String) -> String?
+    /// The file mapped read-only, when it is on disk (an archive is then read in place).
+    func mapped(_ rel: String) -> SharedBytes?
     func journalSource(_ rel: String) -> JournalSource
     func textSource(_ rel: String) -> TextSource
 }
@@ -71,6 +74,8 @@ struct DiskTree: FileTree {
     func symlinkTarget(_ rel: String) -> String? {
         try? FileManager.default.destinationOfSymbolicLink(atPath: full(rel))
     }
+
+    func mapped(_ rel: String) -> SharedBytes? { try? SharedBytes(mapping: full(rel)) }
 
     func children(_ rel: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: full(rel))) ?? []
@@ -119,7 +124,7 @@ struct DiskTree: FileTree {
     }
 }
 
-/// The members of a tar archive held in memory, as a tree. Directories that have no member
+/// The members of a tar archive, as a tree. Directories that have no member
 /// of their own are implied by the paths below them.
 struct ArchiveTree: FileTree {
     let archivePath: String
@@ -165,7 +170,7 @@ struct ArchiveTree: FileTree {
 
     func head(_ rel: String, _ count: Int) -> [UInt8] {
         guard let r = range(rel) else { return [] }
-        return Array(archive.bytes[r.lowerBound..<(r.lowerBound + min(count, r.count))])
+        return archive.store.copy(r.lowerBound..<(r.lowerBound + min(count, r.count)))
     }
 
     func read(_ rel: String, limit: Int) throws(InputProblem) -> [UInt8] {
@@ -173,7 +178,7 @@ struct ArchiveTree: FileTree {
         guard r.count <= limit else {
             throw InputProblem(path: display(rel), reason: "member of \(r.count) bytes is larger than the \(limit)-byte limit")
         }
-        return Array(archive.bytes[r])
+        return archive.store.copy(r)
     }
 
     func modificationTime(_ rel: String) -> Int64? { nodes[rel]?.member?.modificationTime }
@@ -185,12 +190,14 @@ struct ArchiveTree: FileTree {
         return nil
     }
 
+    func mapped(_ rel: String) -> SharedBytes? { nil }
+
     func journalSource(_ rel: String) -> JournalSource {
-        .memory(name: display(rel), bytes: range(rel).map { Array(archive.bytes[$0]) } ?? [])
+        .member(name: display(rel), archive: archive.store, range: range(rel) ?? 0..<0)
     }
 
     func textSource(_ rel: String) -> TextSource {
-        TextSource(path: display(rel), bytes: range(rel).map { Array(archive.bytes[$0]) } ?? [],
+        TextSource(path: display(rel), bytes: range(rel).map { archive.store.copy($0) } ?? [],
                    modificationTime: modificationTime(rel))
     }
 }

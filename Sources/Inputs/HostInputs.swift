@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import Journal
 
 /// Everything found for one machine: its journals, kernel text and unit files, ready for
 /// the readers. Discovery never reads journal entries; it only finds and groups.
@@ -51,18 +52,20 @@ public struct HostInputs: Sendable {
     }
 }
 
-/// A journal file to open: on disk, or held in memory (an archive member).
+/// A journal file to open: on disk, or a member of an archive.
 public enum JournalSource: Sendable, Hashable {
     /// A path on disk, for `JournalFile(path:)`.
     case file(String)
-    /// Bytes read from an archive, for `JournalFile(name:bytes:)`; `name` is `archive:member`.
-    case memory(name: String, bytes: [UInt8])
+    /// A member of an archive, read in place with `JournalFile(name:shared:range:)`: the
+    /// archive's bytes (mapped, or expanded once) are shared, never copied per member.
+    /// `name` is `archive:member`.
+    case member(name: String, archive: SharedBytes, range: Range<Int>)
 
-    /// The path or the in-memory name.
+    /// The path or the member's name.
     public var name: String {
         switch self {
         case .file(let path): return path
-        case .memory(let name, _): return name
+        case .member(let name, _, _): return name
         }
     }
 }
@@ -140,8 +143,26 @@ enum Expand {
     /// Like `ifCompressed`, but a cut or damaged stream (a copy that stopped short) still
     /// gives the bytes before the damage, with the problem to report.
     static func keepingPartial(_ raw: [UInt8], path: String, limit: Int) -> (bytes: [UInt8], problem: InputProblem?) {
-        guard let algorithm = raw.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) else { return (raw, nil) }
-        let out = raw.withUnsafeBytes { algorithm.decompressKeepingPartial($0, limit: limit) }
+        guard raw.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) != nil else { return (raw, nil) }
+        return raw.withUnsafeBytes { keepingPartial($0, path: path, limit: limit) }
+    }
+
+    /// A whole archive expanded once into memory its members then share; like
+    /// `keepingPartial`, a cut stream gives what came before the cut.
+    static func archive(_ raw: UnsafeRawBufferPointer, path: String, limit: Int) -> (SharedBytes, InputProblem?) {
+        guard let algorithm = CompressionAlgorithm.sniff(raw) else { return (SharedBytes(bytes: Array(raw)), nil) }
+        let (bytes, error) = algorithm.expandKeepingPartial(raw, limit: limit)
+        let problem = error.map {
+            InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\($0.detail)); "
+                         + "\(bytes.filled) bytes before the damage are used")
+        }
+        return (SharedBytes(adopting: bytes), problem)
+    }
+
+    /// `keepingPartial` over bytes where they lie (a mapped archive).
+    static func keepingPartial(_ raw: UnsafeRawBufferPointer, path: String, limit: Int) -> (bytes: [UInt8], problem: InputProblem?) {
+        guard let algorithm = CompressionAlgorithm.sniff(raw) else { return (Array(raw), nil) }
+        let out = algorithm.decompressKeepingPartial(raw, limit: limit)
         guard let error = out.problem else { return (out.bytes, nil) }
         return (out.bytes, InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\(error.detail)); "
                                                  + "\(out.bytes.count) bytes before the damage are used"))

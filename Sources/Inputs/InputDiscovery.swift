@@ -1,4 +1,6 @@
+import Compression
 import Foundation
+import Journal
 
 /// Turns what the user named into one `HostInputs` per machine.
 ///
@@ -140,17 +142,27 @@ struct Collector {
         let path = tree.display(rel)
         let archive: TarArchive
         do throws(InputProblem) {
-            let raw = try tree.read(rel, limit: InputDiscovery.archiveLimit)
-            let (expanded, damage) = Expand.keepingPartial(raw, path: path, limit: InputDiscovery.archiveLimit)
-            if let damage {
-                // A cut .tar.gz still holds every member before the cut: use them, say what was lost.
-                guard TarArchive.looksLikeTar(expanded) else { throw damage }
-                hosts[loose(path)].problems.append(damage)
+            // A plain .tar on disk is mapped and read in place: its journals are never copied.
+            // A compressed one is expanded once into memory the journals then share.
+            let mapped = tree.mapped(rel)
+            let store: SharedBytes
+            if let mapped, CompressionAlgorithm.sniff(mapped.unsafeBytes) == nil {
+                store = mapped
+            } else {
+                let raw: SharedBytes
+                if let mapped { raw = mapped } else { raw = SharedBytes(bytes: try tree.read(rel, limit: InputDiscovery.archiveLimit)) }
+                let (expanded, damage) = Expand.archive(raw.unsafeBytes, path: path, limit: InputDiscovery.archiveLimit)
+                if let damage {
+                    // A cut .tar.gz still holds every member before the cut: use them, say what was lost.
+                    guard TarArchive.looksLikeTar(expanded.unsafeBytes) else { throw damage }
+                    hosts[loose(path)].problems.append(damage)
+                }
+                store = expanded
             }
-            guard expanded.isEmpty || TarArchive.looksLikeTar(expanded) else {
+            guard store.count == 0 || TarArchive.looksLikeTar(store.unsafeBytes) else {
                 throw InputProblem(path: path, reason: "not a tar archive (its first header is not valid)")
             }
-            archive = TarArchive(bytes: expanded)
+            archive = TarArchive(store: store)
         } catch {
             hosts[loose(path)].problems.append(error)
             return

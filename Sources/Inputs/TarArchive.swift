@@ -1,5 +1,6 @@
-/// A tar archive (ustar, GNU and pax forms) read from bytes already in memory. Nothing is
-/// ever written: members are ranges into the archive's bytes.
+import Journal
+/// A tar archive (ustar, GNU and pax forms) read from bytes mapped or held in memory.
+/// Nothing is ever written or copied: members are ranges into the archive's bytes.
 ///
 /// Reading stops at the first header that cannot be trusted (bad checksum, a size past the
 /// end); the members before it are kept and the reason is in `problems`.
@@ -17,7 +18,7 @@ public struct TarArchive: Sendable {
 
         public var path: String
         public var kind: Kind
-        /// The member's data inside `TarArchive.bytes`.
+        /// The member's data inside `TarArchive.store`.
         public var range: Range<Int>
         /// Seconds since the Unix epoch.
         public var modificationTime: Int64?
@@ -35,19 +36,30 @@ public struct TarArchive: Sendable {
     /// GNU long names and pax headers larger than this are refused as absurd.
     public static let metadataLimit = 1 << 20
 
-    public let bytes: [UInt8]
+    /// The archive's bytes, shared with the journal files read from it.
+    public let store: SharedBytes
+    private var bytes: UnsafeRawBufferPointer { store.unsafeBytes }
     public private(set) var members: [Member] = []
     public private(set) var problems: [Problem] = []
 
     /// True when the first block looks like a tar header (checksum matches).
     public static func looksLikeTar(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { looksLikeTar($0) }
+    }
+
+    public static func looksLikeTar(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= 512 else { return false }
         return headerChecksumMatches(bytes, at: 0)
     }
 
-    public init(bytes: [UInt8]) {
-        self.bytes = bytes
+    public init(store: SharedBytes) {
+        self.store = store
         parse()
+    }
+
+    /// An archive held in memory (tests, small archives).
+    public init(bytes: [UInt8]) {
+        self.init(store: SharedBytes(bytes: bytes))
     }
 
     // MARK: - Parsing
@@ -163,7 +175,7 @@ public struct TarArchive: Sendable {
         return true
     }
 
-    static func headerChecksumMatches(_ bytes: [UInt8], at offset: Int) -> Bool {
+    static func headerChecksumMatches(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         guard offset >= 0, bytes.count - offset >= 512 else { return false }
         var unsigned = 0
         var signed = 0
@@ -208,7 +220,7 @@ public struct TarArchive: Sendable {
         return Self.octal(bytes, offset..<(offset + length))
     }
 
-    private static func octal(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+    private static func octal(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
         var v = 0
         var digits = 0
         for i in range {

@@ -41,6 +41,15 @@ public final class JournalFile: @unchecked Sendable {
         try self.init(path: name, storage: MappedFile(bytes: bytes))
     }
 
+    /// A journal file lying at `range` of shared bytes (an archive member), read in place.
+    public convenience init(name: String, shared: SharedBytes, range: Range<Int>) throws(JournalError) {
+        guard let slice = MappedFile(slice: shared.file, range: range) else {
+            throw JournalError(.truncated, path: name, offset: range.lowerBound,
+                               detail: "member range \(range) lies outside the \(shared.count) bytes held")
+        }
+        try self.init(path: name, storage: slice)
+    }
+
     private init(path: String, storage: MappedFile) throws(JournalError) {
         self.path = path
         self.storage = storage

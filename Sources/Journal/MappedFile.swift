@@ -1,3 +1,4 @@
+import Compression
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,6 +13,13 @@ final class MappedFile: @unchecked Sendable {
     private let mapping: UnsafeMutableRawPointer?
     private let mappedLength: Int
     private let owned: UnsafeMutableRawBufferPointer?
+    /// For a range of another mapping (an archive member): keeps that mapping alive.
+    private let parent: MappedFile?
+    /// For bytes owned elsewhere (an expanded archive): keeps their owner alive.
+    private let keeper: AnyObject?
+    /// The pages `advise…` talks about: the mapping, or the pages of a slice of one. Never
+    /// memory we own: dropping anonymous pages would zero them.
+    private let advice: (start: UnsafeMutableRawPointer, length: Int)?
 
     /// Maps `path` read-only. An empty file maps to an empty buffer.
     init(path: String) throws(JournalError) {
@@ -29,9 +37,12 @@ final class MappedFile: @unchecked Sendable {
         }
         let size = Int(st.st_size)
         owned = nil
+        parent = nil
+        keeper = nil
         guard size > 0 else {
             mapping = nil
             mappedLength = 0
+            advice = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
@@ -40,6 +51,7 @@ final class MappedFile: @unchecked Sendable {
         }
         mapping = p
         mappedLength = size
+        advice = (p, size)
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
@@ -49,25 +61,62 @@ final class MappedFile: @unchecked Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(array.count, 1), alignment: 8)
         array.withUnsafeBytes { src in buffer.copyMemory(from: src) }
         owned = buffer
+        parent = nil
+        keeper = nil
         mapping = nil
         mappedLength = 0
+        advice = nil
         bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: array.count)
+    }
+
+    /// Bytes that `owner` keeps (expanded in memory of their own), without a copy.
+    init(expanded: ExpandedBytes) {
+        bytes = expanded.bytes
+        keeper = expanded
+        parent = nil
+        owned = nil
+        mapping = nil
+        mappedLength = 0
+        advice = nil
+    }
+
+    /// `range` of `whole`, without a copy; `nil` when the range does not lie inside it.
+    init?(slice whole: MappedFile, range: Range<Int>) {
+        guard let b = whole.bytes.slice(range.lowerBound, range.count) else { return nil }
+        bytes = b
+        parent = whole
+        keeper = nil
+        owned = nil
+        mapping = nil
+        mappedLength = 0
+        if let (start, length) = whole.advice, let base = b.baseAddress, b.count > 0 {
+            // Whole pages around the slice, inside the parent mapping (a page shared with a
+            // neighbouring member is simply read again from the file).
+            let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+            let first = Int(bitPattern: base) & ~(page - 1)
+            let lower = max(first, Int(bitPattern: start))
+            let upper = min(Int(bitPattern: base) + b.count, Int(bitPattern: start) + length)
+            advice = UnsafeMutableRawPointer(bitPattern: lower).map { ($0, upper - lower) }
+        } else {
+            advice = nil
+        }
     }
 
     /// Tells the kernel the mapping will be read front to back (and drops it when done).
     func adviseSequential() {
         // MADV_POPULATE_READ (Linux 5.14+) maps the whole file in one call instead of taking
         // thousands of page faults; older kernels refuse it and fall back to faulting.
-        if let mapping, madvise(mapping, mappedLength, 22) != 0 {
-            _ = madvise(mapping, mappedLength, MADV_SEQUENTIAL)
+        if let (start, length) = advice, madvise(start, length, 22) != 0 {
+            _ = madvise(start, length, MADV_SEQUENTIAL)
         }
     }
 
     func adviseDone() {
-        if let mapping { _ = madvise(mapping, mappedLength, MADV_DONTNEED) }
+        if let (start, length) = advice { _ = madvise(start, length, MADV_DONTNEED) }
     }
 
     deinit {
+        // A slice owns nothing: `parent` goes with it.
         if let mapping { munmap(mapping, mappedLength) }
         owned?.deallocate()
     }
@@ -106,3 +155,40 @@ extension UnsafeRawBufferPointer {
 /// Converts an on-disk 64-bit value to an offset, `nil` when it cannot be one.
 @inline(__always)
 func offset(_ v: UInt64) -> Int? { Int(exactly: v) }
+
+/// Immutable bytes that several readers share: a file mapped read-only (an uncompressed
+/// tar archive), or memory filled once (an expanded one). Journal files inside are read in
+/// place (`JournalFile(name:shared:range:)`), so an archive's members are never copied.
+public final class SharedBytes: @unchecked Sendable, Hashable {
+    let file: MappedFile
+
+    /// Maps `path`.
+    public init(mapping path: String) throws(JournalError) {
+        file = try MappedFile(path: path)
+    }
+
+    /// Holds a copy of `bytes`.
+    public init(bytes: [UInt8]) {
+        file = MappedFile(bytes: bytes)
+    }
+
+    /// Takes over expanded bytes, without a copy.
+    public init(adopting expanded: ExpandedBytes) {
+        file = MappedFile(expanded: expanded)
+    }
+
+    public var count: Int { file.bytes.count }
+
+    /// The bytes; valid for as long as this object lives.
+    public var unsafeBytes: UnsafeRawBufferPointer { file.bytes }
+
+    /// A copy of `range`, clamped to the bytes there are.
+    public func copy(_ range: Range<Int>) -> [UInt8] {
+        let lower = min(max(range.lowerBound, 0), count)
+        let upper = min(max(range.upperBound, lower), count)
+        return Array(file.bytes[lower..<upper])
+    }
+
+    public static func == (a: SharedBytes, b: SharedBytes) -> Bool { a === b }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}

@@ -16,14 +16,17 @@ public enum Batch {
     public static func run(paths: [String], outDirectory: String, jobs: Int, options: AnalysisOptions,
                            render: RenderOptions, hostZones: Bool = false) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
-        let hosts = InputDiscovery.discover(paths: paths, root: nil)
-        let names = uniqueNames(hosts.map(\.label))
-        let results = ResultBox(count: hosts.count)
+        let discovered = InputDiscovery.discover(paths: paths, root: nil)
+        let names = uniqueNames(discovered.map(\.label))
+        let count = discovered.count
+        // Each host's inputs are let go once it is analysed: an archive's bytes are freed when
+        // the last of its hosts is done, not when the whole fleet is.
+        let hosts = HostQueue(discovered)
+        let results = ResultBox(count: count)
         let next = Counter()
-        let workers = max(1, min(jobs, hosts.count))
+        let workers = max(1, min(jobs, count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let i = next.take(below: hosts.count) {
-                let host = hosts[i]
+            while let i = next.take(below: count), let host = hosts.take(i) {
                 let result = HostAnalysis.run(host, options: options)
                 let dir = outDirectory + "/" + names[i]
                 var row: FleetSummary.FleetRow
@@ -75,6 +78,19 @@ private final class Counter: @unchecked Sendable {
         guard value < limit else { return nil }
         value += 1
         return value - 1
+    }
+}
+
+private final class HostQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hosts: [HostInputs?]
+    init(_ hosts: [HostInputs]) { self.hosts = hosts }
+    /// Host `i`, handed out once.
+    func take(_ i: Int) -> HostInputs? {
+        lock.lock(); defer { lock.unlock() }
+        guard i >= 0, i < hosts.count else { return nil }
+        defer { hosts[i] = nil }
+        return hosts[i]
     }
 }
 

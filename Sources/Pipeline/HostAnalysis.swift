@@ -30,7 +30,8 @@ public enum HostAnalysis {
             do {
                 switch source {
                 case .file(let path): files.append(try JournalFile(path: path))
-                case .memory(let name, let bytes): files.append(try JournalFile(name: name, bytes: bytes))
+                case .member(let name, let archive, let range):
+                    files.append(try JournalFile(name: name, shared: archive, range: range))
                 }
                 if source.name.hasSuffix(".journal~") { dirty.append(source.name) }
             } catch {

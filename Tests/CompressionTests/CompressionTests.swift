@@ -55,4 +55,39 @@ import Compression
             #expect(Array(text.utf8).starts(with: partial.bytes))
         }
     }
+
+    @Test("archives expand into memory of their own exactly as into arrays, whole, cut, and with a size that fills the buffer exactly",
+          arguments: [CompressionAlgorithm.zstd, .xz, .gzip])
+    func expandedBytesAgreeWithArrays(_ algorithm: CompressionAlgorithm) throws {
+        let tool = algorithm == .zstd ? "zstd" : algorithm == .xz ? "xz" : "gzip"
+        let dir = TestPaths.scratch("expand")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Sizes around the decoders' first buffer and its doublings, plus one that is not
+        // compressible (growth from a small first guess) and one larger than a megabyte.
+        var state: UInt64 = 7
+        func noise(_ n: Int) -> [UInt8] {
+            (0..<n).map { _ in state = state &* 6364136223846793005 &+ 1; return UInt8(truncatingIfNeeded: state >> 33) }
+        }
+        let inputs: [[UInt8]] = [Array(repeating: 65, count: 4096), Array(repeating: 66, count: 8192), noise(70_000),
+                                 Array(String(repeating: "kernel: line of a log\n", count: 60_000).utf8)]
+        for (i, original) in inputs.enumerated() {
+            let path = dir + "/in\(i)"
+            try Data(original).write(to: URL(fileURLWithPath: path))
+            let r = try Command.shell("\(tool) -q -c \(path) > \(path).c")
+            try #require(r.status == 0, "\(tool): \(r.stderrText)")
+            let packed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path + ".c")))
+            let (whole, problem) = packed.withUnsafeBytes { algorithm.expandKeepingPartial($0, limit: 1 << 26) }
+            #expect(problem == nil, "\(tool) input \(i): \(String(describing: problem))")
+            #expect(Array(whole.bytes) == original, "\(tool) input \(i)")
+            #expect(try packed.withUnsafeBytes { try algorithm.decompress($0, limit: 1 << 26) } == original)
+            for cut in stride(from: 20, to: packed.count - 1, by: max(1, packed.count / 7)) {
+                let part = Array(packed[..<cut])
+                let (prefix, cutProblem) = part.withUnsafeBytes { algorithm.expandKeepingPartial($0, limit: 1 << 26) }
+                let viaArray = part.withUnsafeBytes { algorithm.decompressKeepingPartial($0, limit: 1 << 26) }
+                #expect(cutProblem != nil)
+                #expect(Array(prefix.bytes) == viaArray.bytes)
+                #expect(original.starts(with: Array(prefix.bytes)))
+            }
+        }
+    }
 }

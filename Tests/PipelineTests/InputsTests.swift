@@ -1,5 +1,6 @@
 import Foundation
 import Inputs
+import Journal
 import Testing
 import TestSupport
 
@@ -122,7 +123,7 @@ private func relative(_ name: String, base: String) -> String {
 private func journalBytes(_ s: JournalSource) -> [UInt8] {
     switch s {
     case .file(let path): return bytes(path)
-    case .memory(_, let b): return b
+    case .member(_, let archive, let range): return archive.copy(range)
     }
 }
 
@@ -195,7 +196,16 @@ private func tar(_ arguments: String) throws -> CommandResult {
             #expect(found[0].label == "web1")
             #expect(found[0].machineID == machineA)
             #expect(found[0].problems.isEmpty, "\(file): \(found[0].problems)")
-            #expect(found[0].journalFiles.allSatisfy { if case .memory = $0 { true } else { false } })
+            #expect(found[0].journalFiles.allSatisfy { if case .member = $0 { true } else { false } })
+            // Members are read in place: one store for the archive, the file itself when it is a plain .tar.
+            let stores = Set(found[0].journalFiles.compactMap { s -> SharedBytes? in
+                if case .member(_, let archive, _) = s { return archive } else { return nil }
+            })
+            #expect(stores.count == 1, "\(file): one shared store")
+            if file.hasSuffix(".tar") {
+                let size = (try? FileManager.default.attributesOfItem(atPath: archive)[.size] as? Int) ?? -1
+                #expect(stores.first?.count == size, "\(file): the mapped archive itself")
+            }
             expectFound(found[0], planted, base: base, label: file)
             try FileManager.default.removeItem(atPath: archive)
         }
