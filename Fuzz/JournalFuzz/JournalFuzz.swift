@@ -11,6 +11,16 @@ func fuzzOne(_ bytes: [UInt8]) {
         if out.count > 1 << 20 { out.removeAll(keepingCapacity: true) }
     }
     reader.forEachEntry(fields: .only(["MESSAGE", "_PID"])) { _ in }
+    // The analysis pass and the export fast path, each with its own cache of DATA objects.
+    var total = 0
+    var locations: [EntryLocation] = []
+    reader.scan(fields: ["MESSAGE", "_PID", "MESSAGE_ID", "UNIT", "_BOOT_ID"]) { v in
+        for slot in 0..<6 { total &+= v.value(slot)?.count ?? 0 }
+        if locations.count < 8 { locations.append(v.location) }
+    }
+    for l in locations { _ = reader.entry(at: l, fields: .only(["MESSAGE"])) }
+    reader.writeExport { chunk in total &+= chunk.count }
+    _ = total
     reader.forEachEntry(matching: "MESSAGE_ID", value: "5eb03494b6584870a536b337290809b3") { _ in }
     _ = reader.values(ofField: "_SYSTEMD_UNIT")
     _ = reader.firstAppearances(ofField: "_PID")
