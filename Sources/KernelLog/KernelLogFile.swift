@@ -47,6 +47,9 @@ public struct SkippedLines: Sendable, Hashable {
     public var blankLines: Int = 0
     /// Lines joined to the record before them (journalctl's indented multi-line messages).
     public var continuationLines: Int = 0
+    /// A syzkaller report's `REPORT:` section: an unstamped copy of the report printed above
+    /// it, not counted again.
+    public var reportCopyLines: Int = 0
 
     public static let maxSamples = 8
 

@@ -98,10 +98,22 @@ struct FileBuilder {
         let headerEnd = Self.metadataHeaderEnd(b)
         let (journalMode, consoleMode) = Self.prescan(b, nameFormat: nameFormat)
         var lastRecordLine = -1
+        var inReportCopy = false
         while let range = lines.next() {
             lineNumber += 1
             if lineNumber <= headerEnd {
                 skipped.headerLines += 1
+                continue
+            }
+            // syzkaller ends its reports with `REPORT:` and the report's lines again, without
+            // stamps: counting them would report each hung task and panic twice.
+            if headerEnd > 0, !inReportCopy, Bytes.equals(b, range, "REPORT:") {
+                inReportCopy = true
+                skipped.markerLines += 1
+                continue
+            }
+            if inReportCopy {
+                skipped.reportCopyLines += 1
                 continue
             }
             let kind = LineParser.parse(b, range, journalMode: journalMode)
@@ -293,6 +305,9 @@ struct FileBuilder {
             a.value != b.value ? a.value < b.value : a.key.rawValue > b.key.rawValue
         }?.key ?? .dmesg
         if pstore != nil && format == .dmesg { format = .pstore }
+        if skipped.reportCopyLines > 0 {
+            notes.append("\(path): the \(skipped.reportCopyLines) lines after syzkaller's `REPORT:` repeat the report above; not counted again")
+        }
         return KernelLogFile(path: path, format: format, records: records, boots: boots, skipped: skipped,
                              modificationTimeUSec: modificationTime, recordTimeUSec: recordTime, pstore: pstore, notes: notes)
     }
