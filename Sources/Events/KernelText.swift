@@ -1,3 +1,5 @@
+import KernelLog
+
 /// Kinds of kernel distress the analysis counts; raw values are the report's `kind` names.
 public enum KernelDistressKind: String, Sendable, CaseIterable, Codable {
     case hungTask = "hung_task"
@@ -17,39 +19,34 @@ public enum KernelDistressKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// Recognises the one line of a kernel message that names a distress event (not the
-/// continuation lines of its report: call traces, register dumps).
+/// continuation lines of its report: call traces, register dumps). The line itself is
+/// recognised by `KernelMessage.classify` (the kernel-log reader's one classifier); this
+/// adds what makes a line an event of its own in a report.
 public enum KernelDistress {
     public static func classify(_ text: String) -> KernelDistressKind? {
-        let t = Substring(text)
-        // Cheap first-byte filters keep this fast on the common boot noise.
-        if t.has("blocked for more than") || t.has("blocked in I/O wait for more than") {
-            return t.has("INFO: task") ? .hungTask : nil
+        guard let kind = KernelMessage.classify(text) else { return nil }
+        switch kind {
+        case .hungTask: return .hungTask
+        case .softLockup: return .softLockup
+        case .hardLockup: return .hardLockup
+        case .rcuStall: return .rcuStall
+        // The `---[ end Kernel panic` trailer closes the panic's report; it is not a second one.
+        case .panic: return text.hasPrefix("---[ end") ? nil : .panic
+        case .oops: return .oops
+        // `BUG: unable to handle …` opens an oops report (its `Oops:` line follows).
+        case .bug: return text.hasPrefix("BUG: unable to handle") ? .oops : .bug
+        case .warning: return .warning
+        // The block layer reports each failed request once; the buffer layer's echo of the
+        // same failure is not counted again.
+        case .ioError: return text.contains("Buffer I/O error") ? nil : .ioError
+        case .fsError: return .fsError
+        case .forkRejected: return .forkRejected
+        case .mce: return .mce
+        case .segfault: return .segfault
+        // One summary line per kill since 4.19; the other OOM lines belong to the same kill.
+        case .oomSummary: return .oomKill
+        case .oomInvoked, .oomKill, .oomVictimSelected, .oomReaper, .bootBanner: return nil
         }
-        if t.has("soft lockup - CPU#") { return .softLockup }
-        if t.has("hard LOCKUP") { return .hardLockup }
-        if t.has("detected stall") || t.has("self-detected stall") { return t.has("rcu") ? .rcuStall : nil }
-        if t.has("Kernel panic - not syncing") { return t.hasPrefix("---[ end") ? nil : .panic }
-        if t.hasPrefix("oom-kill:constraint=") { return .oomKill }
-        if t.has("fork rejected by pids controller") { return .forkRejected }
-        if t.hasPrefix("Oops:") || t.has("general protection fault") || t.hasPrefix("BUG: unable to handle")
-            || t.hasPrefix("Internal error: Oops") {
-            return .oops
-        }
-        if t.hasPrefix("kernel BUG at") || (t.hasPrefix("BUG: ") && !t.has("soft lockup")) { return .bug }
-        if t.hasPrefix("WARNING: CPU: ") || t.hasPrefix("WARNING: at ") { return .warning }
-        // The block layer's line, one per failed request (`I/O error, dev sda, sector …`; older
-        // kernels prefix `end_request:` or `blk_update_request:`). Buffer-layer and filesystem
-        // echoes of the same failure are not counted again.
-        if t.has("I/O error, dev ") || t.has("critical medium error, dev ") || t.has("critical target error, dev ") {
-            return .ioError
-        }
-        if t.has("EXT4-fs error") || t.has("EXT3-fs error") || t.has("EXT2-fs error") || t.has("BTRFS error")
-            || t.has("BTRFS critical") || (t.hasPrefix("XFS") && (t.has("Corruption") || t.has("metadata I/O error"))) {
-            return .fsError
-        }
-        if t.has("Machine check events logged") || t.has("[Hardware Error]") { return .mce }
-        if t.has(" segfault at ") { return .segfault }
-        return nil
     }
 
     /// The block device named by an I/O error line (`dev sda`, `Buffer I/O error on dev sdb1`, `(sdc)`).

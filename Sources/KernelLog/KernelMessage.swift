@@ -87,6 +87,9 @@ public enum KernelMessage {
             if text.containsBytes("I/O error, dev ") || text.containsBytes("Buffer I/O error on dev") { return .ioError }
             if text.containsBytes("XFS (") { return .fsError }
         }
+        if text.containsBytes("critical medium error, dev ") || text.containsBytes("critical target error, dev ") {
+            return .ioError
+        }
         if text.containsBytes("EXT4-fs error") || text.containsBytes("EXT3-fs error") || text.containsBytes("EXT2-fs error")
             || text.containsBytes("BTRFS error") || text.containsBytes("BTRFS: error") || text.containsBytes("BTRFS critical") {
             return .fsError

@@ -31,6 +31,28 @@ struct RobustnessTests {
         #expect(KernelDistress.classify("---[ end Kernel panic - not syncing: x ]---") == nil)
     }
 
+    /// What a line is comes from the kernel-log reader's classifier; what counts as an event
+    /// of its own in a report is decided here.
+    @Test(arguments: [
+        ("INFO: task jbd2/sda1-8:312 blocked for more than 120 seconds.", KernelDistressKind.hungTask),
+        ("Kernel panic - not syncing: softlockup: hung tasks", .panic),
+        ("---[ end Kernel panic - not syncing: softlockup: hung tasks ]---", nil),
+        ("blk_update_request: I/O error, dev sda, sector 2048 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0", .ioError),
+        ("Buffer I/O error on dev sda1, logical block 0, async page read", nil),
+        ("critical medium error, dev sdb, sector 81920 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0", .ioError),
+        ("BUG: unable to handle page fault for address: ffffffffffffffe8", .oops),
+        ("kernel BUG at mm/slub.c:321!", .bug),
+        ("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),task=ffmpeg,pid=450172,uid=1000", .oomKill),
+        ("Out of memory: Killed process 450172 (ffmpeg) total-vm:1kB, anon-rss:1kB, file-rss:0kB", nil),
+        ("python3 invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0", nil),
+        ("Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org)", nil),
+        ("watchdog: BUG: soft lockup - CPU#0 stuck for 23s! [kswapd0:89]", .softLockup),
+        ("cgroup: fork rejected by pids controller in /system.slice/forkbomb.service", .forkRejected),
+    ] as [(String, KernelDistressKind?)])
+    func distressPolicy(_ text: String, _ kind: KernelDistressKind?) {
+        #expect(KernelDistress.classify(text) == kind, "\(text)")
+    }
+
     @Test func extremeTimesInKernelRecords() {
         var records: [KernelRecord] = []
         let times: [Int64?] = [nil, .min, .max, 0, -1, 1_700_000_000_000_000]

@@ -159,6 +159,7 @@ import Testing
         ("blk_update_request: I/O error, dev sda, sector 2048 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0", .ioError),
         ("I/O error, dev nvme0n1, sector 12345 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2", .ioError),
         ("Buffer I/O error on dev sdb1, logical block 0, async page read", .ioError),
+        ("critical medium error, dev sdb, sector 81920 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0", .ioError),
         ("EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm ls: reading directory lblock 0", .fsError),
         ("XFS (dm-0): metadata I/O error in \"xfs_trans_read_buf_map\" at daddr 0x2 len 1 error 5", .fsError),
         ("BTRFS error (device sda2): parent transid verify failed on 1234 wanted 5 found 6", .fsError),
