@@ -80,49 +80,31 @@ public enum OOMLine: Sendable, Hashable {
     /// A row of the task dump: `[  pid  ]   uid  tgid total_vm      rss …  name`.
     case taskRow(pid: Int, uid: Int?, rssPages: Int, name: String)
 
+    /// Reads one line with the kernel-log reader's parsers (`OOMInvokedLine`, `OOMSummaryLine`,
+    /// `OOMKillLine`, `OOMVictimSelectedLine`, `OOMTaskRow`), which know every generation's
+    /// forms (comms with spaces, node lists with commas, 2.6.32's columns).
     public static func parse(_ text: String) -> OOMLine? {
         let t = Substring(text).trimmingSpaces()
-        if let r = t.find(" invoked oom-killer") {
-            return .invoked(comm: String(t[..<r.lowerBound]))
-        }
-        if t.hasPrefix("oom-kill:") {
-            let items = TextScan.commaItems(t.dropFirst("oom-kill:".count))
-            func str(_ k: Substring) -> String? { items[k].map(String.init) }
-            return .summary(constraint: str("constraint"), oomMemcg: str("oom_memcg"), taskMemcg: str("task_memcg"),
-                            task: str("task"), pid: items["pid"].flatMap { TextScan.leadingInt($0) },
-                            uid: items["uid"].flatMap { TextScan.leadingInt($0) },
-                            globalOOM: t.has(",global_oom"))
+        let line = String(t)
+        if let i = OOMInvokedLine(line) { return .invoked(comm: i.comm) }
+        if t.hasPrefix("oom-kill:"), let s = OOMSummaryLine(line) {
+            return .summary(constraint: s.constraint, oomMemcg: s.oomMemcg, taskMemcg: s.taskMemcg, task: s.task,
+                            pid: s.pid, uid: s.uid, globalOOM: s.isGlobal)
         }
         let memcg = t.has("Memory cgroup out of memory")
-        if let r = t.find("Killed process ") {
-            let rest = t[r.upperBound...]
-            guard let pid = TextScan.leadingInt(rest) else { return nil }
-            let comm = TextScan.between(rest, after: "(", until: ")").map(String.init)
-            var uid: Int?
-            if let u = TextScan.between(rest, after: "UID:", until: " ") { uid = TextScan.leadingInt(u) }
-            else if let u = TextScan.between(rest, after: "UID ", until: ",") { uid = TextScan.leadingInt(u) }
-            let vm = TextScan.between(rest, after: "total-vm:", until: "k").flatMap { TextScan.leadingInt($0) }
-            let anon = TextScan.between(rest, after: "anon-rss:", until: "k").flatMap { TextScan.leadingInt($0) }
-            return .killed(pid: pid, comm: comm, totalVMKB: vm, anonRSSKB: anon, uid: uid, memcg: memcg)
+        if let k = OOMKillLine(line) {
+            return .killed(pid: k.pid, comm: k.comm, totalVMKB: k.totalVMkB.map { Int(clamping: $0) },
+                           anonRSSKB: k.anonRSSkB.map { Int(clamping: $0) }, uid: k.uid, memcg: k.kind == .memcg)
         }
-        if let r = t.find("Kill process "), t.has("sacrifice child") {
-            let rest = t[r.upperBound...]
-            guard let pid = TextScan.leadingInt(rest) else { return nil }
-            return .choice(pid: pid, comm: TextScan.between(rest, after: "(", until: ")").map(String.init), memcg: memcg)
+        if t.has("sacrifice child"), let c = OOMVictimSelectedLine(line) {
+            return .choice(pid: c.pid, comm: c.comm, memcg: memcg)
         }
         if t.hasPrefix("Task in "), let r = t.find(" killed as a result of limit of ") {
             let task = t[t.index(t.startIndex, offsetBy: 8)..<r.lowerBound]
             return .memcgContext(taskMemcg: String(task), limitMemcg: String(t[r.upperBound...].trimmingSpaces()))
         }
-        if t.hasPrefix("["), let close = t.firstIndex(of: "]") {
-            let inner = t[t.index(after: t.startIndex)..<close].trimmingSpaces()
-            guard let pid = TextScan.leadingInt(inner), inner.utf8.count == String(pid).utf8.count else { return nil }
-            let cols = t[t.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
-            // uid tgid total_vm rss … name: at least five columns, the last is the name.
-            guard cols.count >= 5, let name = cols.last else { return nil }
-            let uid = TextScan.leadingInt(cols[0])
-            guard let rss = TextScan.leadingInt(cols[3]) else { return nil }
-            return .taskRow(pid: pid, uid: uid, rssPages: rss, name: String(name))
+        if let row = OOMTaskRow(line) {
+            return .taskRow(pid: row.pid, uid: row.uid, rssPages: Int(clamping: row.rss), name: row.name)
         }
         return nil
     }

@@ -95,7 +95,7 @@ public struct OOMKillLine: Sendable, Hashable {
 
     public init?(_ text: String) {
         var sc = TextScanner(text)
-        guard sc.seek(past: "Killed process "), let pid = sc.int() else { return nil }
+        guard sc.seek(past: "Killed process "), let pid = sc.int(), pid > 0 else { return nil }
         let prefix = sc.slice(0, sc.i)
         if prefix.contains("Memory cgroup out of memory") { kind = .memcg }
         else if prefix.contains("oom_kill_allocating_task") { kind = .allocating }
@@ -133,7 +133,7 @@ public struct OOMVictimSelectedLine: Sendable, Hashable {
 
     public init?(_ text: String) {
         var sc = TextScanner(text)
-        guard sc.seek(past: "Kill process "), let pid = sc.int(), sc.skip(" (") else { return nil }
+        guard sc.seek(past: "Kill process "), let pid = sc.int(), pid > 0, sc.skip(" (") else { return nil }
         let open = sc.i
         guard let close = sc.index(of: ") score ", from: open) ?? sc.lastIndex(of: ")", before: sc.s.count) else { return nil }
         self.pid = Int(pid)
@@ -180,8 +180,9 @@ public struct OOMSummaryLine: Sendable, Hashable {
         oomMemcg = values["oom_memcg"]
         taskMemcg = values["task_memcg"]
         task = values["task"]
-        pid = values["pid"].flatMap { Int($0) }
-        uid = values["uid"].flatMap { Int($0) }
+        // Never negative: a sign here is damage, not a process.
+        pid = values["pid"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        uid = values["uid"].flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
         isGlobal = global || (constraint == "CONSTRAINT_NONE" && values["oom_memcg"] == nil)
     }
 }
@@ -256,7 +257,7 @@ public struct OOMTaskRow: Sendable, Hashable {
     /// Parses with the columns of a header when one was seen, else by the row's shape.
     public init?(_ text: String, header: OOMTaskHeader? = nil) {
         guard text.hasPrefix("["), let close = text.firstIndex(of: "]") else { return nil }
-        guard let pid = Int(text[text.index(after: text.startIndex)..<close].trimmingSpaces()) else { return nil }
+        guard let pid = Int(text[text.index(after: text.startIndex)..<close].trimmingSpaces()), pid > 0 else { return nil }
         let parts = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count >= 6 else { return nil }
         var numbers: [Int64] = []

@@ -188,6 +188,12 @@ import Testing
         let old = try #require(OOMKillLine("Killed process 1234 (python) total-vm:2048kB, anon-rss:1024kB, file-rss:4kB"))
         #expect(old.pid == 1234 && old.comm == "python" && old.totalVMkB == 2048 && old.uid == nil)
         #expect(OOMKillLine("Killed process") == nil)
+        // A PID is never negative or zero: such a line is damage, not a kill.
+        #expect(OOMKillLine("Out of memory: Killed process -5 (x) total-vm:1kB") == nil)
+        #expect(OOMKillLine("Killed process 0 (x)") == nil)
+        #expect(OOMVictimSelectedLine("Out of memory: Kill process -3 (x) score 1 or sacrifice child") == nil)
+        #expect(OOMSummaryLine("oom-kill:constraint=CONSTRAINT_NONE,task=x,pid=-4498,uid=-1")?.pid == nil)
+        #expect(OOMTaskRow("[  -4498]  1000 -4498  2220000  2220000 17842176        0             0 ffmpeg") == nil)
         let memcgSummary = try #require(OOMSummaryLine("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0-1,3,oom_memcg=/kubepods/pod1,task_memcg=/kubepods/pod1/c1,task=java,pid=4242,uid=1000"))
         #expect(memcgSummary.memsAllowed == "0-1,3" && memcgSummary.oomMemcg == "/kubepods/pod1" && !memcgSummary.isGlobal)
         #expect(memcgSummary.pid == 4242 && memcgSummary.task == "java")
