@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # postmortem against journalctl on the same generated data (not a test):
-#   scripts/bench.sh [--entries N] [--data DIR] [--runs R]
+#   scripts/bench.sh [--entries N] [--data DIR] [--runs R] [--archives]
 # Generates ~2 million entries of a crash-loop incident with systemd-journal-remote
 # (once; kept in DIR), then times, with output to /dev/null:
 #   journalctl -D DIR -o export       vs  postmortem export DIR -o export
 #   journalctl -D DIR -o export       vs  postmortem analyze HOSTROOT --format json
-# and prints the ratios and peak memory. Uses the release build.
+# and prints the ratios and peak memory. Uses the release build. With --archives, also
+# analyses the same host packed as .tar (read in place) and .tar.zst (expanded in memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-entries=2000000; data=bench-data; runs=3
+entries=2000000; data=bench-data; runs=3; archives=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --entries) entries=$2; shift 2;;
     --data) data=$2; shift 2;;
     --runs) runs=$2; shift 2;;
-    *) echo "usage: $0 [--entries N] [--data DIR] [--runs R]" >&2; exit 2;;
+    --archives) archives=1; shift;;
+    *) echo "usage: $0 [--entries N] [--data DIR] [--runs R] [--archives]" >&2; exit 2;;
   esac
 done
 # Output goes to /dev/null; if that is a plain file (a broken container), every run would
@@ -63,3 +65,11 @@ if float(open("/proc/loadavg").read().split()[0]) > 1.5:
 for name, r in (("export", ex), ("analyze", an)):
     if r["status"] != 0: print(f"WARNING: postmortem {name} exited {r['status']}: {r['stderr']}")
 PY
+if [ "$archives" = 1 ]; then
+  [ -f "$data/host.tar" ] || tar -cf "$data/host.tar" -C "$data" host
+  [ -f "$data/host.tar.zst" ] || zstd -q -T2 "$data/host.tar" -o "$data/host.tar.zst"
+  for a in host.tar host.tar.zst; do
+    r=$(best "$bin" analyze --quiet --format json "$data/$a")
+    printf '%-40s %9s %9s %9s\n' "postmortem analyze $a" "$(field "$r" seconds)" "$(field "$r" cpu_seconds)" "$(field "$r" peak_mib)"
+  done
+fi
