@@ -34,9 +34,9 @@ public enum CompressionAlgorithm: String, Sendable, CaseIterable {
     /// stopped short) still yields the bytes before the damage, with the reason.
     public func decompressKeepingPartial(_ input: UnsafeRawBufferPointer, limit: Int) -> PartialOutput {
         switch self {
-        case .zstd: return Zstd.decode(input, limit: limit)
-        case .xz: return XZ.decode(input, limit: limit)
-        case .gzip: return Gzip.decode(input, limit: limit)
+        case .zstd: return PartialOutput(Zstd.decode(input, limit: limit, as: [UInt8].self))
+        case .xz: return PartialOutput(XZ.decode(input, limit: limit, as: [UInt8].self))
+        case .gzip: return PartialOutput(Gzip.decode(input, limit: limit, as: [UInt8].self))
         case .lz4:
             do { return PartialOutput(try LZ4.decompressJournalPayload(input, limit: limit), nil) } catch {
                 return PartialOutput([], error)
@@ -72,6 +72,16 @@ public struct PartialOutput: Sendable {
         var b = buffer
         if filled < b.count { b.removeSubrange(max(0, filled)...) }
         self.init(b, problem)
+    }
+
+    init(_ r: (output: [UInt8], produced: Int, problem: CompressionError?)) {
+        self.init(r.output, r.produced, r.problem)
+    }
+
+    /// The bytes, when the whole stream was read.
+    func whole() throws(CompressionError) -> [UInt8] {
+        if let problem { throw problem }
+        return bytes
     }
 }
 

@@ -5,18 +5,11 @@ import CZstd
 public enum Zstd {
     /// Expands every frame in `input`; fails on corrupt data or when the output would pass `limit`.
     public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(CompressionError) -> [UInt8] {
-        let result = decode(input, limit: limit)
-        if let error = result.problem { throw error }
-        return result.bytes
+        try PartialOutput(decode(input, limit: limit, as: [UInt8].self)).whole()
     }
 
-    /// Expands what can be expanded: on a cut or damaged stream, the bytes before the damage and the reason.
-    static func decode(_ input: UnsafeRawBufferPointer, limit: Int) -> PartialOutput {
-        let r = decode(input, limit: limit, as: [UInt8].self)
-        return PartialOutput(r.output, r.produced, r.problem)
-    }
-
-    /// The decoder, writing into any `DecoderOutput`.
+    /// The decoder, writing into any `DecoderOutput`; on a cut or damaged stream, what came
+    /// before the damage and the reason.
     static func decode<Output: DecoderOutput>(_ input: UnsafeRawBufferPointer, limit: Int,
                                               as: Output.Type) -> (output: Output, produced: Int, problem: CompressionError?) {
         guard let stream = ZSTD_createDStream() else {
