@@ -66,7 +66,12 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
     let result = HostAnalysis.run(hosts[0], options: options, progress: Progress(quiet: input.quiet))
     for p in result.problems { Console.error("postmortem: \(p)") }
     guard result.readAnything else {
-        Console.error("postmortem: no input could be read")
+        if input.paths.isEmpty && input.root == nil {
+            Console.error("postmortem: nothing to read on this machine: no journal in /var/log/journal or /run/log/journal, "
+                + "no kern.log or messages in /var/log, no pstore or kdump record; name journal files, a copied tree or an archive")
+        } else {
+            Console.error("postmortem: no input could be read")
+        }
         throw ExitCode(3)
     }
     let zone = input.zone(hostZone: hosts[0].timeZone)
