@@ -21,7 +21,15 @@ public enum InputDiscovery {
     /// logs and pstore files outside a host root are grouped by the folder they are in. When
     /// exactly one host was identified, such loose text (and any problem) joins it.
     public static func discover(paths: [String], root: String?) -> [HostInputs] {
+        discover(paths: paths, root: root, deferringArchives: false).hosts
+    }
+
+    /// Like `discover`, but archives on disk are not opened: they are returned by path, to be
+    /// discovered one at a time (`batch`, so that a folder of many archives is not expanded
+    /// into memory all at once). Each archive's hosts then stand on their own.
+    public static func discover(paths: [String], root: String?, deferringArchives: Bool) -> (hosts: [HostInputs], archives: [String]) {
         var collector = Collector()
+        collector.deferArchives = deferringArchives
         if let root {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -31,7 +39,8 @@ public enum InputDiscovery {
             }
         }
         for path in paths { collector.add(path: path) }
-        return collector.finish()
+        let archives = collector.deferredArchives
+        return (collector.finish(), archives)
     }
 
     /// The live machine's own inputs: /var/log/journal, /run/log/journal, /var/log/kern.log*,
@@ -54,6 +63,9 @@ public enum InputDiscovery {
 
 /// Accumulates hosts while paths are walked, then merges them.
 struct Collector {
+    /// Record archives met on disk in `deferredArchives` instead of opening them.
+    var deferArchives = false
+    private(set) var deferredArchives: [String] = []
     enum HostKind { case root, machine, loose }
 
     static let scanDepth = 8
@@ -128,7 +140,11 @@ struct Collector {
                 hosts[loose(looseKey)].journalFiles.append(tree.journalSource(rel))
             }
         } else if allowArchives && (FileNames.isArchiveName(name) || TarArchive.looksLikeTar(head)) {
-            openArchive(tree, rel)
+            if deferArchives, T.self == DiskTree.self {
+                if !deferredArchives.contains(tree.display(rel)) { deferredArchives.append(tree.display(rel)) }
+            } else {
+                openArchive(tree, rel)
+            }
         } else if FileNames.isPstoreName(name) {
             hosts[loose(looseKey)].pstore.append(tree.textSource(rel))
         } else if name == "vmcore-dmesg.txt" {

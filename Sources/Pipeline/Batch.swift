@@ -16,39 +16,30 @@ public enum Batch {
     public static func run(paths: [String], outDirectory: String, jobs: Int, options: AnalysisOptions,
                            render: RenderOptions, hostZones: Bool = false) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
-        let discovered = InputDiscovery.discover(paths: paths, root: nil)
-        let names = uniqueNames(discovered.map(\.label))
-        let count = discovered.count
-        // Each host's inputs are let go once it is analysed: an archive's bytes are freed when
-        // the last of its hosts is done, not when the whole fleet is.
-        let hosts = HostQueue(discovered)
-        let results = ResultBox(count: count)
-        let next = Counter()
-        let workers = max(1, min(jobs, count))
+        // Host folders are found up front (nothing is read yet); an archive is a work item of its
+        // own, expanded by the worker that takes it and let go when its hosts are done, so that
+        // memory follows the `jobs` archives open at once, not the whole fleet.
+        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true)
+        let items = direct.map(WorkItem.host) + archives.map(WorkItem.archive)
+        let queue = WorkQueue(items)
+        let names = NameRegistry()
+        // Hosts named directly get their names in the order given; an archive's, when it is opened.
+        let directNames = direct.map { names.claim($0.label) }
+        let results = ResultBox()
+        let workers = max(1, min(jobs, items.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let i = next.take(below: count), let host = hosts.take(i) {
-                let result = HostAnalysis.run(host, options: options)
-                let dir = outDirectory + "/" + names[i]
-                var row: FleetSummary.FleetRow
-                do {
-                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                    try ReportRenderer.render(result.report, as: .json, options: render)
-                        .write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
-                    var local = render
-                    var report = result.report
-                    if hostZones, let zone = host.timeZone {
-                        local.timeZone = .machine(zone)
-                        report.notes.append("Times are shown in the machine's own zone, \(zone) (\(host.timeZoneSource ?? "etc/localtime")).")
-                    }
-                    try ReportRenderer.render(report, as: .markdown, options: local)
-                        .write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
-                    row = result.readAnything
-                        ? FleetSummary.FleetRow(report: result.report, host: names[i])
-                        : FleetSummary.FleetRow(host: names[i], failure: "no input could be read")
-                } catch {
-                    row = FleetSummary.FleetRow(host: names[i], failure: "cannot write report: \(error)")
+            while let (index, item) = queue.take() {
+                let hosts: [HostInputs]
+                switch item {
+                case .host(let h): hosts = [h]
+                case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil)
                 }
-                results.set(i, row: row, problems: result.problems.map { "\(names[i]): \($0)" })
+                for (j, host) in hosts.enumerated() {
+                    let name = index < directNames.count ? directNames[index] : names.claim(host.label)
+                    let (row, problems) = analyse(host, name: name, into: outDirectory, options: options,
+                                                  render: render, hostZones: hostZones)
+                    results.add(order: (index, j), row: row, problems: problems)
+                }
             }
         }
         let (rows, problems) = results.collect()
@@ -57,58 +48,81 @@ public enum Batch {
         return Outcome(rows: rows, problems: problems)
     }
 
-    /// Folder-safe, unique names for the hosts.
-    static func uniqueNames(_ labels: [String]) -> [String] {
-        var seen: [String: Int] = [:]
-        return labels.map { label in
-            var name = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" ? $0 : "_" })
-            if name.isEmpty || name == "." || name == ".." { name = "host" }
-            let n = seen[name, default: 0]
-            seen[name] = n + 1
-            return n == 0 ? name : "\(name)-\(n + 1)"
+    /// Analyses one host and writes its reports; its fleet row and problems.
+    static func analyse(_ host: HostInputs, name: String, into outDirectory: String, options: AnalysisOptions,
+                        render: RenderOptions, hostZones: Bool) -> (FleetSummary.FleetRow, [String]) {
+        let result = HostAnalysis.run(host, options: options)
+        let dir = outDirectory + "/" + name
+        var row: FleetSummary.FleetRow
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try ReportRenderer.render(result.report, as: .json, options: render)
+                .write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
+            var local = render
+            var report = result.report
+            if hostZones, let zone = host.timeZone {
+                local.timeZone = .machine(zone)
+                report.notes.append("Times are shown in the machine's own zone, \(zone) (\(host.timeZoneSource ?? "etc/localtime")).")
+            }
+            try ReportRenderer.render(report, as: .markdown, options: local)
+                .write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+            row = result.readAnything
+                ? FleetSummary.FleetRow(report: result.report, host: name)
+                : FleetSummary.FleetRow(host: name, failure: "no input could be read")
+        } catch {
+            row = FleetSummary.FleetRow(host: name, failure: "cannot write report: \(error)")
         }
+        row.reports = name
+        return (row, result.problems.map { "\(name): \($0)" })
     }
 }
 
-private final class Counter: @unchecked Sendable {
+private enum WorkItem: Sendable {
+    case host(HostInputs)
+    case archive(String)
+}
+
+/// Hands each work item out once, and lets go of it: a host's inputs are freed when it is done.
+private final class WorkQueue: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = 0
-    func take(below limit: Int) -> Int? {
+    private var items: [WorkItem?]
+    private var next = 0
+    init(_ items: [WorkItem]) { self.items = items }
+    func take() -> (Int, WorkItem)? {
         lock.lock(); defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
+        guard next < items.count, let item = items[next] else { return nil }
+        items[next] = nil
+        next += 1
+        return (next - 1, item)
     }
 }
 
-private final class HostQueue: @unchecked Sendable {
+/// Folder-safe names, unique across the fleet, claimed as hosts are met.
+private final class NameRegistry: @unchecked Sendable {
     private let lock = NSLock()
-    private var hosts: [HostInputs?]
-    init(_ hosts: [HostInputs]) { self.hosts = hosts }
-    /// Host `i`, handed out once.
-    func take(_ i: Int) -> HostInputs? {
+    private var seen: [String: Int] = [:]
+    func claim(_ label: String) -> String {
         lock.lock(); defer { lock.unlock() }
-        guard i >= 0, i < hosts.count else { return nil }
-        defer { hosts[i] = nil }
-        return hosts[i]
+        var name = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" ? $0 : "_" })
+        if name.isEmpty || name == "." || name == ".." { name = "host" }
+        let n = seen[name, default: 0]
+        seen[name] = n + 1
+        return n == 0 ? name : "\(name)-\(n + 1)"
     }
 }
 
+/// Rows in the order the hosts were named (item, then host within an archive), whatever the
+/// order the workers finished in.
 private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var rows: [FleetSummary.FleetRow?]
-    private var problems: [[String]]
-    init(count: Int) {
-        rows = Array(repeating: nil, count: count)
-        problems = Array(repeating: [], count: count)
-    }
-    func set(_ i: Int, row: FleetSummary.FleetRow, problems p: [String]) {
+    private var entries: [(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String])] = []
+    func add(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String]) {
         lock.lock(); defer { lock.unlock() }
-        rows[i] = row
-        problems[i] = p
+        entries.append((order, row, problems))
     }
     func collect() -> ([FleetSummary.FleetRow], [String]) {
         lock.lock(); defer { lock.unlock() }
-        return (rows.compactMap { $0 }, problems.flatMap { $0 })
+        let sorted = entries.sorted { $0.order < $1.order }
+        return (sorted.map(\.row), sorted.flatMap(\.problems))
     }
 }

@@ -18,6 +18,9 @@ public enum FleetSummary {
         public var kernelEvents: Int
         /// Set when the host's inputs could not be analysed at all; the counts are then zero.
         public var error: String?
+        /// The folder (under the batch's output) holding this host's reports: unique, where
+        /// hostnames may repeat (copies of one machine, images of cloned machines).
+        public var reports: String?
 
         public init(host: String, analyzedBoot: String? = nil, end: BootEndKind? = nil, lastEntry: Timestamp? = nil,
                     gapSeconds: Double? = nil, rootCauseKind: String? = nil, rootCauseSubject: String? = nil,
@@ -62,6 +65,7 @@ public enum FleetSummary {
             case crashLoopingUnits = "crash_looping_units"
             case oomKills = "oom_kills"
             case kernelEvents = "kernel_events"
+            case reports
         }
     }
 
@@ -73,10 +77,12 @@ public enum FleetSummary {
         let zone = options.timeZone.name(at: rows.compactMap(\.lastEntry).first)
         let header = ["HOST", "BOOT", "END", "LAST ENTRY (\(zone))", "GAP", "CAUSE", "SUBJECT", "LOOPING", "OOM", "KERNEL"]
         let cells: [[String]] = rows.map { row in
+            // The host as its report folder is named when that differs (two hosts of one name).
+            let host = safe(row.reports.map { $0 == row.host ? row.host : "\(row.host) (\($0))" } ?? row.host)
             if let error = row.error {
-                return [safe(row.host), "-", "error", "", "", "", safe(error), "", "", ""]
+                return [host, "-", "error", "", "", "", safe(error), "", "", ""]
             }
-            return [safe(row.host), row.analyzedBoot.map { String($0.prefix(12)) } ?? "-", row.end?.rawValue ?? "-",
+            return [host, row.analyzedBoot.map { String($0.prefix(12)) } ?? "-", row.end?.rawValue ?? "-",
                     row.lastEntry.map(clock.dateTime) ?? "-",
                     row.gapSeconds.map { HumanFormat.duration(seconds: $0) } ?? "-",
                     safe(row.rootCauseKind ?? "none"), safe(row.rootCauseSubject ?? "-"),

@@ -105,18 +105,24 @@ struct EndToEndTests {
         #expect(!html.contains("<script src"))
     }
 
-    @Test("batch: a report per host, a fleet summary, and a broken host reported while the rest go on")
+    @Test("batch: a report per host, from folders and archives, a fleet summary, and broken hosts reported while the rest go on")
     func batch() throws {
         let fleet = TestPaths.scratch("fleet")
         let out = TestPaths.scratch("fleet-out")
         defer { try? FileManager.default.removeItem(atPath: fleet); try? FileManager.default.removeItem(atPath: out) }
         var truths: [String: Truth] = [:]
-        for name in ["reference-incident", "healthy-reboot", "memcg-oom-loop"] {
+        // One host as a folder, one as a .tar.zst, one as a .tar.gz: archives are opened one
+        // at a time by the workers, each host analysed as it would be alone.
+        for (name, form) in [("reference-incident", ""), ("healthy-reboot", "--zstd -cf"), ("memcg-oom-loop", "-czf")] {
             let (root, truth) = try Scenarios.generate(name)
-            let c = try Command.shell("cp -r \(root) \(fleet)/\(name)")
-            try #require(c.status == 0)
+            let parent = (root as NSString).deletingLastPathComponent, base = (root as NSString).lastPathComponent
+            let c = form.isEmpty ? try Command.shell("cp -r \(root) \(fleet)/\(name)")
+                : try Command.shell("tar \(form) '\(fleet)/\(name).tar\(form.hasPrefix("--zstd") ? ".zst" : ".gz")' -C '\(parent)' '\(base)'")
+            try #require(c.status == 0, "\(c.stderrText)")
             truths[truth.hostname] = truth
         }
+        // An archive that is not one.
+        try Data("not gzip at all".utf8).write(to: URL(fileURLWithPath: fleet + "/junk.tar.gz"))
         // A host whose only journal is garbage.
         try FileManager.default.createDirectory(atPath: fleet + "/broken/var/log/journal/0123456789abcdef0123456789abcdef",
                                                 withIntermediateDirectories: true)
@@ -125,7 +131,7 @@ struct EndToEndTests {
         let r = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", out, "-j", "2", fleet])
         #expect(r.status == 0, "\(r.stderrText)")
         let lines = try String(contentsOfFile: out + "/fleet.jsonl", encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 4)
+        #expect(lines.count == 5)
         var seen = 0
         for line in lines {
             let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
@@ -134,13 +140,15 @@ struct EndToEndTests {
                 seen += 1
                 #expect(row["analyzed_boot"] as? String == truth.analyzedBoot)
                 #expect(row["root_cause_kind"] as? String == truth.rootCause?.kind)
-                let reportDir = try FileManager.default.contentsOfDirectory(atPath: out).first { $0.contains(host) || host.contains($0) }
-                #expect(reportDir != nil, "no report folder for \(host)")
+                let reportDir = row["reports"] as? String ?? "?"
+                #expect(FileManager.default.fileExists(atPath: out + "/" + reportDir + "/report.json"), "no reports for \(host)")
+                #expect(FileManager.default.fileExists(atPath: out + "/" + reportDir + "/report.md"), "no reports for \(host)")
             } else {
                 #expect(row["error"] != nil, "the broken host is reported: \(row)")
             }
         }
         #expect(seen == 3)
+        #expect(r.stderrText.contains("junk.tar.gz"), "the unreadable archive is named on stderr")
         #expect(FileManager.default.fileExists(atPath: out + "/fleet.txt"))
     }
 
