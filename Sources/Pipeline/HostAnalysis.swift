@@ -15,6 +15,8 @@ public struct HostResult: Sendable {
     /// False when not one input could be read (the CLI then exits 3).
     public var readAnything: Bool
     public var entriesRead: Int
+    /// Journal files that could be opened (they may hold no entries).
+    public var journalFilesOpened: Int = 0
 }
 
 /// One host's run through the pipeline: open its inputs, analyse, and collect problems.
@@ -64,7 +66,7 @@ public enum HostAnalysis {
         }
         let anything = (reader != nil && entries > 0) || kernel.files.contains { !$0.records.isEmpty }
         return HostResult(label: host.label, report: report, problems: problems, readAnything: anything,
-                          entriesRead: entries)
+                          entriesRead: entries, journalFilesOpened: files.count)
     }
 }
 

@@ -69,6 +69,8 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
         if input.paths.isEmpty && input.root == nil {
             Console.error("postmortem: nothing to read on this machine: no journal in /var/log/journal or /run/log/journal, "
                 + "no kern.log or messages in /var/log, no pstore or kdump record; name journal files, a copied tree or an archive")
+        } else if result.journalFilesOpened > 0 && result.problems.isEmpty {
+            Console.error("postmortem: the \(result.journalFilesOpened == 1 ? "journal file holds" : "\(result.journalFilesOpened) journal files hold") no entries, and there is no kernel log: nothing to analyse")
         } else {
             Console.error("postmortem: no input could be read")
         }
