@@ -62,6 +62,8 @@ public enum Batch {
             var report = result.report
             if hostZones, let zone = host.timeZone {
                 local.timeZone = .machine(zone)
+            }
+            if hostZones, let zone = host.timeZone, DisplayZone.machine(zone) != .utc {
                 report.notes.append("Times are shown in the machine's own zone, \(zone) (\(host.timeZoneSource ?? "etc/localtime")).")
             }
             try ReportRenderer.render(report, as: .markdown, options: local)

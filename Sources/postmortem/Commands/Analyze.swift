@@ -78,7 +78,8 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
     }
     let zone = input.zone(hostZone: hosts[0].timeZone)
     var note: String?
-    if input.explicitZone == nil, let name = hosts[0].timeZone {
+    // A machine kept in UTC needs no note: the report says UTC anyway.
+    if input.explicitZone == nil, let name = hosts[0].timeZone, DisplayZone.machine(name) != .utc {
         note = "Times are shown in the machine's own zone, \(name) (\(hosts[0].timeZoneSource ?? "etc/localtime")); "
             + "--utc or --tz changes that."
     }
