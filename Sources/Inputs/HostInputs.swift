@@ -31,6 +31,9 @@ public struct HostInputs: Sendable {
     public var timeZone: String?
     /// Where `timeZone` was read, for the report's notes.
     public var timeZoneSource: String?
+    /// A copied `etc/localtime` that is a TZif file, not a link: it names no zone but holds
+    /// its rules (used when there is no `timeZone`).
+    public var localtimeFile: [UInt8]?
 
     public init(label: String, machineID: String? = nil, hostname: String? = nil, journalFiles: [JournalSource] = [],
                 kernelLogs: [TextSource] = [], pstore: [TextSource] = [], kdump: [TextSource] = [],

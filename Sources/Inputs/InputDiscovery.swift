@@ -290,6 +290,10 @@ struct Collector {
         if let (zone, source) = timeZone(tree, rel) {
             hosts[i].timeZone = zone
             hosts[i].timeZoneSource = source
+        } else if case let link = tree.join(rel, "etc/localtime"), tree.isFile(link), !tree.isSymlink(link),
+                  let bytes = try? tree.read(link, limit: Self.smallFileLimit), bytes.starts(with: Array("TZif".utf8)) {
+            hosts[i].localtimeFile = bytes
+            hosts[i].timeZoneSource = tree.display(link)
         }
         hosts[i].label = hostname ?? hosts[i].machineID ?? rootDisplay
 
@@ -326,7 +330,7 @@ struct Collector {
 
     /// The host's zone name: the tail of the `etc/localtime` link after `zoneinfo/` (as
     /// systemd's timedatectl sets it), else the name in Debian's `etc/timezone`. A copied
-    /// `localtime` file (not a link) carries no name and is not guessed at.
+    /// `localtime` file (not a link) carries no name; its rules are kept instead (`localtimeFile`).
     func timeZone<T: FileTree>(_ tree: T, _ rel: String) -> (String, String)? {
         let link = tree.join(rel, "etc/localtime")
         if let target = tree.symlinkTarget(link), let r = target.range(of: "zoneinfo/", options: .backwards) {
@@ -508,7 +512,9 @@ struct Collector {
         hosts[j].unitFiles += h.unitFiles
         hosts[j].problems += h.problems
         if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }
-        if hosts[j].timeZone == nil { (hosts[j].timeZone, hosts[j].timeZoneSource) = (h.timeZone, h.timeZoneSource) }
+        if hosts[j].timeZone == nil && hosts[j].localtimeFile == nil {
+            (hosts[j].timeZone, hosts[j].timeZoneSource, hosts[j].localtimeFile) = (h.timeZone, h.timeZoneSource, h.localtimeFile)
+        }
     }
 }
 

@@ -60,11 +60,12 @@ public enum Batch {
                 .write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
             var local = render
             var report = result.report
-            if hostZones, let zone = host.timeZone {
-                local.timeZone = .machine(zone)
-            }
-            if hostZones, let zone = host.timeZone, DisplayZone.machine(zone) != .utc {
-                report.notes.append("Times are shown in the machine's own zone, \(zone) (\(host.timeZoneSource ?? "etc/localtime")).")
+            if hostZones, let zone = DisplayZone.machine(name: host.timeZone, tzif: host.localtimeFile) {
+                local.timeZone = zone
+                if zone != .utc {
+                    let what = host.timeZone ?? "the rules of its copied localtime file"
+                    report.notes.append("Times are shown in the machine's own zone, \(what) (\(host.timeZoneSource ?? "etc/localtime")).")
+                }
             }
             try ReportRenderer.render(report, as: .markdown, options: local)
                 .write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)

@@ -24,6 +24,16 @@ public enum DisplayZone: Sendable, Hashable {
     /// an incident in July is shown in summer time whenever the report is read. A name the
     /// database does not know shows as UTC.
     case named(String)
+    /// A zone known only by its rules (a machine's copied `etc/localtime` file).
+    case rules(ZoneRules)
+
+    /// A machine's zone from what its tree says: a database name, else the rules of a copied
+    /// `localtime` file; `nil` when neither can be used.
+    public static func machine(name: String?, tzif: [UInt8]?) -> DisplayZone? {
+        if let name { return machine(name) }
+        if let tzif, let rules = ZoneRules(tzif: tzif) { return rules.isUTC ? .utc : .rules(rules) }
+        return nil
+    }
 
     /// A machine's zone by its database name; the names of UTC itself show as `UTC`.
     public static func machine(_ name: String) -> DisplayZone {
@@ -38,6 +48,7 @@ public enum DisplayZone: Sendable, Hashable {
         case .fixed(let offset, _): return offset
         case .local: return TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds))
         case .named(let id): return TimeZone(identifier: id)?.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds)) ?? 0
+        case .rules(let r): return r.local(at: Int64(t.seconds.rounded(.down))).offset
         }
     }
 
@@ -53,11 +64,19 @@ public enum DisplayZone: Sendable, Hashable {
             return zone.abbreviation(for: date) ?? zone.identifier
         case .named(let id):
             guard TimeZone(identifier: id) != nil else { return "UTC" }
-            let offset = offsetSeconds(at: t ?? Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1e6)))
-            let minutes = abs(offset) / 60
-            let sign = offset < 0 ? "-" : "+"
-            return "\(id) (UTC\(sign)\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60))"
+            return "\(id) (\(Self.utcOffset(offsetSeconds(at: t ?? Self.now))))"
+        case .rules(let r):
+            let local = r.local(at: Int64((t ?? Self.now).seconds.rounded(.down)))
+            return "\(local.abbreviation.isEmpty ? "local" : local.abbreviation) (\(Self.utcOffset(local.offset)))"
         }
+    }
+
+    private static var now: Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1e6)) }
+
+    /// `UTC+05:30`.
+    static func utcOffset(_ offset: Int) -> String {
+        let minutes = abs(offset) / 60
+        return "UTC\(offset < 0 ? "-" : "+")\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
     }
 }
 

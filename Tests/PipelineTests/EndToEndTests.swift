@@ -187,6 +187,14 @@ struct EndToEndTests {
         #expect(tokyo.status == 0, "\(tokyo.stderrText)")
         #expect(tokyo.stdoutText.contains("times in Asia/Tokyo (UTC+09:00)"))
         #expect(tokyo.stdoutText.contains("machine's own zone, Asia/Tokyo"))
+        // The same machine copied without links: etc/localtime is the zone file itself.
+        if let tzif = FileManager.default.contents(atPath: "/usr/share/zoneinfo/Asia/Tokyo") {
+            try FileManager.default.removeItem(atPath: root + "/h/etc/localtime")
+            try tzif.write(to: URL(fileURLWithPath: root + "/h/etc/localtime"))
+            let copied = try Command.run(TestPaths.executable, ["analyze", "--quiet", root + "/h"])
+            #expect(copied.stdoutText.contains("times in JST (UTC+09:00)"), "\(copied.stdoutText.prefix(2000))")
+            #expect(copied.stdoutText.contains("rules of its copied localtime file"))
+        }
         let utc = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", root + "/h"])
         #expect(utc.stdoutText.contains("times in UTC"))
         #expect(!utc.stdoutText.contains("Asia/Tokyo"))

@@ -451,11 +451,14 @@ private func tar(_ arguments: String) throws -> CommandResult {
         let debian = try Self.host { root in try write("America/New_York\n", root + "/etc/timezone") }
         #expect(debian.map(\.timeZone) == ["America/New_York", "America/New_York"])
 
-        // A copied file carries no name; nonsense is not passed on to the zone database.
+        // A copied file carries no name, only rules; nonsense is not passed on to the zone database.
         let none = try Self.host { root in
             try write("TZif2...", root + "/etc/localtime")
             try write("../../etc/passwd\n", root + "/etc/timezone")
         }
         #expect(none.map(\.timeZone) == [nil, nil])
+        #expect(none.map { $0.localtimeFile.map { String(decoding: $0, as: UTF8.self) } } == ["TZif2...", "TZif2..."])
+        let notTZif = try Self.host { root in try write("Europe/Berlin\n", root + "/etc/localtime") }
+        #expect(notTZif.allSatisfy { $0.timeZone == nil && $0.localtimeFile == nil })
     }
 }

@@ -54,7 +54,7 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
         if case .auto = options.boot { options.boot = .offset(-1) }
     } else {
         hosts = InputDiscovery.discover(paths: input.paths, root: input.root)
-        options = input.analysisOptions(zone: input.zone(hostZone: hosts.first?.timeZone))
+        options = input.analysisOptions(zone: input.zone(hostZone: hosts.first?.timeZone, localtimeFile: hosts.first?.localtimeFile))
     }
     guard !hosts.isEmpty else {
         Console.error("postmortem: no input found in \(input.paths.joined(separator: " "))")
@@ -76,11 +76,12 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
         }
         throw ExitCode(3)
     }
-    let zone = input.zone(hostZone: hosts[0].timeZone)
+    let zone = input.zone(hostZone: hosts[0].timeZone, localtimeFile: hosts[0].localtimeFile)
     var note: String?
     // A machine kept in UTC needs no note: the report says UTC anyway.
-    if input.explicitZone == nil, let name = hosts[0].timeZone, DisplayZone.machine(name) != .utc {
-        note = "Times are shown in the machine's own zone, \(name) (\(hosts[0].timeZoneSource ?? "etc/localtime")); "
+    if input.explicitZone == nil, zone != .utc, zone != .local {
+        let what = hosts[0].timeZone ?? "the rules of its copied localtime file"
+        note = "Times are shown in the machine's own zone, \(what) (\(hosts[0].timeZoneSource ?? "etc/localtime")); "
             + "--utc or --tz changes that."
     }
     return (result, zone, note)

@@ -72,8 +72,8 @@ struct InputOptions: ParsableArguments {
 
     /// The zone to show times in: the one asked for, else the analysed machine's own (from
     /// its `etc/localtime`), else this machine's.
-    func zone(hostZone: String?) -> DisplayZone {
-        explicitZone ?? hostZone.map(DisplayZone.machine) ?? .local
+    func zone(hostZone: String?, localtimeFile: [UInt8]? = nil) -> DisplayZone {
+        explicitZone ?? DisplayZone.machine(name: hostZone, tzif: localtimeFile) ?? .local
     }
 
     var zone: DisplayZone { zone(hostZone: nil) }
