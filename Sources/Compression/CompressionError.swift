@@ -135,10 +135,7 @@ struct ExpandedOutput: DecoderOutput {
         try box.withStorage(body)
     }
     mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {
-        guard count < limit else {
-            throw CompressionError(algorithm: algorithm, detail: "output exceeds the limit of \(limit) bytes")
-        }
-        box.grow(to: Swift.min(limit, Swift.max(4096, count &* 2)), keeping: filled)
+        box.grow(to: try decoderGrowth(from: count, limit: limit, algorithm: algorithm), keeping: filled)
     }
 }
 
@@ -165,14 +162,18 @@ extension CompressionAlgorithm {
     }
 }
 
+/// A decoder's next buffer size: doubled, never past `limit` (then it fails).
+func decoderGrowth(from count: Int, limit: Int, algorithm: String) throws(CompressionError) -> Int {
+    guard count < limit else {
+        throw CompressionError(algorithm: algorithm, detail: "output exceeds the limit of \(limit) bytes")
+    }
+    return Swift.min(limit, Swift.max(4096, count &* 2))
+}
+
 extension Array where Element == UInt8 {
     /// Grows the array for a streaming decoder, never past `limit`.
     mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {
-        guard count < limit else {
-            throw CompressionError(algorithm: algorithm, detail: "output exceeds the limit of \(limit) bytes")
-        }
-        let wanted = Swift.min(limit, Swift.max(4096, count &* 2))
+        let wanted = try decoderGrowth(from: count, limit: limit, algorithm: algorithm)
         append(contentsOf: repeatElement(0, count: wanted - count))
-        _ = filled
     }
 }

@@ -147,16 +147,14 @@ public enum JournalEventExtractor {
         return nil
     }
 
-    private static let structuredIDList: [([UInt8], StructuredID)] = structuredIDs.map { ($0.key, $0.value) }
-
-    private static let structuredIDs: [[UInt8]: StructuredID] = [
-        Array(MessageIDs.restartScheduled.utf8): .restartScheduled, Array(MessageIDs.processExited.utf8): .processExited,
-        Array(MessageIDs.unitFailed.utf8): .unitFailed, Array(MessageIDs.unitStarted.utf8): .unitStarted,
-        Array(MessageIDs.unitFailedToStart.utf8): .unitFailedToStart, Array(MessageIDs.unitStarting.utf8): .unitStarting,
-        Array(MessageIDs.unitStopping.utf8): .unitStopping, Array(MessageIDs.unitStopped.utf8): .unitStopped,
-        Array(MessageIDs.unitDeactivated.utf8): .unitDeactivated, Array(MessageIDs.unitOOM.utf8): .unitOOM,
-        Array(MessageIDs.unitResources.utf8): .unitResources,
-    ]
+    private static let structuredIDList: [([UInt8], StructuredID)] = ([
+        (MessageIDs.restartScheduled, .restartScheduled), (MessageIDs.processExited, .processExited),
+        (MessageIDs.unitFailed, .unitFailed), (MessageIDs.unitStarted, .unitStarted),
+        (MessageIDs.unitFailedToStart, .unitFailedToStart), (MessageIDs.unitStarting, .unitStarting),
+        (MessageIDs.unitStopping, .unitStopping), (MessageIDs.unitStopped, .unitStopped),
+        (MessageIDs.unitDeactivated, .unitDeactivated), (MessageIDs.unitOOM, .unitOOM),
+        (MessageIDs.unitResources, .unitResources),
+    ] as [(String, StructuredID)]).map { (Array($0.0.utf8), $0.1) }
     private static let controlProcess: [UInt8] = Array("Control process".utf8)
     private static let statusKey: [UInt8] = Array("status=".utf8)
     private static let startJob: [UInt8] = Array("start".utf8)

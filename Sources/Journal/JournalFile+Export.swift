@@ -41,12 +41,10 @@ extension JournalFile {
                 }
                 continue
             }
-            // As in the scan: only values many entries share are rendered once and kept; the
-            // others go straight from the file to the output. An unreadable one is always kept,
-            // so that it is reported once.
-            let users = bytes.u64(d + ObjectLayout.dataNEntries) ?? 2
-            let compressed = (bytes.u8(d + 1) ?? 0) & 7 != 0
-            guard users > (compressed ? 1 : 16) else {
+            // Only values many entries share are rendered once and kept; the others go straight
+            // from the file to the output. An unreadable one is always kept, so that it is
+            // reported once.
+            guard worthCaching(dataAt: d, compressed: (bytes.u8(d + 1) ?? 0) & 7 != 0) else {
                 if renderExportItem(d, entry: head.offset, index: i, into: &out) == nil {
                     health.itemsDropped += 1
                     state.cache.set(d, .broken)
@@ -85,8 +83,7 @@ extension JournalFile {
             return nil
         }
         // An uncompressed value is rendered from where it lies; a compressed one is inflated first.
-        if let size = objectSize(at: d, type: .data), let flags = bytes.u8(d + 1), flags & 7 == 0,
-           size > dataPayloadOffset, let raw = bytes.slice(d + dataPayloadOffset, size - dataPayloadOffset) {
+        if let raw = inPlacePayload(at: d) {
             return Self.render(raw, into: &out) ?? bad("DATA payload has no field name")
         }
         switch dataPayload(at: d) {

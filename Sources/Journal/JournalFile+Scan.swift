@@ -153,14 +153,8 @@ extension JournalFile {
                 } else {
                     span = resolveSpan(dataOffset, entryOffset: head.offset, item: i, selected: selected,
                                        inflated: &cache.inflated)
-                    // Only values many entries share are worth a slot. A value one or a few entries
-                    // carry (a PID, a counter, an invocation ID) is cheaper to read again where it lies,
-                    // next to the entries that use it, than to look up in a table it would fill and push
-                    // out of the processor's cache. Decompressing again is not cheap: any reuse counts.
-                    // An unreadable one is kept, so that it is reported once. A wrong count in a
-                    // torn file costs speed, not results.
-                    let users = bytes.u64(dataOffset + ObjectLayout.dataNEntries) ?? 2
-                    if users > (span.inflated ? 1 : 16) || span.slot == ValueSpan.bad {
+                    // An unreadable one is kept, so that it is reported once.
+                    if span.slot == ValueSpan.bad || worthCaching(dataAt: dataOffset, compressed: span.inflated) {
                         cache.table.set(dataOffset, span)
                     }
                 }
@@ -185,8 +179,7 @@ extension JournalFile {
             return .broken
         }
         // An uncompressed value is used where it lies in the mapping: no copy, no allocation.
-        if let size = objectSize(at: dataOffset, type: .data), let flags = bytes.u8(dataOffset + 1), flags & 7 == 0,
-           size > dataPayloadOffset, let raw = bytes.slice(dataOffset + dataPayloadOffset, size - dataPayloadOffset) {
+        if let raw = inPlacePayload(at: dataOffset) {
             guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
             guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skipped }
             return ValueSpan(start: dataOffset + dataPayloadOffset + eq + 1, count: raw.count - eq - 1, slot: slot,

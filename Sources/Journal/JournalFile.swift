@@ -118,6 +118,26 @@ public final class JournalFile: @unchecked Sendable {
         return bytes.u64(at).flatMap { Int(exactly: $0) }
     }
 
+    /// The payload (`FIELD=value`) of an uncompressed DATA object, where it lies in the
+    /// mapping: no copy. `nil` for a compressed or invalid object (use `dataPayload`).
+    @inline(__always)
+    func inPlacePayload(at offset: Int) -> UnsafeRawBufferPointer? {
+        guard let size = objectSize(at: offset, type: .data), let flags = bytes.u8(offset + 1), flags & 7 == 0,
+              size > dataPayloadOffset else { return nil }
+        return bytes.slice(offset + dataPayloadOffset, size - dataPayloadOffset)
+    }
+
+    /// Whether a DATA object is worth a slot in a per-file cache (the scan's, the export's):
+    /// only when many entries share it. A value one or a few entries carry (a PID, a counter,
+    /// an invocation ID) is cheaper to read again where it lies, next to the entries that use
+    /// it, than to look up in a table it would fill and push out of the processor's cache.
+    /// Decompressing again is not cheap: then any reuse counts. A wrong count in a torn file
+    /// costs speed, not results.
+    @inline(__always)
+    func worthCaching(dataAt offset: Int, compressed: Bool) -> Bool {
+        (bytes.u64(offset + ObjectLayout.dataNEntries) ?? 2) > (compressed ? 1 : 16)
+    }
+
     /// The payload (`FIELD=value`) of the DATA object at `offset`, decompressed.
     func dataPayload(at offset: Int) -> Result<[UInt8], JournalError> {
         guard let size = objectSize(at: offset, type: .data) else {
@@ -183,9 +203,7 @@ public final class JournalFile: @unchecked Sendable {
     private func resolve(_ dataOffset: Int, selection: FieldSelection, selected: SelectedNames) -> CachedData {
         let only = !selection.isAll
         // Reading the field name of an uncompressed object needs no copy: check it first.
-        if only, let size = objectSize(at: dataOffset, type: .data),
-           let flags = bytes.u8(dataOffset + 1), flags & 7 == 0, size > dataPayloadOffset,
-           let raw = bytes.slice(dataOffset + dataPayloadOffset, size - dataPayloadOffset) {
+        if only, let raw = inPlacePayload(at: dataOffset) {
             guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return .bad("DATA payload has no field name") }
             guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skip }
             return .field(JournalField(name: selected.names[slot], value: [UInt8](raw[(eq + 1)...]), slot: slot))

@@ -13,10 +13,9 @@ final class MappedFile: @unchecked Sendable {
     private let mapping: UnsafeMutableRawPointer?
     private let mappedLength: Int
     private let owned: UnsafeMutableRawBufferPointer?
-    /// For a range of another mapping (an archive member): keeps that mapping alive.
-    private let parent: MappedFile?
-    /// For bytes owned elsewhere (an expanded archive): keeps their owner alive.
-    private let keeper: AnyObject?
+    /// For bytes owned elsewhere (a range of another mapping, an expanded archive): keeps
+    /// their owner alive.
+    private let owner: AnyObject?
     /// The pages `advise…` talks about: the mapping, or the pages of a slice of one. Never
     /// memory we own: dropping anonymous pages would zero them.
     private let advice: (start: UnsafeMutableRawPointer, length: Int)?
@@ -37,8 +36,7 @@ final class MappedFile: @unchecked Sendable {
         }
         let size = Int(st.st_size)
         owned = nil
-        parent = nil
-        keeper = nil
+        owner = nil
         guard size > 0 else {
             mapping = nil
             mappedLength = 0
@@ -61,8 +59,7 @@ final class MappedFile: @unchecked Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(array.count, 1), alignment: 8)
         array.withUnsafeBytes { src in buffer.copyMemory(from: src) }
         owned = buffer
-        parent = nil
-        keeper = nil
+        owner = nil
         mapping = nil
         mappedLength = 0
         advice = nil
@@ -72,8 +69,7 @@ final class MappedFile: @unchecked Sendable {
     /// Bytes that `owner` keeps (expanded in memory of their own), without a copy.
     init(expanded: ExpandedBytes) {
         bytes = expanded.bytes
-        keeper = expanded
-        parent = nil
+        owner = expanded
         owned = nil
         mapping = nil
         mappedLength = 0
@@ -84,8 +80,7 @@ final class MappedFile: @unchecked Sendable {
     init?(slice whole: MappedFile, range: Range<Int>) {
         guard let b = whole.bytes.slice(range.lowerBound, range.count) else { return nil }
         bytes = b
-        parent = whole
-        keeper = nil
+        owner = whole
         owned = nil
         mapping = nil
         mappedLength = 0
@@ -116,7 +111,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        // A slice owns nothing: `parent` goes with it.
+        // A slice owns nothing: `owner` goes with it.
         if let mapping { munmap(mapping, mappedLength) }
         owned?.deallocate()
     }

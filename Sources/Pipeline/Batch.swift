@@ -60,12 +60,9 @@ public enum Batch {
                 .write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
             var local = render
             var report = result.report
-            if hostZones, let zone = DisplayZone.machine(name: host.timeZone, tzif: host.localtimeFile) {
-                local.timeZone = zone
-                if zone != .utc {
-                    let what = host.timeZone ?? "the rules of its copied localtime file"
-                    report.notes.append("Times are shown in the machine's own zone, \(what) (\(host.timeZoneSource ?? "etc/localtime")).")
-                }
+            if hostZones, let machine = MachineZone(of: host) {
+                local.timeZone = machine.zone
+                if let note = machine.note { report.notes.append(note) }
             }
             try ReportRenderer.render(report, as: .markdown, options: local)
                 .write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)

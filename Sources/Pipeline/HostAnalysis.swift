@@ -3,6 +3,7 @@ import Analysis
 import Inputs
 import Journal
 import KernelLog
+import Report
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -115,5 +116,24 @@ extension String {
     init(format1 v: Double) {
         let tenths = Int((v * 10).rounded())
         self = "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// The analysed machine's own time zone, from what its tree says (see `HostInputs.timeZone`
+/// and `localtimeFile`), and the note a report shows when times are put in it.
+public struct MachineZone: Sendable {
+    public var zone: DisplayZone
+    /// `nil` for a machine kept in UTC: the report says UTC anyway.
+    public var note: String?
+
+    /// `nil` when the tree names no zone.
+    public init?(of host: HostInputs, hint: String? = nil) {
+        guard let zone = DisplayZone.machine(name: host.timeZone, tzif: host.localtimeFile) else { return nil }
+        self.zone = zone
+        if zone != .utc {
+            let what = host.timeZone ?? "the rules of its copied localtime file"
+            note = "Times are shown in the machine's own zone, \(what) (\(host.timeZoneSource ?? "etc/localtime"))"
+                + (hint.map { "; " + $0 } ?? ".")
+        }
     }
 }

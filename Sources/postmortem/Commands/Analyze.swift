@@ -45,16 +45,15 @@ extension PostmortemCommand {
 /// Discovers the inputs, picks the one host (all found hosts are merged when the user
 /// named several paths of one machine), and analyses it. Exits 3 when nothing was read.
 func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, String?) {
-    let hosts: [HostInputs]
-    var options: AnalysisOptions
-    if input.paths.isEmpty && input.root == nil {
-        hosts = [InputDiscovery.localMachine()]
-        options = input.analysisOptions(zone: input.zone(hostZone: nil))
+    let local = input.paths.isEmpty && input.root == nil
+    let hosts = local ? [InputDiscovery.localMachine()] : InputDiscovery.discover(paths: input.paths, root: input.root)
+    // The zone is settled once: reports show times in it and --since/--until are read in it.
+    let machine = hosts.first.flatMap { MachineZone(of: $0, hint: "--utc or --tz changes that.") }
+    let zone = input.zone(machine: machine)
+    var options = input.analysisOptions(zone: zone)
+    if local {
         options.localBootID = LocalMachine.bootID()
         if case .auto = options.boot { options.boot = .offset(-1) }
-    } else {
-        hosts = InputDiscovery.discover(paths: input.paths, root: input.root)
-        options = input.analysisOptions(zone: input.zone(hostZone: hosts.first?.timeZone, localtimeFile: hosts.first?.localtimeFile))
     }
     guard !hosts.isEmpty else {
         Console.error("postmortem: no input found in \(input.paths.joined(separator: " "))")
@@ -66,7 +65,7 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
     let result = HostAnalysis.run(hosts[0], options: options, progress: Progress(quiet: input.quiet))
     for p in result.problems { Console.error("postmortem: \(p)") }
     guard result.readAnything else {
-        if input.paths.isEmpty && input.root == nil {
+        if local {
             Console.error("postmortem: nothing to read on this machine: no journal in /var/log/journal or /run/log/journal, "
                 + "no kern.log or messages in /var/log, no pstore or kdump record; name journal files, a copied tree or an archive")
         } else if result.journalFilesOpened > 0 && result.problems.isEmpty {
@@ -76,13 +75,5 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
         }
         throw ExitCode(3)
     }
-    let zone = input.zone(hostZone: hosts[0].timeZone, localtimeFile: hosts[0].localtimeFile)
-    var note: String?
-    // A machine kept in UTC needs no note: the report says UTC anyway.
-    if input.explicitZone == nil, zone != .utc, zone != .local {
-        let what = hosts[0].timeZone ?? "the rules of its copied localtime file"
-        note = "Times are shown in the machine's own zone, \(what) (\(hosts[0].timeZoneSource ?? "etc/localtime")); "
-            + "--utc or --tz changes that."
-    }
-    return (result, zone, note)
+    return (result, zone, input.explicitZone == nil ? machine?.note : nil)
 }

@@ -72,11 +72,11 @@ struct InputOptions: ParsableArguments {
 
     /// The zone to show times in: the one asked for, else the analysed machine's own (from
     /// its `etc/localtime`), else this machine's.
-    func zone(hostZone: String?, localtimeFile: [UInt8]? = nil) -> DisplayZone {
-        explicitZone ?? DisplayZone.machine(name: hostZone, tzif: localtimeFile) ?? .local
+    func zone(machine: MachineZone?) -> DisplayZone {
+        explicitZone ?? machine?.zone ?? .local
     }
 
-    var zone: DisplayZone { zone(hostZone: nil) }
+    var zone: DisplayZone { zone(machine: nil) }
 
     /// `--since`/`--until` are read in the zone the report is shown in.
     func analysisOptions(zone: DisplayZone) -> AnalysisOptions {
