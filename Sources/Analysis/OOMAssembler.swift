@@ -95,7 +95,11 @@ struct OOMAssembler {
         k.taskMemcg = contextTaskMemcg
         k.oomMemcg = contextLimitMemcg
         k.unit = contextTaskMemcg.flatMap(Self.unit(fromCgroup:))
-        k.biggestTasks = rows.sorted { $0.rss > $1.rss }.prefix(5).map { "\($0.name) (\($0.pid)): \($0.rss * 4) kB" }
+        k.biggestTasks = rows.sorted { $0.rss > $1.rss }.prefix(5).map { row in
+            // The dump counts 4 KiB pages; a row whose count would overflow in kB is shown as read.
+            let (kB, overflow) = row.rss.multipliedReportingOverflow(by: 4)
+            return "\(row.name) (\(row.pid)): " + (overflow ? "\(row.rss) pages" : "\(kB) kB")
+        }
         k.evidence = [line.source]
         return k
     }

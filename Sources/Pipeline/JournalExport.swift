@@ -1,4 +1,6 @@
+import Foundation
 import Journal
+import Report
 import SystemdJournal
 #if canImport(Glibc)
 import Glibc
@@ -81,25 +83,53 @@ public enum JournalExport {
 }
 
 /// Unbuffered writes to standard output and standard error.
+///
+/// A failed write to standard output (a full disk, `/dev/full`, a closed pipe) is kept, so
+/// that the command ends with a clear message and exit status 1 instead of 0 with a cut
+/// report. Everything written to standard error is made terminal-safe: messages quote paths,
+/// archive member names and log text, which may carry escape sequences or newlines.
 public enum Console {
-    public static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32) {
-        guard var p = bytes.baseAddress else { return }
+    private final class Latch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: String?
+        func set(_ reason: String) { lock.lock(); if first == nil { first = reason }; lock.unlock() }
+        var value: String? { lock.lock(); defer { lock.unlock() }; return first }
+    }
+    private static let outputFailure = Latch()
+
+    /// Why writing to standard output failed, the first time it did; `nil` while all went out.
+    public static var writeFailure: String? { outputFailure.value }
+
+    /// Writes all of `bytes` to `fd`; returns the error text when the descriptor refuses them.
+    @discardableResult
+    public static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> String? {
+        guard var p = bytes.baseAddress else { return nil }
         var left = bytes.count
         while left > 0 {
             let n = Glibc.write(fd, p, left)
-            if n < 0 { if errno == EINTR { continue }; return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                if fd == 1 { outputFailure.set(reason) }
+                return reason
+            }
             left -= n
             p += n
         }
+        return nil
     }
 
     public static func out(_ text: String) {
         var t = text
-        t.withUTF8 { write(UnsafeRawBufferPointer($0), to: 1) }
+        t.withUTF8 { _ = write(UnsafeRawBufferPointer($0), to: 1) }
     }
 
+    /// One message on standard error, made terminal-safe (one line per call).
     public static func error(_ text: String) {
-        var t = text.hasSuffix("\n") ? text : text + "\n"
-        t.withUTF8 { write(UnsafeRawBufferPointer($0), to: 2) }
+        var t = printable(text.hasSuffix("\n") ? String(text.dropLast()) : text) + "\n"
+        t.withUTF8 { _ = write(UnsafeRawBufferPointer($0), to: 2) }
     }
+
+    /// `s` with control characters, newlines and bidirectional overrides shown as escapes.
+    public static func printable(_ s: String) -> String { TextLayout.terminalSafe(s) }
 }

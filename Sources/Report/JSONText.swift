@@ -14,11 +14,28 @@ enum JSONText {
     /// never hold; rather than print half a document, the output is then a JSON object naming the error.
     static func encode<T: Encodable>(_ value: T, pretty: Bool) -> String {
         do {
-            return String(decoding: try encoder(pretty: pretty).encode(value), as: UTF8.self)
+            return escapingInvisibles(String(decoding: try encoder(pretty: pretty).encode(value), as: UTF8.self))
         } catch {
             let detail = String(describing: error)
             let quoted = (try? encoder(pretty: false).encode(detail)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
             return "{\"error\":\"json-encoding-failed\",\"detail\":\(quoted)}"
         }
+    }
+
+    /// JSON allows C1 controls and bidirectional overrides raw inside strings; a document that
+    /// is printed or paged would then drive the terminal or reorder a line. They can only occur
+    /// inside strings, so each is written as its `\\uXXXX` escape, which parsers read back as is.
+    static func escapingInvisibles(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: { $0.value >= 0x7F && TextLayout.isControl($0) }) else { return json }
+        var out = String.UnicodeScalarView()
+        for u in json.unicodeScalars {
+            if u.value >= 0x7F, TextLayout.isControl(u) {
+                let hex = String(u.value, radix: 16)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
     }
 }

@@ -1,9 +1,9 @@
 /// Plain-text layout: making untrusted strings safe for a terminal, wrapping, truncating and padding.
 /// Widths count `Character`s, which is right for the ASCII and Latin text logs are mostly made of.
-enum TextLayout {
+public enum TextLayout {
     /// Log text can carry escape sequences and control bytes; printed raw they would drive the
     /// reader's terminal. Newlines and tabs become spaces, other controls a visible `\xNN`.
-    static func terminalSafe(_ s: String) -> String {
+    public static func terminalSafe(_ s: String) -> String {
         var needsWork = false
         for u in s.unicodeScalars where isControl(u) {
             needsWork = true
@@ -16,7 +16,8 @@ enum TextLayout {
                 out.append(" ")
             } else if isControl(u) {
                 let hex = String(u.value, radix: 16)
-                for c in "\\x" + (hex.count < 2 ? "0" + hex : hex) { out.append(contentsOf: c.unicodeScalars) }
+                let shown = u.value > 0xFF ? "\\u" + hex : "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                out.append(contentsOf: shown.unicodeScalars)
             } else {
                 out.append(u)
             }
@@ -24,8 +25,13 @@ enum TextLayout {
         return String(out)
     }
 
+    /// C0 and C1 controls, DEL, and the bidirectional formatting characters (embeddings,
+    /// overrides, isolates, marks), which can make a line read backwards ("Trojan Source").
     static func isControl(_ u: Unicode.Scalar) -> Bool {
-        u.value < 0x20 || (0x7F...0x9F).contains(u.value)
+        switch u.value {
+        case 0..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
     }
 
     /// `s` cut to at most `width` characters, ending in `…` when cut.

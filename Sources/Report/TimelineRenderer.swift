@@ -26,7 +26,10 @@ public enum TimelineRenderer {
         JSONText.encode(rows, pretty: true) + "\n"
     }
 
-    static func csvField(_ s: String) -> String {
+    /// A CSV cell: journal bytes are made terminal-safe first (a CSV is often `cat`-ed), then
+    /// quoted when they hold a separator or quote.
+    static func csvField(_ raw: String) -> String {
+        let s = TextLayout.terminalSafe(raw)
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         var quoted = "\""
         for ch in s {

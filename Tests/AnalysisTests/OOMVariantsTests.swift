@@ -50,4 +50,20 @@ struct OOMVariantsTests {
         #expect(r.forkRate?.forkFailures == 1)
         #expect(r.timeline.contains { $0.kind == "fork-failure" })
     }
+
+    /// A task-dump row whose page count overflows when turned into kB: no trap, the count
+    /// is shown as the kernel wrote it (issue 13).
+    @Test func hugeRSSRowDoesNotTrap() throws {
+        var f = Fixture()
+        let b0 = Fixture.t0
+        f.pid1(b0, boot: Boots.a, bootStart: b0, "Startup finished in 2.1s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
+        let t = b0 + 60_000_000
+        f.kernel(t, boot: Boots.a, bootStart: b0, "java invoked oom-killer: gfp_mask=0x14000c0(GFP_KERNEL), nodemask=(null), order=0, oom_score_adj=0")
+        f.kernel(t + 10, boot: Boots.a, bootStart: b0, "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
+        f.kernel(t + 20, boot: Boots.a, bootStart: b0, "[   4242]     0  4242   900000 9223372036854775807   700000        0             0 java")
+        f.kernel(t + 30, boot: Boots.a, bootStart: b0, "Out of memory: Killed process 4242 (java) total-vm:3600000kB, anon-rss:1040000kB, file-rss:0kB, shmem-rss:0kB")
+        let r = Fixture.analyze([try f.write("oom-huge-rss")])
+        let kill = try #require(r.oomKills.first { $0.pid == 4242 })
+        #expect(kill.biggestTasks == ["java (4242): 9223372036854775807 pages"])
+    }
 }

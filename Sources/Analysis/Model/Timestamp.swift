@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A point in UTC time with microsecond precision, as the journal keeps it.
 /// Encoded in JSON as ISO 8601 with microseconds and a `Z` (`2024-07-19T07:52:28.123456Z`).
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
@@ -8,6 +14,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(journalRealtime: UInt64) { self.microseconds = Int64(clamping: journalRealtime) }
 
     public var seconds: Double { Double(microseconds) / 1_000_000 }
+
+    /// This machine's clock now (for relative command-line times such as `-1h`).
+    public static var now: Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(microseconds: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+    }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
 

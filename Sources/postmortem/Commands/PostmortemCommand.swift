@@ -34,16 +34,19 @@ struct InputOptions: ParsableArguments {
     @Option(help: "A host root (mounted image or copied tree) to find every input inside.")
     var root: String?
 
-    @Option(help: "Which boot: auto (newest that ended badly), 0 (newest), -1 (previous), an index, a boot ID, or all.")
+    // `.unconditional`: `--boot -1` and `-b -1` read `-1` as the value, as journalctl does.
+    @Option(name: [.customShort("b"), .long], parsing: .unconditional,
+            help: "Which boot: auto (newest that ended badly), 0 (newest), -1 (previous), an index, a boot ID, or all.")
     var boot: String = "auto"
 
-    @Option(help: "Only entries from this time on (2024-07-19T07:52:28Z, '2024-07-19 07:52', @unix-seconds).")
+    @Option(name: [.customShort("S"), .long], parsing: .unconditional,
+            help: "Only entries from this time on: '2024-07-19 07:52[:28]', 2024-07-19, 07:52, today, yesterday, now, -1h, '2 days ago', @unix-seconds.")
     var since: String?
 
-    @Option(help: "Only entries up to this time.")
+    @Option(name: [.customShort("U"), .long], parsing: .unconditional, help: "Only entries up to this time (same forms as --since).")
     var until: String?
 
-    @Option(help: "Restrict the unit table and its causes to this unit.")
+    @Option(name: [.customShort("u"), .long], help: "Restrict the unit table and its causes to this unit.")
     var unit: String?
 
     @Flag(help: "Show times in UTC.")
@@ -57,16 +60,24 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         guard Arguments.boot(boot) != nil else { throw ValidationError("--boot: '\(boot)' is not auto, all, a number or a boot ID") }
-        if let tz, Arguments.zone(tz) == nil { throw ValidationError("--tz: unknown zone '\(tz)'") }
+        if utc, tz != nil { throw ValidationError("--utc and --tz choose the zone twice; give one of them") }
+        if let tz {
+            do { _ = try Arguments.zone(tz) } catch { throw ValidationError("--tz: \(error)") }
+        }
+        var window: [Timestamp] = []
         for (name, value) in [("--since", since), ("--until", until)] {
-            if let value, Arguments.time(value, zone: zone) == nil { throw ValidationError("\(name): cannot read time '\(value)'") }
+            guard let value else { continue }
+            do { window.append(try Arguments.time(value, zone: zone)) } catch { throw ValidationError("\(name): \(error)") }
+        }
+        if window.count == 2, let from = window.first, let to = window.last, to < from {
+            throw ValidationError("--until (\(Console.printable(until ?? ""))) is before --since (\(Console.printable(since ?? ""))): the window is empty")
         }
     }
 
     /// The zone asked for with `--utc` or `--tz`, if any.
     var explicitZone: DisplayZone? {
         if utc { return .utc }
-        if let tz, let z = Arguments.zone(tz) { return z }
+        if let tz { return try? Arguments.zone(tz) }
         return nil
     }
 
@@ -80,8 +91,8 @@ struct InputOptions: ParsableArguments {
 
     /// `--since`/`--until` are read in the zone the report is shown in.
     func analysisOptions(zone: DisplayZone) -> AnalysisOptions {
-        AnalysisOptions(boot: Arguments.boot(boot) ?? .auto, since: since.flatMap { Arguments.time($0, zone: zone) },
-                        until: until.flatMap { Arguments.time($0, zone: zone) }, unit: unit)
+        AnalysisOptions(boot: Arguments.boot(boot) ?? .auto, since: since.flatMap { try? Arguments.time($0, zone: zone) },
+                        until: until.flatMap { try? Arguments.time($0, zone: zone) }, unit: unit)
     }
 }
 
@@ -90,16 +101,17 @@ struct OutputOptions: ParsableArguments {
     @Option(name: [.customShort("o"), .customLong("output")], help: "Write to this file instead of standard output.")
     var outputFile: String?
 
+    /// Writes the whole text to the file named with `-o`, or to standard output; a file that
+    /// cannot be written is an `OutputFailure` (exit 1, one line).
     func write(_ text: String) throws {
-        if let outputFile {
-            do {
-                try text.write(toFile: outputFile, atomically: true, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot write \(outputFile): \(error)")
-            }
-        } else {
-            Console.out(text.hasSuffix("\n") ? text : text + "\n")
-        }
+        let body = text.hasSuffix("\n") ? text : text + "\n"
+        guard let outputFile else { return Console.out(body) }
+        let fd = open(outputFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw OutputFailure(path: outputFile, reason: String(cString: strerror(errno))) }
+        var bytes = body
+        let failed = bytes.withUTF8 { Console.write(UnsafeRawBufferPointer($0), to: fd) }
+        let closed = close(fd) == 0 ? nil : String(cString: strerror(errno))
+        if let reason = failed ?? closed { throw OutputFailure(path: outputFile, reason: reason) }
     }
 
     var toTerminal: Bool { outputFile == nil && isatty(1) != 0 }
@@ -113,4 +125,11 @@ func terminalColumns() -> Int {
 
 func useColor(_ output: OutputOptions) -> Bool {
     output.toTerminal && getenv("NO_COLOR") == nil
+}
+
+/// The report could not be written where the user asked.
+struct OutputFailure: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    var description: String { "cannot write \(Console.printable(path)): \(reason)" }
 }
