@@ -175,11 +175,6 @@ public enum Analyzer {
     }
 }
 
-/// |a − b| without overflow, for times that come from files.
-func timeDistance(_ a: Int64, _ b: Int64) -> UInt64 {
-    a > b ? UInt64(bitPattern: a &- b) : UInt64(bitPattern: b &- a)
-}
-
 extension String {
     func replacingDashes() -> String { String(filter { $0 != "-" }) }
 }

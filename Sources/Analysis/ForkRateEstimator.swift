@@ -103,7 +103,7 @@ struct ForkRateEstimator {
         // The first PIDs seen may be daemons from long before the journal starts (a rotated
         // or vacuumed file), and a jump faster than any machine forks is a resync, not forks:
         // move the frontier without counting.
-        let seconds = max(Double(time - frontierTime) / 1e6, 0.001)
+        let seconds = max((Double(time) - Double(frontierTime)) / 1e6, 0.001)
         if (!counting && d > 1000) || (d > 20_000 && Double(d) / seconds > 50_000) {
             counting = true
             frontier = pid

@@ -1,3 +1,4 @@
+import KernelLog
 import Events
 
 /// A kernel message with where it came from, ready for the analysis.

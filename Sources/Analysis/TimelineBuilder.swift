@@ -1,3 +1,4 @@
+import KernelLog
 import Events
 
 /// Merges everything into one time-ordered table, folding repetitions into one row with a

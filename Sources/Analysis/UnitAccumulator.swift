@@ -1,3 +1,4 @@
+import KernelLog
 import Events
 
 /// What one unit did in one boot, kept as counts and running figures, not entries.
@@ -67,7 +68,7 @@ struct UnitAccumulator {
                 counterMax = max(counterMax ?? c, c)
             }
             if let x = lastExit {
-                let delay = Double(e.time - x.time) / 1e6
+                let delay = (Double(e.time) - Double(x.time)) / 1e6
                 if delay >= 0 { exitToRestart.add(delay) }
                 if x.clean { restartsAfterSuccess += 1 } else { restartsAfterFailure += 1 }
             }

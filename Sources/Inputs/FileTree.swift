@@ -1,5 +1,9 @@
 import Foundation
 import Journal
+import KernelLog
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a path inside a tree is.
 enum NodeKind: Equatable {
@@ -31,6 +35,21 @@ protocol FileTree {
     func mapped(_ rel: String) -> SharedBytes?
     func journalSource(_ rel: String) -> JournalSource
     func textSource(_ rel: String) -> TextSource
+    /// Which file or folder `rel` is, so that links, hardlinks and symlinked folders lead to
+    /// one read (and a link loop to one walk); `nil` when it cannot be told.
+    func identity(_ rel: String) -> FileIdentity?
+    /// Why `rel` exists but cannot be read (permission denied), or `nil`.
+    func unreadable(_ rel: String) -> String?
+    /// True for a folder on a kernel pseudo file system (`/proc`, `/sys`, `/dev`):
+    /// its files are not logs, some block when read, and it links back into the tree.
+    func isPseudoFileSystem(_ rel: String) -> Bool
+}
+
+/// What a file is, whatever path reached it.
+enum FileIdentity: Hashable {
+    case disk(device: UInt64, inode: UInt64)
+    /// An archive member's data (hardlinks share their target's).
+    case member(archive: String, offset: Int, count: Int)
 }
 
 extension FileTree {
@@ -40,11 +59,11 @@ extension FileTree {
 }
 
 /// A directory on disk. Symbolic links are followed for files and directories, except that
-/// callers may ask `isSymlink` (masked units are links to /dev/null); walks are depth-bounded,
-/// so link loops end.
+/// callers may ask `isSymlink` (masked units are links to /dev/null). Only regular files
+/// are ever read (`RegularFile`): FIFOs, sockets and devices are `.other`.
 struct DiskTree: FileTree {
     let root: String
-    /// At most this many names are taken from one directory.
+    /// At most this many names are taken from one directory (journal names first).
     static let listingLimit = 100_000
 
     init(root: String) {
@@ -58,63 +77,85 @@ struct DiskTree: FileTree {
 
     func display(_ rel: String) -> String { full(rel) }
 
+    /// `stat` through links.
+    private func status(_ rel: String) -> stat? {
+        var st = stat()
+        return stat(full(rel), &st) == 0 ? st : nil
+    }
+
     func kind(_ rel: String) -> NodeKind? {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: full(rel), isDirectory: &isDir) else { return nil }
-        if isDir.boolValue { return .directory }
-        let type = (try? FileManager.default.attributesOfItem(atPath: full(rel)))?[.type] as? FileAttributeType
-        return type == .typeRegular || type == .typeSymbolicLink ? .file : .other
+        guard let st = status(rel) else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    func identity(_ rel: String) -> FileIdentity? {
+        status(rel).map { .disk(device: UInt64($0.st_dev), inode: UInt64($0.st_ino)) }
+    }
+
+    func unreadable(_ rel: String) -> String? {
+        guard let st = status(rel) else { return nil }
+        let mode = (st.st_mode & S_IFMT) == S_IFDIR ? R_OK | X_OK : R_OK
+        return access(full(rel), mode) == 0 ? nil : String(cString: strerror(errno))
+    }
+
+    func isPseudoFileSystem(_ rel: String) -> Bool {
+        // Where the folder really is, links resolved: the kernel's pseudo file systems are
+        // mounted at these places on every Linux system (pstore is real data, kept).
+        guard let resolved = realpath(full(rel), nil) else { return false }
+        defer { free(resolved) }
+        let path = String(cString: resolved)
+        if path.hasPrefix("/sys/fs/pstore") { return false }
+        return ["/proc", "/sys", "/dev"].contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 
     func isSymlink(_ rel: String) -> Bool {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: full(rel))
-        return attributes?[.type] as? FileAttributeType == .typeSymbolicLink
+        var st = stat()
+        return lstat(full(rel), &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     func symlinkTarget(_ rel: String) -> String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: full(rel))
+        guard isSymlink(rel) else { return nil }
+        return try? FileManager.default.destinationOfSymbolicLink(atPath: full(rel))
     }
 
-    func mapped(_ rel: String) -> SharedBytes? { try? SharedBytes(mapping: full(rel)) }
+    func mapped(_ rel: String) -> SharedBytes? {
+        guard kind(rel) == .file else { return nil }
+        return try? SharedBytes(mapping: full(rel))
+    }
 
     func children(_ rel: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: full(rel))) ?? []
-        return Array(names.sorted().prefix(Self.listingLimit))
+        guard names.count > Self.listingLimit else { return names.sorted() }
+        // Journals are what matters most: never cut them off behind a flood of other names.
+        let journals = names.filter(FileNames.isJournalName)
+        let others = names.filter { !FileNames.isJournalName($0) }.sorted().prefix(Self.listingLimit)
+        return (journals + others).sorted()
+    }
+
+    /// How many names of `rel` `children` leaves out (past `listingLimit`).
+    func omittedChildren(_ rel: String) -> Int {
+        let count = (try? FileManager.default.contentsOfDirectory(atPath: full(rel)))?.count ?? 0
+        return max(0, count - Self.listingLimit)
     }
 
     func head(_ rel: String, _ count: Int) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: full(rel)) else { return [] }
-        defer { try? handle.close() }
-        return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
+        RegularFile.head(path: full(rel), count: count)
     }
 
     func read(_ rel: String, limit: Int) throws(InputProblem) -> [UInt8] {
-        let path = full(rel)
-        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
-        guard size <= limit else {
-            throw InputProblem(path: path, reason: "file of \(size) bytes is larger than the \(limit)-byte limit")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputProblem(path: path, reason: "cannot open the file")
-        }
-        defer { try? handle.close() }
         do {
-            // Read one byte past the limit so that a file that grew since `stat` is still caught.
-            let data = try handle.read(upToCount: limit + 1) ?? Data()
-            guard data.count <= limit else {
-                throw InputProblem(path: path, reason: "file is larger than the \(limit)-byte limit")
-            }
-            return [UInt8](data)
-        } catch let problem as InputProblem {
-            throw problem
+            return try RegularFile.read(path: full(rel), limit: limit).0
         } catch {
-            throw InputProblem(path: path, reason: "cannot read the file: \(error.localizedDescription)")
+            throw InputProblem(error)
         }
     }
 
     func modificationTime(_ rel: String) -> Int64? {
-        let date = (try? FileManager.default.attributesOfItem(atPath: full(rel)))?[.modificationDate] as? Date
-        return date.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+        status(rel).map { Int64($0.st_mtim.tv_sec) }
     }
 
     func journalSource(_ rel: String) -> JournalSource { .file(full(rel)) }
@@ -191,6 +232,15 @@ struct ArchiveTree: FileTree {
     }
 
     func mapped(_ rel: String) -> SharedBytes? { nil }
+
+    func identity(_ rel: String) -> FileIdentity? {
+        guard let r = range(rel) else { return nil }
+        return .member(archive: archivePath, offset: r.lowerBound, count: r.count)
+    }
+
+    func unreadable(_ rel: String) -> String? { nil }
+
+    func isPseudoFileSystem(_ rel: String) -> Bool { false }
 
     func journalSource(_ rel: String) -> JournalSource {
         .member(name: display(rel), archive: archive.store, range: range(rel) ?? 0..<0)

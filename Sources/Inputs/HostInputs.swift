@@ -1,6 +1,7 @@
 import Compression
 import Foundation
 import Journal
+import KernelLog
 
 /// Everything found for one machine: its journals, kernel text and unit files, ready for
 /// the readers. Discovery never reads journal entries; it only finds and groups.
@@ -90,16 +91,21 @@ public struct TextSource: Sendable, Hashable {
     }
 
     /// The text's bytes: read from disk when needed, and expanded when they are gzip, xz or
-    /// zstd compressed (told by magic bytes, not by name). `limit` bounds the expanded size.
-    public func load(limit: Int = 1 << 30) throws(InputProblem) -> [UInt8] {
+    /// zstd compressed (told by magic bytes, not by name). `limit` bounds both the file read
+    /// and the expanded size; only regular files are read (a FIFO or device is refused).
+    public func load(limit: Int = KernelLogReader.maxFileBytes) throws(InputProblem) -> [UInt8] {
         let raw: [UInt8]
         if let bytes {
+            guard bytes.count <= limit else {
+                throw InputProblem(path: path, reason: "\(bytes.count) bytes is over the limit of \(limit); skipped")
+            }
             raw = bytes
         } else {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw InputProblem(path: path, reason: "cannot read the file")
+            do {
+                raw = try RegularFile.read(path: path, limit: limit).0
+            } catch {
+                throw InputProblem(error)
             }
-            raw = [UInt8](data)
         }
         return try Expand.ifCompressed(raw, path: path, limit: limit)
     }
@@ -139,6 +145,11 @@ public struct InputProblem: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(reason)" }
+
+    /// A file the kernel-log layer could not read, said the same way.
+    init(_ error: KernelLogError) {
+        self.init(path: error.path, reason: error.reason)
+    }
 }
 
 /// Expanding gzip/xz/zstd data told by its magic bytes.

@@ -1,6 +1,7 @@
 import Compression
 import Foundation
 import Journal
+import KernelLog
 
 /// Turns what the user named into one `HostInputs` per machine.
 ///
@@ -80,6 +81,14 @@ struct Collector {
     private var index: [String: Int] = [:]
     private var visited = 0
     private var budgetReported = false
+    /// Files already taken and folders already walked, by identity: hardlinks, symlinked
+    /// folders and link loops (`l -> .`) lead to one read and one walk.
+    private var takenFiles: Set<FileIdentity> = []
+    private var walkedFolders: Set<FileIdentity> = []
+    /// Bytes of unit files read so far; past `unitBytesBudget` the rest are named and skipped.
+    private var unitBytes = 0
+    private var unitBudgetReported = false
+    static let unitBytesBudget = 16 << 20
 
     // MARK: - Hosts
 
@@ -100,18 +109,56 @@ struct Collector {
         hosts[i].problems.append(problem)
     }
 
+    /// True the first time a file is met; a second path to the same file (hardlink,
+    /// symlink, a folder reached twice) is not read again.
+    private mutating func take<T: FileTree>(_ tree: T, _ rel: String) -> Bool {
+        guard let id = tree.identity(rel) else { return true }
+        return takenFiles.insert(id).inserted
+    }
+
+    /// True the first time a folder is walked; false for a folder seen before (a link loop)
+    /// or one that cannot be listed or is a pseudo file system, which are then named.
+    private mutating func enter<T: FileTree>(_ tree: T, _ rel: String, problemKey: String) -> Bool {
+        if let id = tree.identity(rel), !walkedFolders.insert(id).inserted { return false }
+        if let reason = tree.unreadable(rel) {
+            hosts[loose(problemKey)].problems.append(InputProblem(path: tree.display(rel), reason: "folder cannot be read (\(reason)); skipped"))
+            return false
+        }
+        if tree.isPseudoFileSystem(rel) {
+            hosts[loose(problemKey)].problems.append(InputProblem(
+                path: tree.display(rel), reason: "a kernel pseudo file system (/proc, /sys, /dev), not logs; skipped"))
+            return false
+        }
+        return true
+    }
+
+    /// A file that exists but cannot be opened is named, with the reason, instead of vanishing.
+    private mutating func reportUnreadable<T: FileTree>(_ tree: T, _ rel: String, into i: Int) -> Bool {
+        guard let reason = tree.unreadable(rel) else { return false }
+        hosts[i].problems.append(InputProblem(path: tree.display(rel), reason: "cannot be read (\(reason)); skipped"))
+        return true
+    }
+
+    /// A FIFO, socket or device where a log was expected: named, never opened.
+    private mutating func notRegular<T: FileTree>(_ tree: T, _ rel: String, into i: Int) {
+        hosts[i].problems.append(InputProblem(path: tree.display(rel), reason: "not a regular file (a FIFO, socket or device); skipped"))
+    }
+
     // MARK: - What the user named
 
     mutating func add(path: String) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        let whole = DiskTree(root: path)
+        switch whole.kind("") {
+        case .none:
             hosts[loose(path)].problems.append(InputProblem(path: path, reason: "no such file or directory"))
-            return
-        }
-        if isDirectory.boolValue {
-            let tree = DiskTree(root: path)
-            scan(tree, "", depth: 0, allowArchives: true)
-        } else {
+        case .directory:
+            guard enter(whole, "", problemKey: path) else { return }
+            scan(whole, "", depth: 0, allowArchives: true)
+        case .other:
+            var st = stat()
+            let what = stat(path, &st) == 0 ? RegularFile.describe(mode: st.st_mode) : "not a regular file"
+            hosts[loose(path)].problems.append(InputProblem(path: path, reason: "\(what), not a regular file; skipped"))
+        case .file:
             let url = URL(fileURLWithPath: path)
             let tree = DiskTree(root: url.deletingLastPathComponent().path)
             let name = url.lastPathComponent
@@ -125,6 +172,8 @@ struct Collector {
     private mutating func addFile<T: FileTree>(_ tree: T, _ rel: String, explicit: Bool, allowArchives: Bool,
                                                looseKey: String) {
         let name = String(rel.split(separator: "/").last ?? Substring(rel))
+        if reportUnreadable(tree, rel, into: loose(looseKey)) { return }
+        guard take(tree, rel) else { return }
         let head = tree.head(rel, 512)
         if FileNames.hasJournalMagic(head) || FileNames.isJournalName(name) {
             guard FileNames.hasJournalMagic(head) else {
@@ -200,15 +249,20 @@ struct Collector {
             return
         }
         let looseKey = tree.display(rel)
+        if let disk = tree as? DiskTree, case let omitted = disk.omittedChildren(rel), omitted > 0 {
+            hosts[loose(looseKey)].problems.append(InputProblem(
+                path: looseKey, reason: "holds more than \(DiskTree.listingLimit) names; \(omitted) were not looked at (journal files were)"))
+        }
         for name in tree.children(rel) {
-            visited += 1
-            guard visited <= Self.scanBudget else {
+            // Journal files are never left out for the budget: they are what matters most.
+            if !FileNames.isJournalName(name) { visited += 1 }
+            guard visited <= Self.scanBudget || FileNames.isJournalName(name) else {
                 if !budgetReported {
                     budgetReported = true
                     hosts[loose(looseKey)].problems.append(InputProblem(
-                        path: looseKey, reason: "stopped looking after \(Self.scanBudget) entries; name a narrower path"))
+                        path: looseKey, reason: "stopped looking after \(Self.scanBudget) entries (journal files were still taken); name a narrower path"))
                 }
-                return
+                continue
             }
             let child = tree.join(rel, name)
             switch tree.kind(child) {
@@ -221,12 +275,14 @@ struct Collector {
                     let (sources, problems) = pstoreRecords(tree, child)
                     hosts[loose(tree.display(child))].pstore += sources
                     hosts[loose(tree.display(child))].problems += problems
-                } else if depth < Self.scanDepth {
+                } else if depth < Self.scanDepth, enter(tree, child, problemKey: looseKey) {
                     scan(tree, child, depth: depth + 1, allowArchives: allowArchives)
                 }
             case .file:
                 addFile(tree, child, explicit: false, allowArchives: allowArchives, looseKey: looseKey)
-            case .other, .none:
+            case .other:
+                if FileNames.isJournalName(name) || FileNames.isLooseLogName(name) { notRegular(tree, child, into: loose(looseKey)) }
+            case .none:
                 break
             }
         }
@@ -253,9 +309,15 @@ struct Collector {
 
     /// The journal files directly inside `dir`, added to host `i`.
     private mutating func collectJournals<T: FileTree>(_ tree: T, _ dir: String, into i: Int) {
+        if tree.isDirectory(dir), reportUnreadable(tree, dir, into: i) { return }
         for name in tree.children(dir) {
             let child = tree.join(dir, name)
-            guard tree.isFile(child) else { continue }
+            guard tree.isFile(child) else {
+                if FileNames.isJournalName(name), tree.kind(child) == .other { notRegular(tree, child, into: i) }
+                continue
+            }
+            if reportUnreadable(tree, child, into: i) { continue }
+            guard take(tree, child) else { continue }
             let magic = FileNames.hasJournalMagic(tree.head(child, 8))
             if magic {
                 hosts[i].journalFiles.append(tree.journalSource(child))
@@ -298,14 +360,17 @@ struct Collector {
         hosts[i].label = hostname ?? hosts[i].machineID ?? rootDisplay
 
         let logDir = at("var/log")
-        let kernelNames = tree.children(logDir).filter {
-            FileNames.kernelLogStem($0) != nil && tree.isFile(tree.join(logDir, $0))
+        let kernelNames = tree.children(logDir).filter { name in
+            guard FileNames.kernelLogStem(name) != nil else { return false }
+            if tree.kind(tree.join(logDir, name)) == .other { notRegular(tree, tree.join(logDir, name), into: i) }
+            return tree.isFile(tree.join(logDir, name))
         }
-        for name in kernelNames.sorted(by: FileNames.rotationOrder) {
+        for name in kernelNames.sorted(by: FileNames.rotationOrder) where take(tree, tree.join(logDir, name)) {
             hosts[i].kernelLogs.append(tree.textSource(tree.join(logDir, name)))
         }
 
         for pstoreDir in ["var/lib/systemd/pstore", "sys/fs/pstore"] {
+            if tree.isDirectory(at(pstoreDir)), reportUnreadable(tree, at(pstoreDir), into: i) { continue }
             let (sources, problems) = pstoreRecords(tree, at(pstoreDir))
             hosts[i].pstore += sources
             hosts[i].problems += problems
@@ -374,8 +439,18 @@ struct Collector {
     }
 
     private mutating func addUnit<T: FileTree>(_ tree: T, _ rel: String, into i: Int) {
+        guard take(tree, rel) else { return }
+        guard unitBytes < Self.unitBytesBudget else {
+            if !unitBudgetReported {
+                unitBudgetReported = true
+                hosts[i].problems.append(InputProblem(path: tree.display(rel), reason:
+                    "unit files past \(Self.unitBytesBudget >> 20) MiB in all are not read (this one and those after it)"))
+            }
+            return
+        }
         do {
-            let bytes = try tree.read(rel, limit: Self.unitFileLimit)
+            let bytes = try tree.read(rel, limit: min(Self.unitFileLimit, Self.unitBytesBudget - unitBytes))
+            unitBytes += bytes.count
             hosts[i].unitFiles.append(UnitFileText(path: tree.display(rel), text: String(decoding: bytes, as: UTF8.self)))
         } catch {
             hosts[i].problems.append(error)
@@ -394,7 +469,12 @@ struct Collector {
         for name in tree.children(dir) {
             let child = tree.join(dir, name)
             if tree.isDirectory(child) {
-                let files = tree.children(child).filter { tree.isFile(tree.join(child, $0)) }
+                let names = tree.children(child)
+                for name in names where tree.kind(tree.join(child, name)) == .other {
+                    problems.append(InputProblem(path: tree.display(tree.join(child, name)),
+                                                 reason: "not a regular file (a FIFO, socket or device); skipped"))
+                }
+                let files = names.filter { tree.isFile(tree.join(child, $0)) }
                 if files.contains("dmesg.txt") {
                     sources.append(tree.textSource(tree.join(child, "dmesg.txt")))
                 } else if !files.isEmpty {
@@ -414,6 +494,8 @@ struct Collector {
                 } else {
                     sources.append(tree.textSource(child))
                 }
+            } else if tree.kind(child) == .other {
+                problems.append(InputProblem(path: tree.display(child), reason: "not a regular file (a FIFO, socket or device); skipped"))
             }
         }
         for group in efiGroups {

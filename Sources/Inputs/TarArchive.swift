@@ -24,6 +24,8 @@ public struct TarArchive: Sendable {
         public var modificationTime: Int64?
         /// Offset of the member's header in the archive, for messages.
         public var headerOffset: Int
+        /// The size the header declares, when the archive ends before it (a cut member).
+        public var declaredSize: Int? = nil
     }
 
     /// A reason the archive could not be read completely, with the byte offset it concerns.
@@ -35,6 +37,11 @@ public struct TarArchive: Sendable {
 
     /// GNU long names and pax headers larger than this are refused as absurd.
     public static let metadataLimit = 1 << 20
+    /// Member paths longer than PATH_MAX, or deeper than this many folders, are skipped: no
+    /// real log tree needs them, and each level would cost a folder node (a 40,000-level
+    /// path took 1.5 GB).
+    public static let pathLimit = 4096
+    public static let depthLimit = 64
 
     /// The archive's bytes, shared with the journal files read from it.
     public let store: SharedBytes
@@ -71,6 +78,7 @@ public struct TarArchive: Sendable {
         var pax: [String: String] = [:]
         var sawEnd = false
         var byPath: [String: Range<Int>] = [:]
+        var skippedPaths = 0
         // Each iteration moves `offset` forward by at least one block, so the loop is bounded.
         while offset < bytes.count {
             guard bytes.count - offset >= 512 else {
@@ -95,8 +103,19 @@ public struct TarArchive: Sendable {
             let typeflag = bytes[offset + 156]
             let headerName = name(offset: offset)
             guard size <= present else {
-                problems.append(Problem(offset: offset, reason:
-                    "member \(longName ?? pax["path"] ?? headerName) declares \(size) bytes but only \(present) remain; archive is truncated"))
+                let cutName = pax["path"] ?? longName ?? headerName
+                // A regular file cut by the end of the archive keeps what is there: a journal's
+                // entries before the cut are read like those of a torn file.
+                let isFile = typeflag == UInt8(ascii: "0") || typeflag == 0 || typeflag == UInt8(ascii: "7")
+                if isFile, let path = Self.normalise(cutName), !path.isEmpty, Self.isReasonable(path) {
+                    members.append(Member(path: path, kind: .file, range: dataStart..<bytes.count,
+                                          modificationTime: nil, headerOffset: offset, declaredSize: size))
+                    problems.append(Problem(offset: offset, reason:
+                        "member \(cutName) is cut after \(max(present, 0)) of its \(size) bytes; archive is truncated (what is there is read)"))
+                } else {
+                    problems.append(Problem(offset: offset, reason:
+                        "member \(cutName) declares \(size) bytes but only \(max(present, 0)) remain; archive is truncated"))
+                }
                 return
             }
             let dataRange = dataStart..<(dataStart + size)
@@ -133,6 +152,12 @@ public struct TarArchive: Sendable {
                     problems.append(Problem(offset: offset, reason: "member path \(rawPath) leaves the archive (\"..\"); skipped"))
                 case .some(let path) where path.isEmpty:
                     break  // "./" itself
+                case .some(let path) where !Self.isReasonable(path):
+                    skippedPaths += 1
+                    if skippedPaths == 1 {
+                        problems.append(Problem(offset: offset, reason:
+                            "member path of \(path.utf8.count) bytes is longer than \(Self.pathLimit) bytes or deeper than \(Self.depthLimit) folders; skipped"))
+                    }
                 case .some(let path):
                     let kind: Member.Kind
                     var range = dataRange
@@ -154,9 +179,16 @@ public struct TarArchive: Sendable {
             }
             offset = next
         }
+        if skippedPaths > 1 {
+            problems.append(Problem(offset: offset, reason: "\(skippedPaths) members in all had such paths and were skipped"))
+        }
         if !sawEnd {
             problems.append(Problem(offset: bytes.count, reason: "archive ends without its end-of-archive blocks; it may be truncated"))
         }
+    }
+
+    static func isReasonable(_ path: String) -> Bool {
+        path.utf8.count <= pathLimit && path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) } < depthLimit
     }
 
     /// `nil` when the path climbs out with `..`; `""` for the archive root.

@@ -22,7 +22,8 @@ final class MappedFile: @unchecked Sendable {
 
     /// Maps `path` read-only. An empty file maps to an empty buffer.
     init(path: String) throws(JournalError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO named as a journal must be refused by the check below, not wait for a writer.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw JournalError(.cannotOpen, path: path, detail: String(cString: strerror(errno)))
         }

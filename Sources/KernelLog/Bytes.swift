@@ -261,3 +261,22 @@ enum CivilTime {
         return "\(c.year)-\(two(Int64(c.month)))-\(two(Int64(c.day)))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
     }
 }
+
+/// |a − b| without overflow, for times that come from files (any two Int64 differ by less than 2⁶⁴).
+public func timeDistance(_ a: Int64, _ b: Int64) -> UInt64 {
+    a > b ? UInt64(bitPattern: a &- b) : UInt64(bitPattern: b &- a)
+}
+
+extension Int64 {
+    /// `self + d`, held at the ends of the range instead of trapping (times read from files).
+    public func addingClamped(_ d: Int64) -> Int64 {
+        let (v, overflow) = addingReportingOverflow(d)
+        return overflow ? (d > 0 ? .max : .min) : v
+    }
+
+    /// `self - d`, held at the ends of the range instead of trapping.
+    public func subtractingClamped(_ d: Int64) -> Int64 {
+        let (v, overflow) = subtractingReportingOverflow(d)
+        return overflow ? (d > 0 ? .min : .max) : v
+    }
+}

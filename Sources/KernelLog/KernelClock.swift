@@ -99,17 +99,17 @@ public enum KernelClock {
         for r in placedText {
             let path = r.sources.first?.path ?? ""
             let text = r.text.trimmingSpaces()
-            if let hit = journalIndex.candidates(r, text: text).first(where: {
-                !absorbed[$0].contains(path) && merged[$0].text.trimmingSpaces() == text && sameLine(merged[$0], r)
-            }) {
+            if let hit = journalIndex.firstMatch(r, text: text, path: path,
+                                                 taken: { absorbed[$0].contains(path) },
+                                                 matches: { merged[$0].text.trimmingSpaces() == text && sameLine(merged[$0], r) }) {
                 absorbed[hit].insert(path)
                 mergeInto(&merged[hit], r)
                 duplicates += 1
                 continue
             }
-            if let hit = textIndex.candidates(r, text: text).first(where: { i in
-                !merged[i].sources.contains { $0.path == path } && merged[i].text.trimmingSpaces() == text && sameLine(merged[i], r)
-            }) {
+            if let hit = textIndex.firstMatch(r, text: text, path: path,
+                                              taken: { i in merged[i].sources.contains { $0.path == path } },
+                                              matches: { merged[$0].text.trimmingSpaces() == text && sameLine(merged[$0], r) }) {
                 mergeInto(&merged[hit], r)
                 duplicates += 1
                 continue
@@ -235,7 +235,7 @@ public enum KernelClock {
         }
         // Times inside a journal boot (only when the text boot carries wall-clock times).
         if let first = boot.firstWallclockUSec, let last = boot.lastWallclockUSec {
-            let candidates = index.ordered.filter { first <= $0.lastRealtime + hour && last >= $0.firstRealtime - hour }
+            let candidates = index.ordered.filter { first <= $0.lastRealtime.addingClamped(hour) && last >= $0.firstRealtime.subtractingClamped(hour) }
             if candidates.count == 1, let only = candidates.first {
                 m.bootID = only.bootID
                 m.method = .timeOverlap
@@ -264,7 +264,7 @@ public enum KernelClock {
         let ua: UInt64 = Swift.min(a.uncertaintyUSec, cap)
         let ub: UInt64 = Swift.min(b.uncertaintyUSec, cap)
         let slack: Int64 = Int64(ua + ub) + 2_000_000
-        guard abs(x - y) <= slack else { return false }
+        guard timeDistance(x, y) <= UInt64(slack) else { return false }
         if let m = a.monotonicUSec, let n = b.monotonicUSec { return (m > n ? m - n : n - m) <= monoTolerance }
         return true
     }
@@ -279,7 +279,7 @@ public enum KernelClock {
             let ua: UInt64 = Swift.min(a.uncertaintyUSec, cap)
             let ub: UInt64 = Swift.min(b.uncertaintyUSec, cap)
             let slack: Int64 = Int64(ua + ub) + 2_000_000
-            return abs(x - y) <= slack
+            return timeDistance(x, y) <= UInt64(slack)
         }
         return false
     }
@@ -312,10 +312,10 @@ public enum KernelClock {
                 var bestDelta = Int64.max
                 for candidate in [year - 1, year, year + 1] {
                     let moved = CivilTime.replacingYear(w, with: candidate)
-                    let d = jw - moved
-                    if abs(d) < abs(bestDelta) { bestDelta = d; bestShift = candidate - CivilTime.year(ofUSec: w) }
+                    let (d, overflow) = jw.subtractingReportingOverflow(moved)
+                    if !overflow, d.magnitude < bestDelta.magnitude { bestDelta = d; bestShift = candidate - CivilTime.year(ofUSec: w) }
                 }
-                if abs(bestDelta) <= 15 * hour {
+                if bestDelta.magnitude <= UInt64(15 * hour) {
                     shiftVotes[bestShift, default: 0] += 1
                     deltas.append(bestDelta)
                 }
@@ -333,7 +333,7 @@ public enum KernelClock {
                 for j in stride(from: 0, to: local.count, by: Swift.max(1, local.count / 500)) {
                     guard let w = file.records[local[j]].wallclockUSec else { continue }
                     let moved = CivilTime.replacingYear(w, with: CivilTime.year(ofUSec: w) + shift)
-                    if index.ordered.contains(where: { moved >= $0.firstRealtime - day && moved <= $0.lastRealtime + day }) { inside += 1 }
+                    if index.ordered.contains(where: { moved >= $0.firstRealtime.subtractingClamped(day) && moved <= $0.lastRealtime.addingClamped(day) }) { inside += 1 }
                 }
                 if inside > best.inside || (inside == best.inside && inside > 0 && abs(shift) < abs(best.shift)) { best = (shift, inside) }
             }
@@ -348,7 +348,7 @@ public enum KernelClock {
             let median = deltas[deltas.count / 2]
             let quarter: Int64 = 900_000_000
             let tenMinutes: Int64 = 600_000_000
-            if abs(median) >= tenMinutes {
+            if median.magnitude >= UInt64(tenMinutes) {
                 let half: Int64 = median >= 0 ? quarter / 2 : -quarter / 2
                 offset = ((median + half) / quarter) * quarter
             }
@@ -403,7 +403,9 @@ public enum KernelClock {
             let gap: UInt64 = distance(mono, a.monotonic)
             guard gap < UInt64(Int64.max / 4) else { return }
             let signed: Int64 = mono >= a.monotonic ? Int64(gap) : -Int64(gap)
-            r.wallclockUSec = a.realtime + signed
+            let (placed, overflow) = a.realtime.addingReportingOverflow(signed)
+            guard !overflow else { return }
+            r.wallclockUSec = placed
             r.clock = .bootAnchor
             // 1 ms for the anchor itself plus 100 ppm clock drift over the distance.
             r.uncertaintyUSec = 1_000 + gap / 10_000
@@ -446,7 +448,22 @@ struct DedupIndex {
     var byWall: [DedupKey: [Int]] = [:]
     /// Records without a kernel stamp, the only ones a stamped record compares by wall clock.
     var byWallUnstamped: [DedupKey: [Int]] = [:]
+    /// Per list and source file: how many leading entries of the list already hold a line
+    /// of that file. A flood of one repeated line (100,000 `Call Trace:`) then costs one
+    /// step per line, not a scan of every earlier copy.
+    private var skip: [Cursor: Int] = [:]
+    /// Entries looked at per list beyond the skipped ones: neighbours in time that are not
+    /// the same line.
     static let maxCandidates = 512
+    /// Entries looked at so far, over all look-ups (what the linear-time test counts).
+    private(set) var steps = 0
+
+    private enum Table: Hashable { case monotonic, wall, wallUnstamped }
+    private struct Cursor: Hashable {
+        var table: Table
+        var key: DedupKey
+        var path: String
+    }
 
     mutating func insert(_ r: KernelRecord, at i: Int) {
         let text = r.text.trimmingSpaces()
@@ -460,21 +477,48 @@ struct DedupIndex {
         }
     }
 
-    /// Indices that may hold the same line, ascending (first come, first merged).
-    func candidates(_ r: KernelRecord, text: String) -> [Int] {
-        var out: [Int] = []
+    /// The lowest index that may hold the same line as `r` (first come, first merged), is not
+    /// `taken` by `path` already and `matches`. Linear in the input overall: entries taken by
+    /// `path` at the head of a list are skipped once and never looked at again for it.
+    mutating func firstMatch(_ r: KernelRecord, text: String, path: String,
+                             taken: (Int) -> Bool, matches: (Int) -> Bool) -> Int? {
+        var lists: [(Table, DedupKey)] = []
         if let m = r.monotonicUSec {
             let b = Int64(m / DedupKey.monoBucket)
-            for d: Int64 in -1...1 { out += byMonotonic[DedupKey(text: text, byMonotonic: true, bucket: b + d)] ?? [] }
+            for d: Int64 in -1...1 { lists.append((.monotonic, DedupKey(text: text, byMonotonic: true, bucket: b &+ d))) }
         }
         if let w = r.wallclockUSec {
             let b = CivilTime.floorDiv(w, DedupKey.wallBucket)
-            let table = r.monotonicUSec == nil ? byWall : byWallUnstamped
-            for d: Int64 in -3...3 where out.count < Self.maxCandidates {
-                out += table[DedupKey(text: text, byMonotonic: false, bucket: b + d)] ?? []
+            let table: Table = r.monotonicUSec == nil ? .wall : .wallUnstamped
+            for d: Int64 in -3...3 { lists.append((table, DedupKey(text: text, byMonotonic: false, bucket: b &+ d))) }
+        }
+        var best: Int?
+        for (table, key) in lists {
+            let list: [Int]
+            switch table {
+            case .monotonic: list = byMonotonic[key] ?? []
+            case .wall: list = byWall[key] ?? []
+            case .wallUnstamped: list = byWallUnstamped[key] ?? []
+            }
+            guard !list.isEmpty else { continue }
+            let cursor = Cursor(table: table, key: key, path: path)
+            var start = skip[cursor] ?? 0
+            while start < list.count, taken(list[start]) { start += 1; steps += 1 }
+            skip[cursor] = start
+            var looked = 0
+            var k = start
+            while k < list.count, looked < Self.maxCandidates {
+                let i = list[k]
+                if let b = best, i >= b { break }
+                if !taken(i), matches(i) {
+                    best = i
+                    break
+                }
+                looked += 1
+                k += 1
+                steps += 1
             }
         }
-        guard out.count > 1 else { return out }
-        return Array(Array(Set(out)).sorted().prefix(Self.maxCandidates))
+        return best
     }
 }

@@ -7,6 +7,9 @@ public struct KernelLogError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let cannotRead = Code(name: "cannotRead")
         public static let tooLarge = Code(name: "tooLarge")
         public static let decompression = Code(name: "decompression")
+        public static let permissionDenied = Code(name: "permissionDenied")
+        /// A FIFO, socket or device: never opened for reading.
+        public static let notRegular = Code(name: "notRegular")
         public var description: String { name }
     }
 
@@ -20,7 +23,20 @@ public struct KernelLogError: Error, Equatable, Sendable, CustomStringConvertibl
         self.detail = detail
     }
 
-    public var description: String { "\(path): \(code): \(detail)" }
+    /// What went wrong, without the path.
+    public var reason: String {
+        switch code {
+        case .permissionDenied: return "permission denied (\(detail)); run as root or make it readable"
+        case .notRegular: return detail
+        case .cannotOpen: return "cannot open: \(detail)"
+        case .cannotRead: return "cannot read: \(detail)"
+        case .tooLarge: return "too large: \(detail)"
+        case .decompression: return "cannot decompress: \(detail)"
+        default: return "\(code): \(detail)"
+        }
+    }
+
+    public var description: String { "\(path): \(reason)" }
 }
 
 /// Lines of a file that did not become kernel records, for the report.

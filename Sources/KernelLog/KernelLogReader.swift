@@ -13,7 +13,7 @@ public enum KernelLogReader {
 
     /// Reads, decompresses (by magic bytes) and parses one file.
     public static func read(path: String) throws(KernelLogError) -> KernelLogFile {
-        let (bytes, mtime) = try FileBytes.read(path: path, limit: maxFileBytes)
+        let (bytes, mtime) = try RegularFile.read(path: path, limit: maxFileBytes)
         return try parseMaybeCompressed(bytes: bytes, path: path, modificationTime: mtime)
     }
 
@@ -464,57 +464,5 @@ struct LineSplitter {
         var hi = end
         if hi > start && b[hi - 1] == 0x0D { hi -= 1 }
         return start..<hi
-    }
-}
-
-private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, buf, n)
-    #else
-    return Darwin.read(fd, buf, n)
-    #endif
-}
-
-/// Whole-file reads through POSIX calls (no Foundation `Data` copy).
-enum FileBytes {
-    static func read(path: String, limit: Int) throws(KernelLogError) -> ([UInt8], Int64?) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw KernelLogError(code: .cannotOpen, path: path, detail: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw KernelLogError(code: .cannotRead, path: path, detail: String(cString: strerror(errno)))
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw KernelLogError(code: .cannotRead, path: path, detail: "not a regular file")
-        }
-        #if canImport(Darwin)
-        let mtime = Int64(st.st_mtimespec.tv_sec) * 1_000_000 + Int64(st.st_mtimespec.tv_nsec / 1000)
-        #else
-        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000 + Int64(st.st_mtim.tv_nsec / 1000)
-        #endif
-        let size = Int(st.st_size)
-        guard size >= 0, size <= limit else {
-            throw KernelLogError(code: .tooLarge, path: path, detail: "\(size) bytes is over the limit of \(limit)")
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        var rounds = 0
-        while filled < size && rounds < 1 << 20 {
-            rounds += 1
-            let n = bytes.withUnsafeMutableBytes { buf in
-                posixRead(fd, buf.baseAddress.map { $0 + filled }, size - filled)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw KernelLogError(code: .cannotRead, path: path, detail: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            filled += n
-        }
-        if filled < size { bytes.removeSubrange(filled...) }
-        return (bytes, mtime)
     }
 }

@@ -90,7 +90,7 @@ public enum PstoreReader {
     /// Part1 is the newest chunk of the log, so the text reads PartN … Part1.
     static func closeInTime(_ a: Part?, _ b: Part) -> Bool {
         guard let x = a?.timeUSec, let y = b.timeUSec else { return true }
-        return abs(x - y) <= 60_000_000
+        return timeDistance(x, y) <= 60_000_000
     }
 
     static func assemble(_ group: [Part], folderTime: Int64?) -> KernelLogFile {

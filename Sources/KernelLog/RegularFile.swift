@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one way postmortem reads a file's bytes: only regular files, never blocking.
+///
+/// The file is opened with `O_NONBLOCK` and checked with `fstat` before a byte is read, so a
+/// FIFO, socket or device (even behind a symbolic link, even named on the command line) is
+/// refused at once instead of waiting forever for a writer, and a character device such as
+/// `/dev/zero` cannot feed an endless stream. Reads are bounded by the size `fstat` gave and
+/// by `limit`.
+public enum RegularFile {
+    /// What a path is once links are followed, for messages: `"a FIFO"`, `"a socket"`, …
+    public static func describe(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFDIR: return "a directory"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Opens `path` read-only and non-blocking; the descriptor and its `stat` when it is a
+    /// regular file.
+    static func open(_ path: String) throws(KernelLogError) -> (fd: Int32, stat: stat) {
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            let code: KernelLogError.Code = errno == EACCES || errno == EPERM ? .permissionDenied : .cannotOpen
+            throw KernelLogError(code: code, path: path, detail: String(cString: strerror(errno)))
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let detail = String(cString: strerror(errno))
+            close(fd)
+            throw KernelLogError(code: .cannotRead, path: path, detail: detail)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw KernelLogError(code: .notRegular, path: path, detail: describe(mode: st.st_mode) + ", not a regular file; skipped")
+        }
+        return (fd, st)
+    }
+
+    /// The whole file and its modification time (µs since the epoch), refusing more than `limit` bytes.
+    public static func read(path: String, limit: Int) throws(KernelLogError) -> ([UInt8], Int64?) {
+        let (fd, st) = try open(path)
+        defer { close(fd) }
+        #if canImport(Darwin)
+        let mtime = Int64(st.st_mtimespec.tv_sec) * 1_000_000 + Int64(st.st_mtimespec.tv_nsec / 1000)
+        #else
+        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000 + Int64(st.st_mtim.tv_nsec / 1000)
+        #endif
+        let size = Int(st.st_size)
+        guard size >= 0, size <= limit else {
+            throw KernelLogError(code: .tooLarge, path: path, detail: "\(size) bytes is over the limit of \(limit)")
+        }
+        return (try readUpTo(fd, size, path: path), mtime)
+    }
+
+    /// Up to `count` bytes from the start of the file; `[]` for anything that is not a
+    /// readable regular file.
+    public static func head(path: String, count: Int) -> [UInt8] {
+        guard let (fd, st) = try? open(path) else { return [] }
+        defer { close(fd) }
+        return (try? readUpTo(fd, min(max(count, 0), Int(max(st.st_size, 0))), path: path)) ?? []
+    }
+
+    /// Reads at most `size` bytes (a file that shrank gives fewer; one that grew is cut at `size`).
+    private static func readUpTo(_ fd: Int32, _ size: Int, path: String) throws(KernelLogError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        var rounds = 0
+        while filled < size && rounds < 1 << 20 {
+            rounds += 1
+            let n = bytes.withUnsafeMutableBytes { buf in
+                Glibc.read(fd, buf.baseAddress.map { $0 + filled }, size - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KernelLogError(code: .cannotRead, path: path, detail: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        if filled < size { bytes.removeSubrange(filled...) }
+        return bytes
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Inputs
+
+/// Inputs an attacker or an unlucky user gives (issue 13): FIFOs where files are expected,
+/// pseudo file systems, link loops, hardlink floods, unreadable files. No hang, each file
+/// read once, and every file left out named with the reason.
+@Suite("hostile inputs", .serialized)
+struct HostileInputTests {
+    static let sample = TestPaths.packageRoot + "/samples/reference-incident"
+
+    /// The built tool, stopped after 60 s: a hang is status 124, not a stuck test run.
+    static func analyze(_ args: [String], user: String? = nil) throws -> CommandResult {
+        let tool = ["/usr/bin/timeout", "60", TestPaths.executable, "analyze", "--utc", "--format", "json"] + args
+        guard let user else { return try Command.run(tool[0], Array(tool.dropFirst())) }
+        return try Command.run("/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--"] + tool)
+    }
+
+    /// A copy of the reference sample's host tree (journals only: they are what is read).
+    static func sampleTree(_ label: String) throws -> String {
+        let dir = TestPaths.scratch(label)
+        try FileManager.default.createDirectory(atPath: dir + "/var/log", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: sample + "/var/log/journal", toPath: dir + "/var/log/journal")
+        try FileManager.default.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func fifo(_ path: String) throws {
+        guard mkfifo(path, 0o644) == 0 else { throw TestSupportError("mkfifo \(path): \(errno)") }
+    }
+
+    @Test func fifosWhereFilesAreExpectedAreNamedNotOpened() throws {
+        let dir = try Self.sampleTree("fifo")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outside = dir + "-fifo"
+        try Self.fifo(outside)
+        defer { unlink(outside) }
+        try Self.fifo(dir + "/var/log/kern.log")
+        try Self.fifo(dir + "/etc/hostname")
+        try Self.fifo(dir + "/etc/timezone")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/etc/machine-id", withDestinationPath: outside)
+        try FileManager.default.createDirectory(atPath: dir + "/var/lib/systemd/pstore/1", withIntermediateDirectories: true)
+        try Self.fifo(dir + "/var/lib/systemd/pstore/1/dmesg.txt")
+        let journalDir = try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/var/log/journal").first)
+        try Self.fifo(dir + "/var/log/journal/\(journalDir)/user-1000.journal")
+
+        let r = try Self.analyze([dir])
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(r.stderrText.contains("\(dir)/var/log/kern.log: not a regular file (a FIFO, socket or device); skipped"))
+        #expect(r.stderrText.contains("user-1000.journal: not a regular file"))
+        #expect(r.stderrText.contains("pstore/1/dmesg.txt: not a regular file (a FIFO, socket or device); skipped"))
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any]
+        #expect((json?["analyzed_boot"] as? String)?.isEmpty == false)
+
+        // Named on the command line, a FIFO is refused at once.
+        let named = try Self.analyze([outside])
+        #expect(named.status == 3)
+        #expect(named.stderrText.contains("\(outside): a FIFO, not a regular file; skipped"))
+    }
+
+    @Test(arguments: ["/proc", "/dev", "/sys"])
+    func pseudoFileSystemsAreSkippedAtOnce(_ path: String) throws {
+        let r = try Self.analyze([path])
+        #expect(r.status == 3)
+        #expect(r.stderrText.contains("\(path): a kernel pseudo file system (/proc, /sys, /dev), not logs; skipped"))
+    }
+
+    @Test func linkLoopsReadEachJournalOnce() throws {
+        let dir = try Self.sampleTree("loops")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Three `l -> .` links: without loop detection a walk visits each file thousands of times.
+        let outer = dir + "-outer"
+        try FileManager.default.createDirectory(atPath: outer, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outer) }
+        try FileManager.default.createSymbolicLink(atPath: outer + "/host", withDestinationPath: dir)
+        for name in ["l1", "l2", "l3"] {
+            try FileManager.default.createSymbolicLink(atPath: outer + "/" + name, withDestinationPath: ".")
+        }
+        let hosts = InputDiscovery.discover(paths: [outer], root: nil)
+        let journals = hosts.flatMap(\.journalFiles)
+        let inSample = try FileManager.default.subpathsOfDirectory(atPath: Self.sample + "/var/log/journal")
+            .filter { $0.hasSuffix(".journal") || $0.hasSuffix(".journal~") }
+        #expect(journals.count == inSample.count)
+    }
+
+    @Test func hardlinkedFilesAreReadOnce() throws {
+        let dir = TestPaths.scratch("hardlinks")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = "Feb 11 09:52:02 polybox kernel: [47000.000000] INFO: task jbd2/sda1-8:312 blocked for more than 120 seconds.\n"
+        try Data(String(repeating: log, count: 1_000).utf8).write(to: URL(fileURLWithPath: dir + "/kern.log"))
+        for k in 0..<200 { try FileManager.default.linkItem(atPath: dir + "/kern.log", toPath: dir + "/kern.log.\(k)") }
+        let hosts = InputDiscovery.discover(paths: [dir], root: nil)
+        #expect(hosts.flatMap(\.kernelLogs).count == 1)
+
+        // In an archive, hardlink members share their target's bytes and are taken once.
+        let tar = dir + ".tar"
+        defer { unlink(tar) }
+        let made = try Command.run("/bin/tar", ["-C", dir, "-cf", tar, "."])
+        #expect(made.status == 0)
+        let fromArchive = InputDiscovery.discover(paths: [tar], root: nil)
+        #expect(fromArchive.flatMap(\.kernelLogs).count == 1)
+    }
+
+    /// Run as `nobody`, files the user cannot read are each named as unreadable.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root to drop to another user"))
+    func unreadableFilesAreNamedAsSuch() throws {
+        // A folder `nobody` can reach: the scratch folder's parents may not be.
+        let dir = "/tmp/postmortem-unreadable-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir + "/var/log", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: Self.sample + "/var/log/journal", toPath: dir + "/var/log/journal")
+        try Data("Feb 11 09:52:02 polybox kernel: hello\n".utf8).write(to: URL(fileURLWithPath: dir + "/var/log/kern.log"))
+        try FileManager.default.createDirectory(atPath: dir + "/var/lib/systemd/pstore", withIntermediateDirectories: true)
+        let journals = try FileManager.default.subpathsOfDirectory(atPath: dir + "/var/log/journal")
+        let locked = try #require(journals.first { $0.hasSuffix(".journal") })
+        _ = try Command.run("/bin/chmod", ["-R", "a+rX", dir])
+        _ = try Command.run("/bin/chmod", ["000", dir + "/var/log/kern.log", dir + "/var/log/journal/" + locked,
+                                           dir + "/var/lib/systemd/pstore"])
+        // The tool itself must be reachable by `nobody`: copy it next to the tree.
+        let tool = dir + "/postmortem"
+        try FileManager.default.copyItem(atPath: TestPaths.executable, toPath: tool)
+        let r = try Command.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                                                     "/usr/bin/timeout", "60", tool, "analyze", "--utc", "--quiet", dir])
+        #expect(r.stderrText.contains("\(dir)/var/log/kern.log: permission denied"), "\(r.stderrText)")
+        #expect(r.stderrText.contains("\(dir)/var/log/journal/\(locked): cannot be read (Permission denied)"))
+        #expect(r.stderrText.contains("\(dir)/var/lib/systemd/pstore: cannot be read (Permission denied)"))
+        #expect(!r.stderrText.contains("lacks the journal signature"))
+    }
+
+    @Test func aJournalBehindAFloodOfEmptyFilesIsStillFound() throws {
+        let dir = TestPaths.scratch("flood")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // More names than one listing takes; the journal sorts after all of them.
+        let made = try Command.shell("cd '\(dir)' && seq -f 'a%06g' 1 \(DiskTree.listingLimit + 5_000) | xargs touch")
+        #expect(made.status == 0)
+        let journal = try #require(try FileManager.default.subpathsOfDirectory(atPath: Self.sample + "/var/log/journal")
+            .first { $0.hasSuffix(".journal") })
+        try FileManager.default.copyItem(atPath: Self.sample + "/var/log/journal/" + journal, toPath: dir + "/zz-system.journal")
+        let hosts = InputDiscovery.discover(paths: [dir], root: nil)
+        #expect(hosts.flatMap(\.journalFiles).count == 1)
+        let problems = hosts.flatMap(\.problems).map(\.description)
+        #expect(problems.contains { $0.contains("were not looked at (journal files were)") })
+    }
+}
+
+/// Archives that are cut or built to exhaust memory (issue 13).
+@Suite("hostile archives", .serialized)
+struct HostileArchiveTests {
+    static let python3 = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// A journal member whose entries are all before the cut is read like the same bytes as a file.
+    @Test func cutArchiveJournalMemberIsRecoveredLikeACutFile() throws {
+        let dir = TestPaths.scratch("cut-journal")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sampleDir = HostileInputTests.sample + "/var/log/journal"
+        let journal = try #require(try FileManager.default.subpathsOfDirectory(atPath: sampleDir)
+            .filter { $0.hasSuffix(".journal") }.sorted().first)
+        let original = try Data(contentsOf: URL(fileURLWithPath: sampleDir + "/" + journal))
+        // journald pre-allocates: the file's tail is zeros past its last object.
+        try original.write(to: URL(fileURLWithPath: dir + "/system.journal"))
+        let made = try Command.run("/bin/tar", ["-C", dir, "-cf", dir + "/j.tar", "system.journal"])
+        #expect(made.status == 0)
+        let tar = try Data(contentsOf: URL(fileURLWithPath: dir + "/j.tar"))
+        let header = 512
+        let used = try #require(lastNonZero(original)) + 1
+        // Cut past the last object, inside the zero tail: every entry is there.
+        let cutAt = header + min(original.count - 1, used + 4096)
+        try tar.prefix(cutAt).write(to: URL(fileURLWithPath: dir + "/cut.tar"))
+        try original.prefix(cutAt - header).write(to: URL(fileURLWithPath: dir + "/cut.journal"))
+
+        func entries(_ path: String) throws -> Int {
+            let r = try Command.run("/usr/bin/timeout", ["60", TestPaths.executable, "analyze", "--utc", "--quiet", "--boot", "all",
+                                                         "--format", "json", path])
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any]
+            let inputs = json?["inputs"] as? [[String: Any]] ?? []
+            return inputs.reduce(0) { $0 + ($1["entries"] as? Int ?? 0) }
+        }
+        let asFile = try entries(dir + "/cut.journal")
+        #expect(asFile > 0)
+        #expect(try entries(dir + "/cut.tar") == asFile)
+    }
+
+    @Test(.enabled(if: python3 != nil)) func aDeepMemberPathIsSkippedNotExpanded() throws {
+        let dir = TestPaths.scratch("deep-path")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+        import io, tarfile, sys
+        with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+            for k in range(50):
+                info = tarfile.TarInfo("a/" * 40000 + "kern.log%d" % k)
+                data = b"Jan  1 00:00:00 h kernel: deep\\n"
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+            info = tarfile.TarInfo("var/log/kern.log")
+            data = b"Jan  1 00:00:00 h kernel: shallow\\n"
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        """
+        let made = try Command.run(try #require(Self.python3), ["-c", script, dir + "/deep.tar"])
+        #expect(made.status == 0, "\(made.stderrText)")
+        let hosts = InputDiscovery.discover(paths: [dir + "/deep.tar"], root: nil)
+        #expect(hosts.flatMap(\.kernelLogs).map { $0.path.hasSuffix("var/log/kern.log") } == [true])
+        let problems = hosts.flatMap(\.problems).map(\.reason)
+        #expect(problems.contains { $0.contains("deeper than 64 folders; skipped") })
+        #expect(problems.contains { $0.contains("50 members in all had such paths") })
+    }
+}
+
+private func lastNonZero(_ data: Data) -> Int? {
+    data.lastIndex { $0 != 0 }.map { $0 - data.startIndex }
+}
