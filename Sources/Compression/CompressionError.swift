@@ -1,3 +1,7 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Why a compressed payload could not be expanded.
 public struct CompressionError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The codec that failed: `zstd`, `xz`, `lz4` or `gzip`.
@@ -98,51 +102,164 @@ extension Array: DecoderOutput where Element == UInt8 {
     init(decoderCapacity: Int) { self.init(repeating: 0, count: decoderCapacity) }
 }
 
-/// Expanded bytes in memory of their own, never zero-filled, handed on without a copy (the
+/// Expanded bytes in storage of their own, never zero-filled, handed on without a copy (the
 /// journal reader reads archive members straight from them).
+///
+/// Whole archives are expanded into an unlinked temporary file on disk, mapped shared
+/// (`spilling`): what was written is dropped from the process as the decoder moves on, and
+/// the kernel can page the rest out, so a 4 GiB expansion (or an archive bomb) does not
+/// become 4 GiB of resident memory. Space is reserved with `posix_fallocate` before it is
+/// written, so a full disk is an error, never a SIGBUS.
 public final class ExpandedBytes: @unchecked Sendable {
     private var storage: UnsafeMutableRawBufferPointer
+    /// The temporary file behind `storage`, or -1 when it is heap memory.
+    private let spillFD: Int32
     /// How many bytes the decoder wrote.
     public internal(set) var filled = 0
+    /// Why growing the spill file failed (a full disk), for the decoder's error.
+    private(set) var growthFailure: String?
+
+    /// How far a spill file grows at a time: what was written before is released at each step.
+    static let spillStep = 64 << 20
 
     init(capacity: Int) {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(capacity, 1), alignment: 16)
+        spillFD = -1
     }
 
-    deinit { storage.deallocate() }
+    /// File-backed storage in `directory` (`$POSTMORTEM_SPILL_DIR`, else `$TMPDIR`, else
+    /// `/var/tmp`: on disk, where `/tmp` is often memory); `nil` when no file can be made.
+    init?(spillingCapacity capacity: Int) {
+        let env = ProcessInfo.spillDirectory
+        // O_TMPFILE (__O_TMPFILE | O_DIRECTORY; a macro Swift cannot import): a file with no
+        // name at all, gone with the process even if it is killed.
+        var fd = open(env, 0o20000000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            var template = Array((env + "/postmortem-XXXXXX").utf8CString)
+            fd = template.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return -1 }
+                let made = mkstemp(base)
+                if made >= 0 { unlink(base); _ = fcntl(made, F_SETFD, FD_CLOEXEC) }
+                return made
+            }
+        }
+        guard fd >= 0 else { return nil }
+        let size = Swift.max(4096, Swift.min(capacity, Self.spillStep))
+        guard posix_fallocate(fd, 0, off_t(size)) == 0,
+              let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
+            close(fd)
+            return nil
+        }
+        storage = UnsafeMutableRawBufferPointer(start: p, count: size)
+        spillFD = fd
+    }
+
+    deinit {
+        if spillFD >= 0 {
+            munmap(storage.baseAddress, storage.count)
+            close(spillFD)
+        } else {
+            storage.deallocate()
+        }
+    }
 
     var capacity: Int { storage.count }
+
+    /// True when the bytes live in a file mapping: pages may be dropped after reading
+    /// (`MADV_DONTNEED`) and are read again from the file when needed.
+    public var isFileBacked: Bool { spillFD >= 0 }
 
     /// The bytes written; valid for as long as this object lives.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[..<filled]) }
 
-    func grow(to wanted: Int, keeping: Int) {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: wanted, alignment: 16)
-        if keeping > 0 { bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[..<keeping])) }
-        storage.deallocate()
-        storage = bigger
+    /// Grows to `wanted` bytes keeping the first `keeping`; a spill file grows by at most
+    /// `spillStep` and releases what was written. Returns false when the disk is full.
+    @discardableResult
+    func grow(to wanted: Int, keeping: Int) -> Bool {
+        guard spillFD >= 0 else {
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: wanted, alignment: 16)
+            if keeping > 0 { bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[..<keeping])) }
+            storage.deallocate()
+            storage = bigger
+            return true
+        }
+        let size = Swift.min(wanted, storage.count &+ Self.spillStep)
+        let reserved = posix_fallocate(spillFD, 0, off_t(size))
+        guard reserved == 0 else {
+            growthFailure = "cannot grow the temporary file in \(ProcessInfo.spillDirectory) to \(size) bytes: "
+                + String(cString: strerror(reserved))
+            return false
+        }
+        // The file keeps what was written: map it anew, larger (no copy), and leave the old
+        // pages to the page cache.
+        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, spillFD, 0), p != MAP_FAILED else {
+            growthFailure = "cannot map the temporary file: " + String(cString: strerror(errno))
+            return false
+        }
+        munmap(storage.baseAddress, storage.count)
+        storage = UnsafeMutableRawBufferPointer(start: p, count: size)
+        let page = Swift.max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+        let written = (keeping / page) * page
+        if written > 0 { _ = madvise(p, written, MADV_DONTNEED) }
+        return true
     }
 
     func withStorage<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
+}
+
+extension ProcessInfo {
+    /// Where archives are expanded: `$POSTMORTEM_SPILL_DIR`, else `$TMPDIR`, else `/var/tmp`.
+    static var spillDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        return env["POSTMORTEM_SPILL_DIR"] ?? env["TMPDIR"] ?? "/var/tmp"
+    }
 }
 
 /// `ExpandedBytes` as a decoder's output.
 struct ExpandedOutput: DecoderOutput {
     let box: ExpandedBytes
     init(decoderCapacity: Int) { box = ExpandedBytes(capacity: decoderCapacity) }
+    init(box: ExpandedBytes) { self.box = box }
     var count: Int { box.capacity }
     mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         try box.withStorage(body)
     }
     mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {
-        box.grow(to: try decoderGrowth(from: count, limit: limit, algorithm: algorithm), keeping: filled)
+        guard box.grow(to: try decoderGrowth(from: count, limit: limit, algorithm: algorithm), keeping: filled) else {
+            throw CompressionError(algorithm: algorithm, detail: box.growthFailure ?? "cannot grow the output")
+        }
+    }
+}
+
+/// `ExpandedBytes` spilled to a temporary file, as a decoder's output. The decoders size
+/// their first buffer from the stream's own header; a spill file starts at one step instead.
+struct SpilledOutput: DecoderOutput {
+    var inner: ExpandedOutput
+    init(decoderCapacity: Int) {
+        inner = ExpandedOutput(box: ExpandedBytes(spillingCapacity: decoderCapacity) ?? ExpandedBytes(capacity: decoderCapacity))
+    }
+    var count: Int { inner.count }
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try inner.withUnsafeMutableBytes(body)
+    }
+    mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {
+        try inner.growForDecoder(filled: filled, limit: limit, algorithm: algorithm)
     }
 }
 
 extension CompressionAlgorithm {
     /// Like `decompressKeepingPartial`, into memory of its own that is never zero-filled and
     /// can be shared without a copy (whole archives).
-    public func expandKeepingPartial(_ input: UnsafeRawBufferPointer, limit: Int) -> (ExpandedBytes, CompressionError?) {
+    /// With `spilling`, into an unlinked temporary file (whole archives; see `ExpandedBytes`).
+    public func expandKeepingPartial(_ input: UnsafeRawBufferPointer, limit: Int, spilling: Bool = false) -> (ExpandedBytes, CompressionError?) {
+        if spilling {
+            switch self {
+            case .zstd: return Self.finish(Zstd.decode(input, limit: limit, as: SpilledOutput.self))
+            case .xz: return Self.finish(XZ.decode(input, limit: limit, as: SpilledOutput.self))
+            case .gzip: return Self.finish(Gzip.decode(input, limit: limit, as: SpilledOutput.self))
+            case .lz4: break
+            }
+        }
         switch self {
         case .zstd: return Self.finish(Zstd.decode(input, limit: limit, as: ExpandedOutput.self))
         case .xz: return Self.finish(XZ.decode(input, limit: limit, as: ExpandedOutput.self))
@@ -154,6 +271,10 @@ extension CompressionAlgorithm {
             box.filled = out.bytes.count
             return (box, out.problem)
         }
+    }
+
+    private static func finish(_ r: (output: SpilledOutput, produced: Int, problem: CompressionError?)) -> (ExpandedBytes, CompressionError?) {
+        finish((r.output.inner, r.produced, r.problem))
     }
 
     private static func finish(_ r: (output: ExpandedOutput, produced: Int, problem: CompressionError?)) -> (ExpandedBytes, CompressionError?) {

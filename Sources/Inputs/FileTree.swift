@@ -247,7 +247,7 @@ struct ArchiveTree: FileTree {
     }
 
     func textSource(_ rel: String) -> TextSource {
-        TextSource(path: display(rel), bytes: range(rel).map { archive.store.copy($0) } ?? [],
+        TextSource(path: display(rel), member: ArchiveSlice(store: archive.store, range: range(rel) ?? 0..<0),
                    modificationTime: modificationTime(rel))
     }
 }

@@ -83,6 +83,9 @@ public struct TextSource: Sendable, Hashable {
     public var bytes: [UInt8]?
     /// Seconds since the Unix epoch, from the file system or the tar header.
     public var modificationTime: Int64?
+    /// The member's bytes inside an archive, copied only when the text is loaded (one text at
+    /// a time, never one copy per hardlink or per discovery).
+    var member: ArchiveSlice?
 
     public init(path: String, bytes: [UInt8]? = nil, modificationTime: Int64? = nil) {
         self.path = path
@@ -90,12 +93,25 @@ public struct TextSource: Sendable, Hashable {
         self.modificationTime = modificationTime
     }
 
+    init(path: String, member: ArchiveSlice, modificationTime: Int64?) {
+        self.init(path: path, bytes: nil, modificationTime: modificationTime)
+        self.member = member
+    }
+
+    /// True when the text is on disk at `path` (not assembled, not in an archive).
+    public var isOnDisk: Bool { bytes == nil && member == nil }
+
     /// The text's bytes: read from disk when needed, and expanded when they are gzip, xz or
     /// zstd compressed (told by magic bytes, not by name). `limit` bounds both the file read
     /// and the expanded size; only regular files are read (a FIFO or device is refused).
     public func load(limit: Int = KernelLogReader.maxFileBytes) throws(InputProblem) -> [UInt8] {
         let raw: [UInt8]
-        if let bytes {
+        if let member {
+            guard member.range.count <= limit else {
+                throw InputProblem(path: path, reason: "\(member.range.count) bytes is over the limit of \(limit); skipped")
+            }
+            raw = member.store.copy(member.range)
+        } else if let bytes {
             guard bytes.count <= limit else {
                 throw InputProblem(path: path, reason: "\(bytes.count) bytes is over the limit of \(limit); skipped")
             }
@@ -109,6 +125,12 @@ public struct TextSource: Sendable, Hashable {
         }
         return try Expand.ifCompressed(raw, path: path, limit: limit)
     }
+}
+
+/// A range of an archive's bytes.
+struct ArchiveSlice: Sendable, Hashable {
+    let store: SharedBytes
+    let range: Range<Int>
 }
 
 /// The text of a unit file or drop-in (`foo.service`, `foo.service.d/override.conf`).
@@ -161,11 +183,12 @@ enum Expand {
         return raw.withUnsafeBytes { keepingPartial($0, path: path, limit: limit) }
     }
 
-    /// A whole archive expanded once into memory its members then share; like
+    /// A whole archive expanded once, into a temporary file its members then share in place
+    /// (memory stays bounded whatever the archive expands to); like
     /// `keepingPartial`, a cut stream gives what came before the cut.
     static func archive(_ raw: UnsafeRawBufferPointer, path: String, limit: Int) -> (SharedBytes, InputProblem?) {
         guard let algorithm = CompressionAlgorithm.sniff(raw) else { return (SharedBytes(bytes: Array(raw)), nil) }
-        let (bytes, error) = algorithm.expandKeepingPartial(raw, limit: limit)
+        let (bytes, error) = algorithm.expandKeepingPartial(raw, limit: limit, spilling: true)
         let problem = error.map {
             InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\($0.detail)); "
                          + "\(bytes.filled) bytes before the damage are used")

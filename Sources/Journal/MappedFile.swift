@@ -74,7 +74,13 @@ final class MappedFile: @unchecked Sendable {
         owned = nil
         mapping = nil
         mappedLength = 0
-        advice = nil
+        // A spilled expansion is a shared file mapping: dropped pages are read again from
+        // the file, so it may be advised like a mapped journal (never heap memory).
+        if expanded.isFileBacked, let base = expanded.bytes.baseAddress, expanded.bytes.count > 0 {
+            advice = (UnsafeMutableRawPointer(mutating: base), expanded.bytes.count)
+        } else {
+            advice = nil
+        }
     }
 
     /// `range` of `whole`, without a copy; `nil` when the range does not lie inside it.

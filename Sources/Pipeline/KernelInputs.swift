@@ -12,16 +12,38 @@ struct KernelInputs {
     var problems: [String] = []
     var crashArtefacts: [String] = []
 
-    static func read(_ host: HostInputs) -> KernelInputs {
+    /// Kernel text read per host. Parsed text costs about eight times its size in memory,
+    /// so this keeps a run's peak under its 1 GiB budget; the newest logs are read first (the
+    /// crash is at their end) and older rotations past the budget are named and skipped.
+    static let textBudget = 96 << 20
+
+    static func read(_ host: HostInputs, textBudget: Int = KernelInputs.textBudget) -> KernelInputs {
         var out = KernelInputs()
-        let texts: [(TextSource, String)] = host.kernelLogs.map { ($0, "kernel-log") } + host.kdump.map { ($0, "kdump") }
+        var left = textBudget
+        // kdump first (the crash itself), then logs newest rotation first; results keep the
+        // discovery order (oldest rotation first), which the clock's year inference follows.
+        let texts: [(TextSource, String)] = host.kdump.map { ($0, "kdump") } + host.kernelLogs.reversed().map { ($0, "kernel-log") }
+        var loaded: [(source: TextSource, kind: String, bytes: [UInt8])] = []
         for (source, kind) in texts {
-            out.add(source, kind: kind)
+            guard left > 0 else {
+                out.skip(source, kind: kind, reason: "not read: the newer kernel logs used the \(textBudget >> 20) MiB of text read per host")
+                continue
+            }
+            do {
+                let bytes = try source.load(limit: left)
+                left -= bytes.count
+                loaded.append((source, kind, bytes))
+            } catch {
+                out.skip(source, kind: kind, reason: error.description)
+            }
         }
+        let order = host.kernelLogs.map(\.path)
+        loaded.sort { (order.firstIndex(of: $0.source.path) ?? Int.max) < (order.firstIndex(of: $1.source.path) ?? Int.max) }
+        for l in loaded { out.parse(l.bytes, source: l.source, kind: l.kind) }
         // pstore parts on disk are reassembled per record folder; in-memory ones are read one by one.
         var folders: [String] = []
         for source in host.pstore {
-            if source.bytes == nil {
+            if source.isOnDisk {
                 let folder = (source.path as NSString).deletingLastPathComponent
                 if !folders.contains(folder) { folders.append(folder) }
             } else {
@@ -41,16 +63,24 @@ struct KernelInputs {
         return out
     }
 
+    private mutating func skip(_ source: TextSource, kind: String, reason: String) {
+        let message = reason.hasPrefix(source.path) ? reason : "\(source.path): \(reason)"
+        problems.append(message)
+        inputs.append(InputSummary(path: source.path, kind: kind, entries: 0,
+                                   health: InputHealth(status: "unreadable", problems: [message])))
+    }
+
     private mutating func add(_ source: TextSource, kind: String) {
         let bytes: [UInt8]
         do {
             bytes = try source.load()
         } catch {
-            problems.append(error.description)
-            inputs.append(InputSummary(path: source.path, kind: kind, entries: 0,
-                                       health: InputHealth(status: "unreadable", problems: [error.description])))
-            return
+            return skip(source, kind: kind, reason: error.description)
         }
+        parse(bytes, source: source, kind: kind)
+    }
+
+    private mutating func parse(_ bytes: [UInt8], source: TextSource, kind: String) {
         // Inputs gives seconds since the epoch; the kernel-log reader takes microseconds.
         let mtime = source.modificationTime.map { $0.multipliedReportingOverflow(by: 1_000_000) }.flatMap { $0.overflow ? nil : $0.partialValue }
         let file = KernelLogReader.parse(bytes: bytes, path: source.path, modificationTime: mtime)

@@ -211,3 +211,52 @@ struct HostileArchiveTests {
 private func lastNonZero(_ data: Data) -> Int? {
     data.lastIndex { $0 != 0 }.map { $0 - data.startIndex }
 }
+
+/// Peak memory on inputs built to exhaust it (issue 13), measured by `/usr/bin/time`.
+@Suite("memory budget", .serialized)
+struct MemoryBudgetTests {
+    static let timeTool = "/usr/bin/time"
+    static let budgetKiB = 1 << 20  // 1 GiB, the README's budget
+
+    static func peakKiB(_ args: [String]) throws -> (kib: Int, result: CommandResult) {
+        let r = try Command.run(timeTool, ["-f", "peak-kib=%M", TestPaths.executable] + args)
+        let line = r.stderrText.split(separator: "\n").last { $0.hasPrefix("peak-kib=") }
+        return (Int(line?.dropFirst("peak-kib=".count) ?? "") ?? Int.max, r)
+    }
+
+    /// 150 KB of .tar.zst that expands to 1.6 GB: expanded into a temporary file, never
+    /// held in memory; the oversized logs are named and skipped.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+    func archiveBombStaysInBudget() throws {
+        let dir = TestPaths.scratch("bomb")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Command.shell("""
+            cd '\(dir)' && mkdir -p var/log && truncate -s 1200M var/log/kern.log && truncate -s 400M var/log/messages \
+            && tar -cf - var | zstd -q -1 > bomb.tar.zst && rm -rf var
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let size = try FileManager.default.attributesOfItem(atPath: dir + "/bomb.tar.zst")[.size] as? Int ?? 0
+        #expect(size < 1 << 20)
+        let (kib, r) = try Self.peakKiB(["analyze", "--quiet", dir + "/bomb.tar.zst"])
+        #expect(kib < Self.budgetKiB, "peak \(kib) KiB")
+        #expect(r.status == 3)
+        #expect(r.stderrText.contains("bomb.tar.zst:var/log/kern.log: 1258291200 bytes is over the limit"))
+    }
+
+    /// A kern.log far past the text budget: refused before it is read, not read and then refused.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)))
+    func hugeKernelLogStaysInBudget() throws {
+        let dir = TestPaths.scratch("huge-log")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/kern.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.truncate(atOffset: 3 << 30)  // sparse: 3 GiB that take no disk
+        try handle.close()
+        let (kib, r) = try Self.peakKiB(["analyze", "--quiet", log])
+        #expect(kib < Self.budgetKiB, "peak \(kib) KiB")
+        #expect(r.status == 3)
+        #expect(r.stderrText.contains("kern.log: too large"))
+    }
+}

@@ -1,5 +1,5 @@
 import Foundation
-import Inputs
+@testable import Inputs
 import Journal
 import Testing
 import TestSupport
@@ -127,7 +127,7 @@ private func journalBytes(_ s: JournalSource) -> [UInt8] {
     }
 }
 
-private func rawBytes(_ s: TextSource) -> [UInt8] { s.bytes ?? bytes(s.path) }
+private func rawBytes(_ s: TextSource) -> [UInt8] { s.member.map { $0.store.copy($0.range) } ?? s.bytes ?? bytes(s.path) }
 
 /// Checks that `host` holds exactly what `planted` says, byte for byte against the files in `base`.
 private func expectFound(_ host: HostInputs, _ planted: Planted, base: String, label: String) {
