@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 import Journal
 import Report
 import SystemdJournal
@@ -43,9 +44,38 @@ public enum JournalExport {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Streams the entries to `sink` in chunks; returns the problems met, one line each.
-    public static func run(paths: [String], format: ExportOutput, sink: (UnsafeRawBufferPointer) -> Void) -> [String] {
-        let reader = JournalReader(paths: paths)
+    /// What an export run met: the problems, one line each, and whether any journal file
+    /// could be read at all (else the command exits 3).
+    public struct Outcome: Sendable {
+        public var problems: [String]
+        public var filesRead: Int
+    }
+
+    /// Streams the entries of every journal found under `paths` to `sink` in chunks. Paths
+    /// are found as `analyze` finds them: journal files and folders, host roots, archives.
+    public static func run(paths: [String], format: ExportOutput, sink: (UnsafeRawBufferPointer) -> Void) -> Outcome {
+        let hosts = InputDiscovery.discover(paths: paths, root: nil)
+        var problems = hosts.flatMap(\.problems).map(\.description)
+        var files: [JournalFile] = []
+        for source in hosts.flatMap(\.journalFiles) {
+            do {
+                switch source {
+                case .file(let path): files.append(try JournalFile(path: path))
+                case .member(let name, let archive, let range): files.append(try JournalFile(name: name, shared: archive, range: range))
+                }
+            } catch {
+                problems.append(error.description)
+            }
+        }
+        // A text log named on the command line is a mistake worth a word; one found inside a
+        // host root is simply not what export prints.
+        let named = Set(paths.map { URL(fileURLWithPath: $0).standardized.path })
+        for text in hosts.flatMap({ $0.kernelLogs + $0.pstore + $0.kdump })
+        where named.contains(URL(fileURLWithPath: text.path).standardized.path) {
+            problems.append("\(text.path): not a journal file; export reads journal files only (analyze reads kernel logs)")
+        }
+        guard !files.isEmpty else { return Outcome(problems: problems, filesRead: 0) }
+        let reader = JournalReader(files: files)
         if format == .export {
             // The fast path renders each DATA object once, straight from the file.
             reader.writeExport(sink)
@@ -54,7 +84,8 @@ public enum JournalExport {
             reader.forEachEntry(fields: .all) { writer.add($0, sink) }
             writer.flush(sink)
         }
-        return reader.unreadable.map(\.description) + reader.health.filter(\.isDamaged).map { "\($0.path): \($0.summary)" }
+        problems += reader.unreadable.map(\.description) + reader.health.filter(\.isDamaged).map { "\($0.path): \($0.summary)" }
+        return Outcome(problems: problems, filesRead: files.count)
     }
 
     /// Renders decoded entries and hands them on in chunks of about 1 MiB.

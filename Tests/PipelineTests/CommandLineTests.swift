@@ -68,3 +68,28 @@ struct CommandLineTests {
         #expect(r.stderrText.split(separator: "\n").last == "postmortem: cannot write /nonexistent-dir/report.txt: No such file or directory")
     }
 }
+
+/// `export` as a journalctl stand-in: host folders and archives accepted, exit 3 when no
+/// journal could be read (issues 12 and 13).
+@Suite("export command", .serialized)
+struct ExportCommandTests {
+    @Test func hostFolderExportsItsJournals() throws {
+        let sample = CommandLineTests.sample
+        let journals = try FileManager.default.subpathsOfDirectory(atPath: sample + "/var/log/journal")
+            .filter { $0.hasSuffix(".journal") || $0.hasSuffix(".journal~") }.map { sample + "/var/log/journal/" + $0 }
+        let byFiles = try Command.run(TestPaths.executable, ["export"] + journals)
+        let byHost = try Command.run(TestPaths.executable, ["export", sample])
+        #expect(byHost.status == 0)
+        #expect(!byHost.stdout.isEmpty && byHost.stdout == byFiles.stdout)
+        // The host's kern.log is not a journal, but nobody asked for it: no word about it.
+        #expect(!byHost.stderrText.contains("not a journal file"))
+    }
+
+    @Test func aKernelLogAloneIsExitThree() throws {
+        let r = try Command.run(TestPaths.executable, ["export", CommandLineTests.sample + "/var/log/kern.log"])
+        #expect(r.status == 3)
+        #expect(r.stderrText.contains("kern.log: not a journal file"))
+        #expect(r.stderrText.contains("no journal file could be read"))
+        #expect(r.stdout.isEmpty)
+    }
+}

@@ -79,10 +79,17 @@ extension PostmortemCommand {
 
         func run() throws {
             let format = ExportOutput(rawValue: output) ?? .export
-            let problems = ReaderBackend(rawValue: reader) == .libsystemd
-                ? JournalExport.runLibsystemd(paths: paths, format: format, sink: JournalExport.standardOutput)
-                : JournalExport.run(paths: paths, format: format, sink: JournalExport.standardOutput)
-            for p in problems { Console.error("postmortem: \(p)") }
+            if ReaderBackend(rawValue: reader) == .libsystemd {
+                let problems = JournalExport.runLibsystemd(paths: paths, format: format, sink: JournalExport.standardOutput)
+                for p in problems { Console.error("postmortem: \(p)") }
+                return
+            }
+            let outcome = JournalExport.run(paths: paths, format: format, sink: JournalExport.standardOutput)
+            for p in outcome.problems { Console.error("postmortem: \(p)") }
+            if outcome.filesRead == 0 {
+                Console.error("postmortem: no journal file could be read in \(paths.map(Console.printable).joined(separator: " "))")
+                throw ExitCode(3)
+            }
         }
     }
 
@@ -113,7 +120,9 @@ extension PostmortemCommand {
                                         render: RenderOptions(timeZone: utc ? .utc : .local), hostZones: !utc)
             for p in outcome.problems { Console.error("postmortem: \(p)") }
             Console.out(FleetSummary.table(outcome.rows, options: RenderOptions(timeZone: utc ? .utc : .local, width: terminalColumns())))
-            if outcome.rows.isEmpty { throw ExitCode(3) }
+            // 3: nothing could be read; 4: some hosts could not be read (their reports say so).
+            if outcome.rows.isEmpty || outcome.rows.allSatisfy({ $0.error != nil }) { throw ExitCode(3) }
+            if outcome.rows.contains(where: { $0.error != nil }) { throw ExitCode(4) }
         }
     }
 }

@@ -18,8 +18,9 @@ struct PostmortemCommand: ParsableCommand {
           postmortem analyze var-log-copy.tar.zst --boot -1
           postmortem boots /var/log/journal
           postmortem batch fleet-archives/ --out reports/ -j 2
-        Exit status: 0 the analysis ran, 2 usage error, 3 no input could be read,
-        10 a root cause was found (with --fail-on-cause).
+        Exit status: 0 the analysis ran, 1 the report could not be written, 2 usage error,
+        3 no input could be read, 4 batch could not read some hosts, 10 a root cause was
+        found (with --fail-on-cause).
         """,
         version: "0.1.0",
         subcommands: [Analyze.self, Boots.self, Timeline.self, Export.self, BatchCommand.self],
