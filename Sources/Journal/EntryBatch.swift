@@ -15,7 +15,15 @@ struct EntryBatch: Sendable {
     /// value of a repeated field is kept, as journalctl's MESSAGE does.
     private(set) var spans: [UInt64] = []
     private(set) var arena: [UInt8] = []
+    /// Large values already in `arena`, by DATA object: entries that share one point at the
+    /// same bytes, so forty entries sharing a 100 MB message hold it once, not forty times.
+    private var shared: [SharedValueKey: UInt64] = [:]
     static let absent = UInt64.max
+    /// Values this long or longer are kept once per batch (`shared`).
+    static let sharedThreshold = 4096
+    /// A batch is handed on once its values pass this many bytes, whatever its entry count:
+    /// with the prefetch queue this bounds the memory a scan holds.
+    static let byteLimit = 32 << 20
 
     init(slotCount: Int, capacity: Int) {
         self.slotCount = slotCount
@@ -26,14 +34,18 @@ struct EntryBatch: Sendable {
 
     var count: Int { heads.count }
 
+    /// Bytes of values held.
+    var byteCount: Int { arena.count }
+
     /// Adds an entry; `fill` sets its spans (all `absent` at first) with `append`.
     @inline(__always)
-    mutating func appendEntry(_ head: Head, _ fill: (UnsafeMutableBufferPointer<UInt64>, inout [UInt8]) -> Void) {
+    mutating func appendEntry(_ head: Head,
+                              _ fill: (UnsafeMutableBufferPointer<UInt64>, inout [UInt8], inout [SharedValueKey: UInt64]) -> Void) {
         heads.append(head)
         let start = spans.count
         spans.append(contentsOf: repeatElement(Self.absent, count: slotCount))
         spans.withUnsafeMutableBufferPointer { all in
-            fill(UnsafeMutableBufferPointer(rebasing: all[start...]), &arena)
+            fill(UnsafeMutableBufferPointer(rebasing: all[start...]), &arena, &shared)
         }
     }
 
@@ -51,6 +63,9 @@ struct EntryBatch: Sendable {
         heads.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
+        if !shared.isEmpty { shared.removeAll() }
+        // A batch that once held a huge value does not keep its capacity.
+        if arena.capacity > Self.byteLimit * 2 { arena = [] }
     }
 
     /// Calls `body` with a view of every entry, in order.

@@ -19,6 +19,13 @@ public struct FileHealth: Sendable {
     /// Valid entries skipped because they come before the one already returned (a seqnum or
     /// time that goes backwards), as `sd_journal_next` skips them.
     public var entriesOutOfOrder = 0
+    /// DATA objects whose payload does not hash to the value stored with it (checked once
+    /// per object). journalctl (252) prints such values unchanged, and so do we: they are
+    /// kept, and counted here so that the damage is said.
+    public var hashMismatches = 0
+    /// Entries whose size field claims more items than their own (an enlarged size would read
+    /// the objects after them as items): read with their own items only.
+    public var entriesOversized = 0
     /// The first problems, with offsets (`problemCount` has them all).
     public var problems: [JournalProblem] = []
     public var problemCount = 0
@@ -39,6 +46,7 @@ public struct FileHealth: Sendable {
     /// True when anything was lost or looked wrong.
     public var isDamaged: Bool {
         problemCount > 0 || missingBytes > 0 || entriesSkipped > 0 || itemsDropped > 0 || entriesOutOfOrder > 0
+            || hashMismatches > 0 || entriesOversized > 0
     }
 
     /// Entries read from the file in all (some may then be skipped as out of order).
@@ -62,6 +70,12 @@ public struct FileHealth: Sendable {
         if entriesSkipped > 0 { parts.append("\(entriesSkipped) entry slots unreadable") }
         if entriesOutOfOrder > 0 { parts.append("\(entriesOutOfOrder) entries out of order, skipped") }
         if itemsDropped > 0 { parts.append("\(itemsDropped) fields lost") }
+        if entriesOversized > 0 {
+            parts.append("\(entriesOversized) entries claim items past their own object (not read)")
+        }
+        if hashMismatches > 0 {
+            parts.append("\(hashMismatches) values fail their stored hash (kept, as journalctl keeps them)")
+        }
         if problemCount > 0 { parts.append("\(problemCount) problems") }
         return parts.joined(separator: ", ")
     }

@@ -29,14 +29,21 @@ extension JournalFile {
         out.append(contentsOf: Self.realtimePrefix); appendDecimal(head.realtime, &out)
         out.append(contentsOf: Self.monotonicPrefix); appendDecimal(head.monotonic, &out)
         out.append(contentsOf: Self.bootPrefix); out.append(contentsOf: bootHex.1); out.append(10)
-        for i in 0..<head.itemCount {
-            guard let d = itemOffset(entry: head.offset, index: i) else { continue }
+        items: for i in 0..<head.itemCount {
+            // DATA objects precede the entries that use them; anything else is not this entry's.
+            guard let d = itemOffset(entry: head.offset, index: i), d < head.offset else {
+                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                health.itemsDropped += 1
+                health.note(head.offset, "entry item \(i) points past the entry itself")
+                continue
+            }
             if let cached = state.cache.get(d) {
                 if cached.slot >= 0 {
                     state.arena.withUnsafeBytes { arena in
                         if let r = arena.slice(cached.start, cached.count) { out.append(contentsOf: r) }
                     }
                 } else if cached.slot == ValueSpan.bad {
+                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
                     health.itemsDropped += 1
                 }
                 continue
@@ -46,14 +53,15 @@ extension JournalFile {
             // reported once.
             guard worthCaching(dataAt: d, compressed: (bytes.u8(d + 1) ?? 0) & 7 != 0) else {
                 if renderExportItem(d, entry: head.offset, index: i, into: &out) == nil {
-                    health.itemsDropped += 1
                     state.cache.set(d, .broken)
+                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                    health.itemsDropped += 1
                 }
                 continue
             }
             if state.arena.count > 64 << 20 {
                 // Bound the memory: start the cache afresh.
-                state.arena.removeAll(keepingCapacity: true)
+                state.arena.removeAll(keepingCapacity: state.arena.capacity <= 128 << 20)
                 state.cache.removeAll()
             }
             let start = state.arena.count
@@ -67,8 +75,9 @@ extension JournalFile {
             case false?:
                 state.cache.set(d, .skipped)
             case nil:
-                health.itemsDropped += 1
                 state.cache.set(d, .broken)
+                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break items }
+                health.itemsDropped += 1
             }
         }
         out.append(10)
@@ -84,18 +93,24 @@ extension JournalFile {
         }
         // An uncompressed value is rendered from where it lies; a compressed one is inflated first.
         if let raw = inPlacePayload(at: d) {
-            return Self.render(raw, into: &out) ?? bad("DATA payload has no field name")
+            guard let written = Self.render(raw, into: &out) else { return bad("DATA payload has no valid field name") }
+            if written { verifyHashOnce(dataAt: d, payload: raw) }
+            return written
         }
         switch dataPayload(at: d) {
         case .failure(let e): return bad(e.detail)
         case .success(let payload):
-            return payload.withUnsafeBytes { Self.render($0, into: &out) } ?? bad("DATA payload has no field name")
+            return payload.withUnsafeBytes { raw in
+                guard let written = Self.render(raw, into: &out) else { return bad("DATA payload has no valid field name") }
+                if written { verifyHashOnce(dataAt: d, payload: raw) }
+                return written
+            }
         }
     }
 
     /// `FIELD=value` as export format prints it; `nil` when there is no field name.
     private static func render(_ payload: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool? {
-        guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return nil }
+        guard let eq = fieldNameEnd(payload) else { return nil }
         if payload.count >= bootField.count, bootField.indices.allSatisfy({ payload[$0] == bootField[$0] }) { return false }
         if ExportFormat.isPrintable(payload, allowNewline: false) {
             out.append(contentsOf: payload)

@@ -24,7 +24,10 @@ extension JournalFile {
         var found: [Int] = []
         var steps = 0
         let maxSteps = bytes.count / 64 + 1
-        while p != 0, steps < maxSteps {
+        // A chain made into a cycle (through a large compressed object, say) is walked once:
+        // each object is looked at, and decompressed, at most once.
+        var seen = Set<Int>()
+        while p != 0, steps < maxSteps, seen.insert(p).inserted {
             steps += 1
             guard objectSize(at: p, type: .data) != nil, let stored = bytes.u64(p + ObjectLayout.dataHash) else { break }
             if stored == h, case .success(let candidate) = dataPayload(at: p), candidate == payload {
@@ -67,7 +70,8 @@ extension JournalFile {
         var steps = 0
         let maxSteps = bytes.count / 40 + 1
         var fieldObject: Int?
-        while p != 0, steps < maxSteps {
+        var seenFields = Set<Int>()
+        while p != 0, steps < maxSteps, seenFields.insert(p).inserted {
             steps += 1
             guard let size = objectSize(at: p, type: .field), size > ObjectLayout.fieldPayload else { break }
             if let payload = bytes.slice(p + ObjectLayout.fieldPayload, size - ObjectLayout.fieldPayload),
@@ -83,7 +87,9 @@ extension JournalFile {
         var out: [Int] = []
         steps = 0
         let maxData = bytes.count / 64 + 1
-        while d != 0, steps < maxData, objectSize(at: d, type: .data) != nil {
+        // Cycle detection: a DATA object met again ends the walk (each is listed once).
+        var seen = Set<Int>()
+        while d != 0, steps < maxData, objectSize(at: d, type: .data) != nil, seen.insert(d).inserted {
             steps += 1
             out.append(d)
             guard let next = bytes.u64(d + ObjectLayout.dataNextField).flatMap({ Int(exactly: $0) }), next != d else { break }
@@ -93,13 +99,30 @@ extension JournalFile {
     }
 
     /// Every value field `name` takes in this file (without the `NAME=` prefix).
+    /// The values are distinct and, in all, at most `valuesByteLimit` bytes: a field whose
+    /// DATA objects decompress to more is cut short and the file's health says so.
     public func values(ofField name: String) -> [[UInt8]] {
         let prefix = name.utf8.count + 1
-        return dataObjects(ofField: name).compactMap { d in
-            guard case .success(let payload) = dataPayload(at: d), payload.count >= prefix else { return nil }
-            return Array(payload[prefix...])
+        var out: [[UInt8]] = []
+        var seen = Set<[UInt8]>()
+        var total = 0
+        for d in dataObjects(ofField: name) {
+            guard case .success(let payload) = dataPayload(at: d), payload.count >= prefix else { continue }
+            let value = Array(payload[prefix...])
+            guard total + value.count <= Self.valuesByteLimit else {
+                health.note(d, "values of \(name) pass \(Self.valuesByteLimit >> 20) MiB: the rest not read")
+                break
+            }
+            if seen.insert(value).inserted {
+                total += value.count
+                out.append(value)
+            }
         }
+        return out
     }
+
+    /// What `values(ofField:)` returns at most, in bytes.
+    static let valuesByteLimit = 16 << 20
 
     /// For every value of `name`: the first entry carrying it in each boot, read from the
     /// DATA object's entry array (entry headers only, no items decoded).

@@ -136,23 +136,37 @@ extension JournalFile {
     /// `selected` copied in.
     func decodeValues(_ head: EntryHead, fileIndex: Int, selected: SelectedNames, cache: inout SpanCache,
                       into batch: inout EntryBatch) {
-        if cache.inflated.count > SpanCache.inflatedLimit { cache.reset() }
         let compact = isCompact
         // `entryHead` counted only the items that lie inside the file, so this slice holds.
         let items = bytes.slice(head.offset + ObjectLayout.entryItems, head.itemCount * itemSize)
-        batch.appendEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex)) { spans, arena in
+        batch.appendEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex)) { spans, arena, shared in
             guard let items else { return }
             for i in 0..<head.itemCount {
                 let dataOffset = compact
                     ? Int(UInt32(littleEndian: items.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
                     : Int(truncatingIfNeeded: UInt64(littleEndian: items.loadUnaligned(fromByteOffset: i &* 16, as: UInt64.self)))
+                // DATA objects precede the entries that use them; anything else is not this entry's.
+                guard dataOffset < head.offset else {
+                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return }
+                    health.itemsDropped += 1
+                    health.note(head.offset, "entry item \(i) points past the entry itself")
+                    continue
+                }
                 let span: ValueSpan
                 if let cached = cache.table.get(dataOffset) {
                     span = cached
-                    if span.slot == ValueSpan.bad { health.itemsDropped += 1 }
+                    if span.slot == ValueSpan.bad {
+                        if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return }
+                        health.itemsDropped += 1
+                    }
                 } else {
-                    span = resolveSpan(dataOffset, entryOffset: head.offset, item: i, selected: selected,
-                                       inflated: &cache.inflated)
+                    span = resolveSpan(dataOffset, entryOffset: head.offset, item: i, selected: selected, cache: &cache)
+                    if span.slot == ValueSpan.bad, itemsEnd(head, at: i) {
+                        // Counted as one dropped item by `resolveSpan`; the rest are not the entry's.
+                        health.itemsDropped -= 1
+                        noteForeignItems(head, from: i)
+                        return
+                    }
                     // An unreadable one is kept, so that it is reported once.
                     if span.slot == ValueSpan.bad || worthCaching(dataAt: dataOffset, compressed: span.inflated) {
                         cache.table.set(dataOffset, span)
@@ -160,6 +174,12 @@ extension JournalFile {
                 }
                 let slot = span.slot
                 guard slot >= 0, slot < spans.count, spans[slot] == EntryBatch.absent else { continue }
+                // A large value many entries of the batch share is copied into it once.
+                let big = span.count >= EntryBatch.sharedThreshold
+                if big, let s = shared[SharedValueKey(file: fileIndex, offset: dataOffset)] {
+                    spans[slot] = s
+                    continue
+                }
                 if span.inflated {
                     cache.inflated.withUnsafeBytes { all in
                         if let v = all.slice(span.start, span.count) { spans[slot] = EntryBatch.append(v, to: &arena) }
@@ -167,12 +187,13 @@ extension JournalFile {
                 } else if let v = bytes.slice(span.start, span.count) {
                     spans[slot] = EntryBatch.append(v, to: &arena)
                 }
+                if big { shared[SharedValueKey(file: fileIndex, offset: dataOffset)] = spans[slot] }
             }
         }
     }
 
     private func resolveSpan(_ dataOffset: Int, entryOffset: Int, item: Int, selected: SelectedNames,
-                             inflated: inout [UInt8]) -> ValueSpan {
+                             cache: inout SpanCache) -> ValueSpan {
         func bad(_ reason: String) -> ValueSpan {
             health.itemsDropped += 1
             health.note(dataOffset, "entry at 0x\(String(entryOffset, radix: 16)) item \(item): \(reason)")
@@ -182,6 +203,8 @@ extension JournalFile {
         if let raw = inPlacePayload(at: dataOffset) {
             guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
             guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skipped }
+            // Only values that are used are checked against their hash: the others cost nothing.
+            verifyHashOnce(dataAt: dataOffset, payload: raw)
             return ValueSpan(start: dataOffset + dataPayloadOffset + eq + 1, count: raw.count - eq - 1, slot: slot,
                              inflated: false)
         }
@@ -191,11 +214,22 @@ extension JournalFile {
             guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
             let slot = payload.withUnsafeBytes { raw in raw.slice(0, eq).flatMap { selected.slot($0) } }
             guard let slot else { return .skipped }
-            let start = inflated.count
-            inflated.append(contentsOf: payload[(eq + 1)...])
-            return ValueSpan(start: start, count: payload.count - eq - 1, slot: slot, inflated: true)
+            payload.withUnsafeBytes { verifyHashOnce(dataAt: dataOffset, payload: $0) }
+            let count = payload.count - eq - 1
+            // Emptied before a value that would overflow it, so the new value stays: the spans
+            // in the table point into these bytes and go with them.
+            if cache.inflated.count + count > SpanCache.inflatedLimit { cache.reset() }
+            let start = cache.inflated.count
+            cache.inflated.append(contentsOf: payload[(eq + 1)...])
+            return ValueSpan(start: start, count: count, slot: slot, inflated: true)
         }
     }
+}
+
+/// A DATA object of one file of the set: the key of a large value a batch holds once.
+struct SharedValueKey: Hashable {
+    var file: Int
+    var offset: Int
 }
 
 /// The producing side of `JournalReader.scan`: merges the files and fills batches, with one
@@ -217,7 +251,7 @@ struct ScanProducer {
 
     /// Adds entries to `batch` until it holds `limit`; false when the set is exhausted.
     mutating func fill(_ batch: inout EntryBatch, limit: Int) -> Bool {
-        while batch.count < limit {
+        while batch.count < limit, batch.byteCount < EntryBatch.byteLimit {
             guard let (index, head) = merge.nextHead() else { return false }
             if index != lastIndex {
                 // A file read to the end hands its cache, emptied, to the next file.

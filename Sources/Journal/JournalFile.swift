@@ -27,6 +27,12 @@ public final class JournalFile: @unchecked Sendable {
     public internal(set) var health: FileHealth
     private var dataCache = OffsetTable<CachedData>()
     private var cacheSelectionKey: Int = -1
+    /// Decompressed bytes the cache holds: bounded, so that a file of large compressed values
+    /// cannot fill memory, while one large value many entries share is kept once.
+    private var dataCacheBytes = 0
+    static let dataCacheLimit = 64 << 20
+    /// DATA objects whose hash has been checked (each is checked once per file).
+    var verified: OffsetBits
     /// The seqnum ID as cursors print it, made once.
     let seqnumHexBytes: [UInt8]
 
@@ -63,11 +69,13 @@ public final class JournalFile: @unchecked Sendable {
         let usable = declaredSize < UInt64(all.count) ? Int(declaredSize) : all.count
         bytes = all.slice(0, usable) ?? all
         seqnumHexBytes = Array(header.seqnumID.description.utf8)
+        verified = OffsetBits(fileSize: bytes.count)
         health = FileHealth(path: path, state: header.state, fileSize: all.count, declaredSize: declaredSize,
                             headerEntries: header.nEntries)
         if health.missingBytes > 0 {
             health.note(all.count, "file ends \(health.missingBytes) bytes before the end its header declares (torn or cut)")
         }
+        try checkLayout()
     }
 
     public var machineID: ID128 { header.machineID }
@@ -171,54 +179,84 @@ public final class JournalFile: @unchecked Sendable {
                 selectionKey: Int) -> JournalEntry {
         if selectionKey != cacheSelectionKey {
             dataCache.removeAll()
+            dataCacheBytes = 0
             cacheSelectionKey = selectionKey
         }
         var fields: [JournalField] = []
         fields.reserveCapacity(selection.isAll ? head.itemCount : 8)
         for i in 0..<head.itemCount {
-            guard let dataOffset = itemOffset(entry: head.offset, index: i) else { continue }
+            // DATA objects are written before the entry that uses them: an item past the entry
+            // is not one of its own.
+            guard let dataOffset = itemOffset(entry: head.offset, index: i), dataOffset < head.offset else {
+                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                health.itemsDropped += 1
+                health.note(head.offset, "entry item \(i) points past the entry itself")
+                continue
+            }
             if let cached = dataCache.get(dataOffset) {
                 switch cached {
                 case .field(let f): fields.append(f)
                 case .skip: break
-                case .bad: health.itemsDropped += 1
+                case .bad:
+                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
+                    health.itemsDropped += 1
                 }
                 continue
             }
             let resolved = resolve(dataOffset, selection: selection, selected: selected)
+            if case .field(let f) = resolved {
+                if dataCacheBytes + f.value.count > Self.dataCacheLimit {
+                    // Emptied before, not after: the value just read stays shared by the entries after.
+                    dataCache.removeAll()
+                    dataCacheBytes = 0
+                }
+                dataCacheBytes += f.value.count
+            }
             dataCache.set(dataOffset, resolved)
             switch resolved {
             case .field(let f): fields.append(f)
             case .skip: break
             case .bad(let reason):
+                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
                 health.itemsDropped += 1
                 health.note(dataOffset, "entry at 0x\(String(head.offset, radix: 16)) item \(i): \(reason)")
             }
         }
-        return JournalEntry(seqnum: head.seqnum, seqnumID: header.seqnumID, realtime: head.realtime,
-                            monotonic: head.monotonic, bootID: head.bootID, xorHash: head.xorHash, fields: fields,
-                            location: EntryLocation(file: fileIndex, offset: head.offset))
+        return entry(head, fields, fileIndex)
+    }
+
+    private func entry(_ head: EntryHead, _ fields: [JournalField], _ fileIndex: Int) -> JournalEntry {
+        JournalEntry(seqnum: head.seqnum, seqnumID: header.seqnumID, realtime: head.realtime,
+                     monotonic: head.monotonic, bootID: head.bootID, xorHash: head.xorHash, fields: fields,
+                     location: EntryLocation(file: fileIndex, offset: head.offset))
     }
 
     private func resolve(_ dataOffset: Int, selection: FieldSelection, selected: SelectedNames) -> CachedData {
         let only = !selection.isAll
         // Reading the field name of an uncompressed object needs no copy: check it first.
-        if only, let raw = inPlacePayload(at: dataOffset) {
-            guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return .bad("DATA payload has no field name") }
-            guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skip }
-            return .field(JournalField(name: selected.names[slot], value: [UInt8](raw[(eq + 1)...]), slot: slot))
+        if let raw = inPlacePayload(at: dataOffset) {
+            guard let eq = Self.fieldNameEnd(raw) else { return .bad("DATA payload has no valid field name") }
+            if only {
+                guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skip }
+                verifyHashOnce(dataAt: dataOffset, payload: raw)
+                return .field(JournalField(name: selected.names[slot], value: [UInt8](raw[(eq + 1)...]), slot: slot))
+            }
+            verifyHashOnce(dataAt: dataOffset, payload: raw)
+            return .field(JournalField(name: String(decoding: raw[..<eq], as: UTF8.self), value: [UInt8](raw[(eq + 1)...])))
         }
         switch dataPayload(at: dataOffset) {
         case .failure(let e): return .bad(e.detail)
         case .success(let payload):
-            guard let eq = payload.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return .bad("DATA payload has no field name") }
-            if only {
-                let slot = payload.withUnsafeBytes { raw in raw.slice(0, eq).flatMap { selected.slot($0) } }
-                guard let slot else { return .skip }
-                return .field(JournalField(name: selected.names[slot], value: Array(payload[(eq + 1)...]), slot: slot))
+            return payload.withUnsafeBytes { raw -> CachedData in
+                guard let eq = Self.fieldNameEnd(raw) else { return .bad("DATA payload has no valid field name") }
+                if only {
+                    guard let slot = raw.slice(0, eq).flatMap({ selected.slot($0) }) else { return .skip }
+                    verifyHashOnce(dataAt: dataOffset, payload: raw)
+                    return .field(JournalField(name: selected.names[slot], value: Array(payload[(eq + 1)...]), slot: slot))
+                }
+                verifyHashOnce(dataAt: dataOffset, payload: raw)
+                return .field(JournalField(name: String(decoding: raw[..<eq], as: UTF8.self), value: Array(payload[(eq + 1)...])))
             }
-            let name = String(decoding: payload[..<eq], as: UTF8.self)
-            return .field(JournalField(name: name, value: Array(payload[(eq + 1)...])))
         }
     }
 
@@ -226,6 +264,7 @@ public final class JournalFile: @unchecked Sendable {
     /// file has been read to the end, so memory does not grow with the number of files.
     func finishedReading() {
         dataCache = OffsetTable()
+        dataCacheBytes = 0
         storage.adviseDone()
     }
 

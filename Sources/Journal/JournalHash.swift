@@ -11,10 +11,13 @@ enum JournalHash {
         var length = data.count
         var i = 0
         @inline(__always) func byte(_ j: Int) -> UInt32 { UInt32(data[j]) }
+        // Whole words are loaded as such (little-endian, as hashlittle2 reads them): the check of
+        // every DATA payload's stored hash runs over all the bytes a file holds.
+        @inline(__always) func word(_ j: Int) -> UInt32 { UInt32(littleEndian: data.loadUnaligned(fromByteOffset: j, as: UInt32.self)) }
         while length > 12 {
-            a &+= byte(i) | byte(i + 1) << 8 | byte(i + 2) << 16 | byte(i + 3) << 24
-            b &+= byte(i + 4) | byte(i + 5) << 8 | byte(i + 6) << 16 | byte(i + 7) << 24
-            c &+= byte(i + 8) | byte(i + 9) << 8 | byte(i + 10) << 16 | byte(i + 11) << 24
+            a &+= word(i)
+            b &+= word(i + 4)
+            c &+= word(i + 8)
             a &-= c; a ^= rot(c, 4); c &+= b
             b &-= a; b ^= rot(a, 6); a &+= c
             c &-= b; c ^= rot(b, 8); b &+= a

@@ -93,11 +93,16 @@ public final class JournalReader: @unchecked Sendable {
             var merge = EntryMerger(files: files, selection: fields)
             var batch: [JournalEntry] = []
             batch.reserveCapacity(Self.batchSize)
+            // Values counted per entry even when entries share one (an over-count): a batch of
+            // large values is handed on early, so the queue never holds more than a few of them.
+            var bytes = 0
             while let entry = merge.next() {
                 batch.append(entry)
-                if batch.count >= Self.batchSize {
+                for f in entry.fields { bytes &+= f.value.count }
+                if batch.count >= Self.batchSize || bytes >= EntryBatch.byteLimit {
                     guard push(batch) else { return }
                     batch.removeAll(keepingCapacity: true)
+                    bytes = 0
                 }
             }
             if !batch.isEmpty { _ = push(batch) }
