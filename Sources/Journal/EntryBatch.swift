@@ -1,7 +1,58 @@
+/// A large value held once however many entries and batches use it: a decompressed value
+/// (owned), or a stretch of a mapped file (kept alive through `owner`). Its address never
+/// moves, so views can point into it.
+final class Blob: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    let slot: Int
+    private let owned: Bool
+    private let owner: AnyObject?
+
+    /// A copy of `source`, owned.
+    init(copying source: ArraySlice<UInt8>, slot: Int) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 8)
+        source.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<source.count])
+        self.slot = slot
+        owned = true
+        owner = nil
+    }
+
+    /// Bytes `owner` keeps (the mapped file), not copied.
+    init(borrowing bytes: UnsafeRawBufferPointer, owner: AnyObject, slot: Int) {
+        self.bytes = bytes
+        self.slot = slot
+        owned = false
+        self.owner = owner
+    }
+
+    deinit { if owned { UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate() } }
+}
+
+/// The blobs one batch refers to, each once.
+struct BlobSet: Sendable {
+    private(set) var blobs: [Blob] = []
+    private var index: [ObjectIdentifier: UInt64] = [:]
+    private(set) var byteCount = 0
+
+    var isEmpty: Bool { blobs.isEmpty }
+
+    /// The span of `blob` in the batch, adding it on first use.
+    mutating func span(of blob: Blob) -> UInt64 {
+        let id = ObjectIdentifier(blob)
+        if let s = index[id] { return s }
+        let s = EntryBatch.blobFlag | UInt64(blobs.count)
+        blobs.append(blob)
+        index[id] = s
+        byteCount += blob.bytes.count
+        return s
+    }
+}
+
 /// Entries decoded for a fixed list of fields, with every value copied into one byte arena.
 /// A batch costs a handful of allocations however many entries and fields it holds, and
 /// reading a value out of it involves no reference counting: this is what lets one pass
-/// over millions of entries stay cheap (`JournalReader.scan`).
+/// over millions of entries stay cheap (`JournalReader.scan`). Values of a megabyte or more
+/// are not copied: the batch refers to their `Blob`, shared with the reader's cache.
 struct EntryBatch: Sendable {
     struct Head: Sendable {
         var entry: EntryHead
@@ -11,16 +62,21 @@ struct EntryBatch: Sendable {
 
     let slotCount: Int
     private(set) var heads: [Head] = []
-    /// `slotCount` per entry: `start << 32 | length` into `arena`, or `absent`. Only the first
-    /// value of a repeated field is kept, as journalctl's MESSAGE does.
+    /// `slotCount` per entry: `start << 32 | length` into `arena`, `blobFlag | index` into
+    /// `blobs`, or `absent`. Only the first value of a repeated field is kept, as journalctl's
+    /// MESSAGE does.
     private(set) var spans: [UInt64] = []
     private(set) var arena: [UInt8] = []
-    /// Large values already in `arena`, by DATA object: entries that share one point at the
-    /// same bytes, so forty entries sharing a 100 MB message hold it once, not forty times.
+    /// Mid-sized values already in `arena`, by DATA object: entries that share one point at
+    /// the same bytes.
     private var shared: [SharedValueKey: UInt64] = [:]
+    private(set) var blobs = BlobSet()
     static let absent = UInt64.max
+    static let blobFlag: UInt64 = 1 << 63
     /// Values this long or longer are kept once per batch (`shared`).
     static let sharedThreshold = 4096
+    /// Values this long or longer are held as blobs, never copied.
+    static let blobThreshold = 1 << 20
     /// A batch is handed on once its values pass this many bytes, whatever its entry count:
     /// with the prefetch queue this bounds the memory a scan holds.
     static let byteLimit = 32 << 20
@@ -34,18 +90,19 @@ struct EntryBatch: Sendable {
 
     var count: Int { heads.count }
 
-    /// Bytes of values held.
-    var byteCount: Int { arena.count }
+    /// Bytes of values held (each blob counted once).
+    var byteCount: Int { arena.count + blobs.byteCount }
 
     /// Adds an entry; `fill` sets its spans (all `absent` at first) with `append`.
     @inline(__always)
     mutating func appendEntry(_ head: Head,
-                              _ fill: (UnsafeMutableBufferPointer<UInt64>, inout [UInt8], inout [SharedValueKey: UInt64]) -> Void) {
+                              _ fill: (UnsafeMutableBufferPointer<UInt64>, inout [UInt8], inout [SharedValueKey: UInt64],
+                                       inout BlobSet) -> Void) {
         heads.append(head)
         let start = spans.count
         spans.append(contentsOf: repeatElement(Self.absent, count: slotCount))
         spans.withUnsafeMutableBufferPointer { all in
-            fill(UnsafeMutableBufferPointer(rebasing: all[start...]), &arena, &shared)
+            fill(UnsafeMutableBufferPointer(rebasing: all[start...]), &arena, &shared, &blobs)
         }
     }
 
@@ -53,7 +110,8 @@ struct EntryBatch: Sendable {
     /// would outgrow 32-bit offsets.
     @inline(__always)
     static func append(_ bytes: UnsafeRawBufferPointer, to arena: inout [UInt8]) -> UInt64 {
-        guard bytes.count < Int(UInt32.max), arena.count < Int(UInt32.max) - bytes.count else { return absent }
+        // Below 2^31, so that an arena span never has `blobFlag` set.
+        guard bytes.count < Int(Int32.max), arena.count < Int(Int32.max) - bytes.count else { return absent }
         let span = UInt64(arena.count) << 32 | UInt64(bytes.count)
         arena.append(contentsOf: bytes)
         return span
@@ -64,20 +122,24 @@ struct EntryBatch: Sendable {
         spans.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
         if !shared.isEmpty { shared.removeAll() }
+        if !blobs.isEmpty { blobs = BlobSet() }
         // A batch that once held a huge value does not keep its capacity.
         if arena.capacity > Self.byteLimit * 2 { arena = [] }
     }
 
     /// Calls `body` with a view of every entry, in order.
     func forEach(_ body: (EntryView) throws -> Void) rethrows {
-        try arena.withUnsafeBytes { arenaBytes in
-            try spans.withUnsafeBufferPointer { allSpans in
-                try heads.withUnsafeBufferPointer { allHeads in
-                    guard let first = allHeads.baseAddress, let firstSpan = allSpans.baseAddress,
-                          allSpans.count >= allHeads.count * slotCount else { return }
-                    for i in 0..<allHeads.count {
-                        try body(EntryView(head: first + i, spans: firstSpan + i * slotCount, slotCount: slotCount,
-                                           arena: arenaBytes))
+        let blobViews = blobs.blobs.map(\.bytes)
+        try blobViews.withUnsafeBufferPointer { blobBuffer in
+            try arena.withUnsafeBytes { arenaBytes in
+                try spans.withUnsafeBufferPointer { allSpans in
+                    try heads.withUnsafeBufferPointer { allHeads in
+                        guard let first = allHeads.baseAddress, let firstSpan = allSpans.baseAddress,
+                              allSpans.count >= allHeads.count * slotCount else { return }
+                        for i in 0..<allHeads.count {
+                            try body(EntryView(head: first + i, spans: firstSpan + i * slotCount, slotCount: slotCount,
+                                               arena: arenaBytes, blobs: blobBuffer))
+                        }
                     }
                 }
             }
@@ -95,13 +157,15 @@ public struct EntryView {
     private let spans: UnsafePointer<UInt64>
     private let slotCount: Int
     private let arena: UnsafeRawBufferPointer
+    private let blobs: UnsafeBufferPointer<UnsafeRawBufferPointer>
 
     init(head: UnsafePointer<EntryBatch.Head>, spans: UnsafePointer<UInt64>, slotCount: Int,
-         arena: UnsafeRawBufferPointer) {
+         arena: UnsafeRawBufferPointer, blobs: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
         self.head = head
         self.spans = spans
         self.slotCount = slotCount
         self.arena = arena
+        self.blobs = blobs
     }
 
     public var seqnum: UInt64 { head.pointee.entry.seqnum }
@@ -122,6 +186,10 @@ public struct EntryView {
         guard slot >= 0, slot < slotCount else { return nil }
         let s = spans[slot]
         guard s != EntryBatch.absent else { return nil }
+        if s & EntryBatch.blobFlag != 0 {
+            let i = Int(s & 0xFFFF_FFFF)
+            return i < blobs.count ? blobs[i] : nil
+        }
         return arena.slice(Int(s >> 32), Int(s & 0xFFFF_FFFF))
     }
 }

@@ -113,6 +113,12 @@ struct SpanTable {
 struct SpanCache {
     var table: SpanTable
     var inflated: [UInt8] = []
+    /// Values of a megabyte or more, by DATA offset: held once, shared with every batch that
+    /// uses them, and bounded in bytes (emptied before a value that would pass the bound, so
+    /// the newest stays).
+    var large: [Int: Blob] = [:]
+    var largeBytes = 0
+    static let largeLimit = 256 << 20
     /// False for the placeholder of a file not being read: it holds no memory.
     private(set) var isActive: Bool
 
@@ -125,9 +131,26 @@ struct SpanCache {
     /// large compressed values.
     static let inflatedLimit = 64 << 20
 
+    /// Empties the cache (for another file).
     mutating func reset() {
+        resetInflated()
+        large = [:]
+        largeBytes = 0
+    }
+
+    /// Empties the small values and the table that points into them.
+    mutating func resetInflated() {
         table.removeAll()
-        inflated.removeAll(keepingCapacity: true)
+        inflated.removeAll(keepingCapacity: inflated.capacity <= Self.inflatedLimit * 2)
+    }
+
+    mutating func keep(_ blob: Blob, at offset: Int) {
+        if largeBytes + blob.bytes.count > Self.largeLimit {
+            large = [:]
+            largeBytes = 0
+        }
+        large[offset] = blob
+        largeBytes += blob.bytes.count
     }
 }
 
@@ -139,7 +162,7 @@ extension JournalFile {
         let compact = isCompact
         // `entryHead` counted only the items that lie inside the file, so this slice holds.
         let items = bytes.slice(head.offset + ObjectLayout.entryItems, head.itemCount * itemSize)
-        batch.appendEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex)) { spans, arena, shared in
+        batch.appendEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex)) { spans, arena, shared, blobs in
             guard let items else { return }
             for i in 0..<head.itemCount {
                 let dataOffset = compact
@@ -150,6 +173,11 @@ extension JournalFile {
                     if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return }
                     health.itemsDropped += 1
                     health.note(head.offset, "entry item \(i) points past the entry itself")
+                    continue
+                }
+                // A large value is held once, as a blob the batches share.
+                if !cache.large.isEmpty, let blob = cache.large[dataOffset] {
+                    if blob.slot < spans.count, spans[blob.slot] == EntryBatch.absent { spans[blob.slot] = blobs.span(of: blob) }
                     continue
                 }
                 let span: ValueSpan
@@ -168,12 +196,18 @@ extension JournalFile {
                         return
                     }
                     // An unreadable one is kept, so that it is reported once.
-                    if span.slot == ValueSpan.bad || worthCaching(dataAt: dataOffset, compressed: span.inflated) {
+                    // A large decompressed value lives in `cache.large`, not in `inflated`: never in the table.
+                    let isBlob = span.inflated && span.count >= EntryBatch.blobThreshold
+                    if span.slot == ValueSpan.bad || (!isBlob && worthCaching(dataAt: dataOffset, compressed: span.inflated)) {
                         cache.table.set(dataOffset, span)
                     }
                 }
                 let slot = span.slot
                 guard slot >= 0, slot < spans.count, spans[slot] == EntryBatch.absent else { continue }
+                if span.count >= EntryBatch.blobThreshold {
+                    if let blob = cache.large[dataOffset] { spans[slot] = blobs.span(of: blob) }
+                    continue
+                }
                 // A large value many entries of the batch share is copied into it once.
                 let big = span.count >= EntryBatch.sharedThreshold
                 if big, let s = shared[SharedValueKey(file: fileIndex, offset: dataOffset)] {
@@ -205,8 +239,11 @@ extension JournalFile {
             guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skipped }
             // Only values that are used are checked against their hash: the others cost nothing.
             verifyHashOnce(dataAt: dataOffset, payload: raw)
-            return ValueSpan(start: dataOffset + dataPayloadOffset + eq + 1, count: raw.count - eq - 1, slot: slot,
-                             inflated: false)
+            let count = raw.count - eq - 1
+            if count >= EntryBatch.blobThreshold, let value = raw.slice(eq + 1, count) {
+                cache.keep(Blob(borrowing: value, owner: self, slot: slot), at: dataOffset)
+            }
+            return ValueSpan(start: dataOffset + dataPayloadOffset + eq + 1, count: count, slot: slot, inflated: false)
         }
         switch dataPayload(at: dataOffset) {
         case .failure(let e): return bad(e.detail)
@@ -216,9 +253,13 @@ extension JournalFile {
             guard let slot else { return .skipped }
             payload.withUnsafeBytes { verifyHashOnce(dataAt: dataOffset, payload: $0) }
             let count = payload.count - eq - 1
+            if count >= EntryBatch.blobThreshold {
+                cache.keep(Blob(copying: payload[(eq + 1)...], slot: slot), at: dataOffset)
+                return ValueSpan(start: 0, count: count, slot: slot, inflated: true)
+            }
             // Emptied before a value that would overflow it, so the new value stays: the spans
             // in the table point into these bytes and go with them.
-            if cache.inflated.count + count > SpanCache.inflatedLimit { cache.reset() }
+            if cache.inflated.count + count > SpanCache.inflatedLimit { cache.resetInflated() }
             let start = cache.inflated.count
             cache.inflated.append(contentsOf: payload[(eq + 1)...])
             return ValueSpan(start: start, count: count, slot: slot, inflated: true)

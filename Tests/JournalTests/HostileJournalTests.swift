@@ -143,3 +143,128 @@ struct HostileJournalTests {
         }
     }
 }
+
+/// A journal of 40 entries that all carry one MESSAGE which decompresses to 24 MB (a zstd
+/// frame of a kilobyte; the issue's was 100 MB, but the tests run a debug build, where copying
+/// is slow), and two `_HOSTNAME` values of 24 MB each whose field chain is made a cycle;
+/// the MESSAGE object also sits in a data hash chain made a cycle with the MESSAGE_ID object.
+enum BombJournal {
+    static let valueSize = 24_000_000
+    static let messageID = "5eb03494b6584870a536b337290809b3"
+
+    static func write(_ dir: String) throws -> String {
+        var rng = JournalFixtures.Rand(state: 99)
+        func filler() -> String {
+            let chars = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            return String((0..<8000).map { _ in chars[rng.below(chars.count)] })
+        }
+        let message = filler(), hosts = [filler(), filler()]
+        var export = ExportBuilder()
+        for i in 0..<40 {
+            export.add(realtime: 1_733_000_000_000_000 + UInt64(i) * 1000, monotonic: 5_000_000 + UInt64(i) * 1000,
+                       bootID: JournalFixtures.boots[0],
+                       [("MESSAGE", message), ("MESSAGE_ID", messageID), ("_HOSTNAME", hosts[i / 20]), ("_PID", "\(100 + i)")])
+        }
+        let plain = dir + "/plain.journal"
+        try JournalRemote.write(export.bytes, to: plain)
+        var b = try HostileJournalTests.read(plain)
+        let compact = b[12] & 16 != 0
+        let payloadAt = compact ? 72 : 64
+        let objects = HostileJournalTests.objects(b)
+        func data(_ prefix: String) -> [Int] {
+            objects.filter { o in
+                o.type == 1 && Array(b[(o.offset + payloadAt)..<min(o.offset + o.size, o.offset + payloadAt + prefix.utf8.count)]) == Array(prefix.utf8)
+                    || (o.type == 1 && b[o.offset + 1] != 0 && decompressedPrefix(b, o, payloadAt, prefix))
+            }.map(\.offset)
+        }
+        let messageObject = try #require(data("MESSAGE=").first)
+        let idObject = try #require(data("MESSAGE_ID=").first)
+        let hostObjects = data("_HOSTNAME=")
+        #expect(hostObjects.count == 2)
+        // Each value becomes a zstd frame of 100 MB, written over the object's own payload.
+        for (object, name, fill) in [(messageObject, "MESSAGE", "x")] + zip(hostObjects, ["y", "z"]).map({ ($0, "_HOSTNAME", $1) }) {
+            let frame = try zstdFrame(name: name, fill: fill, dir: dir)
+            let old = Int(HostileJournalTests.u64(b, object + 8))
+            #expect(payloadAt + frame.count <= old, "the frame fits where the value was")
+            b.replaceSubrange((object + payloadAt)..<(object + payloadAt + frame.count), with: frame)
+            b[object + 1] = 4  // OBJECT_COMPRESSED_ZSTD
+            HostileJournalTests.put64(&b, object + 8, UInt64(payloadAt + frame.count))
+        }
+        // The field chain of _HOSTNAME, newest first, is made a cycle: the older object points back.
+        let older = hostObjects.min() ?? 0, newer = hostObjects.max() ?? 0
+        HostileJournalTests.put64(&b, older + 32, UInt64(newer))
+        // The data hash chain from MESSAGE_ID's object runs to the MESSAGE bomb (given the same
+        // stored hash, so that a lookup must look inside it) and back.
+        HostileJournalTests.put64(&b, messageObject + 16, HostileJournalTests.u64(b, idObject + 16))
+        HostileJournalTests.put64(&b, idObject + 24, UInt64(messageObject))
+        HostileJournalTests.put64(&b, messageObject + 24, UInt64(idObject))
+        let path = dir + "/bomb.journal"
+        try HostileJournalTests.write(b, path)
+        return path
+    }
+
+    static func decompressedPrefix(_ b: [UInt8], _ o: (offset: Int, type: UInt8, size: Int), _ payloadAt: Int, _ prefix: String) -> Bool {
+        let raw = Array(b[(o.offset + payloadAt)..<(o.offset + o.size)])
+        let out = raw.withUnsafeBytes { try? CompressionAlgorithmForTests.zstd($0) }
+        return out?.starts(with: Array(prefix.utf8)) ?? false
+    }
+
+    static func zstdFrame(name: String, fill: String, dir: String) throws -> [UInt8] {
+        let r = try Command.shell("(printf '\(name)='; head -c \(valueSize) /dev/zero | tr '\\0' '\(fill)') | zstd -3 -c")
+        guard r.status == 0, !r.stdout.isEmpty else { throw TestSupportError("zstd failed: \(r.stderrText)") }
+        return r.stdout
+    }
+
+    /// Peak resident memory (KiB) of `postmortem` run with `arguments`, output discarded.
+    static func peakKiB(_ arguments: [String]) throws -> (status: Int32, kib: Int, stderr: String) {
+        let script = """
+            import resource, subprocess, sys
+            r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            sys.stderr.buffer.write(r.stderr[-4000:])
+            print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            """
+        let r = try Command.run("/usr/bin/python3", ["-c", script, TestPaths.executable] + arguments)
+        let parts = r.stdoutText.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard parts.count == 2 else { throw TestSupportError("no measurement: \(r.stdoutText) \(r.stderrText)") }
+        return (Int32(parts[0]), parts[1], r.stderrText)
+    }
+}
+
+import Compression
+enum CompressionAlgorithmForTests {
+    static func zstd(_ raw: UnsafeRawBufferPointer) throws -> [UInt8] { try CompressionAlgorithm.zstd.decompress(raw, limit: 1 << 20) }
+}
+
+extension HostileJournalTests {
+    @Test("40 entries sharing one 24 MB compressed MESSAGE: every value whole, held once, memory bounded")
+    func sharedBomb() throws {
+        let dir = TestPaths.scratch("bomb")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try BombJournal.write(dir)
+        let reader = JournalReader(paths: [path])
+        var whole = 0
+        reader.scan(fields: ["MESSAGE"]) { v in
+            if let m = v.value(0), m.count == BombJournal.valueSize, m.first == UInt8(ascii: "x"), m.last == UInt8(ascii: "x") {
+                whole += 1
+            }
+        }
+        #expect(whole == 40)
+        // The MESSAGE_ID lookup walks the hash-chain cycle once and finds each entry once.
+        var matched = 0
+        reader.forEachEntry(matching: "MESSAGE_ID", value: BombJournal.messageID, fields: .only(["_PID"])) { _ in matched += 1 }
+        #expect(matched == 40)
+        // The field chain cycle: each _HOSTNAME object once, and the 100 MB values not kept.
+        let file = try #require(reader.files.first)
+        #expect(file.dataObjects(ofField: "_HOSTNAME").count == 2)
+        #expect(reader.values(ofField: "_HOSTNAME").isEmpty)
+        #expect(file.health.problems.contains { $0.reason.contains("values of _HOSTNAME pass 16 MiB") })
+        // Peak memory of the whole analysis: a value per entry would be 40 × 24 MB = 960 MB;
+        // held once, the program stays under a third of that. (`export` renders a shared value
+        // once too, but writing 960 MB through a debug build takes a minute.)
+        for args in [["analyze", "--utc", path]] {
+            let (status, kib, stderr) = try BombJournal.peakKiB(args)
+            #expect(status == 0, "\(args[0]): \(stderr)")
+            #expect(kib < 320 << 10, "\(args[0]): peak \(kib / 1024) MiB")
+        }
+    }
+}
