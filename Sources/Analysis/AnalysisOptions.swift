@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Journal
 import KernelLog
 
@@ -25,6 +28,15 @@ public struct AnalysisOptions: Sendable {
     public var unit: String?
     /// The running boot, when the live machine is analysed: it is `ongoing`, never unclean.
     public var localBootID: String?
+
+    /// True when `name` is the unit `--unit` asks for, read as journalctl reads `-u`: a glob
+    /// (`poly*`), a full name, or a name without a type, which means `.service`.
+    public func unitMatches(_ name: String) -> Bool {
+        guard let unit else { return true }
+        if unit.contains(where: { "*?[".contains($0) }) { return fnmatch(unit, name, 0) == 0 }
+        if unit.contains(".") { return unit == name }
+        return unit + ".service" == name
+    }
 
     public init(boot: BootSelection = .auto, since: Timestamp? = nil, until: Timestamp? = nil, unit: String? = nil,
                 localBootID: String? = nil) {

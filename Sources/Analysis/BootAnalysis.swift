@@ -90,7 +90,7 @@ struct BootAnalysis {
             oomKills.append(s)
         }
         oomKills.sort { ($0.time?.microseconds ?? .max) < ($1.time?.microseconds ?? .max) }
-        if let u = options.unit { oomKills = oomKills.filter { $0.unit == nil || $0.unit == u } }
+        if options.unit != nil { oomKills = oomKills.filter { $0.unit.map(options.unitMatches) ?? true } }
         report.units = unitSummaries
         report.oomKills = oomKills
         report.kernelEvents = kernel.events
@@ -112,10 +112,10 @@ struct BootAnalysis {
     func summarizeUnits(unitFiles: [(path: String, text: String)]) -> [UnitSummary] {
         var out: [UnitSummary] = []
         for (name, u) in units {
-            if let only = options.unit, only != name { continue }
+            guard options.unitMatches(name) else { continue }
             let nonzeroExits = u.exitStatuses.filter { !($0.key == "0" || $0.key.hasPrefix("0/")) }.values.reduce(0, +)
             let interesting = u.restartsObserved > 0 || u.failureCount > 0 || nonzeroExits > 0 || u.oomKills > 0
-                || u.startLimitHit || u.startFailures > 0 || u.oomdKills > 0 || options.unit == name
+                || u.startLimitHit || u.startFailures > 0 || u.oomdKills > 0 || (options.unit != nil && options.unitMatches(name))
             guard interesting else { continue }
             var s = UnitSummary(unit: name)
             s.starts = u.starts

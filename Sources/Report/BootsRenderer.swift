@@ -2,6 +2,12 @@ import Analysis
 
 /// The list of boots (`postmortem boots`), shaped like `journalctl --list-boots`.
 public enum BootsRenderer {
+    /// The boots alone as a JSON array, with the report's field names and UTC times
+    /// (`postmortem boots -o json`).
+    public static func json(_ boots: [BootSummary]) -> String {
+        JSONText.encode(boots, pretty: true) + "\n"
+    }
+
     /// A table, oldest boot first: index (0 = the newest, negative before it, as journalctl counts),
     /// boot ID, first and last entry, how long it ran, entries, how it ended.
     public static func table(_ boots: [BootSummary], options: RenderOptions) -> String {

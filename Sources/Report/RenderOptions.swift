@@ -90,12 +90,17 @@ public struct RenderOptions: Sendable {
     /// When the report was rendered, printed in Markdown and HTML footers; `nil` leaves it out
     /// so that the same report always renders the same bytes.
     public var generatedAt: Timestamp?
+    /// Never cut a cell with `…`: long timeline details continue on the next lines. The CLI
+    /// sets it with `--full` and whenever the output is not a terminal (a file, a pipe).
+    public var full: Bool
 
-    public init(color: Bool = false, timeZone: DisplayZone = .utc, width: Int = 100, generatedAt: Timestamp? = nil) {
+    public init(color: Bool = false, timeZone: DisplayZone = .utc, width: Int = 100, generatedAt: Timestamp? = nil,
+                full: Bool = false) {
         self.color = color
         self.timeZone = timeZone
         self.width = width
         self.generatedAt = generatedAt
+        self.full = full
     }
 
     /// The width actually laid out: narrower than 40 columns cannot hold the tables.

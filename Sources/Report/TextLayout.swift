@@ -49,22 +49,20 @@ public enum TextLayout {
         return right ? spaces + s : s + spaces
     }
 
-    /// Words of `s` filled into lines of at most `width` characters; a word longer than a line is split.
+    /// Words of `s` filled into lines of at most `width` characters. A word longer than a
+    /// line (a path, a cursor) stands alone on its line whole: cut in two it could no longer
+    /// be copied, and a terminal folds it without losing a character.
     static func wrap(_ s: String, width: Int) -> [String] {
         let width = max(width, 1)
         var lines: [String] = []
         var line = ""
         for word in s.split(separator: " ", omittingEmptySubsequences: true) {
-            var word = Substring(word)
-            while word.count > width {
-                if !line.isEmpty {
-                    lines.append(line)
-                    line = ""
-                }
-                lines.append(String(word.prefix(width)))
-                word = word.dropFirst(width)
+            if word.count > width {
+                if !line.isEmpty { lines.append(line) }
+                lines.append(String(word))
+                line = ""
+                continue
             }
-            if word.isEmpty { continue }
             if line.isEmpty {
                 line = String(word)
             } else if line.count + 1 + word.count <= width {

@@ -45,12 +45,23 @@ struct TimelineTable {
     let width: Int
     let clock: ZonedClock
     let styler: Styler
+    /// Wrap instead of cutting (`RenderOptions.full`).
+    let full: Bool
 
     init(rows: [TimelineRow], options: RenderOptions) {
         self.rows = rows
         self.width = options.effectiveWidth
         self.clock = ZonedClock(zone: options.timeZone)
         self.styler = Styler(enabled: options.color)
+        self.full = options.full
+    }
+
+    /// `text` fitted to `width`: cut with `…`, or in full mode wrapped into lines after the first
+    /// indented by `indent`.
+    private func fit(_ text: String, _ width: Int, indent: Int = 0) -> [String] {
+        guard full else { return [TextLayout.truncate(text, to: width)] }
+        let pad = String(repeating: " ", count: indent)
+        return TextLayout.wrap(text, width: max(width - indent, 20)).enumerated().map { $0.offset == 0 ? $0.element : pad + $0.element }
     }
 
     /// Below this width the columns leave no room for the detail, so each row takes two lines.
@@ -67,7 +78,7 @@ struct TimelineTable {
                 + kinds[i] + "  " + subjects[i]
             let until = row.endTime.map { "until " + stamp($0) + ": " } ?? ""
             let detail = String(repeating: " ", count: marker.count + 4) + until + TextLayout.terminalSafe(row.detail)
-            let pair = [TextLayout.truncate(head, to: width), TextLayout.truncate(detail, to: width)]
+            let pair = fit(head, width, indent: marker.count + 4) + fit(detail, width, indent: marker.count + 4)
             out += row.lastWords ? pair.map { styler.apply(.magenta, $0) } : pair
         }
         return out
@@ -79,7 +90,7 @@ struct TimelineTable {
         let zoneName = clock.zone.name(at: times.first)
         var caption = "\(HumanFormat.count(rows.count)) row\(rows.count == 1 ? "" : "s"), times in \(zoneName)"
         if oneDay, let first = times.first { caption += " on " + clock.date(first) }
-        guard !rows.isEmpty else { return [TextLayout.truncate(caption, to: width)] }
+        guard !rows.isEmpty else { return fit(caption, width) }
 
         func stamp(_ t: Timestamp?) -> String {
             guard let t else { return "?" }
@@ -110,6 +121,24 @@ struct TimelineTable {
             if hasUntil { parts.append(TextLayout.pad(TextLayout.truncate(until, to: timeWidth), to: timeWidth) + "  ") }
             parts.append(TextLayout.pad(TextLayout.truncate(count, to: countWidth), to: countWidth, right: true) + "  ")
             parts.append(TextLayout.pad(TextLayout.truncate(kind, to: kindWidth), to: kindWidth) + "  ")
+            if full {
+                // Nothing cut: a long subject takes its row alone, the detail continues below
+                // in its own column.
+                let column = beforeSubject + subjectWidth + gap
+                let indent = String(repeating: " ", count: column)
+                var head = parts.joined()
+                var lines: [String] = []
+                if subject.count > subjectWidth {
+                    lines.append(head + subject)
+                    head = indent
+                } else {
+                    head += TextLayout.pad(subject, to: subjectWidth) + "  "
+                }
+                let body = TextLayout.wrap(detail, width: max(width - column, 20))
+                lines.append(head + (body.first ?? ""))
+                lines += body.dropFirst().map { indent + $0 }
+                return lines.map { var l = $0; while l.hasSuffix(" ") { l.removeLast() }; return l }.joined(separator: "\n")
+            }
             parts.append(TextLayout.pad(TextLayout.truncate(subject, to: subjectWidth), to: subjectWidth) + "  ")
             parts.append(TextLayout.truncate(detail, to: detailWidth))
             var text = parts.joined()
@@ -117,20 +146,21 @@ struct TimelineTable {
             return TextLayout.truncate(text, to: width)
         }
 
-        var out = [TextLayout.truncate(caption, to: width)]
+        var out = fit(caption, width)
         if width < Self.narrow {
             out += narrowRows(stamp: stamp, counts: counts, kinds: kinds, subjects: subjects, hasMarker: hasMarker)
-            if hasMarker { out.append(TextLayout.truncate("* last words: the final messages before the silence", to: width)) }
+            if hasMarker { out += fit("* last words: the final messages before the silence", width) }
             return out
         }
         out.append(styler.apply(.bold, line("  ", "TIME", "UNTIL", "COUNT", "KIND", "SUBJECT", "DETAIL")))
         for (i, row) in rows.enumerated() {
             let text = line(row.lastWords ? "* " : "  ", stamp(row.time), row.endTime.map(stamp) ?? "", counts[i],
                             kinds[i], subjects[i], TextLayout.terminalSafe(row.detail))
-            out.append(row.lastWords ? styler.apply(.magenta, text) : text)
+            let rowLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            out += row.lastWords ? rowLines.map { styler.apply(.magenta, $0) } : rowLines
         }
         if hasMarker {
-            out.append(TextLayout.truncate("* last words: the final messages before the machine went silent", to: width))
+            out += fit("* last words: the final messages before the machine went silent", width)
         }
         return out
     }

@@ -40,7 +40,10 @@ struct Verdict {
 
     /// `Boot 3f2a9c1e7b40… ended UNCLEANLY at 2024-07-19 13:01:40 UTC; silent for 4 min 12 s until the next boot`.
     var headline: String {
-        guard let boot = report.analyzedBoot else { return "No boot found in the input" }
+        guard let boot = report.analyzedBoot else {
+            let n = report.boots.count
+            return n == 0 ? "No boot found in the input" : "All \(n) boot\(n == 1 ? "" : "s") analysed together (--boot all): see the boots below"
+        }
         let subject = "Boot " + HumanFormat.shortID(boot)
         let at = lastEntry.map { " at " + clock.labelled($0) } ?? ""
         let silence: String

@@ -53,7 +53,7 @@ struct CommandLineTests {
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
     func fullDiskIsExitOneWithOneLine() throws {
-        let toFile = try Self.run(["analyze", Self.sample, "--quiet", "-o", "/dev/full"])
+        let toFile = try Self.run(["analyze", Self.sample, "--quiet", "--output-file", "/dev/full"])
         #expect(toFile.status == 1)
         #expect(toFile.stderrText.contains("postmortem: cannot write /dev/full: No space left on device"))
         #expect(!toFile.stderrText.contains("Usage:"))
@@ -63,7 +63,7 @@ struct CommandLineTests {
     }
 
     @Test func unwritableOutputFileIsExitOne() throws {
-        let r = try Self.run(["analyze", Self.sample, "--quiet", "-o", "/nonexistent-dir/report.txt"])
+        let r = try Self.run(["analyze", Self.sample, "--quiet", "--output-file", "/nonexistent-dir/report.txt"])
         #expect(r.status == 1)
         #expect(r.stderrText.split(separator: "\n").last == "postmortem: cannot write /nonexistent-dir/report.txt: No such file or directory")
     }
@@ -91,5 +91,99 @@ struct ExportCommandTests {
         #expect(r.stderrText.contains("kern.log: not a journal file"))
         #expect(r.stderrText.contains("no journal file could be read"))
         #expect(r.stdout.isEmpty)
+    }
+}
+
+/// Output modes, boots, units and text layout as a user meets them (issue 12).
+@Suite("command line output", .serialized)
+struct CommandLineOutputTests {
+    static let sample = CommandLineTests.sample
+    static func run(_ args: [String], environment: [String: String]? = nil) throws -> CommandResult {
+        try Command.run("/usr/bin/timeout", ["60", TestPaths.executable] + args, environment: environment)
+    }
+
+    @Test func dashOIsTheOutputModeAsInJournalctl() throws {
+        let json = try Self.run(["analyze", Self.sample, "-q", "--utc", "-o", "json"])
+        #expect(json.status == 0)
+        #expect((try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])?["schema"] != nil)
+        let hint = try Self.run(["analyze", Self.sample, "-q", "-o", "incident.md"])
+        #expect(hint.status == 2)
+        #expect(hint.stderrText.contains("-o/--output is the output mode (text, markdown, json, html), as in journalctl; write to a file with --output-file incident.md"))
+        let dir = TestPaths.scratch("output-file")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let toFile = try Self.run(["analyze", Self.sample, "-q", "--utc", "-o", "markdown", "--output-file", dir + "/incident.md"])
+        #expect(toFile.status == 0 && toFile.stdout.isEmpty)
+        #expect(try String(contentsOfFile: dir + "/incident.md", encoding: .utf8).hasPrefix("#"))
+    }
+
+    @Test func bootsAsJSONAreTheBootsAlone() throws {
+        let r = try Self.run(["boots", Self.sample, "-q", "-o", "json"])
+        #expect(r.status == 0)
+        let boots = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]]
+        #expect(boots?.count == 2)
+        #expect(boots?.allSatisfy { $0["boot_id"] is String } == true)
+    }
+
+    @Test func aBootThatIsNotThereIsExitThreeListingTheBoots() throws {
+        let r = try Self.run(["analyze", Self.sample, "-q", "--utc", "--boot", "-5"])
+        #expect(r.status == 3)
+        #expect(r.stderrText.contains("no boot -5 in the input; the boots there are:"))
+        #expect(r.stderrText.contains("9b094a1e218e0eaac0e0d2f5e4f02fec"))
+        let all = try Self.run(["analyze", Self.sample, "-q", "--utc", "--boot", "all"])
+        #expect(all.status == 0)
+        #expect(all.stdoutText.contains("All 2 boots analysed together"))
+        #expect(!all.stdoutText.contains("No boot found"))
+    }
+
+    @Test(arguments: [("polyscan", true), ("polyscan.service", true), ("poly*", true), ("*.service", true),
+                      ("polyscan.socket", false), ("nothere", false)])
+    func unitLikeJournalctl(_ unit: String, _ found: Bool) throws {
+        let r = try Self.run(["analyze", Self.sample, "-q", "--utc", "-o", "json", "-u", unit])
+        #expect(r.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any]
+        let units = (json?["units"] as? [[String: Any]] ?? []).compactMap { $0["unit"] as? String }
+        #expect(units.contains("polyscan.service") == found, "\(unit): \(units)")
+        #expect(r.stderrText.contains("no unit matching") == units.isEmpty)
+    }
+
+    @Test func colourFollowsTheAskAndTheEnvironment() throws {
+        let always = try Self.run(["analyze", Self.sample, "-q", "--utc", "--color", "always"])
+        #expect(always.stdoutText.contains("\u{1B}["))
+        let piped = try Self.run(["analyze", Self.sample, "-q", "--utc"])
+        #expect(!piped.stdoutText.contains("\u{1B}["))
+        // On a terminal: colour unless NO_COLOR or TERM=dumb.
+        func onTerminal(_ env: String) throws -> String {
+            let cmd = "env -u NO_COLOR \(env) '\(TestPaths.executable)' analyze '\(Self.sample)' -q --utc 2>/dev/null"
+            return try Command.run("/usr/bin/script", ["-qec", cmd, "/dev/null"]).stdoutText
+        }
+        #expect(try onTerminal("TERM=xterm").contains("\u{1B}["))
+        #expect(!(try onTerminal("TERM=xterm NO_COLOR=1")).contains("\u{1B}["))
+        #expect(!(try onTerminal("TERM=dumb")).contains("\u{1B}["))
+    }
+
+    /// Written to a file or pipe nothing is cut; on an 80-column terminal every line fits.
+    @Test func nothingCutOffATerminalAndEightyColumnsOnOne() throws {
+        let piped = try Self.run(["analyze", Self.sample, "-q", "--utc"])
+        #expect(!Self.cut(piped.stdoutText))
+        #expect(piped.stdoutText.contains("(root) CMD (/usr/local/bin/heartbeat") || piped.stdoutText.contains("Kernel panic - not syncing: softlockup: hung tasks"))
+        let cmd = "stty cols 80; TERM=xterm NO_COLOR=1 '\(TestPaths.executable)' analyze '\(Self.sample)' -q --utc 2>/dev/null"
+        let tty = try Command.run("/usr/bin/script", ["-qec", cmd, "/dev/null"]).stdoutText
+        let lines = tty.replacingOccurrences(of: "\r", with: "").split(separator: "\n")
+        #expect(lines.count > 20)
+        // Only a word longer than a line (a path) may pass the edge, alone after its indent.
+        for line in lines where line.count > 80 {
+            #expect(line.split(separator: " ").contains { $0.count > 60 }, "\(line)")
+        }
+        let full = try Command.run("/usr/bin/script", ["-qec", cmd.replacingOccurrences(of: " 2>/dev/null", with: " --full 2>/dev/null"),
+                                                       "/dev/null"]).stdoutText
+        #expect(!Self.cut(full))
+    }
+
+    /// True when text was cut with `…` (a boot ID's 12-digit short form is not a cut).
+    static func cut(_ text: String) -> Bool {
+        let shortIDs = try? NSRegularExpression(pattern: "[0-9a-f]{12}…")
+        let range = NSRange(text.startIndex..., in: text)
+        let rest = shortIDs?.stringByReplacingMatches(in: text, range: range, withTemplate: "") ?? text
+        return rest.contains("…")
     }
 }

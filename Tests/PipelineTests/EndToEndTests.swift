@@ -97,7 +97,7 @@ struct EndToEndTests {
         #expect(md.contains(truth.rootCause?.subject ?? "?"))
         let dir = TestPaths.scratch("html")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", "--format", "html", "-o", dir + "/r.html", root])
+        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", "--format", "html", "--output-file", dir + "/r.html", root])
         #expect(r.status == 0)
         let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
         #expect(html.contains("<svg"))

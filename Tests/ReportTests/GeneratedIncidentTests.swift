@@ -52,7 +52,7 @@ struct GeneratedIncidentTests {
         #expect(report.host.hostname == hostname)
 
         let text = ReportRenderer.render(report, as: .text, options: RenderOptions(width: 100))
-        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        #expect(text.split(separator: "\n").allSatisfy { Helpers.fits(String($0), 100) })
         #expect(!text.contains("\u{1B}"))
         #expect(text.contains(Verdict(report, zone: .utc).headline.prefix(40)))
         if let top = Verdict(report, zone: .utc).rankedCauses.first {

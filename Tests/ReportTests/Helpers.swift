@@ -35,6 +35,14 @@ enum Helpers {
     }
 
     /// `s` without ANSI CSI sequences (`ESC [ … letter`).
+    /// True when `line` fits `width`, or passes it only because one word (a path, a cursor)
+    /// is longer than the room left for it: such a word stands whole after its indent or label
+    /// (at most 16 columns), never cut in two.
+    static func fits(_ line: String, _ width: Int) -> Bool {
+        guard line.count > width else { return true }
+        return !line.dropFirst(16).contains(" ") && line.dropFirst(16).count > width - 16
+    }
+
     static func stripANSI(_ s: String) -> String {
         var out = ""
         var it = s.makeIterator()

@@ -64,7 +64,7 @@ struct TextReportTests {
                 let text = ReportRenderer.render(report, as: .text, options: RenderOptions(color: color, width: width))
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                     let visible = Helpers.stripANSI(String(line))
-                    #expect(visible.count <= width, "\(visible.count) > \(width): \(visible)")
+                    #expect(Helpers.fits(visible, width), "\(visible.count) > \(width): \(visible)")
                 }
             }
         }

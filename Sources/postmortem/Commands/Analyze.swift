@@ -12,30 +12,31 @@ extension PostmortemCommand {
             Examples:
               postmortem analyze                                   # this machine's previous boot
               postmortem analyze samples/reference-incident
-              postmortem analyze --root /mnt/disk --format markdown -o incident.md
-              postmortem analyze host.tar.zst --format html -o report.html
+              postmortem analyze --root /mnt/disk -o markdown --output-file incident.md
+              postmortem analyze host.tar.zst -o html --output-file report.html
               postmortem analyze /var/log/journal --boot -2 --utc --format json
             """)
 
         @OptionGroup var input: InputOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "text, markdown, json or html.")
+        @Option(name: [.customShort("o"), .customLong("output"), .customLong("format")],
+                help: "Output mode: text, markdown, json or html.")
         var format: String = "text"
 
         @Flag(help: "Exit with status 10 when a root cause was found (for scripts).")
         var failOnCause = false
 
         func validate() throws {
-            guard ReportFormat(rawValue: format) != nil else { throw ValidationError("--format must be text, markdown, json or html") }
+            try checkFormat(format, allowed: ReportFormat.allCases.map(\.rawValue))
         }
 
         func run() throws {
             var (result, zone, zoneNote) = try analyzeOneHost(input)
             // JSON keeps UTC whatever the zone; the other formats say which zone they show.
             if let zoneNote, format != "json" { result.report.notes.append(zoneNote) }
-            let render = RenderOptions(color: format == "text" && useColor(output), timeZone: zone,
-                                       width: terminalColumns())
+            var render = output.render(zone: zone)
+            render.color = render.color && format == "text"
             try output.write(ReportRenderer.render(result.report, as: ReportFormat(rawValue: format) ?? .text, options: render))
             if failOnCause && !result.report.rootCauses.isEmpty { throw ExitCode(10) }
         }
@@ -64,6 +65,22 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
     }
     let result = HostAnalysis.run(hosts[0], options: options, progress: Progress(quiet: input.quiet))
     for p in result.problems { Console.error("postmortem: \(p)") }
+    // A boot asked for by number or ID that is not there is an error, as in journalctl.
+    switch options.boot {
+    case .offset, .index, .id:
+        if result.report.analyzedBoot == nil, !result.report.boots.isEmpty {
+            Console.error("postmortem: no boot \(Console.printable(input.boot)) in the input; the boots there are:")
+            let table = BootsRenderer.table(result.report.boots, options: RenderOptions(timeZone: input.zone(machine: machine), width: 100))
+            for line in table.split(separator: "\n") { Console.error("  " + line) }
+            throw ExitCode(3)
+        }
+    case .auto, .all:
+        break
+    }
+    if let unit = input.unit, result.report.units.isEmpty {
+        Console.error("postmortem: no unit matching \(Console.printable(unit)) did anything notable in the analysed boot "
+            + "(a name without a type means .service; globs such as 'poly*' work)")
+    }
     guard result.readAnything else {
         if local {
             Console.error("postmortem: nothing to read on this machine: no journal in /var/log/journal or /run/log/journal, "

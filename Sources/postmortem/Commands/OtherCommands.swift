@@ -12,17 +12,19 @@ extension PostmortemCommand {
         @OptionGroup var input: InputOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "text or json.")
+        @Option(name: [.customShort("o"), .customLong("output"), .customLong("format")], help: "Output mode: text or json.")
         var format: String = "text"
+
+        func validate() throws { try checkFormat(format, allowed: ["text", "json"]) }
 
         func run() throws {
             var input = input
             input.boot = "all"
             let (result, zone, _) = try analyzeOneHost(input)
             if format == "json" {
-                try output.write(ReportRenderer.json(result.report))
+                try output.write(BootsRenderer.json(result.report.boots))
             } else {
-                try output.write(BootsRenderer.table(result.report.boots, options: RenderOptions(timeZone: zone, width: terminalColumns())))
+                try output.write(BootsRenderer.table(result.report.boots, options: output.render(zone: zone)))
             }
         }
     }
@@ -35,16 +37,14 @@ extension PostmortemCommand {
         @OptionGroup var input: InputOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "text, csv or json.")
+        @Option(name: [.customShort("o"), .customLong("output"), .customLong("format")], help: "Output mode: text, csv or json.")
         var format: String = "text"
 
-        func validate() throws {
-            guard ["text", "csv", "json"].contains(format) else { throw ValidationError("--format must be text, csv or json") }
-        }
+        func validate() throws { try checkFormat(format, allowed: ["text", "csv", "json"]) }
 
         func run() throws {
             let (result, zone, _) = try analyzeOneHost(input)
-            let render = RenderOptions(timeZone: zone, width: terminalColumns())
+            let render = output.render(zone: zone)
             switch format {
             case "csv": try output.write(TimelineRenderer.csv(result.report.timeline, options: render))
             case "json": try output.write(TimelineRenderer.json(result.report.timeline))

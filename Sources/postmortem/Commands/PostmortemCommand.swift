@@ -14,7 +14,7 @@ struct PostmortemCommand: ParsableCommand {
         discussion: """
         With no arguments, analyses the local machine's previous boot. Examples:
           postmortem                                  # this machine, after a reboot
-          postmortem analyze /mnt/image --format markdown -o incident.md
+          postmortem analyze /mnt/image -o markdown --output-file incident.md
           postmortem analyze var-log-copy.tar.zst --boot -1
           postmortem boots /var/log/journal
           postmortem batch fleet-archives/ --out reports/ -j 2
@@ -97,13 +97,24 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// Where the output goes.
+/// When text output is coloured.
+enum ColorMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+/// Where the output goes and how text is laid out.
 struct OutputOptions: ParsableArguments {
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Write to this file instead of standard output.")
+    @Option(name: .customLong("output-file"), help: "Write to this file instead of standard output.")
     var outputFile: String?
 
-    /// Writes the whole text to the file named with `-o`, or to standard output; a file that
-    /// cannot be written is an `OutputFailure` (exit 1, one line).
+    @Flag(help: "Never cut text with …: long lines continue below (always so when the output is not a terminal).")
+    var full = false
+
+    @Option(help: "Colour text output: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")
+    var color: ColorMode = .auto
+
+    /// Writes the whole text to `--output-file`, or to standard output; a file that cannot
+    /// be written is an `OutputFailure` (exit 1, one line).
     func write(_ text: String) throws {
         let body = text.hasSuffix("\n") ? text : text + "\n"
         guard let outputFile else { return Console.out(body) }
@@ -116,16 +127,41 @@ struct OutputOptions: ParsableArguments {
     }
 
     var toTerminal: Bool { outputFile == nil && isatty(1) != 0 }
+
+    /// Colour: asked for, or on a terminal that can show it.
+    var colored: Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            let term = getenv("TERM").map { String(cString: $0) }
+            return toTerminal && getenv("NO_COLOR") == nil && term != "dumb"
+        }
+    }
+
+    /// Render options for text: the terminal's width (or `$COLUMNS`, else 100), and nothing
+    /// cut unless the text goes to a terminal without `--full`.
+    func render(zone: DisplayZone) -> RenderOptions {
+        RenderOptions(color: colored, timeZone: zone, width: terminalColumns(), full: full || !toTerminal)
+    }
 }
 
 func terminalColumns() -> Int {
     var ws = winsize()
     if isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
+    if let c = getenv("COLUMNS"), let n = Int(String(cString: c)), n >= 40, n <= 1000 { return n }
     return 100
 }
 
-func useColor(_ output: OutputOptions) -> Bool {
-    output.toTerminal && getenv("NO_COLOR") == nil
+/// A report format given to `-o`/`--output`/`--format`; a file name there gets a hint,
+/// since `-o` is the output mode, as in journalctl.
+func checkFormat(_ value: String, allowed: [String]) throws {
+    guard !allowed.contains(value) else { return }
+    if value.contains(".") || value.contains("/") {
+        throw ValidationError("-o/--output is the output mode (\(allowed.joined(separator: ", "))), as in journalctl; "
+            + "write to a file with --output-file \(Console.printable(value))")
+    }
+    throw ValidationError("-o/--output/--format must be one of \(allowed.joined(separator: ", ")), not '\(Console.printable(value))'")
 }
 
 /// The report could not be written where the user asked.
