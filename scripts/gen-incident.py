@@ -5,7 +5,8 @@
     gen-incident.py --samples samples          # regenerates samples/reference-incident, samples/healthy-reboot
     gen-incident.py --check DIR                # journalctl over DIR's files against DIR/truth.json
 
-Scenarios: reference-incident, memcg-oom-loop, fork-bomb, storage-io, healthy-reboot, bench.
+Scenarios: reference-incident, memcg-oom-loop, fork-bomb, storage-io, healthy-reboot, bench; how boots
+end: initrd-crash, journald-restart-crash, user-shutdown-crash, power-cut, clean-shutdown, rtc-less.
 The journal is written as journal export format and converted by systemd-journal-remote;
 the known answers go to DIR/truth.json. Python 3.11 standard library only.
 """
@@ -154,9 +155,14 @@ def make_truth(run):
         n = len(b.rts)
         idxs = range(b.first_index, b.first_index + n)
         keep = [rt for i, rt in zip(idxs, b.rts) if recovered(i)]
+        monos = [m for i, m in zip(idxs, b.monos) if recovered(i)]
         boots.append({"boot_id": b.boot_id, "first": iso(keep[0]) if keep else None,
                       "last": iso(keep[-1]) if keep else None, "entries": len(keep), "entries_written": n,
-                      "end": b.end})
+                      "end": b.end,
+                      # the kernel's start on the boot's last wall clock; monotonic run time
+                      "start": iso(b.rt0 + b.final_skew),
+                      "uptime_seconds": max(monos) / US if monos else None,
+                      "first_entry_uptime_seconds": min(monos) / US if monos else None})
     units = []
     for name in run.units_of_interest:
         restarts = [t for (i, bi, t) in h.tags if bi == a.index and recovered(i) and t[0] == "restart"

@@ -69,8 +69,9 @@ class Ctx:
     """What the scenario tells the common actors."""
 
     def __init__(self, host, rng, root_dev="sda1", extra_cmdline="", services=(), prev_unclean=False,
-                 pstore=False, data_dev=None, ip="192.0.2.44"):
+                 pstore=False, data_dev=None, ip="192.0.2.44", initrd=False):
         self.host = host
+        self.initrd = initrd                # systemd in the initrd: its journald stops at switch-root
         self.rng = rng
         self.root_dev = root_dev
         self.extra_cmdline = extra_cmdline
@@ -194,6 +195,20 @@ def boot_sequence(ctx, rsyslog_delay=5.3):
                  "Hostname set to <%s>." % h.hostname):
         h.kmsg_user("systemd", 1, text)
     h.driver("Journal started", T.MID_JOURNAL_START)
+    if ctx.initrd:
+        # Fedora/RHEL/openSUSE: the initrd's own journald, PID 1 switching to the real root, the
+        # initrd journald stopping ("Journal stopped", seconds into the boot), the real one starting.
+        for s in ("initrd-root-device.target", "initrd-root-fs.target", "initrd-fs.target", "initrd.target",
+                  "initrd-switch-root.target"):
+            h.job_done(h.unit(s, slice_="-.slice"), "Reached target", new_invocation=True)
+            yield 40 * MS
+        h.pid1_plain("Switching root.", 6, ("src/core/main.c", 1751, "switch_root"))
+        yield 40 * MS
+        h.driver("Journal stopped", T.MID_JOURNAL_STOP)
+        yield 500 * MS
+        h.journald = h.spawn_proc("systemd-journal", "/usr/lib/systemd/systemd-journald",
+                                  "/usr/lib/systemd/systemd-journald", jd_unit, cap="25402800cf", keep=True)
+        h.driver("Journal started", T.MID_JOURNAL_START)
     h.driver("Runtime Journal (/run/log/journal/%s) is 4.8M, max 38.4M, 33.6M free." % h.machine_id,
              T.MID_JOURNAL_USAGE, extra="JOURNAL_NAME=Runtime Journal\nJOURNAL_PATH=/run/log/journal/%s\n"
                                         "CURRENT_USE=5033984\nCURRENT_USE_PRETTY=4.8M\nMAX_USE=40265318\n"
@@ -483,6 +498,60 @@ def admin_session(ctx, user="deploy", uid=1000, commands=(), reboot=False):
         h.syslog(s, "pam_unix(sudo:session): session closed for user root", 6, 10)
         yield rng.randrange(2 * SEC, 12 * SEC)
     del shell
+
+
+def journald_restart(ctx):
+    """`systemctl restart systemd-journald`: journald stops and a new one starts, mid-boot."""
+    h = ctx.host
+    u = h.unit("systemd-journald.service")
+    h.manager(u, "Stopping %s..." % u.label, 6, T.MID_UNIT_STOPPING, T.CODE_JOB_START, "JOB_TYPE=restart\n")
+    h.driver("Journal stopped", T.MID_JOURNAL_STOP)
+    yield 60 * MS
+    h.exit_proc(h.journald)
+    u.invocation = h.id128()
+    h.journald = h.spawn_proc("systemd-journal", "/usr/lib/systemd/systemd-journald", "/lib/systemd/systemd-journald",
+                              u, cap="25402800cf", keep=True)
+    h.driver("Journal started", T.MID_JOURNAL_START)
+    h.driver("System Journal (/var/log/journal/%s) is 1.2G, max 4.0G, 2.7G free." % h.machine_id, T.MID_JOURNAL_USAGE)
+    h.job_done(u, "Started")
+
+
+def user_session_ends(ctx, uid=1000, old_style=False):
+    """A user's last session ends: their user manager (`systemd[pid]`) reaches its own
+    shutdown.target. Older systemd logs it without USER_UNIT or MESSAGE_ID."""
+    h = ctx.host
+    um = h.unit("user@%d.service" % uid, "User Manager for UID %d" % uid, "user-%d.slice" % uid)
+    um.invocation = h.id128()
+    mgr = h.spawn_proc("systemd", "/usr/lib/systemd/systemd", "/lib/systemd/systemd --user", um, uid=uid, gid=uid)
+    for target in ("default.target", "basic.target", "sockets.target"):
+        h.user_manager(mgr, "Stopped target %s." % T.describe(target), None if old_style else target)
+        yield 2 * MS
+    h.user_manager(mgr, "Reached target Shutdown.", None if old_style else "shutdown.target",
+                   None if old_style else T.MID_UNIT_STARTED)
+    yield 3 * MS
+    h.user_manager(mgr, "Finished Exit the Session.", None if old_style else "systemd-exit.service",
+                   None if old_style else T.MID_UNIT_STARTED)
+    h.user_manager(mgr, "Reached target Exit the Session.", None if old_style else "exit.target",
+                   None if old_style else T.MID_UNIT_STARTED)
+    yield 20 * MS
+    h.job_done(um, "Stopped", job_type="stop")
+
+
+def ntp_step(ctx):
+    """systemd-timesyncd's first answer sets a clock that was wrong by far: the wall clock steps."""
+    h = ctx.host
+    ts = ctx.daemons.get("systemd-timesyncd.service")
+    wrong = -h.clock_skew
+    h.clock_skew = 0
+    if ts:
+        h.journal(ts, "Initial clock synchronization to %s." % syslog_date(h.sim.now),
+                  code=("src/timesync/timesyncd-manager.c", 450, "manager_adjust_clock"))
+        h.journal(ts, "Initial synchronization to time server 192.0.2.123:123 (0.debian.pool.ntp.org).",
+                  code=("src/timesync/timesyncd-manager.c", 554, "manager_receive_response"),
+                  extra="MESSAGE_ID=%s\n" % T.MID_TIME_SYNC)
+    ctx.flags["clock_stepped"] = wrong
+    return
+    yield
 
 
 # -- a clean shutdown ---------------------------------------------------------------

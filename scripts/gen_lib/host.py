@@ -169,6 +169,8 @@ class Boot:
         self.end = "ongoing"
         self.header = None
         self.last_kmono = -1
+        self.monos = []                    # __MONOTONIC_TIMESTAMP of every journal entry written
+        self.final_skew = 0                # the wall clock's skew at its last entry
 
     def mono(self, rt):
         return rt - self.rt0
@@ -212,6 +214,9 @@ class Host:
         self.max_entries = None
         self.job_id = 100
         self.host_tail = "_MACHINE_ID=%s\n_HOSTNAME=%s\n" % (machine_id, hostname)
+        # Wall clock minus true time: a board without an RTC runs on a made-up time until NTP
+        # steps it. Monotonic stamps never see it.
+        self.clock_skew = 0
 
     # -- ids ---------------------------------------------------------------
     def id128(self):
@@ -268,7 +273,8 @@ class Host:
             self.writer.close("archived")
             self.writer.open(self.lineage)
         b = self.boot
-        head = "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n" % (rt, rt - b.rt0)
+        wall = rt + self.clock_skew
+        head = "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n" % (wall, rt - b.rt0)
         if binary:
             data = (head + b.header + body + self.host_tail).encode()
             for name, value in binary:
@@ -281,7 +287,9 @@ class Host:
         self.writer.add(data, rt)
         if b.first_index is None:
             b.first_index = idx
-        b.rts.append(rt)
+        b.rts.append(wall)
+        b.monos.append(rt - b.rt0)
+        b.final_skew = self.clock_skew
         if tag is not None:
             self.tags.append((idx, b.index, tag))
         return idx
@@ -350,7 +358,7 @@ class Host:
                                tag=("kernel", event) if event else None)
         if (self.klog_on if klog is None else klog):
             k.in_klog = True
-            stamp = rt_src if b.rsyslog_rt is None else max(rt_src, b.rsyslog_rt)
+            stamp = (rt_src if b.rsyslog_rt is None else max(rt_src, b.rsyslog_rt)) + self.clock_skew
             date = syslog_date(stamp)
             for line in text.split("\n"):
                 self.klog.append("%s %s kernel: [%5d.%06d] %s" % (date, self.hostname, mono // US, mono % US, line))
@@ -451,6 +459,15 @@ class Host:
     def unit_consumed(self, unit, cpu_ns):
         return self.manager(unit, "%s: Consumed %s CPU time." % (unit.name, T.timespan(cpu_ns // 1000)), 6,
                             T.MID_UNIT_RESOURCES, T.CODE_RESOURCES, "CPU_USAGE_NSEC=%d\n" % cpu_ns)
+
+    def user_manager(self, proc, message, user_unit=None, message_id=None):
+        """A user manager (`systemd --user`, its own PID) about one of its units: it reaches its
+        own shutdown.target whenever the user's last session ends."""
+        body = ("PRIORITY=6\nSYSLOG_FACILITY=3\nSYSLOG_IDENTIFIER=systemd\nMESSAGE=%s\n%s%s_TRANSPORT=journal\n%s"
+                % (message, ("MESSAGE_ID=%s\n" % message_id) if message_id else "",
+                   ("USER_UNIT=%s\nUSER_INVOCATION_ID=%s\n" % (user_unit, self.id128())) if user_unit else "",
+                   proc.trusted))
+        return self.emit(body)
 
     def pid1_plain(self, message, priority=6, code=("src/core/main.c", 2958, "main")):
         return self.manager(None, message, priority, None, code)

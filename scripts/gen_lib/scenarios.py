@@ -420,15 +420,18 @@ def reference_freeze(run, ctx):
     ctx.flags["panic_rt"] = h.sim.now
 
 
-def next_boot(run, rt0, torn_file, pstore=False, clean=False, length=75 * SEC, services=()):
+def next_boot(run, rt0, torn_file, pstore=False, clean=False, length=75 * SEC, services=(), actors=(),
+              wall_rt0=None):
     """The short boot after the incident. After an unclean end journald finds the ONLINE
-    system.journal, renames it to system@….journal~ and starts a new file."""
+    system.journal, renames it to system@….journal~ and starts a new file. `wall_rt0`: the
+    made-up wall clock of a board without an RTC at power-on; `actors`: (delay, generator fn)."""
     h, sim, rng = run.host, run.sim, run.rng
     sim.clear()
     h.journal_on = True
     h.klog_on = True
     h.vacuum_before = None
     h.rotate_every = None
+    h.clock_skew = 0 if wall_rt0 is None else wall_rt0 - rt0
     b = h.new_boot(rt0)
     ctx = A.Ctx(h, rng, prev_unclean=not clean, pstore=pstore, services=services,
                 root_dev=run.notes_root if hasattr(run, "notes_root") else "sda1",
@@ -438,6 +441,8 @@ def next_boot(run, rt0, torn_file, pstore=False, clean=False, length=75 * SEC, s
     sim.now = rt0
     sim.spawn(A.boot_sequence(ctx))
     sim.spawn(_noise_later(ctx, sim), 30 * SEC)
+    for delay, fn in actors:
+        sim.spawn(fn(ctx), delay)
     sim.run(rt0 + length)
     b.end = "ongoing"
     run.writer.close("online", "system.journal")
@@ -923,11 +928,142 @@ def healthy(run):
     next_boot(run, sim.now + 28 * SEC, None, clean=True, length=120 * SEC, services=[start_agent])
 
 
+# -- 6. how boots end: traps of real machines ---------------------------------------------------
+def _boot(run, rt0, length, initrd=False, actors=(), wall_rt0=None, prev_unclean=False, first=False):
+    """One ordinary boot of `length` µs (boot sequence, noise, extra actors), left running."""
+    h, sim, rng = run.host, run.sim, run.rng
+    sim.clear()
+    h.journal_on = True
+    h.klog_on = True
+    h.clock_skew = 0 if wall_rt0 is None else wall_rt0 - rt0
+    b = h.new_boot(rt0)
+    ctx = A.Ctx(h, rng, initrd=initrd, prev_unclean=prev_unclean)
+    if first:
+        run.analysed = b
+    sim.now = rt0
+    sim.spawn(A.boot_sequence(ctx))
+    sim.spawn(_noise_later(ctx, sim), 15 * SEC)
+    for delay, fn in actors:
+        sim.spawn(fn(ctx), delay)
+    sim.run(rt0 + length)
+    return b, ctx
+
+
+def _power_cut(run, ctx):
+    """The power goes: nothing more reaches the disk; the last second of the journal is torn."""
+    h = run.host
+    run.tear_rt = h.sim.now - 1500 * MS
+    ctx.flags["frozen"] = True
+    h.journal_on = False
+    h.klog_on = False
+    return h.sim.now
+
+
+def _clean_shutdown(run, ctx):
+    h, sim = run.host, run.sim
+    sim.spawn(A.shutdown(ctx), 0)
+    while not ctx.flags.get("frozen"):
+        sim.run(sim.now + 1 * SEC)
+    return sim.now
+
+
+def _unclean_then_next(run, boot, ctx, **next_args):
+    t = _power_cut(run, ctx)
+    boot.end = "unclean"
+    run.analysed = boot
+    f = run.writer.close("torn", ".torn.journal")
+    next_boot(run, t + 45 * SEC, f, **next_args)
+
+
+def initrd_crash(run):
+    """systemd in the initrd (Fedora, RHEL, openSUSE): its journald logs `Journal stopped` at
+    switch-root, seconds into the boot. The boot later loses power: not a clean end."""
+    run.writer.open(run.lineage(300_000 + run.rng.randrange(100_000)))
+    run.host.rotate_every = 600
+    b, ctx = _boot(run, run.t_base, 7 * 60 * SEC, initrd=True, first=True)
+    _unclean_then_next(run, b, ctx)
+
+
+def journald_restart_crash(run):
+    """`systemctl restart systemd-journald` 90 s before a power cut: `Journal stopped` mid-boot,
+    followed by `Journal started`, is not the end."""
+    run.writer.open(run.lineage(500_000 + run.rng.randrange(100_000)))
+    run.host.rotate_every = 600
+    length = 6 * 60 * SEC
+    b, ctx = _boot(run, run.t_base, length, first=True, actors=[(length - 90 * SEC, A.journald_restart)])
+    _unclean_then_next(run, b, ctx)
+
+
+def user_shutdown_crash(run):
+    """Users' sessions end in the last minutes (`systemd[4529]: Reached target Shutdown.`, with
+    and without USER_UNIT), then the power goes."""
+    run.writer.open(run.lineage(600_000 + run.rng.randrange(100_000)))
+    run.host.rotate_every = 600
+    length = 6 * 60 * SEC
+
+    def old_style(ctx):
+        return A.user_session_ends(ctx, uid=1001, old_style=True)
+    b, ctx = _boot(run, run.t_base, length, first=True,
+                   actors=[(length - 100 * SEC, A.user_session_ends), (length - 40 * SEC, old_style)])
+    _unclean_then_next(run, b, ctx)
+
+
+def power_cut(run):
+    """A server simply loses power: no shutdown markers, a torn ONLINE file, the next boot's
+    journald and ext4 notices."""
+    run.writer.open(run.lineage(200_000 + run.rng.randrange(100_000)))
+    run.host.rotate_every = 600
+    b, ctx = _boot(run, run.t_base, 9 * 60 * SEC, first=True)
+    _unclean_then_next(run, b, ctx)
+
+
+def clean_shutdown(run):
+    """systemd in the initrd, a journald restart, a user session ending, then an orderly
+    reboot: every trap present, and yet a clean end."""
+    run.writer.open(run.lineage(900_000 + run.rng.randrange(100_000)))
+    run.host.rotate_every = 600
+    length = 5 * 60 * SEC
+    b, ctx = _boot(run, run.t_base, length, initrd=True, first=True,
+                   actors=[(length - 200 * SEC, A.journald_restart), (length - 60 * SEC, A.user_session_ends)])
+    t = _clean_shutdown(run, ctx)
+    b.end = "clean"
+    next_boot(run, t + 25 * SEC, None, clean=True, length=60 * SEC)
+
+
+def rtc_less(run):
+    """A board without an RTC: every boot starts at the same made-up wall-clock time until NTP
+    steps it. Boot 1 runs 50 min and reboots, boot 2 runs 4 min and reboots, boot 3 gets no
+    network (its clock is never set) and loses power after 3 min, boot 4 is the next one.
+    journald rotates when the clock goes back, so each clean boot begins a new file of the same
+    journald run; after the power cut a new run begins."""
+    h = run.host
+    fake = int(datetime.datetime(2023, 11, 14, 9, 0, tzinfo=datetime.timezone.utc).timestamp()) * US
+    run.writer.open(run.lineage(50_000 + run.rng.randrange(10_000)))
+    t = run.t_base
+    for i, (length, sync) in enumerate(((50 * 60 * SEC, True), (4 * 60 * SEC, True), (3 * 60 * SEC, False))):
+        if i > 0:
+            run.writer.close("archived")
+            run.writer.open(h.lineage)
+        actors = [(25 * SEC, A.ntp_step)] if sync else []
+        b, ctx = _boot(run, t, length, actors=actors, wall_rt0=fake)
+        if i < 2:
+            t = _clean_shutdown(run, ctx) + 20 * SEC
+            b.end = "clean"
+        else:
+            _unclean_then_next(run, b, ctx, wall_rt0=fake, length=90 * SEC, actors=[(25 * SEC, A.ntp_step)])
+
+
 SCENARIOS = {
     "reference-incident": ("polybox", reference),
     "memcg-oom-loop": ("batch01", memcg),
     "fork-bomb": ("jobs02", fork_bomb),
     "storage-io": ("db03", storage_io),
     "healthy-reboot": ("web04", healthy),
+    "initrd-crash": ("fedora05", initrd_crash),
+    "journald-restart-crash": ("app06", journald_restart_crash),
+    "user-shutdown-crash": ("desk07", user_shutdown_crash),
+    "power-cut": ("edge08", power_cut),
+    "clean-shutdown": ("web09", clean_shutdown),
+    "rtc-less": ("pi10", rtc_less),
     "bench": ("polybox", None),
 }
