@@ -16,7 +16,7 @@ public enum Analyzer {
         let filePaths = input.journal?.files.map(\.path) ?? []
         if let reader = input.journal { scan.scan(reader) }
 
-        let ordered = scan.bootOrder.compactMap { scan.boots[$0] }.sorted { $0.first < $1.first }
+        let ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
         var kernelNotes: [String] = []
         var textRecords = input.kernelRecords
         if !input.kernelLogs.isEmpty {
@@ -26,14 +26,18 @@ public enum Analyzer {
             kernelNotes = placed.notes + placed.skipped
         }
         let textByBoot = assignKernelRecords(textRecords, to: ordered, options: options)
-        var ends: [(BootEndKind, [String])] = []
+        var ends: [BootEndFinding] = []
         for (i, b) in ordered.enumerated() {
             ends.append(BootEndClassifier.classify(index: i, boots: ordered, filePaths: filePaths, input: input,
                                                    textRecords: textByBoot[b.id] ?? [], options: options))
         }
         report.boots = zip(ordered, ends).map { b, e in
-            BootSummary(bootID: b.id, first: Timestamp(microseconds: b.first), last: Timestamp(microseconds: b.last),
-                        entries: b.entries, end: e.0, endEvidence: e.1)
+            bootSummary(b, end: e, textRecords: textByBoot[b.id] ?? [])
+        }
+        var latest = Int64.min
+        for (i, b) in ordered.enumerated() {
+            if i > 0, b.last < latest { report.boots[i].clockBehind = true }
+            latest = max(latest, b.last)
         }
         report.host = HostInfo(hostname: nil, machineID: nil)
         if let reader = input.journal {
@@ -48,7 +52,7 @@ public enum Analyzer {
         report.inputs = JournalFileState.merge(input.inputs, reader: input.journal)
         report.notes = JournalFileState.lossNotes(input.journal) + kernelNotes
 
-        let selected = selectBoots(ordered, ends: ends.map(\.0), selection: options.boot, notes: &report.notes)
+        let selected = selectBoots(ordered, ends: ends.map(\.kind), selection: options.boot, notes: &report.notes)
         if let reader = input.journal {
             addReaderNotes(reader, to: &report)
         }
@@ -64,12 +68,25 @@ public enum Analyzer {
         if options.boot != .all, let b = selected.first, let i = ordered.firstIndex(where: { $0 === b }) {
             report.analyzedBoot = b.id
             let next = i + 1 < ordered.count ? ordered[i + 1] : nil
-            let gap = next.map { Double($0.first - b.last) / 1e6 }
-            report.end = BootEnd(kind: ends[i].0, lastEntry: Timestamp(microseconds: b.last),
-                                 nextBootFirst: next.map { Timestamp(microseconds: $0.first) }, gapSeconds: gap,
-                                 evidence: ends[i].1)
-            if let gap, gap > 0, ends[i].0 == .unclean {
-                report.notes.append("The journal of boot \(b.id.prefix(12)) ends \(Format.duration(gap)) before the next boot; "
+            let nextStart = next == nil ? nil : report.boots[i + 1].start
+            let life = lastSignOfLife(b, textRecords: textByBoot[b.id] ?? [])
+            // The silence runs from the last sign of life to the next boot's kernel start; a next
+            // boot whose clock was never set (it starts "before" this one ended) gives no gap.
+            let nextBegins = nextStart?.microseconds ?? next?.first
+            let clockUnset = report.boots[i].clockBehind == true || (next != nil && report.boots[i + 1].clockBehind == true)
+            let gap = clockUnset ? nil : nextBegins.map { Double($0 &- life.time) / 1e6 }.flatMap { $0 >= 0 ? $0 : nil }
+            var end = BootEnd(kind: ends[i].kind, lastEntry: Timestamp(microseconds: b.last),
+                              nextBootFirst: next.map { Timestamp(microseconds: $0.first) }, gapSeconds: gap,
+                              evidence: ends[i].evidence)
+            end.lastSignOfLife = Timestamp(microseconds: life.time)
+            end.lastSignSource = life.source
+            end.nextBootStart = nextStart
+            end.ignoredMarkers = ends[i].ignored
+            end.conflicting = ends[i].conflicting
+            report.end = end
+            let journalGap = clockUnset ? nil : nextBegins.map { Double($0 &- b.last) / 1e6 }
+            if let journalGap, journalGap > 0, ends[i].kind == .unclean {
+                report.notes.append("The journal of boot \(b.id.prefix(12)) ends \(Format.duration(journalGap)) before the next boot; "
                                     + "up to SyncIntervalSec (5 min) of non-critical messages before a crash can be lost.")
             }
         }
@@ -80,6 +97,63 @@ public enum Analyzer {
         }
         boot.finish(unitFiles: input.unitFiles, into: &report)
         return report
+    }
+
+    /// A boot's summary: its kept entries, how it ended, and its clock: the kernel's start on the
+    /// newest wall clock it had, its monotonic run time, where the kept journal begins, clock steps.
+    static func bootSummary(_ b: BootState, end e: BootEndFinding, textRecords: [KernelRecord]) -> BootSummary {
+        var s = BootSummary(bootID: b.id, first: Timestamp(microseconds: b.first), last: Timestamp(microseconds: b.last),
+                            entries: b.entries, end: e.kind, endEvidence: e.evidence)
+        if let start = b.startOffset, plausible(start) {
+            s.start = Timestamp(microseconds: start)
+            s.startSource = .journalClock
+        } else if let (start, source) = kernelStart(fromText: textRecords) {
+            s.start = Timestamp(microseconds: start)
+            s.startSource = source
+        }
+        if b.entries > 0 {
+            s.uptimeSeconds = Double(b.lastMonotonic) / 1e6
+            if b.firstMonotonic != .max { s.firstEntryUptimeSeconds = Double(b.firstMonotonic) / 1e6 }
+        }
+        s.clockJumps = b.clockJumps.map {
+            ClockJump(uptimeSeconds: Double($0.monotonic) / 1e6, from: Timestamp(microseconds: $0.from),
+                      to: Timestamp(microseconds: $0.to))
+        }
+        return s
+    }
+
+    /// A wall-clock time between 1990 and 2200: anything else is a broken clock or a broken file.
+    static func plausible(_ us: Int64) -> Bool { us >= 631_152_000_000_000 && us <= 7_258_118_400_000_000 }
+
+    /// The kernel's start from text logs with their own wall clock: the `Linux version` line's
+    /// stamp minus its uptime, else the earliest time-minus-uptime of any line (syslog stamps come
+    /// when the line is received, never before it was printed).
+    static func kernelStart(fromText records: [KernelRecord]) -> (Int64, BootStartSource)? {
+        var best: Int64?
+        var banner: Int64?
+        for r in records {
+            guard let w = r.wallclockUSec, let m = r.monotonicUSec,
+                  r.clock == .syslog || r.clock == .syslogInferredYear else { continue }
+            let start = w &- Int64(clamping: m)
+            guard plausible(start) else { continue }
+            if banner == nil, m < 1_000_000, r.text.hasPrefix("Linux version ") { banner = start }
+            best = min(best ?? start, start)
+        }
+        if let banner { return (banner, .kernelBanner) }
+        return best.map { ($0, .dmesgUptime) }
+    }
+
+    /// The boot's last sign of life: its last journal entry, or a later line that only a kernel
+    /// log, pstore or kdump kept.
+    static func lastSignOfLife(_ b: BootState, textRecords: [KernelRecord]) -> (time: Int64, source: LifeSignSource) {
+        var out = (time: b.last, source: LifeSignSource.journal)
+        for r in textRecords {
+            guard let w = r.wallclockUSec, w > out.time, plausible(w),
+                  !r.sources.contains(where: { $0.format == .journal }) else { continue }
+            let format = r.sources.first?.format
+            out = (w, format == .pstore ? .pstore : format == .kdump ? .kdump : .kernelLog)
+        }
+        return out
     }
 
     /// Groups text-log records by the boot they belong to: the boot the kernel module matched,

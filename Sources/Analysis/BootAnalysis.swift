@@ -14,12 +14,15 @@ struct BootAnalysis {
     var lastWords: [KeptMessage] = []
     var textOnly = false
     var fork: ForkRateEstimator?
+    /// The kernel's start of the (last) boot added, where its clock says it.
+    var bootStart: Int64?
 
     init(options: AnalysisOptions) { self.options = options }
 
     mutating func add(_ b: BootState, textRecords: [KernelRecord], textOnly: Bool = false) {
         self.textOnly = textOnly
         boots.append(b)
+        if let start = b.startOffset, Analyzer.plausible(start) { bootStart = start }
         for (name, u) in b.units {
             if units[name] == nil { units[name] = u } else { units[name] = merge(units[name], u) }
         }
@@ -135,12 +138,34 @@ struct BootAnalysis {
             s.medianRestartIntervalSeconds = u.medianInterval
             s.impliedSettings = impliedSettings(u)
             s.unitFileLines = UnitFileQuoter.lines(for: name, in: unitFiles)
+            s.loopStartEstimate = loopStart(s)
             out.append(s)
         }
         return out.sorted {
             ($0.restartsObserved, $0.results.values.reduce(0, +), $0.oomKills) > ($1.restartsObserved, $1.results.values.reduce(0, +), $1.oomKills)
                 || (($0.restartsObserved, $0.results.values.reduce(0, +), $0.oomKills) == ($1.restartsObserved, $1.results.values.reduce(0, +), $1.oomKills) && $0.unit < $1.unit)
         }
+    }
+
+    /// A loop already running at the oldest entry kept (its restart counter was above 1 there):
+    /// when it began, extrapolated from the counter and the mean interval of the restarts kept,
+    /// never before the boot's start.
+    func loopStart(_ s: UnitSummary) -> LoopStartEstimate? {
+        guard s.crashLoop, let counter = s.restartCounterMin, counter > 1, s.restartsObserved >= 2,
+              let first = s.firstRestart, let last = s.lastRestart, last > first else { return nil }
+        let mean = Double(last.microseconds &- first.microseconds) / 1e6 / Double(s.restartsObserved - 1)
+        guard mean.isFinite, mean > 0 else { return nil }
+        // Restart k comes about k intervals after the loop began.
+        let back = Double(counter) * mean * 1e6
+        guard back < 1e15 else { return nil }
+        var start = first.microseconds &- Int64(back)
+        var bounded = false
+        if let boot = bootStart, start < boot {
+            start = boot
+            bounded = true
+        }
+        return LoopStartEstimate(start: Timestamp(microseconds: start), restartsBefore: counter - 1,
+                                 meanIntervalSeconds: mean, boundedByBootStart: bounded)
     }
 
     func impliedSettings(_ u: UnitAccumulator) -> [String] {

@@ -1,18 +1,33 @@
 import Events
 import KernelLog
 
-/// Decides how a boot ended from what its tail and the next boot say.
+/// How one boot ended, as the classifier found it.
+struct BootEndFinding {
+    var kind: BootEndKind
+    var evidence: [String]
+    /// Shutdown markers the boot logged that do not speak for its end.
+    var ignored: [IgnoredShutdownMarker] = []
+    /// Shutdown markers and signs of an unclean end both present.
+    var conflicting = false
+}
+
+/// Decides how a boot ended from the end of the boot: shutdown markers count only from the
+/// system's own shutdown, after the initrd and the last journald start, near the last entry;
+/// signs of an unclean end (dirty or torn files, the next boot's notices, crash dumps, a panic
+/// after the journal's end) are always weighed, and win.
 enum BootEndClassifier {
+    /// Shutdown markers older than this (monotonic, before the boot's last entry) are not its end.
+    static let tailSeconds: UInt64 = 300
+    /// journald stopping this soon after `Switching root.` is the initrd's journald.
+    static let switchRootSlack: UInt64 = 60_000_000
+
     static func classify(index i: Int, boots: [BootState], filePaths: [String], input: AnalysisInput,
-                         textRecords: [KernelRecord], options: AnalysisOptions) -> (BootEndKind, [String]) {
+                         textRecords: [KernelRecord], options: AnalysisOptions) -> BootEndFinding {
         let b = boots[i]
         if let local = options.localBootID?.lowercased().replacingDashes(), local == b.id {
-            return (.ongoing, ["this is the running boot"])
+            return BootEndFinding(kind: .ongoing, evidence: ["this is the running boot"])
         }
-        if !b.shutdownMarkers.isEmpty {
-            let shown = b.shutdownMarkers.suffix(3).map { "\(Timestamp(microseconds: $0.time)) \($0.text) (\($0.cursor))" }
-            return (.clean, shown)
-        }
+        let (counted, ignored) = markers(of: b)
         var evidence: [String] = []
         let isNewest = i == boots.count - 1
         if !isNewest {
@@ -21,39 +36,94 @@ enum BootEndClassifier {
             }
         }
         let fileName: (Int) -> String? = { idx in idx >= 0 && idx < filePaths.count ? filePaths[idx] : nil }
-        if let last = fileName(b.lastFile), last.hasSuffix("~") {
+        // A dirty file speaks for the newest boot that wrote to it: older boots in the same file
+        // may have ended cleanly before the one that crashed.
+        let newestWriter: (Int) -> Bool = { file in boots[(i + 1)...].allSatisfy { !$0.files.contains(file) } }
+        if let last = fileName(b.lastFile), last.hasSuffix("~"), newestWriter(b.lastFile) {
             evidence.append("its last entry is in \(last), which journald renamed because it was not closed")
         } else {
-            let dirty = b.files.compactMap(fileName).filter { $0.hasSuffix("~") }
-            if let d = dirty.first { evidence.append("its entries are in \(d), a file journald found dirty") }
+            let dirty = b.files.sorted().filter { fileName($0)?.hasSuffix("~") == true && newestWriter($0) }
+            if let d = dirty.first.flatMap(fileName) { evidence.append("its entries are in \(d), a file journald found dirty") }
         }
-        if evidence.isEmpty, !isNewest, !input.dirtyJournalFiles.isEmpty,
+        if evidence.isEmpty, counted.isEmpty, !isNewest, !input.dirtyJournalFiles.isEmpty,
            !b.files.contains(where: { fileName($0) != nil }) || filePaths.isEmpty {
             evidence.append("dirty journal files seen: \(input.dirtyJournalFiles.prefix(3).joined(separator: ", "))")
         }
-        if let h = JournalFileState.tornOnline(input.journal, file: b.lastFile) {
+        if let h = JournalFileState.tornOnline(input.journal, file: b.lastFile), newestWriter(b.lastFile) {
             evidence.append("its last journal file \(h.path) was left online and torn (\(h.summary))")
         }
+        // Signs the kernel itself died: no shutdown marker outweighs them.
+        var crashed = false
         let crash = textRecords.filter { r in r.sources.contains { $0.format == .pstore || $0.format == .kdump } }
         if let r = crash.first {
             evidence.append("crash dump records (\(crash.count)) from \(r.sources.first?.path ?? "pstore")")
+            crashed = true
         } else if !input.crashArtefacts.isEmpty, crashArtefactBoot(boots, options: options) == i {
             evidence.append("crash artefacts: \(input.crashArtefacts.prefix(3).joined(separator: ", "))")
+            crashed = true
         }
         if textRecords.contains(where: { $0.isLastWords && KernelDistress.classify($0.text) == .panic }) {
             evidence.append("a kernel log holds a panic after the journal's last entry")
+            crashed = true
         }
+        let shown = counted.suffix(3).map { "\(Timestamp(microseconds: $0.time)) \($0.text) (\($0.cursor))" }
         if !evidence.isEmpty {
-            evidence.insert("no shutdown markers in the boot's last entries", at: 0)
-            return (.unclean, evidence)
+            if counted.isEmpty {
+                evidence.insert("no shutdown markers in the boot's last entries", at: 0)
+                return BootEndFinding(kind: .unclean, evidence: evidence, ignored: ignored)
+            }
+            // The shutdown reached its last stage (systemd-shutdown, journald's final stop) and
+            // only the storage was left dirty (power cut during the final sync): clean, with the
+            // conflict said. Otherwise the machine died during the shutdown.
+            let finalStage = counted.contains { $0.kind == .systemdShutdown || $0.kind == .journalStopped }
+            if finalStage, !crashed {
+                return BootEndFinding(kind: .clean, evidence: shown + evidence.map { "but " + $0 },
+                                      ignored: ignored, conflicting: true)
+            }
+            evidence.insert("shutdown markers in the boot's last entries, but the end was not clean", at: 0)
+            return BootEndFinding(kind: .unclean, evidence: evidence + shown.map { "shutdown had begun: " + $0 },
+                                  ignored: ignored, conflicting: true)
+        }
+        if !counted.isEmpty {
+            return BootEndFinding(kind: .clean, evidence: shown, ignored: ignored)
         }
         if isNewest {
             if options.localBootID == nil, isOnline(b, filePaths: filePaths, input: input) {
-                return (.ongoing, ["newest boot, no shutdown markers, its journal file is still online"])
+                return BootEndFinding(kind: .ongoing, evidence: ["newest boot, no shutdown markers, its journal file is still online"],
+                                      ignored: ignored)
             }
-            return (.unknown, ["newest boot; no shutdown markers and no evidence of a crash"])
+            return BootEndFinding(kind: .unknown, evidence: ["newest boot; no shutdown markers and no evidence of a crash"],
+                                  ignored: ignored)
         }
-        return (.unknown, ["no shutdown markers, but no sign of a crash either (no dirty journal file, no journald notice, no crash dump)"])
+        return BootEndFinding(kind: .unknown,
+                              evidence: ["no shutdown markers, but no sign of a crash either (no dirty journal file, no journald notice, no crash dump)"],
+                              ignored: ignored)
+    }
+
+    /// The boot's shutdown markers that speak for its end, and the others with the reason.
+    /// Times are compared on the monotonic clock, which wall-clock steps do not move.
+    static func markers(of b: BootState) -> (counted: [ShutdownMarker], ignored: [IgnoredShutdownMarker]) {
+        var counted: [ShutdownMarker] = []
+        var ignored: [IgnoredShutdownMarker] = []
+        let tailStart = b.lastMonotonic > tailSeconds * 1_000_000 ? b.lastMonotonic - tailSeconds * 1_000_000 : 0
+        for m in b.shutdownMarkers {
+            let mono = m.ref.monotonic
+            var reason: IgnoredMarkerReason?
+            if let sr = b.lastSwitchRoot, mono <= sr || (m.kind == .journalStopped && mono <= sr &+ switchRootSlack) {
+                reason = .initrd
+            } else if m.kind == .journalStopped, let js = b.lastJournalStart, js > mono {
+                reason = .journaldRestarted
+            } else if m.ref != .none, mono < tailStart {
+                reason = .farFromEnd
+            }
+            if let reason {
+                ignored.append(IgnoredShutdownMarker(time: Timestamp(microseconds: m.time), text: m.text, reason: reason,
+                                                     uptimeSeconds: m.ref == .none ? nil : Double(mono) / 1e6))
+            } else {
+                counted.append(m)
+            }
+        }
+        return (counted, Array(ignored.suffix(8)))
     }
 
     /// The boot unmatched crash artefacts (pstore, kdump) most likely belong to: the newest boot
@@ -61,7 +131,7 @@ enum BootEndClassifier {
     /// the newest boot when it is the only one left without markers.
     static func crashArtefactBoot(_ boots: [BootState], options: AnalysisOptions) -> Int? {
         let local = options.localBootID?.lowercased().replacingDashes()
-        let candidates = boots.indices.filter { boots[$0].shutdownMarkers.isEmpty && boots[$0].id != local }
+        let candidates = boots.indices.filter { markers(of: boots[$0]).counted.isEmpty && boots[$0].id != local }
         if let i = candidates.last(where: { $0 < boots.count - 1 }) { return i }
         return candidates.last
     }

@@ -7,11 +7,14 @@ enum JournalFileState {
         return files[file].health.state == .online
     }
 
-    /// An ONLINE file that the reader found damaged: journald was writing it when it stopped.
+    /// An ONLINE file cut or half-written: journald was writing it when it stopped. Entries the
+    /// merge skipped as out of order (a wall clock set back, an RTC-less board) are no tear.
     static func tornOnline(_ reader: JournalReader?, file: Int) -> FileHealth? {
         guard let files = reader?.files, file >= 0, file < files.count else { return nil }
         let h = files[file].health
-        return h.state == .online && h.isDamaged ? h : nil
+        let torn = h.missingBytes > 0 || h.entriesSkipped > 0 || h.itemsDropped > 0 || h.entriesRecovered > 0
+            || h.headerEntries > UInt64(h.entriesRead)
+        return h.state == .online && torn ? h : nil
     }
 
     /// The report's input table: what discovery found, completed with the reader's health.

@@ -24,8 +24,64 @@ final class BootState {
     var anchors: [(realtime: Int64, monotonic: UInt64)] = []
     var lastAnchorTime: Int64 = .min
     var lastMonotonic: UInt64 = 0
+    /// The lowest monotonic stamp kept: how far into the boot the kept journal begins.
+    var firstMonotonic: UInt64 = .max
+    /// realtime − monotonic of the entry with the highest monotonic stamp: the kernel's start
+    /// on the newest wall clock the boot had (after any NTP step).
+    var startOffset: Int64?
+    /// realtime − monotonic of the previous entry, to see the wall clock step.
+    private var lastOffset: Int64?
+    /// Where the wall clock moved against the monotonic one (NTP steps, RTC-less boards, suspend).
+    var clockJumps: [(monotonic: UInt64, from: Int64, to: Int64)] = []
+    /// The seqnum range of this boot in each seqnum ID (journald run) it has entries in.
+    var seqnums: [ID128: (min: UInt64, max: UInt64, count: Int)] = [:]
+    /// The newest shutdown markers (user managers excluded), oldest first.
     var shutdownMarkers: [ShutdownMarker] = []
     var bootMarkers: [BootMarker] = []
+    /// Monotonic stamps of PID 1's last `Switching root.` and journald's last `Journal started`:
+    /// shutdown markers before them belong to the initrd or to a journald that was restarted.
+    var lastSwitchRoot: UInt64?
+    var lastJournalStart: UInt64?
+
+    static let markersKept = 64
+    static let clockJumpThreshold: Int64 = 2_000_000
+    static let clockJumpsKept = 32
+
+    func addShutdownMarker(_ m: ShutdownMarker) {
+        if shutdownMarkers.count >= Self.markersKept { shutdownMarkers.removeFirst() }
+        shutdownMarkers.append(m)
+    }
+
+    func addBootMarker(_ m: BootMarker) {
+        switch m.kind {
+        case .switchRoot: lastSwitchRoot = max(lastSwitchRoot ?? 0, m.ref.monotonic)
+        case .journalStarted: lastJournalStart = max(lastJournalStart ?? 0, m.ref.monotonic)
+        case .startupFinished: break
+        }
+        if bootMarkers.count < 16 { bootMarkers.append(m) }
+    }
+
+    /// Clock bookkeeping for one entry: monotonic extremes, the kernel's start, wall-clock steps.
+    func observeClock(realtime t: Int64, monotonic m: UInt64, seqnumID: ID128, seqnum: UInt64) {
+        if m < firstMonotonic { firstMonotonic = m }
+        let offset = t &- Int64(clamping: m)
+        if m >= lastMonotonic { startOffset = offset }
+        if let last = lastOffset, timeDistance(offset, last) > UInt64(Self.clockJumpThreshold) {
+            if clockJumps.count < Self.clockJumpsKept { clockJumps.append((m, last &+ Int64(clamping: m), t)) }
+            // Anchor both sides of the step so that monotonic stamps map through the right one.
+            if anchors.count < 512 { anchors.append((t, m)) }
+            lastAnchorTime = t
+        }
+        lastOffset = offset
+        if var r = seqnums[seqnumID] {
+            r.min = min(r.min, seqnum)
+            r.max = max(r.max, seqnum)
+            r.count += 1
+            seqnums[seqnumID] = r
+        } else if seqnums.count < 16 {
+            seqnums[seqnumID] = (seqnum, seqnum, 1)
+        }
+    }
     /// journald notices, logged in this boot, about the previous boot's files.
     var uncleanNotices: [JournalUncleanNotice] = []
     /// Each unit's accumulator, by name; `units` gives them as a dictionary.
@@ -168,6 +224,7 @@ struct JournalScan {
             b.fork.seedAtBoot(time: t - Int64(e.monotonic))
         }
         if t >= b.last { b.last = t; b.lastFile = e.location.file }
+        b.observeClock(realtime: t, monotonic: e.monotonic, seqnumID: e.seqnumID, seqnum: e.seqnum)
         if e.location.file != b.lastFileSeen {
             b.files.insert(e.location.file)
             b.lastFileSeen = e.location.file
@@ -199,9 +256,12 @@ struct JournalScan {
                 b.uncleanNotices.append(n)
             }
             // systemd-shutdown and early journald write to the kernel log under their own names.
-            if let id = f.identifier, !TextScan.equal(id, Self.kernelWho),
-               case .shutdown(let m)? = JournalEventExtractor.event(e, f, names: &unitNames), b.shutdownMarkers.count < 64 {
-                b.shutdownMarkers.append(m)
+            if let id = f.identifier, !TextScan.equal(id, Self.kernelWho) {
+                switch JournalEventExtractor.event(e, f, names: &unitNames) {
+                case .shutdown(let m)?: b.addShutdownMarker(m)
+                case .boot(let m)?: b.addBootMarker(m)
+                default: break
+                }
             }
             if b.kernel.count < BootState.kernelKept {
                 let mono = f.sourceMonotonic.flatMap { EntryFields.int($0) }.map(UInt64.init) ?? e.monotonic
@@ -221,9 +281,9 @@ struct JournalScan {
         if let ev = JournalEventExtractor.event(e, f, names: &unitNames) {
             switch ev {
             case .shutdown(let m):
-                if b.shutdownMarkers.count < 64 { b.shutdownMarkers.append(m) }
+                b.addShutdownMarker(m)
             case .boot(let m):
-                if b.bootMarkers.count < 16 { b.bootMarkers.append(m) }
+                b.addBootMarker(m)
             case .journalUnclean(let n):
                 if b.uncleanNotices.count < 64 { b.uncleanNotices.append(n) }
             case .unit(let u):

@@ -19,14 +19,30 @@ struct TimelineBuilder {
         var rows: [TimelineRow] = []
         func ts(_ us: Int64?) -> Timestamp? { us.map(Timestamp.init(microseconds:)) }
         for b in boots where !b.id.isEmpty {
-            rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: "boot", subject: String(b.id.prefix(12)),
+            // The boot begins when the kernel starts; the journal may keep only its later part.
+            let start = b.startOffset.flatMap { Analyzer.plausible($0) ? $0 : nil }
+            let lost = b.firstMonotonic != .max && b.firstMonotonic > 120_000_000
+            rows.append(TimelineRow(time: ts(start ?? b.first), endTime: nil, kind: "boot", subject: String(b.id.prefix(12)),
                                     detail: "boot \(b.id) begins (\(Format.count(b.entries)) entries)", count: 1))
-            for m in b.shutdownMarkers.suffix(2) {
+            if lost, start != nil {
+                let into = Double(b.firstMonotonic) / 1e6
+                rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: "journal-kept", subject: String(b.id.prefix(12)),
+                                        detail: "the journal kept begins \(Format.duration(into)) into the boot; "
+                                            + "what came before was rotated or vacuumed away", count: 1))
+            }
+            for m in BootEndClassifier.markers(of: b).counted.suffix(2) {
                 rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "shutdown", subject: "system", detail: m.text, count: 1))
             }
         }
         for s in summaries {
             guard let u = units[s.unit] else { continue }
+            if let e = s.loopStartEstimate {
+                rows.append(TimelineRow(time: e.start, endTime: s.firstRestart, kind: "loop-start", subject: s.unit,
+                                        detail: "estimate: \(s.unit) began restarting about here (\(Format.count(e.restartsBefore)) "
+                                            + "restarts before the oldest entry kept, one per \(Format.seconds(e.meanIntervalSeconds)))"
+                                            + (e.boundedByBootStart ? "; capped at the boot's start" : ""),
+                                        count: e.restartsBefore))
+            }
             let n = s.restartsObserved
             if n >= 3, let a = s.firstRestart, let b = s.lastRestart {
                 var d = "\(s.unit) restarted \(Format.count(n)) times, \(Format.clock(a.microseconds))–\(Format.clock(b.microseconds)), peak \(s.peakRestartsPerMinute)/min"

@@ -99,6 +99,9 @@ public enum JournalEventExtractor {
     /// The event in one entry, if any (most entries carry none).
     public static func event(_ e: EntryView, _ f: EntryFields, names: inout UnitNames) -> JournalEvent? {
         let isManager = f.pid == 1 || (TextScan.equal(f.identifier, systemdID) && f.userUnit != nil)
+        // PID 1 writes to /dev/kmsg around switch-root and late in shutdown: kernel transport,
+        // `SYSLOG_IDENTIFIER=systemd`, no `_PID`. User managers never write there.
+        let systemManager = f.pid == 1 || (f.pid == nil && f.isKernel && TextScan.equal(f.identifier, systemdID))
         // All the daemons of interest are called systemd-*: test the first byte first.
         let known = f.identifier.map { id in id.first == UInt8(ascii: "s") && interesting.contains { TextScan.equal(id, $0) } } ?? false
         guard isManager || known || f.messageID != nil
@@ -126,7 +129,8 @@ public enum JournalEventExtractor {
             }
         }
         if known, !isManager, let ev = daemonEvent(f, text: text, time: time, cursor: cursor) { return ev }
-        if isManager || f.pid == 1, let ev = managerEvent(f, text: text, time: time, cursor: cursor) { return ev }
+        if isManager || systemManager,
+           let ev = managerEvent(f, text: text, time: time, cursor: cursor, systemManager: systemManager) { return ev }
         if let m = f.message, TextScan.contains(m, eagain),
            text.has("fork") || text.has("clone") || text.has("spawn") || text.has("pthread_create") {
             return .forkFailure(ForkFailure(time: time, reporter: f.who, text: text, source: cursor.cursor))
@@ -185,7 +189,7 @@ public enum JournalEventExtractor {
             if let jt = f.jobType, !TextScan.equal(jt, startJob) { return .some(nil) }
             if let jr = f.jobResult, !TextScan.equal(jr, doneResult) { return .some(nil) }
             if unit.hasSuffix(".target") {
-                guard shutdownTargets.contains(unit), !isUser else { return .some(nil) }
+                guard shutdownTargets.contains(unit), !isUser, f.pid == 1 else { return .some(nil) }
                 return .some(.shutdown(ShutdownMarker(time: time, kind: .target, text: f.messageText, cursor: ref)))
             }
             if unit.hasSuffix(".socket") { return .some(nil) }
@@ -240,8 +244,10 @@ public enum JournalEventExtractor {
                                                        "halt.target", "kexec.target", "final.target",
                                                        "umount.target", "soft-reboot.target"]
 
-    /// PID 1 (or a user manager) about a unit, or about itself.
-    static func managerEvent(_ f: EntryFields, text: String, time: Int64, cursor: EntryRef) -> JournalEvent? {
+    /// PID 1 (or a user manager) about a unit, or about itself. Shutdown and switch-root
+    /// markers come from the system manager only (`systemManager`).
+    static func managerEvent(_ f: EntryFields, text: String, time: Int64, cursor: EntryRef,
+                             systemManager: Bool) -> JournalEvent? {
         var t = Substring(text)
         var unitName = EntryFields.text(f.unit)
         let isUser = unitName == nil && f.userUnit != nil
@@ -254,15 +260,21 @@ public enum JournalEventExtractor {
         }
         let mid = EntryFields.text(f.messageID)
         if t.hasPrefix("Shutting down.") {
+            guard systemManager else { return nil }
             return .shutdown(ShutdownMarker(time: time, kind: .managerShuttingDown, text: text, cursor: cursor))
         }
+        if t.hasPrefix("Switching root.") {
+            guard systemManager else { return nil }
+            return .boot(BootMarker(time: time, kind: .switchRoot, text: text, cursor: cursor))
+        }
         if t.hasPrefix("Reached target") {
+            // A user manager (`systemd[4529]`) reaches its own shutdown.target whenever a session ends.
+            guard systemManager, f.userUnit == nil else { return nil }
             let lower = t.lowercased()
-            if let u = unitName, shutdownTargets.contains(u), f.userUnit == nil || f.pid == 1 {
+            if let u = unitName, shutdownTargets.contains(u) {
                 return .shutdown(ShutdownMarker(time: time, kind: .target, text: text, cursor: cursor))
             }
-            if unitName == nil || f.pid == 1,
-               lower.has("shutdown") || lower.has("reboot") || lower.has("power-off") || lower.has("final step") {
+            if lower.has("shutdown") || lower.has("reboot") || lower.has("power-off") || lower.has("final step") {
                 return .shutdown(ShutdownMarker(time: time, kind: .target, text: text, cursor: cursor))
             }
             return nil

@@ -1,6 +1,8 @@
 import Journal
 
-/// Evidence that a boot was being shut down in an orderly way.
+/// Evidence that a boot was being shut down in an orderly way. Only the system's own
+/// shutdown speaks: PID 1, systemd-shutdown, logind's announcement, journald's final stop
+/// (user managers' `Reached target Shutdown.` never becomes a marker).
 public struct ShutdownMarker: Sendable, Hashable {
     public enum Kind: String, Sendable {
         /// logind's `System is rebooting.` (`SHUTDOWN=`).
@@ -31,9 +33,13 @@ public struct ShutdownMarker: Sendable, Hashable {
     }
 }
 
-/// A boot-level milestone: journald starting, `Startup finished`.
+/// A boot-level milestone: journald starting, `Startup finished`, PID 1 leaving the initrd.
 public struct BootMarker: Sendable, Hashable {
-    public enum Kind: String, Sendable { case journalStarted, startupFinished }
+    public enum Kind: String, Sendable {
+        case journalStarted, startupFinished
+        /// PID 1's `Switching root.`: the initrd ends; its journald stops right after.
+        case switchRoot
+    }
     public var time: Int64
     public var kind: Kind
     public var text: String

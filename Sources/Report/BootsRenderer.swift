@@ -8,18 +8,19 @@ public enum BootsRenderer {
         JSONText.encode(boots, pretty: true) + "\n"
     }
 
-    /// A table, oldest boot first: index (0 = the newest, negative before it, as journalctl counts),
-    /// boot ID, first and last entry, how long it ran, entries, how it ended.
+    /// A table, oldest boot first in the order the analysis established (seqnums, files, monotonic
+    /// clock; not wall-clock time): index (0 = the newest, negative before it, as journalctl counts),
+    /// boot ID, first and last entry, how long it ran (monotonic clock), entries, how it ended.
     public static func table(_ boots: [BootSummary], options: RenderOptions) -> String {
         let clock = ZonedClock(zone: options.timeZone)
         let style = Styler(enabled: options.color)
-        let sorted = boots.sorted { ($0.first, $0.bootID) < ($1.first, $1.bootID) }
+        let sorted = boots
         guard let firstBoot = sorted.first else { return "No boots found.\n" }
         let zone = options.timeZone.name(at: firstBoot.first)
         let header = ["IDX", "BOOT ID", "FIRST ENTRY (\(zone))", "LAST ENTRY (\(zone))", "RAN FOR", "ENTRIES", "END"]
         var rows: [[String]] = []
         for (i, boot) in sorted.enumerated() {
-            let ran = Timestamp.seconds(from: boot.first, to: boot.last)
+            let ran = Verdict.ran(boot)
             rows.append([String(i - (sorted.count - 1)), TextLayout.terminalSafe(boot.bootID), clock.dateTime(boot.first),
                          clock.dateTime(boot.last), HumanFormat.duration(seconds: ran), HumanFormat.count(boot.entries),
                          boot.end.rawValue])
@@ -41,6 +42,13 @@ public enum BootsRenderer {
             case .clean: out.append(text)
             case .ongoing, .unknown: out.append(style.apply(.yellow, text))
             }
+        }
+        for (i, boot) in sorted.enumerated() where !boot.clockJumps.isEmpty {
+            let steps = boot.clockJumps.prefix(3).map { jump in
+                (jump.seconds >= 0 ? "+" : "−") + HumanFormat.duration(seconds: abs(jump.seconds))
+                    + " at \(HumanFormat.duration(seconds: jump.uptimeSeconds))"
+            }.joined(separator: ", ")
+            out.append("boot \(i - (sorted.count - 1)): wall clock stepped \(steps) (uptime); run times use the monotonic clock")
         }
         return out.joined(separator: "\n") + "\n"
     }

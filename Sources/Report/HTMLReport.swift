@@ -204,8 +204,9 @@ struct HTMLReport {
         } else {
             out.append("<table><thead><tr><th></th><th>Boot ID</th><th>First entry</th><th>Last entry</th>"
                        + "<th class=\"num\">Ran for</th><th class=\"num\">Entries</th><th>End</th></tr></thead><tbody>")
-            for boot in report.boots.sorted(by: { $0.first < $1.first }) {
-                let ran = HumanFormat.duration(seconds: Timestamp.seconds(from: boot.first, to: boot.last))
+            // In the machine's own order, as the analysis gives them (not by wall clock).
+            for boot in report.boots {
+                let ran = HumanFormat.duration(seconds: Verdict.ran(boot))
                 out.append("<tr><td>\(boot.bootID == report.analyzedBoot ? "<strong>analysed</strong>" : "")</td>"
                            + "<td><code>\(e(boot.bootID))</code></td><td class=\"time\">\(clock.dateTime(boot.first))</td>"
                            + "<td class=\"time\">\(clock.dateTime(boot.last))</td><td class=\"num\">\(ran)</td>"

@@ -125,10 +125,12 @@ struct MarkdownReport {
     private func impact() -> [String] {
         let md = Markdown.text
         var out = ["## Impact", ""]
-        if let last = verdict.lastEntry, let next = report.end?.nextBootFirst {
+        if let last = verdict.endOfLife, let next = verdict.nextBootBegins {
             let gap = verdict.gapSeconds.map { HumanFormat.duration(seconds: $0) } ?? "unknown"
-            out.append("- **Outage window:** \(clock.labelled(last)) (last entry) → \(clock.labelled(next)) "
-                       + "(next boot's first entry): **\(gap)** without logs.")
+            let lastLabel = report.end?.lastSignOfLife == nil ? "last entry" : "last sign of life"
+            let nextLabel = report.end?.nextBootStart == nil ? "next boot's first entry" : "next boot's kernel start"
+            out.append("- **Outage window:** \(clock.labelled(last)) (\(lastLabel)) → \(clock.labelled(next)) "
+                       + "(\(nextLabel)): **\(gap)** without logs.")
         } else if let last = verdict.lastEntry {
             out.append("- **Outage window:** from \(clock.labelled(last)) (last entry); no later boot in the input.")
         } else {
@@ -136,10 +138,11 @@ struct MarkdownReport {
         }
         if let kind = verdict.endKind { out.append("- **How the boot ended:** \(kind.rawValue).") }
         if let boot = verdict.analyzedBootSummary {
-            let up = Timestamp.seconds(from: boot.first, to: boot.last)
-            out.append("- **Boot ran:** \(HumanFormat.duration(seconds: up)) (\(clock.labelled(boot.first)) → "
+            let up = Verdict.ran(boot)
+            out.append("- **Boot ran:** \(HumanFormat.duration(seconds: up)) (\(clock.labelled(boot.start ?? boot.first)) → "
                        + "\(clock.labelled(boot.last))), \(HumanFormat.count(boot.entries)) entries.")
         }
+        for fact in verdict.bootFacts { out.append("- " + md(fact) + ".") }
         let loops = report.units.filter(\.crashLoop)
         if !loops.isEmpty {
             let list = loops.map { unit in
@@ -222,9 +225,10 @@ struct MarkdownReport {
         if report.boots.isEmpty { return out + ["No boots found.", ""] }
         out.append("| | Boot ID | First entry | Last entry | Ran for | Entries | End |")
         out.append("|---|---|---|---|--:|--:|---|")
-        for boot in report.boots.sorted(by: { $0.first < $1.first }) {
+        // In the machine's own order, as the analysis gives them (not by wall clock).
+        for boot in report.boots {
             let mark = boot.bootID == report.analyzedBoot ? "**analysed**" : ""
-            let ran = HumanFormat.duration(seconds: Timestamp.seconds(from: boot.first, to: boot.last))
+            let ran = HumanFormat.duration(seconds: Verdict.ran(boot))
             out.append("| \(mark) | \(Markdown.code(boot.bootID, inTable: true)) | \(clock.dateTime(boot.first)) | "
                        + "\(clock.dateTime(boot.last)) | \(ran) | \(HumanFormat.count(boot.entries)) | \(boot.end.rawValue) |")
         }

@@ -31,6 +31,9 @@ struct TextReport {
             out += TextLayout.hanging(safe(evidence), first: "  evidence: ", rest: String(repeating: " ", count: 12),
                                       width: width).map { style.apply(.dim, $0) }
         }
+        for fact in verdict.bootFacts {
+            out += TextLayout.hanging(safe(fact), first: "  ", rest: "    ", width: width)
+        }
         out.append("")
 
         out.append(style.apply(.bold, "Root causes"))

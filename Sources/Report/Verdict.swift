@@ -29,10 +29,16 @@ struct Verdict {
     /// The analysed boot's last entry.
     var lastEntry: Timestamp? { report.end?.lastEntry ?? analyzedBootSummary?.last }
 
-    /// The silence between the last entry and the next boot, in seconds.
+    /// The last sign of life in any source; the last entry when nothing outlived it.
+    var endOfLife: Timestamp? { report.end?.lastSignOfLife ?? lastEntry }
+
+    /// When the next boot began: its kernel's start, else its first entry.
+    var nextBootBegins: Timestamp? { report.end?.nextBootStart ?? report.end?.nextBootFirst }
+
+    /// The silence between the last sign of life and the next boot, in seconds.
     var gapSeconds: Double? {
         if let gap = report.end?.gapSeconds { return gap }
-        if let last = report.end?.lastEntry, let next = report.end?.nextBootFirst {
+        if report.end?.lastSignOfLife == nil, let last = report.end?.lastEntry, let next = report.end?.nextBootFirst {
             return Timestamp.seconds(from: last, to: next)
         }
         return nil
@@ -45,19 +51,87 @@ struct Verdict {
             return n == 0 ? "No boot found in the input" : "All \(n) boot\(n == 1 ? "" : "s") analysed together (--boot all): see the boots below"
         }
         let subject = "Boot " + HumanFormat.shortID(boot)
-        let at = lastEntry.map { " at " + clock.labelled($0) } ?? ""
+        let at = endOfLife.map { " at " + clock.labelled($0) } ?? ""
         let silence: String
         if let gap = gapSeconds, report.end?.nextBootFirst != nil {
             silence = "; silent for \(HumanFormat.duration(seconds: gap)) until the next boot"
+        } else if report.end?.nextBootFirst != nil {
+            silence = "; the clocks do not say how long the silence lasted"
         } else {
             silence = "; no later boot in the input"
         }
         switch endKind {
-        case .unclean: return subject + " ended UNCLEANLY" + at + silence
+        case .unclean: return subject + " ended UNCLEANLY" + at + lifeSource + silence
         case .clean: return subject + " ended cleanly" + at + (report.end?.nextBootFirst == nil ? "" : silence)
         case .ongoing: return subject + " was still running at its last entry" + (lastEntry.map { ", " + clock.labelled($0) } ?? "")
-        case .unknown, nil: return subject + ": how it ended is unknown (last entry" + at + ")"
+        case .unknown, nil: return subject + ": how it ended is unknown (last entry" + (lastEntry.map { " at " + clock.labelled($0) } ?? "") + ")"
         }
+    }
+
+    /// ` (last sign of life: pstore; the journal's last entry 09:52:00)` when a source outlived the journal.
+    private var lifeSource: String {
+        guard let source = report.end?.lastSignSource, source != .journal, let last = lastEntry else { return "" }
+        let name = switch source {
+        case .kernelLog: "a kernel log"
+        case .pstore: "pstore"
+        case .kdump: "kdump"
+        case .journal: "the journal"
+        }
+        return " (last sign of life in \(name); the journal's last entry \(clock.time(last)))"
+    }
+
+    /// How long `boot` ran: its monotonic clock when known, else first to last entry.
+    static func ran(_ boot: BootSummary) -> Double {
+        boot.uptimeSeconds ?? Timestamp.seconds(from: boot.first, to: boot.last)
+    }
+
+    /// Sentences on the analysed boot's life: its start and run time, how much of it the journal
+    /// kept, wall-clock steps, the shutdown markers that did not count, evidence that conflicts.
+    var bootFacts: [String] {
+        var out: [String] = []
+        if let boot = analyzedBootSummary {
+            if let start = boot.start {
+                let source = switch boot.startSource {
+                case .journalClock?: "realtime − monotonic of its entries"
+                case .kernelBanner?: "the kernel's Linux version line"
+                case .dmesgUptime?: "a kernel log's uptime stamps"
+                case nil: "its clock"
+                }
+                var line = "boot began \(clock.labelled(start)) (kernel start, from \(source)), "
+                    + "ran \(HumanFormat.duration(seconds: Verdict.ran(boot)))"
+                if boot.beginningLost(), let into = boot.firstEntryUptimeSeconds {
+                    line += "; the kept journal begins \(clock.labelled(boot.first)), \(HumanFormat.duration(seconds: into)) "
+                        + "into the boot: the rest was rotated or vacuumed away"
+                }
+                out.append(line)
+            }
+            for jump in boot.clockJumps.prefix(3) {
+                let by = HumanFormat.duration(seconds: abs(jump.seconds))
+                out.append("clock: the wall clock stepped \(jump.seconds >= 0 ? "forward" : "back") by \(by) "
+                           + "\(HumanFormat.duration(seconds: jump.uptimeSeconds)) into the boot (NTP, no RTC, or a suspend); "
+                           + "durations use the monotonic clock")
+            }
+            if boot.clockJumps.count > 3 { out.append("clock: \(boot.clockJumps.count - 3) more wall-clock steps") }
+            if boot.clockBehind == true {
+                out.append("clock: this boot's wall clock was never set (it runs behind the boots before it): "
+                           + "its times are the board's made-up ones")
+            }
+        }
+        for marker in (report.end?.ignoredMarkers ?? []).suffix(3) {
+            let why = switch marker.reason {
+            case .initrd: "the initrd's, at switch-root"
+            case .journaldRestarted: "journald was restarted after it"
+            case .farFromEnd: "the boot went on long after it"
+            }
+            let into = marker.uptimeSeconds.map { ", \(HumanFormat.duration(seconds: $0)) into the boot" } ?? ""
+            out.append("not the end: \"\(marker.text)\" at \(clock.time(marker.time))\(into) (\(why))")
+        }
+        if report.end?.conflicting == true {
+            out.append(endKind == .clean
+                       ? "conflict: the shutdown reached its last stage, yet the storage was left unclean (power cut during the final sync?)"
+                       : "conflict: the shutdown had begun, yet the machine died before it finished")
+        }
+        return out
     }
 
     /// The causes by rank (rank 1 first), whatever order the analysis stored them in.
@@ -80,6 +154,10 @@ struct Verdict {
             }
             if let first = unit.firstRestart, let last = unit.lastRestart {
                 figures.append("restarting \(clock.time(first))–\(clock.time(last))")
+            }
+            if let estimate = unit.loopStartEstimate {
+                figures.append("looping since about \(clock.labelled(estimate.start)) (estimate from the restart counter"
+                               + (estimate.boundedByBootStart ? ", capped at the boot's start)" : ")"))
             }
             if unit.startLimitHit { figures.append("start limit hit") }
         }

@@ -32,8 +32,38 @@ struct CorpusTests {
         // (relayed by klogd) and FAT-fs finding mmcblk0p1 not unmounted: boot -1 died.
         #expect(r.boots.map(\.end)[1] == .unclean)
         #expect(r.boots[1].endEvidence.contains { $0.contains("uncleanly shut down") })
-        // Boot -2 ends with systemd-shutdown and "Journal stopped".
+        // Boot -2 ends with systemd-shutdown and "Journal stopped"; yet the next boot found the
+        // journal file and the FAT volume not closed: the shutdown got to its last stage and the
+        // power went during the final sync. Clean, with the conflict said.
         #expect(r.boots[0].end == .clean)
         #expect(r.analyzedBoot == r.boots[1].bootID)
+        let minusTwo = Fixture.analyze(files, options: AnalysisOptions(boot: .offset(-2)))
+        #expect(minusTwo.analyzedBoot == r.boots[0].bootID)
+        #expect(minusTwo.end?.kind == .clean && minusTwo.end?.conflicting == true)
+        // A Raspberry Pi without an RTC: timesyncd restores a saved time, then NTP steps it.
+        #expect(r.boots[0].clockJumps.count == 1 && r.boots[2].clockJumps.count == 1)
+        #expect(abs((r.boots[0].uptimeSeconds ?? 0) - 825.079166) < 0.001)
+        // Its journald restarted twice before the shutdown; those stops were not the end.
+        #expect(minusTwo.end?.ignoredMarkers.map(\.reason) == [.journaldRestarted, .journaldRestarted])
+    }
+
+    /// RHEL 9.1 and openSUSE run systemd in the initrd: their journald logs `Journal stopped` at
+    /// switch-root, seconds into the boot, and a user manager logs `Reached target Shutdown.`
+    /// (RHEL). Neither journal holds the system's shutdown: neither boot ended cleanly.
+    @Test(arguments: ["s4-rhel91-system.journal", "s4-opensuse15-system@"])
+    func initrdJournalsAreNotClean(_ prefix: String) throws {
+        let path = try #require(TestPaths.corpusFiles("journals").first { $0.split(separator: "/").last?.hasPrefix(prefix) == true })
+        let r = Fixture.analyze([path])
+        try #require(r.boots.count == 1)
+        let end = try #require(r.end)
+        #expect(end.kind != .clean, "\(prefix): \(end.evidence)")
+        let initrd = try #require(end.ignoredMarkers.first)
+        #expect(initrd.text == "Journal stopped" && initrd.reason == .initrd)
+        #expect((initrd.uptimeSeconds ?? 99) < 10)
+        // The RHEL file is still ONLINE (copied while journald ran): the boot was running then.
+        if prefix.hasPrefix("s4-rhel") { #expect(end.kind == .ongoing) } else { #expect(end.kind == .unknown) }
+        let boot = try #require(r.boots.first)
+        #expect(boot.startSource == .journalClock)
+        #expect(!boot.beginningLost())
     }
 }

@@ -6,7 +6,16 @@ import TestSupport
 
 /// The generator's known answers (`truth.json`), the fields these tests compare.
 struct Truth: Decodable {
-    struct Boot: Decodable { var boot_id: String; var entries: Int; var end: String }
+    struct Boot: Decodable {
+        var boot_id: String
+        var entries: Int
+        var end: String
+        var first: String?
+        /// The kernel's start on the boot's last wall clock, and its monotonic run time.
+        var start: String?
+        var uptime_seconds: Double?
+        var first_entry_uptime_seconds: Double?
+    }
     struct Unit: Decodable {
         var unit: String
         var restarts_observed: Int

@@ -125,9 +125,9 @@ struct TableOutputTests {
         #expect(TimelineRenderer.text([], options: RenderOptions()) == "0 rows, times in UTC\n")
     }
 
-    @Test("boots table: one line per boot, oldest first, indexed like journalctl")
+    @Test("boots table: one line per boot, in the order given (the machine's), indexed like journalctl")
     func boots() throws {
-        let boots = ReferenceReports.unclean().boots.reversed()
+        let boots = ReferenceReports.unclean().boots
         let lines = BootsRenderer.table(Array(boots), options: RenderOptions()).split(separator: "\n").map(String.init)
         #expect(lines.count == boots.count + 1)
         #expect(lines[0].hasPrefix("IDX  BOOT ID"))
@@ -138,6 +138,17 @@ struct TableOutputTests {
         let coloured = BootsRenderer.table(Array(boots), options: RenderOptions(color: true))
         #expect(coloured.contains("\u{1B}[31m"))
         #expect(Helpers.stripANSI(coloured) == lines.joined(separator: "\n") + "\n")
+        // The analysis orders boots by seqnum and files; the table never re-sorts them by wall clock.
+        let swapped = BootsRenderer.table([boots[1], boots[0], boots[2]], options: RenderOptions()).split(separator: "\n")
+        #expect(swapped[1].hasPrefix(" -2  \(ReferenceReports.crashedBoot)"))
+        // "Ran for" comes from the monotonic clock when the boot has it, and wall-clock steps are said.
+        var timed = Array(boots)
+        timed[0].uptimeSeconds = 240
+        timed[0].clockJumps = [ClockJump(uptimeSeconds: 25, from: ReferenceReports.at(7, 0, 25, day: 18),
+                                         to: ReferenceReports.at(7, 0, 25))]
+        let monotonic = BootsRenderer.table(timed, options: RenderOptions()).split(separator: "\n").map(String.init)
+        #expect(monotonic[1].contains("  4 min  "))
+        #expect(monotonic.last == "boot -2: wall clock stepped +1 d at 25 s (uptime); run times use the monotonic clock")
     }
 
     @Test("fleet rows summarise a report; JSON Lines decode back; the table has a line per host")

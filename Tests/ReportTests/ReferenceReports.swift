@@ -215,6 +215,20 @@ enum ReferenceReports {
         r.timeline[0].endTime = at(8, 0, 13)
         r.kernelEvents[0].time = at(13, 1, 10)
         r.oomKills[0].oomMemcg = "/system.slice"
+        r.boots[1].start = at(7, 59, 40)
+        r.boots[1].startSource = .journalClock
+        r.boots[1].uptimeSeconds = 18_120.25
+        r.boots[1].firstEntryUptimeSeconds = 32
+        r.boots[1].clockJumps = [ClockJump(uptimeSeconds: 25, from: at(8, 0, 5), to: at(8, 0, 9))]
+        r.boots[2].clockBehind = true
+        r.end?.lastSignOfLife = at(13, 1, 52)
+        r.end?.lastSignSource = .pstore
+        r.end?.nextBootStart = at(13, 5, 50)
+        r.end?.ignoredMarkers = [IgnoredShutdownMarker(time: at(8, 0, 14), text: "Journal stopped", reason: .initrd,
+                                                       uptimeSeconds: 2.1)]
+        r.end?.conflicting = true
+        r.units[0].loopStartEstimate = LoopStartEstimate(start: at(8, 1, 0), restartsBefore: 317_245,
+                                                         meanIntervalSeconds: 0.146, boundedByBootStart: false)
         return r
     }
 

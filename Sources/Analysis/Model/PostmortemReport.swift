@@ -97,13 +97,62 @@ public enum BootEndKind: String, Codable, Sendable, CaseIterable {
     case clean, unclean, ongoing, unknown
 }
 
+/// Where a boot's start (the kernel's start) was read.
+public enum BootStartSource: String, Codable, Sendable, CaseIterable {
+    /// realtime − monotonic of the boot's journal entries, on the newest wall clock the boot had.
+    case journalClock = "journal-clock"
+    /// A text log's `Linux version` line with its kernel stamp.
+    case kernelBanner = "kernel-banner"
+    /// A text log's time minus its dmesg uptime stamp (`[ 46318.123456]`).
+    case dmesgUptime = "dmesg-uptime"
+}
+
+/// A step of the wall clock against the monotonic one inside a boot: NTP setting the clock of
+/// a board without an RTC, a manual `date -s`, or a suspend (the monotonic clock stops then).
+public struct ClockJump: Codable, Sendable, Hashable {
+    /// Seconds since the kernel's start (monotonic) at the first entry after the step.
+    public var uptimeSeconds: Double
+    /// The wall clock the entry would have had without the step, and the one it had.
+    public var from: Timestamp
+    public var to: Timestamp
+
+    public init(uptimeSeconds: Double, from: Timestamp, to: Timestamp) {
+        self.uptimeSeconds = uptimeSeconds
+        self.from = from
+        self.to = to
+    }
+
+    /// Positive when the clock moved forward.
+    public var seconds: Double { Double(to.microseconds &- from.microseconds) / 1_000_000 }
+
+    enum CodingKeys: String, CodingKey {
+        case from, to
+        case uptimeSeconds = "uptime_seconds"
+    }
+}
+
+/// One boot, in the machine's own order (seqnums, journal files, monotonic clock; wall-clock
+/// time only between journald runs that share nothing else).
 public struct BootSummary: Codable, Sendable, Hashable {
     public var bootID: String
+    /// The first and last entry kept, by wall clock.
     public var first: Timestamp
     public var last: Timestamp
     public var entries: Int
     public var end: BootEndKind
     public var endEvidence: [String]
+    /// The kernel's start, on the boot's newest wall clock.
+    public var start: Timestamp?
+    public var startSource: BootStartSource?
+    /// Monotonic seconds from the kernel's start to the last entry: how long the boot ran.
+    public var uptimeSeconds: Double?
+    /// Monotonic seconds from the kernel's start to the first entry kept: above a minute or two,
+    /// the boot's beginning was rotated or vacuumed away.
+    public var firstEntryUptimeSeconds: Double?
+    public var clockJumps: [ClockJump] = []
+    /// True when the boot's wall clock ran behind the boots before it (it ended "before" an
+    /// earlier boot did): it was never set, so its times and the silence around it are unknown.
+    public var clockBehind: Bool?
 
     public init(bootID: String, first: Timestamp, last: Timestamp, entries: Int, end: BootEndKind, endEvidence: [String]) {
         self.bootID = bootID
@@ -114,20 +163,98 @@ public struct BootSummary: Codable, Sendable, Hashable {
         self.endEvidence = endEvidence
     }
 
+    /// Whether the journal lost the boot's beginning: its first entry kept comes more than
+    /// `threshold` seconds after the kernel started.
+    public func beginningLost(threshold: Double = 120) -> Bool { (firstEntryUptimeSeconds ?? 0) > threshold }
+
     enum CodingKeys: String, CodingKey {
-        case first, last, entries, end
+        case first, last, entries, end, start
         case bootID = "boot_id"
         case endEvidence = "end_evidence"
+        case startSource = "start_source"
+        case uptimeSeconds = "uptime_seconds"
+        case firstEntryUptimeSeconds = "first_entry_uptime_seconds"
+        case clockJumps = "clock_jumps"
+        case clockBehind = "clock_behind"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        bootID = try c.decode(String.self, forKey: .bootID)
+        first = try c.decode(Timestamp.self, forKey: .first)
+        last = try c.decode(Timestamp.self, forKey: .last)
+        entries = try c.decode(Int.self, forKey: .entries)
+        end = try c.decode(BootEndKind.self, forKey: .end)
+        endEvidence = try c.decode([String].self, forKey: .endEvidence)
+        start = try c.decodeIfPresent(Timestamp.self, forKey: .start)
+        startSource = try c.decodeIfPresent(BootStartSource.self, forKey: .startSource)
+        uptimeSeconds = try c.decodeIfPresent(Double.self, forKey: .uptimeSeconds)
+        firstEntryUptimeSeconds = try c.decodeIfPresent(Double.self, forKey: .firstEntryUptimeSeconds)
+        clockJumps = try c.decodeIfPresent([ClockJump].self, forKey: .clockJumps) ?? []
+        clockBehind = try c.decodeIfPresent(Bool.self, forKey: .clockBehind)
+    }
+}
+
+/// Why a shutdown marker was not taken as the end of the boot.
+public enum IgnoredMarkerReason: String, Codable, Sendable, CaseIterable {
+    /// Logged by the initrd, before or at PID 1's last `Switching root.`.
+    case initrd
+    /// journald stopped, but started again later in the same boot (`systemctl restart systemd-journald`).
+    case journaldRestarted = "journald-restarted"
+    /// Long before the boot's last entry: the machine went on running after it.
+    case farFromEnd = "far-from-end"
+}
+
+/// A shutdown marker that did not count, and why.
+public struct IgnoredShutdownMarker: Codable, Sendable, Hashable {
+    public var time: Timestamp
+    public var text: String
+    public var reason: IgnoredMarkerReason
+    /// Monotonic seconds since the kernel's start.
+    public var uptimeSeconds: Double?
+
+    public init(time: Timestamp, text: String, reason: IgnoredMarkerReason, uptimeSeconds: Double? = nil) {
+        self.time = time
+        self.text = text
+        self.reason = reason
+        self.uptimeSeconds = uptimeSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, text, reason
+        case uptimeSeconds = "uptime_seconds"
+    }
+}
+
+/// The source of the last sign of life of a boot.
+public enum LifeSignSource: String, Codable, Sendable, CaseIterable {
+    case journal
+    /// A text kernel log (kern.log, messages, dmesg) kept lines after the journal's last entry.
+    case kernelLog = "kernel-log"
+    case pstore, kdump
 }
 
 /// How the analysed boot ended and the silence that followed.
 public struct BootEnd: Codable, Sendable, Hashable {
     public var kind: BootEndKind
+    /// The journal's last entry of the boot.
     public var lastEntry: Timestamp?
     public var nextBootFirst: Timestamp?
+    /// Seconds of silence: from the last sign of life (else the last entry) to the next boot's
+    /// start (else its first entry).
     public var gapSeconds: Double?
     public var evidence: [String]
+    /// The last sign of life in any source (journal, kernel log, pstore, kdump).
+    public var lastSignOfLife: Timestamp?
+    public var lastSignSource: LifeSignSource?
+    /// The next boot's kernel start.
+    public var nextBootStart: Timestamp?
+    /// Shutdown markers seen in the boot that did not count, and why.
+    public var ignoredMarkers: [IgnoredShutdownMarker] = []
+    /// True when the boot's tail has shutdown markers and signs of an unclean end as well. A
+    /// shutdown that reached systemd-shutdown or journald's final stop with only its storage left
+    /// dirty is `clean`; one that did not get that far, or a kernel crash, is `unclean`.
+    public var conflicting: Bool = false
 
     public init(kind: BootEndKind, lastEntry: Timestamp?, nextBootFirst: Timestamp?, gapSeconds: Double?, evidence: [String]) {
         self.kind = kind
@@ -138,10 +265,55 @@ public struct BootEnd: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, evidence
+        case kind, evidence, conflicting
         case lastEntry = "last_entry"
         case nextBootFirst = "next_boot_first"
         case gapSeconds = "gap_seconds"
+        case lastSignOfLife = "last_sign_of_life"
+        case lastSignSource = "last_sign_source"
+        case nextBootStart = "next_boot_start"
+        case ignoredMarkers = "ignored_markers"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(BootEndKind.self, forKey: .kind)
+        evidence = try c.decode([String].self, forKey: .evidence)
+        lastEntry = try c.decodeIfPresent(Timestamp.self, forKey: .lastEntry)
+        nextBootFirst = try c.decodeIfPresent(Timestamp.self, forKey: .nextBootFirst)
+        gapSeconds = try c.decodeIfPresent(Double.self, forKey: .gapSeconds)
+        lastSignOfLife = try c.decodeIfPresent(Timestamp.self, forKey: .lastSignOfLife)
+        lastSignSource = try c.decodeIfPresent(LifeSignSource.self, forKey: .lastSignSource)
+        nextBootStart = try c.decodeIfPresent(Timestamp.self, forKey: .nextBootStart)
+        ignoredMarkers = try c.decodeIfPresent([IgnoredShutdownMarker].self, forKey: .ignoredMarkers) ?? []
+        conflicting = try c.decodeIfPresent(Bool.self, forKey: .conflicting) ?? false
+    }
+}
+
+/// When a unit that was already crash-looping at the oldest entry kept most likely began,
+/// extrapolated back from its restart counter at that entry and the restart rate seen since.
+/// An estimate, and labelled so wherever it is shown.
+public struct LoopStartEstimate: Codable, Sendable, Hashable {
+    public var start: Timestamp
+    /// Restarts the counter says happened before the first one kept.
+    public var restartsBefore: Int
+    /// Mean seconds between the restarts kept.
+    public var meanIntervalSeconds: Double
+    /// True when the extrapolation reached back past the boot's start and was cut there.
+    public var boundedByBootStart: Bool
+
+    public init(start: Timestamp, restartsBefore: Int, meanIntervalSeconds: Double, boundedByBootStart: Bool) {
+        self.start = start
+        self.restartsBefore = restartsBefore
+        self.meanIntervalSeconds = meanIntervalSeconds
+        self.boundedByBootStart = boundedByBootStart
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case start
+        case restartsBefore = "restarts_before"
+        case meanIntervalSeconds = "mean_interval_seconds"
+        case boundedByBootStart = "bounded_by_boot_start"
     }
 }
 
@@ -171,6 +343,8 @@ public struct UnitSummary: Codable, Sendable, Hashable {
     public var unitFileLines: [String] = []
     /// Restarts per minute, for charts: minute start → count.
     public var restartsPerMinute: [SeriesPoint] = []
+    /// For a loop already running at the oldest entry kept: when it most likely began (an estimate).
+    public var loopStartEstimate: LoopStartEstimate?
 
     public init(unit: String) { self.unit = unit }
 
@@ -190,6 +364,7 @@ public struct UnitSummary: Codable, Sendable, Hashable {
         case impliedSettings = "implied_settings"
         case unitFileLines = "unit_file_lines"
         case restartsPerMinute = "restarts_per_minute"
+        case loopStartEstimate = "loop_start_estimate"
     }
 }
 
