@@ -34,6 +34,14 @@ struct ActivityChart {
         report.kernelEvents.compactMap { e in e.time.map { ($0, e) } }
     }
 
+    /// The silence: from the last sign of life in any source to the next boot's kernel start
+    /// (the last entry and the next boot's first entry where those are not known).
+    private var outageStart: Timestamp? { report.end?.lastSignOfLife ?? report.end?.lastEntry }
+    private var outageEnd: Timestamp? {
+        guard report.end?.gapSeconds != nil || report.end?.lastSignOfLife == nil else { return nil }
+        return report.end?.nextBootStart ?? report.end?.nextBootFirst
+    }
+
     /// The time range everything shown falls in, widened to at least a minute.
     private func domain() -> (Double, Double)? {
         var times: [Double] = []
@@ -42,8 +50,8 @@ struct ActivityChart {
         }
         for p in forkSeries { times += [p.start.seconds, p.start.seconds + 60] }
         times += timedOOMs.map { $0.0.seconds } + timedKernelEvents.map { $0.0.seconds }
-        if let last = report.end?.lastEntry { times.append(last.seconds) }
-        if let next = report.end?.nextBootFirst { times.append(next.seconds) }
+        if let last = outageStart { times.append(last.seconds) }
+        if let next = outageEnd { times.append(next.seconds) }
         guard let lo = times.min(), let hi = times.max() else { return nil }
         if hi - lo < 60 {
             let mid = (lo + hi) / 2
@@ -152,9 +160,9 @@ struct ActivityChart {
                    + "width=\"100%\" role=\"img\" aria-label=\"Activity over time\">")
 
         // The silent window goes underneath everything, over the full height of the panels.
-        if let last = report.end?.lastEntry {
+        if let last = outageStart {
             let x0 = x(last.seconds)
-            if let next = report.end?.nextBootFirst, next > last {
+            if let next = outageEnd, next > last {
                 let x1 = max(x(next.seconds), x0 + 2)
                 let gap = HumanFormat.duration(seconds: next.seconds - last.seconds)
                 svg.append("<rect class=\"outage\" x=\"\(c(x0))\" y=\"20\" width=\"\(c(x1 - x0))\" "
@@ -183,7 +191,7 @@ struct ActivityChart {
         if !timedOOMs.isEmpty { items.append(("OOM kill", ChartColor.oomKill)) }
         if !timedKernelEvents.isEmpty { items.append(("kernel event", ChartColor.kernelEvent)) }
         if timedKernelEvents.contains(where: { $0.1.lastWords }) { items.append(("kernel last words", ChartColor.lastWords)) }
-        if report.end?.lastEntry != nil, report.end?.nextBootFirst != nil { items.append(("no logs (outage)", ChartColor.outage)) }
+        if let last = outageStart, let next = outageEnd, next > last { items.append(("no logs (outage)", ChartColor.outage)) }
         return items
     }
 

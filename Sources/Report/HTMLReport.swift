@@ -73,6 +73,8 @@ struct HTMLReport {
         default: "other"
         }
         out.append("<p class=\"verdict \(verdictClass)\">\(e(verdict.headline)).</p>")
+        let facts = verdict.bootFacts
+        if !facts.isEmpty { out.append("<ul class=\"boot-facts\">" + facts.map { "<li>\(e($0))</li>" }.joined() + "</ul>") }
         if let evidence = report.end?.evidence, !evidence.isEmpty {
             out.append("<details class=\"muted\"><summary>How this end was decided (\(HumanFormat.count(evidence.count)) "
                        + "piece\(evidence.count == 1 ? "" : "s") of evidence)</summary><ul>")
