@@ -150,8 +150,8 @@ public enum Analyzer {
         for r in textRecords {
             guard let w = r.wallclockUSec, w > out.time, plausible(w),
                   !r.sources.contains(where: { $0.format == .journal }) else { continue }
-            let format = r.sources.first?.format
-            out = (w, format == .pstore ? .pstore : format == .kdump ? .kdump : .kernelLog)
+            let formats = r.sources.map(\.format)
+            out = (w, formats.contains(.pstore) ? .pstore : formats.contains(.kdump) ? .kdump : .kernelLog)
         }
         return out
     }

@@ -73,14 +73,22 @@ final class BootState {
             lastAnchorTime = t
         }
         lastOffset = offset
-        if var r = seqnums[seqnumID] {
-            r.min = min(r.min, seqnum)
-            r.max = max(r.max, seqnum)
-            r.count += 1
-            seqnums[seqnumID] = r
-        } else if seqnums.count < 16 {
-            seqnums[seqnumID] = (seqnum, seqnum, 1)
+        // Entries of one run come in long stretches: hash the 16-byte ID only when it changes.
+        if let c = currentRun, c.id == seqnumID {
+            currentRun = (c.id, min(c.min, seqnum), max(c.max, seqnum), c.count + 1)
+            return
         }
+        flushRun()
+        currentRun = seqnums[seqnumID].map { (seqnumID, min($0.min, seqnum), max($0.max, seqnum), $0.count + 1) }
+            ?? (seqnums.count < 16 ? (seqnumID, seqnum, seqnum, 1) : nil)
+    }
+
+    private var currentRun: (id: ID128, min: UInt64, max: UInt64, count: Int)?
+
+    /// Folds the run being counted into `seqnums` (call once the scan is over).
+    func flushRun() {
+        if let c = currentRun { seqnums[c.id] = (c.min, c.max, c.count) }
+        currentRun = nil
     }
     /// journald notices, logged in this boot, about the previous boot's files.
     var uncleanNotices: [JournalUncleanNotice] = []
@@ -209,7 +217,10 @@ struct JournalScan {
             current = (e.bootID, b)
             add(e, to: b)
         }
-        for id in bootOrder { boots[id]?.resolveLastWords(reader) }
+        for id in bootOrder {
+            boots[id]?.resolveLastWords(reader)
+            boots[id]?.flushRun()
+        }
     }
 
     private var unitNames = JournalEventExtractor.UnitNames()

@@ -88,9 +88,16 @@ struct TimelineBuilder {
         rows.sort { ($0.time?.microseconds ?? .max) < ($1.time?.microseconds ?? .max) }
 
         if let e = end {
+            // At the journal's end, before the last words that outlived it; the silence runs from
+            // the last sign of life in any source to the next boot's kernel start.
             var d = "boot ends \(e.kind.rawValue)"
-            if let g = e.gapSeconds, let n = e.nextBootFirst { d += "; next boot \(Format.clock(n.microseconds)) after \(Format.duration(g)) of silence" }
-            rows.append(TimelineRow(time: e.lastEntry, endTime: e.nextBootFirst, kind: "boot-end", subject: "system", detail: d, count: 1))
+            if let life = e.lastSignOfLife, let last = e.lastEntry, life > last {
+                d += "; last sign of life \(Format.clock(life.microseconds)) (\(e.lastSignSource?.rawValue ?? "kernel-log"))"
+            }
+            let next = e.nextBootStart ?? e.nextBootFirst
+            if let g = e.gapSeconds, let n = next { d += "; next boot \(Format.clock(n.microseconds)) after \(Format.duration(g)) of silence" }
+            rows.append(TimelineRow(time: e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,
+                                    kind: "boot-end", subject: "system", detail: d, count: 1))
         }
         for m in lastWords {
             let who = String(decoding: m.who, as: UTF8.self)
