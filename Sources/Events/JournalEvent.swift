@@ -78,7 +78,7 @@ public enum JournalEventExtractor {
     private static let systemdID: [UInt8] = Array("systemd".utf8)
     private static let eagain: [UInt8] = Array("Resource temporarily unavailable".utf8)
     private static let interesting: [[UInt8]] = ["systemd-shutdown", "systemd-journald", "systemd-logind",
-                                                 "systemd-oomd", "systemd"].map { Array($0.utf8) }
+                                                 "systemd-oomd", "systemd", "systemd-fsck"].map { Array($0.utf8) }
 
     /// Remembers the last unit name made into a `String`: a crash loop names the same unit
     /// hundreds of thousands of times, and a name of 16 bytes or more costs an allocation.
@@ -229,6 +229,8 @@ public enum JournalEventExtractor {
                 || text.hasPrefix("Sending SIG") || text.hasPrefix("Halting") {
                 return .shutdown(ShutdownMarker(time: time, kind: .systemdShutdown, text: text, cursor: cursor))
             }
+        case "systemd-fsck":
+            if let n = JournalUncleanNotice.parseFsck(text, time: time, cursor: cursor) { return .journalUnclean(n) }
         case "systemd-oomd":
             let t = Substring(text)
             if t.hasPrefix("Killed "), t.has(" due to ") {

@@ -92,6 +92,19 @@ public struct JournalUncleanNotice: Sendable, Hashable {
         }
         return nil
     }
+
+    /// fsck at boot, through systemd-fsck: e2fsck's `/dev/sda2: recovering journal`
+    /// (e2fsck/unix.c), fsck.fat's `Dirty bit is set. Fs was not properly unmounted …` (dosfstools).
+    public static func parseFsck(_ text: String, time: Int64, cursor: EntryRef) -> JournalUncleanNotice? {
+        let t = Substring(text)
+        if t.hasSuffix(": recovering journal"), let colon = t.find(": ") {
+            return JournalUncleanNotice(time: time, file: String(t[..<colon.lowerBound]), cursor: cursor, text: text)
+        }
+        if t.hasPrefix("Dirty bit is set") && t.has("not properly unmounted") {
+            return JournalUncleanNotice(time: time, file: "", cursor: cursor, text: text)
+        }
+        return nil
+    }
 }
 
 /// A process that could not be created: `Resource temporarily unavailable` from fork/clone,

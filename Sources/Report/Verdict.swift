@@ -107,7 +107,7 @@ struct Verdict {
             }
             for jump in boot.clockJumps.prefix(3) {
                 let by = HumanFormat.duration(seconds: abs(jump.seconds))
-                out.append("clock: the wall clock stepped \(jump.seconds >= 0 ? "forward" : "back") by \(by) "
+                out.append("clock: the wall clock stepped \(jump.seconds >= 0 ? "forward" : "back") by \(by), "
                            + "\(HumanFormat.duration(seconds: jump.uptimeSeconds)) into the boot (NTP, no RTC, or a suspend); "
                            + "durations use the monotonic clock")
             }

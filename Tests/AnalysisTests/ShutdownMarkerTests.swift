@@ -110,4 +110,21 @@ struct ShutdownMarkerTests {
         #expect(Analyzer.kernelStart(fromText: [later])?.1 == .dmesgUptime)
         #expect(Analyzer.kernelStart(fromText: [anchored]) == nil)
     }
+
+    /// fsck at the next boot: e2fsck replaying the journal (e2fsck/unix.c) says the previous boot
+    /// did not unmount; a clean check says nothing.
+    @Test(arguments: [("/dev/sda2: recovering journal", true),
+                      ("Dirty bit is set. Fs was not properly unmounted and some data may be corrupt.", true),
+                      ("/dev/sda2: clean, 11/65536 files, 12/262144 blocks", false)])
+    func fsckAtTheNextBoot(_ line: String, unclean: Bool) throws {
+        var f = Fixture()
+        let a0 = Fixture.t0, s = Self.s
+        f.entry(a0 + 100 * s, boot: Boots.a, bootStart: a0, pid: 812, [("SYSLOG_IDENTIFIER", "app"), ("MESSAGE", "working")])
+        let b0 = a0 + 200 * s
+        f.entry(b0 + 3 * s, boot: Boots.b, bootStart: b0, pid: 301, [("SYSLOG_IDENTIFIER", "systemd-fsck"), ("MESSAGE", line)])
+        f.pid1(b0 + 9 * s, boot: Boots.b, bootStart: b0, "Startup finished in 8.0s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
+        let r = Fixture.analyze([try f.write("fsck")], options: AnalysisOptions(boot: .offset(-1)))
+        #expect(r.end?.kind == (unclean ? .unclean : .unknown))
+        #expect(r.end?.evidence.contains { $0.hasPrefix("next boot: \(line)") } == unclean)
+    }
 }

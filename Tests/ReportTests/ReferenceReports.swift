@@ -218,7 +218,7 @@ enum ReferenceReports {
         r.boots[1].start = at(7, 59, 40)
         r.boots[1].startSource = .journalClock
         r.boots[1].uptimeSeconds = 18_120.25
-        r.boots[1].firstEntryUptimeSeconds = 32
+        r.boots[1].firstEntryUptimeSeconds = 600
         r.boots[1].clockJumps = [ClockJump(uptimeSeconds: 25, from: at(8, 0, 5), to: at(8, 0, 9))]
         r.boots[2].clockBehind = true
         r.end?.lastSignOfLife = at(13, 1, 52)
