@@ -69,7 +69,7 @@ public enum Analyzer {
             report.analyzedBoot = b.id
             let next = i + 1 < ordered.count ? ordered[i + 1] : nil
             let nextStart = next == nil ? nil : report.boots[i + 1].start
-            let life = lastSignOfLife(b, textRecords: textByBoot[b.id] ?? [])
+            let life = lastSignOfLife(b, textRecords: textByBoot[b.id] ?? [], before: nextStart?.microseconds)
             // The silence runs from the last sign of life to the next boot's kernel start; a next
             // boot whose clock was never set (it starts "before" this one ended) gives no gap.
             let nextBegins = nextStart?.microseconds ?? next?.first
@@ -144,11 +144,12 @@ public enum Analyzer {
     }
 
     /// The boot's last sign of life: its last journal entry, or a later line that only a kernel
-    /// log, pstore or kdump kept.
-    static func lastSignOfLife(_ b: BootState, textRecords: [KernelRecord]) -> (time: Int64, source: LifeSignSource) {
+    /// log, pstore or kdump kept, before the next boot's kernel started (`before`).
+    static func lastSignOfLife(_ b: BootState, textRecords: [KernelRecord],
+                               before: Int64? = nil) -> (time: Int64, source: LifeSignSource) {
         var out = (time: b.last, source: LifeSignSource.journal)
         for r in textRecords {
-            guard let w = r.wallclockUSec, w > out.time, plausible(w),
+            guard let w = r.wallclockUSec, w > out.time, plausible(w), before.map({ w < $0 }) ?? true,
                   !r.sources.contains(where: { $0.format == .journal }) else { continue }
             let formats = r.sources.map(\.format)
             out = (w, formats.contains(.pstore) ? .pstore : formats.contains(.kdump) ? .kdump : .kernelLog)
