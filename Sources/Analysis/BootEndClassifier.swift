@@ -12,7 +12,8 @@ struct BootEndFinding {
 }
 
 /// Decides how a boot ended from the end of the boot: shutdown markers count only from the
-/// system's own shutdown, after the initrd and the last journald start, near the last entry;
+/// system's own shutdown (PID 1, systemd-shutdown, journald's final stop; logind's announcement
+/// only beside them), after the initrd and the last journald start, near the last entry;
 /// signs of an unclean end (dirty or torn files, the next boot's notices, crash dumps, a panic
 /// after the journal's end) are always weighed, and win.
 enum BootEndClassifier {
@@ -122,6 +123,15 @@ enum BootEndClassifier {
             } else {
                 counted.append(m)
             }
+        }
+        // logind only announces a shutdown (`System is rebooting.`); without PID 1,
+        // systemd-shutdown or journald's final stop after it, the shutdown never got under way.
+        if !counted.isEmpty, counted.allSatisfy({ $0.kind == .logind }) {
+            ignored += counted.map {
+                IgnoredShutdownMarker(time: Timestamp(microseconds: $0.time), text: $0.text, reason: .announcedOnly,
+                                      uptimeSeconds: $0.ref == .none ? nil : Double($0.ref.monotonic) / 1e6)
+            }
+            counted = []
         }
         return (counted, Array(ignored.suffix(8)))
     }

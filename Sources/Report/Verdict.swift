@@ -122,6 +122,7 @@ struct Verdict {
             case .initrd: "the initrd's, at switch-root"
             case .journaldRestarted: "journald was restarted after it"
             case .farFromEnd: "the boot went on long after it"
+            case .announcedOnly: "announced, but PID 1 never logged the shutdown"
             }
             let into = marker.uptimeSeconds.map { ", \(HumanFormat.duration(seconds: $0)) into the boot" } ?? ""
             out.append("not the end: \"\(marker.text)\" at \(clock.time(marker.time))\(into) (\(why))")

@@ -127,4 +127,25 @@ struct ShutdownMarkerTests {
         #expect(r.end?.kind == (unclean ? .unclean : .unknown))
         #expect(r.end?.evidence.contains { $0.hasPrefix("next boot: \(line)") } == unclean)
     }
+
+    /// logind announces a reboot, then nothing from PID 1: the shutdown never got under way.
+    /// With PID 1's targets after it, the announcement stands with them.
+    @Test(arguments: [false, true])
+    func logindAloneIsNotAnEnd(_ pid1Follows: Bool) throws {
+        var f = Fixture()
+        let a0 = Fixture.t0, s = Self.s
+        f.entry(a0 + 100 * s, boot: Boots.a, bootStart: a0, pid: 512,
+                [("SYSLOG_IDENTIFIER", "systemd-logind"), ("MESSAGE", "System is rebooting."),
+                 ("MESSAGE_ID", "98268866d1d54a499c4e98921d93bc40"), ("SHUTDOWN", "reboot")])
+        if pid1Follows {
+            f.pid1(a0 + 101 * s, boot: Boots.a, bootStart: a0, "Reached target System Reboot.", [("UNIT", "reboot.target")])
+        }
+        f.entry(a0 + 102 * s, boot: Boots.a, bootStart: a0, pid: 812, [("SYSLOG_IDENTIFIER", "app"), ("MESSAGE", "bye")])
+        let b0 = a0 + 200 * s
+        f.pid1(b0, boot: Boots.b, bootStart: b0, "Startup finished in 2.0s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
+        let r = Fixture.analyze([try f.write("logind")], options: AnalysisOptions(boot: .offset(-1)))
+        #expect(r.end?.kind == (pid1Follows ? .clean : .unknown))
+        #expect(r.end?.ignoredMarkers.map(\.reason) == (pid1Follows ? [] : [.announcedOnly]))
+        #expect(r.end?.evidence.contains { $0.contains("System is rebooting.") } == pid1Follows)
+    }
 }

@@ -203,6 +203,8 @@ public enum IgnoredMarkerReason: String, Codable, Sendable, CaseIterable {
     case journaldRestarted = "journald-restarted"
     /// Long before the boot's last entry: the machine went on running after it.
     case farFromEnd = "far-from-end"
+    /// logind announced a shutdown (`System is rebooting.`) that PID 1 never logged carrying out.
+    case announcedOnly = "announced-only"
 }
 
 /// A shutdown marker that did not count, and why.
