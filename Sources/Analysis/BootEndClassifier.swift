@@ -52,6 +52,10 @@ enum BootEndClassifier {
         }
         if let h = JournalFileState.tornOnline(input.journal, file: b.lastFile), newestWriter(b.lastFile) {
             evidence.append("its last journal file \(h.path) was left online and torn (\(h.summary))")
+        } else if !isNewest, newestWriter(b.lastFile), JournalFileState.isOnline(input.journal, file: b.lastFile),
+                  let path = fileName(b.lastFile) {
+            // Later boots wrote elsewhere, yet this boot's journald never closed its file.
+            evidence.append("its last journal file \(path) was left online: journald never closed it")
         }
         // Signs the kernel itself died: no shutdown marker outweighs them.
         var crashed = false

@@ -148,4 +148,27 @@ struct ShutdownMarkerTests {
         #expect(r.end?.ignoredMarkers.map(\.reason) == (pid1Follows ? [] : [.announcedOnly]))
         #expect(r.end?.evidence.contains { $0.contains("System is rebooting.") } == pid1Follows)
     }
+
+    /// A boot whose file journald never closed (header still ONLINE, nothing torn) while a later
+    /// boot wrote to another file: an unclean end. The same file closed (OFFLINE) says nothing.
+    @Test(arguments: [true, false])
+    func onlineFileOfAnOlderBoot(_ leftOnline: Bool) throws {
+        var a = Fixture(), b = Fixture()
+        let a0 = Fixture.t0, s = Self.s
+        a.entry(a0 + 100 * s, boot: Boots.a, bootStart: a0, pid: 812, [("SYSLOG_IDENTIFIER", "app"), ("MESSAGE", "working")])
+        let b0 = a0 + 200 * s
+        b.pid1(b0, boot: Boots.b, bootStart: b0, "Startup finished in 2.0s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
+        let first = try a.write("online-a", name: "system@0123456789abcdef0123456789abcdef-0000000000000001-0006111820924b2f.journal")
+        if leftOnline {
+            let h = try FileHandle(forUpdating: URL(fileURLWithPath: first))
+            try h.seek(toOffset: 16)
+            try h.write(contentsOf: Data([1]))
+            try h.close()
+        }
+        let second = try b.write("online-b")
+        let r = Fixture.analyze([first, second], options: AnalysisOptions(boot: .offset(-1)))
+        #expect(r.analyzedBoot == Boots.a)
+        #expect(r.end?.kind == (leftOnline ? .unclean : .unknown))
+        #expect(r.end?.evidence.contains { $0.hasSuffix("was left online: journald never closed it") } == leftOnline)
+    }
 }
