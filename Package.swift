@@ -51,7 +51,10 @@ let package = Package(
         .executableTarget(
             name: "postmortem",
             dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            plugins: ["BuildInfo"]),
+        // Generates `BuildStamp` (git commit, build date) for `postmortem --version`.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
 
         // `scripts/fuzz.sh` builds this with -sanitize=fuzzer -DFUZZING; otherwise it replays inputs.
         .executableTarget(name: "journal-fuzz", dependencies: ["Journal"], path: "Fuzz/JournalFuzz"),

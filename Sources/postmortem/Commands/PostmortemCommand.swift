@@ -22,7 +22,7 @@ struct PostmortemCommand: ParsableCommand {
         3 no input could be read, 4 batch could not read some hosts, 10 a root cause was
         found (with --fail-on-cause).
         """,
-        version: "0.1.0",
+        version: BuildInfo.versionLine,
         subcommands: [Analyze.self, Boots.self, Timeline.self, Export.self, BatchCommand.self],
         defaultSubcommand: Analyze.self)
 }
