@@ -32,8 +32,8 @@ public struct SDJournalError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 /// Reads journal files through systemd's own library, `sd-journal`. This is the reference
-/// the native `Journal` reader is checked against, and a fallback for live systems. It is
-/// the only file that touches libsystemd's C pointers.
+/// the native `Journal` reader is checked against, and a fallback for live systems. This file
+/// (with `SDJournalSender` below) is the only one that touches libsystemd's C pointers.
 ///
 /// An instance wraps one `sd_journal` handle, which libsystemd does not allow to be used
 /// from two threads at once; keep each reader on one task.
@@ -144,6 +144,32 @@ public final class SDJournalReader {
         return JournalEntry(seqnum: parts.seqnum, seqnumID: parts.seqnumID, realtime: realtime,
                             monotonic: monotonic, bootID: ID128(sdID: boot), xorHash: parts.xorHash,
                             fields: fields, location: EntryLocation(file: 0, offset: 0))
+    }
+}
+
+/// Writes entries to this machine's journal through libsystemd, as `sd_journal_send` does.
+/// Swift cannot call that variadic C function, so this calls `sd_journal_sendv`, which takes
+/// the same `NAME=value` items as an array (`sd_journal_send` is a wrapper around it).
+public enum SDJournalSender {
+    /// Sends one entry. Names are journal field names (`MESSAGE`, `PRIORITY`, `MESSAGE_ID`,
+    /// upper case); values may hold any text, newlines included (libsystemd encodes those).
+    /// Throws when journald cannot be reached (no `/run/systemd/journal/socket`) or refuses.
+    public static func send(_ fields: [(name: String, value: String)]) throws(SDJournalError) {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for field in fields {
+            let start = bytes.count
+            bytes += Array(field.name.utf8)
+            bytes.append(UInt8(ascii: "="))
+            bytes += Array(field.value.utf8)
+            ranges.append(start..<bytes.count)
+        }
+        let r = bytes.withUnsafeMutableBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return -EINVAL }
+            var items = ranges.map { iovec(iov_base: base + $0.lowerBound, iov_len: $0.count) }
+            return sd_journal_sendv(&items, Int32(items.count))
+        }
+        if r < 0 { throw SDJournalError(call: "sd_journal_sendv", returned: r) }
     }
 }
 
