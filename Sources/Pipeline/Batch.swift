@@ -55,17 +55,13 @@ public enum Batch {
         let dir = outDirectory + "/" + name
         var row: FleetSummary.FleetRow
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try ReportRenderer.render(result.report, as: .json, options: render)
-                .write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
             var local = render
-            var report = result.report
+            var note: String?
             if hostZones, let machine = MachineZone(of: host) {
                 local.timeZone = machine.zone
-                if let note = machine.note { report.notes.append(note) }
+                note = machine.note
             }
-            try ReportRenderer.render(report, as: .markdown, options: local)
-                .write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+            try ReportFolder.write(result.report, formats: [.json, .markdown], into: dir, options: local, zoneNote: note)
             row = result.readAnything
                 ? FleetSummary.FleetRow(report: result.report, host: name)
                 : FleetSummary.FleetRow(host: name, failure: "no input could be read")

@@ -13,6 +13,12 @@ public enum ReportRenderer {
         }
     }
 
+    /// The verdict on one line (host, how the boot ended, the top cause), in `options.timeZone`:
+    /// what the boot unit logs to the journal.
+    public static func summaryLine(_ report: PostmortemReport, options: RenderOptions) -> String {
+        Verdict(report, zone: options.timeZone).oneLine
+    }
+
     /// The whole report as pretty-printed JSON with sorted keys, in the `postmortem.report/1`
     /// shape that `docs/report.schema.json` describes.
     public static func json(_ report: PostmortemReport) -> String {

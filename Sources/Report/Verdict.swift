@@ -135,6 +135,20 @@ struct Verdict {
         return out
     }
 
+    /// The headline and the top cause on one line, for a log:
+    /// `polybox: Boot 3f2a9c1e7b40… ended UNCLEANLY at …; top cause: crash-loop polyscan.service (86% confidence), 4 more`.
+    var oneLine: String {
+        var line = hostLabel + ": " + headline
+        if let top = rankedCauses.first {
+            line += "; top cause: \(top.kind) \(top.subject) (\(HumanFormat.percent(top.confidence)) confidence)"
+            let more = report.rootCauses.count - 1
+            if more > 0 { line += ", \(more) more" }
+        } else if report.analyzedBoot != nil {
+            line += "; no root cause found"
+        }
+        return line
+    }
+
     /// The causes by rank (rank 1 first), whatever order the analysis stored them in.
     var rankedCauses: [RootCause] {
         report.rootCauses.sorted { ($0.rank, $0.kind, $0.subject) < ($1.rank, $1.kind, $1.subject) }

@@ -15,6 +15,12 @@ extension PostmortemCommand {
               postmortem analyze --root /mnt/disk -o markdown --output-file incident.md
               postmortem analyze host.tar.zst -o html --output-file report.html
               postmortem analyze /var/log/journal --boot -2 --utc --format json
+              postmortem analyze --previous-boot-if-unclean --out-dir /var/lib/postmortem --keep 10
+
+            With --out-dir, report.md, report.json and report.html go to DIR/<boot-id>/ and one
+            summary line is printed. --previous-boot-if-unclean is what postmortem-boot.service
+            runs at boot: it analyses the previous boot only when that did not end cleanly, and
+            otherwise writes nothing and exits 0.
             """)
 
         @OptionGroup var input: InputOptions
@@ -27,18 +33,77 @@ extension PostmortemCommand {
         @Flag(help: "Exit with status 10 when a root cause was found (for scripts).")
         var failOnCause = false
 
+        @Flag(help: "Analyse the previous boot (--boot -1) only if it did not end cleanly; else write nothing and exit 0.")
+        var previousBootIfUnclean = false
+
+        @Option(help: ArgumentHelp("Write report.md, report.json and report.html to DIR/<boot-id>/ and print a summary line.",
+                                   valueName: "dir"))
+        var outDir: String?
+
+        @Option(help: "With --out-dir: keep only the newest N report folders in it.")
+        var keep: Int?
+
+        @Flag(help: "With --out-dir: log the summary line to the journal too (MESSAGE_ID=\(JournalSummary.messageID)).")
+        var journalSummary = false
+
         func validate() throws {
             try checkFormat(format, allowed: ReportFormat.allCases.map(\.rawValue))
+            if previousBootIfUnclean, Arguments.boot(input.boot) != .auto {
+                throw ValidationError("--previous-boot-if-unclean analyses the previous boot: leave out --boot")
+            }
+            if let keep, keep < 1 { throw ValidationError("--keep must be 1 or more") }
+            if outDir == nil, keep != nil || journalSummary {
+                throw ValidationError("--keep and --journal-summary go with --out-dir")
+            }
+            if outDir != nil, output.outputFile != nil { throw ValidationError("--out-dir and --output-file exclude each other") }
         }
 
         func run() throws {
+            var input = input
+            if previousBootIfUnclean { input.boot = "-1" }
             var (result, zone, zoneNote) = try analyzeOneHost(input)
+            if previousBootIfUnclean, !PreviousBootCheck.wantsReport(result.report.end?.kind) {
+                if !input.quiet { Console.error("postmortem: \(PreviousBootCheck.skipReason(result.report)): nothing written") }
+                return
+            }
+            if let outDir {
+                try writeFolder(result.report, into: outDir, zone: zone, zoneNote: zoneNote)
+                if failOnCause && !result.report.rootCauses.isEmpty { throw ExitCode(10) }
+                return
+            }
             // JSON keeps UTC whatever the zone; the other formats say which zone they show.
             if let zoneNote, format != "json" { result.report.notes.append(zoneNote) }
             var render = output.render(zone: zone)
             render.color = render.color && format == "text"
             try output.write(ReportRenderer.render(result.report, as: ReportFormat(rawValue: format) ?? .text, options: render))
             if failOnCause && !result.report.rootCauses.isEmpty { throw ExitCode(10) }
+        }
+
+        /// `--out-dir`: the three reports in DIR/<boot-id>/, older folders pruned, one summary
+        /// line on stdout and, with `--journal-summary`, in the journal (exit 1 if that fails).
+        private func writeFolder(_ report: PostmortemReport, into outDir: String, zone: DisplayZone, zoneNote: String?) throws {
+            let folder = ReportFolder.name(for: report)
+            let dir = outDir + "/" + folder
+            do {
+                try ReportFolder.write(report, into: dir, options: RenderOptions(timeZone: zone), zoneNote: zoneNote)
+            } catch {
+                Console.error("postmortem: cannot write the reports to \(dir): \(error)")
+                throw ExitCode.failure
+            }
+            if let keep {
+                let (_, problems) = ReportFolder.prune(outDir, keep: keep, sparing: folder)
+                for p in problems { Console.error("postmortem: \(p)") }
+            }
+            let line = ReportRenderer.summaryLine(report, options: RenderOptions(timeZone: zone)) + "; reports in \(dir)/"
+            Console.out(line + "\n")
+            if journalSummary {
+                do {
+                    try JournalSummary.send(report, line: line, reportFolder: dir)
+                } catch {
+                    Console.error("postmortem: cannot log the summary to the journal: \(error)")
+                    throw ExitCode.failure
+                }
+            }
         }
     }
 }
