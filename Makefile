@@ -28,7 +28,7 @@ MAN_PAGES = postmortem analyze boots timeline export batch
 UNITS = postmortem-boot.service
 DOCS = README.md docs/report.schema.json
 
-.PHONY: run test deps deps-packaging apt-install build release fuzz bench samples man completions units install uninstall deb
+.PHONY: run test deps deps-packaging apt-install build release fuzz bench samples man completions units install uninstall deb package-check
 
 ## Analyse the bundled reference incident.
 run: deps release
@@ -126,3 +126,6 @@ uninstall:
 deb: deps-packaging release
 	scripts/build-deb.sh $(VERSION)
 
+## The installed package, as CI checks it after `make test` (needs root: dpkg -i, unshare).
+package-check: deb
+	scripts/package-check.sh postmortem_$(VERSION)_$$(dpkg --print-architecture).deb
