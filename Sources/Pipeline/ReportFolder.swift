@@ -77,7 +77,7 @@ public enum ReportFolder {
         var problems: [String] = []
         for folder in folders.dropFirst(max(keep - 1, 0)) {
             let path = outDirectory + "/" + folder.name
-            for format in formats + [.text] {
+            for format in formats {
                 try? fm.removeItem(atPath: path + "/" + fileName(format))
             }
             if rmdir(path) == 0 {
