@@ -5,6 +5,7 @@
 # (once; kept in DIR), then times, with output to /dev/null:
 #   journalctl -D DIR -o export       vs  postmortem export DIR -o export
 #   journalctl -D DIR -o export       vs  postmortem analyze HOSTROOT --format json
+# and the boot path (analyze --previous-boot-if-unclean --out-dir), and --out-dir alone,
 # and prints the ratios and peak memory. Uses the release build. With --archives, also
 # analyses the same host packed as .tar (read in place) and .tar.zst (expanded in memory).
 set -euo pipefail
@@ -51,10 +52,21 @@ field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]
 jc=$(best journalctl -D "$journal_dir" -o export)
 ex=$(best "$bin" export "$journal_dir" -o export)
 an=$(best "$bin" analyze --quiet --format json "$data/host")
+# What postmortem-boot.service runs: the same analysis plus the three reports (when the
+# previous boot ended uncleanly) and the pruning of older report folders.
+boot_out=$(mktemp -d)
+bp=$(best "$bin" analyze --quiet --previous-boot-if-unclean --out-dir "$boot_out" --keep 1 "$data/host")
+boot_reports=$(find "$boot_out" -name 'report.*' | wc -l)
+# The same with the three reports always written (the newest boot that ended badly).
+od=$(best "$bin" analyze --quiet --out-dir "$boot_out" --keep 1 "$data/host")
+rm -rf "$boot_out"
 printf '%-40s %9s %9s %9s\n' "" "wall s" "cpu s" "peak MiB"
 printf '%-40s %9s %9s %9s\n' "journalctl -D DIR -o export" "$(field "$jc" seconds)" "$(field "$jc" cpu_seconds)" "$(field "$jc" peak_mib)"
 printf '%-40s %9s %9s %9s\n' "postmortem export DIR -o export" "$(field "$ex" seconds)" "$(field "$ex" cpu_seconds)" "$(field "$ex" peak_mib)"
 printf '%-40s %9s %9s %9s\n' "postmortem analyze HOST --format json" "$(field "$an" seconds)" "$(field "$an" cpu_seconds)" "$(field "$an" peak_mib)"
+printf '%-40s %9s %9s %9s\n' "boot path (--previous-boot-if-unclean)" "$(field "$bp" seconds)" "$(field "$bp" cpu_seconds)" "$(field "$bp" peak_mib)"
+printf '%-40s %9s %9s %9s\n' "analyze --out-dir (3 reports)" "$(field "$od" seconds)" "$(field "$od" cpu_seconds)" "$(field "$od" peak_mib)"
+echo "boot path: $boot_reports report files written (0: the host's previous boot ended cleanly or there is none)"
 python3 - "$jc" "$ex" "$an" <<'PY'
 import json, sys
 jc, ex, an = (json.loads(a) for a in sys.argv[1:])
