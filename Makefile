@@ -28,7 +28,7 @@ MAN_PAGES = postmortem analyze boots timeline export batch
 UNITS = postmortem-boot.service
 DOCS = README.md docs/report.schema.json
 
-.PHONY: run test deps deps-packaging apt-install build release fuzz bench samples man completions units install uninstall deb package-check
+.PHONY: run test deps deps-packaging apt-install build release fuzz bench samples man completions install-files install uninstall deb package-check
 
 ## Analyse the bundled reference incident.
 run: deps release
@@ -99,18 +99,23 @@ completions: release
 	$(RELEASE_BIN) --generate-completion-script zsh > $(GEN)/completions/_postmortem
 	$(RELEASE_BIN) --generate-completion-script fish > $(GEN)/completions/postmortem.fish
 
-units:
-	mkdir -p $(GEN)/units
-	for u in $(UNITS); do sed 's|@BINDIR@|$(BINDIR)|g' packaging/$$u.in > $(GEN)/units/$$u || exit 1; done
+## What `make install` copies, built as yourself: the release binary, man pages, completions.
+install-files: release man completions
 
-## Installs under $(DESTDIR)$(PREFIX): binary, man pages, completions, systemd unit, docs.
-install: release man completions units
+## Installs under $(DESTDIR)$(PREFIX): binary, man pages, completions, systemd unit (its
+## ExecStart= pointing at $(BINDIR)), docs. It only copies, so `sudo make install` needs no
+## toolchain: run `make install-files` first.
+install:
+	@for f in $(RELEASE_BIN) $(GEN)/man/postmortem.1 $(GEN)/completions/postmortem; do \
+	  [ -e $$f ] || { echo "make install: $$f is missing: run 'make install-files' first" >&2; exit 1; }; done
 	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/postmortem
 	for p in $(GEN)/man/*.1; do install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man1/$$(basename $$p) || exit 1; done
 	install -D -m 0644 $(GEN)/completions/postmortem $(DESTDIR)$(BASHCOMPDIR)/postmortem
 	install -D -m 0644 $(GEN)/completions/_postmortem $(DESTDIR)$(ZSHCOMPDIR)/_postmortem
 	install -D -m 0644 $(GEN)/completions/postmortem.fish $(DESTDIR)$(FISHCOMPDIR)/postmortem.fish
-	for u in $(UNITS); do install -D -m 0644 $(GEN)/units/$$u $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	mkdir -p $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do \
+	  sed 's|@BINDIR@|$(BINDIR)|g' packaging/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	for d in $(DOCS); do install -D -m 0644 $$d $(DESTDIR)$(DOCDIR)/$$(basename $$d) || exit 1; done
 
 ## Removes what `make install` put there (same PREFIX and DESTDIR).
@@ -123,7 +128,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 ## postmortem_<version>_<arch>.deb, built with dpkg-deb from a `make install` tree.
-deb: deps-packaging release
+deb: deps-packaging install-files
 	scripts/build-deb.sh $(VERSION)
 
 ## The installed package, as CI checks it after `make test` (needs root: dpkg -i, unshare).
