@@ -127,7 +127,11 @@ final class BootState {
     private var ringNext = 0
     var lastFileSeen = -1
 
+    /// Last words shown, out of the newest `lastWordsLooked` entries: routine chatter (cron
+    /// sessions at info priority) and entries whose message was not recovered give way to what
+    /// says something, so a few more are looked at than are kept.
     static let lastWordsKept = 6
+    static let lastWordsLooked = 48
 
     var newestKept: Int64 { ring.isEmpty ? .min : ring[(ringNext + ring.count - 1) % ring.count].time }
 
@@ -139,24 +143,33 @@ final class BootState {
     }
 
     func keep(_ m: PendingWord) {
-        if ring.count < Self.lastWordsKept {
+        if ring.count < Self.lastWordsLooked {
             ring.append(m)
-            ringNext = ring.count % Self.lastWordsKept
+            ringNext = ring.count % Self.lastWordsLooked
         } else {
             ring[ringNext] = m
-            ringNext = (ringNext + 1) % Self.lastWordsKept
+            ringNext = (ringNext + 1) % Self.lastWordsLooked
         }
     }
 
     /// Reads the text of the entries in the ring back from the journal.
     func resolveLastWords(_ reader: JournalReader) {
-        let pending = ring.count < Self.lastWordsKept ? ring : Array(ring[ringNext...] + ring[..<ringNext])
-        lastWords = pending.map { p in
+        let pending = ring.count < Self.lastWordsLooked ? ring : Array(ring[ringNext...] + ring[..<ringNext])
+        let all = pending.map { p in
             let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
             let who = p.isKernel ? JournalScan.kernelWho : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
-            return KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: p.cursor,
-                               priority: e?.bytes("PRIORITY"))
+            return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: p.cursor,
+                                priority: e?.bytes("PRIORITY")), p.isKernel)
         }
+        // A message worth showing: it was recovered, and it is the kernel's or at notice
+        // priority or more urgent (syslog 0–5). Else the newest entries as they are.
+        let telling = all.filter { m, kernel in
+            guard !m.text.isEmpty else { return false }
+            if kernel { return true }
+            guard let p = m.priority, p.count == 1, let digit = p.first, digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return true }
+            return digit <= UInt8(ascii: "5")
+        }
+        lastWords = Array((telling.isEmpty ? all : telling).suffix(Self.lastWordsKept).map(\.0))
     }
 
     static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "_COMM", "PRIORITY"])

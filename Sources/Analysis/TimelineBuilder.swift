@@ -96,7 +96,9 @@ struct TimelineBuilder {
             }
             let next = e.nextBootStart ?? e.nextBootFirst
             if let g = e.gapSeconds, let n = next { d += "; next boot \(Format.clock(n.microseconds)) after \(Format.duration(g)) of silence" }
-            rows.append(TimelineRow(time: e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,
+            // The boot ends at its last sign of life, which a kernel log or crash dump may place
+            // after the journal's last entry.
+            rows.append(TimelineRow(time: e.lastSignOfLife ?? e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,
                                     kind: "boot-end", subject: "system", detail: d, count: 1))
         }
         for m in lastWords {
@@ -106,7 +108,15 @@ struct TimelineBuilder {
                                     count: 1, lastWords: true))
         }
         rows += kernelLastWords()
-        return rows
+        // In time order in every format; rows of one instant keep the order they were added in
+        // (a boot before its first loop, a boot's end after its last words).
+        let endRank = { (r: TimelineRow) in r.kind == "boot-end" ? 1 : 0 }
+        return rows.enumerated().sorted { a, b in
+            let (ta, tb) = (a.element.time?.microseconds ?? .max, b.element.time?.microseconds ?? .max)
+            if ta != tb { return ta < tb }
+            if endRank(a.element) != endRank(b.element) { return endRank(a.element) < endRank(b.element) }
+            return a.offset < b.offset
+        }.map(\.element)
     }
 
     /// What only kern.log, pstore or kdump kept: one row per kernel report (its headline,

@@ -122,21 +122,17 @@ struct TimelineTable {
             parts.append(TextLayout.pad(TextLayout.truncate(count, to: countWidth), to: countWidth, right: true) + "  ")
             parts.append(TextLayout.pad(TextLayout.truncate(kind, to: kindWidth), to: kindWidth) + "  ")
             if full {
-                // Nothing cut: a long subject takes its row alone, the detail continues below
-                // in its own column.
+                // Nothing cut: a row whose subject or detail does not fit its column gives the
+                // detail the lines below it, indented, at the full width.
                 let column = beforeSubject + subjectWidth + gap
-                let indent = String(repeating: " ", count: column)
-                var head = parts.joined()
-                var lines: [String] = []
-                if subject.count > subjectWidth {
-                    lines.append(head + subject)
-                    head = indent
+                var lines: [String]
+                if subject.count <= subjectWidth, detail.count <= width - column {
+                    lines = [parts.joined() + TextLayout.pad(subject, to: subjectWidth) + "  " + detail]
                 } else {
-                    head += TextLayout.pad(subject, to: subjectWidth) + "  "
+                    let indent = String(repeating: " ", count: (hasMarker ? 2 : 0) + 4)
+                    lines = [parts.joined() + subject]
+                    lines += TextLayout.wrap(detail, width: width - indent.count).map { indent + $0 }
                 }
-                let body = TextLayout.wrap(detail, width: max(width - column, 20))
-                lines.append(head + (body.first ?? ""))
-                lines += body.dropFirst().map { indent + $0 }
                 return lines.map { var l = $0; while l.hasSuffix(" ") { l.removeLast() }; return l }.joined(separator: "\n")
             }
             parts.append(TextLayout.pad(TextLayout.truncate(subject, to: subjectWidth), to: subjectWidth) + "  ")

@@ -114,8 +114,11 @@ struct GeneratedJournalTests {
         #expect(r.rootCauses.first?.contributedTo.contains("polyscan.service") == true)
         let loopRow = try #require(r.timeline.first { $0.kind == "crash-loop" })
         #expect(loopRow.count == 40)
-        #expect(r.timeline.last?.lastWords == true)
-        #expect(r.timeline.last?.detail == "scanning shard 17")
+        // The boot's end closes the timeline; the last words come just before it.
+        #expect(r.timeline.last?.kind == "boot-end")
+        let lastWords = r.timeline.last { $0.kind != "boot-end" }
+        #expect(lastWords?.lastWords == true)
+        #expect(lastWords?.detail == "scanning shard 17")
     }
 
     @Test func oldSystemdTextWithoutMessageIDs() throws {

@@ -49,24 +49,22 @@ struct BootReportTests {
         #expect(line.hasSuffix("reports in \(dir)/"))
     }
 
-    @Test("a previous boot that ended cleanly: nothing written, exit 0, quickly")
+    // How fast it returns is the bench's business (scripts/bench.sh), not a timed test's.
+    @Test("a previous boot that ended cleanly: nothing written, exit 0")
     func cleanSample() throws {
         let truth = try Self.truth("healthy-reboot")
         let previous = try #require(truth.boots.dropLast().last)
         #expect(previous.end == "clean")
         let out = TestPaths.scratch("boot-clean") + "/reports"
         defer { try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent) }
-        let started = Date()
         let r = try Command.run(TestPaths.executable, ["analyze", "--previous-boot-if-unclean", "--out-dir", out,
                                                        "--journal-summary", "--keep", "1", Self.sample("healthy-reboot")])
-        let seconds = Date().timeIntervalSince(started)
         #expect(r.status == 0, "\(r.stderrText)")
         #expect(r.stdout.isEmpty)
         #expect(r.stderrText.contains("the previous boot \(previous.bootId) ended cleanly: nothing written"))
         // Not even the folder: a clean boot leaves no trace in /var/lib/postmortem. The
         // journal was not written to either, else (no journald here) the run would have failed.
         #expect(!FileManager.default.fileExists(atPath: out))
-        #expect(seconds < 10, "took \(seconds) s on a 2-boot sample")
     }
 
     @Test("no previous boot at all (one boot in the journal): nothing written, exit 0")

@@ -186,4 +186,24 @@ struct CommandLineOutputTests {
         let rest = shortIDs?.stringByReplacingMatches(in: text, range: range, withTemplate: "") ?? text
         return rest.contains("…")
     }
+
+    /// The timeline in time order in every format; last words are what says something, not
+    /// cron's session chatter (priority info) or entries whose text was lost (issue 12).
+    @Test func timelineInOrderAndLastWordsWithoutNoise() throws {
+        let r = try Self.run(["timeline", Self.sample, "-q", "-o", "json"])
+        #expect(r.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]])
+        let times = rows.compactMap { $0["time"] as? String }
+        #expect(times.count == rows.count && times == times.sorted())
+        let last = rows.filter { $0["last_words"] as? Bool == true }
+        #expect(!last.isEmpty)
+        for row in last {
+            let detail = row["detail"] as? String ?? ""
+            #expect(!detail.contains("pam_unix(cron:session)") && !detail.contains("(message not recovered)"), "\(detail)")
+        }
+        #expect(last.contains { ($0["detail"] as? String ?? "").hasPrefix("Kernel panic - not syncing") })
+        let csv = try Self.run(["timeline", Self.sample, "-q", "-o", "csv", "--utc"])
+        let csvTimes = csv.stdoutText.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
+        #expect(csvTimes == csvTimes.sorted())
+    }
 }

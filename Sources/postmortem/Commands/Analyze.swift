@@ -61,7 +61,8 @@ extension PostmortemCommand {
         func run() throws {
             var input = input
             if previousBootIfUnclean { input.boot = "-1" }
-            var (result, zone, zoneNote) = try analyzeOneHost(input)
+            // With no previous boot the boot path has nothing to do: not an error.
+            var (result, zone, zoneNote) = try analyzeOneHost(input, missingBootIsError: !previousBootIfUnclean)
             if previousBootIfUnclean, !PreviousBootCheck.wantsReport(result.report.end?.kind) {
                 if !input.quiet { Console.error("postmortem: \(PreviousBootCheck.skipReason(result.report)): nothing written") }
                 return
@@ -110,7 +111,7 @@ extension PostmortemCommand {
 
 /// Discovers the inputs, picks the one host (all found hosts are merged when the user
 /// named several paths of one machine), and analyses it. Exits 3 when nothing was read.
-func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, String?) {
+func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) throws -> (HostResult, DisplayZone, String?) {
     let local = input.paths.isEmpty && input.root == nil
     let hosts = local ? [InputDiscovery.localMachine()] : InputDiscovery.discover(paths: input.paths, root: input.root)
     // The zone is settled once: reports show times in it and --since/--until are read in it.
@@ -133,7 +134,7 @@ func analyzeOneHost(_ input: InputOptions) throws -> (HostResult, DisplayZone, S
     // A boot asked for by number or ID that is not there is an error, as in journalctl.
     switch options.boot {
     case .offset, .index, .id:
-        if result.report.analyzedBoot == nil, !result.report.boots.isEmpty {
+        if missingBootIsError, result.report.analyzedBoot == nil, !result.report.boots.isEmpty {
             Console.error("postmortem: no boot \(Console.printable(input.boot)) in the input; the boots there are:")
             let table = BootsRenderer.table(result.report.boots, options: RenderOptions(timeZone: input.zone(machine: machine), width: 100))
             for line in table.split(separator: "\n") { Console.error("  " + line) }
