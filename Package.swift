@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "KernelLog", targets: ["KernelLog"]),
         .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Detection", targets: ["Detection"]),
         .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
@@ -42,15 +43,17 @@ let package = Package(
         .target(name: "Events", dependencies: ["Journal", "KernelLog"], swiftSettings: strict),
         // analysis
         .target(name: "Analysis", dependencies: ["Events", "Journal", "KernelLog"], swiftSettings: strict),
+        // what monitoring would have caught: signals, alert back-test, rules and drop-ins
+        .target(name: "Detection", dependencies: ["Analysis"], swiftSettings: strict),
         // report
         .target(name: "Report", dependencies: ["Analysis"], swiftSettings: strict),
         // the whole run: inputs → analysis → report
         .target(name: "Pipeline",
-                dependencies: ["Inputs", "Journal", "SystemdJournal", "KernelLog", "Analysis", "Report"],
+                dependencies: ["Inputs", "Journal", "SystemdJournal", "KernelLog", "Analysis", "Detection", "Report"],
                 swiftSettings: strict),
         .executableTarget(
             name: "postmortem",
-            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "Detection", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict,
             plugins: ["BuildInfo"]),
         // Generates `BuildStamp` (git commit, build date) for `postmortem --version`.
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Events", "Journal", "KernelLog", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Inputs", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Analysis
+import Detection
 import Inputs
 import Journal
 import KernelLog
@@ -60,6 +61,7 @@ public enum HostAnalysis {
         var report = Analyzer.analyze(analysisInput, options: options)
         if report.host.hostname == nil { report.host.hostname = host.hostname }
         if report.host.machineID == nil { report.host.machineID = host.machineID }
+        report.detection = Backtest.run(report)
         let entries = reader?.health.reduce(0) { $0 + $1.entriesRead } ?? 0
         progress?.done(entries: entries, seconds: Progress.now() - started)
         for h in reader?.health ?? [] where h.isDamaged {

@@ -19,6 +19,8 @@ public struct PostmortemReport: Codable, Sendable {
     public var kernelEvents: [KernelEventSummary] = []
     public var rootCauses: [RootCause] = []
     public var timeline: [TimelineRow] = []
+    /// What monitoring would have caught, and when (filled by the `Detection` library).
+    public var detection: DetectionSummary?
     /// Things the reader of the report should know about the data (lost entries, clock guesses).
     public var notes: [String] = []
 
@@ -32,7 +34,7 @@ public struct PostmortemReport: Codable, Sendable {
         case forkRate = "fork_rate"
         case kernelEvents = "kernel_events"
         case rootCauses = "root_causes"
-        case timeline, notes
+        case timeline, notes, detection
     }
 }
 

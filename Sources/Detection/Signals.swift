@@ -1,0 +1,157 @@
+import Analysis
+
+/// The time series a Prometheus server scraping the machine would have held, rebuilt from the
+/// report's facts on a regular grid (one sample per `step`, from the first whole step after the
+/// boot's oldest entry kept to the last sign of life).
+public struct Signals: Sendable {
+    public var step: Int
+    public var start: Timestamp
+    /// How many samples each series has.
+    public var count: Int
+    public var series: [SignalSeries]
+    /// Per metric, the first event that came after the last sample (seen by nobody: the machine froze).
+    public var lateEvents: [String: Timestamp]
+    public var firstSymptom: Timestamp?
+    public var lastSignOfLife: Timestamp?
+
+    /// The longest grid kept: a week of one-minute samples. Older samples are dropped, newest kept.
+    public static let maxSamples = 10_080
+
+    public static let restartMetric = "node_systemd_service_restart_total"
+    public static let oomMetric = "node_vmstat_oom_kill"
+    public static let unitStateMetric = "node_systemd_unit_state"
+    public static let hungTaskMetric = "postmortem_kernel_hung_tasks_total"
+    public static let lockupMetric = "postmortem_kernel_lockups_total"
+
+    /// Kernel reports that count as a symptom (harm done), not as mere noise.
+    static let symptomKinds: Set<String> = ["hung_task", "soft_lockup", "hard_lockup", "rcu_stall", "panic", "oops", "bug",
+                                            "io_error", "fs_error", "fork_rejected", "mce"]
+    static let lockupKinds: Set<String> = ["soft_lockup", "hard_lockup", "rcu_stall"]
+
+    public init(report: PostmortemReport, step: Int = 60) {
+        self.step = max(1, step)
+        let stepUS = Int64(self.step) * 1_000_000
+        let bootFirst = report.boots.first { $0.bootID == report.analyzedBoot }?.first
+            ?? report.timeline.compactMap(\.time).min()
+        lastSignOfLife = Self.lastSignOfLife(report)
+        firstSymptom = Self.firstSymptom(report)
+        let first = bootFirst ?? lastSignOfLife ?? Timestamp(microseconds: 0)
+        // The first whole step at or after the oldest entry kept.
+        let (q, r) = first.microseconds.quotientAndRemainder(dividingBy: stepUS)
+        var startUS = (r > 0 ? q + 1 : q) &* stepUS
+        let endUS = lastSignOfLife?.microseconds ?? startUS
+        var n = endUS >= startUS ? Int((endUS - startUS) / stepUS) + 1 : 0
+        if n > Self.maxSamples {
+            startUS += Int64(n - Self.maxSamples) * stepUS
+            n = Self.maxSamples
+        }
+        start = Timestamp(microseconds: startUS)
+        count = n
+        let times = (0..<n).map { startUS &+ Int64($0) &* stepUS }
+        let lastSample = times.last ?? Int64.min
+        var series: [SignalSeries] = []
+        var late: [String: Timestamp] = [:]
+
+        func noteLate(_ metric: String, _ events: [Timestamp]) {
+            if let t = events.filter({ $0.microseconds > lastSample }).min() {
+                late[metric] = min(late[metric] ?? t, t)
+            }
+        }
+        /// A counter of `events`: at each sample, how many happened at or before it, plus `base`.
+        func counter(_ events: [Timestamp], base: Double = 0) -> [Double?] {
+            let sorted = events.map(\.microseconds).sorted()
+            var i = 0
+            return times.map { t in
+                while i < sorted.count, sorted[i] <= t { i += 1 }
+                return base + Double(i)
+            }
+        }
+
+        // Restart counters (node_exporter, systemd collector with --collector.systemd.enable-restarts-metrics):
+        // systemd's NRestarts. A minute's restarts are counted once the minute is over.
+        for unit in report.units where !unit.restartsPerMinute.isEmpty {
+            let base = Double(max(0, (unit.restartCounterMin ?? 1) - 1))
+            let buckets = unit.restartsPerMinute.sorted { $0.start < $1.start }
+            var values: [Double?] = []
+            var j = 0
+            var total = base
+            for t in times {
+                while j < buckets.count, buckets[j].start.microseconds &+ 60_000_000 <= t {
+                    total += max(0, buckets[j].value.isFinite ? buckets[j].value : 0)
+                    j += 1
+                }
+                values.append(total)
+            }
+            let lateBuckets = buckets.filter { $0.start.microseconds &+ 60_000_000 > lastSample }
+            if let b = lateBuckets.first, b.value > 0 { late[Self.restartMetric] = b.start }
+            series.append(SignalSeries(metric: Self.restartMetric, labels: ["name": unit.unit], exporter: .nodeExporter,
+                                       values: values))
+        }
+
+        // The kernel's OOM kill count (/proc/vmstat oom_kill: global and memory-cgroup kills, not systemd-oomd's).
+        let kernelKills = report.oomKills.filter { $0.kind != .oomd }.compactMap(\.time)
+        series.append(SignalSeries(metric: Self.oomMetric, labels: [:], exporter: .nodeExporter, values: counter(kernelKills)))
+        noteLate(Self.oomMetric, kernelKills)
+
+        // Unit failed states: failed from a failure until the unit's next restart.
+        var failures: [String: [Timestamp]] = [:]
+        var recoveries: [String: [Timestamp]] = [:]
+        for row in report.timeline {
+            guard let t = row.time else { continue }
+            switch row.kind {
+            case "unit-failed":
+                failures[row.subject, default: []].append(t)
+                if let e = row.endTime { failures[row.subject, default: []].append(e) }
+            case "restart", "restarts", "crash-loop":
+                recoveries[row.subject, default: []].append(t)
+            default: break
+            }
+        }
+        for unit in failures.keys.sorted() {
+            let f = (failures[unit] ?? []).map(\.microseconds).sorted()
+            let r = (recoveries[unit] ?? []).map(\.microseconds).sorted()
+            let values: [Double?] = times.map { t in
+                guard let lastFail = f.last(where: { $0 <= t }) else { return 0 }
+                let lastRecovery = r.last(where: { $0 <= t }) ?? Int64.min
+                return lastFail > lastRecovery ? 1 : 0
+            }
+            series.append(SignalSeries(metric: Self.unitStateMetric, labels: ["name": unit, "state": "failed"],
+                                       exporter: .nodeExporter, values: values))
+            noteLate(Self.unitStateMetric, f.map(Timestamp.init(microseconds:)))
+        }
+
+        // Hung tasks and lockups: no exporter counts them; ours, as a log-based exporter would.
+        let hung = report.kernelEvents.filter { $0.kind == "hung_task" }.compactMap(\.time)
+        let lockups = report.kernelEvents.filter { Self.lockupKinds.contains($0.kind) }.compactMap(\.time)
+        series.append(SignalSeries(metric: Self.hungTaskMetric, labels: [:], exporter: .postmortem, values: counter(hung)))
+        series.append(SignalSeries(metric: Self.lockupMetric, labels: [:], exporter: .postmortem, values: counter(lockups)))
+        noteLate(Self.hungTaskMetric, hung)
+        noteLate(Self.lockupMetric, lockups)
+
+        self.series = series
+        self.lateEvents = late
+    }
+
+    /// The time of sample `index`.
+    public func time(at index: Int) -> Timestamp {
+        Timestamp(microseconds: start.microseconds &+ Int64(index) &* Int64(step) &* 1_000_000)
+    }
+
+    static func lastSignOfLife(_ report: PostmortemReport) -> Timestamp? {
+        var times: [Timestamp] = []
+        if let t = report.end?.lastEntry { times.append(t) }
+        if let b = report.boots.first(where: { $0.bootID == report.analyzedBoot }) { times.append(b.last) }
+        times += report.kernelEvents.compactMap(\.time)
+        // Rows of the next boot do not count.
+        let next = report.end?.nextBootFirst
+        times += report.timeline.filter { $0.kind != "boot-end" }.flatMap { [$0.time, $0.endTime] }.compactMap { $0 }
+        return times.filter { t in next.map { t < $0 } ?? true }.max()
+    }
+
+    static func firstSymptom(_ report: PostmortemReport) -> Timestamp? {
+        var times = report.oomKills.compactMap(\.time)
+        times += report.kernelEvents.filter { symptomKinds.contains($0.kind) }.compactMap(\.time)
+        times += report.timeline.filter { $0.kind == "unit-failed" || $0.kind == "start-limit-hit" }.compactMap(\.time)
+        return times.min()
+    }
+}
