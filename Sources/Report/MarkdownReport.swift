@@ -29,6 +29,7 @@ struct MarkdownReport {
         out += timeline()
         out += rootCauses()
         out += impact()
+        out += detection()
         out += remediation()
         out += inputsAppendix()
         out += bootsAppendix()
@@ -172,6 +173,21 @@ struct MarkdownReport {
             out.append(line + ".")
         }
         out.append("")
+        return out
+    }
+
+    /// What monitoring could have detected: the back-test of the default alert rules.
+    private func detection() -> [String] {
+        guard let summary = report.detection else { return [] }
+        let md = Markdown.text
+        let text = DetectionText(summary, report: report, clock: clock)
+        var out = ["## What monitoring could have detected", "", md(text.headline), ""]
+        for rule in summary.rules {
+            let (_, body) = text.line(rule)
+            let forText = rule.forSeconds > 0 ? " for \(HumanFormat.duration(seconds: Double(rule.forSeconds)))" : ""
+            out.append("- **\(md(rule.alert))** \(Markdown.code(rule.expression))\(forText): \(md(body))")
+        }
+        out += ["", "_\(md(text.context)) `postmortem alerts` writes these rules, their promtool tests and systemd drop-ins (see docs/detection.md)._", ""]
         return out
     }
 

@@ -62,6 +62,19 @@ struct TextReport {
         }
         out.append("")
 
+        if let detection = report.detection {
+            let text = DetectionText(detection, report: report, clock: ZonedClock(zone: options.timeZone))
+            out.append(style.apply(.bold, "Detection"))
+            out += TextLayout.hanging(safe(text.headline), first: "  ", rest: "  ", width: width)
+            for rule in detection.rules {
+                let (head, body) = text.line(rule)
+                out += TextLayout.hanging(safe(head) + ": " + safe(body), first: "  - ", rest: "    ", width: width)
+                    .map { rule.firedAt != nil ? style.apply(.boldYellow, $0) : $0 }
+            }
+            out += TextLayout.hanging(safe(text.context), first: "  ", rest: "  ", width: width).map { style.apply(.dim, $0) }
+            out.append("")
+        }
+
         out.append(style.apply(.bold, "Timeline"))
         out += TimelineTable(rows: report.timeline, options: options).lines()
         out.append("")

@@ -119,6 +119,7 @@ struct JSONReportTests {
         #expect(back.rootCauses == report.rootCauses)
         #expect(back.timeline == report.timeline)
         #expect(back.notes == report.notes)
+        #expect(back.detection == report.detection)
         #expect(ReportRenderer.render(back, as: .json, options: RenderOptions()) == json)
     }
 

@@ -229,7 +229,29 @@ enum ReferenceReports {
         r.end?.conflicting = true
         r.units[0].loopStartEstimate = LoopStartEstimate(start: at(8, 1, 0), restartsBefore: 317_245,
                                                          meanIntervalSeconds: 0.146, boundedByBootStart: false)
+        r.detection = detection()
         return r
+    }
+
+    /// A back-test with one rule that fired and one that could not: every detection field in use.
+    static func detection() -> DetectionSummary {
+        var fired = RuleBacktest(rule: .crashLoop, alert: "PostmortemServiceCrashLoop",
+                                 expression: "increase(node_systemd_service_restart_total[5m]) > 3", forSeconds: 60)
+        fired.firedAt = at(12, 14, 0)
+        fired.firedFor = ["media-worker.service"]
+        fired.leadBeforeFirstSymptomSeconds = 2520
+        fired.leadBeforeLastSignOfLifeSeconds = 2860.25
+        fired.peak = 305
+        var late = RuleBacktest(rule: .hungTasks, alert: "PostmortemHungTasks",
+                                expression: "increase(postmortem_kernel_hung_tasks_total[5m]) > 0", forSeconds: 0)
+        late.notFired = .afterLastSample
+        late.signalAt = at(13, 1, 50)
+        late.peak = 0
+        return DetectionSummary(stepSeconds: 60, start: at(12, 13, 0), firstSymptom: at(12, 56, 0), lastSignOfLife: lastEntry,
+                                series: [SignalSeries(metric: "node_systemd_service_restart_total",
+                                                      labels: ["name": "media-worker.service"], exporter: .nodeExporter,
+                                                      estimate: false, values: [317_233, 317_294, nil, 317_415])],
+                                rules: [fired, late])
     }
 
     /// Every optional field left out and every list empty.
@@ -249,6 +271,9 @@ enum ReferenceReports {
         r.rootCauses = [RootCause(rank: 1, kind: "lockup", subject: "", confidence: 0, summary: "", evidence: [],
                                   contributedTo: [], remediation: [])]
         r.timeline = [TimelineRow(time: nil, endTime: nil, kind: "x", subject: "", detail: "", count: 1)]
+        r.detection = DetectionSummary(stepSeconds: 60, start: at(1, 0, 0), firstSymptom: nil, lastSignOfLife: nil,
+                                       series: [SignalSeries(metric: "x", labels: [:], exporter: .postmortem, values: [])],
+                                       rules: [RuleBacktest(rule: .lockup, alert: "A", expression: "x > 0", forSeconds: 0)])
         return r
     }
 }
