@@ -1,1 +1,236 @@
+import Analysis
+import Foundation
+import Inputs
+import Pipeline
 import Testing
+import TestSupport
+@testable import Detection
+
+/// A sample host tree, analysed once, with its `truth.json`.
+struct Sample: Sendable {
+    let name: String
+    let path: String
+    let report: PostmortemReport
+    /// truth.json, as parsed JSON.
+    let truth: [String: any Sendable]
+
+    static let reference = Sample(named: "reference-incident")
+    static let healthy = Sample(named: "healthy-reboot")
+
+    init(named name: String) {
+        self.name = name
+        path = TestPaths.packageRoot + "/samples/" + name
+        let hosts = InputDiscovery.discover(paths: [path], root: nil)
+        report = hosts.first.map { HostAnalysis.run($0, options: AnalysisOptions()).report } ?? PostmortemReport()
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: path + "/truth.json"))) ?? Data()
+        truth = ((try? JSONSerialization.jsonObject(with: data)) as? [String: any Sendable]) ?? [:]
+    }
+
+    var analyzedBoot: [String: any Sendable] {
+        let boots = truth["boots"] as? [[String: any Sendable]] ?? []
+        return boots.first { $0["boot_id"] as? String == truth["analyzed_boot"] as? String } ?? [:]
+    }
+
+    func truthTime(_ key: String) throws -> Timestamp {
+        let text = try #require(analyzedBoot[key] as? String)
+        return try #require(CivilTime.parseISO8601(text).map(Timestamp.init(microseconds:)))
+    }
+
+    var rootCauseSubject: String? { (truth["root_cause"] as? [String: any Sendable])?["subject"] as? String }
+    var kernelEventCount: [String: Int] { truth["kernel_events"] as? [String: Int] ?? [:] }
+    var lastWords: [String] { truth["last_words"] as? [String] ?? [] }
+    var oomKillCount: Int { (truth["oom_kills"] as? [Any])?.count ?? 0 }
+
+    func rule(_ kind: DetectionRuleKind) throws -> RuleBacktest {
+        try #require(report.detection?.rules.first { $0.rule == kind })
+    }
+}
+
+enum Tools {
+    static func onPath(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return (path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin"]).map { $0 + "/" + name }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+    static var promtool: String? { onPath("promtool") }
+    static var systemdAnalyze: String? { onPath("systemd-analyze") }
+}
+
+@Suite("detection back-test on the samples")
+struct BacktestTests {
+    @Test("reference incident: the crash-loop alert fires at the second evaluation plus its for:, minutes before the freeze")
+    func reference() throws {
+        let s = Sample.reference
+        let detection = try #require(s.report.detection)
+        #expect(s.report.analyzedBoot == s.truth["analyzed_boot"] as? String)
+        // The grid starts at the first whole minute after the boot's oldest entry (truth: boots[].first).
+        let first = try s.truthTime("first")
+        let start = (first.microseconds / 60_000_000 + (first.microseconds % 60_000_000 > 0 ? 1 : 0)) * 60_000_000
+        #expect(detection.start.microseconds == start)
+        // The loop runs from the first entry: increase() needs two samples, then for: 1m.
+        let crash = try s.rule(.crashLoop)
+        #expect(crash.firedAt?.microseconds == start + 60_000_000 + Int64(crash.forSeconds) * 1_000_000)
+        #expect(crash.firedFor == [try #require(s.rootCauseSubject)])
+        // The journal's last entry is a sign of life; the kernel's last words come after it.
+        let last = try s.truthTime("last")
+        let lastSign = try #require(detection.lastSignOfLife)
+        #expect(lastSign >= last)
+        let lead = try #require(crash.leadBeforeLastSignOfLifeSeconds)
+        #expect(lead >= Double(last.microseconds - (crash.firedAt?.microseconds ?? 0)) / 1e6)
+        #expect(lead >= 5 * 60)
+        #expect(try #require(crash.leadBeforeFirstSymptomSeconds) > 0)
+        // Two OOM kills in the truth: the oom rule fires, before the end.
+        let oom = try s.rule(.oomKill)
+        #expect((oom.firedAt != nil) == (s.oomKillCount > 0))
+        #expect(try #require(oom.firedAt) <= lastSign)
+        // Hung tasks and the lockup are last words (after the journal's last entry): no scrape saw them.
+        #expect((s.kernelEventCount["hung_task"] ?? 0) > 0 && s.lastWords.contains { $0.hasPrefix("INFO: task ") })
+        for kind in [DetectionRuleKind.hungTasks, .lockup] {
+            let r = try s.rule(kind)
+            #expect(r.firedAt == nil)
+            #expect(r.notFired == .afterLastSample)
+            #expect(try #require(r.signalAt) > last)
+        }
+        #expect(try s.rule(.pidUsage).notFired == .noSignal)
+    }
+
+    @Test("healthy reboot: no rule fires")
+    func healthy() throws {
+        let s = Sample.healthy
+        let detection = try #require(s.report.detection)
+        #expect(s.truth["root_cause"] is NSNull)
+        #expect(detection.rules.count == DetectionRuleKind.allCases.count)
+        for r in detection.rules {
+            #expect(r.firedAt == nil, "\(r.alert) fired at \(String(describing: r.firedAt))")
+            #expect(r.notFired != nil)
+        }
+        // Its restarts and its unit failures are in the series, yet stay under the thresholds.
+        #expect(detection.series.contains { $0.metric == Signals.restartMetric })
+        #expect(try s.rule(.crashLoop).notFired == .belowThreshold)
+    }
+}
+
+@Suite("postmortem alerts, checked by promtool")
+struct PromtoolTests {
+    /// Runs `postmortem alerts SAMPLE --out DIR`.
+    static func alerts(_ sample: Sample) throws -> String {
+        let dir = TestPaths.scratch("alerts-\(sample.name)")
+        let run = try Command.run(TestPaths.executable, ["alerts", sample.path, "--out", dir, "--quiet"])
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stdoutText.contains(dir + "/alerts.rules.yml"))
+        return dir
+    }
+
+    static func promtool(_ arguments: [String], in dir: String) throws -> CommandResult {
+        try Command.run(try #require(Tools.promtool), arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": dir])
+    }
+
+    @Test("the rules check, their tests pass, and the tests fail when the series do not cross",
+          .enabled(if: Tools.promtool != nil, "needs promtool (Debian package prometheus)"),
+          arguments: ["reference-incident", "healthy-reboot"])
+    func promtoolPasses(name: String) throws {
+        let sample = name == "healthy-reboot" ? Sample.healthy : Sample.reference
+        let dir = try Self.alerts(sample)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let check = try Self.promtool(["check", "rules", dir + "/alerts.rules.yml"], in: dir)
+        #expect(check.status == 0, "\(check.stdoutText)\(check.stderrText)")
+        #expect(check.stdoutText.contains("SUCCESS: \(AlertRule.defaults.count) rules found"))
+        let test = try Self.promtool(["test", "rules", dir + "/alerts.test.yml"], in: dir)
+        #expect(test.status == 0, "\(test.stdoutText)\(test.stderrText)")
+
+        // The expected firing times are the back-test's, and those of the truth (see BacktestTests).
+        let testFile = try String(contentsOfFile: dir + "/alerts.test.yml", encoding: .utf8)
+        let detection = try #require(sample.report.detection)
+        for r in detection.rules {
+            guard let at = r.firedAt else { continue }
+            let offset = (at.microseconds - detection.start.microseconds) / 1_000_000
+            #expect(testFile.contains("# \(at.iso8601)\n      - eval_time: \(PromText.duration(Int(offset)))\n        alertname: \(r.alert)\n        exp_alerts:\n          - exp_labels:"))
+        }
+
+        // A control: series that never cross (reference) or that do (healthy) make promtool fail.
+        var lines = testFile.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let metric = name == "healthy-reboot" ? Signals.oomMetric : Signals.restartMetric + "{name=\"polyscan.service\"}"
+        let at = try #require(lines.firstIndex(of: "      - series: '\(metric)'"))
+        let count = lines[at + 1].split(separator: " ").count - 1
+        let values = name == "healthy-reboot" ? (0..<count).map { String($0) } : Array(repeating: "7", count: count)
+        lines[at + 1] = "        values: '" + values.joined(separator: " ") + "'"
+        try lines.joined(separator: "\n").write(toFile: dir + "/alerts.test.yml", atomically: true, encoding: .utf8)
+        let broken = try Self.promtool(["test", "rules", dir + "/alerts.test.yml"], in: dir)
+        #expect(broken.status != 0, "promtool accepted series that should change the alerts")
+    }
+}
+
+@Suite("guard-rail drop-ins")
+struct GuardRailTests {
+    /// The sample's unit file, with only its executable replaced by /bin/true (verify checks that
+    /// the binary exists, which it does not on this machine), and the drop-in beside it.
+    static func verify(unit: String, dropIn: String, sample: Sample) throws -> CommandResult {
+        let dir = TestPaths.scratch("verify")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let original = try String(contentsOfFile: sample.path + "/etc/systemd/system/" + unit, encoding: .utf8)
+        let patched = original.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard line.hasPrefix("ExecStart=") else { return String(line) }
+            let rest = line.dropFirst("ExecStart=".count).split(separator: " ", maxSplits: 1)
+            return "ExecStart=/bin/true" + (rest.count > 1 ? " " + rest[1] : "")
+        }.joined(separator: "\n")
+        try patched.write(toFile: dir + "/" + unit, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/" + unit + ".d", withIntermediateDirectories: true)
+        try dropIn.write(toFile: dir + "/" + unit + ".d/50-postmortem.conf", atomically: true, encoding: .utf8)
+        return try Command.run(try #require(Tools.systemdAnalyze), ["verify", "--man=no", "--generators=no", dir + "/" + unit])
+    }
+
+    @Test("one drop-in per cause's service, each setting in its section, sized from the evidence")
+    func content() throws {
+        let s = Sample.reference
+        let dropIns = GuardRails.dropIns(for: s.report)
+        #expect(dropIns.map(\.path).sorted() == ["polyscan.service.d/50-postmortem.conf", "video-pipeline.service.d/50-postmortem.conf"])
+        func section(of key: String, in text: String) -> String? {
+            var current: String?
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("[") { current = String(line) }
+                if line.hasPrefix(key + "=") { return current }
+            }
+            return nil
+        }
+        let loop = try #require(dropIns.first { $0.unit == "polyscan.service" }).text
+        #expect(section(of: "StartLimitIntervalSec", in: loop) == "[Unit]")
+        #expect(section(of: "StartLimitBurst", in: loop) == "[Unit]")
+        #expect(section(of: "RestartSec", in: loop) == "[Service]")
+        let memory = try #require(dropIns.first { $0.unit == "video-pipeline.service" }).text
+        #expect(section(of: "MemoryMax", in: memory) == "[Service]")
+        #expect(section(of: "MemoryHigh", in: memory) == "[Service]")
+        // Below the biggest victim of the unit, so that it is throttled and killed before the machine runs out.
+        let biggestMiB = s.report.oomKills.filter { $0.unit == "video-pipeline.service" }.compactMap(\.anonRSSKB).max().map { $0 / 1024 }
+        let maxLine = try #require(memory.split(separator: "\n").first { $0.hasPrefix("MemoryMax=") })
+        let maxMiB = try #require(Int(maxLine.dropFirst("MemoryMax=".count).dropLast()))
+        #expect(maxMiB < (try #require(biggestMiB)))
+        #expect(GuardRails.dropIns(for: Sample.healthy.report).isEmpty)
+    }
+
+    @Test("a cause whose subject is not a plain service name gets no drop-in")
+    func hostileSubject() {
+        var report = PostmortemReport()
+        for subject in ["../../etc/passwd.service", "a/b.service", ".service", "x.service\nExecStart=/bin/sh", "kernel"] {
+            report.rootCauses.append(RootCause(rank: 1, kind: "crash-loop", subject: subject, confidence: 1, summary: "",
+                                               evidence: [], contributedTo: [], remediation: []))
+        }
+        #expect(GuardRails.dropIns(for: report).isEmpty)
+    }
+
+    @Test("systemd-analyze verify accepts each drop-in with the sample's unit file, and notices a misplaced key",
+          .enabled(if: Tools.systemdAnalyze != nil, "needs systemd-analyze"))
+    func verify() throws {
+        let s = Sample.reference
+        for d in GuardRails.dropIns(for: s.report) {
+            let result = try Self.verify(unit: d.unit, dropIn: d.text, sample: s)
+            #expect(result.status == 0, "\(d.path): \(result.stdoutText)\(result.stderrText)")
+            #expect(result.stdoutText.isEmpty && result.stderrText.isEmpty, "\(d.path): \(result.stdoutText)\(result.stderrText)")
+            // A control: the same key in the wrong section is reported, so the drop-in was read.
+            let misplaced = d.text.replacingOccurrences(of: "[Service]", with: "[Unit]")
+                .replacingOccurrences(of: "[Unit]\nStartLimit", with: "[Service]\nStartLimit")
+            let bad = try Self.verify(unit: d.unit, dropIn: misplaced, sample: s)
+            #expect(bad.stderrText.contains("50-postmortem.conf") && bad.stderrText.contains("Unknown key"),
+                    "\(d.path): \(bad.stderrText)")
+        }
+    }
+}
