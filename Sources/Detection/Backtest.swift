@@ -67,7 +67,7 @@ public struct Backtest: Sendable {
                 r.firedFor = series.compactMap { signals.series[$0].labels["name"] }
                 r.leadBeforeFirstSymptomSeconds = signals.firstSymptom.map { Double($0.microseconds - at.microseconds) / 1e6 }
                 r.leadBeforeLastSignOfLifeSeconds = signals.lastSignOfLife.map { Double($0.microseconds - at.microseconds) / 1e6 }
-            } else if e.seriesIndexes.isEmpty {
+            } else if case .unavailable = e.rule.function {
                 r.notFired = .noSignal
             } else if e.everHeld {
                 r.notFired = .notSustained

@@ -44,13 +44,15 @@ public enum GuardRails {
                               "# systemd 254 and later can also grow the delay: RestartSteps=, RestartMaxDelaySec=.",
                               "RestartSec=10s"])
             case "memory-exhaustion", "memcg-oom":
-                let sizes = report.oomKills.filter { $0.unit == unit }.compactMap(\.anonRSSKB).filter { $0 > 0 }
+                // Sized from whole-machine kills only: a memory-cgroup kill means a limit was already there and held.
+                let sizes = report.oomKills.filter { $0.unit == unit && $0.kind == .global }.compactMap(\.anonRSSKB)
+                    .filter { $0 > 0 }
                 guard let biggest = sizes.max() else { continue }
                 // The unit alone grew until memory ran out: cap it at three quarters of the biggest
                 // victim's resident size, and throttle it (MemoryHigh=) a tenth below that.
                 let maxMiB = max(64, biggest / 1024 * 3 / 4)
                 let highMiB = max(32, maxMiB * 9 / 10)
-                add(unit, service: ["# The kernel killed \(sizes.count) of its processes for memory, the biggest at "
+                add(unit, service: ["# The kernel ran out of memory and killed \(sizes.count) of its processes, the biggest at "
                                     + "\(biggest / 1024) MiB anon-rss: throttle it, then kill it alone, below that.",
                                     "MemoryHigh=\(highMiB)M", "MemoryMax=\(maxMiB)M"])
             case "fork-bomb":

@@ -83,7 +83,10 @@ public struct Signals: Sendable {
                 values.append(total)
             }
             let lateBuckets = buckets.filter { $0.start.microseconds &+ 60_000_000 > lastSample }
-            if let b = lateBuckets.first, b.value > 0 { late[Self.restartMetric] = b.start }
+            // Restarts of the minute that was not over at the last sample: the last of them is known to the second.
+            if lateBuckets.contains(where: { $0.value > 0 }), let t = unit.lastRestart ?? lateBuckets.first?.start {
+                late[Self.restartMetric] = min(late[Self.restartMetric] ?? t, t)
+            }
             series.append(SignalSeries(metric: Self.restartMetric, labels: ["name": unit.unit], exporter: .nodeExporter,
                                        values: values))
         }

@@ -6,40 +6,35 @@ import Testing
 import TestSupport
 @testable import Detection
 
-/// A sample host tree, analysed once, with its `truth.json`.
+/// A sample host tree (or a generated scenario), analysed once, with its `truth.json`.
 struct Sample: Sendable {
     let name: String
     let path: String
     let report: PostmortemReport
-    /// truth.json, as parsed JSON.
-    let truth: [String: any Sendable]
+    let truth: Truth
 
-    static let reference = Sample(named: "reference-incident")
-    static let healthy = Sample(named: "healthy-reboot")
+    static let reference = try? Sample(named: "reference-incident")
+    static let healthy = try? Sample(named: "healthy-reboot")
 
-    init(named name: String) {
+    init(named name: String) throws {
+        try self.init(name: name, path: TestPaths.packageRoot + "/samples/" + name)
+    }
+
+    init(name: String, path: String) throws {
         self.name = name
-        path = TestPaths.packageRoot + "/samples/" + name
+        self.path = path
         let hosts = InputDiscovery.discover(paths: [path], root: nil)
-        report = hosts.first.map { HostAnalysis.run($0, options: AnalysisOptions()).report } ?? PostmortemReport()
-        let data = (try? Data(contentsOf: URL(fileURLWithPath: path + "/truth.json"))) ?? Data()
-        truth = ((try? JSONSerialization.jsonObject(with: data)) as? [String: any Sendable]) ?? [:]
+        report = try #require(hosts.first.map { HostAnalysis.run($0, options: AnalysisOptions()).report })
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        truth = try decoder.decode(Truth.self, from: Data(contentsOf: URL(fileURLWithPath: path + "/truth.json")))
     }
 
-    var analyzedBoot: [String: any Sendable] {
-        let boots = truth["boots"] as? [[String: any Sendable]] ?? []
-        return boots.first { $0["boot_id"] as? String == truth["analyzed_boot"] as? String } ?? [:]
-    }
-
-    func truthTime(_ key: String) throws -> Timestamp {
-        let text = try #require(analyzedBoot[key] as? String)
+    /// The analysed boot's first or last entry, from the truth.
+    func truthTime(_ key: KeyPath<Truth.Boot, String?>) throws -> Timestamp {
+        let text = try #require(truth.analyzed?[keyPath: key])
         return try #require(CivilTime.parseISO8601(text).map(Timestamp.init(microseconds:)))
     }
-
-    var rootCauseSubject: String? { (truth["root_cause"] as? [String: any Sendable])?["subject"] as? String }
-    var kernelEventCount: [String: Int] { truth["kernel_events"] as? [String: Int] ?? [:] }
-    var lastWords: [String] { truth["last_words"] as? [String] ?? [] }
-    var oomKillCount: Int { (truth["oom_kills"] as? [Any])?.count ?? 0 }
 
     func rule(_ kind: DetectionRuleKind) throws -> RuleBacktest {
         try #require(report.detection?.rules.first { $0.rule == kind })
@@ -60,19 +55,19 @@ enum Tools {
 struct BacktestTests {
     @Test("reference incident: the crash-loop alert fires at the second evaluation plus its for:, minutes before the freeze")
     func reference() throws {
-        let s = Sample.reference
+        let s = try #require(Sample.reference)
         let detection = try #require(s.report.detection)
-        #expect(s.report.analyzedBoot == s.truth["analyzed_boot"] as? String)
+        #expect(s.report.analyzedBoot == s.truth.analyzedBoot)
         // The grid starts at the first whole minute after the boot's oldest entry (truth: boots[].first).
-        let first = try s.truthTime("first")
+        let first = try s.truthTime(\.first)
         let start = (first.microseconds / 60_000_000 + (first.microseconds % 60_000_000 > 0 ? 1 : 0)) * 60_000_000
         #expect(detection.start.microseconds == start)
         // The loop runs from the first entry: increase() needs two samples, then for: 1m.
         let crash = try s.rule(.crashLoop)
         #expect(crash.firedAt?.microseconds == start + 60_000_000 + Int64(crash.forSeconds) * 1_000_000)
-        #expect(crash.firedFor == [try #require(s.rootCauseSubject)])
+        #expect(crash.firedFor == [try #require(s.truth.rootCause?.subject)])
         // The journal's last entry is a sign of life; the kernel's last words come after it.
-        let last = try s.truthTime("last")
+        let last = try s.truthTime(\.last)
         let lastSign = try #require(detection.lastSignOfLife)
         #expect(lastSign >= last)
         let lead = try #require(crash.leadBeforeLastSignOfLifeSeconds)
@@ -81,10 +76,10 @@ struct BacktestTests {
         #expect(try #require(crash.leadBeforeFirstSymptomSeconds) > 0)
         // Two OOM kills in the truth: the oom rule fires, before the end.
         let oom = try s.rule(.oomKill)
-        #expect((oom.firedAt != nil) == (s.oomKillCount > 0))
+        #expect((oom.firedAt != nil) == !s.truth.oomKills.isEmpty)
         #expect(try #require(oom.firedAt) <= lastSign)
         // Hung tasks and the lockup are last words (after the journal's last entry): no scrape saw them.
-        #expect((s.kernelEventCount["hung_task"] ?? 0) > 0 && s.lastWords.contains { $0.hasPrefix("INFO: task ") })
+        #expect(s.truth.kernelEvents.hungTask > 0 && s.truth.lastWords.contains { $0.hasPrefix("INFO: task ") })
         for kind in [DetectionRuleKind.hungTasks, .lockup] {
             let r = try s.rule(kind)
             #expect(r.firedAt == nil)
@@ -96,9 +91,9 @@ struct BacktestTests {
 
     @Test("healthy reboot: no rule fires")
     func healthy() throws {
-        let s = Sample.healthy
+        let s = try #require(Sample.healthy)
         let detection = try #require(s.report.detection)
-        #expect(s.truth["root_cause"] is NSNull)
+        #expect(s.truth.rootCause == nil)
         #expect(detection.rules.count == DetectionRuleKind.allCases.count)
         for r in detection.rules {
             #expect(r.firedAt == nil, "\(r.alert) fired at \(String(describing: r.firedAt))")
@@ -129,7 +124,7 @@ struct PromtoolTests {
           .enabled(if: Tools.promtool != nil, "needs promtool (Debian package prometheus)"),
           arguments: ["reference-incident", "healthy-reboot"])
     func promtoolPasses(name: String) throws {
-        let sample = name == "healthy-reboot" ? Sample.healthy : Sample.reference
+        let sample = try #require(name == "healthy-reboot" ? Sample.healthy : Sample.reference)
         let dir = try Self.alerts(sample)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let check = try Self.promtool(["check", "rules", dir + "/alerts.rules.yml"], in: dir)
@@ -181,7 +176,7 @@ struct GuardRailTests {
 
     @Test("one drop-in per cause's service, each setting in its section, sized from the evidence")
     func content() throws {
-        let s = Sample.reference
+        let s = try #require(Sample.reference)
         let dropIns = GuardRails.dropIns(for: s.report)
         #expect(dropIns.map(\.path).sorted() == ["polyscan.service.d/50-postmortem.conf", "video-pipeline.service.d/50-postmortem.conf"])
         func section(of key: String, in text: String) -> String? {
@@ -204,7 +199,7 @@ struct GuardRailTests {
         let maxLine = try #require(memory.split(separator: "\n").first { $0.hasPrefix("MemoryMax=") })
         let maxMiB = try #require(Int(maxLine.dropFirst("MemoryMax=".count).dropLast()))
         #expect(maxMiB < (try #require(biggestMiB)))
-        #expect(GuardRails.dropIns(for: Sample.healthy.report).isEmpty)
+        #expect(GuardRails.dropIns(for: try #require(Sample.healthy).report).isEmpty)
     }
 
     @Test("a cause whose subject is not a plain service name gets no drop-in")
@@ -220,7 +215,7 @@ struct GuardRailTests {
     @Test("systemd-analyze verify accepts each drop-in with the sample's unit file, and notices a misplaced key",
           .enabled(if: Tools.systemdAnalyze != nil, "needs systemd-analyze"))
     func verify() throws {
-        let s = Sample.reference
+        let s = try #require(Sample.reference)
         for d in GuardRails.dropIns(for: s.report) {
             let result = try Self.verify(unit: d.unit, dropIn: d.text, sample: s)
             #expect(result.status == 0, "\(d.path): \(result.stdoutText)\(result.stderrText)")
@@ -231,6 +226,52 @@ struct GuardRailTests {
             let bad = try Self.verify(unit: d.unit, dropIn: misplaced, sample: s)
             #expect(bad.stderrText.contains("50-postmortem.conf") && bad.stderrText.contains("Unknown key"),
                     "\(d.path): \(bad.stderrText)")
+        }
+    }
+}
+
+@Suite("postmortem alerts on generated scenarios")
+struct GeneratedScenarioAlertTests {
+    @Test("promtool checks and passes the tests written for each generated incident; the verdicts follow its truth",
+          .enabled(if: Scenarios.isAvailable && Tools.promtool != nil, "needs python3, systemd-journal-remote and promtool"),
+          arguments: ["memcg-oom-loop", "fork-bomb", "storage-io"])
+    func scenario(name: String) throws {
+        let (root, _) = try Scenarios.generate(name)
+        let sample = try Sample(name: name, path: root)
+        let dir = try PromtoolTests.alerts(sample)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let check = try PromtoolTests.promtool(["check", "rules", dir + "/alerts.rules.yml"], in: dir)
+        #expect(check.status == 0, "\(check.stdoutText)\(check.stderrText)")
+        let test = try PromtoolTests.promtool(["test", "rules", dir + "/alerts.test.yml"], in: dir)
+        #expect(test.status == 0, "\(test.stdoutText)\(test.stderrText)")
+
+        // Against the truth: a rule on a signal the incident had either fired or says the signal came
+        // after the last scrape; one on a signal it did not have never fired.
+        let last = try sample.truthTime(\.last)
+        let detection = try #require(sample.report.detection)
+        let had: [DetectionRuleKind: Bool] = [
+            .oomKill: sample.truth.oomKills.contains { $0.kind != "oomd" },
+            .hungTasks: sample.truth.kernelEvents.hungTask > 0,
+            .lockup: sample.truth.kernelEvents.softLockup > 0,
+        ]
+        for (kind, present) in had {
+            let r = try sample.rule(kind)
+            if present {
+                #expect(r.firedAt != nil || r.notFired == .afterLastSample, "\(name): \(kind)")
+                if let at = r.firedAt { #expect(at <= (detection.lastSignOfLife ?? last)) }
+            } else {
+                #expect(r.firedAt == nil && r.notFired == .belowThreshold, "\(name): \(kind)")
+            }
+        }
+        // Guard rails for the truth's cause when it is about a service.
+        let cause = try #require(sample.truth.rootCause)
+        let dropIns = GuardRails.dropIns(for: sample.report).map(\.unit)
+        #expect(dropIns.contains(cause.subject) == cause.subject.hasSuffix(".service"), "\(name): \(dropIns)")
+        if Tools.systemdAnalyze != nil {
+            for d in GuardRails.dropIns(for: sample.report) {
+                let result = try GuardRailTests.verify(unit: d.unit, dropIn: d.text, sample: sample)
+                #expect(result.status == 0 && result.stderrText.isEmpty, "\(name) \(d.path): \(result.stdoutText)\(result.stderrText)")
+            }
         }
     }
 }
