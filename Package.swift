@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Events", "Journal", "KernelLog", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "TestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "Report", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Inputs", "TestSupport"]),
     ]
 )

@@ -85,6 +85,10 @@ public struct Backtest: Sendable {
 
     /// Reconstructs the signals of `report` and back-tests the default rules on them.
     public static func run(_ report: PostmortemReport) -> DetectionSummary {
-        Backtest(signals: Signals(report: report)).summary
+        var summary = Backtest(signals: Signals(report: report)).summary
+        summary.dropIns = GuardRails.dropIns(for: report).map {
+            DropInSummary(unit: $0.unit, path: "/etc/systemd/system/" + $0.path, text: $0.text)
+        }
+        return summary
     }
 }

@@ -202,6 +202,10 @@ struct MarkdownReport {
             }
         }
         out.append("")
+        for d in report.detection?.dropIns ?? [] {
+            out += ["Guard rails for \(Markdown.code(d.unit)), as \(Markdown.code(d.path)) (written by `postmortem alerts`):", "",
+                    Markdown.fence(d.text, info: "ini"), ""]
+        }
         return out
     }
 
@@ -284,6 +288,23 @@ enum Markdown {
         let fence = String(repeating: "`", count: longest + 1)
         let padded = body.hasPrefix("`") || body.hasSuffix("`") || body.isEmpty ? " \(body) " : body
         return fence + padded + fence
+    }
+
+    /// A fenced code block holding `s` line by line, its fence longer than any backtick run inside.
+    static func fence(_ s: String, info: String) -> String {
+        let lines = s.split(separator: "\n", omittingEmptySubsequences: false).map { oneLine(String($0)) }
+        var longest = 0
+        for line in lines {
+            var run = 0
+            for ch in line {
+                run = ch == "`" ? run + 1 : 0
+                longest = max(longest, run)
+            }
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        var body = lines
+        while body.last == "" { body.removeLast() }
+        return ([fence + info] + body + [fence]).joined(separator: "\n")
     }
 
     /// Newlines would end a table row or a list item; control characters have no place in a document.

@@ -71,6 +71,10 @@ struct TextReport {
                 out += TextLayout.hanging(safe(head) + ": " + safe(body), first: "  - ", rest: "    ", width: width)
                     .map { rule.firedAt != nil ? style.apply(.boldYellow, $0) : $0 }
             }
+            for d in detection.dropIns {
+                out += TextLayout.hanging("guard rail for \(safe(d.unit)): " + d.settings.map(safe).joined(separator: ", "),
+                                          first: "  - ", rest: "    ", width: width).map { style.apply(.cyan, $0) }
+            }
             out += TextLayout.hanging(safe(text.context), first: "  ", rest: "  ", width: width).map { style.apply(.dim, $0) }
             out.append("")
         }

@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import Inputs
 import Pipeline
+import Report
 import Testing
 import TestSupport
 @testable import Detection
@@ -102,6 +103,27 @@ struct BacktestTests {
         // Its restarts and its unit failures are in the series, yet stay under the thresholds.
         #expect(detection.series.contains { $0.metric == Signals.restartMetric })
         #expect(try s.rule(.crashLoop).notFired == .belowThreshold)
+    }
+}
+
+@Suite("the Detection section")
+struct DetectionSectionTests {
+    @Test("the reports say which rules would have fired and how many minutes before the freeze; none on the healthy reboot")
+    func sections() throws {
+        let reference = try #require(Sample.reference).report
+        let options = RenderOptions(timeZone: .utc, width: 200)
+        let text = ReportRenderer.render(reference, as: .text, options: options)
+        #expect(text.contains("Detection\n  2 of 7 default alert rules would have fired, the first 5 min before the freeze: "
+                              + "crash-loop at 09:47:00 for polyscan.service"))
+        #expect(text.contains("guard rail for polyscan.service: StartLimitIntervalSec=5min, StartLimitBurst=5, RestartSec=10s"))
+        let markdown = ReportRenderer.render(reference, as: .markdown, options: options)
+        #expect(markdown.contains("## What monitoring could have detected\n\n2 of 7 default alert rules would have fired"))
+        #expect(markdown.contains("```ini\n# Written by postmortem: guard rails for polyscan.service"))
+        let json = ReportRenderer.render(reference, as: .json, options: options)
+        #expect(json.contains("\"fired_at\" : \"2024-02-11T09:47:00.000000Z\""))
+        let healthy = try #require(Sample.healthy).report
+        #expect(ReportRenderer.render(healthy, as: .text, options: options)
+            .contains("Detection\n  None of the 7 default alert rules would have fired"))
     }
 }
 

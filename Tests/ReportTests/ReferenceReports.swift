@@ -247,11 +247,15 @@ enum ReferenceReports {
         late.notFired = .afterLastSample
         late.signalAt = at(13, 1, 50)
         late.peak = 0
-        return DetectionSummary(stepSeconds: 60, start: at(12, 13, 0), firstSymptom: at(12, 56, 0), lastSignOfLife: lastEntry,
-                                series: [SignalSeries(metric: "node_systemd_service_restart_total",
-                                                      labels: ["name": "media-worker.service"], exporter: .nodeExporter,
-                                                      estimate: false, values: [317_233, 317_294, nil, 317_415])],
-                                rules: [fired, late])
+        var d = DetectionSummary(stepSeconds: 60, start: at(12, 13, 0), firstSymptom: at(12, 56, 0), lastSignOfLife: lastEntry,
+                                 series: [SignalSeries(metric: "node_systemd_service_restart_total",
+                                                       labels: ["name": "media-worker.service"], exporter: .nodeExporter,
+                                                       estimate: false, values: [317_233, 317_294, nil, 317_415])],
+                                 rules: [fired, late])
+        d.dropIns = [DropInSummary(unit: "media-worker.service",
+                                   path: "/etc/systemd/system/media-worker.service.d/50-postmortem.conf",
+                                   text: "[Unit]\nStartLimitIntervalSec=5min\nStartLimitBurst=5\n\n[Service]\nRestartSec=10s\n")]
+        return d
     }
 
     /// Every optional field left out and every list empty.

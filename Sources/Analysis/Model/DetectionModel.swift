@@ -12,6 +12,8 @@ public struct DetectionSummary: Codable, Sendable, Hashable {
     public var lastSignOfLife: Timestamp?
     public var series: [SignalSeries]
     public var rules: [RuleBacktest]
+    /// The systemd drop-ins that would have capped the causes (`postmortem alerts` writes them).
+    public var dropIns: [DropInSummary] = []
 
     public init(stepSeconds: Int, start: Timestamp, firstSymptom: Timestamp?, lastSignOfLife: Timestamp?,
                 series: [SignalSeries], rules: [RuleBacktest]) {
@@ -25,9 +27,29 @@ public struct DetectionSummary: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case start, series, rules
+        case dropIns = "drop_ins"
         case stepSeconds = "step_seconds"
         case firstSymptom = "first_symptom"
         case lastSignOfLife = "last_sign_of_life"
+    }
+}
+
+/// One guard-rail drop-in: `<unit>.d/50-postmortem.conf` and its text.
+public struct DropInSummary: Codable, Sendable, Hashable {
+    public var unit: String
+    /// Where it goes on the machine: `/etc/systemd/system/<unit>.d/50-postmortem.conf`.
+    public var path: String
+    public var text: String
+
+    public init(unit: String, path: String, text: String) {
+        self.unit = unit
+        self.path = path
+        self.text = text
+    }
+
+    /// The settings alone (`StartLimitBurst=5`), without comments and section headers.
+    public var settings: [String] {
+        text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.hasPrefix("[") && $0.contains("=") }
     }
 }
 
