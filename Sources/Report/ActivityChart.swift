@@ -9,6 +9,7 @@ enum ChartColor {
     static let kernelEvent = "#9467bd"
     static let lastWords = "#ff7f0e"
     static let outage = "#fbe3e0"
+    static let alert = "#1a5276"
 }
 
 /// The incident on one time axis, as inline SVG: restarts per minute of each crash-looping unit,
@@ -29,6 +30,8 @@ struct ActivityChart {
     }
 
     private var forkSeries: [ForkRatePoint] { report.forkRate?.series ?? [] }
+    /// Back-tested rules that would have fired, each marked on the time axis.
+    private var firedRules: [RuleBacktest] { report.detection?.rules.filter { $0.firedAt != nil } ?? [] }
     private var timedOOMs: [(Timestamp, OOMKillSummary)] { report.oomKills.compactMap { k in k.time.map { ($0, k) } } }
     private var timedKernelEvents: [(Timestamp, KernelEventSummary)] {
         report.kernelEvents.compactMap { e in e.time.map { ($0, e) } }
@@ -175,9 +178,22 @@ struct ActivityChart {
             svg.append("<line x1=\"\(c(x0))\" y1=\"20\" x2=\"\(c(x0))\" y2=\"\(c(plotBottom))\" stroke=\"#c0392b\" "
                        + "stroke-dasharray=\"4 3\"><title>last entry \(clock.time(last))</title></line>")
         }
+        // When the back-tested alerts would have fired: drawn over the panels.
+        var marks: [String] = []
+        for rule in firedRules {
+            guard let at = rule.firedAt else { continue }
+            let px = x(at.seconds)
+            let who = rule.firedFor.isEmpty ? "" : " for " + rule.firedFor.joined(separator: ", ")
+            marks.append("<line class=\"alert-fired\" x1=\"\(c(px))\" y1=\"20\" x2=\"\(c(px))\" y2=\"\(c(plotBottom))\" "
+                       + "stroke=\"\(ChartColor.alert)\" stroke-width=\"2\"><title>\(HTML.escape(rule.alert)) would fire at "
+                       + "\(clock.time(at))\(HTML.escape(who))</title></line>")
+            marks.append("<text class=\"axis\" x=\"\(c(px + 3))\" y=\"30\" fill=\"\(ChartColor.alert)\">"
+                       + "\(HTML.escape(rule.rule.rawValue)) alert</text>")
+        }
         let axis = timeAxis(t0: t0, t1: t1, top: panels.first?.top ?? 34, bottom: plotBottom, x: x)
         svg += axis.grid
         svg += body
+        svg += marks
         svg += axis.labels
         svg.append("</svg>")
         return svg.joined(separator: "\n")
@@ -192,6 +208,7 @@ struct ActivityChart {
         if !timedKernelEvents.isEmpty { items.append(("kernel event", ChartColor.kernelEvent)) }
         if timedKernelEvents.contains(where: { $0.1.lastWords }) { items.append(("kernel last words", ChartColor.lastWords)) }
         if let last = outageStart, let next = outageEnd, next > last { items.append(("no logs (outage)", ChartColor.outage)) }
+        if !firedRules.isEmpty { items.append(("an alert would fire (back-test)", ChartColor.alert)) }
         return items
     }
 

@@ -83,6 +83,7 @@ struct HTMLReport {
         }
         out += chart()
         out += causes()
+        out += detection()
         out += timeline()
         out += appendix()
         var footer = "Written by \(e(report.generator)) (\(e(report.schema))). Times in "
@@ -93,6 +94,28 @@ struct HTMLReport {
         out.append("</body>")
         out.append("</html>")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// What monitoring could have detected: the back-test of the default alert rules, and the drop-ins.
+    private func detection() -> [String] {
+        guard let summary = report.detection else { return [] }
+        let e = HTML.escape
+        let text = DetectionText(summary, report: report, clock: clock)
+        var out = ["<section id=\"detection\">", "<h2>What monitoring could have detected</h2>", "<p>\(e(text.headline))</p>",
+                   "<ul>"]
+        for rule in summary.rules {
+            let (head, body) = text.line(rule)
+            out.append("<li\(rule.firedAt != nil ? " class=\"fired\"" : "")><code>\(e(head))</code>: \(e(body))</li>")
+        }
+        out.append("</ul>")
+        for d in summary.dropIns {
+            out.append("<p>Guard rails for <code>\(e(d.unit))</code>, as <code>\(e(d.path))</code>:</p>")
+            out.append("<pre><code>\(e(d.text))</code></pre>")
+        }
+        out.append("<p class=\"muted\">\(e(text.context)) <code>postmortem alerts</code> writes these rules, their promtool tests "
+                   + "and the drop-ins.</p>")
+        out.append("</section>")
+        return out
     }
 
     private func chart() -> [String] {

@@ -121,7 +121,12 @@ struct DetectionSectionTests {
         #expect(markdown.contains("```ini\n# Written by postmortem: guard rails for polyscan.service"))
         let json = ReportRenderer.render(reference, as: .json, options: options)
         #expect(json.contains("\"fired_at\" : \"2024-02-11T09:47:00.000000Z\""))
+        // HTML: the section, and one mark on the time axis per rule that fired.
+        let html = ReportRenderer.render(reference, as: .html, options: options)
+        #expect(html.contains("<section id=\"detection\">"))
+        #expect(html.components(separatedBy: "class=\"alert-fired\"").count - 1 == 2)
         let healthy = try #require(Sample.healthy).report
+        #expect(!ReportRenderer.render(healthy, as: .html, options: options).contains("class=\"alert-fired\""))
         #expect(ReportRenderer.render(healthy, as: .text, options: options)
             .contains("Detection\n  None of the 7 default alert rules would have fired"))
     }
