@@ -65,8 +65,8 @@ public struct Backtest: Sendable {
                 let at = signals.time(at: k)
                 r.firedAt = at
                 r.firedFor = series.compactMap { signals.series[$0].labels["name"] }
-                r.leadBeforeFirstSymptomSeconds = signals.firstSymptom.map { Double($0.microseconds - at.microseconds) / 1e6 }
-                r.leadBeforeLastSignOfLifeSeconds = signals.lastSignOfLife.map { Double($0.microseconds - at.microseconds) / 1e6 }
+                r.leadBeforeFirstSymptomSeconds = signals.firstSymptom.map { (Double($0.microseconds) - Double(at.microseconds)) / 1e6 }
+                r.leadBeforeLastSignOfLifeSeconds = signals.lastSignOfLife.map { (Double($0.microseconds) - Double(at.microseconds)) / 1e6 }
             } else if case .unavailable = e.rule.function {
                 r.notFired = .noSignal
             } else if e.everHeld {

@@ -39,8 +39,8 @@ public enum GuardRails {
                     why += s.startLimitHit ? ")." : ", and never hit a start limit)."
                 }
                 add(unit, unit: [why, "StartLimitIntervalSec=5min", "StartLimitBurst=5"],
-                    service: ["# Wait between restarts" + (summary?.medianRestartIntervalSeconds.map {
-                        " (median interval seen: \(Int(($0 * 1000).rounded())) ms)" } ?? "") + ";",
+                    service: ["# Wait between restarts" + (summary?.medianRestartIntervalSeconds.flatMap { m in
+                        m.isFinite && m >= 0 && m < 1e9 ? " (median interval seen: \(Int((m * 1000).rounded())) ms)" : nil } ?? "") + ";",
                               "# systemd 254 and later can also grow the delay: RestartSteps=, RestartMaxDelaySec=.",
                               "RestartSec=10s"])
             case "memory-exhaustion", "memcg-oom":

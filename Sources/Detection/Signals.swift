@@ -29,7 +29,7 @@ public struct Signals: Sendable {
     static let lockupKinds: Set<String> = ["soft_lockup", "hard_lockup", "rcu_stall"]
 
     public init(report: PostmortemReport, step: Int = 60) {
-        self.step = max(1, step)
+        self.step = min(max(1, step), 86_400)
         let stepUS = Int64(self.step) * 1_000_000
         let bootFirst = report.boots.first { $0.bootID == report.analyzedBoot }?.first
             ?? report.timeline.compactMap(\.time).min()
@@ -40,10 +40,16 @@ public struct Signals: Sendable {
         let (q, r) = first.microseconds.quotientAndRemainder(dividingBy: stepUS)
         var startUS = (r > 0 ? q + 1 : q) &* stepUS
         let endUS = lastSignOfLife?.microseconds ?? startUS
-        var n = endUS >= startUS ? Int((endUS - startUS) / stepUS) + 1 : 0
-        if n > Self.maxSamples {
-            startUS += Int64(n - Self.maxSamples) * stepUS
-            n = Self.maxSamples
+        // Times come from the input: the span is computed without trapping, and only the newest samples kept.
+        var n = 0
+        if endUS >= startUS {
+            let (span, overflow) = endUS.subtractingReportingOverflow(startUS)
+            if overflow || span / stepUS >= Int64(Self.maxSamples) {
+                startUS = (endUS / stepUS) &* stepUS &- Int64(Self.maxSamples - 1) &* stepUS
+                n = Self.maxSamples
+            } else {
+                n = Int(span / stepUS) + 1
+            }
         }
         start = Timestamp(microseconds: startUS)
         count = n

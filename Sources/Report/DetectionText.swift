@@ -42,7 +42,7 @@ struct DetectionText {
         let first = fired.min { ($0.firedAt ?? .init(microseconds: .max)) < ($1.firedAt ?? .init(microseconds: .max)) }
         var s = "\(fired.count) of \(total) default alert rules would have fired"
         if let first, let lead = first.leadBeforeLastSignOfLifeSeconds, lead > 0 {
-            let minutes = Int(lead / 60)
+            let minutes = Int(min(lead / 60, 1e12))
             s += minutes >= 1 ? ", the first \(minutes) min before \(endName)" : ", the first \(HumanFormat.duration(seconds: lead)) before \(endName)"
         }
         return s + ": " + fired.map(firing).joined(separator: "; ") + "."

@@ -302,3 +302,39 @@ struct GeneratedScenarioAlertTests {
         }
     }
 }
+
+@Suite("detection on hostile figures")
+struct HostileDetectionTests {
+    @Test("extreme times, sizes and intervals from a corrupt input neither trap nor grow the series without bound")
+    func extremes() throws {
+        var report = PostmortemReport()
+        report.analyzedBoot = "b"
+        report.boots = [BootSummary(bootID: "b", first: Timestamp(microseconds: .min + 1), last: Timestamp(microseconds: .max),
+                                    entries: 1, end: .unclean, endEvidence: [])]
+        var unit = UnitSummary(unit: "x.service")
+        unit.restartCounterMin = .max
+        unit.medianRestartIntervalSeconds = .infinity
+        unit.restartsPerMinute = [SeriesPoint(start: Timestamp(microseconds: .max - 10), value: .infinity),
+                                  SeriesPoint(start: Timestamp(microseconds: .min), value: -5)]
+        report.units = [unit]
+        var kill = OOMKillSummary(time: Timestamp(microseconds: .max), kind: .global)
+        kill.unit = "x.service"
+        kill.anonRSSKB = .max
+        report.oomKills = [kill]
+        report.kernelEvents = [KernelEventSummary(time: Timestamp(microseconds: .min), kind: "hung_task", text: "", source: "")]
+        report.rootCauses = [RootCause(rank: 1, kind: "crash-loop", subject: "x.service", confidence: 1, summary: "", evidence: [],
+                                       contributedTo: [], remediation: []),
+                             RootCause(rank: 2, kind: "memory-exhaustion", subject: "x.service", confidence: 1, summary: "",
+                                       evidence: [], contributedTo: [], remediation: [])]
+        let detection = Backtest.run(report)
+        report.detection = detection
+        #expect(detection.series.allSatisfy { $0.values.count <= Signals.maxSamples })
+        #expect(detection.series.first?.values.count == Signals.maxSamples)
+        let backtest = Backtest(signals: Signals(report: report))
+        #expect(!PrometheusFiles.tests(backtest, source: "x").isEmpty)
+        #expect(GuardRails.dropIns(for: report).first?.text.contains("MemoryMax=") == true)
+        for format in [ReportFormat.text, .markdown, .json, .html] {
+            #expect(!ReportRenderer.render(report, as: format, options: RenderOptions(timeZone: .utc)).isEmpty)
+        }
+    }
+}
