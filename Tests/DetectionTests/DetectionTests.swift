@@ -147,6 +147,14 @@ struct PromtoolTests {
         try Command.run(try #require(Tools.promtool), arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": dir])
     }
 
+    @Test("an --out that cannot be written exits 1 naming the folder and the system's reason")
+    func unwritable() throws {
+        let run = try Command.run(TestPaths.executable, ["alerts", TestPaths.packageRoot + "/samples/healthy-reboot",
+                                                         "--out", "/dev/null/alerts", "--quiet"])
+        #expect(run.status == 1)
+        #expect(run.stderrText.contains("postmortem: cannot write /dev/null/alerts: Not a directory"), "\(run.stderrText)")
+    }
+
     @Test("the rules check, their tests pass, and the tests fail when the series do not cross",
           .enabled(if: Tools.promtool != nil, "needs promtool (Debian package prometheus)"),
           arguments: ["reference-incident", "healthy-reboot"])
