@@ -15,11 +15,12 @@ public enum PrometheusFiles {
                    "# Check with: promtool check rules \(rulesFileName); test with: promtool test rules \(testFileName)",
                    "groups:", "  - name: postmortem", "    rules:"]
         for (e, r) in zip(backtest.evaluations, summary.rules) {
+            let peak = r.peak.map { "; highest value \(PromText.number(($0 * 100).rounded() / 100)) against \(PromText.number(e.rule.threshold))" } ?? ""
             if let at = r.firedAt {
                 let who = r.firedFor.isEmpty ? "" : " for " + r.firedFor.joined(separator: ", ")
-                out.append("      # back-test: fires at \(at.iso8601)\(who)")
+                out.append("      # back-test: fires at \(at.iso8601)\(who)\(peak)")
             } else if let why = r.notFired {
-                out.append("      # back-test: would not have fired (\(why.rawValue))")
+                out.append("      # back-test: would not have fired (\(why.rawValue))\(peak)")
             }
             out.append("      - alert: \(e.rule.alert)")
             out.append("        expr: \(quote(e.rule.expression))")
