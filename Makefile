@@ -32,7 +32,7 @@ DOCS = README.md docs/report.schema.json
 
 ## Analyse the bundled reference incident.
 run: deps release
-	.build/release/postmortem analyze --utc $(SAMPLE)
+	.build/release/postmortem analyze --utc $(SAMPLE) 2>&1 | cat
 
 ## Build and run the whole test suite (the command CI runs).
 test: deps

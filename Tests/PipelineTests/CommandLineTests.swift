@@ -207,3 +207,24 @@ struct CommandLineOutputTests {
         #expect(csvTimes == csvTimes.sorted())
     }
 }
+
+/// The README's first screen shows real output: what the binary prints for `make run`.
+@Suite("README")
+struct ReadmeOutputTests {
+    @Test func makeRunOutputMatchesTheBinary() throws {
+        let readme = try String(contentsOfFile: TestPaths.packageRoot + "/README.md", encoding: .utf8)
+        let intro = try #require(readme.range(of: "`make run` on the bundled reference incident prints"))
+        let open = try #require(readme.range(of: "```\n", range: intro.upperBound..<readme.endIndex))
+        let close = try #require(readme.range(of: "\n```\n", range: open.upperBound..<readme.endIndex))
+        let shown = String(readme[open.upperBound..<close.lowerBound])
+        // `make run`: the release build, stderr then stdout into a pipe (`2>&1 | cat`).
+        let r = try Command.shell("cd '\(TestPaths.packageRoot)' && '\(TestPaths.executable)' analyze --utc samples/reference-incident 2>&1 | cat")
+        // The year inferred for kern.log follows the checkout's file dates: said in the README.
+        func masked(_ s: String) -> String {
+            s.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                line.contains("year") ? String(line.map { $0.isNumber ? "#" : $0 }) : String(line)
+            }.joined(separator: "\n")
+        }
+        #expect(masked(shown) == masked(r.stdoutText.trimmingCharacters(in: .newlines)))
+    }
+}
