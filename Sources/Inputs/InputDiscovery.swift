@@ -88,6 +88,8 @@ struct Collector {
     /// Bytes of unit files read so far; past `unitBytesBudget` the rest are named and skipped.
     private var unitBytes = 0
     private var unitBudgetReported = false
+    private var unitProblems = 0
+    static let unitProblemsNamed = 5
     static let unitBytesBudget = 16 << 20
 
     // MARK: - Hosts
@@ -453,8 +455,20 @@ struct Collector {
             unitBytes += bytes.count
             hosts[i].unitFiles.append(UnitFileText(path: tree.display(rel), text: String(decoding: bytes, as: UTF8.self)))
         } catch {
-            hosts[i].problems.append(error)
+            // A flood of unreadable unit files (3,000 sparse gigabyte files) is named a few at
+            // a time, then counted, so the report stays readable.
+            unitProblems += 1
+            if unitProblems <= Self.unitProblemsNamed {
+                hosts[i].problems.append(error)
+            } else if unitProblems == Self.unitProblemsNamed + 1 {
+                hosts[i].problems.append(InputProblem(path: tree.display(dir(of: rel)), reason:
+                    "more unit files could not be read; only the first \(Self.unitProblemsNamed) are named"))
+            }
         }
+    }
+
+    private func dir(of rel: String) -> String {
+        rel.lastIndex(of: "/").map { String(rel[..<$0]) } ?? ""
     }
 
     // MARK: - pstore

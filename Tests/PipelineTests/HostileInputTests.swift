@@ -260,3 +260,44 @@ struct MemoryBudgetTests {
         #expect(r.stderrText.contains("kern.log: too large"))
     }
 }
+
+extension MemoryBudgetTests {
+    /// 3,000 sparse unit files of a gigabyte each (3.1 GB of memory before): each refused
+    /// before it is read, the first few named, the rest counted.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)))
+    func sparseUnitFilesStayInBudget() throws {
+        let dir = try HostileInputTests.sampleTree("sparse-units")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let units = dir + "/etc/systemd/system"
+        try FileManager.default.createDirectory(atPath: units, withIntermediateDirectories: true)
+        let made = try Command.shell("cd '\(units)' && seq -f 'u%04g.service' 1 3000 | xargs truncate -s 1G")
+        #expect(made.status == 0)
+        let (kib, r) = try Self.peakKiB(["analyze", "--quiet", "--utc", dir])
+        #expect(r.status == 0)
+        #expect(kib < Self.budgetKiB, "peak \(kib) KiB")
+        let named = r.stderrText.split(separator: "\n").filter { $0.contains(".service: too large") }
+        #expect(named.count == 5)
+        #expect(r.stderrText.contains("more unit files could not be read; only the first 5 are named"))
+    }
+}
+
+extension MemoryBudgetTests {
+    /// `batch -j 2` over two archive bombs (14.4 GB before): each expanded to its own
+    /// temporary file, the run under budget, both hosts reported as unreadable.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+    func batchOverTwoBombsStaysInBudget() throws {
+        let dir = TestPaths.scratch("bombs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Command.shell("""
+            cd '\(dir)' && mkdir -p in var/log && truncate -s 1200M var/log/kern.log \
+            && tar -cf - var | zstd -q -1 > in/a.tar.zst && cp in/a.tar.zst in/b.tar.zst && rm -rf var
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let (kib, r) = try Self.peakKiB(["batch", "--utc", "-j", "2", "--out", dir + "/out", dir + "/in"])
+        #expect(kib < Self.budgetKiB, "peak \(kib) KiB")
+        #expect(r.status == 3, "\(r.stderrText)")
+        #expect(r.stderrText.contains("a.tar.zst:var/log/kern.log: 1258291200 bytes is over the limit"))
+        #expect(r.stderrText.contains("b.tar.zst:var/log/kern.log: 1258291200 bytes is over the limit"))
+    }
+}
