@@ -89,6 +89,7 @@ struct HTMLReport {
         var footer = "Written by \(e(report.generator)) (\(e(report.schema))). Times in "
             + "\(e(options.timeZone.name(at: verdict.lastEntry)))."
         if let at = options.generatedAt { footer += " Generated \(e(clock.labelled(at)))." }
+        if let command = options.commandLine { footer += " Command: <code>\(e(command))</code>." }
         out.append("<p class=\"muted\">\(footer)</p>")
         out.append("</main>")
         out.append("</body>")

@@ -23,6 +23,10 @@ struct MarkdownReport {
         var byline = "_Draft written by \(md(report.generator)) from the machine's logs. Times are in \(md(zoneName))."
         if let at = options.generatedAt { byline += " Generated \(md(clock.labelled(at)))." }
         out.append(byline + "_")
+        if let command = options.commandLine {
+            out.append("")
+            out.append("_Command:_ " + Markdown.code(Markdown.oneLine(command)))
+        }
         out.append("")
 
         out += executiveSummary()

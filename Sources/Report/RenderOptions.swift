@@ -93,6 +93,9 @@ public struct RenderOptions: Sendable {
     /// Never cut a cell with `…`: long timeline details continue on the next lines. The CLI
     /// sets it with `--full` and whenever the output is not a terminal (a file, a pipe).
     public var full: Bool
+    /// The command line that made the report, quoted in Markdown and HTML so that a reader can
+    /// run it again; `nil` leaves it out.
+    public var commandLine: String?
 
     public init(color: Bool = false, timeZone: DisplayZone = .utc, width: Int = 100, generatedAt: Timestamp? = nil,
                 full: Bool = false) {

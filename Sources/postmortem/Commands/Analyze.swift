@@ -76,6 +76,10 @@ extension PostmortemCommand {
             if let zoneNote, format != "json" { result.report.notes.append(zoneNote) }
             var render = output.render(zone: zone)
             render.color = render.color && format == "text"
+            // Every report says what made it: the tool with its commit, the command, the time.
+            result.report.generator = "postmortem " + BuildInfo.versionLine
+            render.generatedAt = .now
+            render.commandLine = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
             try output.write(ReportRenderer.render(result.report, as: ReportFormat(rawValue: format) ?? .text, options: render))
             if failOnCause && !result.report.rootCauses.isEmpty { throw ExitCode(10) }
         }

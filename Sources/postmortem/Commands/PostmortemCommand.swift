@@ -170,3 +170,9 @@ struct OutputFailure: Error, CustomStringConvertible {
     let reason: String
     var description: String { "cannot write \(Console.printable(path)): \(reason)" }
 }
+
+/// `arg` as a POSIX shell reads it back: bare when it is plain, else in single quotes.
+func shellQuoted(_ arg: String) -> String {
+    let plain = !arg.isEmpty && arg.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:@%+,".contains($0)) }
+    return plain ? arg : "'" + arg.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
