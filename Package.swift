@@ -59,8 +59,11 @@ let package = Package(
         // Generates `BuildStamp` (git commit, build date) for `postmortem --version`.
         .plugin(name: "BuildInfo", capability: .buildTool()),
 
-        // `scripts/fuzz.sh` builds this with -sanitize=fuzzer -DFUZZING; otherwise it replays inputs.
+        // `scripts/fuzz.sh` builds these with -sanitize=fuzzer -DFUZZING; otherwise they replay inputs.
         .executableTarget(name: "journal-fuzz", dependencies: ["Journal"], path: "Fuzz/JournalFuzz"),
+        .executableTarget(name: "kernel-log-fuzz", dependencies: ["KernelLog"], path: "Fuzz/KernelLogFuzz"),
+        .executableTarget(name: "tar-fuzz", dependencies: ["Inputs", "Journal", "Compression"], path: "Fuzz/TarFuzz"),
+        .executableTarget(name: "host-fuzz", dependencies: ["Pipeline", "Inputs", "Analysis", "Report"], path: "Fuzz/HostFuzz"),
 
         .target(name: "TestSupport", dependencies: ["Journal"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"]),

@@ -29,10 +29,11 @@ extension JournalFile {
         out.append(contentsOf: Self.realtimePrefix); appendDecimal(head.realtime, &out)
         out.append(contentsOf: Self.monotonicPrefix); appendDecimal(head.monotonic, &out)
         out.append(contentsOf: Self.bootPrefix); out.append(contentsOf: bootHex.1); out.append(10)
+        var checked = false
         items: for i in 0..<head.itemCount {
             // DATA objects precede the entries that use them; anything else is not this entry's.
             guard let d = itemOffset(entry: head.offset, index: i), d < head.offset else {
-                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); break }
                 health.itemsDropped += 1
                 health.note(head.offset, "entry item \(i) points past the entry itself")
                 continue
@@ -43,7 +44,7 @@ extension JournalFile {
                         if let r = arena.slice(cached.start, cached.count) { out.append(contentsOf: r) }
                     }
                 } else if cached.slot == ValueSpan.bad {
-                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                    if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); break }
                     health.itemsDropped += 1
                 }
                 continue
@@ -54,7 +55,7 @@ extension JournalFile {
             guard worthCaching(dataAt: d, compressed: (bytes.u8(d + 1) ?? 0) & 7 != 0) else {
                 if renderExportItem(d, entry: head.offset, index: i, into: &out) == nil {
                     state.cache.set(d, .broken)
-                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                    if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); break }
                     health.itemsDropped += 1
                 }
                 continue
@@ -76,7 +77,7 @@ extension JournalFile {
                 state.cache.set(d, .skipped)
             case nil:
                 state.cache.set(d, .broken)
-                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break items }
+                if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); break items }
                 health.itemsDropped += 1
             }
         }

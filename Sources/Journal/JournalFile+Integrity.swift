@@ -42,8 +42,10 @@ extension JournalFile {
     /// give it, the rest are not the entry's. Reading is bounded: payloads past `budget`
     /// bytes are not decompressed again for this check (then it answers false, and the bad
     /// item is skipped as journalctl skips it).
-    func itemsEnd(_ head: EntryHead, at index: Int, budget: Int = 16 << 20) -> Bool {
-        guard index > 0 else { return false }
+    func itemsEnd(_ head: EntryHead, at index: Int, budget: Int = 1 << 20) -> Bool {
+        // Asked once per damaged entry (callers see to that), and within a budget per file:
+        // a file of many damaged entries with large items cannot make this a CPU bomb.
+        guard index > 0, xorCheckBytesLeft > 0 else { return false }
         var x: UInt64 = 0
         var spent = 0
         for i in 0..<index {
@@ -56,16 +58,27 @@ extension JournalFile {
                 continue
             }
             spent += size
+            xorCheckBytesLeft -= size
             guard spent <= budget else { return false }
             if let raw = inPlacePayload(at: d) {
                 x ^= JournalHash.jenkins64(raw)
             } else if case .success(let payload) = dataPayload(at: d) {
                 spent += payload.count
+                xorCheckBytesLeft -= payload.count
                 guard spent <= budget else { return false }
                 x ^= payload.withUnsafeBytes { JournalHash.jenkins64($0) }
             }
         }
         return x == head.xorHash
+    }
+
+    /// `itemsEnd` once per entry: at the first bad item only, so that an entry of many bad
+    /// items costs one check, not one per item.
+    @inline(__always)
+    func itemsEndOnce(_ head: EntryHead, at index: Int, checked: inout Bool) -> Bool {
+        if checked { return false }
+        checked = true
+        return itemsEnd(head, at: index)
     }
 
     /// Notes the items an entry's size claims past its own (see `itemsEnd`).

@@ -164,13 +164,14 @@ extension JournalFile {
         let items = bytes.slice(head.offset + ObjectLayout.entryItems, head.itemCount * itemSize)
         batch.appendEntry(EntryBatch.Head(entry: head, seqnumID: header.seqnumID, file: fileIndex)) { spans, arena, shared, blobs in
             guard let items else { return }
+            var checked = false
             for i in 0..<head.itemCount {
                 let dataOffset = compact
                     ? Int(UInt32(littleEndian: items.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)))
                     : Int(truncatingIfNeeded: UInt64(littleEndian: items.loadUnaligned(fromByteOffset: i &* 16, as: UInt64.self)))
                 // DATA objects precede the entries that use them; anything else is not this entry's.
                 guard dataOffset < head.offset else {
-                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return }
+                    if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); return }
                     health.itemsDropped += 1
                     health.note(head.offset, "entry item \(i) points past the entry itself")
                     continue
@@ -184,12 +185,12 @@ extension JournalFile {
                 if let cached = cache.table.get(dataOffset) {
                     span = cached
                     if span.slot == ValueSpan.bad {
-                        if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return }
+                        if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); return }
                         health.itemsDropped += 1
                     }
                 } else {
                     span = resolveSpan(dataOffset, entryOffset: head.offset, item: i, selected: selected, cache: &cache)
-                    if span.slot == ValueSpan.bad, itemsEnd(head, at: i) {
+                    if span.slot == ValueSpan.bad, itemsEndOnce(head, at: i, checked: &checked) {
                         // Counted as one dropped item by `resolveSpan`; the rest are not the entry's.
                         health.itemsDropped -= 1
                         noteForeignItems(head, from: i)

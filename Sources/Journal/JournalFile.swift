@@ -33,6 +33,8 @@ public final class JournalFile: @unchecked Sendable {
     static let dataCacheLimit = 64 << 20
     /// DATA objects whose hash has been checked (each is checked once per file).
     var verified: OffsetBits
+    /// Payload bytes `itemsEnd` may still hash in this file.
+    var xorCheckBytesLeft = 64 << 20
     /// The seqnum ID as cursors print it, made once.
     let seqnumHexBytes: [UInt8]
 
@@ -184,11 +186,12 @@ public final class JournalFile: @unchecked Sendable {
         }
         var fields: [JournalField] = []
         fields.reserveCapacity(selection.isAll ? head.itemCount : 8)
+        var checked = false
         for i in 0..<head.itemCount {
             // DATA objects are written before the entry that uses them: an item past the entry
             // is not one of its own.
             guard let dataOffset = itemOffset(entry: head.offset, index: i), dataOffset < head.offset else {
-                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); break }
+                if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); break }
                 health.itemsDropped += 1
                 health.note(head.offset, "entry item \(i) points past the entry itself")
                 continue
@@ -198,7 +201,7 @@ public final class JournalFile: @unchecked Sendable {
                 case .field(let f): fields.append(f)
                 case .skip: break
                 case .bad:
-                    if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
+                    if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
                     health.itemsDropped += 1
                 }
                 continue
@@ -217,7 +220,7 @@ public final class JournalFile: @unchecked Sendable {
             case .field(let f): fields.append(f)
             case .skip: break
             case .bad(let reason):
-                if itemsEnd(head, at: i) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
+                if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
                 health.itemsDropped += 1
                 health.note(dataOffset, "entry at 0x\(String(head.offset, radix: 16)) item \(i): \(reason)")
             }

@@ -22,21 +22,28 @@ public enum JournalExport {
     /// Streams through libsystemd instead; directories go through `sd_journal_open_directory`.
     public static func runLibsystemd(paths: [String], format: ExportOutput,
                                      sink: (UnsafeRawBufferPointer) -> Void) -> [String] {
-        var problems: [String] = []
-        var writer = ChunkedWriter(format: format)
-        let files = paths.filter { !isDirectory($0) }
-        var readers: [SDJournalReader] = []
+        // In a child process: an assertion in libsystemd is reported, not the end of this one.
         do {
-            if !files.isEmpty { readers.append(try SDJournalReader(files: files)) }
-            for d in paths where isDirectory(d) { readers.append(try SDJournalReader(directory: d)) }
-            for r in readers {
-                try r.forEachEntry { writer.add($0, sink) }
+            return try SDJournalIsolation.run(paths: paths, sink: sink) { emit in
+                var problems: [String] = []
+                var writer = ChunkedWriter(format: format)
+                let files = paths.filter { !isDirectory($0) }
+                var readers: [SDJournalReader] = []
+                do {
+                    if !files.isEmpty { readers.append(try SDJournalReader(files: files)) }
+                    for d in paths where isDirectory(d) { readers.append(try SDJournalReader(directory: d)) }
+                    for r in readers {
+                        try r.forEachEntry { writer.add($0, emit) }
+                    }
+                } catch {
+                    problems.append("libsystemd: \(error)")
+                }
+                writer.flush(emit)
+                return problems
             }
         } catch {
-            problems.append("libsystemd: \(error)")
+            return [error.description]
         }
-        writer.flush(sink)
-        return problems
     }
 
     private static func isDirectory(_ path: String) -> Bool {

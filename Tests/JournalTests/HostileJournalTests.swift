@@ -76,6 +76,31 @@ struct HostileJournalTests {
         #expect(messages == 300)
     }
 
+    @Test("an enlarged ENTRY whose hash was changed too: its bad items are skipped as journalctl skips them, checked once")
+    func enlargedEntryWrongHash() throws {
+        let (dir, file) = try Self.fixture("enlarged-xor", .init(compact: true, keyedHash: true))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var bytes = try Self.read(file)
+        let e = Self.objects(bytes).filter { $0.type == 3 }[100]
+        // 64 KiB more "items" (16,384 in the compact layout), and a hash nothing matches.
+        Self.put64(&bytes, e.offset + 8, UInt64(e.size + 0x10000))
+        Self.put64(&bytes, e.offset + 56, 0x0123_4567_89ab_cdef)
+        let mutated = dir + "/enlarged-xor.journal"
+        try Self.write(bytes, mutated)
+        let reader = JournalReader(paths: [mutated])
+        var entries = 0
+        reader.forEachEntry { _ in entries += 1 }
+        reader.writeExport { _ in }
+        reader.scan(fields: ["MESSAGE"]) { _ in }
+        let f = try #require(reader.files.first)
+        #expect(entries == 300)
+        #expect(f.health.entriesOversized == 0)
+        #expect(f.health.itemsDropped > 1000)
+        // The entry's own items were hashed once per pass (a few hundred bytes), not once per
+        // bad item: that was quadratic, seconds for this one entry (found by the fuzzer).
+        #expect(64 << 20 - f.xorCheckBytesLeft < 16 << 10)
+    }
+
     @Test("a regular file with COMPACT set, or a compact one without, is refused and named, not read renamed",
           arguments: [false, true])
     func flippedCompact(_ compact: Bool) throws {
