@@ -44,6 +44,16 @@ public enum SDJournalIsolation {
         if child == 0 {
             close(data[0]); close(report[0]); close(errors[0])
             _ = dup2(errors[1], 2)
+            // The default actions: a fatal signal ends the child at once, without the Swift
+            // runtime's crash handler (which would try to print a backtrace of C frames).
+            // Nor blocked (a parent may have blocked them for its threads).
+            var fatal = sigset_t()
+            sigemptyset(&fatal)
+            for s in [SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGQUIT] {
+                _ = signal(s, SIG_DFL)
+                sigaddset(&fatal, s)
+            }
+            _ = sigprocmask(SIG_UNBLOCK, &fatal, nil)
             let lines = work { writeAll(data[1], $0) }
             for line in lines {
                 var text = line + "\n"

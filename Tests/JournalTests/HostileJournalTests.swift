@@ -293,3 +293,54 @@ extension HostileJournalTests {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension HostileJournalTests {
+    /// The pids of the children of `pid` (Linux `/proc/<pid>/task/<pid>/children`).
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
+    }
+
+    @Test("libsystemd aborting (SIGABRT, as its assertions do) is an error naming the file, not the end of postmortem")
+    func libsystemdAbort() throws {
+        // Enough entries that the export (written in 1 MiB chunks) cannot fit the pipes.
+        let (dir, files) = try JournalFixtures.writeDirectory("sd-abort", layout: .init(compact: true, keyedHash: true),
+                                                              count: 6000, files: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = files[0]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestPaths.executable)
+        p.arguments = ["export", "--reader", "libsystemd", file]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Nobody reads the output yet, so the reader (the child running libsystemd) soon blocks
+        // on a full pipe: then it is sent what a failed assertion sends, SIGABRT.
+        var child: Int32?
+        for _ in 0..<200 where child == nil {
+            child = Self.children(of: p.processIdentifier).first
+            if child == nil { usleep(20_000) }
+        }
+        let reader = try #require(child, "libsystemd runs in a child process")
+        usleep(200_000)
+        #expect(kill(reader, SIGABRT) == 0)
+        let written = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        // postmortem itself ends normally and says what happened, naming the file.
+        #expect(p.terminationReason == .exit)
+        #expect(stderr.contains("libsystemd aborted (SIGABRT: an assertion in libsystemd) while reading \(file)"))
+        #expect(stderr.contains("--reader native"))
+        // What was read before the abort was written, and is journalctl's output up to there.
+        let full = try JournalFixtures.journalctlExport([file])
+        #expect(!written.isEmpty)
+        #expect(written.count < full.count)
+        #expect(full.starts(with: [UInt8](written)))
+    }
+}
