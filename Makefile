@@ -65,7 +65,7 @@ apt-install:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-## A short, reproducible libFuzzer run of the journal reader.
+## A short, reproducible libFuzzer run of each fuzz target (journal, kernel-log, tar, host).
 fuzz:
 	scripts/fuzz.sh --runs 8000
 
