@@ -18,10 +18,21 @@ let layout = ["var/log/journal/65935178b7f7b28f006093b5970de8da/system.journal",
               "var/log/syslog",
               "etc/timezone"]
 
-/// This process's scratch tree, made once and refilled for each input.
+/// This process's scratch tree, made once, refilled for each input, removed at exit.
 let root: String = {
     var template = Array("/tmp/postmortem-host-fuzz-XXXXXX".utf8CString)
     let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+    atexit {
+        for rel in layout {
+            unlink(root + "/" + rel)
+            var parts = rel.split(separator: "/").dropLast()
+            while !parts.isEmpty {
+                rmdir(root + "/" + parts.joined(separator: "/"))
+                parts = parts.dropLast()
+            }
+        }
+        rmdir(root)
+    }
     return made.map { String(cString: $0) } ?? "/tmp/postmortem-host-fuzz"
 }()
 
