@@ -29,7 +29,7 @@ struct EntryArrayWalker {
                 index += 1
                 let value: Int?
                 if file.isCompact { value = file.bytes.u32(at).map { Int($0) } } else { value = file.bytes.u64(at).flatMap { Int(exactly: $0) } }
-                guard let value else { return stop("entry array item at 0x\(String(at, radix: 16)) is past the end", at) }
+                guard let value else { return stop("entry array item at 0x\(hex(at)) is past the end", at) }
                 // A zero slot is an unused tail of the last array: the chain holds fewer entries than counted.
                 if value == 0 { return stop("entry array ends after fewer entries than the header counts", at) }
                 remaining -= 1

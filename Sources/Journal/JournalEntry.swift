@@ -87,3 +87,7 @@ public struct JournalEntry: Sendable {
 
 @inline(__always)
 func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+
+/// An offset in hex as the file holds it: a value read from damage that went negative as an
+/// `Int` is shown as the unsigned number it was on disk, never as `-0x…`.
+func hex(_ v: Int) -> String { String(UInt(bitPattern: v), radix: 16) }

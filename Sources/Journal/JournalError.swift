@@ -31,7 +31,7 @@ public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String {
-        if let offset { return "\(path): at offset 0x\(String(offset, radix: 16)): \(code): \(detail)" }
+        if let offset { return "\(path): at offset 0x\(hex(offset)): \(code): \(detail)" }
         return "\(path): \(code): \(detail)"
     }
 
@@ -51,6 +51,6 @@ public struct JournalProblem: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        offset.map { "\(path): at offset 0x\(String($0, radix: 16)): \(reason)" } ?? "\(path): \(reason)"
+        offset.map { "\(path): at offset 0x\(hex($0)): \(reason)" } ?? "\(path): \(reason)"
     }
 }

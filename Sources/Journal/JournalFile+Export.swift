@@ -89,7 +89,7 @@ extension JournalFile {
     /// when the object is unreadable (noted in `health`).
     private func renderExportItem(_ d: Int, entry: Int, index: Int, into out: inout [UInt8]) -> Bool? {
         func bad(_ reason: String) -> Bool? {
-            health.note(d, "entry at 0x\(String(entry, radix: 16)) item \(index): \(reason)")
+            health.note(d, "entry at 0x\(hex(entry)) item \(index): \(reason)")
             return nil
         }
         // An uncompressed value is rendered from where it lies; a compressed one is inflated first.

@@ -231,7 +231,7 @@ extension JournalFile {
                              cache: inout SpanCache) -> ValueSpan {
         func bad(_ reason: String) -> ValueSpan {
             health.itemsDropped += 1
-            health.note(dataOffset, "entry at 0x\(String(entryOffset, radix: 16)) item \(item): \(reason)")
+            health.note(dataOffset, "entry at 0x\(hex(entryOffset)) item \(item): \(reason)")
             return .broken
         }
         // An uncompressed value is used where it lies in the mapping: no copy, no allocation.

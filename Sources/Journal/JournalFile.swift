@@ -222,7 +222,7 @@ public final class JournalFile: @unchecked Sendable {
             case .bad(let reason):
                 if itemsEndOnce(head, at: i, checked: &checked) { noteForeignItems(head, from: i); return entry(head, fields, fileIndex) }
                 health.itemsDropped += 1
-                health.note(dataOffset, "entry at 0x\(String(head.offset, radix: 16)) item \(i): \(reason)")
+                health.note(dataOffset, "entry at 0x\(hex(head.offset)) item \(i): \(reason)")
             }
         }
         return entry(head, fields, fileIndex)

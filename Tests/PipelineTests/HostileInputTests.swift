@@ -301,3 +301,27 @@ extension MemoryBudgetTests {
         #expect(r.stderrText.contains("b.tar.zst:var/log/kern.log: 1258291200 bytes is over the limit"))
     }
 }
+
+extension HostileArchiveTests {
+    /// Member names are the archive's bytes: on stderr they cannot drive the terminal or
+    /// forge a line of their own (issue 13).
+    @Test(.enabled(if: python3 != nil)) func memberNamesAreEscapedOnStderr() throws {
+        let dir = TestPaths.scratch("escape-names")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+        import io, tarfile, sys
+        with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+            info = tarfile.TarInfo("var/log/journal/x\\x1b]0;pwned\\x07\\npostmortem: forged line\\u202e.journal")
+            data = b"not a journal"
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        """
+        let made = try Command.run(try #require(Self.python3), ["-c", script, dir + "/names.tar"])
+        #expect(made.status == 0, "\(made.stderrText)")
+        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", dir + "/names.tar"])
+        #expect(r.status == 3)
+        #expect(!r.stderrText.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0 == "\u{202E}" })
+        #expect(!r.stderrText.split(separator: "\n").contains { $0.hasPrefix("postmortem: forged line") })
+        #expect(r.stderrText.contains("x\\x1b]0;pwned\\x07 postmortem: forged line\\u202e.journal"))
+    }
+}
