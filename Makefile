@@ -24,7 +24,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 RELEASE_BIN = .build/release/postmortem
 # Generated for install: man pages, completion scripts, the unit with its paths filled in.
 GEN = .build/packaging
-MAN_PAGES = postmortem analyze boots timeline export batch
+MAN_PAGES = postmortem analyze boots timeline export batch alerts
 UNITS = postmortem-boot.service
 DOCS = README.md docs/report.schema.json
 
