@@ -127,19 +127,17 @@ struct DiskTree: FileTree {
         return try? SharedBytes(mapping: full(rel))
     }
 
-    func children(_ rel: String) -> [String] {
+    func children(_ rel: String) -> [String] { listing(rel).names }
+
+    /// The names of `rel`, sorted, and how many were left out past `listingLimit` (one
+    /// listing of the directory gives both).
+    func listing(_ rel: String) -> (names: [String], omitted: Int) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: full(rel))) ?? []
-        guard names.count > Self.listingLimit else { return names.sorted() }
+        guard names.count > Self.listingLimit else { return (names.sorted(), 0) }
         // Journals are what matters most: never cut them off behind a flood of other names.
         let journals = names.filter(FileNames.isJournalName)
         let others = names.filter { !FileNames.isJournalName($0) }.sorted().prefix(Self.listingLimit)
-        return (journals + others).sorted()
-    }
-
-    /// How many names of `rel` `children` leaves out (past `listingLimit`).
-    func omittedChildren(_ rel: String) -> Int {
-        let count = (try? FileManager.default.contentsOfDirectory(atPath: full(rel)))?.count ?? 0
-        return max(0, count - Self.listingLimit)
+        return ((journals + others).sorted(), names.count - journals.count - others.count)
     }
 
     func head(_ rel: String, _ count: Int) -> [UInt8] {

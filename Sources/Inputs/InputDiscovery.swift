@@ -251,11 +251,12 @@ struct Collector {
             return
         }
         let looseKey = tree.display(rel)
-        if let disk = tree as? DiskTree, case let omitted = disk.omittedChildren(rel), omitted > 0 {
+        let (names, omitted) = (tree as? DiskTree)?.listing(rel) ?? (tree.children(rel), 0)
+        if omitted > 0 {
             hosts[loose(looseKey)].problems.append(InputProblem(
                 path: looseKey, reason: "holds more than \(DiskTree.listingLimit) names; \(omitted) were not looked at (journal files were)"))
         }
-        for name in tree.children(rel) {
+        for name in names {
             // Journal files are never left out for the budget: they are what matters most.
             if !FileNames.isJournalName(name) { visited += 1 }
             guard visited <= Self.scanBudget || FileNames.isJournalName(name) else {

@@ -242,8 +242,9 @@ import Testing
         return out
     }
 
-    @Test func dmesgTextPlacedOnTheJournalClock() throws {
-        guard let all = try Self.entries(), all.count > 100 else { print("no corpus journal: skipped"); return }
+    @Test(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus")) func dmesgTextPlacedOnTheJournalClock() throws {
+        let all = try #require(try Self.entries())
+        try #require(all.count > 100)
         // Withhold the ten newest by the kernel's stamp (journal order is receive order).
         let byStamp = all.sorted { $0.source < $1.source }
         let kept = Array(byStamp.dropLast(10)).sorted { $0.realtime < $1.realtime }, withheld = Array(byStamp.suffix(10))

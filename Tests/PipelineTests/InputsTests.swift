@@ -162,11 +162,8 @@ private func tar(_ arguments: String) throws -> CommandResult {
 // MARK: - Tests
 
 @Suite struct InputsTests {
-    @Test func hostRootOnDiskAndInEveryArchiveForm() throws {
-        guard let journals = try sampleJournals() else {
-            print("InputsTests: no corpus and no systemd-journal-remote, skipped")
-            return
-        }
+    @Test(.enabled(if: TestPaths.corpus != nil || JournalRemote.isAvailable, "needs ../shared/corpus or systemd-journal-remote")) func hostRootOnDiskAndInEveryArchiveForm() throws {
+        let journals = try #require(try sampleJournals())
         let base = TestPaths.scratch("inputs-host")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let planted = try plantHost(base: base, rel: "web1", machineID: machineA, hostname: "web1", journals: journals)
@@ -211,11 +208,8 @@ private func tar(_ arguments: String) throws -> CommandResult {
         }
     }
 
-    @Test func manyHostsInOneFolderAndOneArchive() throws {
-        guard let journals = try sampleJournals() else {
-            print("InputsTests: no corpus and no systemd-journal-remote, skipped")
-            return
-        }
+    @Test(.enabled(if: TestPaths.corpus != nil || JournalRemote.isAvailable, "needs ../shared/corpus or systemd-journal-remote")) func manyHostsInOneFolderAndOneArchive() throws {
+        let journals = try #require(try sampleJournals())
         let base = TestPaths.scratch("inputs-batch")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let web1 = try plantHost(base: base, rel: "batch/hosts/web1", machineID: machineA, hostname: "web1", journals: journals)
@@ -242,12 +236,10 @@ private func tar(_ arguments: String) throws -> CommandResult {
         check(InputDiscovery.discover(paths: [archive], root: nil), base: base, label: "archive")
     }
 
-    @Test func looseCorpusJournalsGroupByHeaderMachineID() throws {
+    @Test(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus")) func looseCorpusJournalsGroupByHeaderMachineID() throws {
         let files = TestPaths.corpusFiles("journals")
-        guard let corpus = TestPaths.corpus, !files.isEmpty else {
-            print("InputsTests: corpus absent, skipped")
-            return
-        }
+        let corpus = try #require(TestPaths.corpus)
+        try #require(!files.isEmpty)
         // Oracle: the machine ID journalctl prints for each file it can open.
         var expected: [String: String] = [:]
         for f in files {
@@ -268,12 +260,10 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(found.flatMap(\.journalFiles).count == files.count)
     }
 
-    @Test func folderOfCorpusKernelLogsIsOneLooseHost() throws {
+    @Test(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus")) func folderOfCorpusKernelLogsIsOneLooseHost() throws {
         let files = TestPaths.corpusFiles("kernel")
-        guard let corpus = TestPaths.corpus, !files.isEmpty else {
-            print("InputsTests: corpus absent, skipped")
-            return
-        }
+        let corpus = try #require(TestPaths.corpus)
+        try #require(!files.isEmpty)
         let found = InputDiscovery.discover(paths: [corpus + "/kernel"], root: nil)
         try #require(found.count == 1)
         #expect(found[0].label == corpus + "/kernel")

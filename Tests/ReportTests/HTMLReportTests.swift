@@ -68,17 +68,14 @@ struct HTMLReportTests {
         #expect(html.contains("<style>"))
     }
 
-    @Test("hostile strings are escaped: the parser sees them as text, never as tags or attributes")
+    @Test("hostile strings are escaped: the parser sees them as text, never as tags or attributes",
+          .enabled(if: Helpers.python3 != nil, "needs python3's html.parser"))
     func escaping() throws {
         let html = ReportRenderer.render(ReferenceReports.hostile(), as: .html, options: RenderOptions())
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script"))
         #expect(!html.contains("<iframe"))
         #expect(!html.contains("<img"))
-        guard Helpers.python3 != nil else {
-            print("skipped the parser check: python3 is not installed")
-            return
-        }
         let page = try inspect(html)
         #expect(Set(page.tags).isSubset(of: Self.allowedTags), "\(page.tags)")
         #expect(page.bad.isEmpty, "\(page.bad)")
@@ -181,13 +178,12 @@ struct HTMLReportTests {
         var colors: [String: Int]
     }
 
-    /// Renders `html` in headless Chromium and counts the screenshot's pixels; `nil` (with a note)
-    /// when Chromium or python3 is missing.
-    func screenshot(_ html: String, label: String) throws -> Pixels? {
-        guard let chromium = Helpers.chromium, Helpers.python3 != nil else {
-            print("skipped the browser check: install Debian's `chromium` package (and python3) to run it")
-            return nil
-        }
+    /// True where Chromium and python3 are installed: the browser tests run only there.
+    static var canScreenshot: Bool { Helpers.chromium != nil && Helpers.python3 != nil }
+
+    /// Renders `html` in headless Chromium and counts the screenshot's pixels.
+    func screenshot(_ html: String, label: String) throws -> Pixels {
+        let chromium = try #require(Helpers.chromium)
         let dir = TestPaths.scratch("browser-\(label)")
         let page = try Helpers.write(html, named: "report.html", in: dir)
         let png = dir + "/report.png"
@@ -204,10 +200,11 @@ struct HTMLReportTests {
         return try JSONDecoder().decode(Pixels.self, from: Data(result.stdout))
     }
 
-    @Test("a real browser draws the charts: the series colours are on the page")
+    @Test("a real browser draws the charts: the series colours are on the page",
+          .enabled(if: canScreenshot, "needs Debian's chromium and python3"))
     func browserDrawsCharts() throws {
         let html = ReportRenderer.render(ReferenceReports.unclean(), as: .html, options: RenderOptions())
-        guard let pixels = try screenshot(html, label: "unclean") else { return }
+        let pixels = try screenshot(html, label: "unclean")
         #expect(pixels.width == 1200 && pixels.height == 2000)
         // Bars for 50 minutes of ~60 restarts on a 0–80 axis fill far more than the 12-pixel legend swatch.
         #expect(pixels.colors[ChartColor.units[0], default: 0] > 5_000, "\(pixels)")
@@ -217,10 +214,11 @@ struct HTMLReportTests {
         #expect(pixels.nonwhite > 1200 * 2000 / 50, "\(pixels)")
     }
 
-    @Test("without a crash loop the browser draws no restart bars, but the page is not blank")
+    @Test("without a crash loop the browser draws no restart bars, but the page is not blank",
+          .enabled(if: canScreenshot, "needs Debian's chromium and python3"))
     func browserCleanReport() throws {
         let html = ReportRenderer.render(ReferenceReports.clean(), as: .html, options: RenderOptions())
-        guard let pixels = try screenshot(html, label: "clean") else { return }
+        let pixels = try screenshot(html, label: "clean")
         #expect(pixels.colors[ChartColor.units[0], default: -1] == 0, "\(pixels)")
         #expect(pixels.colors[ChartColor.forkRate, default: -1] == 0, "\(pixels)")
         #expect(pixels.nonwhite > 1200 * 2000 / 200, "\(pixels)")
