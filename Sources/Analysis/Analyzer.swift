@@ -83,6 +83,7 @@ public enum Analyzer {
             end.nextBootStart = nextStart
             end.ignoredMarkers = ends[i].ignored
             end.conflicting = ends[i].conflicting
+            end.requestedBy = ends[i].request.map(ShutdownInitiator.init)
             report.end = end
             let journalGap = clockUnset ? nil : nextBegins.map { Double($0 &- b.last) / 1e6 }
             if let journalGap, journalGap > 0, ends[i].kind == .unclean {
@@ -91,6 +92,10 @@ public enum Analyzer {
             }
         }
 
+        if options.since != nil || options.until != nil {
+            report.window = TimeWindow(since: options.since, until: options.until,
+                                       entries: selected.reduce(0) { $0 &+ $1.entriesInWindow })
+        }
         var boot = BootAnalysis(options: options)
         for b in selected {
             boot.add(b, textRecords: textByBoot[b.id] ?? [])

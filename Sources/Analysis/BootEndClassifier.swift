@@ -9,6 +9,8 @@ struct BootEndFinding {
     var ignored: [IgnoredShutdownMarker] = []
     /// Shutdown markers and signs of an unclean end both present.
     var conflicting = false
+    /// Who or what asked for the shutdown, when the boot's end is a shutdown.
+    var request: ShutdownRequest?
 }
 
 /// Decides how a boot ended from the end of the boot: shutdown markers count only from the
@@ -90,7 +92,9 @@ enum BootEndClassifier {
                                   ignored: ignored, conflicting: true)
         }
         if !counted.isEmpty {
-            return BootEndFinding(kind: .clean, evidence: shown, ignored: ignored)
+            var finding = BootEndFinding(kind: .clean, evidence: shown, ignored: ignored)
+            finding.request = request(of: b, before: counted)
+            return finding
         }
         if isNewest {
             if options.localBootID == nil, isOnline(b, filePaths: filePaths, input: input) {
@@ -138,6 +142,16 @@ enum BootEndClassifier {
             counted = []
         }
         return (counted, Array(ignored.suffix(8)))
+    }
+
+    /// The request that started the shutdown: the newest one at most `tailSeconds` before the
+    /// first counted marker (monotonic clock), and not after it.
+    static func request(of b: BootState, before counted: [ShutdownMarker]) -> ShutdownRequest? {
+        guard let first = counted.map(\.ref.monotonic).min() else { return nil }
+        let earliest = first > tailSeconds * 1_000_000 ? first - tailSeconds * 1_000_000 : 0
+        return b.shutdownRequests.last { r in
+            r.ref == .none ? true : (r.ref.monotonic >= earliest && r.ref.monotonic <= first &+ 1_000_000)
+        }
     }
 
     /// The boot unmatched crash artefacts (pstore, kdump) most likely belong to: the newest boot

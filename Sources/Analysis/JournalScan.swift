@@ -17,6 +17,8 @@ final class BootState {
     var first: Int64 = .max
     var last: Int64 = .min
     var entries = 0
+    /// Entries inside the `--since`/`--until` window (all of them without one).
+    var entriesInWindow = 0
     var firstCursor: EntryRef?
     /// File index (into the reader's files) of the boot's newest entry.
     var lastFile = -1
@@ -38,6 +40,8 @@ final class BootState {
     /// The newest shutdown markers (user managers excluded), oldest first.
     var shutdownMarkers: [ShutdownMarker] = []
     var bootMarkers: [BootMarker] = []
+    /// The newest requests for a shutdown (a reboot run with sudo, the power key), oldest first.
+    var shutdownRequests: [ShutdownRequest] = []
     /// Monotonic stamps of PID 1's last `Switching root.` and journald's last `Journal started`:
     /// shutdown markers before them belong to the initrd or to a journald that was restarted.
     var lastSwitchRoot: UInt64?
@@ -50,6 +54,11 @@ final class BootState {
     func addShutdownMarker(_ m: ShutdownMarker) {
         if shutdownMarkers.count >= Self.markersKept { shutdownMarkers.removeFirst() }
         shutdownMarkers.append(m)
+    }
+
+    func addShutdownRequest(_ r: ShutdownRequest) {
+        if shutdownRequests.count >= 8 { shutdownRequests.removeFirst() }
+        shutdownRequests.append(r)
     }
 
     func addBootMarker(_ m: BootMarker) {
@@ -267,6 +276,7 @@ struct JournalScan {
 
         // Boot-end evidence is read whatever the time window.
         let inWindow = (window.since.map { t >= $0 } ?? true) && (window.until.map { t <= $0 } ?? true)
+        if inWindow { b.entriesInWindow += 1 }
 
         if !f.isKernel, TextScan.equal(f.identifier, Self.kernelWho), let m = f.message,
            let n = JournalUncleanNotice.parse(String(decoding: m, as: UTF8.self), time: t, cursor: EntryRef(e)),
@@ -317,6 +327,8 @@ struct JournalScan {
                 guard inWindow else { break }
                 b.forkFailureCount += 1
                 if b.forkFailures.count < 1000 { b.forkFailures.append(ff) }
+            case .shutdownRequest(let r):
+                b.addShutdownRequest(r)
             case .oomd(let k):
                 guard inWindow else { break }
                 if b.oomd.count < 1000 { b.oomd.append(k) }

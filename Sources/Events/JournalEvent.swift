@@ -8,6 +8,7 @@ public enum JournalEvent: Sendable, Hashable {
     case journalUnclean(JournalUncleanNotice)
     case forkFailure(ForkFailure)
     case oomd(OOMDKill)
+    case shutdownRequest(ShutdownRequest)
 }
 
 /// The handful of fields the analysis reads from an entry, as `JournalReader.scan` hands
@@ -78,7 +79,7 @@ public enum JournalEventExtractor {
     private static let systemdID: [UInt8] = Array("systemd".utf8)
     private static let eagain: [UInt8] = Array("Resource temporarily unavailable".utf8)
     private static let interesting: [[UInt8]] = ["systemd-shutdown", "systemd-journald", "systemd-logind",
-                                                 "systemd-oomd", "systemd", "systemd-fsck"].map { Array($0.utf8) }
+                                                 "systemd-oomd", "systemd", "systemd-fsck", "sudo"].map { Array($0.utf8) }
 
     /// Remembers the last unit name made into a `String`: a crash loop names the same unit
     /// hundreds of thousands of times, and a name of 16 bytes or more costs an allocation.
@@ -224,6 +225,9 @@ public enum JournalEventExtractor {
                 || text.hasPrefix("System is halting") || text.hasPrefix("System is rebooting with kexec") {
                 return .shutdown(ShutdownMarker(time: time, kind: .logind, text: text, cursor: cursor))
             }
+            if let r = ShutdownRequest.parseLogind(text, time: time, ref: cursor) { return .shutdownRequest(r) }
+        case "sudo":
+            if let r = ShutdownRequest.parseSudo(text, time: time, ref: cursor) { return .shutdownRequest(r) }
         case "systemd-shutdown":
             if text.hasPrefix("Syncing filesystems") || text.hasPrefix("Rebooting") || text.hasPrefix("Powering off")
                 || text.hasPrefix("Sending SIG") || text.hasPrefix("Halting") {

@@ -142,3 +142,81 @@ public struct OOMDKill: Sendable, Hashable {
         self.ref = cursor
     }
 }
+
+/// Who or what asked for a shutdown: a command run through sudo (`COMMAND=/usr/sbin/reboot`),
+/// the power key, or a shutdown scheduled by logind. It names the initiator of a planned
+/// reboot; the shutdown itself is proven by `ShutdownMarker`s.
+public struct ShutdownRequest: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+        /// A shutdown command run with sudo: `deploy : TTY=pts/0 ; … ; COMMAND=/usr/sbin/reboot`.
+        case sudoCommand
+        /// logind: `Power key pressed short.` (or long).
+        case powerKey
+        /// logind or shutdown(8): `Shutdown scheduled for …` / `Creating /run/nologin`.
+        case scheduled
+    }
+    public var time: Int64
+    public var kind: Kind
+    /// The user who ran the command (sudo's first word), when known.
+    public var user: String?
+    /// The command as sudo logged it.
+    public var command: String?
+    /// The message as logged.
+    public var text: String
+    /// The entry it was read from.
+    public var ref: EntryRef
+
+    public init(time: Int64, kind: Kind, user: String? = nil, command: String? = nil, text: String, ref: EntryRef) {
+        self.time = time
+        self.kind = kind
+        self.user = user
+        self.command = command
+        self.text = text
+        self.ref = ref
+    }
+
+    private static let shutdownCommands: Set<String> = ["reboot", "shutdown", "poweroff", "halt", "kexec"]
+    private static let systemctlVerbs: Set<String> = ["reboot", "poweroff", "halt", "kexec", "soft-reboot"]
+
+    /// sudo's log line when its command shuts the machine down; `nil` for any other command.
+    /// `user : TTY=… ; PWD=… ; USER=root ; COMMAND=/usr/sbin/reboot`.
+    public static func parseSudo(_ text: String, time: Int64, ref: EntryRef) -> ShutdownRequest? {
+        // `user : TTY=… ; PWD=… ; USER=root ; COMMAND=…`. A refusal carries a reason among the
+        // fields (`command not allowed ;`, `user NOT in sudoers ;`, `3 incorrect password attempts ;`):
+        // every field must then be KEY=VALUE, or the command never ran.
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let parts = text[text.index(after: colon)...].split(separator: ";").map { $0.drop { $0 == " " } }
+        guard parts.allSatisfy({ field in
+            let key = field.prefix { $0 != "=" }
+            return key.count < field.count && !key.isEmpty && key.allSatisfy { $0.isUppercase || $0 == "_" }
+        }) else { return nil }
+        guard let field = parts.last(where: { $0.hasPrefix("COMMAND=") }) else { return nil }
+        let command = String(field.dropFirst("COMMAND=".count))
+        let words = command.split(separator: " ").map(String.init)
+        guard let first = words.first else { return nil }
+        let program = first.split(separator: "/").last.map(String.init) ?? first
+        let isShutdown: Bool
+        if shutdownCommands.contains(program) {
+            isShutdown = true
+        } else if program == "systemctl" || program == "init" || program == "telinit" {
+            isShutdown = words.dropFirst().contains { systemctlVerbs.contains($0) || $0 == "0" || $0 == "6" }
+        } else {
+            isShutdown = false
+        }
+        guard isShutdown else { return nil }
+        // sudo pads the user name: `    deploy : TTY=pts/0 ; …`.
+        let user = text.split(separator: ":", maxSplits: 1).first.map { $0.split(separator: " ") }
+        return ShutdownRequest(time: time, kind: .sudoCommand, user: user?.count == 1 ? user.map { String($0[0]) } : nil,
+                               command: command, text: text, ref: ref)
+    }
+
+    /// logind's power-key and scheduled-shutdown messages.
+    public static func parseLogind(_ text: String, time: Int64, ref: EntryRef) -> ShutdownRequest? {
+        if text.hasPrefix("Power key pressed") { return ShutdownRequest(time: time, kind: .powerKey, text: text, ref: ref) }
+        if text.hasPrefix("Shutdown scheduled for") || text.hasPrefix("Reboot scheduled for")
+            || text.hasPrefix("Power-off scheduled for") {
+            return ShutdownRequest(time: time, kind: .scheduled, text: text, ref: ref)
+        }
+        return nil
+    }
+}

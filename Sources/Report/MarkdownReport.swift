@@ -18,58 +18,101 @@ struct MarkdownReport {
         var out: [String] = []
         let md = Markdown.text
         let zoneName = options.timeZone.name(at: verdict.lastEntry)
-        out.append("# Incident report: \(md(verdict.hostLabel)) — \(md(verdict.headline))")
+        out.append("# \(verdict.documentTitle): \(md(verdict.hostLabel))")
         out.append("")
-        var byline = "_Draft written by \(md(report.generator)) from the machine's logs. Times are in \(md(zoneName))."
-        if let at = options.generatedAt { byline += " Generated \(md(clock.labelled(at)))." }
+        out.append("**" + md(verdict.verdictLine) + ".**")
+        out.append("")
+        var byline = "_Draft written by postmortem from the machine's logs. Times are in \(md(zoneName))."
+        if let window = verdict.windowStatement { byline += " " + md(window.prefix(1).uppercased() + window.dropFirst()) + "." }
         out.append(byline + "_")
-        if let command = options.commandLine {
-            out.append("")
-            out.append("_Command:_ " + Markdown.code(Markdown.oneLine(command)))
-        }
         out.append("")
 
-        out += executiveSummary()
+        out += summary()
+        out += impact()
+        out += keyMoments()
         out += timeline()
         out += rootCauses()
-        out += impact()
         out += detection()
         out += remediation()
+        out += prevention()
+        out += lessons()
         out += inputsAppendix()
         out += bootsAppendix()
+        out += aboutAppendix()
         while out.last == "" { out.removeLast() }
         return out.joined(separator: "\n") + "\n"
     }
 
-    private func executiveSummary() -> [String] {
+    /// Three to five plain sentences: how the boot ended, why, what it led to, what was lost.
+    private func summary() -> [String] {
         let md = Markdown.text
-        var out = ["## Executive summary", "", md(verdict.headline) + "."]
+        var sentences = [verdict.headline + "."]
         let causes = verdict.rankedCauses
         if let top = causes.first {
-            out.append("")
-            out.append("Most likely cause: **\(md(top.kind))** of \(Markdown.code(top.subject)) "
-                       + "(\(HumanFormat.percent(top.confidence)) confidence). \(md(top.summary))")
-            if causes.count > 1 {
-                out.append("")
-                out.append("Also found:")
-                out.append("")
-                for cause in causes.dropFirst() {
-                    out.append("- Rank \(cause.rank): **\(md(cause.kind))** of \(Markdown.code(cause.subject)) "
-                               + "(\(HumanFormat.percent(cause.confidence))): \(md(cause.summary))")
-                }
+            sentences.append("The most likely cause is \(top.kind) of \(top.subject): " + firstSentence(top.summary))
+            if !top.contributedTo.isEmpty {
+                sentences.append("It led to " + top.contributedTo.joined(separator: ", ") + ".")
             }
+            if causes.count > 1 {
+                let others = causes.dropFirst().prefix(4).map { "\($0.kind) of \($0.subject)" }
+                sentences.append("Also found: " + others.joined(separator: ", ") + (causes.count > 5 ? ", and more" : "") + ".")
+            }
+        } else if report.window?.entries == 0 {
+            sentences.append("No entries of the boot fall in the window asked for.")
+        } else if verdict.endKind == .clean {
+            sentences.append("It was a planned shutdown; nothing in the logs points at a failure.")
         } else {
-            out.append("")
-            out.append("No root cause found: nothing in the logs points at a failure.")
+            sentences.append("Nothing in the logs points at a failure.")
         }
         let lastWords = report.kernelEvents.filter(\.lastWords)
         if !lastWords.isEmpty {
-            out.append("")
-            out.append("The kernel's last words (\(HumanFormat.count(lastWords.count)) event\(lastWords.count == 1 ? "" : "s") "
-                       + "after the journal's last entry) survived only in a kernel log, pstore or kdump.")
+            sentences.append("The kernel's last words (\(HumanFormat.count(lastWords.count)) event\(lastWords.count == 1 ? "" : "s") "
+                             + "after the journal's last entry) survived only in a kernel log, pstore or kdump.")
+        }
+        return ["## Summary", "", sentences.map(md).joined(separator: " "), ""]
+    }
+
+    private func firstSentence(_ s: String) -> String {
+        // A sentence ends at ". ", not at the dot of `polyscan.service`.
+        guard let end = s.range(of: ". ") else { return s.hasSuffix(".") ? s : s + "." }
+        return String(s[..<end.lowerBound]) + "."
+    }
+
+    /// The moments an incident timeline is built on, each from the evidence that gives it.
+    private func keyMoments() -> [String] {
+        var rows: [(Timestamp, String, String)] = []
+        if let boot = verdict.analyzedBootSummary {
+            if let start = boot.start { rows.append((start, "Boot began", "kernel start")) }
+            if boot.beginningLost() { rows.append((boot.first, "Kept journal begins", "older entries were rotated or vacuumed away")) }
+        }
+        for unit in report.units where unit.crashLoop {
+            if let estimate = unit.loopStartEstimate {
+                rows.append((estimate.start, "Crash loop began (estimate)", unit.unit + ", extrapolated from its restart counter"))
+            } else if let first = unit.firstRestart {
+                rows.append((first, "Crash loop began", unit.unit + ": first restart"))
+            }
+        }
+        if let symptom = report.detection?.firstSymptom { rows.append((symptom, "First symptom", "first OOM kill, failed unit or kernel distress report")) }
+        if let first = report.detection?.rules.compactMap(\.firedAt).min() {
+            rows.append((first, "First alert would have fired", "default rules back-tested (see Detection)"))
+        }
+        if let r = report.end?.requestedBy {
+            rows.append((r.time, "Shutdown requested", (r.user.map { "by \($0): " } ?? "") + (r.command ?? r.text)))
+        }
+        if let last = verdict.lastEntry { rows.append((last, "Last journal entry", "")) }
+        if let life = report.end?.lastSignOfLife, life != verdict.lastEntry {
+            rows.append((life, "Last sign of life", report.end?.lastSignSource?.rawValue ?? ""))
+        }
+        if let next = verdict.nextBootBegins { rows.append((next, "Next boot began", report.end?.nextBootStart == nil ? "its first entry" : "kernel start")) }
+        guard !rows.isEmpty else { return [] }
+        rows.sort { $0.0 < $1.0 }
+        let oneDay = clock.sameDay(rows.map(\.0))
+        var out = ["### Key moments", "", "| Time | Moment | Detail |", "|---|---|---|"]
+        for (t, moment, detail) in rows {
+            out.append("| \(oneDay ? clock.time(t) : clock.dateTime(t)) | \(moment) | \(Markdown.cell(detail)) |")
         }
         out.append("")
-        return out
+        return ["## Timeline", ""] + out
     }
 
     private func timeline() -> [String] {
@@ -77,7 +120,7 @@ struct MarkdownReport {
         let rows = report.timeline
         let times = rows.flatMap { [$0.time, $0.endTime].compactMap { $0 } }
         let oneDay = clock.sameDay(times)
-        var out = ["## Timeline", ""]
+        var out = ["### Events", ""]
         guard !rows.isEmpty else { return out + ["No events.", ""] }
         var caption = "Times in \(Markdown.text(options.timeZone.name(at: times.first)))"
         if oneDay, let first = times.first { caption += " on \(clock.date(first))" }
@@ -100,7 +143,7 @@ struct MarkdownReport {
 
     private func rootCauses() -> [String] {
         let md = Markdown.text
-        var out = ["## Root-cause analysis", ""]
+        var out = ["## Root cause", ""]
         let causes = verdict.rankedCauses
         if causes.isEmpty { return out + ["No cause was identified.", ""] }
         for cause in causes {
@@ -130,11 +173,20 @@ struct MarkdownReport {
     private func impact() -> [String] {
         let md = Markdown.text
         var out = ["## Impact", ""]
+        let planned = verdict.endKind == .clean
+        if !planned, let life = verdict.endOfLife {
+            let starts = [report.detection?.firstSymptom] + report.units.filter(\.crashLoop).map { $0.loopStartEstimate?.start ?? $0.firstRestart }
+            if let from = starts.compactMap({ $0 }).min(), from < life {
+                out.append("- **Degraded:** \(clock.labelled(from)) → \(clock.labelled(life)): "
+                           + "**\(HumanFormat.duration(seconds: Timestamp.seconds(from: from, to: life)))** from the first sign of trouble to the last sign of life.")
+            }
+        }
+        let label = planned ? "Planned downtime" : "Outage window"
         if let last = verdict.endOfLife, let next = verdict.nextBootBegins {
             let gap = verdict.gapSeconds.map { HumanFormat.duration(seconds: $0) } ?? "unknown"
             let lastLabel = report.end?.lastSignOfLife == nil ? "last entry" : "last sign of life"
             let nextLabel = report.end?.nextBootStart == nil ? "next boot's first entry" : "next boot's kernel start"
-            out.append("- **Outage window:** \(clock.labelled(last)) (\(lastLabel)) → \(clock.labelled(next)) "
+            out.append("- **\(label):** \(clock.labelled(last)) (\(lastLabel)) → \(clock.labelled(next)) "
                        + "(\(nextLabel)): **\(gap)** without logs.")
         } else if let last = verdict.lastEntry {
             out.append("- **Outage window:** from \(clock.labelled(last)) (last entry); no later boot in the input.")
@@ -170,6 +222,7 @@ struct MarkdownReport {
             out.append("- **Kernel events:** \(HumanFormat.count(report.kernelEvents.count)) ("
                        + list.joined(separator: ", ") + ").")
         }
+        out += dataLoss()
         if let rate = report.forkRate, rate.peakPerSecond > 0 {
             var line = "- **Fork rate:** peak \(HumanFormat.number(rate.peakPerSecond)) per second"
             if let at = rate.peakAt { line += " at \(clock.time(at))" }
@@ -185,7 +238,7 @@ struct MarkdownReport {
         guard let summary = report.detection else { return [] }
         let md = Markdown.text
         let text = DetectionText(summary, report: report, clock: clock)
-        var out = ["## What monitoring could have detected", "", md(text.headline), ""]
+        var out = ["## Detection", "", "What monitoring could have detected, back-tested on the signals rebuilt from the logs.", "", md(text.headline), ""]
         for rule in summary.rules {
             let (_, body) = text.line(rule)
             let forText = rule.forSeconds > 0 ? " for \(HumanFormat.duration(seconds: Double(rule.forSeconds)))" : ""
@@ -195,21 +248,105 @@ struct MarkdownReport {
         return out
     }
 
+    /// What to do, by when: stop it happening again now (drop-ins drawn from the evidence),
+    /// fix the causes, and make the next one visible and survivable.
     private func remediation() -> [String] {
         let md = Markdown.text
         var out = ["## Remediation", ""]
-        let causes = verdict.rankedCauses.filter { !$0.remediation.isEmpty }
-        if causes.isEmpty { return out + ["Nothing to fix was identified.", ""] }
-        for cause in causes {
-            for step in cause.remediation {
-                out.append("- [ ] \(md(step)) _(cause \(cause.rank): \(md(cause.kind)) of \(Markdown.code(cause.subject)))_")
-            }
+        let causes = verdict.rankedCauses
+        let dropIns = report.detection?.dropIns ?? []
+        if causes.isEmpty && dropIns.isEmpty { return out + ["Nothing to fix was identified.", ""] }
+        out += ["### Immediate", ""]
+        if dropIns.isEmpty {
+            out += ["No unit setting would have capped what happened; see the short-term steps.", ""]
         }
-        out.append("")
-        for d in report.detection?.dropIns ?? [] {
-            out += ["Guard rails for \(Markdown.code(d.unit)), as \(Markdown.code(d.path)) (written by `postmortem alerts`):", "",
+        for d in dropIns {
+            out += ["- [ ] Cap \(Markdown.code(d.unit)): run " + Markdown.code("sudo systemctl edit --drop-in=50-postmortem \(d.unit)")
+                    + ", paste the lines below (each setting is in its section), save, then "
+                    + Markdown.code("sudo systemctl restart \(d.unit)") + ".", "",
                     Markdown.fence(d.text, info: "ini"), ""]
         }
+        let steps = causes.flatMap { cause in cause.remediation.map { (cause, $0) } }
+        if !steps.isEmpty {
+            out += ["### Short term", ""]
+            for (cause, step) in steps {
+                out.append("- [ ] \(md(step)) _(\(md(cause.kind)) of \(Markdown.code(cause.subject)))_")
+            }
+            out.append("")
+        }
+        out += ["### Long term", ""]
+        out.append("- [ ] Add the alert rules that would have fired to the monitoring (" + Markdown.code("postmortem alerts PATH --out DIR")
+                   + " writes them with their promtool tests).")
+        if verdict.endKind == .unclean {
+            out.append("- [ ] Make the next crash leave its evidence: kdump or pstore for the kernel's last words, and "
+                       + Markdown.code("kernel.panic") + " so the machine reboots by itself instead of hanging.")
+            out.append("- [ ] Install " + Markdown.code("postmortem-boot.service") + " so each unclean boot gets its report at the next start.")
+        }
+        out.append("")
+        return out
+    }
+
+    /// How to keep this class of incident from recurring: the guard rails and signals above, as standing practice.
+    private func prevention() -> [String] {
+        var items: [String] = []
+        if report.units.contains(where: \.crashLoop) {
+            items.append("Every service with " + Markdown.code("Restart=always") + " gets a start limit ("
+                         + Markdown.code("StartLimitIntervalSec=") + ", " + Markdown.code("StartLimitBurst=") + ") and a "
+                         + Markdown.code("RestartSec=") + "; review units for the absence of both.")
+        }
+        if !report.oomKills.isEmpty {
+            items.append("Services that can grow without bound run with " + Markdown.code("MemoryHigh=") + " and "
+                         + Markdown.code("MemoryMax=") + " so the kernel reclaims and kills inside their cgroup, not the machine.")
+        }
+        if report.forkRate?.forkFailures ?? 0 > 0 {
+            items.append("Services run with a " + Markdown.code("TasksMax=") + " sized to their need.")
+        }
+        if let d = report.detection, d.rules.contains(where: { $0.firedAt != nil }) {
+            items.append("Alerts on restart rate, OOM kills and kernel distress page someone before the machine freezes.")
+        }
+        guard !items.isEmpty else { return [] }
+        return ["## Prevention", ""] + items.map { "- " + $0 } + [""]
+    }
+
+    /// Left for the people who handled the incident: the tool cannot know.
+    private func lessons() -> [String] {
+        guard verdict.endKind != .clean else { return [] }
+        return ["## Lessons learned", "", "_To be filled in by the incident's owners._", "",
+                "- What went well:", "- What went wrong:", "- Where we got lucky:", ""]
+    }
+
+    /// What may be lost: journal entries that torn files no longer hold, the journal's unwritten
+    /// tail before a crash, filesystems the next boot had to recover.
+    private func dataLoss() -> [String] {
+        var hints: [String] = []
+        for input in report.inputs where input.kind == "journal" {
+            if let linked = input.health.entriesLinked, linked > input.entries {
+                hints.append("\(HumanFormat.count(linked - input.entries)) journal entries of \(Markdown.code(fileName(input.path))) could not be read")
+            }
+        }
+        if verdict.endKind == .unclean, let last = verdict.lastEntry, let life = report.end?.lastSignOfLife, life > last {
+            hints.append("the journal stops \(HumanFormat.duration(seconds: Timestamp.seconds(from: last, to: life))) before the last sign of life: "
+                         + "messages of that span were not written (journald syncs non-critical messages every 5 min)")
+        }
+        for e in report.end?.evidence ?? [] where e.contains("recovery complete") || e.contains("recovering journal")
+            || e.contains("not properly unmounted") {
+            let text = e.range(of: " (s=").map { String(e[..<$0.lowerBound]) } ?? e
+            hints.append("the next boot recovered a filesystem (" + Markdown.text(text.hasPrefix("next boot: ") ? String(text.dropFirst(11)) : text) + ")")
+        }
+        guard !hints.isEmpty else { return [] }
+        return ["- **Data-loss hints:** " + hints.joined(separator: "; ") + "."]
+    }
+
+    private func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+    /// The command line, the tool's version and when the report was written: to run it again.
+    private func aboutAppendix() -> [String] {
+        var out = ["## Appendix: about this report", ""]
+        out.append("- Written by " + Markdown.text(report.generator) + ".")
+        if let at = options.generatedAt { out.append("- Generated " + Markdown.text(clock.labelled(at)) + ".") }
+        if let command = options.commandLine { out.append("- Command: " + Markdown.code(Markdown.oneLine(command))) }
+        out.append("- Report schema: " + Markdown.code(report.schema) + " (JSON with " + Markdown.code("-o json") + ").")
+        out.append("")
         return out
     }
 
@@ -229,9 +366,16 @@ struct MarkdownReport {
             let troubled = report.inputs.filter { !$0.health.problems.isEmpty }
             for input in troubled {
                 out.append("")
-                out.append("Problems in \(Markdown.code(input.path)):")
+                out.append("Problems in \(Markdown.code(fileName(input.path))):")
                 out.append("")
-                for problem in input.health.problems { out.append("- " + Markdown.text(problem)) }
+                // The path is in the heading: each problem without it, the first few only.
+                let prefix = input.path + ": "
+                for problem in input.health.problems.prefix(3) {
+                    out.append("- " + Markdown.text(problem.hasPrefix(prefix) ? String(problem.dropFirst(prefix.count)) : problem))
+                }
+                if input.health.problems.count > 3 {
+                    out.append("- … and \(HumanFormat.count(input.health.problems.count - 3)) more (all of them in " + Markdown.code("-o json") + ")")
+                }
             }
         }
         if !report.notes.isEmpty {

@@ -19,14 +19,17 @@ struct TextReport {
     func render() -> String {
         var out: [String] = []
         let safe = TextLayout.terminalSafe
-        let title = "postmortem: \(safe(verdict.hostLabel))"
-        out += TextLayout.wrap(title, width: width).map { style.apply(.bold, $0) }
+        // The verdict first: host, what happened and when, the causes; then how the boot ended.
         let headlineStyle: Styler.Style = switch verdict.endKind {
         case .unclean: .boldRed
         case .clean: .boldGreen
         default: .boldYellow
         }
-        out += TextLayout.wrap(safe(verdict.headline) + ".", width: width).map { style.apply(headlineStyle, $0) }
+        out += TextLayout.wrap(safe(verdict.verdictLine) + ".", width: width).map { style.apply(headlineStyle, $0) }
+        if let window = verdict.windowStatement {
+            out += TextLayout.hanging(safe(window) + ".", first: "  ", rest: "    ", width: width)
+        }
+        out += TextLayout.wrap(safe(verdict.headline) + ".", width: width)
         for evidence in (report.end?.evidence ?? []).prefix(3) {
             out += TextLayout.hanging(safe(evidence), first: "  evidence: ", rest: String(repeating: " ", count: 12),
                                       width: width).map { style.apply(.dim, $0) }

@@ -1,4 +1,5 @@
 import Analysis
+import Foundation
 
 /// The facts every format leads with, worded once: the headline, each cause's key figures, the
 /// outage window and a one-line account of the inputs.
@@ -62,9 +63,42 @@ struct Verdict {
         }
         switch endKind {
         case .unclean: return subject + " ended UNCLEANLY" + at + lifeSource + silence
-        case .clean: return subject + " ended cleanly" + at + (report.end?.nextBootFirst == nil ? "" : silence)
+        case .clean: return subject + " ended cleanly" + at + (requester.map { ", " + $0 } ?? "")
+            + (report.end?.nextBootFirst == nil ? "" : silence)
         case .ongoing: return subject + " was still running at its last entry" + (lastEntry.map { ", " + clock.labelled($0) } ?? "")
         case .unknown, nil: return subject + ": how it ended is unknown (last entry" + (lastEntry.map { " at " + clock.labelled($0) } ?? "") + ")"
+        }
+    }
+
+    /// The window the report covers, said plainly, and whether it held anything:
+    /// `window 2024-02-11 09:45:00 UTC → 09:50:00 UTC: 1,234 entries of the boot`.
+    var windowStatement: String? {
+        guard let w = report.window else { return nil }
+        let from = w.since.map { clock.labelled($0) } ?? "the boot's start"
+        let to = w.until.map { clock.labelled($0) } ?? "its end"
+        let span = "window \(from) → \(to)"
+        if w.entries == 0 {
+            return span + ": no entries of the boot fall in it, so units, kernel events and the timeline are empty; "
+                + "how the boot ended is still decided from the whole boot"
+        }
+        return span + ": \(HumanFormat.count(w.entries)) entr\(w.entries == 1 ? "y" : "ies") of the boot; "
+            + "how the boot ended is decided from the whole boot"
+    }
+
+    /// What the report is: a planned, clean shutdown gets a reboot report, anything else an incident report.
+    var documentTitle: String { endKind == .clean ? "Reboot report" : "Incident report" }
+
+    /// `shut down at the request of deploy (sudo /usr/sbin/reboot at 09:54:32)`: who or what asked.
+    var requester: String? {
+        guard let r = report.end?.requestedBy else { return nil }
+        switch r.kind {
+        case .sudoCommand:
+            let who = r.user.map { "of " + $0 + " " } ?? ""
+            return "shut down at the request \(who)(sudo \(r.command ?? "?") at \(clock.time(r.time)))"
+        case .powerKey:
+            return "shut down after the power key was pressed at \(clock.time(r.time))"
+        case .scheduled:
+            return "shut down as scheduled at \(clock.time(r.time)) (\(r.text))"
         }
     }
 
@@ -133,6 +167,68 @@ struct Verdict {
                        : "conflict: the shutdown had begun, yet the machine died before it finished")
         }
         return out
+    }
+
+    /// What happened at the end, in a few words: `kernel panic (softlockup: hung tasks)`,
+    /// `hung (soft lockup on CPU#0)`, `stopped without shutting down`; `nil` unless the end was unclean.
+    var whatHappened: String? {
+        guard endKind == .unclean else { return nil }
+        if let panic = report.kernelEvents.last(where: { $0.kind == "panic" }) {
+            let text = panic.text
+            if let r = text.range(of: "not syncing:") {
+                let reason = text[r.upperBound...].trimmingCharacters(in: .whitespaces)
+                return reason.isEmpty ? "kernel panic" : "kernel panic (\(TextLayout.terminalSafe(String(reason.prefix(80)))))"
+            }
+            return "kernel panic"
+        }
+        let stalls = report.kernelEvents.filter { ["soft_lockup", "hard_lockup", "rcu_stall", "hung_task"].contains($0.kind) }
+        if let last = stalls.last {
+            let kind = switch last.kind {
+            case "soft_lockup": "a soft lockup"
+            case "hard_lockup": "a hard lockup"
+            case "rcu_stall": "an RCU stall"
+            default: "hung tasks"
+            }
+            return "hung (\(kind))"
+        }
+        if report.oomKills.contains(where: { $0.kind == .global }) { return "stopped after running out of memory" }
+        return "stopped without shutting down"
+    }
+
+    /// The verdict on one line, led by the host: what happened and when, the primary cause and
+    /// the others found. `polybox crashed at 09:52:23 UTC: kernel panic (…); cause: crash-loop of polyscan.service; also: …`.
+    var verdictLine: String {
+        guard report.analyzedBoot != nil else { return hostLabel + ": " + headline }
+        let at = endOfLife.map { clock.labelled($0) }
+        var line: String
+        switch endKind {
+        case .unclean:
+            line = hostLabel + " crashed" + (at.map { " at " + $0 } ?? "") + (whatHappened.map { ": " + $0 } ?? "")
+        case .clean:
+            line = hostLabel + " shut down cleanly" + (at.map { " at " + $0 } ?? "")
+            if let r = report.end?.requestedBy {
+                switch r.kind {
+                case .sudoCommand: line += ", at the request of " + (r.user ?? "a user") + " (sudo " + (r.command ?? "?") + ")"
+                case .powerKey: line += ", after the power key was pressed"
+                case .scheduled: line += ", as scheduled"
+                }
+            }
+        case .ongoing: line = hostLabel + " was still running at its last entry" + (lastEntry.map { " (" + clock.labelled($0) + ")" } ?? "")
+        case .unknown, nil: line = hostLabel + ": how the boot ended is unknown" + (at.map { " (last sign of life " + $0 + ")" } ?? "")
+        }
+        let causes = rankedCauses
+        if let top = causes.first {
+            line += "; cause: \(top.kind) of \(top.subject)"
+            let others = causes.dropFirst().prefix(3).map { "\($0.kind) of \($0.subject)" }
+            if !others.isEmpty {
+                line += "; also: " + others.joined(separator: ", ") + (causes.count > 4 ? " and \(causes.count - 4) more" : "")
+            }
+        } else if report.window?.entries == 0 {
+            line += "; nothing in the window asked for"
+        } else if endKind != .clean {
+            line += "; no cause found in the logs"
+        }
+        return line
     }
 
     /// The headline and the top cause on one line, for a log:

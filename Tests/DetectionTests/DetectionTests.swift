@@ -117,7 +117,7 @@ struct DetectionSectionTests {
                               + "crash-loop at 09:47:00 for polyscan.service"))
         #expect(text.contains("guard rail for polyscan.service: StartLimitIntervalSec=5min, StartLimitBurst=5, RestartSec=10s"))
         let markdown = ReportRenderer.render(reference, as: .markdown, options: options)
-        #expect(markdown.contains("## What monitoring could have detected\n\n2 of 7 default alert rules would have fired"))
+        #expect(markdown.contains("## Detection\n\nWhat monitoring could have detected, back-tested on the signals rebuilt from the logs.\n\n2 of 7 default alert rules would have fired"))
         #expect(markdown.contains("```ini\n# Written by postmortem: guard rails for polyscan.service"))
         let json = ReportRenderer.render(reference, as: .json, options: options)
         #expect(json.contains("\"fired_at\" : \"2024-02-11T09:47:00.000000Z\""))

@@ -90,8 +90,9 @@ struct EndToEndTests {
     func markdownAndHTML() throws {
         let (root, truth) = try Scenarios.generate("reference-incident")
         let md = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", "--format", "markdown", root]).stdoutText
-        for section in ["# Incident report", "## Executive summary", "## Timeline", "## Root-cause analysis", "## Impact",
-                        "## Remediation", "## Appendix: inputs and their health"] {
+        for section in ["# Incident report", "## Summary", "## Impact", "## Timeline", "## Root cause", "## Detection",
+                        "## Remediation", "## Prevention", "## Lessons learned", "## Appendix: inputs and their health",
+                        "## Appendix: about this report"] {
             #expect(md.contains(section), "missing \(section)")
         }
         #expect(md.contains(truth.rootCause?.subject ?? "?"))

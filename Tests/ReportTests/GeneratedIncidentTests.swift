@@ -57,9 +57,10 @@ struct GeneratedIncidentTests {
         }
 
         let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
-        #expect(md.hasPrefix("# Incident report: \(hostname) — "))
-        for heading in MarkdownReportTests.sections { #expect(md.contains("\n\(heading)\n"), "\(heading)") }
-        let table = MarkdownReportTests.section("## Timeline", in: md).filter { $0.hasPrefix("|") }
+        let clean = report.end?.kind == .clean
+        #expect(md.hasPrefix("# \(clean ? "Reboot" : "Incident") report: \(hostname)\n"))
+        for heading in MarkdownReportTests.sections(clean ? "clean" : "unclean") { #expect(md.contains("\n\(heading)\n"), "\(heading)") }
+        let table = MarkdownReportTests.section("## Timeline", in: md).drop { $0 != "### Events" }.filter { $0.hasPrefix("|") }
         #expect(table.count == (report.timeline.isEmpty ? 0 : report.timeline.count + 2))
         #expect(table.allSatisfy { MarkdownReportTests.unescapedPipes($0) == 7 })
 

@@ -1,11 +1,17 @@
 import Analysis
+import Foundation
+import TestSupport
 import Testing
 @testable import Report
 
 @Suite("Markdown report")
 struct MarkdownReportTests {
-    static let sections = ["## Executive summary", "## Timeline", "## Root-cause analysis", "## Impact", "## Remediation",
-                           "## Appendix: inputs and their health", "## Appendix: boots"]
+    /// An incident report's sections, in order; a clean reboot has no lessons to learn.
+    static func sections(_ name: String) -> [String] {
+        ["## Summary", "## Impact", "## Timeline", "## Root cause", "## Remediation"]
+            + (name == "clean" ? [] : ["## Lessons learned"])
+            + ["## Appendix: inputs and their health", "## Appendix: boots", "## Appendix: about this report"]
+    }
 
     /// The lines of the section that starts with `heading`, up to the next `## `.
     static func section(_ heading: String, in markdown: String) -> [String] {
@@ -48,9 +54,13 @@ struct MarkdownReportTests {
         let report = ReferenceReports.named(name)
         let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
         let first = try #require(md.split(separator: "\n").first)
-        #expect(first.hasPrefix("# Incident report: \(report.host.hostname ?? "") — Boot 3f2a9c1e7b4d…"))
+        // A planned reboot is a reboot report; anything else an incident report. The verdict comes next.
+        #expect(first == "# \(name == "clean" ? "Reboot" : "Incident") report: \(report.host.hostname ?? "")")
+        let verdict = md.split(separator: "\n")[1]
+        #expect(verdict.hasPrefix("**\(report.host.hostname ?? "")"))
+        #expect(verdict.contains(name == "clean" ? "shut down cleanly" : "crashed at"))
         var position = md.startIndex
-        for heading in Self.sections {
+        for heading in Self.sections(name) {
             let found = try #require(md.range(of: "\n" + heading + "\n", range: position..<md.endIndex), "missing \(heading)")
             position = found.upperBound
         }
@@ -61,7 +71,8 @@ struct MarkdownReportTests {
     func timelineTable(name: String) {
         let report = ReferenceReports.named(name)
         let lines = Self.section("## Timeline", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
-        let table = lines.filter { $0.hasPrefix("|") }
+        let events = lines.drop { $0 != "### Events" }
+        let table = events.filter { $0.hasPrefix("|") }
         #expect(table.count == report.timeline.count + 2)
         #expect(table.first == "| Time | Until | Count | Kind | Subject | Detail |")
         for line in table { #expect(Self.unescapedPipes(line) == 7, "\(line)") }
@@ -72,7 +83,7 @@ struct MarkdownReportTests {
     @Test("root-cause analysis has each cause, by rank, with its evidence list")
     func rootCauses() throws {
         let report = ReferenceReports.unclean()
-        let lines = Self.section("## Root-cause analysis", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
+        let lines = Self.section("## Root cause", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
         let first = try #require(lines.firstIndex(of: "### 1. crash-loop: `polyscan.service` (92% confidence)"))
         let second = try #require(lines.firstIndex(of: "### 2. memory-exhaustion: `ffmpeg` (71% confidence)"))
         #expect(first < second)
@@ -91,11 +102,14 @@ struct MarkdownReportTests {
         #expect(lines.contains("- **OOM kills:** 1: `ffmpeg` (global, 13:00:55)."))
     }
 
-    @Test("remediation is a checklist of every cause's steps")
+    @Test("remediation: every cause's steps in the short term, the long-term steps after them")
     func remediation() {
         let report = ReferenceReports.unclean()
         let lines = Self.section("## Remediation", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
-        #expect(lines.filter { $0.hasPrefix("- [ ] ") }.count == report.rootCauses.map(\.remediation.count).reduce(0, +))
+        let short = lines.drop { $0 != "### Short term" }.prefix { $0 != "### Long term" }
+        #expect(short.filter { $0.hasPrefix("- [ ] ") }.count == report.rootCauses.map(\.remediation.count).reduce(0, +))
+        #expect(lines.contains("### Immediate"))
+        #expect(lines.drop { $0 != "### Long term" }.contains { $0.hasPrefix("- [ ] ") })
     }
 
     @Test("appendices list every input and boot; the analysed boot is marked")
@@ -136,5 +150,42 @@ struct MarkdownReportTests {
                                          options: RenderOptions(generatedAt: ReferenceReports.at(23, 0, 0)))
         #expect(!without.contains("Generated"))
         #expect(with.contains("Generated 2024-07-19 23:00:00 UTC."))
+    }
+}
+
+/// The Markdown as a CommonMark (GFM) renderer reads it: Debian's `cmark-gfm` with the table and
+/// task-list extensions, the dialect GitHub, GitLab and most ticket systems render.
+@Suite("Markdown through cmark-gfm")
+struct MarkdownCommonMarkTests {
+    static var cmark: String? { Helpers.onPath("cmark-gfm") }
+
+    static func html(_ markdown: String) throws -> String {
+        let cmark = try #require(Self.cmark)
+        let dir = TestPaths.scratch("cmark")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try Helpers.write(markdown, named: "report.md", in: dir)
+        let run = try Command.run(cmark, ["--to", "html", "-e", "table", "-e", "tasklist", path])
+        #expect(run.status == 0, "\(run.stderrText)")
+        return run.stdoutText
+    }
+
+    @Test("the sections render as headings, the tables as tables, the drop-ins as code, nothing as raw markup",
+          .enabled(if: cmark != nil, "needs Debian's cmark-gfm"), arguments: ["unclean", "clean", "hostile"])
+    func rendersCleanly(name: String) throws {
+        let report = ReferenceReports.named(name)
+        let markdown = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
+        let html = try Self.html(markdown)
+        for heading in MarkdownReportTests.sections(name == "clean" ? "clean" : "unclean") {
+            #expect(html.contains("<h2>" + heading.dropFirst(3) + "</h2>"), "\(heading)")
+        }
+        // Every pipe table in the source became an HTML table with as many rows.
+        let tables = markdown.split(separator: "\n").filter { $0.hasPrefix("|---") || $0.hasPrefix("| ---") || $0.hasPrefix("|--") }
+        #expect(html.components(separatedBy: "<table>").count - 1 == tables.count)
+        #expect(!html.contains("|---"))
+        // Log text never turns into markup: no tag other than the renderer's own.
+        let tags = Set(html.matches(of: /<\/?([a-z0-9]+)/).map { String($0.output.1) })
+        #expect(tags.isSubset(of: ["h1", "h2", "h3", "p", "strong", "em", "ul", "ol", "li", "code", "pre", "table", "thead",
+                                   "tbody", "tr", "th", "td", "input", "br"]), "\(tags)")
+        #expect(html.contains("<h1>"))
     }
 }

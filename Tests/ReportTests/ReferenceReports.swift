@@ -227,6 +227,10 @@ enum ReferenceReports {
         r.end?.ignoredMarkers = [IgnoredShutdownMarker(time: at(8, 0, 14), text: "Journal stopped", reason: .initrd,
                                                        uptimeSeconds: 2.1)]
         r.end?.conflicting = true
+        r.window = TimeWindow(since: at(8, 0, 0), until: at(13, 5, 0), entries: 1_234)
+        r.end?.requestedBy = ShutdownInitiator(kind: .sudoCommand, time: at(13, 0, 2), user: "deploy", command: "/usr/sbin/reboot",
+                                               text: "deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/sbin/reboot",
+                                               source: "s=1;i=2")
         r.units[0].loopStartEstimate = LoopStartEstimate(start: at(8, 1, 0), restartsBefore: 317_245,
                                                          meanIntervalSeconds: 0.146, boundedByBootStart: false)
         r.detection = detection()

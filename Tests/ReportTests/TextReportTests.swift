@@ -78,7 +78,7 @@ struct TextReportTests {
         #expect(!plain.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
         #expect(plain.contains("\\x1b[31mANSI red"))
         let coloured = ReportRenderer.render(unclean, as: .text, options: RenderOptions(color: true))
-        #expect(coloured.contains("\u{1B}[1;31mBoot 3f2a9c1e7b4d… ended UNCLEANLY"))
+        #expect(coloured.contains("\u{1B}[1;31m\(unclean.host.hostname ?? "?") crashed at "))
         #expect(coloured.contains("\u{1B}[0m"))
         // Colour only wraps laid-out text: without the codes it is the plain report.
         #expect(Helpers.stripANSI(coloured) == ReportRenderer.render(unclean, as: .text, options: RenderOptions()))

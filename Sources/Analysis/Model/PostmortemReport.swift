@@ -23,6 +23,8 @@ public struct PostmortemReport: Codable, Sendable {
     public var detection: DetectionSummary?
     /// Things the reader of the report should know about the data (lost entries, clock guesses).
     public var notes: [String] = []
+    /// The time window asked for (`--since`/`--until`); `nil` when the whole boot was analysed.
+    public var window: TimeWindow?
 
     public init() {}
 
@@ -34,7 +36,22 @@ public struct PostmortemReport: Codable, Sendable {
         case forkRate = "fork_rate"
         case kernelEvents = "kernel_events"
         case rootCauses = "root_causes"
-        case timeline, notes, detection
+        case timeline, notes, detection, window
+    }
+}
+
+/// The part of the boot a report covers: units, OOM kills, kernel events and the timeline come
+/// from it; how the boot ended is decided from the whole boot.
+public struct TimeWindow: Codable, Sendable, Hashable {
+    public var since: Timestamp?
+    public var until: Timestamp?
+    /// Entries of the analysed boot inside the window.
+    public var entries: Int
+
+    public init(since: Timestamp?, until: Timestamp?, entries: Int) {
+        self.since = since
+        self.until = until
+        self.entries = entries
     }
 }
 
@@ -259,6 +276,8 @@ public struct BootEnd: Codable, Sendable, Hashable {
     /// shutdown that reached systemd-shutdown or journald's final stop with only its storage left
     /// dirty is `clean`; one that did not get that far, or a kernel crash, is `unclean`.
     public var conflicting: Bool = false
+    /// Who or what asked for the shutdown (clean ends only).
+    public var requestedBy: ShutdownInitiator?
 
     public init(kind: BootEndKind, lastEntry: Timestamp?, nextBootFirst: Timestamp?, gapSeconds: Double?, evidence: [String]) {
         self.kind = kind
@@ -277,6 +296,7 @@ public struct BootEnd: Codable, Sendable, Hashable {
         case lastSignSource = "last_sign_source"
         case nextBootStart = "next_boot_start"
         case ignoredMarkers = "ignored_markers"
+        case requestedBy = "requested_by"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -291,6 +311,35 @@ public struct BootEnd: Codable, Sendable, Hashable {
         nextBootStart = try c.decodeIfPresent(Timestamp.self, forKey: .nextBootStart)
         ignoredMarkers = try c.decodeIfPresent([IgnoredShutdownMarker].self, forKey: .ignoredMarkers) ?? []
         conflicting = try c.decodeIfPresent(Bool.self, forKey: .conflicting) ?? false
+        requestedBy = try c.decodeIfPresent(ShutdownInitiator.self, forKey: .requestedBy)
+    }
+}
+
+/// Who or what asked for a shutdown: a command run with sudo, the power key, a scheduled shutdown.
+public struct ShutdownInitiator: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case sudoCommand = "sudo-command"
+        case powerKey = "power-key"
+        case scheduled
+    }
+    public var kind: Kind
+    public var time: Timestamp
+    /// The user who ran the command.
+    public var user: String?
+    /// The command as logged (`/usr/sbin/reboot`).
+    public var command: String?
+    /// The message as logged.
+    public var text: String
+    /// The journal cursor of the entry.
+    public var source: String
+
+    public init(kind: Kind, time: Timestamp, user: String?, command: String?, text: String, source: String) {
+        self.kind = kind
+        self.time = time
+        self.user = user
+        self.command = command
+        self.text = text
+        self.source = source
     }
 }
 
