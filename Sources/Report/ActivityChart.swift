@@ -9,6 +9,8 @@ enum ChartColor {
     static let kernelEvent = "#9467bd"
     static let lastWords = "#ff7f0e"
     static let outage = "#fbe3e0"
+    /// The gap of a planned reboot: not an outage.
+    static let rebooting = "#d5f5e3"
     static let alert = "#1a5276"
 }
 
@@ -33,12 +35,15 @@ struct ActivityChart {
     /// Back-tested rules that would have fired, each marked on the time axis.
     private var firedRules: [RuleBacktest] { report.detection?.rules.filter { $0.firedAt != nil } ?? [] }
     private var timedOOMs: [(Timestamp, OOMKillSummary)] { report.oomKills.compactMap { k in k.time.map { ($0, k) } } }
+    /// Kernel events other than OOM kills (those have their own row, from the OOM summaries).
     private var timedKernelEvents: [(Timestamp, KernelEventSummary)] {
-        report.kernelEvents.compactMap { e in e.time.map { ($0, e) } }
+        report.kernelEvents.filter { $0.kind != "oom_kill" }.compactMap { e in e.time.map { ($0, e) } }
     }
 
     /// The silence: from the last sign of life in any source to the next boot's kernel start
     /// (the last entry and the next boot's first entry where those are not known).
+    /// A clean, planned end: its gap is a reboot, not an outage.
+    private var planned: Bool { report.end?.kind == .clean }
     private var outageStart: Timestamp? { report.end?.lastSignOfLife ?? report.end?.lastEntry }
     private var outageEnd: Timestamp? {
         guard report.end?.gapSeconds != nil || report.end?.lastSignOfLife == nil else { return nil }
@@ -46,7 +51,7 @@ struct ActivityChart {
     }
 
     /// The time range everything shown falls in, widened to at least a minute.
-    private func domain() -> (Double, Double)? {
+    func domain() -> (Double, Double)? {
         var times: [Double] = []
         for unit in loopingUnits {
             for p in unit.restartsPerMinute { times += [p.start.seconds, p.start.seconds + 60] }
@@ -80,14 +85,15 @@ struct ActivityChart {
         var y = 34.0
         var panels: [(top: Double, height: Double)] = []
 
-        if !loopingUnits.isEmpty {
-            let height = 170.0
+        // One lane per crash-looping unit, each on its own scale.
+        for (i, unit) in loopingUnits.enumerated() {
+            let height = loopingUnits.count == 1 ? 150.0 : 80.0
             let top = y
             panels.append((top, height))
-            let peak = loopingUnits.flatMap { $0.restartsPerMinute.map(\.value) }.max() ?? 1
+            let peak = unit.restartsPerMinute.map(\.value).max() ?? 1
             let yMax = Self.niceCeiling(max(peak, 1))
-            body.append(panelFrame(top: top, height: height, title: "Restarts per minute", yMax: yMax, unit: ""))
-            for (i, unit) in loopingUnits.enumerated() {
+            body.append(panelFrame(top: top, height: height, title: "Restarts per minute: \(unit.unit)", yMax: yMax, unit: ""))
+            do {
                 let color = ChartColor.units[i]
                 var d = ""
                 for seg in columns(unit.restartsPerMinute.map { ($0.start.seconds, $0.value) }, bucket: 60, x: x) {
@@ -109,8 +115,14 @@ struct ActivityChart {
             let peak = forkSeries.map(\.perSecond).max() ?? 1
             let yMax = Self.niceCeiling(max(peak, 1))
             let lowerBound = report.forkRate?.lowerBound == true
-            body.append(panelFrame(top: top, height: height,
-                                   title: "Forks per second" + (lowerBound ? " (lower bound)" : ""), yMax: yMax, unit: ""))
+            var title = "Forks per second" + (lowerBound ? " (lower bound)" : "")
+            if let pidMax = report.forkRate?.pidMax, pidMax > 0 {
+                // PID pressure: how long the peak rate takes to go once round the PID space.
+                title += " · pid_max \(HumanFormat.count(pidMax))"
+                if peak > 0 { title += ", a full wrap every \(HumanFormat.duration(seconds: Double(pidMax) / peak)) at the peak" }
+                if let wraps = report.forkRate?.wraps, wraps > 0 { title += ", \(HumanFormat.count(wraps)) wrap\(wraps == 1 ? "" : "s") seen" }
+            }
+            body.append(panelFrame(top: top, height: height, title: title, yMax: yMax, unit: ""))
             let points = columns(forkSeries.map { ($0.start.seconds, $0.perSecond) }, bucket: 60, x: x)
                 .map { "\(c(($0.x0 + $0.x1) / 2)),\(c(top + height - min(max($0.value, 0), yMax) / yMax * height))" }
             if points.count == 1, let only = points.first {
@@ -125,33 +137,44 @@ struct ActivityChart {
         }
 
         if !timedOOMs.isEmpty || !timedKernelEvents.isEmpty {
-            let height = 64.0
+            // One row per kind of event, each with its own shape: an OOM kill, a hung task, a lockup
+            // and a panic must not look alike. The kernel's last words get an orange ring.
+            let rows = KernelLane.allCases.filter { lane in timedKernelEvents.contains { KernelLane($0.1.kind) == lane } }
+            let height = 26.0 * Double(rows.count + (timedOOMs.isEmpty ? 0 : 1)) + 12
             let top = y
             panels.append((top, height))
             body.append("<text class=\"panel-title\" x=\"\(c(Self.left))\" y=\"\(c(top - 8))\">Events</text>")
             body.append("<rect x=\"\(c(Self.left))\" y=\"\(c(top))\" width=\"\(c(plotWidth))\" height=\"\(c(height))\" "
                         + "fill=\"none\" stroke=\"#d0d0d0\"/>")
-            let oomRow = top + 20, kernelRow = top + 46
-            body.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(oomRow + 4))\" text-anchor=\"end\">OOM kills</text>")
-            body.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(kernelRow + 4))\" text-anchor=\"end\">kernel</text>")
-            for (t, kill) in timedOOMs.prefix(500) {
-                let px = x(t.seconds)
-                let label = "\(kill.kind.rawValue) OOM kill of \(kill.comm ?? "?")" + (kill.pid.map { " (pid \($0))" } ?? "")
-                    + " at \(clock.time(t))"
-                body.append("<path class=\"oom\" d=\"M\(c(px - 8)),\(c(oomRow - 9))H\(c(px + 8))L\(c(px)),\(c(oomRow + 9))Z\" "
-                            + "fill=\"\(ChartColor.oomKill)\"><title>\(HTML.escape(label))</title></path>")
+            var rowY = top + 19
+            if !timedOOMs.isEmpty {
+                body.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(rowY + 4))\" text-anchor=\"end\">OOM kills</text>")
+                for (t, kill) in timedOOMs.prefix(500) {
+                    let px = x(t.seconds)
+                    let size = kill.anonRSSKB.map { ", anon-rss " + HumanFormat.kibibytes($0) } ?? ""
+                    let label = "\(kill.kind.rawValue) OOM kill of \(kill.comm ?? "?")" + (kill.pid.map { " (pid \($0))" } ?? "")
+                        + " at \(clock.time(t))" + size
+                    body.append("<path class=\"oom\" d=\"M\(c(px - 8)),\(c(rowY - 9))H\(c(px + 8))L\(c(px)),\(c(rowY + 9))Z\" "
+                                + "fill=\"\(ChartColor.oomKill)\"><title>\(HTML.escape(label))</title></path>")
+                }
+                if timedOOMs.count <= 4 {
+                    for (t, kill) in timedOOMs {
+                        let size = kill.anonRSSKB.map { " " + HumanFormat.kibibytes($0) } ?? ""
+                        body.append("<text class=\"marker-label\" x=\"\(c(x(t.seconds) + 11))\" y=\"\(c(rowY + 4))\">"
+                                    + "\(HTML.escape((kill.comm ?? "?") + size))</text>")
+                    }
+                }
+                rowY += 26
             }
-            if let (t, kill) = timedOOMs.first, timedOOMs.count <= 3 {
-                body.append("<text class=\"marker-label\" x=\"\(c(x(t.seconds) + 11))\" y=\"\(c(oomRow + 4))\">"
-                            + "\(HTML.escape(kill.comm ?? "?"))</text>")
-            }
-            for (t, event) in timedKernelEvents.prefix(2000) {
-                let px = x(t.seconds)
-                let color = event.lastWords ? ChartColor.lastWords : ChartColor.kernelEvent
-                let label = "\(event.kind) at \(clock.time(t))\(event.lastWords ? " (last words)" : ""): \(event.text)"
-                body.append("<path class=\"kernel-event\" d=\"M\(c(px)),\(c(kernelRow - 8))L\(c(px + 7)),\(c(kernelRow))"
-                            + "L\(c(px)),\(c(kernelRow + 8))L\(c(px - 7)),\(c(kernelRow))Z\" fill=\"\(color)\">"
-                            + "<title>\(HTML.escape(TextLayout.truncate(label, to: 300)))</title></path>")
+            for lane in rows {
+                body.append("<text class=\"axis\" x=\"\(c(Self.left - 8))\" y=\"\(c(rowY + 4))\" text-anchor=\"end\">\(lane.label)</text>")
+                for (t, event) in timedKernelEvents.prefix(2000) where KernelLane(event.kind) == lane {
+                    let label = "\(event.kind) at \(clock.time(t))\(event.lastWords ? " (last words)" : ""): \(event.text)"
+                    let ring = event.lastWords ? " stroke=\"\(ChartColor.lastWords)\" stroke-width=\"3\"" : ""
+                    body.append("<path class=\"kernel-event \(lane.rawValue)\" d=\"\(lane.shape(x: x(t.seconds), y: rowY))\" "
+                                + "fill=\"\(lane.color)\"\(ring)><title>\(HTML.escape(TextLayout.truncate(label, to: 300)))</title></path>")
+                }
+                rowY += 26
             }
             y += height + 10
         }
@@ -168,12 +191,13 @@ struct ActivityChart {
             if let next = outageEnd, next > last {
                 let x1 = max(x(next.seconds), x0 + 2)
                 let gap = HumanFormat.duration(seconds: next.seconds - last.seconds)
+                let what = planned ? "rebooting" : "no logs"
                 svg.append("<rect class=\"outage\" x=\"\(c(x0))\" y=\"20\" width=\"\(c(x1 - x0))\" "
-                           + "height=\"\(c(plotBottom - 20))\" fill=\"\(ChartColor.outage)\"><title>no logs for \(gap): "
+                           + "height=\"\(c(plotBottom - 20))\" fill=\"\(planned ? ChartColor.rebooting : ChartColor.outage)\"><title>\(what) for \(gap): "
                            + "\(clock.time(last)) → \(clock.time(next))</title></rect>")
                 let mid = min(max((x0 + x1) / 2, Self.left + 60), Self.width - Self.right - 60)
-                svg.append("<text class=\"outage-label\" x=\"\(c(mid))\" y=\"15\" text-anchor=\"middle\">"
-                           + "no logs: \(gap)</text>")
+                svg.append("<text class=\"outage-label\" x=\"\(c(mid))\" y=\"15\" text-anchor=\"middle\"\(planned ? " style=\"fill:#1e8449\"" : "")>"
+                           + "\(what): \(gap)</text>")
             }
             svg.append("<line x1=\"\(c(x0))\" y1=\"20\" x2=\"\(c(x0))\" y2=\"\(c(plotBottom))\" stroke=\"#c0392b\" "
                        + "stroke-dasharray=\"4 3\"><title>last entry \(clock.time(last))</title></line>")
@@ -205,9 +229,13 @@ struct ActivityChart {
         for (i, unit) in loopingUnits.enumerated() { items.append(("\(unit.unit) restarts/min", ChartColor.units[i])) }
         if !forkSeries.isEmpty { items.append(("forks/s", ChartColor.forkRate)) }
         if !timedOOMs.isEmpty { items.append(("OOM kill", ChartColor.oomKill)) }
-        if !timedKernelEvents.isEmpty { items.append(("kernel event", ChartColor.kernelEvent)) }
+        for lane in KernelLane.allCases where timedKernelEvents.contains(where: { KernelLane($0.1.kind) == lane }) {
+            items.append((lane.label, lane.color))
+        }
         if timedKernelEvents.contains(where: { $0.1.lastWords }) { items.append(("kernel last words", ChartColor.lastWords)) }
-        if let last = outageStart, let next = outageEnd, next > last { items.append(("no logs (outage)", ChartColor.outage)) }
+        if let last = outageStart, let next = outageEnd, next > last {
+            items.append(planned ? ("rebooting (planned)", ChartColor.rebooting) : ("no logs (outage)", ChartColor.outage))
+        }
         if !firedRules.isEmpty { items.append(("an alert would fire (back-test)", ChartColor.alert)) }
         return items
     }
@@ -283,5 +311,59 @@ struct ActivityChart {
         while magnitude > v { magnitude /= 10 }
         for m in [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] where m * magnitude >= v { return m * magnitude }
         return 10 * magnitude
+    }
+}
+
+/// A row of the chart's events panel: kernel reports of one kind, drawn with one shape.
+enum KernelLane: String, CaseIterable {
+    case hungTask = "hung-task", lockup, panic, storage, other
+
+    init(_ kind: String) {
+        switch kind {
+        case "hung_task": self = .hungTask
+        case "soft_lockup", "hard_lockup", "rcu_stall": self = .lockup
+        case "panic", "oops", "bug", "mce": self = .panic
+        case "io_error", "fs_error": self = .storage
+        default: self = .other
+        }
+    }
+
+    var label: String {
+        switch self {
+        case .hungTask: "hung tasks"
+        case .lockup: "lockups"
+        case .panic: "panic/oops"
+        case .storage: "I/O errors"
+        case .other: "other"
+        }
+    }
+
+    var color: String {
+        switch self {
+        case .hungTask: "#9467bd"
+        case .lockup: "#8e44ad"
+        case .panic: "#000000"
+        case .storage: "#7f8c8d"
+        case .other: ChartColor.kernelEvent
+        }
+    }
+
+    /// The marker's path around (x, y): a square, a triangle, a cross, a circle, a diamond.
+    func shape(x: Double, y: Double) -> String {
+        let c = HTML.coord
+        switch self {
+        case .hungTask:
+            return "M\(c(x - 6)),\(c(y - 6))H\(c(x + 6))V\(c(y + 6))H\(c(x - 6))Z"
+        case .lockup:
+            return "M\(c(x)),\(c(y - 8))L\(c(x + 8)),\(c(y + 7))H\(c(x - 8))Z"
+        case .panic:
+            return "M\(c(x - 8)),\(c(y - 5))L\(c(x - 5)),\(c(y - 8))L\(c(x)),\(c(y - 3))L\(c(x + 5)),\(c(y - 8))L\(c(x + 8)),\(c(y - 5))"
+                + "L\(c(x + 3)),\(c(y))L\(c(x + 8)),\(c(y + 5))L\(c(x + 5)),\(c(y + 8))L\(c(x)),\(c(y + 3))L\(c(x - 5)),\(c(y + 8))"
+                + "L\(c(x - 8)),\(c(y + 5))L\(c(x - 3)),\(c(y))Z"
+        case .storage:
+            return "M\(c(x - 6)),\(c(y))A6,6 0 1,0 \(c(x + 6)),\(c(y))A6,6 0 1,0 \(c(x - 6)),\(c(y))Z"
+        case .other:
+            return "M\(c(x)),\(c(y - 8))L\(c(x + 7)),\(c(y))L\(c(x)),\(c(y + 8))L\(c(x - 7)),\(c(y))Z"
+        }
     }
 }

@@ -49,11 +49,28 @@ struct HTMLReport {
         td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
         tr.last-words td { background: #fff4e5; }
         td.detail { word-break: break-word; }
+        .banner { margin: 8px 0 4px; }
+        .banner .verdict { font-size: 1.3rem; }
+        .banner .headline { margin: 4px 0; }
+        .window { font-size: 0.95rem; }
+        table.inputs td:first-child { word-break: break-all; }
+        table.inputs td.problems { font-size: 0.85rem; }
+        pre { white-space: pre-wrap; word-break: break-word; background: #f7f7f9; padding: 8px 10px; border-radius: 4px; }
+        code { overflow-wrap: anywhere; }
+        @media print {
+          main { max-width: none; padding: 0; }
+          details { display: block; }
+          details > summary { list-style: none; }
+          ol.causes > li, .chart, table tr { break-inside: avoid; }
+          h2 { break-after: avoid; }
+          .verdict { border: 1px solid #999; }
+          a { color: inherit; text-decoration: none; }
+        }
         """
 
     func render() -> String {
         let e = HTML.escape
-        let title = "Incident report: \(verdict.hostLabel) — \(verdict.headline)"
+        let title = "\(verdict.documentTitle): \(verdict.verdictLine)"
         var out: [String] = []
         out.append("<!DOCTYPE html>")
         out.append("<html lang=\"en\">")
@@ -66,13 +83,18 @@ struct HTMLReport {
         out.append("</head>")
         out.append("<body>")
         out.append("<main>")
-        out.append("<h1>Incident report: \(e(verdict.hostLabel))</h1>")
+        out.append("<h1>\(verdict.documentTitle): \(e(verdict.hostLabel))</h1>")
         let verdictClass = switch verdict.endKind {
         case .unclean: "unclean"
         case .clean: "clean"
         default: "other"
         }
-        out.append("<p class=\"verdict \(verdictClass)\">\(e(verdict.headline)).</p>")
+        // The banner: the verdict first, then how the boot ended and the window asked for.
+        out.append("<header class=\"banner\">")
+        out.append("<p class=\"verdict \(verdictClass)\">\(e(verdict.verdictLine)).</p>")
+        out.append("<p class=\"headline\">\(e(verdict.headline)).</p>")
+        if let window = verdict.windowStatement { out.append("<p class=\"window muted\">\(e(window)).</p>") }
+        out.append("</header>")
         let facts = verdict.bootFacts
         if !facts.isEmpty { out.append("<ul class=\"boot-facts\">" + facts.map { "<li>\(e($0))</li>" }.joined() + "</ul>") }
         if let evidence = report.end?.evidence, !evidence.isEmpty {
@@ -122,6 +144,10 @@ struct HTMLReport {
     private func chart() -> [String] {
         let chart = ActivityChart(report: report, clock: clock)
         var out = ["<section id=\"activity\">", "<h2>Activity over time</h2>"]
+        let zoom = chart.isEmpty ? nil : chart.domain()
+        if let overview = BootOverview(report: report, verdict: verdict, clock: clock, zoom: zoom).svg() {
+            out.append(overview)
+        }
         if let svg = chart.svg() {
             out.append(svg)
             out.append("<ul class=\"legend\">")
@@ -203,17 +229,39 @@ struct HTMLReport {
         return out
     }
 
+    /// The folder every path is in (with its trailing `/`), or "" when they share none.
+    static func commonFolder(_ paths: [String]) -> String {
+        guard var common = paths.first?.split(separator: "/", omittingEmptySubsequences: false).dropLast() else { return "" }
+        for path in paths.dropFirst() {
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+            var n = 0
+            while n < common.count, n < parts.count, common[common.startIndex + n] == parts[parts.startIndex + n] { n += 1 }
+            common = common.prefix(n)
+        }
+        let joined = common.joined(separator: "/")
+        return joined.isEmpty ? "" : joined + "/"
+    }
+
     private func appendix() -> [String] {
         let e = HTML.escape
         var out = ["<section id=\"inputs\">", "<h2>Inputs and their health</h2>", "<p>\(e(verdict.inputsLine)).</p>"]
         if !report.inputs.isEmpty {
-            out.append("<table><thead><tr><th>Input</th><th>Kind</th><th class=\"num\">Entries</th><th>Health</th>"
+            // Compact: paths relative to the folder they share (named once), problems folded away.
+            let root = Self.commonFolder(report.inputs.map(\.path))
+            if !root.isEmpty { out.append("<p class=\"muted\">Paths below are relative to <code>\(e(root))</code>.</p>") }
+            out.append("<table class=\"inputs\"><thead><tr><th>Input</th><th>Kind</th><th class=\"num\">Entries</th><th>Health</th>"
                        + "<th>Journal state</th><th>Problems</th></tr></thead><tbody>")
             for input in report.inputs {
-                let problems = input.health.problems.map(e).joined(separator: "<br>")
-                out.append("<tr><td><code>\(e(input.path))</code></td><td>\(e(input.kind))</td>"
+                let shown = root.isEmpty ? input.path : String(input.path.dropFirst(root.count))
+                let prefix = input.path + ": "
+                let problems = input.health.problems.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+                let cell = problems.isEmpty ? "" : "<details><summary>\(HumanFormat.count(problems.count))</summary>"
+                    + problems.prefix(20).map(e).joined(separator: "<br>")
+                    + (problems.count > 20 ? "<br>… and \(HumanFormat.count(problems.count - 20)) more (see the JSON report)" : "")
+                    + "</details>"
+                out.append("<tr><td><code>\(e(shown))</code></td><td>\(e(input.kind))</td>"
                            + "<td class=\"num\">\(HumanFormat.count(input.entries))</td><td>\(e(input.health.status))</td>"
-                           + "<td>\(e(input.health.state ?? ""))</td><td>\(problems)</td></tr>")
+                           + "<td>\(e(input.health.state ?? ""))</td><td class=\"problems\">\(cell)</td></tr>")
             }
             out.append("</tbody></table>")
         }
