@@ -109,6 +109,12 @@ struct BootAnalysis {
                                           forkFailures: forkFailures, forkFailureCount: forkFailureCount,
                                           boots: boots, lastWords: textOnly ? [] : lastWords,
                                           end: report.end, forkRate: report.forkRate).build()
+            .filter { row in
+                // The window applies to the timeline too: a row is shown when it overlaps it.
+                guard let start = row.time?.microseconds else { return true }
+                let end = row.endTime?.microseconds ?? start
+                return (options.since.map { end >= $0.microseconds } ?? true) && (options.until.map { start <= $0.microseconds } ?? true)
+            }
     }
 
     /// Units with anything worth reporting, most restarts first.

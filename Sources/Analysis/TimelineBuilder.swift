@@ -101,12 +101,26 @@ struct TimelineBuilder {
             rows.append(TimelineRow(time: e.lastSignOfLife ?? e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,
                                     kind: "boot-end", subject: "system", detail: d, count: 1))
         }
-        for m in lastWords {
+        // Last words without noise: a message that could not be read back says nothing, and a
+        // message repeated (a crash loop's last rounds) is one row with a count.
+        var words: [TimelineRow] = []
+        for m in lastWords where !m.text.isEmpty {
             let who = String(decoding: m.who, as: UTF8.self)
-            rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "last-words", subject: who.isEmpty ? "?" : who,
-                                    detail: m.text.isEmpty ? "(message not recovered)" : String(decoding: m.text.prefix(500), as: UTF8.self),
-                                    count: 1, lastWords: true))
+            let subject = who.isEmpty ? "?" : who
+            let detail = String(decoding: m.text.prefix(500), as: UTF8.self)
+            if let i = words.firstIndex(where: { $0.subject == subject && $0.detail == detail }) {
+                words[i].count += 1
+                words[i].endTime = ts(m.time)
+            } else {
+                words.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "last-words", subject: subject, detail: detail,
+                                         count: 1, lastWords: true))
+            }
         }
+        // An end within the same second says nothing a reader can see.
+        for i in words.indices {
+            if let a = words[i].time?.microseconds, let b = words[i].endTime?.microseconds, b &- a < 1_000_000 { words[i].endTime = nil }
+        }
+        rows += words
         rows += kernelLastWords()
         // In time order in every format; rows of one instant keep the order they were added in
         // (a boot before its first loop, a boot's end after its last words).

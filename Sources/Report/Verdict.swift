@@ -192,7 +192,8 @@ struct Verdict {
             return "hung (\(kind))"
         }
         if report.oomKills.contains(where: { $0.kind == .global }) { return "stopped after running out of memory" }
-        return "stopped without shutting down"
+        // With a window, the end may lie outside it: say nothing rather than guess.
+        return report.window == nil ? "stopped without shutting down" : nil
     }
 
     /// The verdict on one line, led by the host: what happened and when, the primary cause and

@@ -161,6 +161,31 @@ struct CommandLineOutputTests {
         #expect(!(try onTerminal("TERM=dumb")).contains("\u{1B}["))
     }
 
+    /// The window is stated, and applied to the timeline: no row lies wholly outside it. An empty
+    /// window is said plainly, not reported as "no cause found".
+    @Test func theWindowIsStatedAndApplied() throws {
+        let r = try Self.run(["analyze", Self.sample, "-q", "--utc", "-o", "json", "--since", "2024-02-11 09:50", "--until", "2024-02-11 09:51:30"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8)) as? [String: Any])
+        let window = try #require(json["window"] as? [String: Any])
+        #expect(window["since"] as? String == "2024-02-11T09:50:00.000000Z")
+        #expect((window["entries"] as? Int ?? 0) > 0)
+        let rows = try #require(json["timeline"] as? [[String: Any]])
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let start = try #require(row["time"] as? String)
+            let end = row["end_time"] as? String ?? start
+            #expect(end >= "2024-02-11T09:50:00" && start <= "2024-02-11T09:51:30.999999Z", "\(row)")
+        }
+        let text = try Self.run(["analyze", Self.sample, "-q", "--utc", "--since", "2024-02-11 09:50", "--until", "2024-02-11 09:51:30"])
+        #expect(text.stdoutText.contains("window 2024-02-11 09:50:00 UTC → 2024-02-11 09:51:30 UTC"))
+        let empty = try Self.run(["analyze", Self.sample, "-q", "--utc", "--since", "2030-01-01"])
+        let words = empty.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("no entries of the boot fall in it"))
+        #expect(words.contains("nothing in the window asked for"))
+        #expect(!words.contains("no cause found"))
+        #expect(!words.contains("stopped without shutting down"))
+    }
+
     /// Written to a file or pipe nothing is cut; on an 80-column terminal every line fits.
     @Test func nothingCutOffATerminalAndEightyColumnsOnOne() throws {
         let piped = try Self.run(["analyze", Self.sample, "-q", "--utc"])
