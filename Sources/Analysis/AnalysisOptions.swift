@@ -58,6 +58,8 @@ public struct AnalysisInput: @unchecked Sendable {
     /// Kernel records already placed on a clock (wall-clock time and boot ID where known).
     public var kernelRecords: [KernelRecord]
     public var unitFiles: [(path: String, text: String)]
+    /// The host's `etc/os-release` and sysctl files, by their path on the host (`/etc/sysctl.conf`).
+    public var hostFiles: [(path: String, text: String)] = []
     /// The inputs as discovered, for the report's input table.
     public var inputs: [InputSummary]
     /// `*.journal~` names seen (journald renames a file it finds dirty).

@@ -59,10 +59,15 @@ public enum Analyzer {
         if ordered.isEmpty, !textRecords.isEmpty {
             // Kernel logs alone: analyse them as one boot without a journal.
             analyzeKernelOnly(textRecords, input: input, options: options, into: &report)
+            // Host facts from the last boot the logs hold (after its `Linux version` line).
+            let sorted = textRecords.sorted { ($0.wallclockUSec ?? .min) < ($1.wallclockUSec ?? .min) }
+            let lastBoot = sorted.lastIndex { KernelMessage.classify($0.text) == .bootBanner } ?? 0
+            report.host.facts = hostFacts(boot: nil, textRecords: Array(sorted[lastBoot...]), input: input, report: report)
             return report
         }
         guard !selected.isEmpty else {
             if input.journal != nil { report.notes.append("The journal holds no entries.") }
+            report.host.facts = hostFacts(boot: nil, textRecords: [], input: input, report: report)
             return report
         }
         if options.boot != .all, let b = selected.first, let i = ordered.firstIndex(where: { $0 === b }) {
@@ -101,6 +106,9 @@ public enum Analyzer {
             boot.add(b, textRecords: textByBoot[b.id] ?? [])
         }
         boot.finish(unitFiles: input.unitFiles, into: &report)
+        let analysed = options.boot == .all ? nil : selected.first
+        report.host.facts = hostFacts(boot: analysed, textRecords: analysed.map { textByBoot[$0.id] ?? [] } ?? [],
+                                      input: input, report: report)
         return report
     }
 

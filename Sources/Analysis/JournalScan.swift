@@ -338,9 +338,6 @@ struct JournalScan {
 
     /// `pid_max=N` on a kernel command line.
     static func pidMax(fromCommandLine text: String) -> Int? {
-        for word in text.split(separator: " ") where word.hasPrefix("pid_max=") {
-            return EntryFields.int(Array(word.dropFirst("pid_max=".count).utf8))
-        }
-        return nil
+        KernelCommandLine(KernelHostLine.commandLine(in: text) ?? text).int("pid_max")
     }
 }

@@ -25,6 +25,8 @@ public struct HostInputs: Sendable {
     public var kdump: [TextSource]
     /// Unit files and drop-ins from the unit directories of a host root.
     public var unitFiles: [UnitFileText]
+    /// `etc/os-release` and the sysctl files of a host root, for the report's host facts.
+    public var hostFiles: [HostConfigFile] = []
     /// Paths that were named or found but could not be used, and why.
     public var problems: [InputProblem]
     /// The machine's time zone (`Europe/Berlin`), from a host root's `etc/localtime` link or

@@ -394,6 +394,7 @@ struct Collector {
         for unitDir in Self.unitDirectories {
             collectUnits(tree, at(unitDir), into: i)
         }
+        hosts[i].hostFiles += HostConfigFiles.read(tree, root: rel)
     }
 
     /// The host's zone name: the tail of the `etc/localtime` link after `zoneinfo/` (as
@@ -607,6 +608,7 @@ struct Collector {
         hosts[j].pstore += h.pstore
         hosts[j].kdump += h.kdump
         hosts[j].unitFiles += h.unitFiles
+        hosts[j].hostFiles += h.hostFiles
         hosts[j].problems += h.problems
         if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }
         if hosts[j].timeZone == nil && hosts[j].localtimeFile == nil {

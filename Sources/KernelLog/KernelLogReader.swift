@@ -412,14 +412,11 @@ enum BootSplitter {
             for i in start.0..<end {
                 records[i].textBoot = n
                 let r = records[i]
-                if boot.banner == nil, r.text.hasPrefixBytes("Linux version ") {
-                    boot.banner = r.text
-                    boot.kernelVersion = r.text.dropFirst(14).split(separator: " ").first.map(String.init)
+                if boot.banner == nil, case .banner(let version, let text)? = KernelHostLine.parse(r.text) {
+                    boot.banner = text
+                    boot.kernelVersion = version
                 }
-                if boot.commandLine == nil {
-                    if r.text.hasPrefixBytes("Command line: ") { boot.commandLine = String(r.text.dropFirst(14)) }
-                    else if r.text.hasPrefixBytes("Kernel command line: ") { boot.commandLine = String(r.text.dropFirst(21)) }
-                }
+                if boot.commandLine == nil { boot.commandLine = KernelHostLine.commandLine(in: r.text) }
                 if let w = r.wallclockUSec {
                     if boot.firstWallclockUSec == nil { boot.firstWallclockUSec = w }
                     boot.lastWallclockUSec = w

@@ -53,10 +53,11 @@ public enum HostAnalysis {
         problems += kernel.problems
         inputs += kernel.inputs
 
-        let analysisInput = AnalysisInput(
+        var analysisInput = AnalysisInput(
             journal: reader, kernelLogs: kernel.files,
             unitFiles: host.unitFiles.map { (path: Self.pathOnHost($0.path), text: $0.text) },
             inputs: inputs, dirtyJournalFiles: dirty, crashArtefacts: kernel.crashArtefacts)
+        analysisInput.hostFiles = host.hostFiles.map { (path: $0.hostPath, text: $0.text) }
         let started = Progress.now()
         var report = Analyzer.analyze(analysisInput, options: options)
         if report.host.hostname == nil { report.host.hostname = host.hostname }

@@ -107,6 +107,7 @@ struct HTMLReport {
         out += causes()
         out += detection()
         out += timeline()
+        out += HostFactsRendering.html(report.host.facts)
         out += appendix()
         var footer = "Written by \(e(report.generator)) (\(e(report.schema))). Times in "
             + "\(e(options.timeZone.name(at: verdict.lastEntry)))."

@@ -36,6 +36,7 @@ struct MarkdownReport {
         out += remediation()
         out += prevention()
         out += lessons()
+        out += HostFactsRendering.markdown(report.host.facts)
         out += inputsAppendix()
         out += bootsAppendix()
         out += aboutAppendix()

@@ -82,6 +82,9 @@ struct TextReport {
             out.append("")
         }
 
+        out += TextSections(report, options: options).all()
+        out += HostFactsRendering.text(report.host.facts, width: width, style: style)
+
         out.append(style.apply(.bold, "Timeline"))
         out += TimelineTable(rows: report.timeline, options: options).lines()
         out.append("")

@@ -234,6 +234,7 @@ enum ReferenceReports {
         r.units[0].loopStartEstimate = LoopStartEstimate(start: at(8, 1, 0), restartsBefore: 317_245,
                                                          meanIntervalSeconds: 0.146, boundedByBootStart: false)
         r.detection = detection()
+        r.host.facts = hostFacts()
         return r
     }
 

@@ -99,6 +99,8 @@ public struct InputHealth: Codable, Sendable, Hashable {
 public struct HostInfo: Codable, Sendable, Hashable {
     public var hostname: String?
     public var machineID: String?
+    /// OS, kernel, panic settings, memory, CPUs, virtualisation and uptime (see `HostFacts`).
+    public var facts: HostFacts?
 
     public init(hostname: String? = nil, machineID: String? = nil) {
         self.hostname = hostname
@@ -106,7 +108,7 @@ public struct HostInfo: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case hostname
+        case hostname, facts
         case machineID = "machine_id"
     }
 }

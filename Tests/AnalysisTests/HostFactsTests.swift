@@ -1,0 +1,116 @@
+import Foundation
+import KernelLog
+import TestSupport
+import Testing
+@testable import Analysis
+
+/// Host facts: the settings that turn a stall into a panic, from the command line and the
+/// sysctl files in systemd-sysctl's order; the OS; and the facts of real kernel logs.
+@Suite("Host facts")
+struct HostFactsTests {
+    @Test("sysctl.d: /etc hides a same-named /usr/lib file, files apply by name, sysctl.conf last, and they win over the command line")
+    func precedence() {
+        let files: [(path: String, text: String)] = [
+            ("/usr/lib/sysctl.d/50-default.conf", "kernel.panic = 0\nkernel.pid_max = 4194304\n"),
+            ("/etc/sysctl.d/50-default.conf", "# local copy\nkernel.panic = 10\n"),
+            ("/etc/sysctl.d/10-lockup.conf", "; off again\n-kernel/softlockup_panic=0\n"),
+            ("/usr/lib/sysctl.d/99-hung.conf", "kernel.hung_task_panic = 1\n"),
+            ("/etc/sysctl.conf", "vm.panic_on_oom=1\nkernel.panic = 30\n"),
+            ("/etc/os-release", "NAME=\"Fedora Linux\"\nVERSION=\"40 (Server Edition)\"\nID=fedora\nVERSION_ID=40\n"),
+        ]
+        var builder = HostFactsBuilder()
+        builder.observe(kernelText: "Command line: BOOT_IMAGE=/vmlinuz softlockup_panic=1 nmi_watchdog=panic pid_max=65536",
+                        source: "kern.log:2")
+        let facts = builder.finish(hostFiles: files, boot: nil, end: nil)
+        let p = facts.panicSettings
+        #expect(p.softlockupPanic?.value == "0")
+        #expect(p.softlockupPanic?.source == "/etc/sysctl.d/10-lockup.conf:2")
+        #expect(p.softlockupPanic?.overrides == ["1 (kernel command line (kern.log:2))"])
+        #expect(p.hungTaskPanic == PanicSetting(value: "1", source: "/usr/lib/sysctl.d/99-hung.conf:1"))
+        #expect(p.panicOnOOM?.source == "/etc/sysctl.conf:1")
+        // 50-default.conf from /etc (10), then sysctl.conf (30), applied last.
+        #expect(p.panicTimeout?.value == "30")
+        #expect(p.panicTimeout?.overrides == ["10 (/etc/sysctl.d/50-default.conf:2)"])
+        #expect(p.nmiWatchdog?.value == "panic")
+        // The /usr/lib file of the same name is hidden: pid_max stays the command line's.
+        #expect(p.pidMax?.value == "65536")
+        #expect(facts.os == OSFacts(name: "Fedora Linux 40 (Server Edition)", id: "fedora", versionID: "40", source: "/etc/os-release"))
+    }
+
+    @Test("nothing known gives no facts; the kernel's pid_max default is used when nothing sets it")
+    func emptyAndDefaults() {
+        var empty = HostFactsBuilder()
+        #expect(empty.finish(hostFiles: [], boot: nil, end: nil).isEmpty)
+        var b = HostFactsBuilder()
+        b.observe(kernelText: "pid_max: default: 32768 minimum: 301", source: "dmesg:40")
+        b.observe(kernelText: "8388607 pages RAM", source: "messages:9")
+        b.observe(kernelText: "Total swap = 0kB", source: "messages:8")
+        b.observe(kernelText: "Total swap = 2097148kB", source: "messages:20")
+        let f = b.finish(hostFiles: [("/etc/os-release", "# no names here\n")], boot: nil, end: nil)
+        #expect(f.panicSettings.pidMax == PanicSetting(value: "32768", source: "kernel default (dmesg:40)"))
+        #expect(f.memory?.totalKB == 33_554_428)
+        #expect(f.memory?.swapKB == 2_097_148, "the last OOM report's swap")
+        #expect(f.os == nil)
+    }
+
+    @Test("uptime at the end runs from the kernel's start to the last sign of life")
+    func uptime() {
+        var boot = BootSummary(bootID: "b", first: Timestamp(microseconds: 10_000_000), last: Timestamp(microseconds: 20_000_000),
+                               entries: 2, end: .unclean, endEvidence: [])
+        boot.start = Timestamp(microseconds: 1_000_000)
+        boot.startSource = .journalClock
+        boot.uptimeSeconds = 19
+        var end = BootEnd(kind: .unclean, lastEntry: boot.last, nextBootFirst: nil, gapSeconds: nil, evidence: [])
+        end.lastSignOfLife = Timestamp(microseconds: 31_000_000)
+        end.lastSignSource = .pstore
+        var b = HostFactsBuilder()
+        let f = b.finish(hostFiles: [], boot: boot, end: end)
+        #expect(f.uptimeAtEndSeconds == 30)
+        #expect(f.uptimeSource?.contains("pstore") == true)
+        var c = HostFactsBuilder()
+        #expect(c.finish(hostFiles: [], boot: boot, end: nil).uptimeAtEndSeconds == 19)
+    }
+}
+
+/// The real kernel logs of the corpus (MANIFEST §2), analysed alone: the facts of the last boot each holds.
+@Suite(.enabled(if: TestPaths.corpus != nil))
+struct CorpusHostFactsTests {
+    static func facts(_ name: String) throws -> HostFacts? {
+        let path = try #require(TestPaths.corpus).appending("/kernel/" + name)
+        let file = try KernelLogReader.read(path: path)
+        return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions()).host.facts
+    }
+
+    /// `grep -E 'Linux version|Memory:|Adding|Booted up|DMI:|Hypervisor' s4-ubuntu16-kern.log`, second boot.
+    @Test func ubuntu16VirtualBox() throws {
+        let f = try #require(try Self.facts("s4-ubuntu16-kern.log"))
+        #expect(f.kernel?.version == "4.4.0-142-generic")
+        #expect(f.memory?.totalKB == 2_096_696 && f.memory?.availableKB == 2_026_512)
+        #expect(f.memory?.swapKB == 998_396)
+        #expect(f.cpus?.online == 2 && f.cpus?.present == 2 && f.cpus?.nodes == 1)
+        #expect(f.virtualization?.hypervisor == "KVM")
+        #expect(f.virtualization?.dmi == "innotek GmbH VirtualBox/VirtualBox")
+        // The facts are the second boot's: its banner is on line 1 + the first boot's lines.
+        #expect(f.kernel?.source.hasSuffix(":1") == false)
+    }
+
+    /// CentOS 6, 2.6.32: lower-case `k`, `Brought up 12 CPUs`, swap on LVM, no DMI line kept.
+    @Test func centos6() throws {
+        let f = try #require(try Self.facts("oomtool-centos6-messages.lines29020-34188.log"))
+        #expect(f.kernel?.version == "2.6.32-642.11.1.el6.x86_64")
+        #expect(f.kernel?.commandLine?.contains("crashkernel=auto") == true)
+        #expect(f.memory?.totalKB == 34_340_864)
+        #expect(f.memory?.swapKB == 2_097_148)
+        #expect(f.cpus?.online == 12)
+        // `pid_max: default: 49152 minimum: 384`: 4096 per CPU on 12 CPUs; nothing else set.
+        #expect(f.panicSettings.pidMax?.value == "49152")
+        #expect(f.panicSettings.pidMax?.source.hasPrefix("kernel default") == true)
+        #expect(f.panicSettings.softlockupPanic == nil && f.panicSettings.panicOnOOM == nil)
+    }
+
+    /// A syzkaller console log that starts mid-boot has no banner: no kernel facts are invented.
+    @Test func noBanner() throws {
+        let f = try Self.facts("syzkaller-report-221-hung-task-panic.log")
+        #expect(f?.kernel == nil && f?.memory == nil)
+    }
+}
