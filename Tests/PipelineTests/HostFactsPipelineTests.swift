@@ -51,3 +51,47 @@ struct HostFactsPipelineTests {
         #expect(abs(uptime - 47_375) < 2)
     }
 }
+
+/// The text report's tables in an 80-column terminal (`script` gives the binary a pty with
+/// `stty cols 80`) and written to a pipe: they fit, and nothing in them is cut.
+@Suite("text report at 80 columns", .serialized)
+struct EightyColumnTests {
+    static var hasScript: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/script") }
+
+    /// The lines from the Units heading up to the Timeline heading, colour codes and CRs removed.
+    static func sections(_ output: String) -> [String] {
+        var clean = ""
+        var skipping = false
+        for ch in output.unicodeScalars {
+            if ch == "\u{1B}" { skipping = true; continue }
+            if skipping { if ch == "m" { skipping = false }; continue }
+            if ch != "\r" { clean.unicodeScalars.append(ch) }
+        }
+        let lines = clean.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: "Units"), let end = lines.firstIndex(of: "Timeline"), start < end else { return [] }
+        return Array(lines[start..<end])
+    }
+
+    static func check(_ lines: [String]) {
+        #expect(lines.contains("Host facts") && lines.contains("OOM kills") && lines.contains("Kernel distress"))
+        for line in lines {
+            // Only a word longer than the line (an absolute path) may run past the edge, whole.
+            let oneWord = !line.drop(while: { $0 == " " }).contains(" ")
+            #expect(line.count <= 80 || oneWord, "\(line.count) columns: \(line)")
+            #expect(!line.contains("…"), "cut: \(line)")
+        }
+    }
+
+    @Test("in a terminal of 80 columns", .enabled(if: EightyColumnTests.hasScript, "needs script(1)"))
+    func terminal() throws {
+        let command = "stty cols 80 rows 60; '\(TestPaths.executable)' analyze --utc --quiet '\(TestPaths.packageRoot)/samples/reference-incident'"
+        let r = try Command.run("/usr/bin/script", ["-qec", command, "/dev/null"])
+        Self.check(Self.sections(r.stdoutText))
+    }
+
+    @Test("written to a pipe with COLUMNS=80")
+    func pipe() throws {
+        let r = try Command.shell("COLUMNS=80 '\(TestPaths.executable)' analyze --utc --quiet '\(TestPaths.packageRoot)/samples/reference-incident' | cat")
+        Self.check(Self.sections(r.stdoutText))
+    }
+}
