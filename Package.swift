@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Journal"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "SystemdJournal", "TestSupport"]),
-        .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"]),
+        .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Events", "Journal", "KernelLog", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "Report", "TestSupport"]),

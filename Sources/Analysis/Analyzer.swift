@@ -16,7 +16,7 @@ public enum Analyzer {
         let filePaths = input.journal?.files.map(\.path) ?? []
         if let reader = input.journal { scan.scan(reader) }
 
-        let ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
+        var ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
         var kernelNotes: [String] = []
         var textRecords = input.kernelRecords
         if !input.kernelLogs.isEmpty {
@@ -24,6 +24,16 @@ public enum Analyzer {
             // Lines the journal has come back merged into its own records; keep the others.
             textRecords += placed.records.filter { r in !r.sources.contains { $0.format == .journal } }
             kernelNotes = placed.notes + placed.skipped
+        }
+        // No journal: the boots come from the text logs, read by the same rules.
+        var textOnly = false
+        if ordered.isEmpty, !input.kernelLogs.isEmpty {
+            let text = TextBoots.build(files: input.kernelLogs, records: &textRecords, options: options)
+            if !text.boots.isEmpty {
+                ordered = text.boots
+                kernelNotes += text.notes
+                textOnly = true
+            }
         }
         let textByBoot = assignKernelRecords(textRecords, to: ordered, options: options)
         var ends: [BootEndFinding] = []
@@ -51,6 +61,10 @@ public enum Analyzer {
         }
         report.inputs = JournalFileState.merge(input.inputs, reader: input.journal)
         report.notes = JournalFileState.lossNotes(input.journal) + kernelNotes
+        if textOnly {
+            report.notes.append("No journal: the analysis rests on text logs alone (\(ordered.count) boot\(ordered.count == 1 ? "" : "s") found in them).")
+            if report.host.hostname == nil { report.host.hostname = TextBoots.hostname(input.kernelLogs) }
+        }
 
         let selected = selectBoots(ordered, ends: ends.map(\.kind), selection: options.boot, notes: &report.notes)
         if let reader = input.journal {

@@ -23,7 +23,10 @@ public struct EntryFields {
         "CPU_USAGE_NSEC", "MEMORY_PEAK", "_SOURCE_MONOTONIC_TIMESTAMP", "_SYSTEMD_UNIT",
     ]
 
-    private let view: EntryView
+    private let view: EntryView?
+    /// A text log's line: the few fields its text gives (`SYSLOG_IDENTIFIER`, `_PID`, `MESSAGE`,
+    /// `USER_UNIT` for a user manager), in slot order.
+    private let textValues: [UnsafeRawBufferPointer?]
     /// `_PID`, parsed once: most tests of an entry start with it.
     public let pid: Int?
 
@@ -31,27 +34,45 @@ public struct EntryFields {
     /// most entries need only a few of them.
     public init(_ v: EntryView) {
         view = v
+        textValues = []
         pid = v.value(3).flatMap(EntryFields.int)
     }
 
-    public var message: UnsafeRawBufferPointer? { view.value(0) }
-    public var messageID: UnsafeRawBufferPointer? { view.value(1) }
-    public var priority: UnsafeRawBufferPointer? { view.value(2) }
-    public var transport: UnsafeRawBufferPointer? { view.value(4) }
-    public var identifier: UnsafeRawBufferPointer? { view.value(5) }
-    public var unit: UnsafeRawBufferPointer? { view.value(6) }
-    public var userUnit: UnsafeRawBufferPointer? { view.value(7) }
-    public var nRestarts: UnsafeRawBufferPointer? { view.value(8) }
-    public var exitCode: UnsafeRawBufferPointer? { view.value(9) }
-    public var exitStatus: UnsafeRawBufferPointer? { view.value(10) }
-    public var unitResult: UnsafeRawBufferPointer? { view.value(11) }
-    public var jobType: UnsafeRawBufferPointer? { view.value(12) }
-    public var jobResult: UnsafeRawBufferPointer? { view.value(13) }
-    public var shutdown: UnsafeRawBufferPointer? { view.value(14) }
-    public var cpuUsageNSec: UnsafeRawBufferPointer? { view.value(15) }
-    public var memoryPeak: UnsafeRawBufferPointer? { view.value(16) }
-    public var sourceMonotonic: UnsafeRawBufferPointer? { view.value(17) }
-    public var systemdUnit: UnsafeRawBufferPointer? { view.value(18) }
+    /// A line of a text log, as far as its text tells: the views must outlive the value.
+    init(message: UnsafeRawBufferPointer, identifier: UnsafeRawBufferPointer, pid: Int?, userUnit: UnsafeRawBufferPointer?) {
+        view = nil
+        var values = [UnsafeRawBufferPointer?](repeating: nil, count: EntryFields.names.count)
+        values[0] = message
+        values[5] = identifier
+        values[7] = userUnit
+        textValues = values
+        self.pid = pid
+    }
+
+    @inline(__always)
+    private func value(_ slot: Int) -> UnsafeRawBufferPointer? {
+        if let view { return view.value(slot) }
+        return slot < textValues.count ? textValues[slot] : nil
+    }
+
+    public var message: UnsafeRawBufferPointer? { value(0) }
+    public var messageID: UnsafeRawBufferPointer? { value(1) }
+    public var priority: UnsafeRawBufferPointer? { value(2) }
+    public var transport: UnsafeRawBufferPointer? { value(4) }
+    public var identifier: UnsafeRawBufferPointer? { value(5) }
+    public var unit: UnsafeRawBufferPointer? { value(6) }
+    public var userUnit: UnsafeRawBufferPointer? { value(7) }
+    public var nRestarts: UnsafeRawBufferPointer? { value(8) }
+    public var exitCode: UnsafeRawBufferPointer? { value(9) }
+    public var exitStatus: UnsafeRawBufferPointer? { value(10) }
+    public var unitResult: UnsafeRawBufferPointer? { value(11) }
+    public var jobType: UnsafeRawBufferPointer? { value(12) }
+    public var jobResult: UnsafeRawBufferPointer? { value(13) }
+    public var shutdown: UnsafeRawBufferPointer? { value(14) }
+    public var cpuUsageNSec: UnsafeRawBufferPointer? { value(15) }
+    public var memoryPeak: UnsafeRawBufferPointer? { value(16) }
+    public var sourceMonotonic: UnsafeRawBufferPointer? { value(17) }
+    public var systemdUnit: UnsafeRawBufferPointer? { value(18) }
 
     /// A decimal field value; `nil` when empty, not a number, or absurdly long.
     public static func int<C: Collection>(_ v: C) -> Int? where C.Element == UInt8 {
@@ -99,6 +120,43 @@ public enum JournalEventExtractor {
 
     /// The event in one entry, if any (most entries carry none).
     public static func event(_ e: EntryView, _ f: EntryFields, names: inout UnitNames) -> JournalEvent? {
+        event(f, time: Int64(clamping: e.realtime), ref: EntryRef(e), names: &names)
+    }
+
+    /// The event in one line of a text log (syslog, journalctl text), read by the same rules
+    /// as a journal entry without MESSAGE_ID: `systemd[1]` (or `systemd` without a PID, as
+    /// RHEL's rsyslog writes it; `init.scope` in journalctl `with-unit`) is the system manager,
+    /// `systemd[N]` a user manager, `systemd-journald[N]` (`systemd-journald.service`) journald.
+    public static func event(text: String, identifier: String, pid: Int?, time: Int64, ref: EntryRef,
+                             names: inout UnitNames) -> JournalEvent? {
+        var id = Substring(identifier)
+        if id == "init.scope" { id = "systemd" }
+        if id.hasPrefix("user@") && id.hasSuffix(".service") { id = "systemd" }
+        if id.hasPrefix("systemd-") && id.hasSuffix(".service") { id = id.dropLast(".service".count) }
+        // Only the manager is PID 1 by name: systemd-shutdown runs as PID 1 too, and is a daemon here.
+        let systemPID = id == "systemd" ? (pid ?? 1) : (pid == 1 ? nil : pid)
+        var message = text
+        var idText = String(id)
+        // A user manager's line about one of its units: the unit is its `USER_UNIT`.
+        var userUnit: String?
+        if id == "systemd", let p = systemPID, p != 1, let colon = text.find(": "),
+           looksLikeUnit(text[..<colon.lowerBound]) {
+            userUnit = String(text[..<colon.lowerBound])
+        }
+        return message.withUTF8 { m in
+            idText.withUTF8 { i in
+                func run(_ u: UnsafeRawBufferPointer?) -> JournalEvent? {
+                    let f = EntryFields(message: UnsafeRawBufferPointer(m), identifier: UnsafeRawBufferPointer(i),
+                                        pid: systemPID, userUnit: u)
+                    return event(f, time: time, ref: ref, names: &names)
+                }
+                guard var u = userUnit else { return run(nil) }
+                return u.withUTF8 { run(UnsafeRawBufferPointer($0)) }
+            }
+        }
+    }
+
+    static func event(_ f: EntryFields, time: Int64, ref entryRef: EntryRef, names: inout UnitNames) -> JournalEvent? {
         let isManager = f.pid == 1 || (TextScan.equal(f.identifier, systemdID) && f.userUnit != nil)
         // PID 1 writes to /dev/kmsg around switch-root and late in shutdown: kernel transport,
         // `SYSLOG_IDENTIFIER=systemd`, no `_PID`. User managers never write there.
@@ -107,14 +165,13 @@ public enum JournalEventExtractor {
         let known = f.identifier.map { id in id.first == UInt8(ascii: "s") && interesting.contains { TextScan.equal(id, $0) } } ?? false
         guard isManager || known || f.messageID != nil
                 || (f.message.map { $0.count >= eagain.count && TextScan.contains($0, eagain) } ?? false) else { return nil }
-        let time = Int64(clamping: e.realtime)
         if isManager, let id = f.messageID, let kind = structuredID(id), let unitBytes = f.unit ?? f.userUnit,
            let handled = structuredUnitEvent(kind, f, unit: names.name(unitBytes),
-                                             isUser: f.unit == nil, time: time, ref: EntryRef(e)) {
+                                             isUser: f.unit == nil, time: time, ref: entryRef) {
             return handled
         }
         let text = f.messageText
-        let cursor = EntryRef(e)
+        let cursor = entryRef
 
         if let mid = EntryFields.text(f.messageID) {
             switch mid {

@@ -74,9 +74,13 @@ public enum KernelClock {
                 notes.append("\(file.path): `dmesg -T` times are computed from the boot time and drift after suspend/resume; "
                     + "they are shown as printed")
             }
-            if file.records.contains(where: { $0.clock == .none }) && !file.records.isEmpty {
-                let n = file.records.reduce(0) { $0 + ($1.clock == .none ? 1 : 0) }
+            let n = file.records.reduce(0) { $0 + ($1.clock == .none && $1.monotonicUSec != nil ? 1 : 0) }
+            if n > 0 {
                 notes.append("\(file.path): \(n) record\(n == 1 ? "" : "s") have only the kernel's monotonic stamp and no journal boot to map it")
+            }
+            let unstamped = file.records.reduce(0) { $0 + ($1.clock == .none && $1.monotonicUSec == nil ? 1 : 0) }
+            if unstamped > 0 {
+                notes.append("\(file.path): \(unstamped) line\(unstamped == 1 ? "" : "s") carry no timestamp at all; read in file order, without times")
             }
             placedText += file.records
         }

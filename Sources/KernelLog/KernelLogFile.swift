@@ -108,6 +108,21 @@ public struct TextBoot: Sendable, Hashable {
     public var journalBootID: String?
 }
 
+/// A line of another program than the kernel, kept from a text log (see `KernelLogFile.messages`).
+public struct TextMessage: Sendable, Hashable {
+    /// The syslog tag as printed (`systemd`, `systemd-journald`; `init.scope` in journalctl `with-unit`).
+    public var identifier: String
+    public var pid: Int?
+    /// Text, times, host, boot index and source line, as for a kernel record.
+    public var record: KernelRecord
+
+    public init(identifier: String, pid: Int?, record: KernelRecord) {
+        self.identifier = identifier
+        self.pid = pid
+        self.record = record
+    }
+}
+
 /// pstore part headers found in a file (`Panic#1 Part1`).
 public struct PstoreInfo: Sendable, Hashable {
     /// `Panic`, `Oops`, `Emergency`, `Shutdown`, …
@@ -134,6 +149,12 @@ public struct KernelLogFile: Sendable {
     public var pstore: PstoreInfo?
     /// How the reader got the provisional years of RFC 3164 stamps, for the report.
     public var notes: [String]
+    /// systemd's own lines (PID 1, journald, logind, systemd-shutdown, …) in a syslog or journalctl
+    /// text file, in file order, on the same clock and boots as `records`: the analysis reads unit
+    /// events and shutdown markers from them as from journal entries.
+    public var messages: [TextMessage] = []
+    /// The host names the file's lines carry, in order of first appearance (at most 16).
+    public var hostnames: [String] = []
 
     public init(path: String, format: KernelLogFormat, records: [KernelRecord], boots: [TextBoot], skipped: SkippedLines,
                 modificationTimeUSec: Int64? = nil, recordTimeUSec: Int64? = nil, pstore: PstoreInfo? = nil,

@@ -84,6 +84,16 @@ struct FileBuilder {
     var pendingJournalBoot: (String?)? = nil
     var replayPending = false
     var lastHost: (bytes: [UInt8], string: String)?
+    /// For each entry of `records`: the tag and PID when it is a program's line, nil for the kernel's.
+    var programs: [(tag: String, pid: Int?)?] = []
+    var messageCount = 0
+    var messagesDropped = 0
+    /// Host names the lines carry, in order of first appearance.
+    var hostnames: [String] = []
+    /// journalctl's header: the newest line's local date, and its zone.
+    var header: (endLocalUSec: Int64, zoneOffsetSec: Int?, zoneName: String)?
+    /// `short-full` stamps whose zone name is not known (read as UTC).
+    var unknownZones: Set<String> = []
 
     init(path: String, modificationTime: Int64?) {
         self.path = path
@@ -98,6 +108,7 @@ struct FileBuilder {
         let headerEnd = Self.metadataHeaderEnd(b)
         let (journalMode, consoleMode) = Self.prescan(b, nameFormat: nameFormat)
         var lastRecordLine = -1
+        var lastProgramLine = -1
         var inReportCopy = false
         while let range = lines.next() {
             lineNumber += 1
@@ -118,13 +129,35 @@ struct FileBuilder {
             }
             let kind = LineParser.parse(b, range, journalMode: journalMode)
             switch kind {
+            case .record(let line) where !line.isKernel:
+                // Another program's line: counted, its host noted, and kept when it is one
+                // of systemd's (unit events, shutdown and boot markers come from them).
+                skipped.otherPrograms += 1
+                noteHost(b, line.host)
+                if let z = line.zoneName, line.zoneOffsetSec == nil, unknownZones.count < 8 { unknownZones.insert(Bytes.string(b, z)) }
+                if Self.isSystemLine(b, line) {
+                    if messageCount < Self.maxMessages {
+                        appendMessage(line, b, lineNumber: lineNumber)
+                        lastRecordLine = lineNumber
+                    } else {
+                        messagesDropped += 1
+                        lastRecordLine = -1
+                    }
+                } else {
+                    lastRecordLine = -1
+                }
+                lastProgramLine = lineNumber
             case .record(let line):
                 if replayPending { resolveReplay(with: line, b) }
+                if let z = line.zoneName, line.zoneOffsetSec == nil, unknownZones.count < 8 { unknownZones.insert(Bytes.string(b, z)) }
                 append(line, b, lineNumber: lineNumber, nameFormat: nameFormat)
                 lastRecordLine = lineNumber
             case .journalMarker(let id, let isBoot):
                 skipped.markerLines += 1
                 if isBoot { pendingJournalBoot = .some(id) }
+            case .journalHeader(let end, let offset, let name):
+                skipped.markerLines += 1
+                header = (end, offset, name)
             case .pstoreHeader(let reason, let count, let part):
                 skipped.markerLines += 1
                 if pstore == nil { pstore = PstoreInfo(reason: reason, count: count, parts: []) }
@@ -138,10 +171,18 @@ struct FileBuilder {
                 skipped.markerLines += 1
             case .blank:
                 skipped.blankLines += 1
-            case .otherProgram:
-                skipped.otherPrograms += 1
             case .plain(let r):
-                if !consoleMode, let first = r.first, b[first] == 0x20, !records.isEmpty, lastRecordLine == lineNumber - 1 {
+                if !consoleMode, let first = r.first, b[first] == 0x20 || b[first] == 0x09,
+                   lastProgramLine == lineNumber - 1 {
+                    // The further lines of another program's multi-line message.
+                    skipped.continuationLines += 1
+                    lastProgramLine = lineNumber
+                    if lastRecordLine == lineNumber - 1, !records.isEmpty {
+                        appendContinuation(b, r)
+                        lastRecordLine = lineNumber
+                    }
+                } else if !consoleMode, let first = r.first, b[first] == 0x20 || b[first] == 0x09, !records.isEmpty,
+                          lastRecordLine == lineNumber - 1 {
                     // journalctl indents the further lines of a multi-line message (console
                     // logs indent stack frames, which are records of their own).
                     appendContinuation(b, r)
@@ -163,6 +204,34 @@ struct FileBuilder {
                 skipped.add(line: lineNumber, reason: reason)
             }
         }
+    }
+
+    /// systemd's lines kept from a syslog or journalctl file, at most: beyond, counted and named.
+    static let maxMessages = 400_000
+    private static let eagain: [UInt8] = Array("Resource temporarily unavailable".utf8)
+
+    /// A line of the system manager or one of systemd's daemons (`systemd`, `systemd-journald`;
+    /// journalctl `with-unit` names them `init.scope`, `systemd-journald.service`, `user@1000.service`),
+    /// or a failed fork: the only program lines that carry unit events and boot markers. The
+    /// events themselves are read by `JournalEventExtractor`, the same code as for journal entries.
+    static func isSystemLine(_ b: UnsafeBufferPointer<UInt8>, _ line: ParsedLine) -> Bool {
+        guard let tag = line.tag else { return false }
+        if Bytes.hasPrefix(b, tag, "systemd") || Bytes.equals(b, tag, "init.scope") || Bytes.hasPrefix(b, tag, "user@") {
+            return true
+        }
+        guard line.text.count >= eagain.count else { return false }
+        return eagain.withUnsafeBufferPointer { n in ByteSearch.find(UnsafeBufferPointer(rebasing: b[line.text]), n) != nil }
+    }
+
+    private mutating func noteHost(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?) {
+        guard let name = host(b, r), hostnames.count < 16, hostnames.last != name, !hostnames.contains(name) else { return }
+        hostnames.append(name)
+    }
+
+    private mutating func appendMessage(_ line: ParsedLine, _ b: UnsafeBufferPointer<UInt8>, lineNumber: Int) {
+        append(line, b, lineNumber: lineNumber, nameFormat: nil)
+        programs[programs.count - 1] = (line.tag.map { Bytes.string(b, $0) } ?? "", line.pid)
+        messageCount += 1
     }
 
     static func isKmsgProperty(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
@@ -195,6 +264,7 @@ struct FileBuilder {
         var n = 0
         var journal = false
         var console = 0, syslog = 0
+        var unstamped = 0, kernelText = 0
         while let r = lines.next(), n < 2000 {
             n += 1
             if Bytes.hasPrefix(b, r, "-- Boot ") || Bytes.hasPrefix(b, r, "-- Logs begin at ")
@@ -208,11 +278,18 @@ struct FileBuilder {
                 case .journalctlText: journal = true
                 default: syslog += 1
                 }
-            case .otherProgram: syslog += 1
+            case .plain(let range):
+                if kernelText == 0 || unstamped < 64 {
+                    unstamped += 1
+                    if KernelMessage.isKernelBootLine(Bytes.string(b, range)) { kernelText += 1 }
+                }
             default: break
             }
         }
-        let isConsole = nameFormat != nil || (console > 0 && console >= syslog)
+        // Kernel text without any stamp (`dmesg -t`, a serial console capture): read in order,
+        // every line a record, when the first lines say it is the kernel's.
+        let unstampedKernel = console == 0 && syslog == 0 && !journal && kernelText > 0
+        let isConsole = nameFormat != nil || (console > 0 && console >= syslog) || unstampedKernel
         return (journal, isConsole && !journal)
     }
 
@@ -224,6 +301,7 @@ struct FileBuilder {
         if newText.hasPrefix(last.text), last.monotonicUSec == line.monotonicUSec {
             let torn = records.removeLast()
             recordPrecision.removeLast()
+            programs.removeLast()
             if yearless.last == records.count { yearless.removeLast() }
             if let start = bootStarts.last, start.record >= records.count { bootStarts.removeLast() }
             skipped.add(line: torn.sources.first?.line ?? 0, reason: "torn line `\(torn.text)` replaced by its replay")
@@ -239,7 +317,7 @@ struct FileBuilder {
 
     private mutating func append(_ line: ParsedLine, _ b: UnsafeBufferPointer<UInt8>, lineNumber: Int, nameFormat: KernelLogFormat?) {
         let format = nameFormat ?? line.format
-        formatCounts[format, default: 0] += 1
+        if line.isKernel || format != .syslog { formatCounts[format, default: 0] += 1 }
         let text = line.mayHaveOctalEscapes ? Self.unescapeOctal(b, line.text) : Bytes.string(b, line.text)
         var clock: ClockSource = .none
         if line.wallclockUSec != nil {
@@ -258,8 +336,10 @@ struct FileBuilder {
             pendingJournalBoot = nil
         }
         if line.wallclockUSec != nil && !line.wallHasYear { yearless.append(records.count) }
+        if line.isKernel { noteHost(b, line.host) }
         records.append(record)
         recordPrecision.append(line.wallPrecisionUSec)
+        programs.append(nil)
     }
 
     private mutating func host(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?) -> String? {
@@ -300,7 +380,36 @@ struct FileBuilder {
 
     mutating func finish() -> KernelLogFile {
         inferYears()
-        let boots = BootSplitter.split(&records, journalStarts: bootStarts)
+        applyHeaderZone()
+        if !unknownZones.isEmpty {
+            notes.append("\(path): time zone\(unknownZones.count == 1 ? "" : "s") \(unknownZones.sorted().joined(separator: ", ")) not known; those local times are read as UTC")
+        }
+        if messagesDropped > 0 {
+            notes.append("\(path): \(messagesDropped) further systemd lines past the first \(Self.maxMessages) were not read")
+        }
+        let programs = self.programs
+        var boots = BootSplitter.split(&records, journalStarts: bootStarts) { i in i < programs.count && programs[i] != nil }
+        // Program lines go to `messages`; the boots' ranges are re-indexed over the kernel's records.
+        var messages: [TextMessage] = []
+        var kernelRecords: [KernelRecord] = []
+        var newIndex = [Int](repeating: 0, count: records.count + 1)
+        messages.reserveCapacity(messageCount)
+        kernelRecords.reserveCapacity(records.count - messageCount)
+        for (i, r) in records.enumerated() {
+            newIndex[i] = kernelRecords.count
+            if i < programs.count, let p = programs[i] {
+                messages.append(TextMessage(identifier: p.tag, pid: p.pid, record: r))
+            } else {
+                kernelRecords.append(r)
+            }
+        }
+        newIndex[records.count] = kernelRecords.count
+        for k in boots.indices {
+            let r = boots[k].records
+            let lo = newIndex[Swift.min(r.lowerBound, records.count)], hi = newIndex[Swift.min(r.upperBound, records.count)]
+            boots[k].records = lo..<Swift.max(lo, hi)
+        }
+        records = kernelRecords
         var format = KernelLogReader.formatFromName(path) ?? formatCounts.max { a, b in
             a.value != b.value ? a.value < b.value : a.key.rawValue > b.key.rawValue
         }?.key ?? .dmesg
@@ -308,8 +417,29 @@ struct FileBuilder {
         if skipped.reportCopyLines > 0 {
             notes.append("\(path): the \(skipped.reportCopyLines) lines after syzkaller's `REPORT:` repeat the report above; not counted again")
         }
-        return KernelLogFile(path: path, format: format, records: records, boots: boots, skipped: skipped,
-                             modificationTimeUSec: modificationTime, recordTimeUSec: recordTime, pstore: pstore, notes: notes)
+        var file = KernelLogFile(path: path, format: format, records: records, boots: boots, skipped: skipped,
+                                 modificationTimeUSec: modificationTime, recordTimeUSec: recordTime, pstore: pstore, notes: notes)
+        file.messages = messages
+        file.hostnames = hostnames
+        return file
+    }
+
+    /// journalctl's header names the zone of its `short` stamps: they move to UTC by its offset.
+    private mutating func applyHeaderZone() {
+        guard let h = header, !yearless.isEmpty else { return }
+        guard let offset = h.zoneOffsetSec else {
+            notes.append("\(path): journalctl's header names the zone \(h.zoneName), which is not known; its times are read as UTC")
+            return
+        }
+        let shift = Int64(offset) * 1_000_000
+        for i in yearless where i < records.count {
+            if let w = records[i].wallclockUSec { records[i].wallclockUSec = w - shift }
+        }
+        if offset != 0 {
+            let hours = Double(offset) / 3600
+            notes.append("\(path): times are local to \(h.zoneName) (UTC\(hours >= 0 ? "+" : "")\(hours) h), as journalctl's header says"
+                         + (h.zoneName == "CST" ? "; CST is read as US Central, not China Standard Time" : ""))
+        }
     }
 
     /// RFC 3164 stamps have no year. Time only moves forward inside a file, so a jump back by
@@ -318,7 +448,8 @@ struct FileBuilder {
     private mutating func inferYears() {
         guard let lastIndex = yearless.last else { return }
         // Clamped to 1970…9999 so that no caller-given time can overflow the arithmetic.
-        let reference = Swift.min(Swift.max(modificationTime ?? Int64(time(nil)) * 1_000_000, 0), 253_402_300_799_000_000)
+        let reference = Swift.min(Swift.max(header?.endLocalUSec ?? modificationTime ?? Int64(time(nil)) * 1_000_000, 0),
+                                  253_402_300_799_000_000)
         let referenceYear = CivilTime.year(ofUSec: reference)
         let halfYear: Int64 = 150 * 86_400_000_000
         var wrapsAfter = [Int](repeating: 0, count: yearless.count)
@@ -335,22 +466,29 @@ struct FileBuilder {
         let lastProvisional = records[lastIndex].wallclockUSec ?? 0
         var lastYear = referenceYear
         // One day of slack: the stamp is local time of unknown zone.
-        if CivilTime.replacingYear(lastProvisional, with: lastYear) > reference + 86_400_000_000 { lastYear -= 1 }
+        // One day of slack: the stamp is local time of unknown zone (none with journalctl's header,
+        // whose end is the newest line's own local time).
+        let slack: Int64 = header == nil ? 86_400_000_000 : 1_000_000
+        if CivilTime.replacingYear(lastProvisional, with: lastYear) > reference + slack { lastYear -= 1 }
         for (k, index) in yearless.enumerated() {
             guard let w = records[index].wallclockUSec else { continue }
             // Hostile input can fake thousands of New Years; no year before 1970.
             records[index].wallclockUSec = CivilTime.replacingYear(w, with: Swift.max(1970, lastYear - wrapsAfter[k]))
         }
         let firstYear = Swift.max(1970, lastYear - wraps)
+        let from = header != nil ? "journalctl's header" : modificationTime == nil ? "current date" : "file's modification time"
         notes.append("\(path): syslog stamps carry no year; inferred \(firstYear == lastYear ? "\(lastYear)" : "\(firstYear)–\(lastYear)") "
-            + "from the \(modificationTime == nil ? "current date" : "file's modification time")"
+            + "from the \(from)"
             + (wraps > 0 ? " and \(wraps) New Year rollover\(wraps == 1 ? "" : "s")" : ""))
     }
 }
 
 /// Splits a file's records into boots.
 enum BootSplitter {
-    static func split(_ records: inout [KernelRecord], journalStarts: [(record: Int, journalBootID: String?)]) -> [TextBoot] {
+    /// `isMessage(i)` is true for another program's line: it belongs to a boot but never starts one
+    /// by its text (only the kernel's banner and command line do).
+    static func split(_ records: inout [KernelRecord], journalStarts: [(record: Int, journalBootID: String?)],
+                      isMessage: (Int) -> Bool = { _ in false }) -> [TextBoot] {
         guard !records.isEmpty else { return [] }
         var starts: [(Int, String?)] = [(0, nil)]
         var journalIndex = 0
@@ -368,12 +506,17 @@ enum BootSplitter {
                 journalIndex += 1
             }
             let r = records[i]
-            let isBanner = r.text.hasPrefixBytes("Linux version ") && r.text.utf8.dropFirst(14).first.map { $0 >= 0x30 && $0 <= 0x39 } == true
-            let isCommandLine = r.text.hasPrefixBytes("Command line: ") || r.text.hasPrefixBytes("Kernel command line: ")
+            let kernelLine = !isMessage(i)
+            let isBanner = kernelLine && r.text.hasPrefixBytes("Linux version ")
+                && r.text.utf8.dropFirst(14).first.map { $0 >= 0x30 && $0 <= 0x39 } == true
+            let isCommandLine = kernelLine && (r.text.hasPrefixBytes("Command line: ") || r.text.hasPrefixBytes("Kernel command line: "))
             var newBootAt: Int?
             // A restart prints `[    0.000000]` first; smaller steps back happen inside one boot
             // (TSC warp on a clocksource switch, journalctl's receive-order monotonic stamps).
             if let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
+                newBootAt = i
+            } else if isBanner && (hasBanner || maxMono > 1_000_000) && r.monotonicUSec == nil && r.wallclockUSec == nil {
+                // Text without any stamp: the banner is the first line of its boot.
                 newBootAt = i
             } else if isBanner && (hasBanner || maxMono > 1_000_000) {
                 // Back up over the unstamped lines printed just before the banner.
@@ -412,6 +555,13 @@ enum BootSplitter {
             for i in start.0..<end {
                 records[i].textBoot = n
                 let r = records[i]
+                if isMessage(i) {
+                    if let w = r.wallclockUSec {
+                        if boot.firstWallclockUSec == nil { boot.firstWallclockUSec = w }
+                        boot.lastWallclockUSec = w
+                    }
+                    continue
+                }
                 if boot.banner == nil, case .banner(let version, let text)? = KernelHostLine.parse(r.text) {
                     boot.banner = text
                     boot.kernelVersion = version

@@ -101,6 +101,16 @@ public enum KernelMessage {
         return nil
     }
 
+    /// True for a line only the kernel prints (its banner, command line, memory map, an event
+    /// `classify` knows, an oops' register lines): how a log without stamps is recognised as kernel text.
+    public static func isKernelBootLine(_ text: String) -> Bool {
+        let t = text.drop { $0 == " " || $0 == "\t" }
+        for p in ["Command line: ", "Kernel command line: ", "BIOS-e820: ", "BIOS-provided physical RAM map",
+                  "Call Trace:", "Hardware name: ", "RIP: ", "Booting paravirtualized kernel", "x86/fpu: "]
+            where t.hasPrefix(p) { return true }
+        return classify(String(t)) != nil
+    }
+
     private static func isRCUStall(_ text: String) -> Bool {
         text.containsBytes("detected stalls on CPU") || text.containsBytes("self-detected stall on CPU")
             || (text.containsBytes("rcu") && text.containsBytes("detected stall"))

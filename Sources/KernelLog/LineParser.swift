@@ -16,6 +16,15 @@ struct ParsedLine {
     var facility: Int?
     var host: Range<Int>?
     var caller: Range<Int>?
+    /// The syslog tag (`systemd`, `sshd`) of a line from a program other than the kernel.
+    var tag: Range<Int>?
+    /// The `[pid]` after the tag.
+    var pid: Int?
+    /// The UTC offset a journalctl `short-full` / `with-unit` stamp's zone name gave, in seconds
+    /// (the stamp itself is local time); nil when the name is unknown.
+    var zoneOffsetSec: Int?
+    /// The zone name as printed (`CST`), when the stamp had one.
+    var zoneName: Range<Int>?
     /// rsyslog escapes control characters as `#ooo`; only syslog text needs unescaping.
     var mayHaveOctalEscapes = false
 }
@@ -23,8 +32,11 @@ struct ParsedLine {
 /// What one input line turned out to be.
 enum LineKind {
     case record(ParsedLine)
-    /// journalctl's `-- Boot <id> --` (id when it is 32 hex digits) and its other `-- ` lines.
+    /// journalctl's `-- Boot <id> --` (id when it is 32 hex digits), `-- Reboot --`, and its other `-- ` lines.
     case journalMarker(bootID: String?, isBoot: Bool)
+    /// journalctl's `-- Logs begin at Mon 2020-01-06 10:00:00 CST, end at … --` (or `-- Journal
+    /// begins at …, ends at … --`): the last time printed, local, and its zone's offset.
+    case journalHeader(endLocalUSec: Int64, zoneOffsetSec: Int?, zoneName: String)
     /// pstore's `Panic#1 Part1` header.
     case pstoreHeader(reason: String, count: Int, part: Int)
     /// ramoops' `====sec.usec-D` header.
@@ -32,8 +44,6 @@ enum LineKind {
     /// `** replaying previous printk message **` (console after a torn line).
     case replayMarker
     case blank
-    /// A syslog line from a program other than the kernel.
-    case otherProgram
     /// Text with no recognisable prefix: a continuation, or a console line without stamp.
     case plain(Range<Int>)
     case malformed(String)
@@ -67,12 +77,16 @@ enum LineParser {
             if let kind = parseISOLine(&c, b, range) { return kind }
             c.pos = range.lowerBound
             if let kind = parseKmsg(&c, b, range) { return kind }
+            c.pos = range.lowerBound
+            if let kind = parseUnixLine(&c, b, range) { return kind }
         case 0x64:  // systemd-pstore's dmesg.txt names each part: `dmesg-efi-155021849102001:`
             if Bytes.hasPrefix(b, range, "dmesg-"), let last = range.last, b[last] == 0x3A,
                !range.contains(where: { b[$0] == 0x20 }) {
                 return .journalMarker(bootID: nil, isBoot: false)
             }
         case 0x41...0x5A:
+            if let kind = parseFullLine(&c, b, range) { return kind }
+            c.pos = range.lowerBound
             if let kind = parseRFC3164(&c, b, range) { return kind }
             if let kind = parsePstoreHeader(b, range) { return kind }
         default:
@@ -101,6 +115,12 @@ enum LineParser {
     // MARK: - markers
 
     private static func journalMarker(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LineKind {
+        // journalctl before v250 separated boots with `-- Reboot --`.
+        if Bytes.equals(b, range, "-- Reboot --") { return .journalMarker(bootID: nil, isBoot: true) }
+        if Bytes.hasPrefix(b, range, "-- Logs begin at ") || Bytes.hasPrefix(b, range, "-- Journal begins at "),
+           let header = journalHeader(b, range) {
+            return header
+        }
         guard Bytes.hasPrefix(b, range, "-- Boot ") else { return .journalMarker(bootID: nil, isBoot: false) }
         var c = ByteCursor(b, range.lowerBound + 8..<range.upperBound)
         var id: String?
@@ -112,6 +132,74 @@ enum LineParser {
             if tok.count == 32 && hexOnly { id = Bytes.string(b, tok) }
         }
         return .journalMarker(bootID: id, isBoot: true)
+    }
+
+    /// `-- Logs begin at Mon 2020-01-06 10:00:00 CST, end at Tue 2020-01-07 11:00:00 CST. --`: the
+    /// end time (the newest line's date, which anchors the year of `short` stamps) and its zone.
+    private static func journalHeader(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LineKind? {
+        var at: Int?
+        var i = range.lowerBound
+        while i + 8 < range.upperBound {
+            if b[i] == 0x2C, b[i + 1] == 0x20, b[i + 2] == 0x65, b[i + 3] == 0x6E, b[i + 4] == 0x64 {  // ", end"
+                var c = ByteCursor(b, (i + 5)..<range.upperBound)
+                _ = c.skip(0x73)  // `ends at` (v246+)
+                if c.skip(" at ") { at = c.pos }
+                break
+            }
+            i += 1
+        }
+        guard let start = at else { return nil }
+        var c = ByteCursor(b, start..<range.upperBound)
+        guard let stamp = readFullStamp(&c, b) else { return nil }
+        let name = stamp.zone.map { Bytes.string(b, $0) } ?? ""
+        return .journalHeader(endLocalUSec: stamp.local, zoneOffsetSec: stamp.offset, zoneName: name)
+    }
+
+    /// journalctl's `short-full` stamp: `Mon 2024-02-19 12:58:01[.123456] CET` → local µs, resolution,
+    /// the zone name and its offset when known. The cursor ends after the zone.
+    static func readFullStamp(_ c: inout ByteCursor, _ b: UnsafeBufferPointer<UInt8>)
+        -> (local: Int64, precision: UInt64, zone: Range<Int>?, offset: Int?)? {
+        guard let w0 = c.peek(), w0 >= 0x41, w0 <= 0x5A, let w1 = c.peek(1), w1 >= 0x61, w1 <= 0x7A,
+              let w2 = c.peek(2), w2 >= 0x61, w2 <= 0x7A, c.peek(3) == 0x20 else { return nil }
+        c.pos += 4
+        guard let year = c.readFixed(4), c.skip(0x2D), let month = c.readFixed(2), c.skip(0x2D), let day = c.readFixed(2),
+              c.skip(0x20), let (h, mi, s) = readClock(&c) else { return nil }
+        var usec: UInt64 = 0
+        var precision: UInt64 = 1_000_000
+        if let frac = c.readFractionUSec() {
+            usec = frac.usec
+            precision = frac.digits >= 6 ? 1 : UInt64(pow10(6 - frac.digits))
+        }
+        guard let local = checkedWall(year: year, month: month, day: day, h, mi, s, usec) else { return nil }
+        guard c.skip(0x20) else { return nil }
+        let zs = c.pos
+        while let x = c.peek(), x != 0x20, x != 0x2C, !(x == 0x2E && (c.peek(1) == nil || c.peek(1) == 0x20)) { c.pos += 1 }
+        let zone = zs..<c.pos
+        guard !zone.isEmpty, zone.count <= 8 else { return nil }
+        return (local, precision, zone, zoneOffset(b, zone))
+    }
+
+    /// Seconds east of UTC for the zone names tzdata gives the zones most logs come from, and for
+    /// numeric ones (`+03`, `-0530`). `CST` is read as US Central (journalctl on Chinese hosts
+    /// prints `CST` too: the report notes the assumption); unknown names give nil.
+    static func zoneOffset(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int? {
+        var c = ByteCursor(b, r)
+        if let sign = c.peek(), sign == 0x2B || sign == 0x2D {
+            c.pos += 1
+            guard let hh = c.readFixed(2), hh <= 14 else { return nil }
+            let mm = c.readFixed(2) ?? 0
+            guard c.atEnd, mm < 60 else { return nil }
+            return (hh * 3600 + mm * 60) * (sign == 0x2D ? -1 : 1)
+        }
+        let name = Bytes.string(b, r)
+        let hours: [String: Double] = [
+            "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "IST": 5.5, "CET": 1, "CEST": 2, "MET": 1,
+            "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
+            "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "HKT": 8,
+            "SGT": 8, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+            "SAST": 2, "WIB": 7, "PKT": 5,
+        ]
+        return hours[name].map { Int($0 * 3600) }
     }
 
     /// `Panic#1 Part1`, `Oops#2 Part3`, `Emergency#1 Part1`, `Shutdown#…`, `Unknown#…`.
@@ -152,6 +240,24 @@ enum LineParser {
             line.priority = line.priority ?? priority
             line.facility = line.facility ?? facility
             return .record(line)
+        }
+        // rsyslog's `<PRI>` before an RFC 3339 or RFC 3164 line (`<30>2024-02-19T12:58:01+00:00 host
+        // systemd[1]: …`, `<13>Feb 19 12:58:01 host tag: …`).
+        let afterPri = c.pos
+        if let x = c.peek(), x >= 0x30, x <= 0x39 {
+            if case .record(var line)? = parseISOLine(&c, b, afterPri..<range.upperBound) {
+                line.priority = priority
+                line.facility = facility
+                return .record(line)
+            }
+            c.pos = afterPri
+        } else if let x = c.peek(), x >= 0x41, x <= 0x5A {
+            if case .record(var line)? = parseRFC3164(&c, b, afterPri..<range.upperBound) {
+                line.priority = priority
+                line.facility = facility
+                return .record(line)
+            }
+            c.pos = afterPri
         }
         // `<4>text` without a stamp (printk.time=0 console through dmesg -r).
         var line = ParsedLine(format: .dmesg, isKernel: true, text: c.pos..<range.upperBound)
@@ -292,6 +398,40 @@ enum LineParser {
         return .record(line)
     }
 
+    /// journalctl `short-full` and `with-unit`: `Mon 2024-02-19 12:58:01 CET host tag[pid]: msg`.
+    private static func parseFullLine(_ c: inout ByteCursor, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LineKind? {
+        guard c.remaining >= 28, c.peek(3) == 0x20, Bytes.isDigit(c.peek(4)) else { return nil }
+        guard let stamp = readFullStamp(&c, b) else { return nil }
+        guard c.skip(0x20), let kind = parseHostTag(&c, b, range.upperBound, requireKernelTag: false) else {
+            return .malformed("journalctl short-full stamp not followed by `host tag:`")
+        }
+        guard case .record(var line) = kind else { return kind }
+        line.format = .journalctlText
+        line.zoneName = stamp.zone
+        line.zoneOffsetSec = stamp.offset
+        if let offset = stamp.offset {
+            line.wallclockUSec = stamp.local - Int64(offset) * 1_000_000
+            line.wallHasZone = true
+        } else {
+            line.wallclockUSec = stamp.local
+        }
+        line.wallPrecisionUSec = stamp.precision
+        return .record(line)
+    }
+
+    /// journalctl `short-unix`: `1708347481.123456 host tag[pid]: msg` (seconds since the epoch, UTC).
+    private static func parseUnixLine(_ c: inout ByteCursor, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LineKind? {
+        let start = c.pos
+        guard let sec = c.readUInt(maxDigits: 11), c.pos - start >= 9, let frac = c.readFractionUSec(), c.skip(0x20),
+              let kind = parseHostTag(&c, b, range.upperBound, requireKernelTag: false) else { return nil }
+        guard case .record(var line) = kind else { return kind }
+        line.format = .journalctlText
+        line.wallclockUSec = Int64(sec) * 1_000_000 + Int64(frac.usec)
+        line.wallHasZone = true
+        line.wallPrecisionUSec = frac.digits >= 6 ? 1 : UInt64(pow10(6 - frac.digits))
+        return .record(line)
+    }
+
     /// rsyslog `RSYSLOG_FileFormat` / journalctl short-iso: `2024-02-19T12:58:01.123456+00:00 host tag: msg`.
     private static func parseISOLine(_ c: inout ByteCursor, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LineKind? {
         let save = c.pos
@@ -346,7 +486,7 @@ enum LineParser {
             return .malformed("RFC 5424 line with a bad timestamp")
         }
         guard c.skip(0x20), let host = c.readToken(), c.skip(0x20), let app = c.readToken(), c.skip(0x20),
-              c.readToken() != nil, c.skip(0x20), c.readToken() != nil, c.skip(0x20) else {
+              let procid = c.readToken(), c.skip(0x20), c.readToken() != nil, c.skip(0x20) else {
             return .malformed("RFC 5424 line with missing header fields")
         }
         // Structured data: `-` or one or more `[id k="v" …]` with `\]` escapes.
@@ -366,15 +506,19 @@ enum LineParser {
         _ = c.skip(0x20)
         if c.skip("\u{FEFF}") {}  // UTF-8 BOM
         let isKernel = Bytes.equals(b, app, "kernel")
-        guard isKernel else { return .otherProgram }
-        var line = ParsedLine(format: .syslog5424, isKernel: true, text: Swift.min(c.pos, c.end)..<c.end)
+        var line = ParsedLine(format: .syslog5424, isKernel: isKernel, text: Swift.min(c.pos, c.end)..<c.end)
+        if !isKernel {
+            line.tag = app
+            var p = ByteCursor(b, procid)
+            if let n = p.readUInt(maxDigits: 10), p.atEnd { line.pid = Int(n) }
+        }
         line.wallclockUSec = wall
         line.wallHasZone = true
         line.wallPrecisionUSec = precision
         line.priority = priority
         line.facility = facility
         line.host = host
-        stripKernelStamp(&line, b)
+        if isKernel { stripKernelStamp(&line, b) }
         return .record(line)
     }
 
@@ -387,21 +531,28 @@ enum LineParser {
         let tagStart = c.pos
         while let x = c.peek(), x != 0x3A, x != 0x20, x != 0x5B { c.pos += 1 }
         let tag = tagStart..<c.pos
+        var pid: Int?
         if c.peek() == 0x5B {
+            c.pos += 1
+            let digits = c.pos
+            let n = c.readUInt(maxDigits: 10)
+            if n != nil, c.peek() == 0x5D, c.pos - digits <= 10 { pid = n.map(Int.init) }
             while let x = c.peek(), x != 0x5D, x != 0x20 { c.pos += 1 }
             guard c.skip(0x5D) else { c.pos = save; return nil }
         }
         guard !tag.isEmpty, c.skip(0x3A) else { c.pos = save; return nil }
         let isKernel = Bytes.equals(b, tag, "kernel")
-        if !isKernel {
-            if requireKernelTag { c.pos = save; return nil }
-            return .otherProgram
-        }
+        if !isKernel && requireKernelTag { c.pos = save; return nil }
         _ = c.skip(0x20)
-        var line = ParsedLine(format: .syslog, isKernel: true, text: c.pos..<end)
+        var line = ParsedLine(format: .syslog, isKernel: isKernel, text: c.pos..<end)
         line.host = host
         line.mayHaveOctalEscapes = true
-        stripKernelStamp(&line, b)
+        if isKernel {
+            stripKernelStamp(&line, b)
+        } else {
+            line.tag = tag
+            line.pid = pid
+        }
         return .record(line)
     }
 

@@ -1,0 +1,219 @@
+import Events
+import Journal
+import KernelLog
+
+/// Boots rebuilt from text logs alone (syslog, `/var/log/messages`, journalctl text, kern.log,
+/// dmesg) when there is no journal: the same `BootState` the journal scan fills, fed with the
+/// same events (`JournalEventExtractor` reads systemd's lines), so that the boot's end, its
+/// units and its kernel are judged by one set of rules whatever the input.
+struct TextBoots {
+    var boots: [BootState] = []
+    var notes: [String] = []
+
+    /// One boot of one file.
+    private struct Segment {
+        var file: Int
+        var boot: Int
+        var first: Int64?
+        var last: Int64?
+        /// The file shows the boot's start (a kernel banner, a restart of the kernel's clock,
+        /// journalctl's boot line, or a later boot of the same file).
+        var startsBoot: Bool
+        var journalBootID: String?
+        /// realtime − uptime, from kernel lines with both stamps.
+        var kernelStart: Int64?
+    }
+
+    private final class Group {
+        var segments: [Segment] = []
+        var first: Int64?
+        var last: Int64?
+        var journalBootID: String?
+        var kernelStart: Int64?
+
+        init(_ s: Segment) { add(s) }
+
+        func add(_ s: Segment) {
+            segments.append(s)
+            if let f = s.first { first = min(first ?? f, f) }
+            if let l = s.last { last = max(last ?? l, l) }
+            journalBootID = journalBootID ?? s.journalBootID
+            kernelStart = kernelStart ?? s.kernelStart
+        }
+    }
+
+    /// Groups the files' boots into the machine's boots and replays their lines. `records` are
+    /// the kernel records as `KernelClock.place` returned them: each gets the boot it joined.
+    static func build(files: [KernelLogFile], records: inout [KernelRecord], options: AnalysisOptions) -> TextBoots {
+        var out = TextBoots()
+        var segments: [Segment] = []
+        for (f, file) in files.enumerated() {
+            for b in file.boots {
+                let slice = b.records.clamped(to: 0..<file.records.count)
+                let start = Analyzer.kernelStart(fromText: Array(file.records[slice]))?.0
+                let startsBoot = b.index > 0 || b.journalBootID != nil || b.banner != nil
+                    || (b.firstMonotonicUSec.map { $0 < 5_000_000 } ?? false)
+                let walls = [b.firstWallclockUSec, b.lastWallclockUSec].compactMap { $0 }.filter(Analyzer.plausible)
+                segments.append(Segment(file: f, boot: b.index, first: walls.min(), last: walls.max(),
+                                        startsBoot: startsBoot, journalBootID: b.journalBootID, kernelStart: start))
+            }
+        }
+        guard !segments.isEmpty else { return out }
+        // In time order; a boot no file shows starting continues the boot before it.
+        let timed = segments.filter { $0.first != nil }.sorted { ($0.first ?? 0, $0.file, $0.boot) < ($1.first ?? 0, $1.file, $1.boot) }
+        var groups: [Group] = []
+        for s in timed {
+            if let g = groups.last, sameBoot(s, g) { g.add(s) } else { groups.append(Group(s)) }
+        }
+        // Files without wall-clock times (`dmesg -t`, journalctl short-monotonic, a serial console)
+        // cannot be placed among the others: they join the newest boot (the one that was running
+        // when they were captured); with nothing timed at all, the caller reads them as kernel text.
+        guard let newest = groups.last else { return out }
+        let untimedBoots = segments.filter { $0.first == nil }
+        for s in untimedBoots { newest.add(s) }
+        if !untimedBoots.isEmpty {
+            let paths = Set(untimedBoots.map { files[$0.file].path }).sorted()
+            out.notes.append("\(paths.joined(separator: ", ")): no wall-clock times; read as part of the newest boot")
+        }
+
+        var key: [String: String] = [:]  // "file#boot" → boot id
+        for (n, g) in groups.enumerated() {
+            let id = g.journalBootID ?? "text-boot-\(n + 1)"
+            for s in g.segments { key["\(files[s.file].path)#\(s.boot)"] = id }
+            out.boots.append(BootState(id: id))
+        }
+        // Kernel records join their file's boot.
+        var kernelByBoot: [String: [Int]] = [:]
+        for i in records.indices {
+            guard let src = records[i].sources.first, let tb = records[i].textBoot, let id = key["\(src.path)#\(tb)"] else { continue }
+            records[i].bootID = id
+            kernelByBoot[id, default: []].append(i)
+        }
+        var messagesByBoot: [[Int: [TextMessage]]] = files.map { f in Dictionary(grouping: f.messages) { $0.record.textBoot ?? 0 } }
+        var names = JournalEventExtractor.UnitNames()
+        let since = options.since?.microseconds, until = options.until?.microseconds
+        for (n, g) in groups.enumerated() {
+            let b = out.boots[n]
+            var messages: [TextMessage] = []
+            for s in g.segments {
+                messages += messagesByBoot[s.file].removeValue(forKey: s.boot) ?? []
+            }
+            // The same line in two files (syslog and daemon.log, a rotation's overlap) counts once.
+            var seen = Set<TextLineKey>()
+            messages = messages.filter { seen.insert(TextLineKey($0)).inserted }
+            messages.sort { ($0.record.wallclockUSec ?? .max) < ($1.record.wallclockUSec ?? .max) }
+            let kernel = kernelByBoot[b.id] ?? []
+            let walls = messages.compactMap(\.record.wallclockUSec) + kernel.compactMap { records[$0].wallclockUSec }
+            let plausibleWalls = walls.filter(Analyzer.plausible)
+            b.entries = messages.count + kernel.count
+            if let lo = plausibleWalls.min(), let hi = plausibleWalls.max() {
+                b.first = lo
+                b.last = hi
+            } else {
+                b.first = 0
+                b.last = 0
+            }
+            // Text has no monotonic clock of its own: times since the kernel's start (or the
+            // first line) stand in for it, so the shutdown-marker rules can compare them.
+            let origin = g.kernelStart.flatMap { Analyzer.plausible($0) && $0 <= b.first ? $0 : nil } ?? b.first
+            if g.kernelStart != nil, origin != b.first { b.startOffset = origin }
+            func mono(_ t: Int64) -> UInt64 { t >= origin ? UInt64(t &- origin) : 0 }
+            if !plausibleWalls.isEmpty {
+                b.firstMonotonic = mono(b.first)
+                b.lastMonotonic = mono(b.last)
+            }
+            var lastAnchor = Int64.min
+            for i in kernel {
+                let r = records[i]
+                guard let w = r.wallclockUSec, let m = r.monotonicUSec, b.anchors.count < 512, w &- lastAnchor > 300_000_000 else { continue }
+                b.anchors.append((w, m))
+                lastAnchor = w
+            }
+            for i in kernel {
+                let r = records[i]
+                if let n = JournalUncleanNotice.parse(r.text, time: r.wallclockUSec ?? 0,
+                                                      cursor: ref(r, mono: r.wallclockUSec.map(mono) ?? 0)),
+                   b.uncleanNotices.count < 64 {
+                    b.uncleanNotices.append(n)
+                }
+            }
+            for m in messages {
+                // A line without a wall-clock time (journalctl short-monotonic) cannot be placed
+                // among the others: its events are not counted.
+                guard let t = m.record.wallclockUSec, Analyzer.plausible(t) else { continue }
+                let inWindow = (since.map { t >= $0 } ?? true) && (until.map { t <= $0 } ?? true)
+                guard let ev = JournalEventExtractor.event(text: m.record.text, identifier: m.identifier, pid: m.pid, time: t,
+                                                           ref: ref(m.record, mono: mono(t)), names: &names) else { continue }
+                b.apply(ev, inWindow: inWindow)
+            }
+            b.flushRun()
+        }
+        let untimed = files.reduce(0) { n, f in n + f.messages.filter { $0.record.wallclockUSec == nil }.count }
+        if untimed > 0 {
+            out.notes.append("\(untimed) systemd line\(untimed == 1 ? "" : "s") of text logs carry no wall-clock time "
+                             + "(journalctl short-monotonic); their unit events are not counted")
+        }
+        return out
+    }
+
+    /// `s` continues group `g`: the same journal boot, the same kernel start, or a file that does
+    /// not show a boot starting (a rotation, a file beginning mid-boot).
+    private static func sameBoot(_ s: Segment, _ g: Group) -> Bool {
+        if let a = s.journalBootID, let b = g.journalBootID { return a == b }
+        if let a = s.kernelStart, let b = g.kernelStart { return timeDistance(a, b) <= 5_000_000 }
+        if !s.startsBoot { return true }
+        // Two files that both show the start (kern.log and syslog of one boot): the same start.
+        if let f = s.first, let gf = g.first, g.segments.contains(where: \.startsBoot) {
+            return timeDistance(f, gf) <= 120_000_000
+        }
+        return false
+    }
+
+    private static func ref(_ r: KernelRecord, mono: UInt64) -> EntryRef {
+        EntryRef(textLocation: r.sources.first?.description ?? "text log", realtime: r.wallclockUSec ?? 0, monotonic: mono)
+    }
+}
+
+/// A text line's identity across files: when, who, what.
+private struct TextLineKey: Hashable {
+    var time: Int64?
+    var identifier: String
+    var text: String
+
+    init(_ m: TextMessage) {
+        time = m.record.wallclockUSec
+        identifier = m.identifier
+        text = m.record.text
+    }
+}
+
+extension BootState {
+    /// Adds one event read from a text line (the journal scan does the same for entries).
+    func apply(_ ev: JournalEvent, inWindow: Bool) {
+        switch ev {
+        case .shutdown(let m): addShutdownMarker(m)
+        case .boot(let m): addBootMarker(m)
+        case .journalUnclean(let n):
+            if uncleanNotices.count < 64 { uncleanNotices.append(n) }
+        case .unit(let u):
+            if inWindow { addUnitEvent(u) }
+        case .forkFailure(let ff):
+            guard inWindow else { return }
+            forkFailureCount += 1
+            if forkFailures.count < 1000 { forkFailures.append(ff) }
+        case .oomd(let k):
+            if inWindow, oomd.count < 1000 { oomd.append(k) }
+        }
+    }
+}
+
+extension TextBoots {
+    /// The host the text logs name most often (syslog and journalctl lines carry it).
+    static func hostname(_ files: [KernelLogFile]) -> String? {
+        var counts: [String: Int] = [:]
+        for f in files {
+            for h in f.hostnames { counts[h, default: 0] += 1 }
+        }
+        return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Text logs alone through the CLI: what a user attaches to a bug (`journalctl -b > file.txt`,
+/// `/var/log/messages`) is a full source. The journals are real (systemd-journal-remote wrote
+/// them from the generator's entries); journalctl renders them; the verdict is checked against
+/// what the generator knows.
+@Suite("text logs through the CLI", .serialized)
+struct TextLogTests {
+    static var canRun: Bool { Scenarios.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl") }
+
+    static func journalctl(_ root: String, _ args: [String]) throws -> String {
+        let r = try Command.run("/usr/bin/journalctl", ["-D", root + "/var/log/journal", "--no-pager"] + args,
+                                environment: ["TZ": "UTC"])
+        #expect(r.status == 0, "journalctl: \(r.stderrText)")
+        return r.stdoutText
+    }
+
+    static func analyze(_ paths: [String], _ extra: [String] = []) throws -> (json: [String: Any], result: CommandResult) {
+        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", "--format", "json"] + extra + paths)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any] ?? [:]
+        return (object, r)
+    }
+
+    static func unit(_ json: [String: Any], _ name: String) -> [String: Any]? {
+        (json["units"] as? [[String: Any]] ?? []).first { $0["unit"] as? String == name }
+    }
+
+    /// Sets a file's modification time (its syslog stamps have no year; the file's date gives it).
+    static func touch(_ path: String, _ seconds: Int64) throws {
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: Double(seconds))], ofItemAtPath: path)
+    }
+
+    /// Seconds since the epoch of the truth's `…T12:34:56.123456Z`.
+    static func seconds(_ iso: String?) -> Int64 {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return Int64(iso.flatMap { f.date(from: $0) }?.timeIntervalSince1970 ?? 0)
+    }
+
+    @Test("journalctl -b -1 > file.txt alone: the crash loop, its start-limit hit and the clean reboot",
+          .enabled(if: canRun), arguments: ["short", "short-iso", "short-full", "with-unit"])
+    func journalctlTextAlone(_ mode: String) throws {
+        let (root, truth) = try Scenarios.generate("memcg-oom-loop")
+        let dir = TestPaths.scratch("text-\(mode)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/boot.txt"
+        try Self.journalctl(root, ["-b", "-1", "-o", mode]).write(toFile: path, atomically: true, encoding: .utf8)
+        try Self.touch(path, Self.seconds(truth.analyzed?.last) + 3600)
+        let (json, r) = try Self.analyze([path])
+        #expect(r.status == 0 || r.status == 1, "\(r.stderrText)")
+        let worker = Self.unit(json, "worker.service")
+        let want = truth.unit("worker.service")
+        #expect(worker?["crash_loop"] as? Bool == true)
+        #expect(worker?["start_limit_hit"] as? Bool == true)
+        #expect(worker?["restarts_observed"] as? Int == want?.restartsObserved)
+        #expect(worker?["restart_counter_max"] as? Int == want?.restartCounterMax)
+        let end = json["end"] as? [String: Any]
+        #expect(end?["kind"] as? String == "clean")
+        #expect((json["host"] as? [String: Any])?["hostname"] as? String == truth.hostname)
+        let causes = json["root_causes"] as? [[String: Any]] ?? []
+        #expect(causes.first?["subject"] as? String == "worker.service")
+    }
+
+    @Test("a syslog file (RFC 3164) alone: the same findings; `messages messages.1` of one host read together",
+          .enabled(if: canRun))
+    func syslogAlone() throws {
+        let (root, truth) = try Scenarios.generate("memcg-oom-loop")
+        let dir = TestPaths.scratch("text-syslog")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = try Self.journalctl(root, ["-o", "short"]).split(separator: "\n").filter { !$0.hasPrefix("-- ") }
+        // rsyslog's rotation: the older half in messages.1, the newer in messages.
+        let half = lines.count / 2
+        try (lines[..<half].joined(separator: "\n") + "\n").write(toFile: dir + "/messages.1", atomically: true, encoding: .utf8)
+        try (lines[half...].joined(separator: "\n") + "\n").write(toFile: dir + "/messages", atomically: true, encoding: .utf8)
+        let year = Self.seconds(truth.boots.last?.last) + 3600
+        try Self.touch(dir + "/messages.1", year)
+        try Self.touch(dir + "/messages", year + 60)
+        let (json, r) = try Self.analyze([dir + "/messages", dir + "/messages.1"])
+        #expect(!r.stderrText.contains("hosts"), "\(r.stderrText)")
+        let worker = Self.unit(json, "worker.service")
+        #expect(worker?["crash_loop"] as? Bool == true)
+        #expect(worker?["start_limit_hit"] as? Bool == true)
+        #expect(worker?["restarts_observed"] as? Int == truth.unit("worker.service")?.restartsObserved)
+        let boots = json["boots"] as? [[String: Any]] ?? []
+        #expect(boots.count == truth.boots.count)
+        #expect(boots.first?["end"] as? String == "clean")
+    }
+
+    @Test("a bug report's excerpt: the start-limit hit is found")
+    func excerpt() throws {
+        let text = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/beszel-start-limit.log",
+                              encoding: .utf8)
+        let dir = TestPaths.scratch("text-excerpt")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("# ") }.joined(separator: "\n") + "\n"
+        try body.write(toFile: dir + "/status.txt", atomically: true, encoding: .utf8)
+        let (json, r) = try Self.analyze([dir + "/status.txt"])
+        #expect(r.status != 3, "\(r.stderrText)")
+        let unit = Self.unit(json, "beszel-hub.service")
+        #expect(unit?["start_limit_hit"] as? Bool == true)
+        #expect(unit?["restart_counter_max"] as? Int == 5)
+        #expect((json["host"] as? [String: Any])?["hostname"] as? String == "luna")
+    }
+}
