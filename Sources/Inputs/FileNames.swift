@@ -50,6 +50,17 @@ enum FileNames {
         return base.hasSuffix(".log") || ["kern", "dmesg", "messages", "syslog"].contains { base.contains($0) }
     }
 
+    /// A name under which a text log may hide (`.txt`, `.out`, no extension, sosreport's
+    /// `journalctl_--no-pager`, supportconfig's `messages.txt`): its content decides.
+    static func mayBeTextLog(_ name: String) -> Bool {
+        if name.hasPrefix("journalctl") || name.hasPrefix("dmesg") { return true }
+        let lower = name.lowercased()
+        if [".txt", ".out", ".log", ".logs"].contains(where: { lower.hasSuffix($0) }) { return true }
+        // `messages-20240101`, `syslog.7`, `console`: no extension, or a numeric one.
+        guard let dot = lower.lastIndex(of: ".") else { return !lower.hasPrefix(".") }
+        return lower[lower.index(after: dot)...].allSatisfy(\.isNumber)
+    }
+
     /// Files the kernel's pstore exposes (`/sys/fs/pstore`) or systemd-pstore keeps.
     static func isPstoreName(_ name: String) -> Bool {
         ["dmesg-ramoops-", "dmesg-efi-", "dmesg-efi_pstore-", "dmesg-erst-", "console-ramoops", "dmesg-nvram"]

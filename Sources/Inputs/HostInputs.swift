@@ -29,6 +29,9 @@ public struct HostInputs: Sendable {
     public var hostFiles: [HostConfigFile] = []
     /// Paths that were named or found but could not be used, and why.
     public var problems: [InputProblem]
+    /// Host names the text logs' lines carry (syslog and journalctl name the host on every line):
+    /// what tells loose files of one machine from another's.
+    public var textHostnames: [String] = []
     /// The machine's time zone (`Europe/Berlin`), from a host root's `etc/localtime` link or
     /// `etc/timezone`; reports show times in it unless told otherwise.
     public var timeZone: String?

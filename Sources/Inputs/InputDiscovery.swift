@@ -200,8 +200,43 @@ struct Collector {
             hosts[loose(looseKey)].pstore.append(tree.textSource(rel))
         } else if name == "vmcore-dmesg.txt" {
             hosts[loose(looseKey)].kdump.append(tree.textSource(rel))
-        } else if explicit || FileNames.isLooseLogName(name) {
-            hosts[loose(looseKey)].kernelLogs.append(tree.textSource(rel))
+        } else if head.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) != nil {
+            // Compressed text is taken by its name; its content is read later.
+            if explicit || FileNames.isLooseLogName(name) { hosts[loose(looseKey)].kernelLogs.append(tree.textSource(rel)) }
+        } else if explicit || FileNames.isLooseLogName(name) || FileNames.mayBeTextLog(name) {
+            // Taken by what the file holds: a log read whatever its name; anything else named, with why.
+            let start = tree.head(rel, Self.sniffBytes)
+            let sniff = TextLogSniff.sniff(start, complete: start.count < Self.sniffBytes)
+            if sniff.isLog {
+                // A file whose lines name one host starts that host's group; `finish` merges by name.
+                let i = sniff.hostnames.count == 1 ? loose(looseKey + "\u{0}" + sniff.hostnames[0]) : loose(looseKey)
+                hosts[i].kernelLogs.append(tree.textSource(rel))
+                for h in sniff.hostnames where !hosts[i].textHostnames.contains(h) { hosts[i].textHostnames.append(h) }
+            } else {
+                skippedFile(tree.display(rel), reason: sniff.reason + "; skipped", key: looseKey)
+            }
+        } else {
+            skippedFile(tree.display(rel), reason: "not a journal, log, archive or crash record by its name; skipped", key: looseKey)
+        }
+    }
+
+    static let sniffBytes = 16 << 10
+    /// sosreport's command outputs that are logs: `sos_commands/logs/journalctl_--no-pager…`,
+    /// `sos_commands/kernel/dmesg`.
+    static let sosreportLogs: [(String, @Sendable (String) -> Bool)] = [
+        ("sos_commands/logs", { $0.hasPrefix("journalctl_") && !$0.contains("disk-usage") && !$0.contains("list-boots") }),
+        ("sos_commands/kernel", { $0 == "dmesg" || $0.hasPrefix("dmesg_") }),
+    ]
+    /// Files skipped in loose folders are named up to this many, then counted.
+    static let skippedNamed = 20
+    private var skippedCount = 0
+
+    private mutating func skippedFile(_ path: String, reason: String, key: String) {
+        skippedCount += 1
+        if skippedCount <= Self.skippedNamed {
+            hosts[loose(key)].problems.append(InputProblem(path: path, reason: reason))
+        } else if skippedCount == Self.skippedNamed + 1 {
+            hosts[loose(key)].problems.append(InputProblem(path: key, reason: "further files that are not logs were skipped without being named"))
         }
     }
 
@@ -370,6 +405,22 @@ struct Collector {
         }
         for name in kernelNames.sorted(by: FileNames.rotationOrder) where take(tree, tree.join(logDir, name)) {
             hosts[i].kernelLogs.append(tree.textSource(tree.join(logDir, name)))
+        }
+
+        // sosreport keeps journalctl's text and the kernel's ring buffer as command outputs.
+        for (sub, wanted) in Self.sosreportLogs {
+            let dir = at(sub)
+            for name in tree.children(dir).sorted() where wanted(name) {
+                let rel = tree.join(dir, name)
+                guard tree.isFile(rel), take(tree, rel) else { continue }
+                let start = tree.head(rel, Self.sniffBytes)
+                let sniff = TextLogSniff.sniff(start, complete: start.count < Self.sniffBytes)
+                if sniff.isLog {
+                    hosts[i].kernelLogs.append(tree.textSource(rel))
+                } else {
+                    hosts[i].problems.append(InputProblem(path: tree.display(rel), reason: sniff.reason + "; skipped"))
+                }
+            }
         }
 
         for pstoreDir in ["var/lib/systemd/pstore", "sys/fs/pstore"] {
@@ -580,17 +631,47 @@ struct Collector {
                 merged[i] = true
             }
         }
-        // Loose text and problems join the one identified host when there is exactly one.
+        // Loose text of one machine is one host: the paths named are one host unless the host
+        // names in their lines differ. A named host joins the identified host of that name.
         let identified = kinds.indices.filter { !merged[$0] && (kinds[$0] != .loose || hosts[$0].machineID != nil) }
-        if identified.count == 1, let only = identified.first {
-            for i in kinds.indices where !merged[i] && i != only && kinds[i] == .loose {
+        var byName: [String: Int] = [:]
+        for i in identified { if let h = hosts[i].hostname { byName[h] = byName[h] ?? i } }
+        for i in kinds.indices where !merged[i] && kinds[i] == .loose && hosts[i].machineID == nil {
+            guard hosts[i].textHostnames.count == 1, let name = hosts[i].textHostnames.first else { continue }
+            if let j = byName[name] {
+                if j != i { absorb(i, into: j); merged[i] = true }
+            } else {
+                byName[name] = i
+                hosts[i].label = name
+                hosts[i].hostname = name
+            }
+        }
+        let named = Set(byName.values)
+        let looseNamed = named.filter { kinds[$0] == .loose && hosts[$0].machineID == nil }
+        // Files whose lines name no host (or several) join the one host found, when there is one.
+        let targets = Set(identified).union(looseNamed)
+        if targets.count == 1, let only = targets.first {
+            for i in kinds.indices where !merged[i] && i != only && kinds[i] == .loose && !named.contains(i) {
                 absorb(i, into: only)
                 merged[i] = true
+            }
+        } else if targets.isEmpty {
+            // Nothing names a host: every loose file given is one machine's.
+            let rest = kinds.indices.filter { !merged[$0] && kinds[$0] == .loose && !hosts[$0].isEmpty }
+            if let first = rest.first {
+                for i in kinds.indices where !merged[i] && i != first && kinds[i] == .loose {
+                    absorb(i, into: first)
+                    merged[i] = true
+                }
             }
         }
         var out: [HostInputs] = []
         for i in hosts.indices where !merged[i] && !(hosts[i].isEmpty && hosts[i].problems.isEmpty) {
             var h = hosts[i]
+            if kinds[i] == .loose {
+                // Loose logs gathered from several paths, oldest rotation first.
+                h.kernelLogs.sort { FileNames.rotationOrder(lastComponent($0.path), lastComponent($1.path)) }
+            }
             h.journalFiles = unique(h.journalFiles) { $0.name }
             h.kernelLogs = unique(h.kernelLogs) { $0.path }
             h.pstore = unique(h.pstore) { $0.path }
@@ -610,6 +691,7 @@ struct Collector {
         hosts[j].unitFiles += h.unitFiles
         hosts[j].hostFiles += h.hostFiles
         hosts[j].problems += h.problems
+        for n in h.textHostnames where !hosts[j].textHostnames.contains(n) { hosts[j].textHostnames.append(n) }
         if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }
         if hosts[j].timeZone == nil && hosts[j].localtimeFile == nil {
             (hosts[j].timeZone, hosts[j].timeZoneSource, hosts[j].localtimeFile) = (h.timeZone, h.timeZoneSource, h.localtimeFile)

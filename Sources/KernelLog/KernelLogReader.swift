@@ -109,6 +109,7 @@ struct FileBuilder {
         let (journalMode, consoleMode) = Self.prescan(b, nameFormat: nameFormat)
         var lastRecordLine = -1
         var lastProgramLine = -1
+        var lastFrameLine = -1
         var inReportCopy = false
         while let range = lines.next() {
             lineNumber += 1
@@ -171,6 +172,10 @@ struct FileBuilder {
                 skipped.markerLines += 1
             case .blank:
                 skipped.blankLines += 1
+            case .plain(let r) where Bytes.hasPrefix(b, r, "#==[") || (lastFrameLine == lineNumber - 1 && Bytes.hasPrefix(b, r, "# ")):
+                // SUSE supportconfig frames each log it copies: `#==[ Log File ]===#`, `# /var/log/messages`.
+                skipped.markerLines += 1
+                lastFrameLine = lineNumber
             case .plain(let r):
                 if !consoleMode, let first = r.first, b[first] == 0x20 || b[first] == 0x09,
                    lastProgramLine == lineNumber - 1 {
@@ -188,6 +193,11 @@ struct FileBuilder {
                     appendContinuation(b, r)
                     skipped.continuationLines += 1
                     lastRecordLine = lineNumber
+                } else if !consoleMode, let first = r.first, b[first] == 0x20 || b[first] == 0x09,
+                          records.isEmpty && lastProgramLine < 0 {
+                    // A file that begins inside a multi-line message (a rotation cut it): the
+                    // message's head is in the file before.
+                    skipped.continuationLines += 1
                 } else if consoleMode && Self.isKmsgProperty(b, r) {
                     // `/dev/kmsg` follows a record with ` SUBSYSTEM=usb`-style properties.
                     skipped.continuationLines += 1
@@ -496,12 +506,21 @@ enum BootSplitter {
         var hasBanner = false
         var hasCommandLine = false
         var lastAdvancedIndex = -1  // last record in this boot with a stamp past the first second
+        var firstWall: Int64?       // the earliest wall-clock time in this boot so far
+        /// A banner whose wall clock is a minute past the boot's earliest line, or 5 s past the
+        /// line before it (the machine was off between).
+        func bannerAfterGap(_ i: Int) -> Bool {
+            guard i > starts[starts.count - 1].0, let w = records[i].wallclockUSec else { return false }
+            if let f = firstWall, f < w &- 60_000_000 { return true }
+            if let p = records[i - 1].wallclockUSec, p < w &- 5_000_000 { return true }
+            return false
+        }
         for i in records.indices {
             while journalIndex < journalStarts.count && journalStarts[journalIndex].record <= i {
                 let js = journalStarts[journalIndex]
                 if js.record == i {
                     if i == starts[starts.count - 1].0 { starts[starts.count - 1].1 = js.journalBootID } else { starts.append((i, js.journalBootID)) }
-                    maxMono = 0; hasBanner = false; hasCommandLine = false; lastAdvancedIndex = i - 1
+                    maxMono = 0; hasBanner = false; hasCommandLine = false; lastAdvancedIndex = i - 1; firstWall = nil
                 }
                 journalIndex += 1
             }
@@ -515,16 +534,19 @@ enum BootSplitter {
             // (TSC warp on a clocksource switch, journalctl's receive-order monotonic stamps).
             if let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
                 newBootAt = i
-            } else if isBanner && (hasBanner || maxMono > 1_000_000) && r.monotonicUSec == nil && r.wallclockUSec == nil {
-                // Text without any stamp: the banner is the first line of its boot.
+            } else if isBanner && r.monotonicUSec == nil && r.wallclockUSec == nil && (hasBanner || maxMono > 1_000_000) {
+                // Text without any stamp (`dmesg -t`): the banner is the first line of its boot.
                 newBootAt = i
-            } else if isBanner && (hasBanner || maxMono > 1_000_000) {
-                // Back up over the unstamped lines printed just before the banner.
+            } else if isBanner && (hasBanner || maxMono > 1_000_000 || bannerAfterGap(i)) {
+                // (A syslog file that begins inside a boot and strips the kernel's stamps: lines a
+                // minute older than the banner, or before a silence, are an earlier boot's.)
+                // Back up over the unstamped lines printed just before the banner; never over
+                // another program's line (the last boot's shutdown).
                 var j = i
-                while j - 1 > lastAdvancedIndex, j - 1 >= starts[starts.count - 1].0, i - (j - 1) <= 50 {
+                while j - 1 > lastAdvancedIndex, j - 1 >= starts[starts.count - 1].0, i - (j - 1) <= 50, !isMessage(j - 1) {
                     let p = records[j - 1]
                     if let m = p.monotonicUSec, m >= 1_000_000 { break }
-                    if let pw = p.wallclockUSec, let w = r.wallclockUSec, w - pw > 60_000_000 { break }
+                    if let pw = p.wallclockUSec, let w = r.wallclockUSec, w - pw > (hasBanner || maxMono > 1_000_000 ? 60_000_000 : 5_000_000) { break }
                     j -= 1
                 }
                 newBootAt = j
@@ -534,6 +556,8 @@ enum BootSplitter {
             if let at = newBootAt, at > starts[starts.count - 1].0 {
                 starts.append((at, nil))
                 maxMono = 0; hasBanner = false; hasCommandLine = false
+                firstWall = nil
+                for k in at..<i { if let w = records[k].wallclockUSec { firstWall = Swift.min(firstWall ?? w, w) } }
                 for k in at..<i {
                     if let m = records[k].monotonicUSec { maxMono = Swift.max(maxMono, m) }
                 }
@@ -546,6 +570,7 @@ enum BootSplitter {
             }
             if isBanner { hasBanner = true }
             if isCommandLine { hasCommandLine = true }
+            if let w = r.wallclockUSec { firstWall = Swift.min(firstWall ?? w, w) }
         }
         var boots: [TextBoot] = []
         for (n, start) in starts.enumerated() {

@@ -61,6 +61,8 @@ public enum HostAnalysis {
         let started = Progress.now()
         var report = Analyzer.analyze(analysisInput, options: options)
         if report.host.hostname == nil { report.host.hostname = host.hostname }
+        // Files discovery left out are named in the report too, not only on stderr.
+        report.notes += host.problems.filter { $0.reason.hasSuffix("skipped") }.prefix(25).map { "Not read: \($0.description)" }
         if report.host.machineID == nil { report.host.machineID = host.machineID }
         report.detection = Backtest.run(report)
         let entries = reader?.health.reduce(0) { $0 + $1.entriesRead } ?? 0
@@ -68,7 +70,7 @@ public enum HostAnalysis {
         for h in reader?.health ?? [] where h.isDamaged {
             problems.append("\(h.path): \(h.summary)")
         }
-        let anything = (reader != nil && entries > 0) || kernel.files.contains { !$0.records.isEmpty }
+        let anything = (reader != nil && entries > 0) || kernel.files.contains { !$0.records.isEmpty || !$0.messages.isEmpty }
         return HostResult(label: host.label, report: report, problems: problems, readAnything: anything,
                           entriesRead: entries, journalFilesOpened: files.count)
     }

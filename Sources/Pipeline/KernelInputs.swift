@@ -88,7 +88,7 @@ struct KernelInputs {
         // Skipped lines are named on stderr, one line per file, like a damaged journal.
         if let s = file.skipped.summary(path: file.path) { problems.append(s) }
         if kind != "kernel-log" { crashArtefacts.append(source.path) }
-        inputs.append(InputSummary(path: source.path, kind: kind, entries: file.records.count,
+        inputs.append(InputSummary(path: source.path, kind: kind, entries: file.records.count + file.messages.count,
                                    health: InputHealth(status: file.skipped.count > 0 ? "damaged" : "ok",
                                                        problems: Self.skippedProblems(file))))
     }

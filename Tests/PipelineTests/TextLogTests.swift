@@ -103,4 +103,62 @@ struct TextLogTests {
         #expect(unit?["restart_counter_max"] as? Int == 5)
         #expect((json["host"] as? [String: Any])?["hostname"] as? String == "luna")
     }
+
+    @Test("discovery by content: a sosreport's journalctl output, a collected folder's .txt, skipped files named",
+          .enabled(if: canRun))
+    func discoveryByContent() throws {
+        let (root, truth) = try Scenarios.generate("memcg-oom-loop")
+        let dir = TestPaths.scratch("text-discovery")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        let text = try Self.journalctl(root, [])
+        // sosreport: a host root whose logs are command outputs.
+        let sos = dir + "/sosreport-batch01"
+        for sub in ["etc", "var/log", "sos_commands/logs", "sos_commands/kernel"] {
+            try fm.createDirectory(atPath: sos + "/" + sub, withIntermediateDirectories: true)
+        }
+        try "batch01\n".write(toFile: sos + "/etc/hostname", atomically: true, encoding: .utf8)
+        try text.write(toFile: sos + "/sos_commands/logs/journalctl_--no-pager", atomically: true, encoding: .utf8)
+        try "Archived and active journals take up 16.0M in the file system.\n"
+            .write(toFile: sos + "/sos_commands/logs/journalctl_--disk-usage", atomically: true, encoding: .utf8)
+        let (sosJSON, sosRun) = try Self.analyze([sos])
+        #expect(Self.unit(sosJSON, "worker.service")?["start_limit_hit"] as? Bool == true, "\(sosRun.stderrText)")
+        // A folder of collected logs: an unconventional name read by its content; the rest named.
+        let folder = dir + "/collected"
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try text.write(toFile: folder + "/attached-boot.txt", atomically: true, encoding: .utf8)
+        try "steps to reproduce\n1. boot\n2. wait\n".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\necho hi\n".write(toFile: folder + "/collect.sh", atomically: true, encoding: .utf8)
+        for f in ["attached-boot.txt", "notes.txt", "collect.sh"] { try Self.touch(folder + "/" + f, Self.seconds(truth.boots.last?.last) + 60) }
+        let (json, r) = try Self.analyze([folder])
+        #expect(Self.unit(json, "worker.service")?["crash_loop"] as? Bool == true)
+        #expect(r.stderrText.contains("notes.txt: not a log"))
+        #expect(r.stderrText.contains("collect.sh: not a journal, log"))
+        let notes = json["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.contains("notes.txt") && $0.contains("skipped") })
+    }
+
+    @Test("one host unless the lines say otherwise: --host picks one of a mixed folder", .enabled(if: canRun))
+    func hostsByContent() throws {
+        let (root, _) = try Scenarios.generate("memcg-oom-loop")
+        let dir = TestPaths.scratch("text-hosts")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = try Self.journalctl(root, ["-o", "short-iso"])
+        try text.write(toFile: dir + "/batch01.log", atomically: true, encoding: .utf8)
+        // The beszel excerpt names another host, luna.
+        let other = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/beszel-start-limit.log",
+                               encoding: .utf8)
+        try (other.split(separator: "\n").filter { !$0.hasPrefix("# ") }.joined(separator: "\n") + "\n")
+            .write(toFile: dir + "/luna.log", atomically: true, encoding: .utf8)
+        let (_, both) = try Self.analyze([dir])
+        #expect(both.stderrText.contains("2 hosts found"))
+        let (luna, r) = try Self.analyze([dir], ["--host", "luna"])
+        #expect(r.status != 3, "\(r.stderrText)")
+        #expect((luna["host"] as? [String: Any])?["hostname"] as? String == "luna")
+        #expect(Self.unit(luna, "beszel-hub.service")?["start_limit_hit"] as? Bool == true)
+        #expect(Self.unit(luna, "worker.service") == nil)
+        let none = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--host", "nosuchhost", dir])
+        #expect(none.status == 3)
+        #expect(none.stderrText.contains("luna"))
+    }
 }

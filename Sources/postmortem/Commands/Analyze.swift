@@ -117,7 +117,15 @@ extension PostmortemCommand {
 /// named several paths of one machine), and analyses it. Exits 3 when nothing was read.
 func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) throws -> (HostResult, DisplayZone, String?) {
     let local = input.paths.isEmpty && input.root == nil
-    let hosts = local ? [InputDiscovery.localMachine()] : InputDiscovery.discover(paths: input.paths, root: input.root)
+    var hosts = local ? [InputDiscovery.localMachine()] : InputDiscovery.discover(paths: input.paths, root: input.root)
+    if let wanted = input.host {
+        let hits = hosts.filter { $0.hostname == wanted || $0.label == wanted || ($0.machineID.map { $0.hasPrefix(wanted.lowercased()) } ?? false) }
+        guard let hit = hits.first else {
+            Console.error("postmortem: no host \(Console.printable(wanted)) in the input; the hosts there are: \(hosts.map(\.label).joined(separator: ", "))")
+            throw ExitCode(3)
+        }
+        hosts = [hit]
+    }
     // The zone is settled once: reports show times in it and --since/--until are read in it.
     let machine = hosts.first.flatMap { MachineZone(of: $0, hint: "--utc or --tz changes that.") }
     let zone = input.zone(machine: machine)
@@ -131,7 +139,7 @@ func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) thro
         throw ExitCode(3)
     }
     if hosts.count > 1 {
-        Console.error("postmortem: \(hosts.count) hosts found (\(hosts.map(\.label).joined(separator: ", "))); analysing \(hosts[0].label). Use `postmortem batch` for all.")
+        Console.error("postmortem: \(hosts.count) hosts found (\(hosts.map(\.label).joined(separator: ", "))); analysing \(hosts[0].label). Use `--host NAME` for another, `postmortem batch` for all.")
     }
     let result = HostAnalysis.run(hosts[0], options: options, progress: Progress(quiet: input.quiet))
     for p in result.problems { Console.error("postmortem: \(p)") }

@@ -35,6 +35,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "A host root (mounted image or copied tree) to find every input inside.")
     var root: String?
 
+    @Option(help: "Of several hosts found (a folder of collected logs), the one to analyse: its hostname, label or machine ID.")
+    var host: String?
+
     // `.unconditional`: `--boot -1` and `-b -1` read `-1` as the value, as journalctl does.
     @Option(name: [.customShort("b"), .long], parsing: .unconditional,
             help: "Which boot: auto (newest that ended badly), 0 (newest), -1 (previous), an index, a boot ID, or all.")
