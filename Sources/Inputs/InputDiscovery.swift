@@ -207,7 +207,9 @@ struct Collector {
             // Taken by what the file holds: a log read whatever its name; anything else named, with why.
             let start = tree.head(rel, Self.sniffBytes)
             let sniff = TextLogSniff.sniff(start, complete: start.count < Self.sniffBytes)
-            if sniff.isLog {
+            // Conventional names (`kern.log`, `messages-20240101`) and named paths are taken whatever
+            // their first lines hold (a damaged log is still read, its bad lines named).
+            if sniff.isLog || explicit || FileNames.isLooseLogName(name) {
                 // A file whose lines name one host starts that host's group; `finish` merges by name.
                 let i = sniff.hostnames.count == 1 ? loose(looseKey + "\u{0}" + sniff.hostnames[0]) : loose(looseKey)
                 hosts[i].kernelLogs.append(tree.textSource(rel))

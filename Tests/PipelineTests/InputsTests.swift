@@ -260,16 +260,17 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(found.flatMap(\.journalFiles).count == files.count)
     }
 
-    @Test(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus")) func folderOfCorpusKernelLogsIsOneLooseHost() throws {
+    @Test(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus")) func folderOfCorpusKernelLogsIsOneLooseHostPerName() throws {
         let files = TestPaths.corpusFiles("kernel")
         let corpus = try #require(TestPaths.corpus)
         try #require(!files.isEmpty)
         let found = InputDiscovery.discover(paths: [corpus + "/kernel"], root: nil)
-        try #require(found.count == 1)
-        #expect(found[0].label == corpus + "/kernel")
-        #expect(found[0].machineID == nil)
-        #expect(Set(found[0].kernelLogs.map(\.path)) == Set(files))
-        #expect(found[0].journalFiles.isEmpty && found[0].problems.isEmpty)
+        // One host per host name the syslog lines carry; the files that name none stay together.
+        #expect(Set(found.map(\.label)) == [corpus + "/kernel", "new-db1", "hnsin-varnish", "flint"])
+        #expect(found.first { $0.label == "new-db1" }?.kernelLogs.count == 2)
+        #expect(found.allSatisfy { $0.machineID == nil && $0.journalFiles.isEmpty && $0.problems.isEmpty })
+        // Each file once.
+        #expect(found.flatMap(\.kernelLogs).map(\.path).sorted() == files.sorted())
     }
 
     @Test func localMachineFindsThisMachinesJournals() throws {
