@@ -1,7 +1,7 @@
 import KernelLog
 
 /// Reads arbitrary bytes as a kernel text log under each of the names that choose a format
-/// (syslog, raw dmesg, pstore, kdump), puts the records on a clock, and runs every typed
+/// (syslog, raw dmesg, pstore, kdump), sniffs it as discovery does, puts the records on a clock, and runs every typed
 /// line parser over every line. Any trap, hang or sanitizer report is a bug.
 func fuzzOne(_ bytes: [UInt8]) {
     let names = ["var/log/kern.log", "var/log/messages", "dmesg", "sys/fs/pstore/dmesg-ramoops-0",
@@ -11,6 +11,9 @@ func fuzzOne(_ bytes: [UInt8]) {
     let file = KernelLogReader.parse(bytes: bytes, path: name, modificationTime: 1_733_000_000_000_000)
     _ = KernelClock.place(files: [file], journal: [])
     _ = file.skipped.summary(path: name)
+    // Discovery's look at a file's first bytes, cut anywhere.
+    _ = TextLogSniff.sniff(bytes, complete: bytes.count % 2 == 0).isLog
+    for m in file.messages.prefix(64) { _ = m.record.text.utf8.count &+ (m.pid ?? 0) }
     var header: OOMTaskHeader?
     for record in file.records.prefix(4096) {
         let text = record.text
