@@ -345,6 +345,9 @@ public enum JournalEventExtractor {
         if t.hasPrefix("Failed to fork") || (t.has("Resource temporarily unavailable") && t.has("fork")) {
             return .forkFailure(ForkFailure(time: time, reporter: unitName ?? "systemd", text: text, source: cursor.cursor))
         }
+        // Without a UNIT field (text logs): systemd ≥ 250 names the unit before its description
+        // in job messages (`Started worker.service - Batch worker.`).
+        if unitName == nil { unitName = unitInJobMessage(t) }
         guard let unit = unitName else { return nil }
         func ev(_ k: UnitEventKind) -> JournalEvent {
             .unit(UnitEvent(time: time, unit: unit, kind: k, isUserUnit: isUser, cursor: cursor))
@@ -401,6 +404,18 @@ public enum JournalEventExtractor {
         if t.hasPrefix("Stopped ") { return ev(.stopped) }
         if t.hasPrefix("Unit entered failed state") { return ev(.failed(result: "unknown")) }
         return nil
+    }
+
+    private static let jobVerbs = ["Started ", "Starting ", "Stopped ", "Stopping ", "Finished ", "Failed to start "]
+
+    /// The unit a job message names first (`Starting worker.service - Batch worker...`), if it does.
+    static func unitInJobMessage(_ t: Substring) -> String? {
+        guard let verb = jobVerbs.first(where: { t.hasPrefix($0) }) else { return nil }
+        let rest = t.dropFirst(verb.count)
+        guard let space = rest.firstIndex(of: " ") else { return nil }
+        let word = rest[..<space]
+        guard rest[space...].hasPrefix(" - "), looksLikeUnit(word) else { return nil }
+        return String(word)
     }
 
     static func exitEvent(_ f: EntryFields, _ t: Substring) -> UnitEventKind? {

@@ -161,4 +161,29 @@ struct TextLogTests {
         #expect(none.status == 3)
         #expect(none.stderrText.contains("luna"))
     }
+
+    /// What a report says about a boot's units, end and causes: the part text must reproduce.
+    static func verdict(_ json: [String: Any]) -> String {
+        let keys = ["unit", "starts", "restarts_observed", "restart_counter_max", "restart_counter_min", "exit_statuses",
+                    "results", "start_limit_hit", "oom_kills", "crash_loop"]
+        let units = (json["units"] as? [[String: Any]] ?? []).map { u in keys.map { "\($0)=\(u[$0] ?? "-")" }.joined(separator: " ") }
+        let causes = (json["root_causes"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "")/\($0["subject"] ?? "")" }
+        let end = (json["end"] as? [String: Any])?["kind"] ?? ""
+        return "end=\(end) oom=\((json["oom_kills"] as? [Any])?.count ?? 0) causes=\(causes) units=\(units)"
+    }
+
+    @Test("the same verdict from a journal and from journalctl's text of it (one set of rules)",
+          .enabled(if: canRun), arguments: ["memcg-oom-loop", "healthy-reboot"])
+    func journalAndItsTextAgree(_ scenario: String) throws {
+        let (root, _) = try Scenarios.generate(scenario)
+        let dir = TestPaths.scratch("text-diff-\(scenario)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/journal.txt"
+        try Self.journalctl(root, ["-o", "short-iso-precise"]).write(toFile: path, atomically: true, encoding: .utf8)
+        let (fromJournal, _) = try Self.analyze([root + "/var/log/journal"], ["--boot", "1"])
+        let (fromText, r) = try Self.analyze([path], ["--boot", "1"])
+        #expect(r.status != 3, "\(r.stderrText)")
+        #expect(!Self.verdict(fromJournal).isEmpty)
+        #expect(Self.verdict(fromText) == Self.verdict(fromJournal))
+    }
 }

@@ -1,0 +1,69 @@
+import Events
+import Foundation
+import KernelLog
+import TestSupport
+import Testing
+
+/// systemd's lines in text logs become the same events as journal entries, by the same rules
+/// (`JournalEventExtractor`): real excerpts from bug reports (Tests/KernelLogTests/Fixtures/text).
+@Suite("text lines to events")
+struct TextEventTests {
+    static func events(_ fixture: String) throws -> [JournalEvent] {
+        let text = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/" + fixture, encoding: .utf8)
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("# ") }.joined(separator: "\n")
+        let file = KernelLogReader.parse(bytes: Array(body.utf8), path: fixture, modificationTime: nil)
+        var names = JournalEventExtractor.UnitNames()
+        return file.messages.compactMap { m in
+            JournalEventExtractor.event(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0,
+                                        ref: .none, names: &names)
+        }
+    }
+
+    static func kinds(_ events: [JournalEvent]) -> [String] {
+        events.map { e in
+            switch e {
+            case .unit(let u): return "\(u.unit) \(u.kind)"
+            case .shutdown(let m): return "shutdown \(m.kind)"
+            case .boot(let m): return "boot \(m.kind)"
+            default: return "other"
+            }
+        }
+    }
+
+    @Test func startLimitExcerpts() throws {
+        #expect(Self.kinds(try Self.events("beszel-start-limit.log")) == [
+            "beszel-hub.service restartScheduled(counter: Optional(5))", "beszel-hub.service startLimitHit",
+            "beszel-hub.service failed(result: \"start-limit-hit\")",
+        ])
+        // systemd ≥ 250 names the unit before its description: the failed start is the unit's.
+        #expect(Self.kinds(try Self.events("coraza-start-limit.log")) == [
+            "coraza-spoa.service startLimitHit", "coraza-spoa.service failed(result: \"start-limit-hit\")",
+            "coraza-spoa.service startFailed",
+        ])
+    }
+
+    @Test("who speaks: PID 1 by name, systemd-shutdown as a daemon, a user manager never for the system")
+    func speakers() {
+        var names = JournalEventExtractor.UnitNames()
+        func ev(_ text: String, _ id: String, _ pid: Int?) -> JournalEvent? {
+            JournalEventExtractor.event(text: text, identifier: id, pid: pid, time: 1, ref: .none, names: &names)
+        }
+        if case .shutdown(let m)? = ev("Syncing filesystems and block devices.", "systemd-shutdown", 1) {
+            #expect(m.kind == .systemdShutdown)
+        } else { Issue.record("systemd-shutdown's sync is a shutdown marker") }
+        #expect(ev("Reached target Shutdown.", "systemd", 4529) == nil)
+        if case .shutdown(let m)? = ev("Reached target shutdown.target - System Shutdown.", "init.scope", 1) {
+            #expect(m.kind == .target)
+        } else { Issue.record("with-unit's init.scope is PID 1") }
+        // RHEL's rsyslog writes PID 1 as `systemd:` without a PID.
+        if case .unit(let u)? = ev("foo.service: Main process exited, code=exited, status=1/FAILURE", "systemd", nil) {
+            #expect(u.kind == .mainExited(code: "exited", status: "1/FAILURE") && !u.isUserUnit)
+        } else { Issue.record("`systemd:` is the system manager") }
+        if case .unit(let u)? = ev("org.gnome.Shell@x11.service: Scheduled restart job, restart counter is at 3.", "systemd", 4904) {
+            #expect(u.isUserUnit && u.kind == .restartScheduled(counter: 3))
+        } else { Issue.record("a user manager's restart is the user unit's") }
+        if case .journalUnclean? = ev("File /var/log/journal/x/system.journal corrupted or uncleanly shut down, renaming and replacing.",
+                                      "systemd-journald.service", 230) {
+        } else { Issue.record("journald's notice, named as with-unit names it") }
+    }
+}
