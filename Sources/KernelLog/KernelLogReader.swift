@@ -172,6 +172,11 @@ struct FileBuilder {
                 skipped.markerLines += 1
             case .blank:
                 skipped.blankLines += 1
+                // journalctl indents an empty line inside a multi-line message too: the message goes on.
+                if !range.isEmpty && !consoleMode {
+                    if lastProgramLine == lineNumber - 1 { lastProgramLine = lineNumber }
+                    if lastRecordLine == lineNumber - 1 { lastRecordLine = lineNumber }
+                }
             case .plain(let r) where Bytes.hasPrefix(b, r, "#==[") || (lastFrameLine == lineNumber - 1 && Bytes.hasPrefix(b, r, "# ")):
                 // SUSE supportconfig frames each log it copies: `#==[ Log File ]===#`, `# /var/log/messages`.
                 skipped.markerLines += 1

@@ -178,4 +178,15 @@ struct TextFormatTests {
         #expect(g.skipped.continuationLines == 2)
         #expect(g.records.count == 1 && g.messages.count == 1)
     }
+
+    @Test("a multi-line message with empty lines inside (a Python traceback) is one record, not damage",
+          .enabled(if: hasJournalctl))
+    func tracebackWithEmptyLines() throws {
+        let r = try Command.run("/usr/bin/journalctl", ["-D", TestPaths.packageRoot + "/samples/reference-incident/var/log/journal",
+                                                        "--no-pager", "-o", "short-iso"], environment: ["TZ": "UTC"])
+        #expect(r.stdoutText.contains("The above exception was the direct cause"))
+        let f = KernelLogReader.parse(bytes: r.stdout, path: "/x/ref.txt", modificationTime: nil)
+        #expect(f.skipped.count == 0, "\(f.skipped.summary(path: "ref") ?? "")")
+        #expect(f.skipped.continuationLines > 0)
+    }
 }
