@@ -313,26 +313,7 @@ struct JournalScan {
             b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
         }
         if let ev = JournalEventExtractor.event(e, f, names: &unitNames) {
-            switch ev {
-            case .shutdown(let m):
-                b.addShutdownMarker(m)
-            case .boot(let m):
-                b.addBootMarker(m)
-            case .journalUnclean(let n):
-                if b.uncleanNotices.count < 64 { b.uncleanNotices.append(n) }
-            case .unit(let u):
-                guard inWindow else { break }
-                b.addUnitEvent(u)
-            case .forkFailure(let ff):
-                guard inWindow else { break }
-                b.forkFailureCount += 1
-                if b.forkFailures.count < 1000 { b.forkFailures.append(ff) }
-            case .shutdownRequest(let r):
-                b.addShutdownRequest(r)
-            case .oomd(let k):
-                guard inWindow else { break }
-                if b.oomd.count < 1000 { b.oomd.append(k) }
-            }
+            b.apply(ev, inWindow: inWindow)
         }
     }
 

@@ -203,6 +203,8 @@ extension BootState {
             if forkFailures.count < 1000 { forkFailures.append(ff) }
         case .oomd(let k):
             if inWindow, oomd.count < 1000 { oomd.append(k) }
+        case .shutdownRequest(let r):
+            addShutdownRequest(r)
         }
     }
 }
