@@ -5,9 +5,14 @@ import Analysis
 struct HostFactsRows {
     struct Row {
         let label: String
+        /// A part shown as code in Markdown and HTML (a command line, `name = value`), before `value`.
+        var code: String? = nil
         let value: String
         /// Where it was read, shown after the value (dimmed in text).
         let source: String?
+
+        /// `code` and `value` as plain text.
+        var plain: String { [code, value.isEmpty ? nil : value].compactMap { $0 }.joined(separator: " ") }
     }
 
     let rows: [Row]
@@ -21,7 +26,7 @@ struct HostFactsRows {
         if let os = f.os { out.append(Row(label: "OS", value: os.name, source: os.source)) }
         if let k = f.kernel {
             if let v = k.version { out.append(Row(label: "Kernel", value: v, source: k.source)) }
-            if let c = k.commandLine { out.append(Row(label: "Command line", value: c, source: nil)) }
+            if let c = k.commandLine { out.append(Row(label: "Command line", code: c, value: "", source: nil)) }
         }
         let set = f.panicSettings.named.compactMap { n in n.setting.map { (n.name, $0) } }
         if set.isEmpty {
@@ -30,7 +35,7 @@ struct HostFactsRows {
         }
         for (name, s) in set {
             let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.joined(separator: ", ")
-            out.append(Row(label: "Panic setting", value: "\(name) = \(s.value)" + Self.meaning(name, s.value),
+            out.append(Row(label: "Panic setting", code: "\(name) = \(s.value)", value: Self.meaning(name, s.value),
                            source: s.source + overrides))
         }
         if let m = f.memory {
@@ -59,16 +64,16 @@ struct HostFactsRows {
     /// What a value does, for the settings whose numbers do not say it themselves.
     static func meaning(_ name: String, _ value: String) -> String {
         switch (name, value) {
-        case ("kernel.softlockup_panic", "1"): return " (a soft lockup panics the machine)"
-        case ("kernel.hung_task_panic", "1"): return " (a hung task panics the machine)"
-        case ("vm.panic_on_oom", "1"), ("vm.panic_on_oom", "2"): return " (running out of memory panics the machine)"
-        case ("kernel.panic", "0"): return " (after a panic the machine waits, it does not reboot)"
+        case ("kernel.softlockup_panic", "1"): return "(a soft lockup panics the machine)"
+        case ("kernel.hung_task_panic", "1"): return "(a hung task panics the machine)"
+        case ("vm.panic_on_oom", "1"), ("vm.panic_on_oom", "2"): return "(running out of memory panics the machine)"
+        case ("kernel.panic", "0"): return "(after a panic the machine waits, it does not reboot)"
         case ("kernel.panic", _):
-            if let n = Int(value), n > 0 { return " (reboot \(n) s after a panic)" }
-            if let n = Int(value), n < 0 { return " (reboot at once after a panic)" }
+            if let n = Int(value), n > 0 { return "(reboot \(n) s after a panic)" }
+            if let n = Int(value), n < 0 { return "(reboot at once after a panic)" }
             return ""
-        case ("kernel.nmi_watchdog", "panic"): return " (a hard lockup panics the machine)"
-        case ("kernel.nmi_watchdog", "0"): return " (hard lockups go undetected)"
+        case ("kernel.nmi_watchdog", "panic"): return "(a hard lockup panics the machine)"
+        case ("kernel.nmi_watchdog", "0"): return "(hard lockups go undetected)"
         default: return ""
         }
     }
@@ -88,7 +93,7 @@ enum HostFactsRendering {
         for row in rows {
             let safe = TextLayout.terminalSafe
             let first = "  " + TextLayout.pad(safe(row.label), to: labelWidth) + "  "
-            out += TextLayout.hanging(safe(row.value), first: first, rest: indent, width: width)
+            out += TextLayout.hanging(safe(row.plain), first: first, rest: indent, width: width)
             if let source = row.source, !source.isEmpty {
                 out += TextLayout.hanging("from " + safe(source), first: indent, rest: indent + "  ", width: width)
                     .map { style.apply(.dim, $0) }
@@ -104,7 +109,8 @@ enum HostFactsRendering {
         guard !rows.isEmpty else { return [] }
         var out = ["## Appendix: host facts", ""]
         for row in rows {
-            let value = row.label == "Command line" ? Markdown.code(row.value) : Markdown.text(row.value)
+            let value = [row.code.map(Markdown.code), row.value.isEmpty ? nil : Markdown.text(row.value)].compactMap { $0 }
+                .joined(separator: " ")
             out.append("- **\(Markdown.text(row.label))**: \(value)" + (row.source.map { " _(\(Markdown.text($0)))_" } ?? ""))
         }
         out.append("")
@@ -116,9 +122,12 @@ enum HostFactsRendering {
         let rows = HostFactsRows(facts).rows
         guard !rows.isEmpty else { return [] }
         let e = HTML.escape
-        var out = ["<section id=\"host-facts\">", "<h2>Host facts</h2>", "<table class=\"host-facts\"><tbody>"]
+        // Paths and command lines may be one long word: let them break rather than widen the page.
+        var out = ["<section id=\"host-facts\">", "<h2>Host facts</h2>",
+                   "<table class=\"host-facts\" style=\"overflow-wrap: anywhere\"><tbody>"]
         for row in rows {
-            let value = row.label == "Command line" ? "<code>\(e(row.value))</code>" : e(row.value)
+            let value = [row.code.map { "<code>\(e($0))</code>" }, row.value.isEmpty ? nil : e(row.value)].compactMap { $0 }
+                .joined(separator: " ")
             let source = row.source.map { "<br><span class=\"muted\">from \(e($0))</span>" } ?? ""
             out.append("<tr><th scope=\"row\">\(e(row.label))</th><td>\(value)\(source)</td></tr>")
         }
