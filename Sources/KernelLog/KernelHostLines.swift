@@ -145,7 +145,8 @@ public enum KernelHostLine: Sendable, Hashable {
 }
 
 /// A kernel command line split into its parameters, as the kernel splits it: at spaces
-/// outside double quotes, `key=value` or a bare `key`; quotes around a value are dropped.
+/// outside double quotes, `key=value` or a bare `key`; quotes around a value are dropped;
+/// what follows a lone `--` is left out (the kernel hands it to init).
 public struct KernelCommandLine: Sendable {
     public var parameters: [(key: String, value: String?)]
 
@@ -154,7 +155,7 @@ public struct KernelCommandLine: Sendable {
         var word = ""
         var quoted = false
         func flush() {
-            guard !word.isEmpty else { return }
+            guard !word.isEmpty, word != "--" else { return }
             if let eq = word.firstIndex(of: "=") {
                 let value = word[word.index(after: eq)...].filter { $0 != "\"" }
                 out.append((String(word[..<eq]), String(value)))
@@ -164,6 +165,11 @@ public struct KernelCommandLine: Sendable {
             word = ""
         }
         for c in text {
+            // Everything after a lone `--` is for init, not the kernel.
+            if !quoted, c == " " || c == "\t", word == "--" {
+                word = ""
+                break
+            }
             if c == "\"" { quoted.toggle() }
             if (c == " " || c == "\t") && !quoted { flush() } else { word.append(c) }
         }

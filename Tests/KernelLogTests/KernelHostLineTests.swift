@@ -69,5 +69,7 @@ struct KernelHostLineTests {
         #expect(c.value("softlockup_panic") == nil)
         #expect(KernelCommandLine("pid_max=12x").int("pid_max") == nil)
         #expect(KernelCommandLine("panic=-").int("panic") == nil)
+        #expect(KernelCommandLine("ro panic=5 -- panic=0 single").int("panic") == 5)
+        #expect(KernelCommandLine("ro --").parameters.map(\.key) == ["ro"])
     }
 }
