@@ -95,7 +95,10 @@ enum HostFactsRendering {
             let first = "  " + TextLayout.pad(safe(row.label), to: labelWidth) + "  "
             out += TextLayout.hanging(safe(row.plain), first: first, rest: indent, width: width)
             if let source = row.source, !source.isEmpty {
-                out += TextLayout.hanging("from " + safe(source), first: indent, rest: indent + "  ", width: width)
+                // A path too long for the value column hangs from the left margin instead.
+                let longest = source.split(separator: " ").map(\.count).max() ?? 0
+                let at = longest + 2 > width - indent.count ? "    " : indent
+                out += TextLayout.hanging("from " + safe(source), first: at, rest: at + "  ", width: width)
                     .map { style.apply(.dim, $0) }
             }
         }
