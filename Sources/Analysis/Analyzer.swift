@@ -13,6 +13,12 @@ public enum Analyzer {
         scan.pidMaxHint = input.kernelLogs.flatMap(\.boots).compactMap { b in
             b.commandLine.flatMap { JournalScan.pidMax(fromCommandLine: $0) }
         }.max()
+        // A sysctl file's kernel.pid_max is applied after the command line's, so it wins.
+        if let set = SysctlFiles.assignments(input.hostFiles).last(where: { $0.key == "kernel.pid_max" }),
+           let n = Int(set.value), n > 300 {
+            scan.pidMaxHint = n
+            scan.pidMaxHintSource = "\(set.path):\(set.line)"
+        }
         let filePaths = input.journal?.files.map(\.path) ?? []
         if let reader = input.journal { scan.scan(reader) }
 

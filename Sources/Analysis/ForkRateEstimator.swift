@@ -12,6 +12,8 @@ import Events
 struct ForkRateEstimator {
     /// `pid_max` from the kernel command line, when it was logged.
     var pidMaxFromCommandLine: Int?
+    /// Where `pidMaxFromCommandLine` came from when not the command line (a sysctl file's `path:line`).
+    var pidMaxSetBy: String?
     private(set) var maxPID = 0
     private(set) var wraps = 0
     /// Set when a single advance was so large that a wrap could hide inside it.
@@ -47,7 +49,7 @@ struct ForkRateEstimator {
     }
 
     var pidMaxSource: String {
-        if pidMaxFromCommandLine != nil { return "kernel command line" }
+        if pidMaxFromCommandLine != nil { return pidMaxSetBy ?? "kernel command line" }
         return maxPID > 32768 ? "largest PID seen (\(maxPID)) is above 32768: 4194304 assumed"
                               : "largest PID seen (\(maxPID)): kernel default 32768 assumed"
     }

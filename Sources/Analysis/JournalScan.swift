@@ -215,6 +215,8 @@ struct JournalScan {
     var bootOrder: [String] = []
     var totalEntries = 0
     var pidMaxHint: Int?
+    /// Where `pidMaxHint` was set, when a sysctl file set it.
+    var pidMaxHintSource: String?
     let window: (since: Int64?, until: Int64?)
 
     init(since: Int64?, until: Int64?) { window = (since, until) }
@@ -232,6 +234,7 @@ struct JournalScan {
                 } else {
                     b = BootState(id: bootID)
                     b.fork.pidMaxFromCommandLine = pidMaxHint
+                    b.fork.pidMaxSetBy = pidMaxHintSource
                     boots[bootID] = b
                     bootOrder.append(bootID)
                 }

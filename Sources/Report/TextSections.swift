@@ -191,7 +191,12 @@ struct TextSections {
         let peak = HumanFormat.number(f.peakPerSecond, decimals: 1) + "/s" + (f.lowerBound ? " (a lower bound)" : "")
         facts.append("peak fork rate " + peak + (f.peakAt.map { " in the minute from " + clock.time($0) } ?? ""))
         if let pidMax = f.pidMax {
-            facts.append("pid_max " + HumanFormat.count(pidMax) + (f.pidMaxSource.map { " (\($0))" } ?? ""))
+            var line = "pid_max " + HumanFormat.count(pidMax) + (f.pidMaxSource.map { " (\($0))" } ?? "")
+            if f.peakPerSecond > 0 {
+                line += "; at the peak rate every PID is handed out once in "
+                    + HumanFormat.duration(seconds: Double(pidMax) / f.peakPerSecond)
+            }
+            facts.append(line)
         }
         facts.append(f.wraps == 0 ? "PIDs never wrapped" : "PIDs wrapped \(HumanFormat.count(f.wraps)) time\(f.wraps == 1 ? "" : "s")")
         facts.append(f.forkFailures == 0 ? "no fork failures"

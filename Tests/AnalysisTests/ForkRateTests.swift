@@ -65,6 +65,25 @@ struct ForkRateTests {
         #expect(r.rootCauses.first?.kind == "fork-bomb")
         #expect(r.rootCauses.first?.subject == "worker.service")
     }
+
+    /// A PID space of 65536 that only a sysctl file states: without it the estimator takes PIDs
+    /// above 32768 to mean 4194304 and misses the wraps; with it the wraps are counted.
+    @Test func sysctlPIDMaxSizesThePIDSpace() throws {
+        let path = try Self.journal(pidMax: 65536, startPID: 40_000,
+                                    phases: [Phase(seconds: 60, perSecond: 30), Phase(seconds: 240, perSecond: 900)],
+                                    sampleEvery: 11)
+        let blind = try #require(Fixture.analyze([path]).forkRate)
+        #expect(blind.pidMax == 4_194_304)
+        let reader = JournalReader(paths: [path])
+        var input = AnalysisInput(journal: reader)
+        input.hostFiles = [("/etc/sysctl.d/10-pid.conf", "# small on purpose\nkernel.pid_max = 65536\n")]
+        let r = Analyzer.analyze(input, options: AnalysisOptions())
+        let f = try #require(r.forkRate)
+        #expect(f.pidMax == 65536)
+        #expect(f.pidMaxSource == "/etc/sysctl.d/10-pid.conf:2")
+        #expect(f.wraps > blind.wraps)
+        #expect(r.host.facts?.panicSettings.pidMax?.source == "/etc/sysctl.d/10-pid.conf:2")
+    }
 }
 
 /// The table the fork-rate estimator asks for every entry, against a dictionary.

@@ -105,6 +105,11 @@ struct TextSectionsTests {
         let sections = try #require(text.components(separatedBy: "\nUnits\n").last?.components(separatedBy: "\nTimeline\n").first)
         #expect(!sections.contains("…"), "nothing is cut")
         #expect(sections.contains("ffmpeg"))
+        let fork = try #require(ReferenceReports.unclean().forkRate)
+        let turnover = HumanFormat.duration(seconds: Double(fork.pidMax ?? 0) / fork.peakPerSecond)
+        let flat = sections.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(flat.contains("pid_max 4,194,304"))
+        #expect(flat.contains("at the peak rate every PID is handed out once in " + turnover))
     }
 
     @Test("a table narrows its flexible columns, then stacks the name, then lists pairs; never cuts")
