@@ -80,7 +80,10 @@ public enum Analyzer {
             // Kernel logs alone: analyse them as one boot without a journal.
             analyzeKernelOnly(textRecords, input: input, options: options, into: &report)
             // Host facts from the last boot the logs hold (after its `Linux version` line).
-            let sorted = textRecords.sorted { ($0.wallclockUSec ?? .min) < ($1.wallclockUSec ?? .min) }
+            // Stable: lines without a wall-clock time keep their order in the file.
+            let sorted = textRecords.enumerated().sorted {
+                ($0.element.wallclockUSec ?? .min, $0.offset) < ($1.element.wallclockUSec ?? .min, $1.offset)
+            }.map(\.element)
             let lastBoot = sorted.lastIndex { KernelMessage.classify($0.text) == .bootBanner } ?? 0
             report.host.facts = hostFacts(boot: nil, textRecords: Array(sorted[lastBoot...]), input: input, report: report)
             return report

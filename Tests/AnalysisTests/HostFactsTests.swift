@@ -72,6 +72,34 @@ struct HostFactsTests {
     }
 }
 
+extension HostFactsTests {
+    @Test("kernel logs alone with two boots: the facts are the last boot's, the first boot's lines are not mixed in")
+    func lastBootOfADmesg() throws {
+        let dir = TestPaths.scratch("hostfacts-dmesg")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/dmesg.txt"
+        try """
+        [    0.000000] Linux version 5.10.0-9-amd64 (debian-kernel@lists.debian.org) #1 SMP
+        [    0.000000] Command line: ro softlockup_panic=1
+        [    0.000000] Memory: 100K/200K available (1K kernel code)
+        [    0.000000] Hypervisor detected: KVM
+        [   10.000000] hello
+        [    0.000000] Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) #1 SMP
+        [    0.000000] Memory: 300K/400K available (1K kernel code)
+        [    5.000000] smp: Brought up 1 node, 4 CPUs
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let file = try KernelLogReader.read(path: path)
+        let f = try #require(Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions()).host.facts)
+        #expect(f.kernel?.version == "6.1.0-18-amd64")
+        #expect(f.kernel?.commandLine == nil)
+        #expect(f.panicSettings.softlockupPanic == nil)
+        #expect(f.memory?.totalKB == 400 && f.memory?.availableKB == 300)
+        #expect(f.cpus?.online == 4 && f.cpus?.source == path + ":8")
+        #expect(f.virtualization == nil)
+    }
+}
+
 /// The real kernel logs of the corpus (MANIFEST §2), analysed alone: the facts of the last boot each holds.
 @Suite(.enabled(if: TestPaths.corpus != nil))
 struct CorpusHostFactsTests {
