@@ -28,6 +28,7 @@ func fuzzOne(_ bytes: [UInt8]) {
         _ = SoftLockupLine(text)
         _ = ForkRejectedLine(text)
         _ = IOErrorLine(text)
+        if case .commandLine(let c)? = KernelHostLine.parse(text) { _ = KernelCommandLine(c).int("pid_max") }
     }
 }
 
