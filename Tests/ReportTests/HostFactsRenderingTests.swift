@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Testing
+import TestSupport
 @testable import Report
 
 extension ReferenceReports {
@@ -65,6 +66,22 @@ struct HostFactsRenderingTests {
         let appendix = md.range(of: "## Appendix: host facts")?.lowerBound
         let inputs = md.range(of: "## Appendix: inputs")?.lowerBound
         #expect(appendix != nil && inputs != nil && appendix! < inputs!)
+    }
+
+    @Test("Markdown: a CommonMark renderer (cmark-gfm) makes the appendix a heading and a list with code",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cmark-gfm"), "needs cmark-gfm"))
+    func commonMark() throws {
+        var r = Self.report()
+        r.host.facts?.panicSettings.pidMax = PanicSetting(value: "4194304", source: "/usr/lib/sysctl.d/50-pid_max_*.conf:1")
+        let md = ReportRenderer.render(r, as: .markdown, options: RenderOptions())
+        let dir = TestPaths.scratch("hostfacts-md")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try Helpers.write(md, named: "report.md", in: dir)
+        let html = try Command.run("/usr/bin/cmark-gfm", [path]).stdoutText
+        #expect(html.contains("<h2>Appendix: host facts</h2>"))
+        #expect(html.contains("<li><strong>Command line</strong>: <code>BOOT_IMAGE=/boot/vmlinuz ro quiet softlockup_panic=1</code></li>"))
+        #expect(html.contains("<li><strong>Panic setting</strong>: <code>kernel.pid_max = 4194304</code> "
+                              + "<em>(/usr/lib/sysctl.d/50-pid_max_*.conf:1)</em></li>"), "underscores and stars stay literal")
     }
 
     @Test("HTML: a section with a row per fact, escaped")
