@@ -30,8 +30,11 @@ struct HostFactsRows {
         }
         let set = f.panicSettings.named.compactMap { n in n.setting.map { (n.name, $0) } }
         if set.isEmpty {
-            out.append(Row(label: "Panic settings", value: "none set on the command line or in sysctl files (kernel defaults)",
-                           source: nil))
+            // Without the command line in the logs, "none set" would claim more than is known.
+            let value = f.kernel?.commandLine == nil
+                ? "none found in the sysctl files read; the kernel command line is not in the logs"
+                : "none set on the command line or in the sysctl files read (kernel defaults)"
+            out.append(Row(label: "Panic settings", value: value, source: nil))
         }
         for (name, s) in set {
             let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.joined(separator: ", ")

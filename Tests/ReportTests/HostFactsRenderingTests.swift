@@ -52,6 +52,15 @@ struct HostFactsRenderingTests {
         #expect(section.contains("4 online of 8 present, 1 NUMA node"))
         #expect(section.contains("KVM guest; DMI: QEMU Standard PC (Q35 + ICH9, 2009)"))
         #expect(section.contains("Uptime at the end  13 h 10 min"))
+        var bare = ReferenceReports.unclean()
+        bare.host.facts = HostFacts()
+        bare.host.facts?.os = OSFacts(name: "Alpine Linux v3.20", source: "/etc/os-release")
+        let flat = { (t: String) in t.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        #expect(flat(ReportRenderer.render(bare, as: .text, options: RenderOptions(width: 100)))
+            .contains("Panic settings none found in the sysctl files read; the kernel command line is not in the logs"))
+        bare.host.facts?.kernel = KernelFacts(version: nil, commandLine: "ro quiet", source: "dmesg:2")
+        #expect(flat(ReportRenderer.render(bare, as: .text, options: RenderOptions(width: 100)))
+            .contains("Panic settings none set on the command line or in the sysctl files read (kernel defaults)"))
         // Without facts there is no section at all.
         #expect(!ReportRenderer.render(ReferenceReports.unclean(), as: .text, options: RenderOptions()).contains("Host facts"))
     }
