@@ -142,3 +142,33 @@ struct CorpusHostFactsTests {
         #expect(f?.kernel == nil && f?.memory == nil)
     }
 }
+
+/// The corpus's RHEL 9.1 and openSUSE journals against journalctl as the oracle: the kernel's
+/// own lines as `journalctl -k -o cat` prints them, picked apart here with regular expressions.
+@Suite(.enabled(if: TestPaths.corpus != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")))
+struct CorpusJournalHostFactsTests {
+    static func first(_ pattern: String, in text: String) throws -> [String]? {
+        let re = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
+        guard let m = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        return (1..<m.numberOfRanges).compactMap { Range(m.range(at: $0), in: text).map { String(text[$0]) } }
+    }
+
+    @Test(arguments: ["s4-rhel91-system.journal",
+                      "s4-opensuse15-system@29912846da1c4d1d8d50dd155c553bdc-0000000000005156-00060c85794a2d40.journal"])
+    func againstJournalctl(_ name: String) throws {
+        let path = try #require(TestPaths.corpus).appending("/journals/" + name)
+        let kernel = try Command.run("/usr/bin/journalctl", ["--file", path, "-k", "-o", "cat", "--no-pager"]).stdoutText
+        let f = try #require(Fixture.analyze([path]).host.facts)
+        #expect(f.kernel?.version == (try Self.first(#"^Linux version (\S+)"#, in: kernel))?.first)
+        #expect(f.kernel?.commandLine == (try Self.first(#"^Command line: (.*)$"#, in: kernel))?.first)
+        let memory = try #require(try Self.first(#"^Memory: (\d+)K/(\d+)K available"#, in: kernel))
+        #expect(f.memory?.availableKB == Int64(memory[0]) && f.memory?.totalKB == Int64(memory[1]))
+        #expect(f.memory?.swapKB == (try Self.first(#"^Adding (\d+)k swap on"#, in: kernel)).flatMap { Int64($0[0]) })
+        let cpus = try #require(try Self.first(#"^smp: Brought up (\d+) nodes?, (\d+) CPUs?"#, in: kernel))
+        #expect(f.cpus?.nodes == Int(cpus[0]) && f.cpus?.online == Int(cpus[1]))
+        #expect(f.virtualization?.hypervisor == (try Self.first(#"^Hypervisor detected: (.*)$"#, in: kernel))?.first)
+        #expect(f.virtualization?.dmi == (try Self.first(#"^DMI: (.*), BIOS "#, in: kernel))?.first)
+        #expect(f.panicSettings.pidMax?.value == (try Self.first(#"^pid_max: default: (\d+)"#, in: kernel))?.first)
+        #expect(f.kernel?.version != nil && f.virtualization != nil)
+    }
+}
