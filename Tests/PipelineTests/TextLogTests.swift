@@ -166,7 +166,13 @@ struct TextLogTests {
     static func verdict(_ json: [String: Any]) -> String {
         let keys = ["unit", "starts", "restarts_observed", "restart_counter_max", "restart_counter_min", "exit_statuses",
                     "results", "start_limit_hit", "oom_kills", "crash_loop"]
-        let units = (json["units"] as? [[String: Any]] ?? []).map { u in keys.map { "\($0)=\(u[$0] ?? "-")" }.joined(separator: " ") }
+        // Dictionaries in key order: JSONSerialization gives them in any order.
+        func value(_ v: Any?) -> String {
+            guard let v else { return "-" }
+            if let d = v as? [String: Any] { return "[" + d.keys.sorted().map { "\($0): \(d[$0] ?? "")" }.joined(separator: ", ") + "]" }
+            return "\(v)"
+        }
+        let units = (json["units"] as? [[String: Any]] ?? []).map { u in keys.map { "\($0)=\(value(u[$0]))" }.joined(separator: " ") }
         let causes = (json["root_causes"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "")/\($0["subject"] ?? "")" }
         let end = (json["end"] as? [String: Any])?["kind"] ?? ""
         return "end=\(end) oom=\((json["oom_kills"] as? [Any])?.count ?? 0) causes=\(causes) units=\(units)"
