@@ -25,21 +25,34 @@ public enum Analyzer {
         var ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
         var kernelNotes: [String] = []
         var textRecords = input.kernelRecords
+        var matchedTextBoots: Set<String> = []
         if !input.kernelLogs.isEmpty {
             let placed = KernelClock.place(files: input.kernelLogs, journal: ordered.map(\.anchor))
             // Lines the journal has come back merged into its own records; keep the others.
             textRecords += placed.records.filter { r in !r.sources.contains { $0.format == .journal } }
             kernelNotes = placed.notes + placed.skipped
+            // A text boot the journal names (journalctl's `-- Boot <id> --`) is the journal's; one
+            // matched by kernel lines alone may be another boot of the same machine (they repeat
+            // their boot lines), so the time spans decide that.
+            matchedTextBoots = Set(placed.bootMatches.filter { $0.method == .journalctlBootLine && $0.bootID != nil }
+                .map { "\($0.path)#\($0.textBoot)" })
         }
-        // No journal: the boots come from the text logs, read by the same rules.
+        // The boots the journal does not hold come from the text logs, read by the same rules
+        // (with no journal, every boot does).
         var textOnly = false
-        if ordered.isEmpty, !input.kernelLogs.isEmpty {
-            let text = TextBoots.build(files: input.kernelLogs, records: &textRecords, options: options)
-            if !text.boots.isEmpty {
+        if !input.kernelLogs.isEmpty {
+            let journalSpans = ordered.map { ($0.first, $0.last) }
+            let text = TextBoots.build(files: input.kernelLogs, records: &textRecords, options: options,
+                                       excluding: matchedTextBoots, journalSpans: journalSpans, journalIDs: Set(ordered.map(\.id)))
+            if ordered.isEmpty, !text.boots.isEmpty {
                 ordered = text.boots
-                kernelNotes += text.notes
                 textOnly = true
+            } else if !text.boots.isEmpty {
+                ordered = TextBoots.merge(text.boots, into: ordered)
+                kernelNotes.append("\(text.boots.count) boot\(text.boots.count == 1 ? "" : "s") only text logs hold (older or newer than the journal's) "
+                                   + "added from them")
             }
+            kernelNotes += text.notes
         }
         let textByBoot = assignKernelRecords(textRecords, to: ordered, options: options)
         var ends: [BootEndFinding] = []

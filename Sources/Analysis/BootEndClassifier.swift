@@ -48,7 +48,8 @@ enum BootEndClassifier {
             let dirty = b.files.sorted().filter { fileName($0)?.hasSuffix("~") == true && newestWriter($0) }
             if let d = dirty.first.flatMap(fileName) { evidence.append("its entries are in \(d), a file journald found dirty") }
         }
-        if evidence.isEmpty, counted.isEmpty, !isNewest, !input.dirtyJournalFiles.isEmpty,
+        // (Only for a boot the journal holds: a boot rebuilt from text logs has no seqnums.)
+        if evidence.isEmpty, counted.isEmpty, !isNewest, !input.dirtyJournalFiles.isEmpty, !b.seqnums.isEmpty,
            !b.files.contains(where: { fileName($0) != nil }) || filePaths.isEmpty {
             evidence.append("dirty journal files seen: \(input.dirtyJournalFiles.prefix(3).joined(separator: ", "))")
         }

@@ -44,16 +44,57 @@ struct TextBoots {
 
     /// Groups the files' boots into the machine's boots and replays their lines. `records` are
     /// the kernel records as `KernelClock.place` returned them: each gets the boot it joined.
-    static func build(files: [KernelLogFile], records: inout [KernelRecord], options: AnalysisOptions) -> TextBoots {
+    /// `excluding` ("path#boot") and boots within `journalSpans` are the journal's: left out.
+    static func build(files: [KernelLogFile], records: inout [KernelRecord], options: AnalysisOptions,
+                      excluding: Set<String> = [], journalSpans: [(Int64, Int64)] = [], journalIDs: Set<String> = []) -> TextBoots {
         var out = TextBoots()
         var segments: [Segment] = []
+        let margin: Int64 = 2_000_000  // syslog stamps have whole seconds
+        // The kernel records as placed (their local times moved to the journal's year and zone),
+        // by file and boot; systemd's lines of a file move with its kernel lines.
+        var placedBySegment: [String: [Int]] = [:]
+        var shift: [String: Int64] = [:]
+        let fileIndex = Dictionary(files.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
+        for i in records.indices {
+            // Lines the journal also has are merged into its records (whose first source is the journal).
+            for src in records[i].sources where src.format != .journal {
+                if src == records[i].sources.first, let tb = records[i].textBoot {
+                    placedBySegment["\(src.path)#\(tb)", default: []].append(i)
+                }
+                if shift[src.path] == nil, let w = records[i].wallclockUSec, let f = fileIndex[src.path],
+                   let original = Self.record(atLine: src.line, in: files[f].records)?.wallclockUSec {
+                    shift[src.path] = w &- original
+                }
+            }
+        }
+        var messagesByBoot: [[Int: [TextMessage]]] = files.map { f in
+            let d = shift[f.path] ?? 0
+            return Dictionary(grouping: f.messages.map { m in
+                var m = m
+                if d != 0, let w = m.record.wallclockUSec { m.record.wallclockUSec = w &+ d }
+                return m
+            }) { $0.record.textBoot ?? 0 }
+        }
         for (f, file) in files.enumerated() {
-            for b in file.boots {
-                let slice = b.records.clamped(to: 0..<file.records.count)
-                let start = Analyzer.kernelStart(fromText: Array(file.records[slice]))?.0
+            // pstore and kdump records belong to the boot they ended, never a boot of their own.
+            guard file.format != .pstore, file.format != .kdump else { continue }
+            for b in file.boots where !excluding.contains("\(file.path)#\(b.index)") && !journalIDs.contains(b.journalBootID ?? "") {
+                let placed = (placedBySegment["\(file.path)#\(b.index)"] ?? []).map { records[$0] }
+                let start = Analyzer.kernelStart(fromText: placed)?.0
                 let startsBoot = b.index > 0 || b.journalBootID != nil || b.banner != nil
                     || (b.firstMonotonicUSec.map { $0 < 5_000_000 } ?? false)
-                let walls = [b.firstWallclockUSec, b.lastWallclockUSec].compactMap { $0 }.filter(Analyzer.plausible)
+                // The boot's whole span in the file (lines merged into the journal's included), moved as its lines were.
+                let d = shift[file.path] ?? 0
+                let times = [b.firstWallclockUSec, b.lastWallclockUSec].compactMap { $0.map { $0 &+ d } }
+                    + placed.compactMap(\.wallclockUSec) + (messagesByBoot[f][b.index] ?? []).compactMap(\.record.wallclockUSec)
+                let walls = times.filter(Analyzer.plausible)
+                if !journalSpans.isEmpty {
+                    // Beside a journal, only a boot with systemd's own lines (syslog, journalctl text) that
+                    // the text places clearly outside every journal boot; kernel-only text stays with
+                    // the journal boot `KernelClock` matched it to.
+                    guard !(messagesByBoot[f][b.index] ?? []).isEmpty, let lo = walls.min(), let hi = walls.max(),
+                          !journalSpans.contains(where: { lo <= $0.1 &+ margin && hi >= $0.0 &- margin }) else { continue }
+                }
                 segments.append(Segment(file: f, boot: b.index, first: walls.min(), last: walls.max(),
                                         startsBoot: startsBoot, journalBootID: b.journalBootID, kernelStart: start))
             }
@@ -89,7 +130,6 @@ struct TextBoots {
             records[i].bootID = id
             kernelByBoot[id, default: []].append(i)
         }
-        var messagesByBoot: [[Int: [TextMessage]]] = files.map { f in Dictionary(grouping: f.messages) { $0.record.textBoot ?? 0 } }
         var names = JournalEventExtractor.UnitNames()
         let since = options.since?.microseconds, until = options.until?.microseconds
         for (n, g) in groups.enumerated() {
@@ -110,8 +150,8 @@ struct TextBoots {
                 b.first = lo
                 b.last = hi
             } else {
-                b.first = 0
-                b.last = 0
+                b.first = g.first ?? 0
+                b.last = g.last ?? 0
             }
             // Text has no monotonic clock of its own: times since the kernel's start (or the
             // first line) stand in for it, so the shutdown-marker rules can compare them.
@@ -169,6 +209,16 @@ struct TextBoots {
         return false
     }
 
+    /// The record read from `line` (records are in file order), by binary search.
+    static func record(atLine line: Int, in records: [KernelRecord]) -> KernelRecord? {
+        var lo = 0, hi = records.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (records[mid].sources.first?.line ?? 0) < line { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < records.count && records[lo].sources.first?.line == line ? records[lo] : nil
+    }
+
     private static func ref(_ r: KernelRecord, mono: UInt64) -> EntryRef {
         EntryRef(textLocation: r.sources.first?.description ?? "text log", realtime: r.wallclockUSec ?? 0, monotonic: mono)
     }
@@ -210,6 +260,17 @@ extension BootState {
 }
 
 extension TextBoots {
+    /// Text boots put among the journal's (in the journal's own order) by their wall-clock span:
+    /// each goes before the first journal boot that begins after it ended.
+    static func merge(_ text: [BootState], into journal: [BootState]) -> [BootState] {
+        var out = journal
+        for t in text.sorted(by: { $0.first < $1.first }) {
+            let at = out.firstIndex { $0.first > t.last } ?? out.count
+            out.insert(t, at: at)
+        }
+        return out
+    }
+
     /// The host the text logs name most often (syslog and journalctl lines carry it).
     static func hostname(_ files: [KernelLogFile]) -> String? {
         var counts: [String: Int] = [:]

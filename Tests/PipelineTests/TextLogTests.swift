@@ -166,13 +166,12 @@ struct TextLogTests {
     static func verdict(_ json: [String: Any]) -> String {
         let keys = ["unit", "starts", "restarts_observed", "restart_counter_max", "restart_counter_min", "exit_statuses",
                     "results", "start_limit_hit", "oom_kills", "crash_loop"]
-        // Dictionaries in key order: JSONSerialization gives them in any order.
-        func value(_ v: Any?) -> String {
-            guard let v else { return "-" }
-            if let d = v as? [String: Any] { return "[" + d.keys.sorted().map { "\($0): \(d[$0] ?? "")" }.joined(separator: ", ") + "]" }
-            return "\(v)"
+        // Dictionaries print in a per-process order: sorted here.
+        func text(_ v: Any?) -> String {
+            if let d = v as? [String: Any] { return d.keys.sorted().map { "\($0):\(d[$0] ?? "")" }.joined(separator: ",") }
+            return v.map { "\($0)" } ?? "-"
         }
-        let units = (json["units"] as? [[String: Any]] ?? []).map { u in keys.map { "\($0)=\(value(u[$0]))" }.joined(separator: " ") }
+        let units = (json["units"] as? [[String: Any]] ?? []).map { u in keys.map { "\($0)=\(text(u[$0]))" }.joined(separator: " ") }
         let causes = (json["root_causes"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "")/\($0["subject"] ?? "")" }
         let end = (json["end"] as? [String: Any])?["kind"] ?? ""
         return "end=\(end) oom=\((json["oom_kills"] as? [Any])?.count ?? 0) causes=\(causes) units=\(units)"
@@ -191,5 +190,30 @@ struct TextLogTests {
         #expect(r.status != 3, "\(r.stderrText)")
         #expect(!Self.verdict(fromJournal).isEmpty)
         #expect(Self.verdict(fromText) == Self.verdict(fromJournal))
+    }
+
+    @Test("a boot only the text logs hold (the journal kept the newer one): rebuilt from them, in order",
+          .enabled(if: canRun))
+    func bootOnlyInText() throws {
+        let (root, truth) = try Scenarios.generate("memcg-oom-loop")
+        let tree = TestPaths.scratch("text-older-boot")
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        let fm = FileManager.default
+        let id = "6aaf5deb9d5aa42a0178da575f74c2c8"
+        try fm.createDirectory(atPath: tree + "/var/log/journal/" + id, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: tree + "/etc", withIntermediateDirectories: true)
+        // The journal keeps only the newest boot (the older one was vacuumed); syslog kept both.
+        let export = try Command.run("/usr/bin/journalctl", ["-D", root + "/var/log/journal", "-b", "0", "-o", "export"])
+        try JournalRemote.write(export.stdout, to: tree + "/var/log/journal/\(id)/system.journal")
+        try Self.journalctl(root, ["-b", "-1", "-o", "short"]).write(toFile: tree + "/var/log/messages", atomically: true, encoding: .utf8)
+        try Self.touch(tree + "/var/log/messages", Self.seconds(truth.boots.last?.last) + 600)
+        let (all, r) = try Self.analyze([tree], ["--boot", "all"])
+        let boots = all["boots"] as? [[String: Any]] ?? []
+        #expect(boots.count == 2, "\(r.stderrText)")
+        #expect(boots.first?["end"] as? String == "clean")
+        #expect(boots.last?["boot_id"] as? String == truth.boots.last?.bootId)
+        let (first, _) = try Self.analyze([tree], ["--boot", "1"])
+        #expect(Self.unit(first, "worker.service")?["start_limit_hit"] as? Bool == true)
+        #expect(Self.unit(first, "worker.service")?["restarts_observed"] as? Int == truth.unit("worker.service")?.restartsObserved)
     }
 }
