@@ -219,6 +219,11 @@ def make_truth(run):
         "last_words": last_words,
         # extras (not part of the fixed contract)
         "contributing": run.contributing,
+        # The causal model's roles (issue 11): root_cause is the primary; unrelated findings
+        # are reported apart; chain lists the kinds the primary's chain runs through.
+        "primary": run.root_cause,
+        "unrelated": run.unrelated,
+        "chain": run.chain,
         "seed": run.seed,
         "pid_max": h.pids.max,
         "pid_wraps": h.pids.wraps,

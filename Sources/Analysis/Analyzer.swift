@@ -138,6 +138,7 @@ public enum Analyzer {
                                        entries: selected.reduce(0) { $0 &+ $1.entriesInWindow })
         }
         var boot = BootAnalysis(options: options)
+        boot.locator = JournalFileLocator(files: input.journal?.files ?? [])
         for b in selected {
             boot.add(b, textRecords: textByBoot[b.id] ?? [])
         }
@@ -337,13 +338,6 @@ enum Format {
         if seconds < 120 { return fixed(seconds, seconds < 10 ? 1 : 0) + " s" }
         if seconds < 7200 { return fixed(seconds / 60, 0) + " min" }
         return fixed(seconds / 3600, 1) + " h"
-    }
-
-    /// `11:02:13` (UTC).
-    static func clock(_ us: Int64) -> String {
-        let c = CivilTime(microseconds: us)
-        func p(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(p(c.hour)):\(p(c.minute)):\(p(c.second))"
     }
 
     static func seconds(_ s: Double) -> String {

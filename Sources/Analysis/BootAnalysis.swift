@@ -16,6 +16,14 @@ struct BootAnalysis {
     var fork: ForkRateEstimator?
     /// The kernel's start of the (last) boot added, where its clock says it.
     var bootStart: Int64?
+    /// Places journal entries in their files, for the commands that show evidence in context.
+    var locator = JournalFileLocator()
+    /// The host's panic settings, when host facts give them (the rules read panic lines' own text).
+    var panicSettings: PanicSettings?
+    /// Each unit's own warning-or-worse messages, counted by normalised pattern.
+    var ownWords: [String: UnitWords] = [:]
+    /// Lines systemd logged about units (restart, failure), for evidence.
+    var unitLines: [String: [EvidenceLine]] = [:]
 
     init(options: AnalysisOptions) { self.options = options }
 
@@ -25,6 +33,13 @@ struct BootAnalysis {
         if let start = b.startOffset, Analyzer.plausible(start) { bootStart = start }
         for (name, u) in b.units {
             if units[name] == nil { units[name] = u } else { units[name] = merge(units[name], u) }
+        }
+        for (name, w) in b.ownWords { ownWords[name, default: UnitWords()].merge(w) }
+        for (name, lines) in b.unitLines {
+            unitLines[name, default: []] += lines.map { l in
+                EvidenceLine(time: Timestamp(microseconds: l.time),
+                             source: .journal(file: locator.file(of: l.ref), cursor: l.ref.cursor), text: l.text)
+            }
         }
         forkFailures += b.forkFailures
         forkFailureCount += b.forkFailureCount
@@ -39,8 +54,10 @@ struct BootAnalysis {
         // Journal kernel lines, then text-log lines the journal does not have.
         var seen: [String: [UInt64]] = [:]
         for (i, r) in b.kernel.enumerated() where inWindow(r.wallclockUSec) {
-            let cursor = i < b.kernelCursors.count ? b.kernelCursors[i].cursor : "journal"
-            kernelLines.append(KernelLine(text: r.text, time: r.wallclockUSec, source: cursor, lastWords: false))
+            let ref = i < b.kernelCursors.count ? b.kernelCursors[i] : nil
+            let cursor = ref?.cursor ?? "journal"
+            kernelLines.append(KernelLine(text: r.text, time: r.wallclockUSec, source: cursor, lastWords: false,
+                                          origin: .journal(file: ref.flatMap(locator.file(of:)), cursor: cursor)))
             seen[r.text, default: []].append(r.monotonicUSec ?? 0)
         }
         var text: [KernelLine] = []
@@ -55,7 +72,9 @@ struct BootAnalysis {
             let after = (r.wallclockUSec.map { $0 &+ slack } ?? .min) > b.last && !textOnly
             text.append(KernelLine(text: r.text, time: r.wallclockUSec,
                                    source: r.sources.first?.description ?? "kernel log",
-                                   lastWords: r.isLastWords || after))
+                                   lastWords: r.isLastWords || after,
+                                   origin: .file(path: r.sources.first?.path ?? "kernel log",
+                                                 line: r.sources.first.flatMap { $0.line > 0 ? $0.line : nil })))
         }
         kernelLines += text
         kernelLines.sort { ($0.time ?? .max) < ($1.time ?? .max) }
@@ -103,6 +122,15 @@ struct BootAnalysis {
         }
         var causes = RootCauseRanker(units: unitSummaries, accumulators: units, oomKills: oomKills, kernel: kernel,
                                      forkRate: report.forkRate, forkFailures: forkFailures, end: report.end)
+        causes.unitLines = unitLines
+        causes.locator = locator
+        causes.panicSettings = panicSettings
+        for (name, w) in ownWords {
+            guard let top = w.topExample else { continue }
+            causes.ownWordLines[name] = EvidenceLine(time: Timestamp(microseconds: top.time),
+                                                     source: .journal(file: locator.file(of: top.ref), cursor: top.ref.cursor),
+                                                     text: top.example)
+        }
         for (u, n) in fork?.advanceByUnit ?? [:] { causes.forkByUnit[String(decoding: u, as: UTF8.self)] = n }
         report.rootCauses = causes.rank()
         report.timeline = TimelineBuilder(units: units, summaries: unitSummaries, oomKills: oomKills, kernel: kernel,
@@ -144,6 +172,8 @@ struct BootAnalysis {
             s.medianRestartIntervalSeconds = u.medianInterval
             s.impliedSettings = impliedSettings(u)
             s.unitFileLines = UnitFileQuoter.lines(for: name, in: unitFiles)
+            s.ownWords = ownWords[name]?.top(3) ?? []
+            s.provenance = UnitFileQuoter.provenance(for: name, in: unitFiles)
             s.loopStartEstimate = loopStart(s)
             out.append(s)
         }
@@ -281,18 +311,45 @@ struct KernelFindings {
 
     static let perKindListed = 5000
 
+    /// For each listed event: where it was read, and the lines of its report that followed it
+    /// (call trace, `RIP:`), up to `reportLinesKept`, for the rules that read stacks.
+    var origins: [EvidenceSource] = []
+    var reports: [[String]] = []
+    static let reportLinesKept = 64
+
     init(lines: [KernelLine]) {
         var oom = OOMAssembler()
+        /// The event whose report the following lines belong to, and when it was printed.
+        var open: (index: Int, time: Int64?, kind: KernelDistressKind)?
         for l in lines {
             oom.add(l)
             if l.lastWords, lastWordsLines.count < 5000 { lastWordsLines.append(l) }
-            guard let kind = KernelDistress.classify(l.text) else { continue }
+            guard var kind = KernelDistress.classify(l.text) else {
+                if let o = open, o.index < reports.count, reports[o.index].count < Self.reportLinesKept,
+                   (l.time.flatMap { t in o.time.map { timeDistance(t, $0) <= 2_000_000 } } ?? true) {
+                    reports[o.index].append(l.text)
+                }
+                continue
+            }
+            // One bug report is one event: the `Oops:` line that follows `BUG: unable to handle`,
+            // a general protection fault or a KASAN report belongs to it.
+            if let o = open, kind == .oops || kind == .bug, o.kind == .oops || o.kind == .bug,
+               l.text.hasPrefix("Oops:") || l.text.hasPrefix("Oops "),
+               (l.time.flatMap { t in o.time.map { timeDistance(t, $0) <= 2_000_000 } } ?? true) {
+                if o.index < reports.count, reports[o.index].count < Self.reportLinesKept { reports[o.index].append(l.text) }
+                continue
+            }
+            if kind == .bug, l.text.hasPrefix("general protection fault") || l.text.hasPrefix("BUG: KASAN") { kind = .oops }
             counts[kind, default: 0] += 1
             if counts[kind, default: 0] <= Self.perKindListed {
                 events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind.rawValue,
                                                  text: l.text, source: l.source, lastWords: l.lastWords))
+                origins.append(l.origin)
+                reports.append([])
+                open = (events.count - 1, l.time, kind)
             } else {
                 eventsDropped += 1
+                open = nil
             }
             switch kind {
             case .panic:

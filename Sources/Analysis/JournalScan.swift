@@ -124,6 +124,50 @@ final class BootState {
     }
     var kernel: [KernelRecord] = []
     var kernelCursors: [EntryRef] = []
+    /// Each unit's processes' warning-or-worse messages, by pattern.
+    var ownWords: [String: UnitWords] = [:]
+    /// Where systemd's telling lines about a unit are (first failure, last failure, last
+    /// restart), read back once the scan is over (`resolveUnitLines`).
+    private var unitLineSpots: [String: [UnitLineTag: (time: Int64, ref: EntryRef, location: EntryLocation)]] = [:]
+    /// The text of those lines, once resolved.
+    private(set) var unitLines: [String: [(time: Int64, ref: EntryRef, text: String)]] = [:]
+
+    enum UnitLineTag: Int, Comparable {
+        case firstFailure, lastExit, lastFailure, lastRestart, startLimit
+        static func < (a: UnitLineTag, b: UnitLineTag) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    func addOwnWords(unit: String, text: String, priority: Int, time: Int64, ref: EntryRef) {
+        if ownWords[unit] == nil, ownWords.count >= UnitWords.unitsKept { return }
+        ownWords[unit, default: UnitWords()].add(text, priority: priority, time: time, ref: ref)
+    }
+
+    func noteUnitLine(_ u: UnitEvent, location: EntryLocation) {
+        let tag: UnitLineTag
+        switch u.kind {
+        case .failed(let result) where result != "success": tag = .lastFailure
+        case .mainExited(_, let status) where !(status == "0" || status.hasPrefix("0/")): tag = .lastExit
+        case .restartScheduled: tag = .lastRestart
+        case .startLimitHit: tag = .startLimit
+        default: return
+        }
+        if unitLineSpots[u.unit] == nil, unitLineSpots.count >= UnitWords.unitsKept { return }
+        if tag == .lastFailure, unitLineSpots[u.unit]?[.firstFailure] == nil {
+            unitLineSpots[u.unit, default: [:]][.firstFailure] = (u.time, u.ref, location)
+            return
+        }
+        unitLineSpots[u.unit, default: [:]][tag] = (u.time, u.ref, location)
+    }
+
+    func resolveUnitLines(_ reader: JournalReader) {
+        for (unit, spots) in unitLineSpots {
+            unitLines[unit] = spots.sorted { $0.key < $1.key }.compactMap { _, s in
+                guard let m = reader.entry(at: s.location, fields: .only(["MESSAGE"]))?.bytes("MESSAGE") else { return nil }
+                return (s.time, s.ref, String(decoding: m.prefix(500), as: UTF8.self))
+            }
+        }
+        unitLineSpots = [:]
+    }
     var forkFailures: [ForkFailure] = []
     var forkFailureCount = 0
     var oomd: [OOMDKill] = []
@@ -244,6 +288,7 @@ struct JournalScan {
         }
         for id in bootOrder {
             boots[id]?.resolveLastWords(reader)
+            boots[id]?.resolveUnitLines(reader)
             boots[id]?.flushRun()
         }
     }
@@ -315,8 +360,16 @@ struct JournalScan {
         if inWindow, let pid = f.pid {
             b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
         }
+        // The unit's own words: its processes' messages at warning (4) or worse.
+        if inWindow, f.pid != 1, let unit = f.systemdUnit, let p = f.priority, p.count == 1, let d = p.first,
+           d >= UInt8(ascii: "0"), d <= UInt8(ascii: "4"), let m = f.message, !m.isEmpty {
+            b.addOwnWords(unit: unitNames.name(unit), text: String(decoding: m.prefix(UnitWords.textKept), as: UTF8.self),
+                          priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
+        }
         if let ev = JournalEventExtractor.event(e, f, names: &unitNames) {
             b.apply(ev, inWindow: inWindow)
+            // Where each unit event sits in the journal: evidence lines point back at it.
+            if inWindow, case .unit(let u) = ev { b.noteUnitLine(u, location: e.location) }
         }
     }
 

@@ -8,6 +8,8 @@ struct KernelLine {
     /// A journal cursor or `path:line`.
     var source: String
     var lastWords: Bool
+    /// Where it was read, for evidence lines and the command that shows them in context.
+    var origin: EvidenceSource = .file(path: "kernel log", line: nil)
 }
 
 /// Joins the lines of kernel OOM reports (invocation, task dump, summary, kill) into one

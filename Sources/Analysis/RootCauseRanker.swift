@@ -1,8 +1,9 @@
 import Events
 
-/// Builds ranked root-cause hypotheses from the findings, with the causal links between
-/// them (a crash loop that ate the memory outranks the OOM kills it led to; I/O errors
-/// outrank the hung tasks and the panic they caused).
+/// Builds the findings (crash loops, memory, task exhaustion, storage, lockups, hung tasks,
+/// kernel bugs, panics), links them by the mechanisms of `CausalRules`, and gives each its
+/// role: the primary cause whose chain reaches the end, contributing factors, consequences,
+/// unrelated findings. No scores.
 struct RootCauseRanker {
     var units: [UnitSummary]
     var accumulators: [String: UnitAccumulator]
@@ -12,45 +13,112 @@ struct RootCauseRanker {
     var forkFailures: [ForkFailure]
     var end: BootEnd?
     var forkByUnit: [String: Double] = [:]
-
-    struct Candidate {
-        var kind: String
-        var subject: String
-        var score: Double
-        var summary: String
-        var evidence: [String]
-        var contributedTo: [String] = []
-        var remediation: [String]
-        var firstTime: Int64?
-    }
+    /// systemd's lines about each unit (failures, restarts), for evidence.
+    var unitLines: [String: [EvidenceLine]] = [:]
+    /// The hook for host facts: the panic sysctls, when known.
+    var panicSettings: PanicSettings?
+    var locator = JournalFileLocator()
 
     func rank() -> [RootCause] {
-        var c: [Candidate] = []
-        c += crashLoops()
-        c += memory()
-        if let f = forkBomb() { c.append(f) }
-        c += kernelCauses()
-        link(&c)
-        let ranked = c.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.firstTime ?? .max) < ($1.firstTime ?? .max) }
-        var out: [RootCause] = []
-        for (i, x) in ranked.enumerated() {
-            var contributed = x.contributedTo
-            if i == 0, let e = end, e.kind == .unclean { contributed.append("unclean end of the boot") }
-            out.append(RootCause(rank: i + 1, kind: x.kind, subject: x.subject, confidence: min(1, max(0, x.score)),
-                                 summary: x.summary, evidence: Array(x.evidence.prefix(12)), contributedTo: contributed,
-                                 remediation: x.remediation))
-        }
-        return out
+        var d: [DraftFinding] = []
+        d += crashLoops()
+        d += memory()
+        if let f = forkBomb() { d.append(f) }
+        d += kernelFindings()
+        return Self.place(d, endTime: (end?.lastSignOfLife ?? end?.lastEntry)?.microseconds,
+                          uncleanEnd: end?.kind == .unclean, settings: panicSettings)
     }
 
-    func crashLoops() -> [Candidate] {
+    /// Links the drafts and gives them roles and ranks.
+    static func place(_ d: [DraftFinding], endTime: Int64?, uncleanEnd: Bool, settings: PanicSettings? = nil) -> [RootCause] {
+        let links = CausalRules.links(d, endTime: endTime, uncleanEnd: uncleanEnd, settings: settings)
+        let index = Dictionary(d.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var out: [Int: [CauseLink]] = [:]
+        var causedBy: [Int: [String]] = [:]
+        for (a, l) in links {
+            out[a, default: []].append(l)
+            if let b = index[l.to] { causedBy[b, default: []].append(d[a].id) }
+        }
+        func descendants(_ i: Int) -> (set: Set<Int>, end: Bool) {
+            var seen = Set<Int>(), stack = [i], reachesEnd = false
+            while let x = stack.popLast() {
+                for l in out[x] ?? [] {
+                    if l.to == CauseLink.endOfBoot { reachesEnd = true; continue }
+                    if let y = index[l.to], y != i, seen.insert(y).inserted { stack.append(y) }
+                }
+            }
+            return (seen, reachesEnd)
+        }
+        let roots = d.indices.filter { causedBy[$0] == nil }
+        let reach = Dictionary(uniqueKeysWithValues: d.indices.map { ($0, descendants($0)) })
+        func persisted(_ i: Int) -> Bool { CausalRules.persisted(d[i], endTime: endTime) }
+        // The primary: a root whose chain reaches the end of the boot; else the root with the
+        // most consequences; then one that persisted to the end; then the earliest.
+        let primary = roots.min { a, b in
+            let ka = (reach[a]?.end == true ? 0 : 1, -(reach[a]?.set.count ?? 0), persisted(a) ? 0 : 1, d[a].start ?? .max, d[a].id)
+            let kb = (reach[b]?.end == true ? 0 : 1, -(reach[b]?.set.count ?? 0), persisted(b) ? 0 : 1, d[b].start ?? .max, d[b].id)
+            return ka < kb
+        }
+        var role = [CauseRole](repeating: .unrelated, count: d.count)
+        var chain: [Int] = []
+        if let p = primary {
+            role[p] = .primary
+            chain = Self.longestPath(from: p, out: out, index: index, drafts: d)
+            let inChain = Set((reach[p]?.set ?? []).map { $0 } + [p])
+            for i in d.indices where i != p {
+                if causedBy[i] != nil { role[i] = .consequence }
+                // Not the primary's consequence, but feeds into its chain.
+                if !inChain.contains(i), (out[i] ?? []).contains(where: { l in index[l.to].map(inChain.contains) ?? false }) {
+                    role[i] = .contributing
+                }
+            }
+        } else {
+            for i in d.indices where causedBy[i] != nil { role[i] = .consequence }
+        }
+        let chainPos = Dictionary(uniqueKeysWithValues: chain.enumerated().map { ($0.element, $0.offset) })
+        let order = d.indices.sorted { a, b in
+            let ka = (role[a] == .primary ? 0 : chainPos[a] != nil ? 1 : role[a] == .contributing ? 2 : role[a] == .consequence ? 3 : 4,
+                      chainPos[a] ?? 0, d[a].start ?? .max, d[a].id)
+            let kb = (role[b] == .primary ? 0 : chainPos[b] != nil ? 1 : role[b] == .contributing ? 2 : role[b] == .consequence ? 3 : 4,
+                      chainPos[b] ?? 0, d[b].start ?? .max, d[b].id)
+            return ka < kb
+        }
+        return order.enumerated().map { rank, i in
+            let x = d[i]
+            var c = RootCause(rank: rank + 1, id: x.id, kind: x.kind, subject: x.subject, role: role[i],
+                              start: x.start.map(Timestamp.init(microseconds:)), end: x.end.map(Timestamp.init(microseconds:)),
+                              persistedToEnd: persisted(i), summary: x.summary, evidence: Array(x.evidence.prefix(3)),
+                              ledTo: out[i] ?? [], causedBy: causedBy[i] ?? [], remediation: x.remediation)
+            if i == primary {
+                let last = chain.last ?? i
+                c.chain = chain.map { d[$0].id } + ((out[last] ?? []).contains { $0.to == CauseLink.endOfBoot } ? [CauseLink.endOfBoot] : [])
+            }
+            return c
+        }
+    }
+
+    /// The chain from `p`: the longest path of links, preferring one that reaches the end of
+    /// the boot, then the earlier finding at each step. Bounded: each finding is visited once per path.
+    static func longestPath(from p: Int, out: [Int: [CauseLink]], index: [String: Int], drafts d: [DraftFinding]) -> [Int] {
+        var best: (path: [Int], end: Bool) = ([], false)
+        func walk(_ x: Int, _ path: [Int]) {
+            let next = (out[x] ?? []).compactMap { index[$0.to] }.filter { $0 != p && !path.contains($0) }
+                .sorted { (d[$0].start ?? .max, d[$0].id) < (d[$1].start ?? .max, d[$1].id) }
+            let ends = (out[x] ?? []).contains { $0.to == CauseLink.endOfBoot }
+            if (ends && !best.end) || (ends == best.end && path.count > best.path.count) { best = (path, ends) }
+            guard path.count < d.count else { return }
+            for y in next { walk(y, path + [y]) }
+        }
+        walk(p, [])
+        return best.path
+    }
+
+    // MARK: the findings
+
+    func crashLoops() -> [DraftFinding] {
         units.filter(\.crashLoop).map { u in
             let acc = accumulators[u.unit]
-            let n = u.restartsObserved
-            var s = "\(u.unit) restarted \(Format.count(n)) times"
-            if let a = u.firstRestart, let b = u.lastRestart {
-                s += " between \(Format.clock(a.microseconds)) and \(Format.clock(b.microseconds))"
-            }
+            var s = "\(u.unit) restarted \(Format.count(u.restartsObserved)) times"
             if let m = u.restartCounterMax {
                 if let lo = acc?.counterMin, lo > 1 {
                     s += " (restart counter \(Format.count(lo))→\(Format.count(m)): the loop had been running before the oldest entry kept)"
@@ -61,201 +129,305 @@ struct RootCauseRanker {
             s += ", peak \(u.peakRestartsPerMinute)/min"
             if let m = u.medianRestartIntervalSeconds { s += ", median \(Format.seconds(m)) apart" }
             s += "."
-            let exits = u.exitStatuses.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) ×\(Format.count($0.value))" }
+            let exits = u.exitStatuses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+                .map { "\($0.key) ×\(Format.count($0.value))" }
             if !exits.isEmpty { s += " Main process exits: \(exits.joined(separator: ", "))." }
-            let results = u.results.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) ×\(Format.count($0.value))" }
+            let results = u.results.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+                .map { "\($0.key) ×\(Format.count($0.value))" }
             if !results.isEmpty { s += " Failures: \(results.joined(separator: ", "))." }
             s += u.startLimitHit ? " It finally hit the start limit." : " It never hit the start limit."
             if let implied = u.impliedSettings.first(where: { $0.hasPrefix("StartLimit") }) { s += " Implied: \(implied)." }
-            var ev: [String] = []
-            if let c = acc?.firstCursor { ev.append(c.cursor) }
-            ev += (acc?.failures.prefix(3).map(\.cursor.cursor) ?? [])
-            if let c = acc?.lastRestartCursor { ev.append(c.cursor) }
-            if let c = acc?.startLimitCursor { ev.append(c.cursor) }
-            ev += u.unitFileLines
-            let oomDriven = (u.results["oom-kill"] ?? 0) * 2 >= max(1, u.results.values.reduce(0, +)) && (u.results["oom-kill"] ?? 0) > 0
-            var score = 0.7 + min(0.2, Double(String(n).count) * 0.04)
-            if oomDriven { score = 0.5 }
-            return Candidate(kind: "crash-loop", subject: u.unit, score: score, summary: s, evidence: ev,
-                             remediation: [
-                                "Set StartLimitIntervalSec= and StartLimitBurst= on \(u.unit) (e.g. StartLimitIntervalSec=5min, StartLimitBurst=5) so that systemd stops restarting it",
-                                "Set RestartSec= (e.g. RestartSec=10s, or RestartSteps= with RestartMaxDelaySec=) to slow the restarts down",
-                                "Fix why the main process exits (\(exits.first ?? "see the unit's log")) before re-enabling it",
-                             ], firstTime: u.firstRestart?.microseconds)
+            // The unit's own words first: they say why it exits; then systemd's view of it.
+            var ev: [EvidenceLine] = []
+            if let w = ownWordsEvidence(u.unit) { ev.append(w) }
+            ev += (unitLines[u.unit] ?? []).filter { !$0.text.isEmpty }.suffix(2)
+            var fix = "Fix why the main process exits"
+            if let w = u.ownWords.first { fix += " (it says: \(w.example))" } else if let e = exits.first { fix += " (\(e))" }
+            return DraftFinding(id: "crash-loop:\(u.unit)", kind: .crashLoop, subject: .unit(u.unit),
+                                start: (u.loopStartEstimate?.start ?? u.firstRestart)?.microseconds, end: u.lastRestart?.microseconds,
+                                summary: s, evidence: ev,
+                                remediation: [
+                                    fix + " before re-enabling it",
+                                    "Set StartLimitIntervalSec= and StartLimitBurst= on \(u.unit) (e.g. StartLimitIntervalSec=5min, StartLimitBurst=5) so that systemd stops restarting it",
+                                    "Set RestartSec= (e.g. RestartSec=10s, or RestartSteps= with RestartMaxDelaySec=) to slow the restarts down",
+                                ],
+                                resources: [u.unit], texts: [])
         }
     }
 
-    func memory() -> [Candidate] {
-        var out: [Candidate] = []
+    /// The unit's most frequent own message, as an evidence line.
+    func ownWordsEvidence(_ unit: String) -> EvidenceLine? {
+        guard let w = units.first(where: { $0.unit == unit })?.ownWords.first else { return nil }
+        return (unitLines[unit] ?? []).first { $0.text == w.example }
+            ?? ownWordLines[unit]
+    }
+
+    /// The first own-word line of each unit, with where it was read (set by the analysis).
+    var ownWordLines: [String: EvidenceLine] = [:]
+
+    func killEvidence(_ kills: [OOMKillSummary]) -> [EvidenceLine] {
+        kills.prefix(2).compactMap { k in
+            guard let i = kernel.events.firstIndex(where: { $0.kind == KernelDistressKind.oomKill.rawValue && $0.time == k.time }),
+                  i < kernel.origins.count else { return nil }
+            return EvidenceLine(time: k.time, source: kernel.origins[i], text: kernel.events[i].text)
+        }
+    }
+
+    func memory() -> [DraftFinding] {
+        var out: [DraftFinding] = []
         let global = oomKills.filter { $0.kind == .global }
         if !global.isEmpty {
             let subject = mostCommon(global.map { $0.unit ?? $0.comm ?? "?" }) ?? "system"
             let victims = mostCommonList(global.map { "\($0.comm ?? "?") (\($0.unit ?? "no unit"))" })
-            var s = "The kernel ran out of memory \(global.count) time\(global.count == 1 ? "" : "s")"
-            if let a = global.first?.time, let b = global.last?.time {
-                s += a == b ? " at \(Format.clock(a.microseconds))" : " between \(Format.clock(a.microseconds)) and \(Format.clock(b.microseconds))"
-            }
-            s += "; victims: \(victims)."
+            var s = "The kernel ran out of memory \(global.count) time\(global.count == 1 ? "" : "s"); victims: \(victims)."
             if let inv = global.first?.invokedBy { s += " First invoked by \(inv)." }
             if let big = global.first?.biggestTasks.first { s += " Biggest task: \(big)." }
-            out.append(Candidate(kind: "memory-exhaustion", subject: subject, score: 0.65 + min(0.2, Double(global.count) * 0.03),
-                                 summary: s, evidence: global.flatMap(\.evidence),
+            var d = DraftFinding(id: "memory-exhaustion", kind: .memoryExhaustion,
+                                 subject: global.contains { $0.unit != nil } ? .unit(subject) : .process(comm: subject, pid: nil),
+                                 start: global.first?.time?.microseconds, end: global.last?.time?.microseconds,
+                                 summary: s, evidence: killEvidence(global),
                                  remediation: ["Set MemoryHigh= and MemoryMax= on \(subject) so that it is throttled and killed alone before the machine runs out",
-                                               "Find what grows (the biggest tasks in the kernel's dump) and fix the leak or add memory/swap"],
-                                 firstTime: global.first?.time?.microseconds))
+                                               "Find what grows (the biggest tasks in the kernel's dump) and fix the leak or add memory/swap"])
+            d.victimUnits = Set(global.compactMap(\.unit))
+            d.resources = d.victimUnits
+            out.append(d)
         }
-        for kind in [OOMKind.memcg, .oomd] {
-            let ks = oomKills.filter { $0.kind == kind }
-            let groups = Dictionary(grouping: ks) { $0.unit ?? $0.oomMemcg ?? $0.taskMemcg ?? $0.comm ?? "?" }
-            for (subject, g) in groups {
-                let victims = mostCommonList(g.map { $0.comm ?? "?" })
-                var s = kind == .memcg
-                    ? "\(subject) hit its memory limit: the kernel OOM-killed \(g.count) process\(g.count == 1 ? "" : "es") in its cgroup"
-                    : "systemd-oomd killed \(subject) \(g.count) time\(g.count == 1 ? "" : "s") for memory pressure"
-                if let a = g.first?.time, let b = g.last?.time {
-                    s += a == b ? " at \(Format.clock(a.microseconds))" : " between \(Format.clock(a.microseconds)) and \(Format.clock(b.microseconds))"
-                }
-                s += kind == .memcg ? "; victims: \(victims)." : "."
-                if let u = accumulators[subject], u.restartsObserved > 0 {
-                    s += " The unit was restarted \(Format.count(u.restartsObserved)) times."
-                }
-                let lines = units.first { $0.unit == subject }?.unitFileLines.filter { $0.contains("Memory") } ?? []
-                if let l = lines.first { s += " Limit: \(l)." }
-                out.append(Candidate(kind: kind == .memcg ? "memcg-oom" : "oomd-kill", subject: subject,
-                                     score: (kind == .memcg ? 0.6 : 0.55) + min(0.25, Double(g.count) * 0.05),
-                                     summary: s, evidence: g.flatMap(\.evidence) + lines,
-                                     remediation: kind == .memcg
-                                        ? ["Raise MemoryMax= of \(subject) if its working set needs more, or fix its memory growth",
-                                           "Set MemoryHigh= below MemoryMax= so that the unit is throttled before it is killed"]
-                                        : ["Tune ManagedOOMMemoryPressureLimit= / ManagedOOMSwap= for \(subject), or set MemoryHigh=/MemoryMax= on it"],
-                                     firstTime: g.first?.time?.microseconds))
+        let memcg = oomKills.filter { $0.kind == .memcg }
+        // The subject of a memory-cgroup OOM is the cgroup whose limit was hit (`oom_memcg`),
+        // not the victim's own (maybe nested) cgroup.
+        let byLimit = Dictionary(grouping: memcg) { k in
+            k.oomMemcg.map { OOMAssembler.unit(fromCgroup: $0) ?? $0 } ?? k.unit ?? k.taskMemcg ?? k.comm ?? "?"
+        }
+        for (subject, g) in byLimit.sorted(by: { $0.key < $1.key }) {
+            let victims = mostCommonList(g.map { $0.comm ?? "?" })
+            var s = "\(subject) hit its memory limit: the kernel OOM-killed \(g.count) process\(g.count == 1 ? "" : "es") in its cgroup; victims: \(victims)."
+            if let u = accumulators[subject], u.restartsObserved > 0 {
+                s += " The unit was restarted \(Format.count(u.restartsObserved)) times."
             }
+            let lines = units.first { $0.unit == subject }?.unitFileLines.filter { $0.contains("Memory") } ?? []
+            if let l = lines.first { s += " Limit: \(l)." }
+            let isUnit = subject.contains(".") && !subject.hasPrefix("/")
+            var d = DraftFinding(id: "memcg-oom:\(subject)", kind: .memcgOOM, subject: isUnit ? .unit(subject) : .cgroup(subject),
+                                 start: g.first?.time?.microseconds, end: g.last?.time?.microseconds,
+                                 summary: s, evidence: killEvidence(g),
+                                 remediation: ["Raise MemoryMax= of \(subject) if its working set needs more, or fix its memory growth",
+                                               "Set MemoryHigh= below MemoryMax= so that the unit is throttled before it is killed"])
+            d.resources = Set([subject] + g.compactMap(\.unit) + g.compactMap(\.oomMemcg))
+            d.victimUnits = Set(g.compactMap(\.unit))
+            out.append(d)
+        }
+        let oomd = oomKills.filter { $0.kind == .oomd }
+        for (subject, g) in Dictionary(grouping: oomd, by: { $0.unit ?? $0.taskMemcg ?? "?" }).sorted(by: { $0.key < $1.key }) {
+            var d = DraftFinding(id: "oomd-kill:\(subject)", kind: .oomdKill, subject: subject.hasPrefix("/") ? .cgroup(subject) : .unit(subject),
+                                 start: g.first?.time?.microseconds, end: g.last?.time?.microseconds,
+                                 summary: "systemd-oomd killed \(subject) \(g.count) time\(g.count == 1 ? "" : "s") for memory pressure.",
+                                 evidence: [],
+                                 remediation: ["Tune ManagedOOMMemoryPressureLimit= / ManagedOOMSwap= for \(subject), or set MemoryHigh=/MemoryMax= on it"])
+            d.resources = Set([subject] + g.compactMap(\.taskMemcg))
+            out.append(d)
         }
         return out
     }
 
-    func forkBomb() -> Candidate? {
-        guard let f = forkRate else { return nil }
-        let failures = f.forkFailures
-        guard f.peakPerSecond >= 500 || (f.peakPerSecond >= 100 && failures >= 3) else { return nil }
-        var subject = kernel.pidsCgroups.max { $0.value < $1.value }.map { OOMAssembler.unit(fromCgroup: $0.key) ?? $0.key }
-        if subject == nil { subject = forkByUnit.filter { $0.key != "init.scope" }.max { $0.value < $1.value }?.key }
+    /// Task exhaustion: evidence that forks failed (the pids controller's `fork rejected`,
+    /// EAGAIN from fork/clone, units failing with result `resources`), with the PID advance
+    /// against the boot's own baseline as a stated lower bound.
+    func forkBomb() -> DraftFinding? {
+        let rejected = kernel.counts[.forkRejected, default: 0]
+        let resourceFailures = units.reduce(0) { $0 + ($1.results["resources"] ?? 0) }
+        let eagain = forkFailures.count
+        guard rejected + eagain + resourceFailures > 0 else { return nil }
+        let f = forkRate
+        let baseline = f.map { Stats.median($0.series.map(\.perSecond)) ?? 0 } ?? 0
+        let peak = f?.peakPerSecond ?? 0
+        // Above the boot's own baseline, or the PIDs wrapped (the rate a lower bound), or the
+        // pids controller's one line: the limit was reached.
+        let aboveBaseline = peak >= max(20, baseline * 4)
+        guard rejected > 0 || aboveBaseline || f?.lowerBound == true || (eagain >= 3 && peak >= max(20, baseline * 2)) else { return nil }
+        var subject: String?
+        var cgroup: String?
+        if let cg = kernel.pidsCgroups.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key {
+            cgroup = cg
+            subject = OOMAssembler.unit(fromCgroup: cg) ?? cg
+        }
+        if subject == nil { subject = forkByUnit.filter { $0.key != "init.scope" }.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key }
         if subject == nil { subject = mostCommon(forkFailures.map(\.reporter)) }
         let subj = subject ?? "unknown"
-        var s = "Processes were created at up to \(Format.fixed(f.peakPerSecond, 0))/s"
-        if f.lowerBound { s += " (a lower bound: PIDs wrapped)" }
-        if let at = f.peakAt { s += " in the minute from \(Format.clock(at.microseconds))" }
-        s += ", judging by how PIDs advanced (pid_max \(f.pidMax.map(String.init) ?? "?"))"
-        if f.wraps > 0 { s += ", wrapping \(f.wraps) times" }
-        s += "."
-        if failures > 0 { s += " \(Format.count(failures)) fork failures (EAGAIN / pids controller)." }
+        var s = "Processes could not be created:"
+        var parts: [String] = []
+        if rejected > 0 { parts.append("the pids controller rejected forks in \(cgroup ?? subj) (it says so once per cgroup: the limit was reached)") }
+        if eagain > 0 { parts.append("\(Format.count(eagain)) fork/clone failures with EAGAIN") }
+        if resourceFailures > 0 { parts.append("\(Format.count(resourceFailures)) unit failures with result 'resources'") }
+        s += " " + parts.joined(separator: "; ") + "."
+        if let f {
+            s += " PIDs advanced at up to \(Format.fixed(f.peakPerSecond, 0))/s\(f.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")"
+            s += " against a median of \(Format.fixed(baseline, 1))/s for the boot (pid_max \(f.pidMax.map(String.init) ?? "?")"
+            s += f.pidMaxSource.map { ", from \($0))." } ?? ")."
+        }
         if subject != nil { s += " Most new PIDs came from \(subj)." }
-        return Candidate(kind: "fork-bomb", subject: subj, score: 0.8 + min(0.15, f.peakPerSecond / 20_000),
-                         summary: s, evidence: forkFailures.prefix(5).map(\.source),
-                         remediation: ["Set TasksMax= on \(subj) (e.g. TasksMax=512) so that one unit cannot exhaust the PID space",
-                                       "Check DefaultTasksMax= in system.conf and kernel.pid_max"],
-                         firstTime: f.peakAt?.microseconds)
+        var ev: [EvidenceLine] = []
+        for (i, e) in kernel.events.enumerated() where e.kind == KernelDistressKind.forkRejected.rawValue && i < kernel.origins.count {
+            ev.append(EvidenceLine(time: e.time, source: kernel.origins[i], text: e.text))
+            break
+        }
+        for ff in forkFailures.prefix(2) {
+            ev.append(EvidenceLine(time: Timestamp(microseconds: ff.time), source: .journal(file: nil, cursor: ff.source), text: ff.text))
+        }
+        let times = forkFailures.map(\.time) + kernel.events.filter { $0.kind == KernelDistressKind.forkRejected.rawValue }.compactMap { $0.time?.microseconds }
+        var d = DraftFinding(id: "fork-bomb:\(subj)", kind: .forkBomb,
+                             subject: cgroup.map { OOMAssembler.unit(fromCgroup: $0) == nil ? .cgroup($0) : .unit(subj) } ?? .unit(subj),
+                             start: [times.min(), f?.peakAt?.microseconds].compactMap { $0 }.min(), end: times.max(),
+                             summary: s, evidence: ev,
+                             remediation: ["Set TasksMax= on \(subj) (e.g. TasksMax=512) so that one unit cannot exhaust the PID space",
+                                           "Check DefaultTasksMax= in system.conf and kernel.pid_max"])
+        d.resources = Set([subj] + (cgroup.map { [$0] } ?? []))
+        // A unit's processes are usually named after it (`forker.service` runs `forker`).
+        let stem = subj.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? subj
+        d.processNames = Set([stem] + forkFailures.map(\.reporter)).filter { !$0.isEmpty }
+        return d
     }
 
-    func kernelCauses() -> [Candidate] {
-        var out: [Candidate] = []
-        let k = kernel.counts
-        let firstOf: (KernelDistressKind) -> KernelEventSummary? = { kind in kernel.events.first { $0.kind == kind.rawValue } }
-        let evOf: ([KernelDistressKind]) -> [String] = { kinds in
-            kernel.events.filter { e in kinds.contains { $0.rawValue == e.kind } }.prefix(8).map(\.source)
+    func kernelFindings() -> [DraftFinding] {
+        var out: [DraftFinding] = []
+        let events = kernel.events
+        func line(_ i: Int) -> EvidenceLine {
+            EvidenceLine(time: events[i].time, source: i < kernel.origins.count ? kernel.origins[i] : .file(path: events[i].source, line: nil),
+                         text: events[i].text)
         }
-        let io = k[.ioError, default: 0], fs = k[.fsError, default: 0]
-        if io + fs >= 3 || fs >= 1 {
-            let dev = (kernel.ioDevices.max { $0.value < $1.value } ?? kernel.fsDevices.max { $0.value < $1.value })?.key ?? "storage"
-            var s = "\(Format.count(io)) I/O errors and \(Format.count(fs)) filesystem errors"
-            if let e = firstOf(.ioError) ?? firstOf(.fsError), let t = e.time { s += ", the first at \(Format.clock(t.microseconds))" }
-            s += " on \(dev)."
-            if let e = firstOf(.ioError) ?? firstOf(.fsError) { s += " First: \(e.text)" }
-            out.append(Candidate(kind: "storage-io", subject: dev, score: 0.75 + min(0.15, Double(io + fs) * 0.01), summary: s,
-                                 evidence: evOf([.ioError, .fsError]),
+        func report(_ i: Int) -> [String] { i < kernel.reports.count ? kernel.reports[i] : [] }
+        func idx(_ kinds: Set<KernelDistressKind>) -> [Int] {
+            events.indices.filter { i in KernelDistressKind(rawValue: events[i].kind).map(kinds.contains) ?? false }
+        }
+        // Storage: one finding per device.
+        var byDevice: [String: [Int]] = [:]
+        for i in idx([.ioError, .fsError]) {
+            let dev = KernelDistress.device(events[i].text).map(Self.disk(of:)) ?? "storage"
+            byDevice[dev, default: []].append(i)
+        }
+        let hung = idx([.hungTask])
+        for (dev, list) in byDevice.sorted(by: { $0.key < $1.key }) {
+            let io = list.filter { events[$0].kind == KernelDistressKind.ioError.rawValue }.count
+            let fs = list.count - io
+            // One I/O error is a finding when consequences follow (a filesystem error, a hung
+            // task naming the device); three or more are one by themselves.
+            let consequence = fs > 0 || hung.contains { h in ([events[h].text] + report(h)).contains { $0.contains(dev) } }
+            guard io + fs >= 3 || consequence else { continue }
+            var s = "\(Format.count(io)) I/O error\(io == 1 ? "" : "s") and \(Format.count(fs)) filesystem error\(fs == 1 ? "" : "s") on \(dev)."
+            if let first = list.first { s += " First: \(events[first].text)" }
+            var d = DraftFinding(id: "storage-io:\(dev)", kind: .storageIO, subject: .device(dev),
+                                 start: list.first.flatMap { events[$0].time?.microseconds }, end: list.last.flatMap { events[$0].time?.microseconds },
+                                 summary: s, evidence: ([list.first, list.count > 2 ? list.last : nil].compactMap { $0 }).map(line),
                                  remediation: ["Check the device's health (smartctl -a /dev/\(dev), the controller and cabling) and replace it",
-                                               "Run a filesystem check on the affected filesystem"],
-                                 firstTime: (firstOf(.ioError) ?? firstOf(.fsError))?.time?.microseconds))
+                                               "Run a filesystem check on the affected filesystem"])
+            d.resources = Set([dev] + list.compactMap { KernelDistress.device(events[$0].text) })
+            d.texts = list.map { events[$0].text }
+            out.append(d)
         }
-        let lock = k[.softLockup, default: 0] + k[.hardLockup, default: 0] + k[.rcuStall, default: 0]
-        if lock > 0, let first = firstOf(.softLockup) ?? firstOf(.hardLockup) ?? firstOf(.rcuStall) {
-            let subject = Self.lockupSubject(first.text)
-            out.append(Candidate(kind: "lockup", subject: subject, score: 0.7, summary: "\(lock) CPU lockup/stall report(s): \(first.text)",
-                                 evidence: evOf([.softLockup, .hardLockup, .rcuStall]),
-                                 remediation: ["Look at the stack of the stuck CPU in the kernel log; update the kernel or the driver named there"],
-                                 firstTime: first.time?.microseconds))
+        // Lockups: one finding per CPU.
+        var byCPU: [String: [Int]] = [:]
+        for i in idx([.softLockup, .hardLockup, .rcuStall]) { byCPU[Self.lockupSubject(events[i].text), default: []].append(i) }
+        for (cpu, list) in byCPU.sorted(by: { $0.key < $1.key }) {
+            guard let first = list.first else { continue }
+            let n = Int(cpu.dropFirst(4))
+            var d = DraftFinding(id: "lockup:\(cpu)", kind: .lockup, subject: .cpu(n),
+                                 start: Self.stuckSince(events[first]), end: list.last.flatMap { events[$0].time?.microseconds },
+                                 summary: "\(list.count) CPU lockup/stall report\(list.count == 1 ? "" : "s"): \(events[first].text)",
+                                 evidence: [line(first)],
+                                 remediation: ["Look at the stack of the stuck CPU in the kernel log; if it is in reclaim (kswapd, shrink_*), the machine was out of memory; else update the kernel or the driver named there"])
+            d.texts = list.flatMap { [events[$0].text] + report($0) }
+            out.append(d)
         }
-        let hung = k[.hungTask, default: 0]
-        if hung > 0, let first = firstOf(.hungTask) {
-            let subject = kernel.hungTasks.first.map { String($0.split(separator: ":").first ?? Substring($0)) } ?? "tasks"
-            out.append(Candidate(kind: "hung-tasks", subject: subject, score: 0.5 + min(0.2, Double(hung) * 0.02),
-                                 summary: "\(hung) hung-task report(s), the first: \(first.text)", evidence: evOf([.hungTask]),
-                                 remediation: ["Find what the blocked tasks wait for (their stacks): usually storage or a filesystem"],
-                                 firstTime: first.time?.microseconds))
+        if let first = hung.first {
+            let tasks = kernel.hungTasks
+            let name = tasks.first.map { String($0.split(separator: ":").first ?? Substring($0)) } ?? "tasks"
+            let since = hung.compactMap { i -> Int64? in
+                guard let t = events[i].time?.microseconds else { return nil }
+                let secs = Self.blockedSeconds(events[i].text) ?? 120
+                return t &- Int64(secs) &* 1_000_000
+            }.min()
+            var d = DraftFinding(id: "hung-tasks", kind: .hungTasks, subject: .process(comm: name, pid: nil),
+                                 start: since ?? events[first].time?.microseconds, end: hung.last.flatMap { events[$0].time?.microseconds },
+                                 summary: "\(hung.count) hung-task report\(hung.count == 1 ? "" : "s"): \(Set(tasks).count) task\(Set(tasks).count == 1 ? "" : "s") blocked (\(tasks.prefix(4).joined(separator: ", "))).",
+                                 evidence: hung.prefix(2).map(line),
+                                 remediation: ["Find what the blocked tasks wait for (their stacks): storage, a filesystem, memory reclaim or a lock"])
+            d.texts = hung.flatMap { [events[$0].text] + report($0) }
+            d.blockedSince = since
+            out.append(d)
         }
-        if k[.panic, default: 0] > 0, let first = firstOf(.panic) {
-            let reason = kernel.panicReason ?? first.text
-            let lower = reason.lowercased()
-            let consequence = lower.contains("hung_task") || lower.contains("lockup") || lower.contains("out of memory")
-                || lower.contains("oom") || lower.contains("rcu")
-            out.append(Candidate(kind: "kernel-panic", subject: reason, score: consequence ? 0.45 : 0.85,
-                                 summary: "The kernel panicked: \(first.text)\(first.lastWords ? " (kept only by a kernel log / crash dump)" : "")",
-                                 evidence: evOf([.panic]),
-                                 remediation: ["Read the panic's stack trace in the crash dump; set kernel.panic= to reboot and kdump to keep a vmcore"],
-                                 firstTime: first.time?.microseconds))
+        // Kernel bugs and machine checks: one finding each report.
+        for i in idx([.oops, .bug]) {
+            let rip = report(i).first { $0.contains("RIP:") }.flatMap(Self.ripFunction)
+            var d = DraftFinding(id: "kernel-bug:\(i)", kind: .kernelBug,
+                                 subject: rip.map { .process(comm: $0, pid: nil) } ?? .system,
+                                 start: events[i].time?.microseconds, end: events[i].time?.microseconds,
+                                 summary: "A kernel bug report: \(events[i].text)\(rip.map { " (in \($0))" } ?? "")",
+                                 evidence: [line(i)],
+                                 remediation: ["Read the report's stack in the kernel log; update the kernel or the module named there"])
+            d.texts = [events[i].text] + report(i)
+            out.append(d)
+        }
+        if let first = idx([.mce]).first {
+            var d = DraftFinding(id: "hardware-error", kind: .hardwareError, subject: .system,
+                                 start: events[first].time?.microseconds, end: idx([.mce]).last.flatMap { events[$0].time?.microseconds },
+                                 summary: "Machine-check errors: \(events[first].text)", evidence: [line(first)],
+                                 remediation: ["Decode the machine check (rasdaemon, mcelog) and replace the failing CPU, memory or board"])
+            d.texts = [events[first].text]
+            out.append(d)
+        }
+        if let first = idx([.panic]).first {
+            let reason = kernel.panicReason ?? events[first].text
+            var d = DraftFinding(id: "kernel-panic", kind: .kernelPanic, subject: .system,
+                                 start: events[first].time?.microseconds, end: events[first].time?.microseconds,
+                                 summary: "The kernel panicked: \(events[first].text)\(events[first].lastWords ? " (kept only by a kernel log / crash dump)" : "")",
+                                 evidence: [line(first)],
+                                 remediation: ["Read the panic's stack trace in the crash dump; set kernel.panic= to reboot and kdump to keep a vmcore"])
+            d.texts = [events[first].text, reason] + report(first)
+            out.append(d)
         }
         return out
+    }
+
+    /// `sdb1` → `sdb`, `nvme0n1p2` → `nvme0n1`, `mmcblk0p1` → `mmcblk0`: errors of a disk's
+    /// partitions are the disk's.
+    static func disk(of dev: String) -> String {
+        if dev.hasPrefix("nvme") || dev.hasPrefix("mmcblk"), let p = dev.lastIndex(of: "p"),
+           dev[dev.index(after: p)...].allSatisfy(\.isNumber), !dev[dev.index(after: p)...].isEmpty {
+            return String(dev[..<p])
+        }
+        if dev.hasPrefix("sd") || dev.hasPrefix("vd") || dev.hasPrefix("xvd") || dev.hasPrefix("hd") {
+            return String(dev.reversed().drop(while: \.isNumber).reversed())
+        }
+        return dev
     }
 
     static func lockupSubject(_ text: String) -> String {
         if let r = text.firstRange(of: "CPU#") {
-            let rest = text[r.lowerBound...]
-            return String(rest.prefix { $0 != " " })
+            return String(text[r.lowerBound...].prefix { $0 != " " && $0 != "," && $0 != ":" })
         }
         return "CPU"
     }
 
-    /// Causal links: the earlier, more specific cause keeps the higher rank.
-    func link(_ c: inout [Candidate]) {
-        func idx(_ kind: String) -> [Int] { c.indices.filter { c[$0].kind == kind } }
-        let memoryKinds = ["memory-exhaustion", "memcg-oom", "oomd-kill"]
-        for ci in idx("crash-loop") {
-            let unit = c[ci].subject
-            let oomDriven = c[ci].score <= 0.5
-            for mi in c.indices where memoryKinds.contains(c[mi].kind) {
-                if oomDriven, c[mi].subject == unit {
-                    c[mi].score = max(c[mi].score, c[ci].score + 0.2)
-                    c[mi].contributedTo.append(unit)
-                    continue
-                }
-                let crashFirst = (c[ci].firstTime ?? .max) <= (c[mi].firstTime ?? .max)
-                if crashFirst {
-                    c[ci].contributedTo.append(c[mi].subject)
-                    c[mi].score = min(c[mi].score, c[ci].score - 0.05)
-                }
-            }
-        }
-        for si in idx("storage-io") {
-            for hi in idx("hung-tasks") + idx("kernel-panic") {
-                c[si].contributedTo.append(c[hi].kind == "hung-tasks" ? "hung tasks (\(c[hi].subject))" : "kernel panic")
-                c[hi].score = min(c[hi].score, c[si].score - 0.1)
-            }
-        }
-        for hi in idx("hung-tasks") + idx("lockup") {
-            for pi in idx("kernel-panic") where c[pi].score < c[hi].score {
-                c[hi].contributedTo.append("kernel panic")
-            }
-        }
-        // Reclaim stuck on a CPU (kswapd in the lockup) is the memory shortage showing.
-        for li in idx("lockup") where c[li].summary.contains("kswapd") {
-            for mi in idx("memory-exhaustion") { c[mi].contributedTo.append("lockup (\(c[li].subject))") }
-        }
-        for fi in idx("fork-bomb") {
-            for ci in idx("crash-loop") {
-                c[fi].contributedTo.append(c[ci].subject)
-                c[ci].score = min(c[ci].score, c[fi].score - 0.05)
-            }
-        }
+    /// `soft lockup - CPU#0 stuck for 23s!`: the CPU was stuck from 23 s before the line.
+    static func stuckSince(_ e: KernelEventSummary) -> Int64? {
+        guard let t = e.time?.microseconds else { return nil }
+        guard let r = e.text.firstRange(of: "stuck for ") else { return t }
+        let secs = Int(e.text[r.upperBound...].prefix(while: \.isNumber)) ?? 0
+        return t &- Int64(min(secs, 1_000_000)) &* 1_000_000
+    }
+
+    /// `blocked for more than 120 seconds`.
+    static func blockedSeconds(_ text: String) -> Int? {
+        guard let r = text.firstRange(of: "blocked for more than ") else { return nil }
+        return Int(text[r.upperBound...].prefix(while: \.isNumber)).map { min($0, 10_000_000) }
+    }
+
+    /// `RIP: 0010:shrink_lruvec+0x3f2/0x5c0` → `shrink_lruvec`.
+    static func ripFunction(_ line: String) -> String? {
+        guard let r = line.firstRange(of: "RIP: ") else { return nil }
+        let rest = line[r.upperBound...]
+        let afterColon = rest.firstIndex(of: ":").map { rest[rest.index(after: $0)...] } ?? rest
+        let name = afterColon.prefix { $0 != "+" && $0 != " " }
+        return name.isEmpty ? nil : String(name)
     }
 
     func mostCommon(_ xs: [String]) -> String? {

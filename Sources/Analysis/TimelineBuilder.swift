@@ -45,7 +45,7 @@ struct TimelineBuilder {
             }
             let n = s.restartsObserved
             if n >= 3, let a = s.firstRestart, let b = s.lastRestart {
-                var d = "\(s.unit) restarted \(Format.count(n)) times, \(Format.clock(a.microseconds))–\(Format.clock(b.microseconds)), peak \(s.peakRestartsPerMinute)/min"
+                var d = "\(s.unit) restarted \(Format.count(n)) times, peak \(s.peakRestartsPerMinute)/min"
                 if let c = s.restartCounterMax { d += ", restart counter up to \(Format.count(c))" }
                 if let top = s.exitStatuses.max(by: { $0.value < $1.value }) { d += "; exits \(top.key) ×\(Format.count(top.value))" }
                 rows.append(TimelineRow(time: a, endTime: b, kind: s.crashLoop ? "crash-loop" : "restarts", subject: s.unit,
@@ -92,10 +92,11 @@ struct TimelineBuilder {
             // the last sign of life in any source to the next boot's kernel start.
             var d = "boot ends \(e.kind.rawValue)"
             if let life = e.lastSignOfLife, let last = e.lastEntry, life > last {
-                d += "; last sign of life \(Format.clock(life.microseconds)) (\(e.lastSignSource?.rawValue ?? "kernel-log"))"
+                d += "; the last sign of life came from the \(e.lastSignSource?.rawValue ?? "kernel-log"), "
+                    + "\(Format.duration(Double(life.microseconds &- last.microseconds) / 1e6)) after the journal's last entry"
             }
             let next = e.nextBootStart ?? e.nextBootFirst
-            if let g = e.gapSeconds, let n = next { d += "; next boot \(Format.clock(n.microseconds)) after \(Format.duration(g)) of silence" }
+            if let g = e.gapSeconds, next != nil { d += "; the next boot began after \(Format.duration(g)) of silence" }
             // The boot ends at its last sign of life, which a kernel log or crash dump may place
             // after the journal's last entry.
             rows.append(TimelineRow(time: e.lastSignOfLife ?? e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,

@@ -51,8 +51,11 @@ struct UnitAccumulator {
             else if result != "success" { lastExit = (lastExit?.time ?? e.time, false) }
         case .restartScheduled(let counter):
             // Versions that log both "hold-off time over" and "Scheduled restart job" for one
-            // restart: count it once, keeping the counter.
-            if let last = restarts.last, timeDistance(e.time, last) < 1_000_000, counter == nil || !lastRestartHadCounter {
+            // restart: count it once, keeping the counter. The pair is one line with a counter
+            // and one without, with no exit between them; counter-less lines alone (systemd
+            // < 236) each count, however fast they come.
+            if let last = restarts.last, timeDistance(e.time, last) < 1_000_000, lastExit == nil,
+               (counter != nil) != lastRestartHadCounter {
                 if let c = counter {
                     lastRestartHadCounter = true
                     counterMin = min(counterMin ?? c, c)
@@ -113,6 +116,12 @@ struct UnitAccumulator {
     /// with the few restarts seen close together.
     var isCrashLoop: Bool {
         let n = restartsObserved
+        // A loop needs failing exits: a `Restart=always` service that exits 0 and is started
+        // again is doing its job (a poller), not crashing.
+        let cleanExits = exitStatuses.filter { $0.key == "0" || $0.key.hasPrefix("0/") }.values.reduce(0, +)
+        let failingExits = exitStatuses.values.reduce(0, +) - cleanExits + results.filter { $0.key != "success" }.values.reduce(0, +)
+        if failingExits == 0, cleanExits > 0 || restartsAfterSuccess > 0 { return false }
+        if restartsAfterSuccess > restartsAfterFailure { return false }
         guard let m = medianInterval, m <= 60 else { return false }
         if n >= 5 { return true }
         if let c = counterMax, c >= 100, n >= 2 { return true }

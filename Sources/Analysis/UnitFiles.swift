@@ -19,14 +19,36 @@ enum UnitFileQuoter {
         return String(unit[...at]) + String(unit[dot...])
     }
 
-    /// `path:line: text` for every relevant setting, unit file first, then drop-ins in path order.
-    static func lines(for unit: String, in files: [(path: String, text: String)]) -> [String] {
+    /// What provenance quotes besides the settings above: what runs, and as whom.
+    static let provenancePrefixes = ["ExecStart", "User", "Group", "DynamicUser"] + keyPrefixes
+
+    /// The unit's files (unit file, then drop-ins) and the settings that say what it runs and
+    /// how it is restarted and limited, each as `path:line: Key=value`. `nil` without files.
+    /// The package owning the file and the wants links need the host tree and are filled there.
+    static func provenance(for unit: String, in files: [(path: String, text: String)]) -> UnitProvenance? {
+        let matching = Self.files(for: unit, in: files)
+        guard !matching.isEmpty else { return nil }
+        var p = UnitProvenance()
+        p.files = matching.map { $0.path }
+        p.settings = settingLines(matching, prefixes: provenancePrefixes)
+        return p
+    }
+
+    static func files(for unit: String, in files: [(path: String, text: String)]) -> [(path: String, text: String)] {
         let names: Set<String> = Set([unit] + (template(of: unit).map { [$0] } ?? []))
-        let matching = files.filter { f in unitName(ofPath: f.path).map(names.contains) ?? false }
+        return files.filter { f in unitName(ofPath: f.path).map(names.contains) ?? false }
             .sorted { a, b in
                 let ad = a.path.hasSuffix(".conf"), bd = b.path.hasSuffix(".conf")
                 return ad != bd ? !ad : a.path < b.path
             }
+    }
+
+    /// `path:line: text` for every relevant setting, unit file first, then drop-ins in path order.
+    static func lines(for unit: String, in files: [(path: String, text: String)]) -> [String] {
+        settingLines(Self.files(for: unit, in: files), prefixes: keyPrefixes)
+    }
+
+    static func settingLines(_ matching: [(path: String, text: String)], prefixes: [String]) -> [String] {
         var out: [String] = []
         for f in matching {
             var n = 0
@@ -36,7 +58,7 @@ enum UnitFileQuoter {
                 let line = raw.trimmingCharacters()
                 guard !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
                 let key = line[..<eq].trimmingCharacters()
-                guard keyPrefixes.contains(where: { key.hasPrefix($0) }) else { continue }
+                guard prefixes.contains(where: { key.hasPrefix($0) }) else { continue }
                 out.append("\(f.path):\(n): \(line)")
             }
         }

@@ -28,11 +28,11 @@ public enum GuardRails {
             unitLines[unit, default: []] += u
             serviceLines[unit, default: []] += s
         }
-        for cause in report.rootCauses where isServiceName(cause.subject) {
-            let unit = cause.subject
+        for cause in report.rootCauses where isServiceName(cause.subject.name) {
+            let unit = cause.subject.name
             let summary = report.units.first { $0.unit == unit }
             switch cause.kind {
-            case "crash-loop":
+            case .crashLoop:
                 var why = "# Give up after 5 failed starts within 5 minutes"
                 if let s = summary {
                     why += " (it restarted \(s.restartsObserved) times here, peak \(s.peakRestartsPerMinute)/min"
@@ -43,7 +43,7 @@ public enum GuardRails {
                         m.isFinite && m >= 0 && m < 1e9 ? " (median interval seen: \(Int((m * 1000).rounded())) ms)" : nil } ?? "") + ";",
                               "# systemd 254 and later can also grow the delay: RestartSteps=, RestartMaxDelaySec=.",
                               "RestartSec=10s"])
-            case "memory-exhaustion", "memcg-oom":
+            case .memoryExhaustion, .memcgOOM:
                 // Sized from whole-machine kills only: a memory-cgroup kill means a limit was already there and held.
                 let sizes = report.oomKills.filter { $0.unit == unit && $0.kind == .global }.compactMap(\.anonRSSKB)
                     .filter { $0 > 0 }
@@ -55,7 +55,7 @@ public enum GuardRails {
                 add(unit, service: ["# The kernel ran out of memory and killed \(sizes.count) of its processes, the biggest at "
                                     + "\(biggest / 1024) MiB anon-rss: throttle it, then kill it alone, below that.",
                                     "MemoryHigh=\(highMiB)M", "MemoryMax=\(maxMiB)M"])
-            case "fork-bomb":
+            case .forkBomb:
                 add(unit, service: ["# It forked without bound: cap its processes and threads.", "TasksMax=1024"])
             default:
                 continue

@@ -110,7 +110,7 @@ public enum JournalEventExtractor {
 
         public init() {}
 
-        mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
+        public mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
             if TextScan.equal(bytes, lastBytes) { return lastName }
             lastBytes = Array(bytes)
             lastName = String(decoding: bytes, as: UTF8.self)

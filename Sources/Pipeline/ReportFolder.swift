@@ -138,9 +138,9 @@ public enum JournalSummary {
         ]
         if let boot = report.analyzedBoot { fields.append(("POSTMORTEM_BOOT_ID", boot)) }
         if let end = report.end?.kind { fields.append(("POSTMORTEM_END", end.rawValue)) }
-        if let top = report.rootCauses.min(by: { ($0.rank, $0.kind, $0.subject) < ($1.rank, $1.kind, $1.subject) }) {
-            fields.append(("POSTMORTEM_ROOT_CAUSE", top.kind))
-            fields.append(("POSTMORTEM_ROOT_CAUSE_SUBJECT", top.subject))
+        if let top = report.rootCauses.min(by: { ($0.rank, $0.id) < ($1.rank, $1.id) }) {
+            fields.append(("POSTMORTEM_ROOT_CAUSE", top.kind.rawValue))
+            fields.append(("POSTMORTEM_ROOT_CAUSE_SUBJECT", top.subject.name))
         }
         fields.append(("POSTMORTEM_REPORT_DIR", reportFolder))
         return fields

@@ -45,7 +45,7 @@ public enum FleetSummary {
             let top = verdict.rankedCauses.first
             self.init(host: report.host.hostname.flatMap { $0.isEmpty ? nil : $0 } ?? fallback,
                       analyzedBoot: report.analyzedBoot, end: verdict.endKind, lastEntry: verdict.lastEntry,
-                      gapSeconds: verdict.gapSeconds, rootCauseKind: top?.kind, rootCauseSubject: top?.subject,
+                      gapSeconds: verdict.gapSeconds, rootCauseKind: top?.kind.rawValue, rootCauseSubject: top?.subject.name,
                       crashLoopingUnits: report.units.filter(\.crashLoop).count, oomKills: report.oomKills.count,
                       kernelEvents: report.kernelEvents.count)
         }

@@ -172,28 +172,7 @@ struct HTMLReport {
         }
         out.append("<ol class=\"causes\">")
         for cause in causes {
-            out.append("<li>")
-            out.append("<h3>\(cause.rank). \(e(cause.kind)): <code>\(e(cause.subject))</code> "
-                       + "<span class=\"confidence\">\(HumanFormat.percent(cause.confidence)) confidence</span></h3>")
-            out.append("<p>\(e(cause.summary))</p>")
-            let figures = verdict.keyFigures(for: cause)
-            if !figures.isEmpty { out.append("<p class=\"figures\"><strong>Key figures:</strong> "
-                                             + figures.map(e).joined(separator: " · ") + "</p>") }
-            if !cause.contributedTo.isEmpty {
-                out.append("<p class=\"figures\"><strong>Led to:</strong> "
-                           + cause.contributedTo.map { "<code>\(e($0))</code>" }.joined(separator: ", ") + "</p>")
-            }
-            if !cause.remediation.isEmpty {
-                out.append("<p class=\"figures\"><strong>Remediation:</strong></p><ul>")
-                out += cause.remediation.map { "<li>\(e($0))</li>" }
-                out.append("</ul>")
-            }
-            if !cause.evidence.isEmpty {
-                out.append("<details><summary>Evidence (\(HumanFormat.count(cause.evidence.count)))</summary><ul>")
-                out += cause.evidence.map { "<li><code>\(e($0))</code></li>" }
-                out.append("</ul></details>")
-            }
-            out.append("</li>")
+            out += CauseHTML.item(cause, report: report, clock: clock, figures: verdict.keyFigures(for: cause))
         }
         out.append("</ol>")
         out.append("</section>")

@@ -50,14 +50,14 @@ struct MarkdownReport {
         var sentences = [verdict.headline + "."]
         let causes = verdict.rankedCauses
         if let top = causes.first {
-            sentences.append("The most likely cause is \(top.kind) of \(top.subject): " + firstSentence(top.summary))
-            if !top.contributedTo.isEmpty {
-                sentences.append("It led to " + top.contributedTo.joined(separator: ", ") + ".")
-            }
-            if causes.count > 1 {
-                let others = causes.dropFirst().prefix(4).map { "\($0.kind) of \($0.subject)" }
-                sentences.append("Also found: " + others.joined(separator: ", ") + (causes.count > 5 ? ", and more" : "") + ".")
-            }
+            let ct = CauseText(cause: top, report: report, clock: clock)
+            sentences.append("The \(CauseText.roleName(top.role)) is \(top.kind.rawValue) of \(top.subject.name) (\(ct.strength)): "
+                             + firstSentence(top.summary))
+            if let chain = ct.chain { sentences.append("Chain: " + chain + ".") }
+            let contributing = causes.filter { $0.role == .contributing }.map { "\($0.kind.rawValue) of \($0.subject.name)" }
+            if !contributing.isEmpty { sentences.append("Contributing: " + contributing.joined(separator: ", ") + ".") }
+            let unrelated = causes.filter { $0.role == .unrelated }.prefix(4).map { "\($0.kind.rawValue) of \($0.subject.name)" }
+            if !unrelated.isEmpty { sentences.append("Found but unrelated to the end: " + unrelated.joined(separator: ", ") + ".") }
         } else if report.window?.entries == 0 {
             sentences.append("No entries of the boot fall in the window asked for.")
         } else if verdict.endKind == .clean {
@@ -147,27 +147,7 @@ struct MarkdownReport {
         var out = ["## Root cause", ""]
         let causes = verdict.rankedCauses
         if causes.isEmpty { return out + ["No cause was identified.", ""] }
-        for cause in causes {
-            out.append("### \(cause.rank). \(md(cause.kind)): \(Markdown.code(cause.subject)) "
-                       + "(\(HumanFormat.percent(cause.confidence)) confidence)")
-            out.append("")
-            out.append(md(cause.summary))
-            out.append("")
-            let figures = verdict.keyFigures(for: cause)
-            if !figures.isEmpty {
-                out.append("**Key figures:** " + figures.map(md).joined(separator: "; ") + ".")
-                out.append("")
-            }
-            if !cause.contributedTo.isEmpty {
-                out.append("**Led to:** " + cause.contributedTo.map(Markdown.code).joined(separator: ", ") + ".")
-                out.append("")
-            }
-            out.append("**Evidence:**")
-            out.append("")
-            if cause.evidence.isEmpty { out.append("- (none recorded)") }
-            for line in cause.evidence { out.append("- " + Markdown.code(line)) }
-            out.append("")
-        }
+        for cause in causes { out += CauseMarkdown.section(cause, report: report, clock: clock, figures: verdict.keyFigures(for: cause)) }
         return out
     }
 
@@ -271,7 +251,7 @@ struct MarkdownReport {
         if !steps.isEmpty {
             out += ["### Short term", ""]
             for (cause, step) in steps {
-                out.append("- [ ] \(md(step)) _(\(md(cause.kind)) of \(Markdown.code(cause.subject)))_")
+                out.append("- [ ] \(md(step)) _(\(md(cause.kind.rawValue)) of \(Markdown.code(cause.subject.name)))_")
             }
             out.append("")
         }

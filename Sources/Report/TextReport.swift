@@ -45,18 +45,28 @@ struct TextReport {
             out += TextLayout.wrap("  None found: nothing in the logs points at a failure.", width: width)
         }
         for cause in causes {
-            let head = "\(cause.rank). \(safe(cause.kind)): \(safe(cause.subject)), \(HumanFormat.percent(cause.confidence)) confidence"
-            out += TextLayout.hanging(head, first: " ", rest: "    ", width: width).map { style.apply(.boldYellow, $0) }
+            let ct = CauseText(cause: cause, report: report, clock: verdict.clock)
+            out += TextLayout.hanging(safe(ct.heading), first: " ", rest: "    ", width: width).map { style.apply(.boldYellow, $0) }
             let indent = "    "
-            out += TextLayout.hanging(safe(cause.summary), first: indent, rest: indent, width: width)
-            let figures = verdict.keyFigures(for: cause)
-            if !figures.isEmpty {
-                out += TextLayout.hanging(figures.map(safe).joined(separator: " · "), first: indent + "figures: ",
-                                          rest: indent + "         ", width: width)
+            func field(_ name: String, _ value: String) {
+                let room = width - indent.count - name.count
+                out += TextLayout.hanging(CauseLayout.fitting(safe(value), width: room), first: indent + name,
+                                          rest: indent + String(repeating: " ", count: name.count), width: width)
             }
-            if !cause.contributedTo.isEmpty {
-                out += TextLayout.hanging(cause.contributedTo.map(safe).joined(separator: ", "),
-                                          first: indent + "led to: ", rest: indent + "        ", width: width)
+            field("", ct.strength + ".")
+            out += TextLayout.hanging(safe(cause.summary), first: indent, rest: indent, width: width)
+            if let chain = ct.chain { field("chain: ", chain) }
+            if let by = ct.causedBy { field("caused by: ", by) }
+            for link in ct.links { field("led to: ", link) }
+            let figures = verdict.keyFigures(for: cause)
+            if !figures.isEmpty { field("figures: ", figures.joined(separator: " · ")) }
+            for words in ct.ownWords { field("it said: ", words) }
+            for line in ct.provenance { field("unit: ", line) }
+            for e in cause.evidence {
+                field("evidence: ", ct.evidence(e))
+                out += TextLayout.hanging(CauseLayout.fitting(safe(e.command), width: width - indent.count - 7),
+                                          first: indent + "  see: ", rest: indent + "       ", width: width)
+                    .map { style.apply(.dim, $0) }
             }
             for step in cause.remediation {
                 out += TextLayout.hanging(safe(step), first: indent + "- ", rest: indent + "  ", width: width)

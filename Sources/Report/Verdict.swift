@@ -233,11 +233,11 @@ struct Verdict {
     }
 
     /// The headline and the top cause on one line, for a log:
-    /// `polybox: Boot 3f2a9c1e7b40… ended UNCLEANLY at …; top cause: crash-loop polyscan.service (86% confidence), 4 more`.
+    /// `polybox: Boot 3f2a9c1e7b40… ended UNCLEANLY at …; primary cause: memory-exhaustion video-pipeline.service, 4 more`.
     var oneLine: String {
         var line = hostLabel + ": " + headline
         if let top = rankedCauses.first {
-            line += "; top cause: \(top.kind) \(top.subject) (\(HumanFormat.percent(top.confidence)) confidence)"
+            line += "; \(CauseText.roleName(top.role)): \(top.kind.rawValue) \(top.subject.name)"
             let more = report.rootCauses.count - 1
             if more > 0 { line += ", \(more) more" }
         } else if report.analyzedBoot != nil {
@@ -248,16 +248,16 @@ struct Verdict {
 
     /// The causes by rank (rank 1 first), whatever order the analysis stored them in.
     var rankedCauses: [RootCause] {
-        report.rootCauses.sorted { ($0.rank, $0.kind, $0.subject) < ($1.rank, $1.kind, $1.subject) }
+        report.rootCauses.sorted { ($0.rank, $0.id) < ($1.rank, $1.id) }
     }
 
     /// The figures that back a cause, read from the rest of the report: a crash loop's restart
     /// counter and peak rate, an OOM kill's victim and size, the fork rate.
     func keyFigures(for cause: RootCause) -> [String] {
         var figures: [String] = []
-        let unit = report.units.first { $0.unit == cause.subject }
+        let unit = report.units.first { $0.unit == cause.subject.name }
         // Restart figures back a crash loop; for other causes about a unit they are noise.
-        if let unit, unit.crashLoop || cause.kind.contains("loop") {
+        if let unit, unit.crashLoop || cause.kind == .crashLoop {
             if let counter = unit.restartCounterMax { figures.append("restart counter \(HumanFormat.count(counter))") }
             if unit.restartsObserved > 0 { figures.append("\(HumanFormat.count(unit.restartsObserved)) restarts observed") }
             if unit.peakRestartsPerMinute > 0 { figures.append("peak \(HumanFormat.count(unit.peakRestartsPerMinute))/min") }
@@ -273,7 +273,7 @@ struct Verdict {
             }
             if unit.startLimitHit { figures.append("start limit hit") }
         }
-        let kills = report.oomKills.filter { $0.comm == cause.subject || $0.unit == cause.subject }
+        let kills = report.oomKills.filter { $0.comm == cause.subject.name || $0.unit == cause.subject.name }
         if let kill = kills.first {
             if kills.count > 1 { figures.append("\(HumanFormat.count(kills.count)) OOM kills") }
             var text = "\(kills.count > 1 ? "first: " : "")\(kill.kind.rawValue) OOM kill of \(kill.comm ?? "?")"
@@ -284,7 +284,7 @@ struct Verdict {
         } else if let unit, unit.oomKills > 0 {
             figures.append("\(HumanFormat.count(unit.oomKills)) OOM kill\(unit.oomKills == 1 ? "" : "s")")
         }
-        if cause.kind.contains("fork"), let rate = report.forkRate {
+        if cause.kind == .forkBomb, let rate = report.forkRate {
             var text = "peak \(HumanFormat.number(rate.peakPerSecond))\(rate.lowerBound ? "+" : "") forks/s"
             if let at = rate.peakAt { text += " at \(clock.time(at))" }
             figures.append(text)

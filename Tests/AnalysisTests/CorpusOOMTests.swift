@@ -38,7 +38,7 @@ struct CorpusOOMTests {
         #expect(r.oomKills.map(\.pid) == want.map { Optional($0.pid) }, "\(name)")
         #expect(r.oomKills.map(\.comm) == want.map { Optional($0.comm) }, "\(name)")
         #expect(r.oomKills.allSatisfy { $0.kind == .global && $0.invokedBy != nil && !$0.evidence.isEmpty })
-        #expect(r.rootCauses.first?.kind == "memory-exhaustion")
+        #expect(r.rootCauses.first?.kind.rawValue == "memory-exhaustion")
     }
 
     @Test func manifestCounts() throws {
@@ -71,7 +71,7 @@ struct CorpusOOMTests {
         #expect(hung.kernelEvents.filter { $0.kind == "panic" }.count == 1)
         let lock = Self.analyze(dir + "syzkaller-report-264-soft-lockup-panic.log")
         #expect(lock.kernelEvents.filter { $0.kind == "soft_lockup" }.count == 1)
-        #expect(lock.rootCauses.first?.kind == "lockup")
+        #expect(lock.rootCauses.first?.kind.rawValue == "lockup")
         let rcu = Self.analyze(dir + "syzkaller-report-145-rcu-stall.log")
         // MANIFEST's grep finds 2, one of them syzkaller's own `TITLE:` metadata line.
         #expect(rcu.kernelEvents.filter { $0.kind == "rcu_stall" }.count == 1)

@@ -11,7 +11,9 @@ import Testing
 struct ForkRateTests {
     struct Phase { var seconds: Int; var perSecond: Int }
 
-    static func journal(pidMax: Int, startPID: Int, phases: [Phase], sampleEvery: Int) throws -> String {
+    /// `rejectAfter`: seconds into the run at which the pids controller logs its one
+    /// `fork rejected` line for worker.service (the limit was reached).
+    static func journal(pidMax: Int, startPID: Int, phases: [Phase], sampleEvery: Int, rejectAfter: Int? = nil) throws -> String {
         var f = Fixture()
         let b0 = Fixture.t0
         var next = startPID
@@ -35,9 +37,13 @@ struct ForkRateTests {
                     }
                 }
                 t += 1_000_000
+                if let r = rejectAfter, t == b0 + UInt64(r) * 1_000_000 {
+                    // mm/../kernel/cgroup/pids.c, pids_can_fork(): pr_cont_cgroup_path after this text, once per cgroup.
+                    f.kernel(t, boot: Boots.a, bootStart: b0, "cgroup: fork rejected by pids controller in /system.slice/worker.service")
+                }
             }
         }
-        return try f.write("forks")
+        return try f.write(rejectAfter == nil ? "forks" : "forks-rejected")
     }
 
     @Test func steadyRateOnALargePIDSpace() throws {
@@ -62,8 +68,20 @@ struct ForkRateTests {
         #expect(f.pidMax == 32768)
         #expect(f.wraps >= 5)
         #expect(abs(f.peakPerSecond - 900) <= 900 * 0.2, "peak \(f.peakPerSecond)")
-        #expect(r.rootCauses.first?.kind == "fork-bomb")
-        #expect(r.rootCauses.first?.subject == "worker.service")
+        // A fast rate alone is a busy machine (a build host): no exhaustion, no finding.
+        #expect(!r.rootCauses.contains { $0.kind == .forkBomb }, "\(r.rootCauses.map(\.id))")
+    }
+
+    @Test func forkBombNeedsExhaustionEvidence() throws {
+        let path = try Self.journal(pidMax: 32768, startPID: 2_000,
+                                    phases: [Phase(seconds: 60, perSecond: 30), Phase(seconds: 240, perSecond: 900)],
+                                    sampleEvery: 11, rejectAfter: 200)
+        let r = Fixture.analyze([path])
+        let first = try #require(r.rootCauses.first)
+        #expect(first.kind == .forkBomb && first.role == .primary)
+        #expect(first.subject == .unit("worker.service"))
+        #expect(first.evidence.contains { $0.text.contains("fork rejected by pids controller") })
+        #expect(first.summary.contains("lower bound"), "\(first.summary)")
     }
 
     /// A PID space of 65536 that only a sysctl file states: without it the estimator takes PIDs

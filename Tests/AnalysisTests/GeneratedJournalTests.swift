@@ -108,10 +108,10 @@ struct GeneratedJournalTests {
         #expect(k.anonRSSKB == 6_000_000)
         #expect(k.biggestTasks.first == "polyscan (4242): 6000000 kB")
 
-        #expect(r.rootCauses.first?.kind == "crash-loop")
-        #expect(r.rootCauses.first?.subject == "polyscan.service")
-        #expect(r.rootCauses.contains { $0.kind == "memory-exhaustion" })
-        #expect(r.rootCauses.first?.contributedTo.contains("polyscan.service") == true)
+        #expect(r.rootCauses.first?.kind.rawValue == "crash-loop")
+        #expect(r.rootCauses.first?.subject.name == "polyscan.service")
+        #expect(r.rootCauses.contains { $0.kind.rawValue == "memory-exhaustion" })
+        #expect(r.rootCauses.first?.ledTo.contains { $0.to == "memory-exhaustion" && $0.rule == .crashLoopMemory } == true)
         let loopRow = try #require(r.timeline.first { $0.kind == "crash-loop" })
         #expect(loopRow.count == 40)
         // The boot's end closes the timeline; the last words come just before it.
@@ -166,6 +166,6 @@ struct GeneratedJournalTests {
         #expect(window.units.first { $0.unit == "polyscan.service" }?.restartsObserved == 2)
         let other = Fixture.analyze([path], options: AnalysisOptions(unit: "nothing.service"))
         #expect(other.units.allSatisfy { $0.unit == "nothing.service" })
-        #expect(!other.rootCauses.contains { $0.kind == "crash-loop" })
+        #expect(!other.rootCauses.contains { $0.kind.rawValue == "crash-loop" })
     }
 }

@@ -44,9 +44,9 @@ struct OOMVariantsTests {
         #expect(java.anonRSSKB == 1_040_000)
         #expect(java.biggestTasks == ["java (2201): 1048000 kB"])
         #expect(r.units.first { $0.unit == "tomcat.service" }?.oomKills == 3)
-        #expect(r.rootCauses.first?.kind == "memcg-oom")
-        #expect(r.rootCauses.first?.subject == "tomcat.service")
-        #expect(r.rootCauses.contains { $0.kind == "oomd-kill" && $0.subject == "app-firefox.scope" })
+        #expect(r.rootCauses.first?.kind.rawValue == "memcg-oom")
+        #expect(r.rootCauses.first?.subject.name == "tomcat.service")
+        #expect(r.rootCauses.contains { $0.kind.rawValue == "oomd-kill" && $0.subject.name == "app-firefox.scope" })
         #expect(r.forkRate?.forkFailures == 1)
         #expect(r.timeline.contains { $0.kind == "fork-failure" })
     }

@@ -36,6 +36,10 @@ struct Truth: Decodable {
     var fork_rate_peak_per_second: Double
     var root_cause: Cause?
     var contributing: [Cause]?
+    /// Findings no mechanism links to the primary's chain.
+    var unrelated: [Cause]?
+    /// The kinds the primary's chain runs through, in order (without the end).
+    var chain: [String]?
     var kernel_events: [String: Int]
     var journal_entries: Int
     var last_words: [String]

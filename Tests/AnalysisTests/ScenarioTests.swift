@@ -76,12 +76,24 @@ struct ScenarioTests {
         let r = s.analyze()
         if let want = s.truth.root_cause {
             let first = try #require(r.rootCauses.first, "\(name): no root cause")
-            #expect(first.kind == want.kind, "\(name)")
-            #expect(first.subject == want.subject, "\(name)")
-            #expect(first.rank == 1)
+            #expect(first.kind.rawValue == want.kind, "\(name)")
+            #expect(first.subject.name == want.subject, "\(name)")
+            #expect(first.rank == 1 && first.role == .primary)
             #expect(!first.summary.isEmpty && !first.evidence.isEmpty && !first.remediation.isEmpty)
             for c in s.truth.contributing ?? [] {
-                #expect(r.rootCauses.dropFirst().contains { $0.kind == c.kind && $0.subject == c.subject }, "\(name): \(c.kind)")
+                #expect(r.rootCauses.dropFirst().contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject }, "\(name): \(c.kind)")
+            }
+            for c in s.truth.unrelated ?? [] {
+                #expect(r.rootCauses.contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject && $0.role == .unrelated },
+                        "\(name): \(c.kind) \(c.subject) should be set apart as unrelated")
+            }
+            if let chain = s.truth.chain, !chain.isEmpty {
+                let kinds = first.chain.compactMap { id in r.rootCauses.first { $0.id == id }?.kind.rawValue }
+                #expect(kinds == chain, "\(name): chain \(first.chain)")
+            }
+            // Every evidence line says where it was read and how to see it in context.
+            for c in r.rootCauses {
+                for e in c.evidence { #expect(!e.command.isEmpty && !e.text.isEmpty, "\(name): \(c.id)") }
             }
         } else {
             #expect(r.rootCauses.isEmpty, "\(name): \(r.rootCauses.map(\.kind))")
@@ -134,8 +146,32 @@ struct ScenarioTests {
         let row = try #require(r.timeline.first { $0.kind == "crash-loop" && $0.subject == "polyscan.service" })
         #expect(row.count == loop.restartsObserved)
         #expect(r.timeline.last { $0.kind != "boot-end" }?.lastWords == true, "the last words end the timeline, before the boot's end")
-        let cause = try #require(r.rootCauses.first)
+        let cause = try #require(r.rootCauses.first { $0.kind == .crashLoop })
         #expect(cause.remediation.contains { $0.contains("StartLimitIntervalSec=") })
         #expect(cause.summary.contains(Format.count(loop.restartsObserved)))
+        // Its own words: polyscan's error, counted, quoted as evidence and in the fix.
+        let words = try #require(loop.ownWords.first)
+        #expect(words.example.contains("database disk image is malformed"))
+        #expect(words.count == loop.restartsObserved)
+        #expect(cause.evidence.first?.text.contains("database disk image is malformed") == true)
+        #expect(cause.remediation.contains { $0.contains("database disk image is malformed") })
+        // Its provenance: the unit file's lines, ExecStart= and User= among them.
+        let p = try #require(loop.provenance)
+        #expect(p.files == ["/etc/systemd/system/polyscan.service"])
+        #expect(p.settings.contains { $0.hasPrefix("/etc/systemd/system/polyscan.service:") && $0.contains(": ExecStart=/usr/local/bin/polyscan") })
+        #expect(p.settings.contains { $0.hasSuffix(": User=polyscan") })
+        // The loop went on to the end, but nothing links it to the memory that ran out.
+        #expect(cause.role == .unrelated && cause.persistedToEnd)
+        // The primary's chain runs to the panic and the end, each link on its rule.
+        let primary = try #require(r.rootCauses.first)
+        #expect(primary.kind == .memoryExhaustion && primary.subject == .unit("video-pipeline.service"))
+        #expect(primary.chain.last == CauseLink.endOfBoot)
+        let lockup = try #require(r.rootCauses.first { $0.kind == .lockup })
+        #expect(primary.ledTo.contains { $0.to == lockup.id && $0.rule == .memoryReclaimStall && $0.conditions.contains(.namesResource("kswapd")) })
+        #expect(lockup.ledTo.contains { $0.rule == .lockupPanic })
+        // Evidence lines from the journal name the file that holds them.
+        for e in primary.evidence {
+            if case .journal(let file, _) = e.source { #expect(file?.hasSuffix(".journal") == true || file?.hasSuffix(".journal~") == true) }
+        }
     }
 }

@@ -241,8 +241,7 @@ struct GuardRailTests {
     func hostileSubject() {
         var report = PostmortemReport()
         for subject in ["../../etc/passwd.service", "a/b.service", ".service", "x.service\nExecStart=/bin/sh", "kernel"] {
-            report.rootCauses.append(RootCause(rank: 1, kind: "crash-loop", subject: subject, confidence: 1, summary: "",
-                                               evidence: [], contributedTo: [], remediation: []))
+            report.rootCauses.append(RootCause(rank: 1, id: subject, kind: .crashLoop, subject: .unit(subject), summary: ""))
         }
         #expect(GuardRails.dropIns(for: report).isEmpty)
     }
@@ -330,10 +329,8 @@ struct HostileDetectionTests {
         kill.anonRSSKB = .max
         report.oomKills = [kill]
         report.kernelEvents = [KernelEventSummary(time: Timestamp(microseconds: .min), kind: "hung_task", text: "", source: "")]
-        report.rootCauses = [RootCause(rank: 1, kind: "crash-loop", subject: "x.service", confidence: 1, summary: "", evidence: [],
-                                       contributedTo: [], remediation: []),
-                             RootCause(rank: 2, kind: "memory-exhaustion", subject: "x.service", confidence: 1, summary: "",
-                                       evidence: [], contributedTo: [], remediation: [])]
+        report.rootCauses = [RootCause(rank: 1, id: "a", kind: .crashLoop, subject: .unit("x.service"), summary: ""),
+                             RootCause(rank: 2, id: "b", kind: .memoryExhaustion, subject: .unit("x.service"), summary: "")]
         let detection = Backtest.run(report)
         report.detection = detection
         #expect(detection.series.allSatisfy { $0.values.count <= Signals.maxSamples })

@@ -43,8 +43,11 @@ struct BootReportTests {
         #expect(lines.count == 1)
         let line = String(lines.first ?? "")
         #expect(line.hasPrefix("\(truth.hostname): Boot \(crashed.bootId.prefix(12))… ended UNCLEANLY"))
-        if let cause = truth.rootCause {
-            #expect(line.contains("top cause: \(cause.kind) \(cause.subject) ("))
+        if let cause = truth.primary {
+            #expect(line.contains("; primary cause: \(cause.kind) \(cause.subject)"))
+        } else if truth.rootCause != nil {
+            // A truth file from before the causal model names a cause, not the primary.
+            #expect(line.contains("; primary cause: "))
         }
         #expect(line.hasSuffix("reports in \(dir)/"))
     }
@@ -129,8 +132,7 @@ struct BootReportTests {
         report.analyzedBoot = "9b094a1e218e0eaac0e0d2f5e4f02fec"
         report.end = BootEnd(kind: end, lastEntry: nil, nextBootFirst: nil, gapSeconds: nil, evidence: [])
         report.rootCauses = causes.map {
-            RootCause(rank: $0.0, kind: $0.1, subject: $0.2, confidence: 0.5, summary: "", evidence: [],
-                      contributedTo: [], remediation: [])
+            RootCause(rank: $0.0, id: $0.1 + ":" + $0.2, kind: CauseKind(rawValue: $0.1) ?? .lockup, subject: .unit($0.2), summary: "")
         }
         return report
     }

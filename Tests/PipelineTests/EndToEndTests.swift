@@ -13,15 +13,23 @@ struct EndToEndTests {
     }
 
     static func checkAgainstTruth(_ json: [String: Any], _ truth: Truth) {
-        #expect(json["schema"] as? String == "postmortem.report/1")
+        #expect(json["schema"] as? String == "postmortem.report/2")
         #expect(json["analyzed_boot"] as? String == truth.analyzedBoot)
         let truthBoot = truth.boots.first { $0.bootId == truth.analyzedBoot }
         let end = json["end"] as? [String: Any]
         #expect(end?["kind"] as? String == truthBoot?.end)
         let causes = json["root_causes"] as? [[String: Any]] ?? []
-        if let cause = truth.rootCause {
+        func subject(_ c: [String: Any]?) -> String? { (c?["subject"] as? [String: Any])?["name"] as? String }
+        if let cause = truth.primary {
             #expect(causes.first?["kind"] as? String == cause.kind)
-            #expect(causes.first?["subject"] as? String == cause.subject)
+            #expect(subject(causes.first) == cause.subject)
+            #expect(causes.first?["role"] as? String == "primary")
+            for u in truth.unrelated ?? [] {
+                #expect(causes.contains { $0["kind"] as? String == u.kind && subject($0) == u.subject && $0["role"] as? String == "unrelated" })
+            }
+        } else if let cause = truth.rootCause {
+            // A truth file from before the causal model: its one cause is found, in some role.
+            #expect(causes.contains { $0["kind"] as? String == cause.kind && subject($0) == cause.subject })
         } else {
             #expect(causes.isEmpty, "a healthy boot gets no invented cause")
         }
@@ -141,7 +149,7 @@ struct EndToEndTests {
             if let truth = truths[host] {
                 seen += 1
                 #expect(row["analyzed_boot"] as? String == truth.analyzedBoot)
-                #expect(row["root_cause_kind"] as? String == truth.rootCause?.kind)
+                #expect(row["root_cause_kind"] as? String == (truth.primary ?? truth.rootCause)?.kind)
                 let reportDir = row["reports"] as? String ?? "?"
                 #expect(FileManager.default.fileExists(atPath: out + "/" + reportDir + "/report.json"), "no reports for \(host)")
                 #expect(FileManager.default.fileExists(atPath: out + "/" + reportDir + "/report.md"), "no reports for \(host)")
@@ -167,13 +175,13 @@ struct EndToEndTests {
         #expect(help.status == 0 && help.stdoutText.contains("Examples"))
     }
 
-    @Test("text output: no colour when not a terminal or with NO_COLOR; the crash loop named first")
+    @Test("text output: no colour when not a terminal or with NO_COLOR; the primary cause named first")
     func textOutput() throws {
         let (root, truth) = try Scenarios.generate("reference-incident")
         let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", root])
         #expect(!r.stdoutText.contains("\u{1B}["))
         let causes = r.stdoutText.components(separatedBy: "Root causes").last ?? ""
-        #expect(causes.contains("1. \(truth.rootCause?.kind ?? "?"): \(truth.rootCause?.subject ?? "?")"))
+        #expect(causes.contains("1. \(truth.primary?.kind ?? "?"): \(truth.primary?.subject ?? "?") (primary cause)"))
     }
 
     @Test("times are shown in the analysed machine's zone (its etc/localtime), --since read in it; --utc overrides")

@@ -53,7 +53,7 @@ struct GeneratedIncidentTests {
         #expect(!text.contains("\u{1B}"))
         #expect(text.contains(Verdict(report, zone: .utc).headline.prefix(40)))
         if let top = Verdict(report, zone: .utc).rankedCauses.first {
-            #expect(text.contains("1. \(top.kind): \(top.subject)"))
+            #expect(text.contains("1. \(top.kind.rawValue): \(top.subject.name) (primary cause)"))
         }
 
         let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())

@@ -84,12 +84,14 @@ struct MarkdownReportTests {
     func rootCauses() throws {
         let report = ReferenceReports.unclean()
         let lines = Self.section("## Root cause", in: ReportRenderer.render(report, as: .markdown, options: RenderOptions()))
-        let first = try #require(lines.firstIndex(of: "### 1. crash-loop: `polyscan.service` (92% confidence)"))
-        let second = try #require(lines.firstIndex(of: "### 2. memory-exhaustion: `ffmpeg` (71% confidence)"))
+        let first = try #require(lines.firstIndex(of: "### 1. crash-loop: `polyscan.service` (primary cause)"))
+        let second = try #require(lines.firstIndex(of: "### 2. memory-exhaustion: `ffmpeg` (consequence)"))
         #expect(first < second)
         let evidence = lines[first..<second].filter { $0.hasPrefix("- `") }
         #expect(evidence.count == 3)
-        #expect(evidence.contains("- `/etc/systemd/system/polyscan.service:9: Restart=always`"))
+        #expect(evidence.contains("- `Restart=always` — see `/etc/systemd/system/polyscan.service:9`"))
+        #expect(lines[first..<second].contains("**Chain:** crash-loop polyscan.service → memory-exhaustion ffmpeg → end of the boot."))
+        #expect(lines[second...].contains("**Caused by:** crash-loop polyscan.service."))
     }
 
     @Test("impact gives the outage window from the last entry to the next boot, with its length")

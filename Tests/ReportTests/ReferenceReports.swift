@@ -97,21 +97,29 @@ enum ReferenceReports {
                                source: "/var/log/kern.log:10240", lastWords: true),
         ]
         r.rootCauses = [
-            RootCause(rank: 2, kind: "memory-exhaustion", subject: "ffmpeg", confidence: 0.71,
+            RootCause(rank: 2, id: "memory-exhaustion", kind: .memoryExhaustion, subject: .process(comm: "ffmpeg", pid: 48213),
+                      role: .consequence, start: at(13, 1, 46), end: at(13, 1, 46), persistedToEnd: true,
                       summary: "The kernel's global OOM killer killed ffmpeg (14 GiB anonymous memory) 45 s before the "
                           + "journal went silent; memory was exhausted machine-wide while polyscan.service restarted.",
-                      evidence: ["kernel: Out of memory: Killed process 48213 (ffmpeg) total-vm:16012345kB, anon-rss:14680064kB"],
-                      contributedTo: ["end of boot"],
+                      evidence: [EvidenceLine(time: at(13, 1, 46), source: .file(path: "/var/log/kern.log", line: 10101),
+                                              text: "Out of memory: Killed process 48213 (ffmpeg) total-vm:16012345kB, anon-rss:14680064kB")],
+                      ledTo: [CauseLink(to: "end", rule: .panicEnd, conditions: [])],
+                      causedBy: ["crash-loop:polyscan.service"],
                       remediation: ["Cap transcode.service with MemoryMax= so that a runaway ffmpeg is killed in its cgroup.",
                                     "Enable systemd-oomd for user and system slices."]),
-            RootCause(rank: 1, kind: "crash-loop", subject: "polyscan.service", confidence: 0.92,
+            RootCause(rank: 1, id: "crash-loop:polyscan.service", kind: .crashLoop, subject: .unit("polyscan.service"),
+                      role: .primary, start: at(12, 12, 0), end: at(13, 2, 0), persistedToEnd: true,
                       summary: "polyscan.service exited with status 1 and was restarted about once a second for 50 minutes "
                           + "(restart counter 320,245), forking hundreds of processes a second until the machine "
                           + "ran out of memory and locked up.",
-                      evidence: ["polyscan.service: Scheduled restart job, restart counter is at 320245.",
-                                 "polyscan.service: Main process exited, code=exited, status=1/FAILURE",
-                                 "/etc/systemd/system/polyscan.service:9: Restart=always"],
-                      contributedTo: ["ffmpeg", "end of boot"],
+                      evidence: [EvidenceLine(time: at(13, 2, 0), source: .journal(file: "/var/log/journal/m/system.journal", cursor: "s=6c1b;i=4a300"),
+                                              text: "polyscan.service: Scheduled restart job, restart counter is at 320245."),
+                                 EvidenceLine(time: at(13, 2, 0), source: .journal(file: nil, cursor: "s=6c1b;i=4a2ff"),
+                                              text: "polyscan.service: Main process exited, code=exited, status=1/FAILURE"),
+                                 EvidenceLine(time: nil, source: .file(path: "/etc/systemd/system/polyscan.service", line: 9),
+                                              text: "Restart=always")],
+                      ledTo: [CauseLink(to: "memory-exhaustion", rule: .crashLoopMemory, conditions: [.sameSubject("polyscan.service")])],
+                      chain: ["memory-exhaustion", "end"],
                       remediation: ["Set StartLimitIntervalSec= and StartLimitBurst= so that systemd stops restarting "
                                         + "polyscan.service after a few failures.",
                                     "Raise RestartSec= to 5s or more.",
@@ -196,7 +204,7 @@ enum ReferenceReports {
         var r = unclean()
         r.host.hostname = "evil\"host'&<b>"
         r.units[0].unit = hostileUnit
-        r.rootCauses[1].subject = hostileUnit
+        r.rootCauses[1].subject = .unit(hostileUnit)
         r.rootCauses[1].summary = "loop | with pipes | and \u{1B}[31mANSI red\u{1B}[0m and a\nnewline & an <img src=x onerror=alert(2)>"
         r.timeline[1].subject = hostileUnit
         r.timeline[1].detail = "a | b | c, \"quoted\", \u{1B}]0;title\u{07} <iframe src=\"https://evil.example/\">\nnext line"
@@ -233,6 +241,19 @@ enum ReferenceReports {
                                                source: "s=1;i=2")
         r.units[0].loopStartEstimate = LoopStartEstimate(start: at(8, 1, 0), restartsBefore: 317_245,
                                                          meanIntervalSeconds: 0.146, boundedByBootStart: false)
+        r.units[0].ownWords = [UnitMessage(pattern: "fatal: cannot open index #", example: "fatal: cannot open index 7",
+                                           count: 3_000, priority: 3)]
+        var provenance = UnitProvenance()
+        provenance.files = ["/etc/systemd/system/polyscan.service"]
+        provenance.settings = ["/etc/systemd/system/polyscan.service:9: Restart=always"]
+        provenance.package = "polyscan"
+        provenance.wantedBy = ["multi-user.target"]
+        r.units[0].provenance = provenance
+        r.rootCauses[0].subject = .process(comm: "ffmpeg", pid: 48213)
+        r.rootCauses[0].ledTo = [CauseLink(to: "end", rule: .memoryReclaimStall,
+                                           conditions: [.namesResource("kswapd"), .withinWindow(seconds: 12)])]
+        r.rootCauses.append(RootCause(rank: 3, id: "lockup:CPU#2", kind: .lockup, subject: .cpu(2), role: .unrelated,
+                                      summary: "soft lockup", causedBy: []))
         r.detection = detection()
         r.host.facts = hostFacts()
         return r
@@ -277,8 +298,7 @@ enum ReferenceReports {
                               series: [ForkRatePoint(start: at(1, 0, 0), perSecond: 0)], peakPerSecond: 0, peakAt: nil,
                               lowerBound: true, wraps: 0, forkFailures: 0, notes: [])
         r.kernelEvents = [KernelEventSummary(time: nil, kind: "mce", text: "", source: "")]
-        r.rootCauses = [RootCause(rank: 1, kind: "lockup", subject: "", confidence: 0, summary: "", evidence: [],
-                                  contributedTo: [], remediation: [])]
+        r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), summary: "")]
         r.timeline = [TimelineRow(time: nil, endTime: nil, kind: "x", subject: "", detail: "", count: 1)]
         r.detection = DetectionSummary(stepSeconds: 60, start: at(1, 0, 0), firstSymptom: nil, lastSignOfLife: nil,
                                        series: [SignalSeries(metric: "x", labels: [:], exporter: .postmortem, values: [])],

@@ -23,14 +23,21 @@ struct TextReportTests {
         #expect(text.contains("None found"))
     }
 
-    @Test("causes are listed by rank with confidence and key figures, whatever order they are stored in")
+    @Test("causes are listed by rank with their role, chain, evidence commands and key figures, whatever order they are stored in")
     func rankedCauses() throws {
         let lines = ReportRenderer.render(unclean, as: .text, options: RenderOptions(width: 200)).split(separator: "\n")
             .map(String.init)
-        let first = try #require(lines.firstIndex { $0.contains("1. crash-loop: polyscan.service, 92% confidence") })
-        let second = try #require(lines.firstIndex { $0.contains("2. memory-exhaustion: ffmpeg, 71% confidence") })
+        let first = try #require(lines.firstIndex { $0.contains("1. crash-loop: polyscan.service (primary cause)") })
+        let second = try #require(lines.firstIndex { $0.contains("2. memory-exhaustion: ffmpeg (consequence)") })
         #expect(first < second)
         let figures = lines[first..<second].joined(separator: "\n")
+        #expect(!figures.contains("%"), "no percentages: roles, not scores")
+        #expect(figures.contains("from 12:12:00 to 13:02:00; persisted until the end; 1 linked consequence."))
+        #expect(figures.contains("chain: crash-loop polyscan.service → memory-exhaustion ffmpeg → end of the boot"))
+        #expect(figures.contains("led to: memory-exhaustion ffmpeg (crash-loop-memory: same subject polyscan.service)"))
+        #expect(figures.contains("evidence: 13:02:00 polyscan.service: Scheduled restart job, restart counter is at 320245."))
+        #expect(figures.contains("see: journalctl --file /var/log/journal/m/system.journal --cursor 's=6c1b;i=4a300' -n 20"))
+        #expect(figures.contains("see: /etc/systemd/system/polyscan.service:9"))
         #expect(figures.contains("restart counter 320,245"))
         #expect(figures.contains("3,012 restarts observed"))
         #expect(figures.contains("peak 61/min"))
@@ -47,12 +54,12 @@ struct TextReportTests {
         transcode.restartCounterMax = 2
         transcode.oomKills = 2
         report.units.append(transcode)
-        report.rootCauses[0].subject = "transcode.service"
+        report.rootCauses[0].subject = .unit("transcode.service")
         var second = report.oomKills[0]
         second.comm = "python3"
         second.pid = 50_001
         report.oomKills.append(second)
-        let cause = try #require(report.rootCauses.first { $0.kind == "memory-exhaustion" })
+        let cause = try #require(report.rootCauses.first { $0.kind == .memoryExhaustion })
         let figures = Verdict(report, zone: .utc).keyFigures(for: cause)
         #expect(figures == ["2 OOM kills", "first: global OOM kill of ffmpeg (pid 48213) at 13:00:55, anon-rss 14 GiB"])
     }

@@ -105,6 +105,10 @@ public struct Truth: Decodable, Sendable {
 
     // Extras beyond the fixed contract; optional so older truth files still decode.
     public var contributing: [Cause]?
+    /// The primary cause under the causal model (issue 11); truth files written before it have
+    /// only `rootCause`, which then names a cause that must be found, in whatever role.
+    public var primary: Cause?
+    public var unrelated: [Cause]?
     public var seed: Int?
     public var pidMax: Int?
     public var pidWraps: Int?

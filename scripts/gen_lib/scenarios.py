@@ -36,6 +36,8 @@ class Run:
         self.ooms = []
         self.root_cause = None
         self.contributing = []
+        self.unrelated = []
+        self.chain = []
         self.torn = None              # (JournalFile, tear realtime, final name)
         self.pstore = None            # (boot, header kind, unix time)
         self.unit_files = {}
@@ -219,8 +221,12 @@ def reference(run, bench_entries=None):
     poly = h.unit("polyscan.service")
     video = h.unit("video-pipeline.service")
     run.units_of_interest = ["polyscan.service", "video-pipeline.service"]
-    run.root_cause = {"kind": "crash-loop", "subject": "polyscan.service"}
-    run.contributing = [{"kind": "memory-exhaustion", "subject": "video-pipeline.service"}]
+    # The primary cause (issue 11): video-pipeline's memory ran out; kswapd stuck in reclaim
+    # (the soft lockup) and softlockup_panic=1 turned that into the panic. polyscan's crash loop
+    # went on all the while, but nothing measured links it to the memory: unrelated.
+    run.root_cause = {"kind": "memory-exhaustion", "subject": "video-pipeline.service"}
+    run.unrelated = [{"kind": "crash-loop", "subject": "polyscan.service"}]
+    run.chain = ["lockup", "kernel-panic"]
     state = {}
 
     def start_video(ctx):
@@ -518,6 +524,7 @@ def memcg(run):
     unit = h.unit("worker.service")
     run.units_of_interest = ["worker.service"]
     run.root_cause = {"kind": "memcg-oom", "subject": "worker.service"}
+    run.chain = ["crash-loop"]
     boot = h.new_boot(run.t_base)
     run.analysed = boot
     ctx = A.Ctx(h, rng)
@@ -610,6 +617,7 @@ def fork_bomb(run):
     unit = h.unit("forker.service")
     run.units_of_interest = ["forker.service"]
     run.root_cause = {"kind": "fork-bomb", "subject": "forker.service"}
+    run.chain = ["lockup", "kernel-panic"]
     boot = h.new_boot(run.t_base)
     run.analysed = boot
     ctx = A.Ctx(h, rng, extra_cmdline=" softlockup_panic=1")

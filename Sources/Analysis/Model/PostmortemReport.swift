@@ -1,8 +1,8 @@
 /// Everything one analysis found, in the shape of the versioned JSON report
-/// (`postmortem.report/1`, schema in `docs/report.schema.json`). The analysis fills it;
+/// (`postmortem.report/2`, schema in `docs/report.schema.json`). The analysis fills it;
 /// the renderers in `Report` only read it.
 public struct PostmortemReport: Codable, Sendable {
-    public static let schemaName = "postmortem.report/1"
+    public static let schemaName = "postmortem.report/2"
 
     public var schema: String = PostmortemReport.schemaName
     /// The postmortem version that wrote this report.
@@ -396,6 +396,10 @@ public struct UnitSummary: Codable, Sendable, Hashable {
     public var impliedSettings: [String] = []
     /// Lines quoted from the unit file and its drop-ins, as `path:line: text`.
     public var unitFileLines: [String] = []
+    /// The unit's processes' most frequent messages at warning priority or worse, normalised, with counts.
+    public var ownWords: [UnitMessage] = []
+    /// Where the unit comes from: its files, settings, package and the targets that want it.
+    public var provenance: UnitProvenance?
     /// Restarts per minute, for charts: minute start → count.
     public var restartsPerMinute: [SeriesPoint] = []
     /// For a loop already running at the oldest entry kept: when it most likely began (an estimate).
@@ -418,6 +422,8 @@ public struct UnitSummary: Codable, Sendable, Hashable {
         case medianRestartIntervalSeconds = "median_restart_interval_seconds"
         case impliedSettings = "implied_settings"
         case unitFileLines = "unit_file_lines"
+        case ownWords = "own_words"
+        case provenance
         case restartsPerMinute = "restarts_per_minute"
         case loopStartEstimate = "loop_start_estimate"
     }
@@ -556,36 +562,61 @@ public struct KernelEventSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// One ranked hypothesis about why the boot went wrong.
+/// One finding about why the boot went wrong, placed by the mechanisms of `docs/causes.md`:
+/// its role (primary, contributing, consequence, unrelated), what it led to and on which rule,
+/// and the lines that show it. No scores: strength is said in observable terms (persisted to
+/// the end, how many consequences are linked).
 public struct RootCause: Codable, Sendable, Hashable {
+    /// 1 for the primary, then its chain, contributing factors, other consequences, unrelated findings.
     public var rank: Int
-    /// `crash-loop`, `memory-exhaustion`, `memcg-oom`, `oomd-kill`, `fork-bomb`, `storage-io`, `kernel-panic`, `lockup`, …
-    public var kind: String
-    /// The unit, cgroup, process or device it is about.
-    public var subject: String
-    /// 0…1.
-    public var confidence: Double
+    /// Stable within a report (`storage-io:sdb`); links name findings by it.
+    public var id: String
+    public var kind: CauseKind
+    public var subject: CauseSubject
+    public var role: CauseRole
+    /// The first and last sign of it.
+    public var start: Timestamp?
+    public var end: Timestamp?
+    /// True when it was still going on at the boot's last sign of life.
+    public var persistedToEnd: Bool
+    /// What was seen, without times (the renderers print `start`/`end` in the report's zone).
     public var summary: String
-    public var evidence: [String]
-    /// What it led to (other causes' subjects, the end of the boot).
-    public var contributedTo: [String]
+    /// The 1–3 most telling lines.
+    public var evidence: [EvidenceLine]
+    /// Links drawn from this finding, with the rule and the conditions that held.
+    public var ledTo: [CauseLink]
+    /// The findings that led to this one (their `id`s).
+    public var causedBy: [String]
+    /// For the primary: the findings its consequences run through, in time order, then `end`
+    /// when they reach the end of the boot. Empty for the others.
+    public var chain: [String]
     public var remediation: [String]
 
-    public init(rank: Int, kind: String, subject: String, confidence: Double, summary: String, evidence: [String],
-                contributedTo: [String], remediation: [String]) {
+    public init(rank: Int, id: String, kind: CauseKind, subject: CauseSubject, role: CauseRole = .unrelated,
+                start: Timestamp? = nil, end: Timestamp? = nil, persistedToEnd: Bool = false, summary: String,
+                evidence: [EvidenceLine] = [], ledTo: [CauseLink] = [], causedBy: [String] = [], chain: [String] = [],
+                remediation: [String] = []) {
         self.rank = rank
+        self.id = id
         self.kind = kind
         self.subject = subject
-        self.confidence = confidence
+        self.role = role
+        self.start = start
+        self.end = end
+        self.persistedToEnd = persistedToEnd
         self.summary = summary
         self.evidence = evidence
-        self.contributedTo = contributedTo
+        self.ledTo = ledTo
+        self.causedBy = causedBy
+        self.chain = chain
         self.remediation = remediation
     }
 
     enum CodingKeys: String, CodingKey {
-        case rank, kind, subject, confidence, summary, evidence, remediation
-        case contributedTo = "contributed_to"
+        case rank, id, kind, subject, role, start, end, summary, evidence, remediation, chain
+        case persistedToEnd = "persisted_to_end"
+        case ledTo = "led_to"
+        case causedBy = "caused_by"
     }
 }
 
