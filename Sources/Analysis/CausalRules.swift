@@ -79,6 +79,12 @@ enum CausalRules {
                               !d.contains(where: { $0.kind == .storageIO && named(Array($0.resources), in: B) != nil }) {
                         add(a, b, .memoryHungTasks, [window(A, B)])
                     }
+                case (.lockup, .hungTasks):
+                    // A CPU stuck in reclaim (kswapd, shrink_*) holds up the tasks waiting for the
+                    // memory it was to free: their stacks are in reclaim too, blocked after it stuck.
+                    guard let since = B.blockedSince, let s = A.start, since >= s, active(A, at: since),
+                          let f = named(reclaimFunctions, in: A), named(reclaimFunctions, in: B) != nil else { break }
+                    add(a, b, .memoryReclaimStall, [.namesResource(f), window(A, B)])
                 case (.memoryExhaustion, .kernelPanic):
                     if let m = panicMessage(B, ["Out of memory", "System is deadlocked on memory", "panic_on_oom"]) {
                         add(a, b, .memoryPanic, [.panicMessage(m)])

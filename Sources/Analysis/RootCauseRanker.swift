@@ -53,12 +53,13 @@ struct RootCauseRanker {
         let reach = Dictionary(uniqueKeysWithValues: d.indices.map { ($0, descendants($0)) })
         func persisted(_ i: Int) -> Bool { CausalRules.persisted(d[i], endTime: endTime) }
         // The primary: a root whose chain reaches the end of the boot; else the root with the
-        // most consequences; then one that persisted to the end; then the earliest.
-        let primary = roots.min { a, b in
-            let ka = (reach[a]?.end == true ? 0 : 1, -(reach[a]?.set.count ?? 0), persisted(a) ? 0 : 1, d[a].start ?? .max, d[a].id)
-            let kb = (reach[b]?.end == true ? 0 : 1, -(reach[b]?.set.count ?? 0), persisted(b) ? 0 : 1, d[b].start ?? .max, d[b].id)
-            return ka < kb
+        // most consequences; then one that persisted to the end; then a machine-wide condition
+        // before one unit's own trouble; then the earliest.
+        func key(_ i: Int) -> (Int, Int, Int, Int, Int64, String) {
+            (reach[i]?.end == true ? 0 : 1, -(reach[i]?.set.count ?? 0), persisted(i) ? 0 : 1,
+             d[i].kind == .crashLoop ? 1 : 0, d[i].start ?? .max, d[i].id)
         }
+        let primary = roots.min { key($0) < key($1) }
         var role = [CauseRole](repeating: .unrelated, count: d.count)
         var chain: [Int] = []
         if let p = primary {
@@ -320,7 +321,7 @@ struct RootCauseRanker {
                                  remediation: ["Check the device's health (smartctl -a /dev/\(dev), the controller and cabling) and replace it",
                                                "Run a filesystem check on the affected filesystem"])
             d.resources = Set([dev] + list.compactMap { KernelDistress.device(events[$0].text) })
-            d.texts = list.map { events[$0].text }
+            d.texts = list.flatMap { [events[$0].text] + report($0) }
             out.append(d)
         }
         // Lockups: one finding per CPU.
