@@ -26,7 +26,7 @@ struct RootCauseRanker {
         if let f = forkBomb() { d.append(f) }
         d += kernelFindings()
         return Self.place(d, endTime: (end?.lastSignOfLife ?? end?.lastEntry)?.microseconds,
-                          uncleanEnd: end?.kind == .unclean, settings: panicSettings)
+                          uncleanEnd: end?.kind != .clean, settings: panicSettings)
     }
 
     /// Links the drafts and gives them roles and ranks.
