@@ -1,0 +1,69 @@
+import Testing
+@testable import Analysis
+import Events
+
+/// The unit detectors of issue 11 item 7, on the events systemd logs (texts as systemd 252 and
+/// 235 print them, src/core/service.c).
+struct DetectorTests {
+    static let t0: Int64 = 1_707_645_000_000_000
+
+    static func ev(_ seconds: Double, _ kind: UnitEventKind, unit: String = "x.service") -> UnitEvent {
+        UnitEvent(time: t0 + Int64(seconds * 1e6), unit: unit, kind: kind, cursor: .none)
+    }
+
+    @Test("a Restart=always poller that exits 0 every 30 s is not a crash loop; the same unit exiting 1 is")
+    func pollerIsNotALoop() {
+        var poller = UnitAccumulator(unit: "poll.service")
+        var failing = UnitAccumulator(unit: "poll.service")
+        for i in 0..<200 {
+            let t = Double(i) * 30
+            poller.add(Self.ev(t, .mainExited(code: "exited", status: "0/SUCCESS")))
+            poller.add(Self.ev(t, .deactivated))
+            poller.add(Self.ev(t + 0.1, .restartScheduled(counter: i + 1)))
+            failing.add(Self.ev(t, .mainExited(code: "exited", status: "1/FAILURE")))
+            failing.add(Self.ev(t, .failed(result: "exit-code")))
+            failing.add(Self.ev(t + 0.1, .restartScheduled(counter: i + 1)))
+        }
+        #expect(poller.restartsObserved == 200 && failing.restartsObserved == 200)
+        #expect(!poller.isCrashLoop)
+        #expect(failing.isCrashLoop)
+    }
+
+    @Test("counter-less restart lines (systemd < 236) each count, even several a second; a 236+ pair counts once")
+    func counterlessRestarts() {
+        var old = UnitAccumulator(unit: "x.service")
+        for i in 0..<50 {
+            let t = Double(i) * 0.3
+            old.add(Self.ev(t, .mainExited(code: "exited", status: "1/FAILURE")))
+            old.add(Self.ev(t + 0.1, .restartScheduled(counter: nil)))
+        }
+        #expect(old.restartsObserved == 50)
+        // systemd 236+: "Service hold-off time over, scheduling restart." then "Scheduled
+        // restart job, restart counter is at N." for one restart.
+        var new = UnitAccumulator(unit: "x.service")
+        for i in 0..<50 {
+            let t = Double(i) * 0.3
+            new.add(Self.ev(t, .mainExited(code: "exited", status: "1/FAILURE")))
+            new.add(Self.ev(t + 0.1, .restartScheduled(counter: nil)))
+            new.add(Self.ev(t + 0.1, .restartScheduled(counter: i + 1)))
+        }
+        #expect(new.restartsObserved == 50)
+        #expect(new.counterMax == 50)
+    }
+
+    @Test("a unit's own words: numbers and hex normalised, counted, most frequent first")
+    func ownWords() {
+        var w = UnitWords()
+        for i in 0..<30 {
+            w.add("fatal: cannot open index /var/lib/polyscan/\(i).idx at 0x7f\(i)ab: database disk image is malformed (sqlite code 11)",
+                  priority: 3, time: Self.t0, ref: .none)
+        }
+        w.add("warning: slow query 1234 ms", priority: 4, time: Self.t0, ref: .none)
+        let top = w.top(3)
+        #expect(top.first?.count == 30)
+        #expect(top.first?.pattern == "fatal: cannot open index /var/lib/polyscan/#.idx at 0x#: database disk image is malformed (sqlite code #)")
+        #expect(top.last?.pattern == "warning: slow query # ms")
+        #expect(UnitWords.normalise("job 3f2a9c1e7b40aa11 done") == "job # done")
+        #expect(UnitWords.normalise("ipv6 eth0 md5") == "ipv6 eth0 md5", "digits inside words stay")
+    }
+}
