@@ -5,7 +5,8 @@
     gen-incident.py --samples samples          # regenerates samples/reference-incident, samples/healthy-reboot
     gen-incident.py --check DIR                # journalctl over DIR's files against DIR/truth.json
 
-Scenarios: reference-incident, memcg-oom-loop, fork-bomb, storage-io, healthy-reboot, bench; how boots
+Scenarios: reference-incident, memcg-oom-loop, fork-bomb, storage-io, healthy-reboot, bench;
+fork-bomb-sparse, two-disks, poller-beside-failure (the causal model's cases); how boots
 end: initrd-crash, journald-restart-crash, user-shutdown-crash, power-cut, clean-shutdown, rtc-less.
 The journal is written as journal export format and converted by systemd-journal-remote;
 the known answers go to DIR/truth.json. Python 3.11 standard library only.
@@ -39,7 +40,7 @@ def generate(name, out, seed=1, entries=None):
         shutil.rmtree(out)
     os.makedirs(out, exist_ok=True)
     hostname, fn = S.SCENARIOS[name]
-    pid_max = 32768 if name == "fork-bomb" else 4194304
+    pid_max = 32768 if name in ("fork-bomb", "fork-bomb-sparse") else 4194304
     run = S.Run(name, seed, out, hostname, pid_max=pid_max, keep_rts=name != "bench")
     if name == "bench":
         S.reference(run, bench_entries=entries or 2_000_000)

@@ -135,6 +135,44 @@ struct ScenarioTests {
         }
     }
 
+    /// The causal model's scenarios (issue 11): each has its primary cause, chain and unrelated
+    /// findings in truth.json.
+    static let causalNames = ["fork-bomb-sparse", "two-disks", "poller-beside-failure"]
+
+    @Test(arguments: causalNames)
+    func causalScenario(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        let r = s.analyze()
+        let want = try #require(s.truth.root_cause)
+        let first = try #require(r.rootCauses.first, "\(name): no finding")
+        #expect(first.kind.rawValue == want.kind && first.subject.name == want.subject && first.role == .primary, "\(name): \(first.id)")
+        for c in s.truth.unrelated ?? [] {
+            #expect(r.rootCauses.contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject && $0.role == .unrelated },
+                    "\(name): \(c.kind) \(c.subject)")
+        }
+        if let chain = s.truth.chain, !chain.isEmpty {
+            let kinds = first.chain.compactMap { id in r.rootCauses.first { $0.id == id }?.kind.rawValue }
+            #expect(kinds == chain, "\(name): chain \(first.chain)")
+        }
+        switch name {
+        case "fork-bomb-sparse":
+            // Few PIDs seen: they wrapped between entries, so the rate is a stated lower bound.
+            let f = try #require(r.forkRate)
+            #expect(f.pidMax == 32768 && f.lowerBound)
+            #expect(f.peakPerSecond < s.truth.fork_rate_peak_per_second)
+            #expect(first.summary.contains("lower bound") && first.summary.contains("pids controller"))
+        case "two-disks":
+            let disks = r.rootCauses.filter { $0.kind == .storageIO }
+            #expect(Set(disks.map(\.subject)) == [.device("sda"), .device("sdb")])
+            #expect(first.ledTo.contains { $0.to == CauseLink.endOfBoot && $0.rule == .storageEnd })
+            #expect(disks.first { $0.subject == .device("sdb") }?.persistedToEnd == false)
+        default:
+            let poller = try #require(r.units.first { $0.unit == "metrics-poller.service" })
+            #expect(poller.restartsObserved >= 3 && !poller.crashLoop, "a poller exiting 0 is no crash loop")
+            #expect(!r.rootCauses.contains { $0.subject == .unit("metrics-poller.service") })
+        }
+    }
+
     /// The reference incident's crash loop, told the way the brief wants it.
     @Test func referenceIncidentStory() throws {
         let s = try Scenario.generate("reference-incident")

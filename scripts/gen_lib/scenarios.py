@@ -578,7 +578,7 @@ WantedBy=multi-user.target
 """
 
 
-def forker_actor(run, ctx, unit, main, t_lockup):
+def forker_actor(run, ctx, unit, main, t_lockup, log_every=5):
     h, rng = run.host, run.rng
     t0 = h.sim.now
     acc = 0.0
@@ -594,7 +594,7 @@ def forker_actor(run, ctx, unit, main, t_lockup):
         acc += rate * step / SEC
         n = int(acc)
         acc -= n
-        if i % 5 == 0 and n > 0 and h.journal_on:
+        if i % log_every == 0 and n > 0 and h.journal_on:
             child = h.spawn_proc("forker-job", "/usr/local/bin/forker-job", "/usr/local/bin/forker-job --id %d" % job,
                                  unit, uid=1001, gid=1001, ident="forker-job")
             job += 1 + n * 5
@@ -610,7 +610,9 @@ def forker_actor(run, ctx, unit, main, t_lockup):
         yield step
 
 
-def fork_bomb(run):
+def fork_bomb(run, log_every=5):
+    """`log_every`: one logged job per that many 10 ms steps. The sparse variant logs so few
+    that PIDs wrap (pid_max 32768) between the entries the journal keeps."""
     h, sim, rng = run.host, run.sim, run.rng
     run.unit_files["forker.service"] = FORKER_UNIT
     run.extra_files["etc/sysctl.d/90-pid-max.conf"] = "# small boxes: keep PIDs short\nkernel.pid_max = 32768\n"
@@ -639,7 +641,7 @@ def fork_bomb(run):
         main.rss_pages = 2000
         h.job_done(unit, "Started")
         h.stdout(main, "forker: dispatcher up, fanout 64, respawn on")
-        sim.spawn(forker_actor(run, ctx, unit, main, t_lockup), 5 * MS)
+        sim.spawn(forker_actor(run, ctx, unit, main, t_lockup, log_every), 5 * MS)
         yield t_lockup - 21 * SEC - 1500 * MS - h.sim.now
         run.tear_rt = h.sim.now
         yield 1500 * MS
@@ -693,7 +695,8 @@ def ata_error(h, rng, sector, write=True):
     ], event=None)
 
 
-def storage_io(run):
+def storage_io(run, extra=()):
+    """`extra`: (delay, actor(run, ctx)) pairs spawned beside the incident."""
     h, sim, rng = run.host, run.sim, run.rng
     run.notes_root = "nvme0n1p2"
     run.data_dev = "sda1"
@@ -819,6 +822,8 @@ def storage_io(run):
     sim.spawn(checkpoints(), 10 * SEC)
     sim.spawn(incident(), 0)
     sim.spawn(tear_mark(), 0)
+    for delay, actor in extra:
+        sim.spawn(actor(run, ctx), delay)
     while "reset" not in ctx.flags:
         sim.run(sim.now + 5 * SEC)
     run.stop_counting_forks()
@@ -1061,11 +1066,83 @@ def rtc_less(run):
             _unclean_then_next(run, b, ctx, wall_rt0=fake, length=90 * SEC, actors=[(25 * SEC, A.ntp_step)])
 
 
+# -- issue 11: the causal model's scenarios -------------------------------------------------------
+def fork_bomb_sparse(run):
+    """The fork bomb on pid_max = 32768 with only a few PIDs logged during it: PIDs wrap
+    between the entries kept, so the rate is a lower bound; the pids controller's one line
+    says the limit was reached."""
+    fork_bomb(run, log_every=400)
+
+
+def sdb_archive_errors(run, ctx):
+    """A second disk (an archive disk, sdb) fails early and is then left alone: its errors
+    stop long before the end, and nothing on it stops the journal."""
+    h, rng = run.host, run.rng
+    for i in range(4):
+        sector = 9_000_000 + rng.randrange(100_000) * 8
+        h.kernel("sd 1:0:0:0: [sdb] tag#%d FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_SENSE" % i, 6)
+        h.kernel("sd 1:0:0:0: [sdb] tag#%d Sense Key : Medium Error [current]" % i, 6)
+        h.kernel("critical medium error, dev sdb, sector %d op 0x0:(READ) flags 0x80700 phys_seg 1 prio class 2"
+                 % sector, 3, event="io_error")
+        yield 3 * SEC + rng.randrange(2 * SEC)
+
+
+def two_disks(run):
+    """storage-io plus a second failing disk: two findings; sda, whose journal aborted and
+    whose errors went on to the end, is the one linked to the end."""
+    storage_io(run, extra=[(40 * SEC, sdb_archive_errors)])
+    run.unrelated = [{"kind": "storage-io", "subject": "sdb"}]
+
+
+POLLER_UNIT = """[Unit]
+Description=Metrics poller (one scrape per start)
+
+[Service]
+Type=simple
+ExecStart=/usr/local/bin/metrics-poll --once
+Restart=always
+RestartSec=30
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def poller_actor(run, ctx):
+    """A Restart=always poller: runs a second, exits 0, restarted 30 s later. Harmless."""
+    h, rng = run.host, run.rng
+    unit = h.unit("metrics-poller.service")
+    while not ctx.flags.get("frozen"):
+        h.job_start(unit)
+        p = h.spawn_proc("metrics-poll", "/usr/local/bin/metrics-poll", "/usr/local/bin/metrics-poll --once", unit,
+                         uid=65534, gid=65534)
+        h.job_done(unit, "Started")
+        yield 800 * MS + rng.randrange(400 * MS)
+        h.stdout(p, "metrics-poll: scraped 412 series in 0.8s")
+        h.exit_proc(p)
+        h.unit_deactivated(unit)
+        yield 30 * SEC
+        h.unit_restart_scheduled(unit)
+        yield 2 * MS
+        h.job_done(unit, "Stopped", job_type="restart")
+
+
+def poller_beside_failure(run):
+    """storage-io with a harmless Restart=always poller beside it: the poller is no crash
+    loop, and the failing disk stays the primary cause."""
+    run.unit_files["metrics-poller.service"] = POLLER_UNIT
+    storage_io(run, extra=[(20 * SEC, poller_actor)])
+    run.units_of_interest.append("metrics-poller.service")
+
+
 SCENARIOS = {
     "reference-incident": ("polybox", reference),
     "memcg-oom-loop": ("batch01", memcg),
     "fork-bomb": ("jobs02", fork_bomb),
     "storage-io": ("db03", storage_io),
+    "fork-bomb-sparse": ("jobs12", fork_bomb_sparse),
+    "two-disks": ("db13", two_disks),
+    "poller-beside-failure": ("db14", poller_beside_failure),
     "healthy-reboot": ("web04", healthy),
     "initrd-crash": ("fedora05", initrd_crash),
     "journald-restart-crash": ("app06", journald_restart_crash),
