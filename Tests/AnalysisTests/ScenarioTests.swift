@@ -83,14 +83,7 @@ struct ScenarioTests {
             for c in s.truth.contributing ?? [] {
                 #expect(r.rootCauses.dropFirst().contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject }, "\(name): \(c.kind)")
             }
-            for c in s.truth.unrelated ?? [] {
-                #expect(r.rootCauses.contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject && $0.role == .unrelated },
-                        "\(name): \(c.kind) \(c.subject) should be set apart as unrelated")
-            }
-            if let chain = s.truth.chain, !chain.isEmpty {
-                let kinds = first.chain.compactMap { id in r.rootCauses.first { $0.id == id }?.kind.rawValue }
-                #expect(kinds == chain, "\(name): chain \(first.chain)")
-            }
+            Self.checkRoles(r, s.truth, primary: first, name)
             // Every evidence line says where it was read and how to see it in context.
             for c in r.rootCauses {
                 for e in c.evidence { #expect(!e.command.isEmpty && !e.text.isEmpty, "\(name): \(c.id)") }
@@ -135,6 +128,18 @@ struct ScenarioTests {
         }
     }
 
+    /// Truth's unrelated findings are set apart, and the primary's chain runs through truth's kinds.
+    static func checkRoles(_ r: PostmortemReport, _ truth: Truth, primary first: RootCause, _ name: String) {
+        for c in truth.unrelated ?? [] {
+            #expect(r.rootCauses.contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject && $0.role == .unrelated },
+                    "\(name): \(c.kind) \(c.subject) should be set apart as unrelated")
+        }
+        if let chain = truth.chain, !chain.isEmpty {
+            let kinds = first.chain.compactMap { id in r.rootCauses.first { $0.id == id }?.kind.rawValue }
+            #expect(kinds == chain, "\(name): chain \(first.chain)")
+        }
+    }
+
     /// The causal model's scenarios (issue 11): each has its primary cause, chain and unrelated
     /// findings in truth.json.
     static let causalNames = ["fork-bomb-sparse", "two-disks", "poller-beside-failure"]
@@ -146,14 +151,7 @@ struct ScenarioTests {
         let want = try #require(s.truth.root_cause)
         let first = try #require(r.rootCauses.first, "\(name): no finding")
         #expect(first.kind.rawValue == want.kind && first.subject.name == want.subject && first.role == .primary, "\(name): \(first.id)")
-        for c in s.truth.unrelated ?? [] {
-            #expect(r.rootCauses.contains { $0.kind.rawValue == c.kind && $0.subject.name == c.subject && $0.role == .unrelated },
-                    "\(name): \(c.kind) \(c.subject)")
-        }
-        if let chain = s.truth.chain, !chain.isEmpty {
-            let kinds = first.chain.compactMap { id in r.rootCauses.first { $0.id == id }?.kind.rawValue }
-            #expect(kinds == chain, "\(name): chain \(first.chain)")
-        }
+        Self.checkRoles(r, s.truth, primary: first, name)
         switch name {
         case "fork-bomb-sparse":
             // Few PIDs seen: they wrapped between entries, so the rate is a stated lower bound.
