@@ -146,7 +146,19 @@ public enum Analyzer {
         let analysed = options.boot == .all ? nil : selected.first
         report.host.facts = hostFacts(boot: analysed, textRecords: analysed.map { textByBoot[$0.id] ?? [] } ?? [],
                                       input: input, report: report)
+        addFirstBoots(ordered, to: &report)
         return report
+    }
+
+    /// Each reported unit's first boot in the journal kept: whether it is new on this machine.
+    static func addFirstBoots(_ ordered: [BootState], to report: inout PostmortemReport) {
+        for i in report.units.indices {
+            let name = report.units[i].unit
+            guard let first = ordered.first(where: { $0.hasUnit(name) }) else { continue }
+            var p = report.units[i].provenance ?? UnitProvenance()
+            p.firstBoot = first.id
+            report.units[i].provenance = p
+        }
     }
 
     /// A boot's summary: its kept entries, how it ended, and its clock: the kernel's start on the

@@ -106,6 +106,7 @@ final class BootState {
     private var unitAccumulators: [UnitAccumulator] = []
     private var lastUnit: (name: String, index: Int)?
     var units: [String: UnitAccumulator] { unitIndex.mapValues { unitAccumulators[$0] } }
+    func hasUnit(_ name: String) -> Bool { unitIndex[name] != nil }
 
     func addUnitEvent(_ u: UnitEvent) {
         // A crash loop names one unit over and over, with the same String: compare before hashing.

@@ -100,6 +100,10 @@ struct CauseText {
         var out = p.settings
         if let pkg = p.package { out.append("package: \(pkg)") }
         if !p.wantedBy.isEmpty { out.append("enabled in: " + p.wantedBy.joined(separator: ", ")) }
+        if let b = p.firstBoot {
+            let index = report.boots.firstIndex { $0.bootID == b }
+            out.append("first seen in boot \(b.prefix(12))" + (index.map { " (boot \($0 + 1) of \(report.boots.count) kept)" } ?? ""))
+        }
         if out.isEmpty { out = p.files }
         return out
     }

@@ -196,6 +196,7 @@ struct ScenarioTests {
         #expect(p.files == ["/etc/systemd/system/polyscan.service"])
         #expect(p.settings.contains { $0.hasPrefix("/etc/systemd/system/polyscan.service:") && $0.contains(": ExecStart=/usr/local/bin/polyscan") })
         #expect(p.settings.contains { $0.hasSuffix(": User=polyscan") })
+        #expect(p.firstBoot == s.truth.analyzed_boot, "polyscan first appears in the crashed boot")
         // The loop went on to the end, but nothing links it to the memory that ran out.
         #expect(cause.role == .unrelated && cause.persistedToEnd)
         // The primary's chain runs to the panic and the end, each link on its rule.

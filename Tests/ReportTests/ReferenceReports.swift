@@ -248,6 +248,7 @@ enum ReferenceReports {
         provenance.settings = ["/etc/systemd/system/polyscan.service:9: Restart=always"]
         provenance.package = "polyscan"
         provenance.wantedBy = ["multi-user.target"]
+        provenance.firstBoot = crashedBoot
         r.units[0].provenance = provenance
         r.rootCauses[0].subject = .process(comm: "ffmpeg", pid: 48213)
         r.rootCauses[0].ledTo = [CauseLink(to: "end", rule: .memoryReclaimStall,

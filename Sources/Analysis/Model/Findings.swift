@@ -305,12 +305,15 @@ public struct UnitProvenance: Codable, Sendable, Hashable {
     public var package: String?
     /// Targets whose `.wants` folder links the unit (it is enabled there).
     public var wantedBy: [String] = []
+    /// The first boot (of those the journal kept) in which systemd logged about the unit.
+    public var firstBoot: String?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case files, settings, package
         case wantedBy = "wanted_by"
+        case firstBoot = "first_boot"
     }
 }
 
