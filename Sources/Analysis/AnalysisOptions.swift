@@ -60,6 +60,10 @@ public struct AnalysisInput: @unchecked Sendable {
     public var unitFiles: [(path: String, text: String)]
     /// The host's `etc/os-release` and sysctl files, by their path on the host (`/etc/sysctl.conf`).
     public var hostFiles: [(path: String, text: String)] = []
+    /// `(target, unit)` for each `*.wants`/`*.requires` link that enables a unit.
+    public var unitLinks: [(target: String, unit: String)] = []
+    /// A unit file's path on the machine → the Debian package that installed it.
+    public var unitPackages: [String: String] = [:]
     /// The inputs as discovered, for the report's input table.
     public var inputs: [InputSummary]
     /// `*.journal~` names seen (journald renames a file it finds dirty).

@@ -139,6 +139,8 @@ public enum Analyzer {
         }
         var boot = BootAnalysis(options: options)
         boot.locator = JournalFileLocator(files: input.journal?.files ?? [])
+        boot.unitLinks = input.unitLinks
+        boot.unitPackages = input.unitPackages
         for b in selected {
             boot.add(b, textRecords: textByBoot[b.id] ?? [])
         }

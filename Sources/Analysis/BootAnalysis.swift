@@ -18,6 +18,9 @@ struct BootAnalysis {
     var bootStart: Int64?
     /// Places journal entries in their files, for the commands that show evidence in context.
     var locator = JournalFileLocator()
+    /// Enablement links and unit-file packages from the host tree.
+    var unitLinks: [(target: String, unit: String)] = []
+    var unitPackages: [String: String] = [:]
     /// The host's panic settings, when host facts give them (the rules read panic lines' own text).
     var panicSettings: PanicSettings?
     /// Each unit's own warning-or-worse messages, counted by normalised pattern.
@@ -173,7 +176,7 @@ struct BootAnalysis {
             s.impliedSettings = impliedSettings(u)
             s.unitFileLines = UnitFileQuoter.lines(for: name, in: unitFiles)
             s.ownWords = ownWords[name]?.top(3) ?? []
-            s.provenance = UnitFileQuoter.provenance(for: name, in: unitFiles)
+            s.provenance = UnitFileQuoter.provenance(for: name, in: unitFiles, links: unitLinks, packages: unitPackages)
             s.loopStartEstimate = loopStart(s)
             out.append(s)
         }

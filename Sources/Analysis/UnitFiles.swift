@@ -25,12 +25,21 @@ enum UnitFileQuoter {
     /// The unit's files (unit file, then drop-ins) and the settings that say what it runs and
     /// how it is restarted and limited, each as `path:line: Key=value`. `nil` without files.
     /// The package owning the file and the wants links need the host tree and are filled there.
-    static func provenance(for unit: String, in files: [(path: String, text: String)]) -> UnitProvenance? {
+    static func provenance(for unit: String, in files: [(path: String, text: String)],
+                           links: [(target: String, unit: String)] = [], packages: [String: String] = [:]) -> UnitProvenance? {
         let matching = Self.files(for: unit, in: files)
-        guard !matching.isEmpty else { return nil }
+        let names: Set<String> = Set([unit] + (template(of: unit).map { [$0] } ?? []))
+        let wanted = Array(Set(links.filter { names.contains($0.unit) }.map(\.target))).sorted()
+        guard !matching.isEmpty || !wanted.isEmpty else { return nil }
         var p = UnitProvenance()
         p.files = matching.map { $0.path }
         p.settings = settingLines(matching, prefixes: provenancePrefixes)
+        p.wantedBy = wanted
+        // The unit file's package; `/lib/…` and `/usr/lib/…` are one folder on merged-/usr systems.
+        p.package = matching.lazy.compactMap { f in
+            packages[f.path] ?? packages["/usr" + f.path]
+                ?? (f.path.hasPrefix("/usr/") ? packages[String(f.path.dropFirst(4))] : nil)
+        }.first
         return p
     }
 

@@ -27,6 +27,8 @@ public struct HostInputs: Sendable {
     public var unitFiles: [UnitFileText]
     /// `etc/os-release` and the sysctl files of a host root, for the report's host facts.
     public var hostFiles: [HostConfigFile] = []
+    /// The links that enable units and the packages that installed their files.
+    public var unitProvenance = UnitProvenanceInputs()
     /// Paths that were named or found but could not be used, and why.
     public var problems: [InputProblem]
     /// Host names the text logs' lines carry (syslog and journalctl name the host on every line):

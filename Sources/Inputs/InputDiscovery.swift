@@ -448,6 +448,8 @@ struct Collector {
             collectUnits(tree, at(unitDir), into: i)
         }
         hosts[i].hostFiles += HostConfigFiles.read(tree, root: rel)
+        hosts[i].unitProvenance.absorb(UnitProvenanceScan.scan(tree, unitDirs: Self.unitDirectories.map(at),
+                                                               dpkgInfo: at("var/lib/dpkg/info")))
     }
 
     /// The host's zone name: the tail of the `etc/localtime` link after `zoneinfo/` (as
@@ -692,6 +694,7 @@ struct Collector {
         hosts[j].kdump += h.kdump
         hosts[j].unitFiles += h.unitFiles
         hosts[j].hostFiles += h.hostFiles
+        hosts[j].unitProvenance.absorb(h.unitProvenance)
         hosts[j].problems += h.problems
         for n in h.textHostnames where !hosts[j].textHostnames.contains(n) { hosts[j].textHostnames.append(n) }
         if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }

@@ -58,6 +58,8 @@ public enum HostAnalysis {
             unitFiles: host.unitFiles.map { (path: Self.pathOnHost($0.path), text: $0.text) },
             inputs: inputs, dirtyJournalFiles: dirty, crashArtefacts: kernel.crashArtefacts)
         analysisInput.hostFiles = host.hostFiles.map { (path: $0.hostPath, text: $0.text) }
+        analysisInput.unitLinks = host.unitProvenance.links.map { (target: $0.target, unit: $0.unit) }
+        analysisInput.unitPackages = host.unitProvenance.packages
         let started = Progress.now()
         var report = Analyzer.analyze(analysisInput, options: options)
         if report.host.hostname == nil { report.host.hostname = host.hostname }
