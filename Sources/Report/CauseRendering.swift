@@ -158,7 +158,7 @@ enum CauseHTML {
         let ct = CauseText(cause: cause, report: report, clock: clock)
         var out = ["<li class=\"cause role-\(cause.role.rawValue)\">"]
         out.append("<h3>\(cause.rank). \(e(cause.kind.rawValue)): <code>\(e(cause.subject.name))</code> "
-                   + "<span class=\"confidence\">\(e(CauseText.roleName(cause.role)))</span></h3>")
+                   + "<span class=\"role\">\(e(CauseText.roleName(cause.role)))</span></h3>")
         out.append("<p class=\"figures\">\(e(ct.strength.capitalizedFirst)).</p>")
         out.append("<p>\(e(cause.summary))</p>")
         if let chain = ct.chain { out.append("<p class=\"figures\"><strong>Chain:</strong> \(e(chain))</p>") }

@@ -39,7 +39,7 @@ struct HTMLReport {
                   border-radius: 2px; }
         ol.causes { padding-left: 0; list-style: none; }
         ol.causes > li { border: 1px solid #e2e2e2; border-radius: 6px; padding: 4px 14px 10px; margin: 10px 0; }
-        .confidence { font-weight: 400; color: #555; }
+        .role { font-weight: 400; color: #555; }
         .figures { font-size: 0.92rem; }
         code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.88em; }
         table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }

@@ -33,12 +33,6 @@ enum HumanFormat {
         return rounded < 0 ? "-" + text : text
     }
 
-    /// A confidence in 0…1 as a whole percentage.
-    static func percent(_ fraction: Double) -> String {
-        guard fraction.isFinite else { return "n/a" }
-        return "\(Int((min(max(fraction, 0), 1) * 100).rounded()))%"
-    }
-
     /// A span of time with its two most significant units: `350 ms`, `12 s`, `4 min 12 s`,
     /// `3 h 5 min`, `2 d 4 h`.
     static func duration(seconds: Double) -> String {

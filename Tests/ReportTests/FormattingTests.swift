@@ -20,13 +20,11 @@ struct FormattingTests {
         #expect(HumanFormat.duration(seconds: seconds) == expected)
     }
 
-    @Test("sizes in binary units, confidences as percentages")
-    func sizesAndPercent() {
+    @Test("sizes in binary units, numbers with separators")
+    func sizesAndNumbers() {
         #expect(HumanFormat.kibibytes(512) == "512 KiB")
         #expect(HumanFormat.kibibytes(1_536) == "1.5 MiB")
         #expect(HumanFormat.kibibytes(14_680_064) == "14 GiB")
-        #expect(HumanFormat.percent(0.925) == "93%")
-        #expect(HumanFormat.percent(1.7) == "100%")
         #expect(HumanFormat.number(1_234.56, decimals: 1) == "1,234.6")
     }
 
