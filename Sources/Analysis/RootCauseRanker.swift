@@ -237,14 +237,26 @@ struct RootCauseRanker {
         let rejected = kernel.counts[.forkRejected, default: 0]
         let resourceFailures = units.reduce(0) { $0 + ($1.results["resources"] ?? 0) }
         let eagain = forkFailures.count
-        guard rejected + eagain + resourceFailures > 0 else { return nil }
+        // Tasks hung in process creation (`copy_process`, `cgroup_can_fork`) wait for a PID or
+        // for the pids controller: exhaustion seen from the other side.
+        let forkHungEvents = kernel.events.indices.filter { i in
+            kernel.events[i].kind == KernelDistressKind.hungTask.rawValue && i < kernel.reports.count
+                && kernel.reports[i].contains { l in CausalRules.forkFunctions.contains { l.contains($0) } }
+        }
+        let forkHung = forkHungEvents.count
+        // They were blocked from the report's time minus the timeout it states.
+        let forkHungSince = forkHungEvents.compactMap { i -> Int64? in
+            kernel.events[i].time.map { $0.microseconds &- Int64(Self.blockedSeconds(kernel.events[i].text) ?? 120) &* 1_000_000 }
+        }
+        guard rejected + eagain + resourceFailures + forkHung > 0 else { return nil }
         let f = forkRate
         let baseline = f.map { Stats.median($0.series.map(\.perSecond)) ?? 0 } ?? 0
         let peak = f?.peakPerSecond ?? 0
         // Above the boot's own baseline, or the PIDs wrapped (the rate a lower bound), or the
         // pids controller's one line: the limit was reached.
         let aboveBaseline = peak >= max(20, baseline * 4)
-        guard rejected > 0 || aboveBaseline || f?.lowerBound == true || (eagain >= 3 && peak >= max(20, baseline * 2)) else { return nil }
+        guard rejected > 0 || forkHung > 0 || aboveBaseline || f?.lowerBound == true
+                || (eagain >= 3 && peak >= max(20, baseline * 2)) else { return nil }
         var subject: String?
         var cgroup: String?
         if let cg = kernel.pidsCgroups.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key {
@@ -259,6 +271,7 @@ struct RootCauseRanker {
         if rejected > 0 { parts.append("the pids controller rejected forks in \(cgroup ?? subj) (it says so once per cgroup: the limit was reached)") }
         if eagain > 0 { parts.append("\(Format.count(eagain)) fork/clone failures with EAGAIN") }
         if resourceFailures > 0 { parts.append("\(Format.count(resourceFailures)) unit failures with result 'resources'") }
+        if forkHung > 0 { parts.append("\(Format.count(forkHung)) hung task\(forkHung == 1 ? "" : "s") blocked in process creation") }
         s += " " + parts.joined(separator: "; ") + "."
         if let f {
             s += " PIDs advanced at up to \(Format.fixed(f.peakPerSecond, 0))/s\(f.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")"
@@ -274,7 +287,11 @@ struct RootCauseRanker {
         for ff in forkFailures.prefix(2) {
             ev.append(EvidenceLine(time: Timestamp(microseconds: ff.time), source: .journal(file: nil, cursor: ff.source), text: ff.text))
         }
-        let times = forkFailures.map(\.time) + kernel.events.filter { $0.kind == KernelDistressKind.forkRejected.rawValue }.compactMap { $0.time?.microseconds }
+        if let i = forkHungEvents.first, ev.count < 3, i < kernel.origins.count {
+            ev.append(EvidenceLine(time: kernel.events[i].time, source: kernel.origins[i], text: kernel.events[i].text))
+        }
+        let times = forkFailures.map(\.time) + forkHungSince
+            + kernel.events.filter { $0.kind == KernelDistressKind.forkRejected.rawValue }.compactMap { $0.time?.microseconds }
         var d = DraftFinding(id: "fork-bomb:\(subj)", kind: .forkBomb,
                              subject: cgroup.map { OOMAssembler.unit(fromCgroup: $0) == nil ? .cgroup($0) : .unit(subj) } ?? .unit(subj),
                              start: [times.min(), f?.peakAt?.microseconds].compactMap { $0 }.min(), end: times.max(),

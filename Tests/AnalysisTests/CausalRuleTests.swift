@@ -200,6 +200,28 @@ struct CausalRuleTests {
         #expect(g.first { $0.kind == .hungTasks }?.causedBy.isEmpty == true)
     }
 
+    @Test("tasks hung in process creation are exhaustion evidence, and the exhaustion's consequence")
+    func hungInFork() throws {
+        let text = """
+            [  500.000000] INFO: task bash:7001 blocked for more than 120 seconds.
+            [  500.000100]  schedule+0x5b/0xd0
+            [  500.000200]  rwsem_down_read_slowpath+0x1f4/0x3f0
+            [  500.000300]  cgroup_can_fork+0x4a/0x140
+            [  500.000400]  copy_process+0x1235/0x1c10
+            [  500.000500]  kernel_clone+0x9d/0x3c0
+            """
+        let f = Self.findings(Self.lines(text), end: Self.end(at: 510))
+        let bomb = try #require(f.first { $0.kind == .forkBomb })
+        #expect(bomb.role == .primary && bomb.summary.contains("blocked in process creation"))
+        #expect(bomb.ledTo.contains { $0.to == "hung-tasks" && $0.rule == .taskExhaustion })
+        #expect(bomb.evidence.first?.text.hasPrefix("INFO: task bash:7001") == true)
+        // Negative: a task hung on I/O says nothing about forks.
+        let io = text.replacingOccurrences(of: "cgroup_can_fork+0x4a/0x140", with: "io_schedule+0x42/0x70")
+            .replacingOccurrences(of: "copy_process+0x1235/0x1c10", with: "__wait_on_buffer+0x6f/0x90")
+            .replacingOccurrences(of: "kernel_clone+0x9d/0x3c0", with: "jbd2_log_wait_commit+0x320/0x4b0")
+        #expect(!Self.findings(Self.lines(io), end: Self.end(at: 510)).contains { $0.kind == .forkBomb })
+    }
+
     @Test("lockup → panic only when the panic says softlockup; hung tasks → panic only when it says hung_task")
     func panicMessages() throws {
         let soft = Self.kswapdLockup + "\n[ 1060.100000] Kernel panic - not syncing: softlockup: hung tasks"
