@@ -22,8 +22,13 @@ struct UnitWords {
     static let unitsKept = 512
     static let textKept = 400
 
+    /// The last message and its pattern: a crash loop says the same thing thousands of times,
+    /// and comparing is cheaper than normalising again.
+    private var last: (text: String, key: String)?
+
     mutating func add(_ text: String, priority: Int, time: Int64, ref: EntryRef) {
-        let key = Self.normalise(text)
+        let key: String
+        if let l = last, l.text == text { key = l.key } else { key = Self.normalise(text); last = (text, key) }
         if var e = patterns[key] {
             e.count += 1
             e.priority = min(e.priority, priority)
