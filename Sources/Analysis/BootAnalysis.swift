@@ -60,7 +60,7 @@ struct BootAnalysis {
             let ref = i < b.kernelCursors.count ? b.kernelCursors[i] : nil
             let cursor = ref?.cursor ?? "journal"
             kernelLines.append(KernelLine(text: r.text, time: r.wallclockUSec, source: cursor, lastWords: false,
-                                          origin: .journal(file: ref.flatMap(locator.file(of:)), cursor: cursor)))
+                                          origin: .journal(file: nil, cursor: cursor), ref: ref))
             seen[r.text, default: []].append(r.monotonicUSec ?? 0)
         }
         var text: [KernelLine] = []
@@ -317,6 +317,7 @@ struct KernelFindings {
     /// For each listed event: where it was read, and the lines of its report that followed it
     /// (call trace, `RIP:`), up to `reportLinesKept`, for the rules that read stacks.
     var origins: [EvidenceSource] = []
+    var refs: [EntryRef?] = []
     var reports: [[String]] = []
     static let reportLinesKept = 64
 
@@ -348,6 +349,7 @@ struct KernelFindings {
                 events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind.rawValue,
                                                  text: l.text, source: l.source, lastWords: l.lastWords))
                 origins.append(l.origin)
+                refs.append(l.ref)
                 reports.append([])
                 open = (events.count - 1, l.time, kind)
             } else {

@@ -10,6 +10,8 @@ struct KernelLine {
     var lastWords: Bool
     /// Where it was read, for evidence lines and the command that shows them in context.
     var origin: EvidenceSource = .file(path: "kernel log", line: nil)
+    /// The journal entry it came from: its file is looked up only for lines quoted as evidence.
+    var ref: EntryRef?
 }
 
 /// Joins the lines of kernel OOM reports (invocation, task dump, summary, kill) into one

@@ -156,6 +156,15 @@ struct RootCauseRanker {
         }
     }
 
+    /// Where kernel event `i` was read, with its journal file looked up now that it is quoted.
+    func origin(_ i: Int) -> EvidenceSource {
+        let o = kernel.origins[i]
+        if case .journal(nil, let cursor) = o, i < kernel.refs.count, let ref = kernel.refs[i] {
+            return .journal(file: locator.file(of: ref), cursor: cursor)
+        }
+        return o
+    }
+
     /// The unit's most frequent own message, as an evidence line.
     func ownWordsEvidence(_ unit: String) -> EvidenceLine? {
         guard let w = units.first(where: { $0.unit == unit })?.ownWords.first else { return nil }
@@ -170,7 +179,7 @@ struct RootCauseRanker {
         kills.prefix(2).compactMap { k in
             guard let i = kernel.events.firstIndex(where: { $0.kind == KernelDistressKind.oomKill.rawValue && $0.time == k.time }),
                   i < kernel.origins.count else { return nil }
-            return EvidenceLine(time: k.time, source: kernel.origins[i], text: kernel.events[i].text)
+            return EvidenceLine(time: k.time, source: origin(i), text: kernel.events[i].text)
         }
     }
 
@@ -281,14 +290,14 @@ struct RootCauseRanker {
         if subject != nil { s += " Most new PIDs came from \(subj)." }
         var ev: [EvidenceLine] = []
         for (i, e) in kernel.events.enumerated() where e.kind == KernelDistressKind.forkRejected.rawValue && i < kernel.origins.count {
-            ev.append(EvidenceLine(time: e.time, source: kernel.origins[i], text: e.text))
+            ev.append(EvidenceLine(time: e.time, source: origin(i), text: e.text))
             break
         }
         for ff in forkFailures.prefix(2) {
             ev.append(EvidenceLine(time: Timestamp(microseconds: ff.time), source: .journal(file: nil, cursor: ff.source), text: ff.text))
         }
         if let i = forkHungEvents.first, ev.count < 3, i < kernel.origins.count {
-            ev.append(EvidenceLine(time: kernel.events[i].time, source: kernel.origins[i], text: kernel.events[i].text))
+            ev.append(EvidenceLine(time: kernel.events[i].time, source: origin(i), text: kernel.events[i].text))
         }
         let times = forkFailures.map(\.time) + forkHungSince
             + kernel.events.filter { $0.kind == KernelDistressKind.forkRejected.rawValue }.compactMap { $0.time?.microseconds }
@@ -309,7 +318,7 @@ struct RootCauseRanker {
         var out: [DraftFinding] = []
         let events = kernel.events
         func line(_ i: Int) -> EvidenceLine {
-            EvidenceLine(time: events[i].time, source: i < kernel.origins.count ? kernel.origins[i] : .file(path: events[i].source, line: nil),
+            EvidenceLine(time: events[i].time, source: i < kernel.origins.count ? origin(i) : .file(path: events[i].source, line: nil),
                          text: events[i].text)
         }
         func report(_ i: Int) -> [String] { i < kernel.reports.count ? kernel.reports[i] : [] }
