@@ -24,6 +24,8 @@ struct OOMAssembler {
     private var rows: [(pid: Int, rss: Int, name: String)] = []
     private var contextTaskMemcg: String?
     private var contextLimitMemcg: String?
+    /// The memory cgroup's limit from its `memory: usage …kB, limit …kB` line.
+    private var contextLimitKB: Int?
     /// Index of the kill the next lines may still complete, and its pid.
     private var open: (index: Int, pid: Int, time: Int64?)?
 
@@ -38,9 +40,12 @@ struct OOMAssembler {
             rows = []
             contextTaskMemcg = nil
             contextLimitMemcg = nil
+            contextLimitKB = nil
             open = nil
         case .taskRow(let pid, _, let rss, let name):
             if rows.count < 100_000 { rows.append((pid, rss, name)) }
+        case .memcgUsage(_, let limit):
+            contextLimitKB = limit
         case .memcgContext(let task, let limit):
             contextTaskMemcg = task
             contextLimitMemcg = limit
@@ -99,6 +104,7 @@ struct OOMAssembler {
         }
         k.taskMemcg = contextTaskMemcg
         k.oomMemcg = contextLimitMemcg
+        if kind == .memcg { k.memcgLimitKB = contextLimitKB }
         k.unit = contextTaskMemcg.flatMap(Self.unit(fromCgroup:))
         k.biggestTasks = rows.sorted { $0.rss > $1.rss }.prefix(5).map { row in
             // The dump counts 4 KiB pages; a row whose count would overflow in kB is shown as read.

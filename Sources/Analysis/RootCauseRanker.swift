@@ -211,6 +211,9 @@ struct RootCauseRanker {
         for (subject, g) in byLimit.sorted(by: { $0.key < $1.key }) {
             let victims = mostCommonList(g.map { $0.comm ?? "?" })
             var s = "\(subject) hit its memory limit: the kernel OOM-killed \(g.count) process\(g.count == 1 ? "" : "es") in its cgroup; victims: \(victims)."
+            if let kb = g.compactMap(\.memcgLimitKB).first {
+                s += " The kernel reports its limit as \(Format.count(kb)) kB."
+            }
             if let u = accumulators[subject], u.restartsObserved > 0 {
                 s += " The unit was restarted \(Format.count(u.restartsObserved)) times."
             }

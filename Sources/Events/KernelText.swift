@@ -79,6 +79,9 @@ public enum OOMLine: Sendable, Hashable {
     case memcgContext(taskMemcg: String, limitMemcg: String)
     /// A row of the task dump: `[  pid  ]   uid  tgid total_vm      rss …  name`.
     case taskRow(pid: Int, uid: Int?, rssPages: Int, name: String)
+    /// A memory cgroup's charge at its OOM: `memory: usage 524288kB, limit 524288kB, failcnt 2345`
+    /// (mm/memcontrol.c, `mem_cgroup_print_oom_meminfo()`).
+    case memcgUsage(usageKB: Int, limitKB: Int)
 
     /// Reads one line with the kernel-log reader's parsers (`OOMInvokedLine`, `OOMSummaryLine`,
     /// `OOMKillLine`, `OOMVictimSelectedLine`, `OOMTaskRow`), which know every generation's
@@ -102,6 +105,11 @@ public enum OOMLine: Sendable, Hashable {
         if t.hasPrefix("Task in "), let r = t.find(" killed as a result of limit of ") {
             let task = t[t.index(t.startIndex, offsetBy: 8)..<r.lowerBound]
             return .memcgContext(taskMemcg: String(task), limitMemcg: String(t[r.upperBound...].trimmingSpaces()))
+        }
+        if t.hasPrefix("memory: usage "), let u = TextScan.between(t, after: "usage ", until: "k"),
+           let l = TextScan.between(t, after: "limit ", until: "k"),
+           let usage = TextScan.leadingInt(u), let limit = TextScan.leadingInt(l) {
+            return .memcgUsage(usageKB: usage, limitKB: limit)
         }
         if let row = OOMTaskRow(line) {
             return .taskRow(pid: row.pid, uid: row.uid, rssPages: Int(clamping: row.rss), name: row.name)

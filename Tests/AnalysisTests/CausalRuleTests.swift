@@ -267,6 +267,26 @@ struct CausalRuleTests {
         #expect(k.reports.first?.contains { $0.hasPrefix("Oops:") } == true)
     }
 
+    @Test("a memory-cgroup OOM report's limit line gives the limit that was hit")
+    func memcgLimit() throws {
+        // mm/memcontrol.c mem_cgroup_print_oom_meminfo() and mm/oom_kill.c's summary, as 6.1 prints them.
+        let text = """
+            [  10.000000] worker invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0
+            [  10.000100] memory: usage 524288kB, limit 524288kB, failcnt 2345
+            [  10.000200] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/system.slice/app.service,task_memcg=/system.slice/app.service/worker,task=worker,pid=4242,uid=1000
+            [  10.000300] Memory cgroup out of memory: Killed process 4242 (worker) total-vm:600000kB, anon-rss:500000kB, file-rss:1104kB, shmem-rss:0kB, UID:1000 pgtables:1200kB oom_score_adj:0
+            """
+        let k = KernelFindings(lines: Self.lines(text))
+        let kill = try #require(k.oomKills.first)
+        #expect(kill.kind == .memcg && kill.memcgLimitKB == 524_288)
+        let f = Self.findings(Self.lines(text), end: Self.end(at: 20))
+        #expect(f.first?.subject == .unit("app.service"))
+        #expect(f.first?.summary.contains("524,288 kB") == true)
+        // Negative: a global OOM has no memcg limit, whatever lines came before it.
+        let global = KernelFindings(lines: Self.lines(Self.globalOOM))
+        #expect(global.oomKills.first?.memcgLimitKB == nil)
+    }
+
     @Test("a memory-cgroup OOM's subject is the cgroup whose limit was hit, not the victim's")
     func memcgSubject() {
         var kill = OOMKillSummary(time: Timestamp(microseconds: Self.t0), kind: .memcg)

@@ -223,6 +223,7 @@ enum ReferenceReports {
         r.timeline[0].endTime = at(8, 0, 13)
         r.kernelEvents[0].time = at(13, 1, 10)
         r.oomKills[0].oomMemcg = "/system.slice"
+        r.oomKills[0].memcgLimitKB = 524_288
         r.boots[1].start = at(7, 59, 40)
         r.boots[1].startSource = .journalClock
         r.boots[1].uptimeSeconds = 18_120.25

@@ -457,6 +457,8 @@ public struct OOMKillSummary: Codable, Sendable, Hashable {
     public var taskMemcg: String?
     public var oomMemcg: String?
     public var unit: String?
+    /// For a memory-cgroup OOM: the limit that was hit, from the kernel's `memory: usage …, limit …kB` line.
+    public var memcgLimitKB: Int?
     public var invokedBy: String?
     /// The biggest tasks from the kernel's task dump, largest first, as `comm (pid): rss kB`.
     public var biggestTasks: [String] = []
@@ -474,6 +476,7 @@ public struct OOMKillSummary: Codable, Sendable, Hashable {
         case totalVMKB = "total_vm_kb"
         case taskMemcg = "task_memcg"
         case oomMemcg = "oom_memcg"
+        case memcgLimitKB = "memcg_limit_kb"
         case invokedBy = "invoked_by"
         case biggestTasks = "biggest_tasks"
     }
