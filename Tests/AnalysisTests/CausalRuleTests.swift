@@ -267,6 +267,22 @@ struct CausalRuleTests {
         #expect(k.reports.first?.contains { $0.hasPrefix("Oops:") } == true)
     }
 
+    @Test("a machine check leads to the panic that says Fatal machine check; not to another panic")
+    func machineCheck() throws {
+        // arch/x86/kernel/cpu/mce/core.c: print_mce() and mce_panic().
+        let mce = """
+            [  70.000000] mce: [Hardware Error]: CPU 2: Machine Check Exception: 5 Bank 4: b200000000070f0f
+            [  70.000100] mce: [Hardware Error]: TSC 0 ADDR 1f21d7400 MISC 0 SYND 4d000000 IPID 0
+            [  70.000200] mce: [Hardware Error]: Run the above through 'mcelog --ascii'
+            """
+        let f = Self.findings(Self.lines(mce + "\n[  70.100000] Kernel panic - not syncing: Fatal machine check"), end: Self.end(at: 71))
+        let hw = try #require(f.first)
+        #expect(hw.kind == .hardwareError && hw.role == .primary)
+        #expect(hw.chain == ["kernel-panic", CauseLink.endOfBoot])
+        let g = Self.findings(Self.lines(mce + "\n[  70.100000] Kernel panic - not syncing: hung_task: blocked tasks"), end: Self.end(at: 71))
+        #expect(g.first { $0.kind == .hardwareError }?.ledTo.isEmpty == true)
+    }
+
     @Test("a memory-cgroup OOM report's limit line gives the limit that was hit")
     func memcgLimit() throws {
         // mm/memcontrol.c mem_cgroup_print_oom_meminfo() and mm/oom_kill.c's summary, as 6.1 prints them.
