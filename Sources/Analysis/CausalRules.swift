@@ -22,23 +22,6 @@ struct DraftFinding {
     var processNames: Set<String> = []
 }
 
-/// Panic settings of the host (`kernel.softlockup_panic`, `hung_task_panic`, `panic_on_oom`),
-/// when host facts give them. The rules rely on the panic line's own text and use these only
-/// to confirm; `nil` when unknown.
-public struct PanicSettings: Sendable, Hashable {
-    public var softlockupPanic: Bool?
-    public var hardlockupPanic: Bool?
-    public var hungTaskPanic: Bool?
-    public var panicOnOOM: Int?
-
-    public init(softlockupPanic: Bool? = nil, hardlockupPanic: Bool? = nil, hungTaskPanic: Bool? = nil, panicOnOOM: Int? = nil) {
-        self.softlockupPanic = softlockupPanic
-        self.hardlockupPanic = hardlockupPanic
-        self.hungTaskPanic = hungTaskPanic
-        self.panicOnOOM = panicOnOOM
-    }
-}
-
 /// The mechanisms, in one place (`docs/causes.md` has a section for each): a link A → B is
 /// drawn only when the rule's condition holds in the evidence.
 enum CausalRules {

@@ -218,11 +218,15 @@ struct Verdict {
         case .unknown, nil: line = hostLabel + ": how the boot ended is unknown" + (at.map { " (last sign of life " + $0 + ")" } ?? "")
         }
         let causes = rankedCauses
+        // The primary cause and the contributing ones; consequences are the chain, unrelated
+        // findings stay out of the verdict.
         if let top = causes.first {
-            line += "; cause: \(top.kind) of \(top.subject)"
-            let others = causes.dropFirst().prefix(3).map { "\($0.kind) of \($0.subject)" }
-            if !others.isEmpty {
-                line += "; also: " + others.joined(separator: ", ") + (causes.count > 4 ? " and \(causes.count - 4) more" : "")
+            let name = { (c: RootCause) in "\(c.kind.rawValue) of \(c.subject.name)" }
+            line += "; \(top.role == .primary ? "cause" : CauseText.roleName(top.role)): " + name(top)
+            let contributing = causes.filter { $0.role == .contributing && $0.id != top.id }
+            if !contributing.isEmpty {
+                line += "; contributing: " + contributing.prefix(3).map(name).joined(separator: ", ")
+                    + (contributing.count > 3 ? " and \(contributing.count - 3) more" : "")
             }
         } else if report.window?.entries == 0 {
             line += "; nothing in the window asked for"

@@ -60,7 +60,7 @@ struct TextLogTests {
         #expect(end?["kind"] as? String == "clean")
         #expect((json["host"] as? [String: Any])?["hostname"] as? String == truth.hostname)
         let causes = json["root_causes"] as? [[String: Any]] ?? []
-        #expect(causes.first?["subject"] as? String == "worker.service")
+        #expect((causes.first?["subject"] as? [String: Any])?["name"] as? String == "worker.service")
     }
 
     @Test("a syslog file (RFC 3164) alone: the same findings; `messages messages.1` of one host read together",
@@ -172,7 +172,9 @@ struct TextLogTests {
             return v.map { "\($0)" } ?? "-"
         }
         let units = (json["units"] as? [[String: Any]] ?? []).map { u in keys.map { "\($0)=\(text(u[$0]))" }.joined(separator: " ") }
-        let causes = (json["root_causes"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "")/\($0["subject"] ?? "")" }
+        let causes = (json["root_causes"] as? [[String: Any]] ?? []).map {
+            "\($0["kind"] ?? "")/\(($0["subject"] as? [String: Any])?["name"] ?? "")/\($0["role"] ?? "")"
+        }
         let end = (json["end"] as? [String: Any])?["kind"] ?? ""
         return "end=\(end) oom=\((json["oom_kills"] as? [Any])?.count ?? 0) causes=\(causes) units=\(units)"
     }
