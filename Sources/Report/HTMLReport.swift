@@ -52,6 +52,13 @@ struct HTMLReport {
         .banner { margin: 8px 0 4px; }
         .banner .verdict { font-size: 1.3rem; }
         .banner .headline { margin: 4px 0; }
+        ol.chain { list-style: none; display: flex; flex-wrap: wrap; align-items: center; gap: 6px 0; padding: 0; margin: 10px 0; }
+        ol.chain li { border: 1px solid #bbb; border-radius: 6px; padding: 4px 10px; background: #fafafa; font-size: 0.9rem; }
+        ol.chain li + li { margin-left: 30px; position: relative; }
+        ol.chain li + li::before { content: "→"; position: absolute; left: -24px; top: 50%; transform: translateY(-50%);
+                                   font-size: 1.1rem; color: #555; }
+        ol.chain li.role-primary { border: 2px solid #c0392b; background: #fdecea; }
+        ol.chain li.end { background: #333; color: #fff; border-color: #333; }
         .window { font-size: 0.95rem; }
         table.inputs td:first-child { word-break: break-all; }
         table.inputs td.problems { font-size: 0.85rem; }
@@ -94,6 +101,7 @@ struct HTMLReport {
         out.append("<p class=\"verdict \(verdictClass)\">\(e(verdict.verdictLine)).</p>")
         out.append("<p class=\"headline\">\(e(verdict.headline)).</p>")
         if let window = verdict.windowStatement { out.append("<p class=\"window muted\">\(e(window)).</p>") }
+        out += chainDiagram()
         out.append("</header>")
         let facts = verdict.bootFacts
         if !facts.isEmpty { out.append("<ul class=\"boot-facts\">" + facts.map { "<li>\(e($0))</li>" }.joined() + "</ul>") }
@@ -118,6 +126,31 @@ struct HTMLReport {
         out.append("</body>")
         out.append("</html>")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The causal chain as boxes and arrows: the primary cause, each consequence the rules link
+    /// to it, the end of the boot; contributing factors feed into the first box.
+    private func chainDiagram() -> [String] {
+        let e = HTML.escape
+        guard let primary = verdict.rankedCauses.first(where: { $0.role == .primary }) else { return [] }
+        let ct = CauseText(cause: primary, report: report, clock: clock)
+        var out = ["<ol class=\"chain\" aria-label=\"causal chain\">"]
+        for id in [primary.id] + primary.chain {
+            if id == CauseLink.endOfBoot {
+                out.append("<li class=\"end\">\(verdict.endKind == .clean ? "shutdown" : "end of the boot")</li>")
+            } else if let c = report.rootCauses.first(where: { $0.id == id }) {
+                out.append("<li class=\"role-\(c.role.rawValue)\"><strong>\(e(c.kind.rawValue))</strong><br><code>\(e(c.subject.name))</code></li>")
+            } else {
+                out.append("<li>\(e(ct.label(id)))</li>")
+            }
+        }
+        out.append("</ol>")
+        let contributing = verdict.rankedCauses.filter { $0.role == .contributing }
+        if !contributing.isEmpty {
+            out.append("<p class=\"muted\">Contributing: " + contributing.map { "<code>\(e($0.kind.rawValue)) \(e($0.subject.name))</code>" }
+                .joined(separator: ", ") + "</p>")
+        }
+        return out
     }
 
     /// What monitoring could have detected: the back-test of the default alert rules, and the drop-ins.

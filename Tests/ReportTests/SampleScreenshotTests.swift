@@ -24,7 +24,8 @@ struct SampleScreenshotTests {
                        verdict: (document.querySelector('header.banner .verdict') || {}).textContent || '',
                        title: document.querySelector('h1') ? document.querySelector('h1').textContent : '',
                        panels: Array.from(document.querySelectorAll('svg .panel-title')).map(t => t.textContent),
-                       markers: Array.from(document.querySelectorAll('svg .kernel-event')).map(p => p.getAttribute('class'))};
+                       markers: Array.from(document.querySelectorAll('svg .kernel-event')).map(p => p.getAttribute('class')),
+                       chain: Array.from(document.querySelectorAll('ol.chain li')).map(li => li.textContent)};
           const pre = document.createElement('pre');
           pre.id = 'layout-result';
           pre.textContent = JSON.stringify(out);
@@ -41,6 +42,7 @@ struct SampleScreenshotTests {
         var title: String
         var panels: [String]
         var markers: [String]
+        var chain: [String]
     }
 
     static func report(_ sample: String, dir: String) throws -> String {
@@ -98,6 +100,8 @@ struct SampleScreenshotTests {
         #expect(layout.panels.contains { $0.hasPrefix("Forks per second · pid_max") })
         // A hung task, a lockup and the panic each have their own row and shape.
         #expect(Set(layout.markers) == ["kernel-event hung-task", "kernel-event lockup", "kernel-event panic"])
+        // The chain drawn under the verdict: memory ran out, kswapd locked a CPU up, the kernel panicked.
+        #expect(layout.chain == ["memory-exhaustionvideo-pipeline.service", "lockupCPU#0", "kernel-panicsystem", "end of the boot"])
         let pixels = try Self.screenshot(html, width: width, dir: dir, colours: ["#fdecea", ChartColor.units[0], ChartColor.oomKill])
         #expect(pixels.colors["#fdecea", default: 0] > 20_000, "the red verdict banner: \(pixels)")
         #expect(pixels.colors[ChartColor.units[0], default: 0] > 5_000, "the restart lane: \(pixels)")
@@ -114,6 +118,7 @@ struct SampleScreenshotTests {
         #expect(layout.title == "Reboot report: web04")
         #expect(layout.verdict.hasPrefix("web04 shut down cleanly at 2024-02-10 09:54:33 UTC, at the request of deploy (sudo /usr/sbin/reboot)"))
         #expect(layout.panels.first == "The whole boot, kernel start to next boot")
+        #expect(layout.chain.isEmpty)
         let pixels = try Self.screenshot(html, width: width, dir: dir, colours: ["#e9f7ef", "#fdecea"])
         #expect(pixels.colors["#e9f7ef", default: 0] > 20_000, "the green verdict banner: \(pixels)")
         #expect(pixels.colors["#fdecea", default: 0] < 500, "no outage red on a planned reboot: \(pixels)")
