@@ -14,7 +14,7 @@ extension PostmortemCommand {
               postmortem analyze samples/reference-incident
               postmortem analyze --root /mnt/disk -o markdown --output-file incident.md
               postmortem analyze host.tar.zst -o html --output-file report.html
-              postmortem analyze /var/log/journal --boot -2 --utc --format json
+              postmortem analyze /var/log/journal --boot -1 --utc --format json
               postmortem analyze --previous-boot-if-unclean --out-dir /var/lib/postmortem --keep 10
 
             With --out-dir, report.md, report.json and report.html go to DIR/<boot-id>/ and one
