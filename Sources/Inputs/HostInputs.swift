@@ -8,6 +8,10 @@ import KernelLog
 public struct HostInputs: Sendable {
     /// What to call the host in a report: its hostname, else its machine ID, else the path named.
     public var label: String
+    /// Where the host was found, as named when it was met: a host root's path, an archive's
+    /// `archive.tar.zst:member/path`, a machine ID folder's ID. Unlike `label`, never replaced by the
+    /// hostname: `batch` keys shards and report folders on it.
+    public var source: String = ""
     /// The 32-hex machine ID, from `etc/machine-id`, a journal's machine-ID directory or a
     /// journal file header.
     public var machineID: String?

@@ -96,7 +96,9 @@ struct Collector {
 
     private mutating func host(key: String, label: String, kind: HostKind) -> Int {
         if let i = index[key] { return i }
-        hosts.append(HostInputs(label: label))
+        var found = HostInputs(label: label)
+        found.source = label
+        hosts.append(found)
         kinds.append(kind)
         index[key] = hosts.count - 1
         return hosts.count - 1

@@ -11,20 +11,29 @@ public enum Batch {
         public var problems: [String]
     }
 
+    /// The identities of the hosts and archives under `paths` that `shard` owns (nothing is
+    /// read but the folders' listings): what that shard will analyse.
+    public static func plan(paths: [String], shard: FleetShard) -> [String] {
+        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true)
+        return (direct.map(\.source) + archives).map { FleetShard.identity(of: $0, under: paths) }.filter(shard.owns)
+    }
+
     /// With `hostZones`, each host's Markdown report shows times in that machine's own zone
-    /// (its `etc/localtime`) when it is known.
+    /// (its `etc/localtime`) when it is known. With `shard`, only that share of the hosts.
     public static func run(paths: [String], outDirectory: String, jobs: Int, options: AnalysisOptions,
-                           render: RenderOptions, hostZones: Bool = false) throws -> Outcome {
+                           render: RenderOptions, hostZones: Bool = false, shard: FleetShard = .all) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         // Host folders are found up front (nothing is read yet); an archive is a work item of its
         // own, expanded by the worker that takes it and let go when its hosts are done, so that
         // memory follows the `jobs` archives open at once, not the whole fleet.
         let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true)
-        let items = direct.map(WorkItem.host) + archives.map(WorkItem.archive)
+        let items = (direct.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
+            shard.owns(FleetShard.identity(of: $0.source, under: paths))
+        }
+        // Each host's reports go to a staging folder of its own first: the final folder names
+        // are given once every host is known, from the hosts' names and sources alone.
+        let staging = outDirectory + "/.postmortem-staging"
         let queue = WorkQueue(items)
-        let names = NameRegistry()
-        // Hosts named directly get their names in the order given; an archive's, when it is opened.
-        let directNames = direct.map { names.claim($0.label) }
         let results = ResultBox()
         let workers = max(1, min(jobs, items.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -35,47 +44,75 @@ public enum Batch {
                 case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil)
                 }
                 for (j, host) in hosts.enumerated() {
-                    let name = index < directNames.count ? directNames[index] : names.claim(host.label)
-                    let (row, problems) = analyse(host, name: name, into: outDirectory, options: options,
-                                                  render: render, hostZones: hostZones)
-                    results.add(order: (index, j), row: row, problems: problems)
+                    let dir = staging + "/\(index)-\(j)"
+                    var (row, problems) = analyse(host, into: dir, options: options, render: render, hostZones: hostZones)
+                    row.source = FleetShard.identity(of: host.source, under: paths)
+                    results.add(order: (index, j), row: row, problems: problems, staged: dir)
                 }
             }
         }
-        let (rows, problems) = results.collect()
-        try FleetSummary.table(rows, options: render).write(toFile: outDirectory + "/fleet.txt", atomically: true, encoding: .utf8)
-        try FleetSummary.jsonLines(rows).write(toFile: outDirectory + "/fleet.jsonl", atomically: true, encoding: .utf8)
-        return Outcome(rows: rows, problems: problems)
+        var (rows, problems, stagedDirs) = results.collect()
+        let folders = FleetFiles.assignFolders(rows)
+        var messages: [String] = []
+        for i in rows.indices {
+            if rows[i].reports != nil {
+                do {
+                    try FleetFiles.place(stagedDirs[i], at: outDirectory + "/" + folders[i], copy: false)
+                    rows[i].reports = folders[i]
+                } catch {
+                    rows[i].reports = nil
+                    rows[i].error = rows[i].error ?? "cannot write report: \(error)"
+                }
+            }
+            messages += problems[i].map { "\(folders[i]): \($0)" }
+        }
+        try? FileManager.default.removeItem(atPath: staging)
+        let sorted = try FleetFiles.write(rows, into: outDirectory, options: render)
+        return Outcome(rows: sorted, problems: messages)
     }
 
-    /// Analyses one host and writes its reports; its fleet row and problems.
-    static func analyse(_ host: HostInputs, name: String, into outDirectory: String, options: AnalysisOptions,
+    /// Analyses one host and writes its reports into `dir`; its fleet row (its `reports` set
+    /// when they were written) and problems. A host none of whose inputs could be read still gets
+    /// reports, saying so.
+    static func analyse(_ host: HostInputs, into dir: String, options: AnalysisOptions,
                         render: RenderOptions, hostZones: Bool) -> (FleetSummary.FleetRow, [String]) {
         let result = HostAnalysis.run(host, options: options)
-        let dir = outDirectory + "/" + name
         var row: FleetSummary.FleetRow
         do {
             var local = render
+            var report = result.report
             var note: String?
             if hostZones, let machine = MachineZone(of: host) {
                 local.timeZone = machine.zone
                 note = machine.note
             }
-            try ReportFolder.write(result.report, formats: [.json, .markdown], into: dir, options: local, zoneNote: note)
+            if !result.readAnything {
+                let why = result.problems.isEmpty ? "nothing was found" : result.problems.joined(separator: "; ")
+                report.notes.append("No input of this host could be read, so nothing here describes how it ended: \(why)")
+            }
+            try ReportFolder.write(report, formats: [.json, .markdown, .html], into: dir, options: local, zoneNote: note)
             row = result.readAnything
-                ? FleetSummary.FleetRow(report: result.report, host: name)
-                : FleetSummary.FleetRow(host: name, failure: "no input could be read")
+                ? FleetSummary.FleetRow(report: result.report, host: host.label)
+                : FleetSummary.FleetRow(host: host.label, failure: "no input could be read")
+            row.reports = dir
         } catch {
-            row = FleetSummary.FleetRow(host: name, failure: "cannot write report: \(error)")
+            row = FleetSummary.FleetRow(host: host.label, failure: "cannot write report: \(error)")
         }
-        row.reports = name
-        return (row, result.problems.map { "\(name): \($0)" })
+        return (row, result.problems)
     }
 }
 
 private enum WorkItem: Sendable {
     case host(HostInputs)
     case archive(String)
+
+    /// Where it was found: what its shard is decided by.
+    var source: String {
+        switch self {
+        case .host(let h): return h.source
+        case .archive(let path): return path
+        }
+    }
 }
 
 /// Hands each work item out once, and lets go of it: a host's inputs are freed when it is done.
@@ -93,32 +130,18 @@ private final class WorkQueue: @unchecked Sendable {
     }
 }
 
-/// Folder-safe names, unique across the fleet, claimed as hosts are met.
-private final class NameRegistry: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen: [String: Int] = [:]
-    func claim(_ label: String) -> String {
-        lock.lock(); defer { lock.unlock() }
-        var name = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" ? $0 : "_" })
-        if name.isEmpty || name == "." || name == ".." { name = "host" }
-        let n = seen[name, default: 0]
-        seen[name] = n + 1
-        return n == 0 ? name : "\(name)-\(n + 1)"
-    }
-}
-
-/// Rows in the order the hosts were named (item, then host within an archive), whatever the
+/// Rows in the order the hosts were met (item, then host within an archive), whatever the
 /// order the workers finished in.
 private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var entries: [(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String])] = []
-    func add(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String]) {
+    private var entries: [(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String], staged: String)] = []
+    func add(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String], staged: String) {
         lock.lock(); defer { lock.unlock() }
-        entries.append((order, row, problems))
+        entries.append((order, row, problems, staged))
     }
-    func collect() -> ([FleetSummary.FleetRow], [String]) {
+    func collect() -> ([FleetSummary.FleetRow], [[String]], [String]) {
         lock.lock(); defer { lock.unlock() }
         let sorted = entries.sorted { $0.order < $1.order }
-        return (sorted.map(\.row), sorted.flatMap(\.problems))
+        return (sorted.map(\.row), sorted.map(\.problems), sorted.map(\.staged))
     }
 }

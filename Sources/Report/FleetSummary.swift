@@ -21,6 +21,9 @@ public enum FleetSummary {
         /// The folder (under the batch's output) holding this host's reports: unique, where
         /// hostnames may repeat (copies of one machine, images of cloned machines).
         public var reports: String?
+        /// Where the host was found, relative to the path `batch` was given (`web1`,
+        /// `dc2.tar.zst:hosts/web1`): the host's identity for shards and report folder names.
+        public var source: String?
 
         public init(host: String, analyzedBoot: String? = nil, end: BootEndKind? = nil, lastEntry: Timestamp? = nil,
                     gapSeconds: Double? = nil, rootCauseKind: String? = nil, rootCauseSubject: String? = nil,
@@ -65,7 +68,32 @@ public enum FleetSummary {
             case crashLoopingUnits = "crash_looping_units"
             case oomKills = "oom_kills"
             case kernelEvents = "kernel_events"
-            case reports
+            case reports, source
+        }
+    }
+
+    /// How much a row asks for attention, lowest first: an unclean end, a host that could not be
+    /// read, an end not known, a running boot, a clean end.
+    public static func severity(_ row: FleetRow) -> Int {
+        if row.error != nil { return 1 }
+        switch row.end {
+        case .unclean: return 0
+        case .unknown: return 2
+        case .ongoing: return 3
+        case .clean: return 4
+        case nil: return 5
+        }
+    }
+
+    /// Rows most severe first; within one severity, hosts with a root cause, then more looping
+    /// units, OOM kills and kernel events first, then by name and source, so that the order is
+    /// the same whatever order the hosts were analysed or sharded in.
+    public static func sortedBySeverity(_ rows: [FleetRow]) -> [FleetRow] {
+        rows.sorted { a, b in
+            let ka = (severity(a), a.rootCauseKind == nil ? 1 : 0, -a.crashLoopingUnits, -a.oomKills, -a.kernelEvents)
+            let kb = (severity(b), b.rootCauseKind == nil ? 1 : 0, -b.crashLoopingUnits, -b.oomKills, -b.kernelEvents)
+            if ka != kb { return ka < kb }
+            return (a.host, a.source ?? "", a.reports ?? "") < (b.host, b.source ?? "", b.reports ?? "")
         }
     }
 
@@ -75,19 +103,19 @@ public enum FleetSummary {
         let safe = TextLayout.terminalSafe
         guard !rows.isEmpty else { return "No hosts.\n" }
         let zone = options.timeZone.name(at: rows.compactMap(\.lastEntry).first)
-        let header = ["HOST", "BOOT", "END", "LAST ENTRY (\(zone))", "GAP", "CAUSE", "SUBJECT", "LOOPING", "OOM", "KERNEL"]
+        let header = ["HOST", "BOOT", "END", "LAST ENTRY (\(zone))", "GAP", "CAUSE", "SUBJECT", "LOOPING", "OOM", "KERNEL", "SOURCE"]
         let cells: [[String]] = rows.map { row in
             // The host as its report folder is named when that differs (two hosts of one name).
             let host = safe(row.reports.map { $0 == row.host ? row.host : "\(row.host) (\($0))" } ?? row.host)
             if let error = row.error {
-                return [host, "-", "error", "", "", "", safe(error), "", "", ""]
+                return [host, "-", "error", "", "", "", safe(error), "", "", "", safe(row.source ?? "-")]
             }
             return [host, row.analyzedBoot.map { String($0.prefix(12)) } ?? "-", row.end?.rawValue ?? "-",
                     row.lastEntry.map(clock.dateTime) ?? "-",
                     row.gapSeconds.map { HumanFormat.duration(seconds: $0) } ?? "-",
                     safe(row.rootCauseKind ?? "none"), safe(row.rootCauseSubject ?? "-"),
                     HumanFormat.count(row.crashLoopingUnits), HumanFormat.count(row.oomKills),
-                    HumanFormat.count(row.kernelEvents)]
+                    HumanFormat.count(row.kernelEvents), safe(row.source ?? "-")]
         }
         let rightAligned: Set<Int> = [4, 7, 8, 9]
         let widths = header.indices.map { col in

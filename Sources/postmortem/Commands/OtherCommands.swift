@@ -99,8 +99,15 @@ extension PostmortemCommand {
             abstract: "Analyse many hosts' archived journals: one report per host and a fleet summary.",
             discussion: """
             Each host (a host root, a machine-ID journal folder, or an archive) gets
-            DIR/<host>/report.json and report.md; DIR/fleet.txt and DIR/fleet.jsonl sum them up.
+            DIR/<host>/report.json, report.md and report.html; DIR/fleet.txt, fleet.jsonl,
+            fleet.md and fleet.html sum them up, hosts most severe first.
+            With --shard K/N (K from 0 to N-1) only the hosts whose path under the named
+            folders hashes to K are analysed, so N machines split a fleet; put the shards
+            back together with `postmortem fleet merge`.
+            Exit status: 0 every host was read, 3 none could be, 4 some could not be (their
+            rows and reports say why).
             Example: postmortem batch /srv/archives/*.tar.zst --out reports -j 2
+            Example: postmortem batch /srv/archives --shard "$JOB_COMPLETION_INDEX/8" --out shard-$JOB_COMPLETION_INDEX
             """)
 
         @Argument(help: "Folders or archives holding one or many hosts.")
@@ -112,17 +119,76 @@ extension PostmortemCommand {
         @Option(name: .customShort("j"), help: "Hosts analysed at once.")
         var jobs: Int = 2
 
+        @Option(help: ArgumentHelp("Analyse only share K of N (K from 0), by a hash of each host's path.",
+                                   valueName: "K/N"))
+        var shard: String?
+
         @Flag(help: "Show times in UTC.")
         var utc = false
 
         func run() throws {
+            var share = FleetShard.all
+            if let shard {
+                guard let parsed = FleetShard(shard) else {
+                    throw ValidationError("--shard wants K/N with 0 <= K < N, as in 0/4; got '\(shard)'")
+                }
+                share = parsed
+            }
             let outcome = try Batch.run(paths: paths, outDirectory: out, jobs: jobs, options: AnalysisOptions(),
-                                        render: RenderOptions(timeZone: utc ? .utc : .local), hostZones: !utc)
+                                        render: RenderOptions(timeZone: utc ? .utc : .local), hostZones: !utc, shard: share)
             for p in outcome.problems { Console.error("postmortem: \(p)") }
             Console.out(FleetSummary.table(outcome.rows, options: RenderOptions(timeZone: utc ? .utc : .local, width: terminalColumns())))
-            // 3: nothing could be read; 4: some hosts could not be read (their reports say so).
-            if outcome.rows.isEmpty || outcome.rows.allSatisfy({ $0.error != nil }) { throw ExitCode(3) }
-            if outcome.rows.contains(where: { $0.error != nil }) { throw ExitCode(4) }
+            // A shard that owns no host has nothing to read, and that is not a failure.
+            if outcome.rows.isEmpty && share.count > 1 { return }
+            try BatchCommand.exitStatus(outcome.rows)
+        }
+
+        /// 3: nothing could be read; 4: some hosts could not be read (their reports say so).
+        static func exitStatus(_ rows: [FleetSummary.FleetRow]) throws {
+            if rows.isEmpty || rows.allSatisfy({ $0.error != nil }) { throw ExitCode(3) }
+            if rows.contains(where: { $0.error != nil }) { throw ExitCode(4) }
+        }
+    }
+
+    struct Fleet: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fleet",
+            abstract: "Work on the output of batch runs.",
+            subcommands: [Merge.self])
+
+        struct Merge: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "merge",
+                abstract: "Merge the folders of `batch --shard` runs into one fleet report.",
+                discussion: """
+                Reads each DIR/fleet.jsonl, copies the hosts' report folders into --out, and
+                writes fleet.txt, fleet.jsonl, fleet.md and fleet.html there: the same files
+                one unsharded batch over every host writes. Exit status as for batch.
+                Example: postmortem fleet merge shard-* --out fleet
+                """)
+
+            @Argument(help: "Output folders of `batch --shard K/N` runs.")
+            var directories: [String]
+
+            @Option(help: "Folder to write the merged fleet into.")
+            var out: String
+
+            @Flag(help: "Show times in UTC.")
+            var utc = false
+
+            func run() throws {
+                let outcome: FleetMerge.Outcome
+                do {
+                    outcome = try FleetMerge.run(directories: directories, outDirectory: out,
+                                                 render: RenderOptions(timeZone: utc ? .utc : .local))
+                } catch let failure as FleetMerge.Failure {
+                    Console.error("postmortem: \(failure)")
+                    throw ExitCode(3)
+                }
+                for p in outcome.problems { Console.error("postmortem: \(p)") }
+                Console.out(FleetSummary.table(outcome.rows, options: RenderOptions(timeZone: utc ? .utc : .local, width: terminalColumns())))
+                try BatchCommand.exitStatus(outcome.rows)
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ struct PostmortemCommand: ParsableCommand {
         found (with --fail-on-cause).
         """,
         version: BuildInfo.versionLine,
-        subcommands: [Analyze.self, Boots.self, Timeline.self, Export.self, BatchCommand.self, Alerts.self],
+        subcommands: [Analyze.self, Boots.self, Timeline.self, Export.self, BatchCommand.self, Fleet.self, Alerts.self],
         defaultSubcommand: Analyze.self)
 }
 

@@ -1,0 +1,127 @@
+import Foundation
+import Pipeline
+import Testing
+import TestSupport
+
+/// `batch --shard K/N` and `fleet merge`: shards split a fleet exactly, and merged they give
+/// the very files one unsharded `batch` writes.
+@Suite("fleet shards and merge", .serialized)
+struct FleetShardTests {
+    /// A fleet of `count` small host roots (a hostname and a kernel log each) and one archive
+    /// holding two more hosts.
+    static func smallFleet(_ base: String, count: Int) throws {
+        for i in 0..<count { try plant(base + "/fleet/rack\(i % 3)/h\(i)", hostname: "h\(i)") }
+        for name in ["a1", "a2"] { try plant(base + "/packed/\(name)", hostname: name) }
+        let r = try Command.shell("tar -czf '\(base)/fleet/packed.tar.gz' -C '\(base)' packed")
+        try #require(r.status == 0, "\(r.stderrText)")
+    }
+
+    /// A host root with a hostname and a one-line kernel log.
+    static func plant(_ root: String, hostname: String) throws {
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/var/log", withIntermediateDirectories: true)
+        try "\(hostname)\n".write(toFile: root + "/etc/hostname", atomically: true, encoding: .utf8)
+        try "Jul 19 07:52:01 \(hostname) kernel: [    0.000000] Linux version 6.1.0\n"
+            .write(toFile: root + "/var/log/kern.log", atomically: true, encoding: .utf8)
+    }
+
+    @Test("--shard K/N: the shards of several N partition the hosts exactly, whatever way the folder is named")
+    func shardsPartition() throws {
+        let base = TestPaths.scratch("shard-partition")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try Self.smallFleet(base, count: 20)
+        let all = Batch.plan(paths: [base + "/fleet"], shard: .all)
+        #expect(all.count == 21, "20 host roots and one archive: \(all)")
+        #expect(Set(all).count == all.count)
+        // The identity is the path under the folder named, so another spelling of it splits alike.
+        #expect(Set(Batch.plan(paths: [base + "/fleet/"], shard: .all)) == Set(all))
+        #expect(all.contains("rack0/h0") && all.contains("packed.tar.gz"))
+        for n in [1, 2, 3, 4, 7] {
+            var union: [String] = []
+            var nonEmpty = 0
+            for k in 0..<n {
+                let shard = try #require(FleetShard(index: k, count: n))
+                let share = Batch.plan(paths: [base + "/fleet"], shard: shard)
+                #expect(Batch.plan(paths: [base + "/fleet/"], shard: shard).sorted() == share.sorted(),
+                        "shard \(k)/\(n) is the same for fleet and fleet/")
+                union += share
+                if !share.isEmpty { nonEmpty += 1 }
+            }
+            #expect(union.sorted() == all.sorted(), "the shards of N=\(n) hold every host once")
+            #expect(nonEmpty >= min(n, 2), "N=\(n) spreads the hosts over more than one shard")
+        }
+        #expect(FleetShard("2/4") == FleetShard(index: 2, count: 4))
+        #expect(FleetShard("4/4") == nil && FleetShard("-1/4") == nil && FleetShard("1/0") == nil && FleetShard("1") == nil)
+        let usage = try Command.run(TestPaths.executable, ["batch", "--shard", "4/4", "--out", base + "/out", base + "/fleet"])
+        #expect(usage.status == 2 && usage.stderrText.contains("--shard"), "a shard past N is a usage error: \(usage.stderrText)")
+    }
+
+    /// Every regular file under `dir`, by relative path.
+    static func tree(_ dir: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: dir)
+        while let rel = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[rel] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + rel))
+            }
+        }
+        return files
+    }
+
+    @Test("fleet merge of the shards of batch --shard writes byte for byte what one unsharded batch writes",
+          .enabled(if: Scenarios.isAvailable))
+    func mergeEqualsUnsharded() throws {
+        let base = TestPaths.scratch("shard-merge")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let fleet = base + "/fleet"
+        try FileManager.default.createDirectory(atPath: fleet, withIntermediateDirectories: true)
+        for (name, form) in [("reference-incident", ""), ("healthy-reboot", "--zstd -cf"), ("memcg-oom-loop", "")] {
+            let (root, _) = try Scenarios.generate(name)
+            let parent = (root as NSString).deletingLastPathComponent, dir = (root as NSString).lastPathComponent
+            let c = form.isEmpty ? try Command.shell("cp -r '\(root)' '\(fleet)/\(name)'")
+                : try Command.shell("tar \(form) '\(fleet)/\(name).tar.zst' -C '\(parent)' '\(dir)'")
+            try #require(c.status == 0, "\(c.stderrText)")
+        }
+        // A second copy of one machine: two hosts of one name get folders named from their sources.
+        let (reference, _) = try Scenarios.generate("reference-incident")
+        #expect(try Command.shell("mkdir -p '\(fleet)/copies' && cp -r '\(reference)' '\(fleet)/copies/reference-incident'").status == 0)
+        // A host whose only journal is garbage.
+        let journalDir = fleet + "/broken/var/log/journal/0123456789abcdef0123456789abcdef"
+        try FileManager.default.createDirectory(atPath: journalDir, withIntermediateDirectories: true)
+        try Data("LPKSHHRH garbage".utf8).write(to: URL(fileURLWithPath: journalDir + "/system.journal"))
+
+        let whole = base + "/whole"
+        let r = try Command.run(TestPaths.executable, ["batch", "--utc", "-j", "2", "--out", whole, fleet])
+        #expect(r.status == 4, "a host could not be read: \(r.stderrText)")
+        let expected = try Self.tree(whole)
+        let rows = try String(contentsOfFile: whole + "/fleet.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 5)
+        #expect(rows.first?.contains("\"end\":\"unclean\"") == true, "the most severe host comes first: \(rows)")
+        #expect(rows.allSatisfy { $0.contains("\"source\":") })
+        #expect(expected.keys.contains("fleet.md") && expected.keys.contains("fleet.html"))
+        #expect(String(decoding: expected["fleet.md"] ?? Data(), as: UTF8.self).contains("## Top causes"))
+        #expect(expected.keys.filter { $0.hasSuffix("/report.html") }.count == 5, "an HTML report per host")
+        let broken = expected.first { $0.key.hasSuffix("/report.md") && String(decoding: $0.value, as: UTF8.self).contains("No input of this host could be read") }
+        #expect(broken != nil, "the unreadable host's report says so")
+        #expect(!FileManager.default.fileExists(atPath: whole + "/.postmortem-staging"))
+
+        for n in [2, 3] {
+            var shards: [String] = []
+            for k in 0..<n {
+                let dir = base + "/shard-\(n)-\(k)"
+                let s = try Command.run(TestPaths.executable, ["batch", "--utc", "-j", "2", "--shard", "\(k)/\(n)", "--out", dir, fleet])
+                #expect([0, 3, 4].contains(s.status), "a shard whose only hosts are unreadable exits 3: \(s.stderrText)")
+                shards.append(dir)
+            }
+            let merged = base + "/merged-\(n)"
+            let m = try Command.run(TestPaths.executable, ["fleet", "merge", "--utc", "--out", merged] + shards)
+            #expect(m.status == 4, "the merge exits as the whole batch did: \(m.stderrText)")
+            let got = try Self.tree(merged)
+            #expect(got.keys.sorted() == expected.keys.sorted(), "N=\(n)")
+            for (path, data) in expected where got[path] != data {
+                Issue.record("N=\(n): \(path) differs from the unsharded batch's")
+            }
+        }
+    }
+}
