@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # postmortem against journalctl on the same generated data (not a test):
-#   scripts/bench.sh [--entries N] [--data DIR] [--runs R] [--archives]
+#   scripts/bench.sh [--entries N] [--data DIR] [--runs R] [--archives] [--multiboot [--mb-entries N] [--mb-boots B]]
 # Generates ~2 million entries of a crash-loop incident with systemd-journal-remote
 # (once; kept in DIR), then times, with output to /dev/null:
 #   journalctl -D DIR -o export       vs  postmortem export DIR -o export
@@ -8,17 +8,23 @@
 #   cat the journal files (warm)       the physical floor: reading the same bytes
 # and the boot path (analyze --previous-boot-if-unclean --out-dir), and --out-dir alone,
 # and prints the ratios and peak memory. Uses the release build. With --archives, also
-# analyses the same host packed as .tar (read in place) and .tar.zst (expanded in memory).
+# analyses the same host packed as .tar (read in place) and .tar.zst (expanded into a temporary
+# file). With --multiboot, also a host of B boots and N entries (default 10 and 8 million; about
+# 25 min to generate on a busy 2-core machine), its newest boot analysed against journalctl's
+# export of the directory and against reading that boot's share of the bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-entries=2000000; data=bench-data; runs=3; archives=0
+entries=2000000; data=bench-data; runs=3; archives=0; multiboot=0; mb_entries=8000000; mb_boots=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --entries) entries=$2; shift 2;;
     --data) data=$2; shift 2;;
     --runs) runs=$2; shift 2;;
     --archives) archives=1; shift;;
-    *) echo "usage: $0 [--entries N] [--data DIR] [--runs R] [--archives]" >&2; exit 2;;
+    --multiboot) multiboot=1; shift;;
+    --mb-entries) mb_entries=$2; shift 2;;
+    --mb-boots) mb_boots=$2; shift 2;;
+    *) echo "usage: $0 [--entries N] [--data DIR] [--runs R] [--archives] [--multiboot [--mb-entries N] [--mb-boots B]]" >&2; exit 2;;
   esac
 done
 # Output goes to /dev/null; if that is a plain file (a broken container), every run would
@@ -91,4 +97,36 @@ if [ "$archives" = 1 ]; then
     r=$(best "$bin" analyze --quiet --format json "$data/$a")
     printf '%-40s %9s %9s %9s\n' "postmortem analyze $a" "$(field "$r" seconds)" "$(field "$r" cpu_seconds)" "$(field "$r" peak_mib)"
   done
+fi
+if [ "$multiboot" = 1 ]; then
+  mb=$data/multiboot
+  if [ ! -f "$mb/.entries-$mb_entries-boots-$mb_boots" ]; then
+    rm -rf "$mb"; mkdir -p "$mb"
+    echo "generating $mb_entries entries in $mb_boots boots into $mb (once) ..."
+    start=$(date +%s)
+    python3 scripts/gen-incident.py --scenario bench --entries "$mb_entries" --boots "$mb_boots" --out "$mb/host"
+    echo "generated in $(( $(date +%s) - start )) s"
+    touch "$mb/.entries-$mb_entries-boots-$mb_boots"
+  fi
+  mb_dir=$(find "$mb/host" -type d -path '*var/log/journal' | head -n 1)
+  mapfile -t mb_files < <(find "$mb_dir" -name '*.journal*' | sort)
+  cat "${mb_files[@]}" > /dev/null
+  mfl=$(best cat "${mb_files[@]}")
+  mjc=$(best journalctl -D "$mb_dir" -o export)
+  man=$(best "$bin" analyze --quiet --boot 0 --format json "$mb/host")
+  mall=$(best "$bin" analyze --quiet --boot all --format json "$mb/host")
+  # The newest boot's share of the bytes: its entries over all entries, times the floor.
+  share=$("$bin" boots -o json "$mb/host" | python3 -c 'import json,sys; b=json.load(sys.stdin); print(b[-1]["entries"] / max(1, sum(x["entries"] for x in b)))')
+  echo "multi-boot host: ${#mb_files[@]} files, $(du -sh "$mb_dir" | cut -f1), $mb_boots boots, newest boot's share of the entries $share"
+  printf '%-40s %9s %9s %9s\n' "floor: cat the journal files (warm)" "$(field "$mfl" seconds)" "$(field "$mfl" cpu_seconds)" "$(field "$mfl" peak_mib)"
+  printf '%-40s %9s %9s %9s\n' "journalctl -D DIR -o export" "$(field "$mjc" seconds)" "$(field "$mjc" cpu_seconds)" "$(field "$mjc" peak_mib)"
+  printf '%-40s %9s %9s %9s\n' "postmortem analyze --boot 0" "$(field "$man" seconds)" "$(field "$man" cpu_seconds)" "$(field "$man" peak_mib)"
+  printf '%-40s %9s %9s %9s\n' "postmortem analyze --boot all" "$(field "$mall" seconds)" "$(field "$mall" cpu_seconds)" "$(field "$mall" peak_mib)"
+  python3 - "$mjc" "$man" "$mfl" "$share" <<'PY'
+import json, sys
+jc, an, fl = (json.loads(a) for a in sys.argv[1:4])
+share = float(sys.argv[4])
+print(f"newest boot: {jc['seconds'] / an['seconds']:.1f}x journalctl's export wall, {jc['cpu_seconds'] / max(an['cpu_seconds'], 0.001):.1f}x cpu;"
+      f" {an['seconds'] / max(fl['seconds'] * share, 0.001):.1f}x the time to read its share of the bytes")
+PY
 fi

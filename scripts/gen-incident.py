@@ -33,7 +33,7 @@ SAMPLES = ("reference-incident", "healthy-reboot")
 
 
 # -- generation ---------------------------------------------------------------------
-def generate(name, out, seed=1, entries=None):
+def generate(name, out, seed=1, entries=None, boots=1):
     if name not in S.SCENARIOS:
         raise GenError("unknown scenario %r (known: %s)" % (name, ", ".join(S.SCENARIOS)))
     if os.path.exists(out) and os.listdir(out):
@@ -43,7 +43,7 @@ def generate(name, out, seed=1, entries=None):
     pid_max = 32768 if name in ("fork-bomb", "fork-bomb-sparse") else 4194304
     run = S.Run(name, seed, out, hostname, pid_max=pid_max, keep_rts=name != "bench")
     if name == "bench":
-        S.reference(run, bench_entries=entries or 2_000_000)
+        S.reference(run, bench_entries=entries or 2_000_000, bench_boots=max(1, boots or 1))
     else:
         fn(run)
     finish(run)
@@ -365,6 +365,7 @@ def main(argv=None):
     ap.add_argument("--out")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--entries", type=int)
+    ap.add_argument("--boots", type=int, default=1, help="bench: the entries spread over this many boots, each but the last ending uncleanly")
     ap.add_argument("--samples", metavar="DIR")
     ap.add_argument("--check", metavar="DIR")
     ap.add_argument("--no-verify", action="store_true", help="with --check: skip journalctl --verify")
@@ -384,7 +385,7 @@ def main(argv=None):
         if not args.scenario or not args.out:
             ap.error("--scenario NAME --out DIR, --samples DIR or --check DIR")
         t = time.time()
-        run = generate(args.scenario, args.out, args.seed, args.entries)
+        run = generate(args.scenario, args.out, args.seed, args.entries, args.boots)
         print("%s: %d journal entries in %d files, written in %.1fs" % (args.out, run.writer.total,
                                                                       len(run.writer.files), time.time() - t))
         return 0
