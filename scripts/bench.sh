@@ -97,6 +97,13 @@ if [ "$archives" = 1 ]; then
     r=$(best "$bin" analyze --quiet --format json "$data/$a")
     printf '%-40s %9s %9s %9s\n' "postmortem analyze $a" "$(field "$r" seconds)" "$(field "$r" cpu_seconds)" "$(field "$r" peak_mib)"
   done
+  # A fleet of five such archives (copies: one file named five times would be read once).
+  mkdir -p "$data/fleet5"
+  for i in 1 2 3 4 5; do [ -f "$data/fleet5/host$i.tar.zst" ] || cp "$data/host.tar.zst" "$data/fleet5/host$i.tar.zst"; done
+  batch_out=$(mktemp -d)
+  r=$(best "$bin" batch --utc -j 2 --out "$batch_out" "$data/fleet5")
+  rm -rf "$batch_out"
+  printf '%-40s %9s %9s %9s\n' "batch -j 2 over 5 x host.tar.zst" "$(field "$r" seconds)" "$(field "$r" cpu_seconds)" "$(field "$r" peak_mib)"
 fi
 if [ "$multiboot" = 1 ]; then
   mb=$data/multiboot

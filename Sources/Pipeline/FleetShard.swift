@@ -54,10 +54,12 @@ public struct FleetShard: Sendable, Hashable, CustomStringConvertible {
     /// `paths` it lies in): `web1` for `/srv/fleet/web1` found under `/srv/fleet`,
     /// `dc2.tar.zst:hosts/web1` for a host inside `/srv/dc2.tar.zst`. A source that is one of
     /// `paths` keeps its last component; one outside every path (a machine ID) is kept whole.
-    public static func identity(of source: String, under paths: [String]) -> String {
+    public static func identity(of given: String, under paths: [String]) -> String {
+        // Discovery names archives by their absolute path and host folders as they were given:
+        // both are made absolute, so `fleet`, `./fleet/` and `/srv/fleet` agree.
+        let source = absolute(given)
         for raw in paths {
-            var path = raw
-            while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+            let path = absolute(raw)
             let base = (path as NSString).lastPathComponent
             if source == path { return base }
             if source.hasPrefix(path + ":") { return base + source.dropFirst(path.count) }
@@ -67,6 +69,13 @@ public struct FleetShard: Sendable, Hashable, CustomStringConvertible {
                 if !rest.isEmpty { return String(rest) }
             }
         }
-        return source
+        return given
+    }
+
+    /// `path` made absolute against the working directory, `.`, `..` and repeated or trailing
+    /// slashes taken out.
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return (full as NSString).standardizingPath
     }
 }

@@ -36,6 +36,9 @@ struct FleetShardTests {
         // The identity is the path under the folder named, so another spelling of it splits alike.
         #expect(Set(Batch.plan(paths: [base + "/fleet/"], shard: .all)) == Set(all))
         #expect(all.contains("rack0/h0") && all.contains("packed.tar.gz"))
+        // Named relative to the working directory, the hosts (and the archive) have the same identities.
+        let up = String(repeating: "../", count: FileManager.default.currentDirectoryPath.split(separator: "/").count)
+        #expect(Batch.plan(paths: [up + String(base.dropFirst()) + "/./fleet"], shard: .all).sorted() == all.sorted())
         for n in [1, 2, 3, 4, 7] {
             var union: [String] = []
             var nonEmpty = 0
