@@ -266,8 +266,7 @@ struct HTMLReport {
                        + "<th>Journal state</th><th>Problems</th></tr></thead><tbody>")
             for input in report.inputs {
                 let shown = root.isEmpty ? input.path : String(input.path.dropFirst(root.count))
-                let prefix = input.path + ": "
-                let problems = input.health.problems.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+                let problems = Verdict.problems(of: input)
                 let cell = problems.isEmpty ? "" : "<details><summary>\(HumanFormat.count(problems.count))</summary>"
                     + problems.prefix(20).map(e).joined(separator: "<br>")
                     + (problems.count > 20 ? "<br>… and \(HumanFormat.count(problems.count - 20)) more (see the JSON report)" : "")

@@ -302,7 +302,7 @@ struct MarkdownReport {
         var hints: [String] = []
         for input in report.inputs where input.kind == "journal" {
             if let linked = input.health.entriesLinked, linked > input.entries {
-                hints.append("\(HumanFormat.count(linked - input.entries)) journal entries of \(Markdown.code(fileName(input.path))) could not be read")
+                hints.append("\(HumanFormat.count(linked - input.entries)) journal entries of \(Markdown.code(Verdict.fileName(input.path))) could not be read")
             }
         }
         if verdict.endKind == .unclean, let last = verdict.lastEntry, let life = report.end?.lastSignOfLife, life > last {
@@ -318,7 +318,6 @@ struct MarkdownReport {
         return ["- **Data-loss hints:** " + hints.joined(separator: "; ") + "."]
     }
 
-    private func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
 
     /// The command line, the tool's version and when the report was written: to run it again.
     private func aboutAppendix() -> [String] {
@@ -347,13 +346,10 @@ struct MarkdownReport {
             let troubled = report.inputs.filter { !$0.health.problems.isEmpty }
             for input in troubled {
                 out.append("")
-                out.append("Problems in \(Markdown.code(fileName(input.path))):")
+                out.append("Problems in \(Markdown.code(Verdict.fileName(input.path))):")
                 out.append("")
                 // The path is in the heading: each problem without it, the first few only.
-                let prefix = input.path + ": "
-                for problem in input.health.problems.prefix(3) {
-                    out.append("- " + Markdown.text(problem.hasPrefix(prefix) ? String(problem.dropFirst(prefix.count)) : problem))
-                }
+                for problem in Verdict.problems(of: input).prefix(3) { out.append("- " + Markdown.text(problem)) }
                 if input.health.problems.count > 3 {
                     out.append("- … and \(HumanFormat.count(input.health.problems.count - 3)) more (all of them in " + Markdown.code("-o json") + ")")
                 }

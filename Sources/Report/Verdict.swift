@@ -297,6 +297,15 @@ struct Verdict {
         return figures
     }
 
+    /// The last component of an input's path, where the path itself is said nearby.
+    static func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+    /// An input's problems without the path each starts with, for a place that names the input already.
+    static func problems(of input: InputSummary) -> [String] {
+        let prefix = input.path + ": "
+        return input.health.problems.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+    }
+
     /// One line on the inputs: how many, how many entries, which are not `ok`.
     var inputsLine: String {
         let inputs = report.inputs
@@ -308,7 +317,7 @@ struct Verdict {
         var line = "Inputs: \(HumanFormat.count(inputs.count)) (\(statuses)), \(HumanFormat.count(entries)) entries"
         let troubled = inputs.filter { $0.health.status != "ok" }
         for input in troubled.prefix(5) {
-            let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
+            let name = Verdict.fileName(input.path)
             let problems = input.health.problems.count
             line += "; \(name) \(input.health.status)"
             if problems > 0 { line += " (\(HumanFormat.count(problems)) problem\(problems == 1 ? "" : "s"))" }
