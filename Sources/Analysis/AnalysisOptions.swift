@@ -28,6 +28,9 @@ public struct AnalysisOptions: Sendable {
     public var unit: String?
     /// The running boot, when the live machine is analysed: it is `ongoing`, never unclean.
     public var localBootID: String?
+    /// Read every entry of every boot even when one boot is analysed (the index-driven reading
+    /// is the default; this is its oracle in the tests).
+    public var readEveryEntry = false
 
     /// True when `name` is the unit `--unit` asks for, read as journalctl reads `-u`: a glob
     /// (`poly*`), a full name, or a name without a type, which means `.service`.

@@ -6,8 +6,12 @@ import KernelLog
 public enum Analyzer {
     /// Reads the journal once (a small field selection, aggregates only), then works out how
     /// each boot ended, what the analysed boot's units, kernel and PIDs did, and why it died.
+    ///
+    /// One boot (any `--boot` but `all`) is read through the journal's `_BOOT_ID` index: every
+    /// boot's edges first (its first entries, last minutes and kernel messages: enough for how it
+    /// ended and for choosing the boot), then the chosen boot's entries only. The time follows
+    /// that boot, not the whole journal kept.
     public static func analyze(_ input: AnalysisInput, options: AnalysisOptions) -> PostmortemReport {
-        var report = PostmortemReport()
         var scan = JournalScan(since: options.since?.microseconds, until: options.until?.microseconds)
         // A `pid_max=` on a text log's kernel command line sizes the PID space before the scan.
         scan.pidMaxHint = input.kernelLogs.flatMap(\.boots).compactMap { b in
@@ -19,8 +23,27 @@ public enum Analyzer {
             scan.pidMaxHint = n
             scan.pidMaxHintSource = "\(set.path):\(set.line)"
         }
+        guard let reader = input.journal else { return analyze(input, options: options, scan: scan) }
+        if options.boot == .all || options.readEveryEntry {
+            scan.scan(reader)
+            return analyze(input, options: options, scan: scan)
+        }
+        let index = reader.bootIndex()
+        scan.scanEdges(reader, index: index)
+        // The boot the analysis would choose from the edges: how boots ended is decided there.
+        if let chosen = analyze(input, options: options, scan: scan, selectOnly: true).analyzedBoot,
+           let id = ID128(hex: chosen) {
+            scan.scanBoot(reader, id: id, files: index.files(of: id))
+        }
+        return analyze(input, options: options, scan: scan)
+    }
+
+    /// The analysis of a journal already scanned (`scan`): with `selectOnly`, only as far as
+    /// choosing the boot to analyse (`analyzedBoot`).
+    static func analyze(_ input: AnalysisInput, options: AnalysisOptions, scan: JournalScan,
+                        selectOnly: Bool = false) -> PostmortemReport {
+        var report = PostmortemReport()
         let filePaths = input.journal?.files.map(\.path) ?? []
-        if let reader = input.journal { scan.scan(reader) }
 
         var ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
         var kernelNotes: [String] = []
@@ -108,6 +131,7 @@ public enum Analyzer {
         }
         if options.boot != .all, let b = selected.first, let i = ordered.firstIndex(where: { $0 === b }) {
             report.analyzedBoot = b.id
+            if selectOnly { return report }
             let next = i + 1 < ordered.count ? ordered[i + 1] : nil
             let nextStart = next == nil ? nil : report.boots[i + 1].start
             let life = lastSignOfLife(b, textRecords: textByBoot[b.id] ?? [], before: nextStart?.microseconds)
@@ -148,15 +172,24 @@ public enum Analyzer {
         let analysed = options.boot == .all ? nil : selected.first
         report.host.facts = hostFacts(boot: analysed, textRecords: analysed.map { textByBoot[$0.id] ?? [] } ?? [],
                                       input: input, report: report)
-        addFirstBoots(ordered, to: &report)
+        addFirstBoots(ordered, reader: input.journal, to: &report)
         return report
     }
 
     /// Each reported unit's first boot in the journal kept: whether it is new on this machine.
-    static func addFirstBoots(_ ordered: [BootState], to report: inout PostmortemReport) {
+    static func addFirstBoots(_ ordered: [BootState], reader: JournalReader?, to report: inout PostmortemReport) {
         for i in report.units.indices {
             let name = report.units[i].unit
-            guard let first = ordered.first(where: { $0.hasUnit(name) }) else { continue }
+            // A boot read only at its edges is asked through the index: PID 1's messages name the unit.
+            var indexed: Set<ID128>?
+            let has: (BootState) -> Bool = { b in
+                guard b.edgesOnly, let reader, let id = ID128(hex: b.id) else { return b.hasUnit(name) }
+                if indexed == nil {
+                    indexed = reader.bootIDs(carrying: "UNIT=\(name)").union(reader.bootIDs(carrying: "USER_UNIT=\(name)"))
+                }
+                return indexed?.contains(id) == true || b.hasUnit(name)
+            }
+            guard let first = ordered.first(where: has) else { continue }
             var p = report.units[i].provenance ?? UnitProvenance()
             p.firstBoot = first.id
             report.units[i].provenance = p

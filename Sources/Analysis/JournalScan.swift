@@ -231,6 +231,10 @@ final class BootState {
 
     init(id: String) { self.id = id }
 
+    /// Only the boot's edges were read (`JournalScan.scanEdges`): its counts come from the
+    /// journal's index, and what lies between its first entries and its last minutes is unread.
+    var edgesOnly = false
+
     /// What the kernel-log module needs to match text logs to this boot and put them on its clock.
     var anchor: JournalBootAnchor {
         var records = kernel
@@ -266,28 +270,100 @@ struct JournalScan {
 
     init(since: Int64?, until: Int64?) { window = (since, until) }
 
+    /// Reads every entry of the set.
     mutating func scan(_ reader: JournalReader) {
         var current: (id: ID128, state: BootState)?
         reader.scan(fields: EntryFields.names) { e in
-            let b: BootState
-            if let c = current, c.id == e.bootID {
-                b = c.state
-            } else {
-                let bootID = e.bootID.description
-                if let c = boots[bootID] {
-                    b = c
-                } else {
-                    b = BootState(id: bootID)
-                    b.fork.pidMaxFromCommandLine = pidMaxHint
-                    b.fork.pidMaxSetBy = pidMaxHintSource
-                    boots[bootID] = b
-                    bootOrder.append(bootID)
-                }
-            }
-            current = (e.bootID, b)
+            let b = state(for: e.bootID, current: &current)
             add(e, to: b)
         }
+        resolve(reader, boots: bootOrder)
+    }
+
+    /// Reads only the edges of every boot (`JournalReader.edgeEntries`): its first entries, its
+    /// last minutes, its kernel messages, and its unlinked entries. Enough for how each boot began
+    /// and ended and for choosing the boot to analyse; counts come from the index.
+    mutating func scanEdges(_ reader: JournalReader, index: BootIndex) {
+        let edges = reader.edgeEntries(index, headSeconds: Self.edgeHeadSeconds, tailSeconds: Self.edgeTailSeconds,
+                                       edgeEntries: Self.edgeEntries)
+        var current: (id: ID128, state: BootState)?
+        // Boot by boot, as `journalctl -b` reads one: entries of two boots are never weighed
+        // against each other's order (a board without a clock starts each boot in the past).
+        let firstSeen = index.extents.reduce(into: [ID128: UInt64]()) { m, e in
+            m[e.bootID] = min(m[e.bootID] ?? e.first.realtime, e.first.realtime)
+        }
+        for boot in edges.keys.sorted(by: { (firstSeen[$0] ?? .max, $0) < (firstSeen[$1] ?? .max, $1) }) {
+            guard let offsets = edges[boot] else { continue }
+            reader.scan(fields: EntryFields.names, entries: offsets) { e in
+                guard e.bootID == boot else { return }
+                let b = state(for: e.bootID, current: &current)
+                add(e, to: b)
+            }
+        }
+        // A boot whose entries could not be read at all is still a boot the index holds.
+        for id in index.bootIDs.sorted() where boots[id.description] == nil {
+            _ = state(for: id, current: &current)
+        }
         for id in bootOrder {
+            guard let b = boots[id], let bootID = ID128(hex: id) else { continue }
+            b.edgesOnly = true
+            b.entries = max(b.entries, index.entryCount(of: bootID))
+            b.files.formUnion(index.files(of: bootID))
+            // Which journald runs the boot's entries are in, and where in them: from the index.
+            b.flushRun()
+            var runs: [ID128: (min: UInt64, max: UInt64, count: Int)] = [:]
+            for e in index.extents where e.bootID == bootID && e.file < reader.files.count {
+                let run = reader.files[e.file].seqnumID
+                let r = runs[run]
+                runs[run] = (min(r?.min ?? .max, e.first.seqnum), max(r?.max ?? 0, e.last.seqnum), (r?.count ?? 0) &+ e.entries)
+            }
+            if !runs.isEmpty { b.seqnums = runs }
+        }
+        resolve(reader, boots: bootOrder)
+    }
+
+    /// Reads one boot through (the files that hold it, as the index says), replacing its
+    /// edges-only state.
+    mutating func scanBoot(_ reader: JournalReader, id: ID128, files: Set<Int>) {
+        let key = id.description
+        let fresh = BootState(id: key)
+        fresh.fork.pidMaxFromCommandLine = pidMaxHint
+        fresh.fork.pidMaxSetBy = pidMaxHintSource
+        if boots[key] == nil { bootOrder.append(key) }
+        boots[key] = fresh
+        reader.scan(fields: EntryFields.names, boot: id, inFiles: files) { e in
+            add(e, to: fresh)
+        }
+        resolve(reader, boots: [key])
+    }
+
+    /// A boot's first minute, read for its edges: where the kept journal begins, the initrd.
+    static let edgeHeadSeconds: UInt64 = 60
+    /// A boot's last minutes, read for its edges: the shutdown markers counted (the last 5 min),
+    /// the request before them (5 min more) and the initrd's or journald's restart around them.
+    static let edgeTailSeconds: UInt64 = 720
+    /// At most this many entries of each edge in each file.
+    static let edgeEntries = 50_000
+
+    private mutating func state(for bootID: ID128, current: inout (id: ID128, state: BootState)?) -> BootState {
+        if let c = current, c.id == bootID { return c.state }
+        let key = bootID.description
+        let b: BootState
+        if let known = boots[key] {
+            b = known
+        } else {
+            b = BootState(id: key)
+            b.fork.pidMaxFromCommandLine = pidMaxHint
+            b.fork.pidMaxSetBy = pidMaxHintSource
+            boots[key] = b
+            bootOrder.append(key)
+        }
+        current = (bootID, b)
+        return b
+    }
+
+    private func resolve(_ reader: JournalReader, boots ids: [String]) {
+        for id in ids {
             boots[id]?.resolveLastWords(reader)
             boots[id]?.resolveUnitLines(reader)
             boots[id]?.flushRun()

@@ -122,7 +122,11 @@ struct FileEntryCursor {
     /// When set, only entries that carry one of these DATA offsets (a match).
     private let matchData: Set<Int>?
 
-    init(file: JournalFile, index: Int) {
+    /// When set, entries of other boots are passed over (counted in the health all the same).
+    private var onlyBoot: ID128?
+
+    init(file: JournalFile, index: Int, onlyBoot: ID128? = nil) {
+        self.onlyBoot = onlyBoot
         fileIndex = index
         walker = EntryArrayWalker(first: file.header.entryArrayOffset, count: file.header.nEntries, fileSize: file.bytes.count)
         lastLinkedEnd = file.header.headerSize
@@ -147,6 +151,19 @@ struct FileEntryCursor {
         advance(in: file)
     }
 
+    /// A cursor over given entry offsets (in file order) and nothing else.
+    init(file: JournalFile, index: Int, offsets: [Int]) {
+        fileIndex = index
+        walker = EntryArrayWalker(first: 0, count: 0, fileSize: file.bytes.count)
+        lastLinkedEnd = file.bytes.count
+        matchData = []
+        matchOffsets = offsets
+        explicit = true
+        advance(in: file)
+    }
+
+    /// Given offsets only: no tail to scan for unlinked entries.
+    private var explicit = false
     private var matchOffsets: [Int] = []
     private var matchIndex = 0
 
@@ -181,6 +198,7 @@ struct FileEntryCursor {
                         lastLinkedSeqnum = h.seqnum
                     }
                 }
+                if let b = onlyBoot, h.bootID != b { continue }
                 head = h
                 return
             }
@@ -189,6 +207,7 @@ struct FileEntryCursor {
                 file.health.note(offset, "entry array points at no valid ENTRY object")
             }
         }
+        if explicit, phase == .tail { phase = .done }
         while phase == .tail {
             guard var scanner = tail, let h = scanner.next(in: file) else {
                 if matchData == nil, let scanner = tail, let g = scanner.firstGarbage {
@@ -208,6 +227,7 @@ struct FileEntryCursor {
             } else {
                 file.health.entriesRecovered += 1
             }
+            if let b = onlyBoot, h.bootID != b { continue }
             head = h
             return
         }

@@ -15,6 +15,10 @@ struct EntryMerger {
     private var runnerUp: UInt64?
 
     init(files: [JournalFile], selection: FieldSelection, match: [UInt8]? = nil) {
+        self.init(files: files, selection: selection, source: match.map { .matching($0) } ?? .all)
+    }
+
+    init(files: [JournalFile], selection: FieldSelection, source: EntrySource) {
         self.files = files
         self.selection = selection
         selected = SelectedNames(selection)
@@ -24,12 +28,19 @@ struct EntryMerger {
         }
         var cs: [FileEntryCursor] = []
         for (i, f) in files.enumerated() {
-            if let match {
+            switch source {
+            case .all:
+                cs.append(FileEntryCursor(file: f, index: i))
+            case .matching(let match):
                 let data = f.dataObjects(matching: match)
                 if data.isEmpty { continue }
                 cs.append(FileEntryCursor(file: f, index: i, dataOffsets: data))
-            } else {
-                cs.append(FileEntryCursor(file: f, index: i))
+            case .boot(let id, let wanted):
+                guard wanted.contains(i) else { continue }
+                cs.append(FileEntryCursor(file: f, index: i, onlyBoot: id))
+            case .offsets(let perFile):
+                guard i < perFile.count, !perFile[i].isEmpty else { continue }
+                cs.append(FileEntryCursor(file: f, index: i, offsets: perFile[i]))
             }
         }
         cursors = cs.filter { $0.head != nil }

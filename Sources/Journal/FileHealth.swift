@@ -26,6 +26,9 @@ public struct FileHealth: Sendable {
     /// Entries whose size field claims more items than their own (an enlarged size would read
     /// the objects after them as items): read with their own items only.
     public var entriesOversized = 0
+    /// The entries were counted in the file's index, not read one by one: an analysis of one
+    /// boot reads only that boot's entries and the edges of the others.
+    public var countedFromIndex = false
     /// The first problems, with offsets (`problemCount` has them all).
     public var problems: [JournalProblem] = []
     public var problemCount = 0
@@ -61,7 +64,7 @@ public struct FileHealth: Sendable {
 
     /// One line for people: what was read and what was lost.
     public var summary: String {
-        var parts = ["\(state.rawValue)", "\(entriesRead) entries read"]
+        var parts = ["\(state.rawValue)", countedFromIndex ? "\(entriesRead) entries in its index (another boot's: not read)" : "\(entriesRead) entries read"]
         if entriesRecovered > 0 { parts.append("\(entriesRecovered) recovered past the last linked entry") }
         if missingBytes > 0 { parts.append("file is \(missingBytes) bytes shorter than its header says") }
         if headerEntries > UInt64(entriesRead) {

@@ -72,12 +72,24 @@ public final class JournalFile: @unchecked Sendable {
         bytes = all.slice(0, usable) ?? all
         seqnumHexBytes = Array(header.seqnumID.description.utf8)
         verified = OffsetBits(fileSize: bytes.count)
-        health = FileHealth(path: path, state: header.state, fileSize: all.count, declaredSize: declaredSize,
-                            headerEntries: header.nEntries)
-        if health.missingBytes > 0 {
-            health.note(all.count, "file ends \(health.missingBytes) bytes before the end its header declares (torn or cut)")
-        }
+        health = Self.initialHealth(path: path, header: header, fileSize: all.count)
         try checkLayout()
+    }
+
+    /// The health of a file not read yet: what its header and size say.
+    private static func initialHealth(path: String, header: JournalHeader, fileSize: Int) -> FileHealth {
+        let declared = UInt64(header.headerSize).addingReportingOverflow(header.arenaSize)
+        var h = FileHealth(path: path, state: header.state, fileSize: fileSize,
+                           declaredSize: declared.overflow ? UInt64.max : declared.partialValue, headerEntries: header.nEntries)
+        if h.missingBytes > 0 {
+            h.note(fileSize, "file ends \(h.missingBytes) bytes before the end its header declares (torn or cut)")
+        }
+        return h
+    }
+
+    /// Forgets what reading found, before the file is read through again.
+    func resetHealth() {
+        health = Self.initialHealth(path: path, header: header, fileSize: health.fileSize)
     }
 
     public var machineID: ID128 { header.machineID }

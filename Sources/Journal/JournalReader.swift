@@ -133,10 +133,16 @@ public final class JournalReader: @unchecked Sendable {
 
     /// `scan`, decoding on a second thread when the set is at least `threadAbove` bytes.
     func scan(fields: [String], threadAbove: Int, _ body: (EntryView) throws -> Void) rethrows {
+        try scan(fields: fields, source: .all, threadAbove: threadAbove, body)
+    }
+
+    /// `scan` over the entries `source` names.
+    func scan(fields: [String], source: EntrySource, threadAbove: Int = JournalReader.prefetchThreshold,
+              _ body: (EntryView) throws -> Void) rethrows {
         let selected = SelectedNames(orderedNames: fields)
         let bytes = files.reduce(0) { $0 + $1.bytes.count }
         guard bytes >= threadAbove else {
-            var producer = ScanProducer(files: files, selected: selected)
+            var producer = ScanProducer(files: files, selected: selected, source: source)
             var batch = EntryBatch(slotCount: fields.count, capacity: Self.batchSize)
             var more = true
             while more {
@@ -148,7 +154,7 @@ public final class JournalReader: @unchecked Sendable {
         }
         let files = self.files
         let prefetcher = Prefetcher<EntryBatch> { prefetcher, push in
-            var producer = ScanProducer(files: files, selected: selected)
+            var producer = ScanProducer(files: files, selected: selected, source: source)
             var more = true
             while more {
                 var batch = prefetcher.reuse() ?? EntryBatch(slotCount: fields.count, capacity: Self.batchSize)

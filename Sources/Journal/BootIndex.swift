@@ -1,0 +1,266 @@
+/// What a journal set's own indexes say about its boots, read without decoding an entry: for
+/// each file, the boots it holds (each `_BOOT_ID` DATA object's entry array gives the count and
+/// the first and last entry), the entries a torn file wrote but never linked, and where the
+/// kernel's messages are. With it one boot is analysed by decoding that boot's entries and only
+/// the edges of the others, so the time follows the boot asked about, not the journal kept.
+public struct BootIndex: Sendable {
+    /// One boot's entries in one file.
+    public struct Extent: Sendable {
+        /// Index into the reader's files.
+        public var file: Int
+        public var bootID: ID128
+        /// Entries the file's index links to this boot.
+        public var entries: Int
+        public var first: Stamp
+        public var last: Stamp
+        /// The `_BOOT_ID` DATA object.
+        var data: Int
+    }
+
+    /// The fixed part of an entry: enough to order boots and place their edges.
+    public struct Stamp: Sendable, Equatable {
+        public var realtime: UInt64
+        public var monotonic: UInt64
+        public var seqnum: UInt64
+        public var offset: Int
+    }
+
+    /// An entry found by the index (or past it), with its boot.
+    struct Located: Sendable {
+        var offset: Int
+        var bootID: ID128
+        var monotonic: UInt64
+    }
+
+    public internal(set) var extents: [Extent] = []
+    /// Per file: entries past the last linked one (a torn tail), which no index links.
+    var unlinked: [[Located]] = []
+    /// Per file: the entries that carry one of `telling` (the kernel's, journald's, fsck's).
+    var telling: [[Located]] = []
+
+    /// Entries of `boot`: those its files link, and those found past the linked ones.
+    public func entryCount(of boot: ID128) -> Int {
+        extents.reduce(0) { $1.bootID == boot ? $0 &+ $1.entries : $0 }
+            &+ unlinked.reduce(0) { n, f in n &+ f.reduce(0) { $1.bootID == boot ? $0 &+ 1 : $0 } }
+    }
+
+    /// The boots the index holds.
+    public var bootIDs: Set<ID128> {
+        Set(extents.map(\.bootID)).union(unlinked.joined().map(\.bootID))
+    }
+
+    /// The files holding entries of `boot`.
+    public func files(of boot: ID128) -> Set<Int> {
+        var out = Set(extents.filter { $0.bootID == boot }.map(\.file))
+        for (i, f) in unlinked.enumerated() where f.contains(where: { $0.bootID == boot }) { out.insert(i) }
+        return out
+    }
+
+    /// Entries read for every boot whatever their place in it, up to this many per file: the
+    /// kernel's match text logs to boots; they and journald's and fsck's own messages carry the
+    /// notices about the previous boot's files and file systems.
+    static let telling = ["_TRANSPORT=kernel", "SYSLOG_IDENTIFIER=systemd-journald", "SYSLOG_IDENTIFIER=systemd-fsck"]
+    static let tellingEntriesKept = 200_000
+}
+
+extension JournalReader {
+    /// Reads the set's indexes: every file's boots, unlinked tail and kernel entries. Each file's
+    /// health is set from its structure alone (entries counted in the index and past it, the
+    /// chain's and the tail's damage); the files an analysis then reads through are counted anew.
+    public func bootIndex() -> BootIndex {
+        var index = BootIndex()
+        index.unlinked = Array(repeating: [], count: files.count)
+        index.telling = Array(repeating: [], count: files.count)
+        let tellingItems = BootIndex.telling.map { Array($0.utf8) }
+        for (i, file) in files.enumerated() {
+            // Looking at entries here must not count their damage: the reading that decodes
+            // them does, once.
+            let before = file.health
+            var unlinked: [BootIndex.Located] = []
+            var extents: [BootIndex.Extent] = []
+            for d in file.dataObjects(ofField: "_BOOT_ID") {
+                let offsets = file.entryOffsets(ofData: [d])
+                guard let f = offsets.lazy.compactMap({ file.entryHead(at: $0) }).first,
+                      let l = offsets.reversed().lazy.compactMap({ file.entryHead(at: $0) }).first else { continue }
+                extents.append(BootIndex.Extent(
+                    file: i, bootID: f.bootID, entries: offsets.count,
+                    first: .init(realtime: f.realtime, monotonic: f.monotonic, seqnum: f.seqnum, offset: f.offset),
+                    last: .init(realtime: l.realtime, monotonic: l.monotonic, seqnum: l.seqnum, offset: l.offset), data: d))
+            }
+            var telling: [BootIndex.Located] = []
+            let tellingOffsets = file.entryOffsets(ofData: tellingItems.flatMap { file.dataObjects(matching: $0) })
+            for o in tellingOffsets.suffix(BootIndex.tellingEntriesKept) {
+                if let h = file.entryHead(at: o) { telling.append(.init(offset: o, bootID: h.bootID, monotonic: h.monotonic)) }
+            }
+            file.health = before
+            // The survey reads each entry it looks at once, as a whole read would: what it finds
+            // wrong with them (entries cut by the end of the file) is counted.
+            let survey = file.survey()
+            for h in survey.unlinked { unlinked.append(.init(offset: h.offset, bootID: h.bootID, monotonic: h.monotonic)) }
+            file.health.applySurvey(linked: survey.linked, skipped: survey.skipped, recovered: survey.unlinked.count,
+                                    notes: survey.notes)
+            index.extents += extents
+            index.unlinked[i] = unlinked
+            index.telling[i] = telling
+        }
+        return index
+    }
+
+    /// The entries, per boot, per file and in file order, that say how each boot began and ended without
+    /// reading the boot through: each boot's entries in the first `headSeconds` and the last
+    /// `tailSeconds` of its monotonic clock (at most `edgeEntries` of each per file, and at least
+    /// its first entry), its kernel, journald and fsck entries, and every unlinked entry.
+    public func edgeEntries(_ index: BootIndex, headSeconds: UInt64, tailSeconds: UInt64, edgeEntries: Int) -> [ID128: [[Int]]] {
+        var lastMonotonic: [ID128: UInt64] = [:]
+        var firstMonotonic: [ID128: UInt64] = [:]
+        for e in index.extents {
+            lastMonotonic[e.bootID] = max(lastMonotonic[e.bootID] ?? 0, e.last.monotonic)
+            firstMonotonic[e.bootID] = min(firstMonotonic[e.bootID] ?? .max, e.first.monotonic)
+        }
+        for u in index.unlinked.joined() { lastMonotonic[u.bootID] = max(lastMonotonic[u.bootID] ?? 0, u.monotonic) }
+        var out: [ID128: [[Int]]] = [:]
+        for (i, file) in files.enumerated() {
+            let before = file.health
+            var picked: [ID128: [Int]] = [:]
+            for e in index.extents where e.file == i {
+                let offsets = file.entryOffsets(ofData: [e.data])
+                let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
+                    .addingReportingOverflow(headSeconds * 1_000_000)
+                for (n, o) in offsets.enumerated() {
+                    guard n < edgeEntries else { break }
+                    if n > 0, !startOverflow, let h = file.entryHead(at: o), h.monotonic > start { break }
+                    picked[e.bootID, default: []].append(o)
+                }
+                let end = lastMonotonic[e.bootID] ?? e.last.monotonic
+                let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
+                var taken = 0
+                for o in offsets.reversed() {
+                    guard taken < edgeEntries else { break }
+                    if let h = file.entryHead(at: o), h.monotonic < from { break }
+                    picked[e.bootID, default: []].append(o)
+                    taken += 1
+                }
+            }
+            if i < index.telling.count { for t in index.telling[i] { picked[t.bootID, default: []].append(t.offset) } }
+            if i < index.unlinked.count { for u in index.unlinked[i] { picked[u.bootID, default: []].append(u.offset) } }
+            for (boot, offsets) in picked {
+                var unique: [Int] = []
+                unique.reserveCapacity(offsets.count)
+                for o in offsets.sorted() where unique.last != o { unique.append(o) }
+                if out[boot] == nil { out[boot] = Array(repeating: [], count: files.count) }
+                out[boot]?[i] = unique
+            }
+            file.health = before
+        }
+        return out
+    }
+
+    /// The boots with an entry carrying `item` (`FIELD=value`), from the DATA object's entry
+    /// array (entry headers only).
+    public func bootIDs(carrying item: String) -> Set<ID128> {
+        let payload = Array(item.utf8)
+        var out = Set<ID128>()
+        for file in files {
+            let before = file.health
+            for o in file.entryOffsets(ofData: file.dataObjects(matching: payload)) {
+                if let h = file.entryHead(at: o) { out.insert(h.bootID) }
+            }
+            file.health = before
+        }
+        return out
+    }
+
+    /// `scan(fields:_:)` over chosen entries only: `entries[i]` are offsets in file *i*, in file
+    /// order, as `edgeEntries` gives them for one boot. The entries are interleaved across files
+    /// as a whole read does. Their damage is not counted in the files' health (see `bootIndex`).
+    public func scan(fields: [String], entries: [[Int]], _ body: (EntryView) throws -> Void) rethrows {
+        let saved = files.map(\.health)
+        defer { for (f, h) in zip(files, saved) { f.health = h } }
+        try scan(fields: fields, source: .offsets(entries), body)
+    }
+
+    /// `scan(fields:_:)` over the entries of one boot: the files in `files` (those holding it)
+    /// are read through, as a whole read reads them, and only that boot's entries are decoded.
+    /// Those files' health is counted anew, entry by entry.
+    public func scan(fields: [String], boot: ID128, inFiles files: Set<Int>, _ body: (EntryView) throws -> Void) rethrows {
+        for i in files where i >= 0 && i < self.files.count { self.files[i].resetHealth() }
+        try scan(fields: fields, source: .boot(boot, files: files), body)
+    }
+}
+
+/// Which entries a merge reads.
+enum EntrySource {
+    /// Every entry of every file.
+    case all
+    /// The entries carrying one item (`FIELD=value`), through the data hash tables.
+    case matching([UInt8])
+    /// Given offsets per file, in file order.
+    case offsets([[Int]])
+    /// Every entry of the given files, but only those of one boot decoded.
+    case boot(ID128, files: Set<Int>)
+}
+
+/// A file's structure, read without decoding an entry.
+struct FileSurvey {
+    /// Slots of the file's entry-array chain, less those found to point at no entry.
+    var linked = 0
+    /// Slots found to point at no valid entry (among the newest, which are checked).
+    var skipped = 0
+    /// Entries past the last linked one.
+    var unlinked: [EntryHead] = []
+    /// What was wrong with the chain or the tail.
+    var notes: [(offset: Int?, reason: String)] = []
+}
+
+extension JournalFile {
+    /// A run of this many valid entries among the newest slots: the slots before it are trusted.
+    static let validRunTrusted = 256
+
+    /// Walks the entry-array chain (the newest slots' entries checked) and the objects past its
+    /// last entry.
+    func survey() -> FileSurvey {
+        var out = FileSurvey()
+        var walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
+        var offsets: [Int] = []
+        while let o = walker.next(in: self) { offsets.append(o) }
+        // A crash leaves the newest slots pointing at entries that never reached the disk: the
+        // slots are checked from the newest back until a long run of them holds valid entries.
+        var valid = 0
+        for o in offsets.reversed() {
+            guard valid < Self.validRunTrusted else { break }
+            if entryHead(at: o) != nil {
+                valid += 1
+            } else {
+                valid = 0
+                out.skipped += 1
+                out.notes.append((o, "entry array points at no valid ENTRY object"))
+            }
+        }
+        out.linked = offsets.count - out.skipped
+        if let reason = walker.stopReason, out.linked < Int(clamping: header.nEntries) {
+            out.notes.append((walker.stopOffset, reason))
+        }
+        // Unlinked entries lie past the end of the last valid linked one, as a whole read finds them.
+        var end = header.headerSize
+        for o in offsets.sorted().reversed() {
+            if let h = entryHead(at: o) { end = o + ((ObjectLayout.entryItems + h.itemCount * itemSize + 7) & ~7); break }
+        }
+        var tail = TailScanner(from: end)
+        while let h = tail.next(in: self) { out.unlinked.append(h) }
+        if let g = tail.firstGarbage {
+            out.notes.append((g, "\(tail.garbageBytes) bytes after the last entry are not valid objects"))
+        }
+        return out
+    }
+}
+
+extension FileHealth {
+    /// The counts a survey gives, for a file whose entries are not all read.
+    mutating func applySurvey(linked: Int, skipped: Int, recovered: Int, notes: [(offset: Int?, reason: String)]) {
+        entriesLinked = linked
+        entriesSkipped = skipped
+        entriesRecovered = recovered
+        countedFromIndex = true
+        for n in notes { note(n.offset, n.reason) }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Journal
+import TestSupport
+import Testing
+@testable import Analysis
+
+/// One boot is analysed through the journal's `_BOOT_ID` index (its entries, and only the edges
+/// of the others); reading every entry of every boot is the oracle. The verdicts must be the
+/// same: every boot's end, the boot chosen, and everything found in it.
+struct IndexedAnalysisTests {
+    static let scenarios = ["reference-incident", "memcg-oom-loop", "fork-bomb", "storage-io", "two-disks",
+                            "healthy-reboot", "initrd-crash", "journald-restart-crash", "user-shutdown-crash",
+                            "power-cut", "clean-shutdown"]
+
+    @Test(.enabled(if: Scenario.generatorAvailable), arguments: scenarios)
+    func scenarioVerdictsMatchAWholeRead(_ name: String) throws {
+        let s = try Scenario.generate(name)
+        for boot in [BootSelection.auto, .offset(0), .offset(-1)] {
+            var whole = AnalysisOptions(boot: boot)
+            whole.readEveryEntry = true
+            try Self.expectSame(indexed: s.analyze(AnalysisOptions(boot: boot)), whole: s.analyze(whole), "\(name) \(boot)")
+        }
+    }
+
+    /// A board without a clock: the next boot's entries come "before" the crashed boot's in the
+    /// wall clock, and a whole read interleaving the files passes most of them over as out of
+    /// order, as `journalctl` without `-b` does. Read through the index (as `journalctl -b` reads
+    /// a boot), the next boot's journald notice about the crashed boot's file is seen.
+    @Test(.enabled(if: Scenario.generatorAvailable))
+    func aClocklessBoardsNextBootIsReadWhole() throws {
+        let s = try Scenario.generate("rtc-less")
+        var whole = AnalysisOptions()
+        whole.readEveryEntry = true
+        let indexed = s.analyze(), all = s.analyze(whole)
+        #expect(indexed.analyzedBoot == all.analyzedBoot)
+        #expect(indexed.boots.map(\.end) == all.boots.map(\.end))
+        let crashed = try #require(indexed.boots.first { $0.bootID == indexed.analyzedBoot })
+        #expect(crashed.endEvidence.contains { $0.hasPrefix("next boot: File ") && $0.contains("uncleanly shut down") })
+        #expect(indexed.boots.last?.entries ?? 0 > all.boots.last?.entries ?? 0)
+    }
+
+    @Test(.enabled(if: TestPaths.corpus != nil))
+    func corpusVerdictsMatchAWholeRead() throws {
+        let files = TestPaths.corpusFiles("journals")
+        try #require(!files.isEmpty)
+        // Each file alone, and the sets that belong together (one folder).
+        var sets = files.map { [$0] }
+        sets += Dictionary(grouping: files) { ($0 as NSString).deletingLastPathComponent }.values.filter { $0.count > 1 }
+        for set in sets {
+            var whole = AnalysisOptions()
+            whole.readEveryEntry = true
+            try Self.expectSame(indexed: Fixture.analyze(set), whole: Fixture.analyze(set, options: whole),
+                                set.map { ($0 as NSString).lastPathComponent }.joined(separator: ","))
+        }
+    }
+
+    /// The edges are enough to see a boot's end even when it is not the one analysed: a
+    /// four-boot journal, each boot the analysed one in turn.
+    @Test(.enabled(if: JournalRemote.isAvailable))
+    func everyBootOfAMultiBootJournal() throws {
+        var f = Fixture()
+        let boots = [Boots.a, Boots.b, Boots.c, "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"]
+        var t = Fixture.t0
+        for (i, b) in boots.enumerated() {
+            let start = t
+            f.kernel(t, boot: b, bootStart: start, "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org)")
+            // A long middle that only a whole read sees: more than the edges take.
+            for n in 0..<3000 {
+                t += 1_000_000
+                f.entry(t, boot: b, bootStart: start, pid: 400 + n % 50,
+                        [("SYSLOG_IDENTIFIER", "worker"), ("MESSAGE", "tick \(n)"), ("PRIORITY", "6")])
+            }
+            t += 1_000_000
+            if i == 1 {
+                // Boot b crashed: its shutdown-looking line is far from the end, then silence.
+                f.pid1(t - 2_000_000_000, boot: b, bootStart: start, "Reached target System Shutdown.")
+            } else if i < boots.count - 1 {
+                f.pid1(t, boot: b, bootStart: start, "Reached target System Reboot.")
+                t += 100_000
+                f.entry(t, boot: b, bootStart: start, pid: 1,
+                        [("SYSLOG_IDENTIFIER", "systemd-shutdown"), ("MESSAGE", "Syncing filesystems and block devices."),
+                         ("_TRANSPORT", "kernel")])
+            }
+            t += 60_000_000
+        }
+        let path = try f.write("indexed-multiboot")
+        for offset in 0...3 {
+            var whole = AnalysisOptions(boot: .offset(-offset))
+            whole.readEveryEntry = true
+            let indexed = Fixture.analyze([path], options: AnalysisOptions(boot: .offset(-offset)))
+            try Self.expectSame(indexed: indexed, whole: Fixture.analyze([path], options: whole), "boot -\(offset)")
+            #expect(indexed.boots.map(\.entries) == [3003, 3002, 3003, 3001], "boot -\(offset)")
+            #expect(indexed.boots.map(\.end) == [.clean, .unknown, .clean, .unknown], "boot -\(offset)")
+        }
+    }
+
+    /// The same report, but for what only a whole read can say about boots not analysed (the
+    /// wall clock's steps in their middle) and the files' health, which is counted in the
+    /// index for files the analysed boot has no entries in.
+    static func expectSame(indexed: PostmortemReport, whole: PostmortemReport, _ label: String) throws {
+        #expect(indexed.analyzedBoot == whole.analyzedBoot, "\(label)")
+        #expect(indexed.boots.map(\.end) == whole.boots.map(\.end), "\(label)")
+        #expect(indexed.boots.map(\.bootID) == whole.boots.map(\.bootID), "\(label)")
+        let a = try normalised(indexed), b = try normalised(whole)
+        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
+            let x = Array(a[key] ?? "-"), y = Array(b[key] ?? "-")
+            let at = (0..<min(x.count, y.count)).first { x[$0] != y[$0] } ?? min(x.count, y.count)
+            let from = max(0, at - 200)
+            Issue.record("\(label): \(key) differs at \(at):\n  indexed: …\(String(x[from..<min(x.count, at + 200)]))\n  whole:   …\(String(y[from..<min(y.count, at + 200)]))")
+        }
+    }
+
+    static func withoutHealth(_ line: String) -> String {
+        guard let torn = line.range(of: " was left online and torn (") else { return line }
+        return String(line[..<torn.upperBound]) + "…)"
+    }
+
+    /// The report's JSON by top-level key, without the inputs' health, and for boots not
+    /// analysed, their clock steps and entry counts: the index counts the entries it links, a
+    /// whole read those the merge across files does not pass over as out of order.
+    static func normalised(_ r: PostmortemReport) throws -> [String: String] {
+        var r = r
+        r.inputs = []
+        for i in r.boots.indices where r.boots[i].bootID != r.analyzedBoot {
+            r.boots[i].clockJumps = []
+            r.boots[i].entries = 0
+        }
+        // A file the analysed boot has no entries in is counted through its index: its health
+        // line says so, and what only decoding finds (fields lost) is not in it.
+        for i in r.boots.indices {
+            r.boots[i].endEvidence = r.boots[i].endEvidence.map(withoutHealth)
+        }
+        if var end = r.end { end.evidence = end.evidence.map(withoutHealth); r.end = end }
+        r.notes = r.notes.filter { !$0.contains(" could be read (") && !$0.contains("recovered past the last linked entry") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]
+        var out: [String: String] = [:]
+        for (k, v) in object {
+            let data = try JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed])
+            out[k] = String(decoding: data, as: UTF8.self)
+        }
+        return out
+    }
+}
