@@ -29,6 +29,7 @@ public enum Analyzer {
             return analyze(input, options: options, scan: scan)
         }
         let index = reader.bootIndex()
+        scan.index = index
         scan.scanEdges(reader, index: index)
         // The boot the analysis would choose from the edges: how boots ended is decided there.
         if let chosen = analyze(input, options: options, scan: scan, selectOnly: true).analyzedBoot,
@@ -172,20 +173,22 @@ public enum Analyzer {
         let analysed = options.boot == .all ? nil : selected.first
         report.host.facts = hostFacts(boot: analysed, textRecords: analysed.map { textByBoot[$0.id] ?? [] } ?? [],
                                       input: input, report: report)
-        addFirstBoots(ordered, reader: input.journal, to: &report)
+        addFirstBoots(ordered, reader: input.journal, index: scan.index, to: &report)
         return report
     }
 
     /// Each reported unit's first boot in the journal kept: whether it is new on this machine.
-    static func addFirstBoots(_ ordered: [BootState], reader: JournalReader?, to report: inout PostmortemReport) {
+    static func addFirstBoots(_ ordered: [BootState], reader: JournalReader?, index: BootIndex?,
+                              to report: inout PostmortemReport) {
         for i in report.units.indices {
             let name = report.units[i].unit
             // A boot read only at its edges is asked through the index: PID 1's messages name the unit.
             var indexed: Set<ID128>?
             let has: (BootState) -> Bool = { b in
-                guard b.edgesOnly, let reader, let id = ID128(hex: b.id) else { return b.hasUnit(name) }
+                guard b.edgesOnly, let reader, let index, let id = ID128(hex: b.id) else { return b.hasUnit(name) }
                 if indexed == nil {
-                    indexed = reader.bootIDs(carrying: "UNIT=\(name)").union(reader.bootIDs(carrying: "USER_UNIT=\(name)"))
+                    indexed = reader.bootIDs(carrying: "UNIT=\(name)", index: index)
+                        .union(reader.bootIDs(carrying: "USER_UNIT=\(name)", index: index))
                 }
                 return indexed?.contains(id) == true || b.hasUnit(name)
             }

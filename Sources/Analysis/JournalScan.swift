@@ -267,6 +267,8 @@ struct JournalScan {
     /// Where `pidMaxHint` was set, when a sysctl file set it.
     var pidMaxHintSource: String?
     let window: (since: Int64?, until: Int64?)
+    /// The journal's boot index, when one boot is read through it (`scanEdges`).
+    var index: BootIndex?
 
     init(since: Int64?, until: Int64?) { window = (since, until) }
 

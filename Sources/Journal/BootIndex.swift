@@ -102,6 +102,8 @@ extension JournalReader {
             index.extents += extents
             index.unlinked[i] = unlinked
             index.telling[i] = telling
+            // The pages looked at are let go: memory follows the file being looked at, not the set.
+            file.finishedReading()
         }
         return index
     }
@@ -151,21 +153,33 @@ extension JournalReader {
                 out[boot]?[i] = unique
             }
             file.health = before
+            file.finishedReading()
         }
         return out
     }
 
     /// The boots with an entry carrying `item` (`FIELD=value`), from the DATA object's entry
-    /// array (entry headers only).
-    public func bootIDs(carrying item: String) -> Set<ID128> {
+    /// array. An entry's boot is told by where it lies: each boot's entries in a file lie between
+    /// its first and last (the index's extents); only where two boots' stretches overlap is the
+    /// entry's header read.
+    public func bootIDs(carrying item: String, index: BootIndex) -> Set<ID128> {
         let payload = Array(item.utf8)
         var out = Set<ID128>()
-        for file in files {
+        for (i, file) in files.enumerated() {
+            let data = file.dataObjects(matching: payload)
+            guard !data.isEmpty else { continue }
+            let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
             let before = file.health
-            for o in file.entryOffsets(ofData: file.dataObjects(matching: payload)) {
-                if let h = file.entryHead(at: o) { out.insert(h.bootID) }
+            for o in file.entryOffsets(ofData: data) {
+                let holding = stretches.filter { o >= $0.from && o <= $0.to }
+                if holding.count == 1, let only = holding.first {
+                    out.insert(only.boot)
+                } else if let h = file.entryHead(at: o) {
+                    out.insert(h.bootID)
+                }
             }
             file.health = before
+            file.finishedReading()
         }
         return out
     }
@@ -175,7 +189,12 @@ extension JournalReader {
     /// as a whole read does. Their damage is not counted in the files' health (see `bootIndex`).
     public func scan(fields: [String], entries: [[Int]], _ body: (EntryView) throws -> Void) rethrows {
         let saved = files.map(\.health)
-        defer { for (f, h) in zip(files, saved) { f.health = h } }
+        defer {
+            for (i, (f, h)) in zip(files, saved).enumerated() {
+                f.health = h
+                if i < entries.count, !entries[i].isEmpty { f.finishedReading() }
+            }
+        }
         try scan(fields: fields, source: .offsets(entries), body)
     }
 
