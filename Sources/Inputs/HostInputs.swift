@@ -112,6 +112,14 @@ public struct TextSource: Sendable, Hashable {
     /// True when the text is on disk at `path` (not assembled, not in an archive).
     public var isOnDisk: Bool { bytes == nil && member == nil }
 
+    /// How many bytes the text takes where it is stored (compressed, if it is), known before
+    /// it is read; `nil` when it is not a regular file that can be looked at.
+    public var storedSize: Int? {
+        if let member { return member.range.count }
+        if let bytes { return bytes.count }
+        return RegularFile.size(path: path)
+    }
+
     /// The text's bytes: read from disk when needed, and expanded when they are gzip, xz or
     /// zstd compressed (told by magic bytes, not by name). `limit` bounds both the file read
     /// and the expanded size; only regular files are read (a FIFO or device is refused).
@@ -197,12 +205,17 @@ enum Expand {
     /// A whole archive expanded once, into a temporary file its members then share in place
     /// (memory stays bounded whatever the archive expands to); like
     /// `keepingPartial`, a cut stream gives what came before the cut.
-    static func archive(_ raw: UnsafeRawBufferPointer, path: String, limit: Int) -> (SharedBytes, InputProblem?) {
+    /// The expansion stops at `budget.archiveExpansion`, and the problem then names that cap.
+    static func archive(_ raw: UnsafeRawBufferPointer, path: String, budget: MemoryBudget) -> (SharedBytes, InputProblem?) {
         guard let algorithm = CompressionAlgorithm.sniff(raw) else { return (SharedBytes(bytes: Array(raw)), nil) }
+        let limit = budget.archiveExpansion
         let (bytes, error) = algorithm.expandKeepingPartial(raw, limit: limit, spilling: true)
         let problem = error.map {
-            InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\($0.detail)); "
-                         + "\(bytes.filled) bytes before the damage are used")
+            bytes.filled >= limit
+                ? InputProblem(path: path, reason: "expands past " + budget.explain(limit, "of expanded archive")
+                               + "; the members in its first \(MemoryBudget.format(limit)) are used")
+                : InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\($0.detail)); "
+                               + "\(bytes.filled) bytes before the damage are used")
         }
         return (SharedBytes(adopting: bytes), problem)
     }

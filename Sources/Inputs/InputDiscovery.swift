@@ -11,9 +11,6 @@ import KernelLog
 /// memory and never unpacked. Nothing here throws: what cannot be used becomes an
 /// `InputProblem` on the host it concerns, and the rest is still found.
 public enum InputDiscovery {
-    /// An archive is refused when it (or its expansion) is larger than this.
-    public static let archiveLimit = 4 << 30
-
     /// Finds the inputs in `paths`, plus the host root `root` when given (taken as a host root
     /// even when it has neither `var/log` nor `etc`).
     ///
@@ -21,15 +18,17 @@ public enum InputDiscovery {
     /// machine-ID directory or, for loose files, by the machine ID in their header; kernel
     /// logs and pstore files outside a host root are grouped by the folder they are in. When
     /// exactly one host was identified, such loose text (and any problem) joins it.
-    public static func discover(paths: [String], root: String?) -> [HostInputs] {
-        discover(paths: paths, root: root, deferringArchives: false).hosts
+    /// What is read into memory is bounded by shares of `budget` (`MemoryBudget`).
+    public static func discover(paths: [String], root: String?, budget: MemoryBudget = .standard) -> [HostInputs] {
+        discover(paths: paths, root: root, deferringArchives: false, budget: budget).hosts
     }
 
     /// Like `discover`, but archives on disk are not opened: they are returned by path, to be
     /// discovered one at a time (`batch`, so that a folder of many archives is not expanded
     /// into memory all at once). Each archive's hosts then stand on their own.
-    public static func discover(paths: [String], root: String?, deferringArchives: Bool) -> (hosts: [HostInputs], archives: [String]) {
-        var collector = Collector()
+    public static func discover(paths: [String], root: String?, deferringArchives: Bool,
+                                budget: MemoryBudget = .standard) -> (hosts: [HostInputs], archives: [String]) {
+        var collector = Collector(budget: budget)
         collector.deferArchives = deferringArchives
         if let root {
             var isDirectory: ObjCBool = false
@@ -47,8 +46,8 @@ public enum InputDiscovery {
     /// The live machine's own inputs: /var/log/journal, /run/log/journal, /var/log/kern.log*,
     /// messages*, syslog*, /var/lib/systemd/pstore, /sys/fs/pstore, /var/crash, unit
     /// directories, /etc/machine-id and /etc/hostname.
-    public static func localMachine() -> HostInputs {
-        var collector = Collector()
+    public static func localMachine(budget: MemoryBudget = .standard) -> HostInputs {
+        var collector = Collector(budget: budget)
         collector.collectHostRoot(DiskTree(root: "/"), "")
         var host = collector.finish().first ?? HostInputs(label: "localhost")
         if host.hostname == nil {
@@ -64,6 +63,12 @@ public enum InputDiscovery {
 
 /// Accumulates hosts while paths are walked, then merges them.
 struct Collector {
+    /// What the caps on archives, unit files, pstore records and package lists derive from.
+    var budget = MemoryBudget.standard
+
+    init(budget: MemoryBudget = .standard) {
+        self.budget = budget
+    }
     /// Record archives met on disk in `deferredArchives` instead of opening them.
     var deferArchives = false
     private(set) var deferredArchives: [String] = []
@@ -72,7 +77,6 @@ struct Collector {
     static let scanDepth = 8
     static let scanBudget = 200_000
     static let unitFileLimit = 1 << 20
-    static let pstoreFileLimit = 64 << 20
     static let smallFileLimit = 64 << 10
     static let unitDirectories = ["etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"]
 
@@ -85,12 +89,11 @@ struct Collector {
     /// folders and link loops (`l -> .`) lead to one read and one walk.
     private var takenFiles: Set<FileIdentity> = []
     private var walkedFolders: Set<FileIdentity> = []
-    /// Bytes of unit files read so far; past `unitBytesBudget` the rest are named and skipped.
+    /// Bytes of unit files read so far; past `budget.unitFileBytes` the rest are named and skipped.
     private var unitBytes = 0
     private var unitBudgetReported = false
     private var unitProblems = 0
     static let unitProblemsNamed = 5
-    static let unitBytesBudget = 16 << 20
 
     // MARK: - Hosts
 
@@ -256,8 +259,8 @@ struct Collector {
                 store = mapped
             } else {
                 let raw: SharedBytes
-                if let mapped { raw = mapped } else { raw = SharedBytes(bytes: try tree.read(rel, limit: InputDiscovery.archiveLimit)) }
-                let (expanded, damage) = Expand.archive(raw.unsafeBytes, path: path, limit: InputDiscovery.archiveLimit)
+                if let mapped { raw = mapped } else { raw = SharedBytes(bytes: try tree.read(rel, limit: budget.archiveExpansion)) }
+                let (expanded, damage) = Expand.archive(raw.unsafeBytes, path: path, budget: budget)
                 if let damage {
                     // A cut .tar.gz still holds every member before the cut: use them, say what was lost.
                     guard TarArchive.looksLikeTar(expanded.unsafeBytes) else { throw damage }
@@ -451,7 +454,8 @@ struct Collector {
         }
         hosts[i].hostFiles += HostConfigFiles.read(tree, root: rel)
         hosts[i].unitProvenance.absorb(UnitProvenanceScan.scan(tree, unitDirs: Self.unitDirectories.map(at),
-                                                               dpkgInfo: at("var/lib/dpkg/info")))
+                                                               dpkgInfo: at("var/lib/dpkg/info"),
+                                                               listBytes: budget.packageListBytes))
     }
 
     /// The host's zone name: the tail of the `etc/localtime` link after `zoneinfo/` (as
@@ -501,16 +505,16 @@ struct Collector {
 
     private mutating func addUnit<T: FileTree>(_ tree: T, _ rel: String, into i: Int) {
         guard take(tree, rel) else { return }
-        guard unitBytes < Self.unitBytesBudget else {
+        guard unitBytes < budget.unitFileBytes else {
             if !unitBudgetReported {
                 unitBudgetReported = true
                 hosts[i].problems.append(InputProblem(path: tree.display(rel), reason:
-                    "unit files past \(Self.unitBytesBudget >> 20) MiB in all are not read (this one and those after it)"))
+                    "not read, nor the unit files after it: past " + budget.explain(budget.unitFileBytes, "of unit files in all")))
             }
             return
         }
         do {
-            let bytes = try tree.read(rel, limit: min(Self.unitFileLimit, Self.unitBytesBudget - unitBytes))
+            let bytes = try tree.read(rel, limit: min(Self.unitFileLimit, budget.unitFileBytes - unitBytes))
             unitBytes += bytes.count
             hosts[i].unitFiles.append(UnitFileText(path: tree.display(rel), text: String(decoding: bytes, as: UTF8.self)))
         } catch {
@@ -591,7 +595,7 @@ struct Collector {
         for file in files {
             let bytes: [UInt8]
             do {
-                bytes = try tree.read(file, limit: Self.pstoreFileLimit)
+                bytes = try tree.read(file, limit: budget.pstoreFile)
             } catch {
                 return .failure(error)
             }

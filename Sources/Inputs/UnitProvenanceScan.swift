@@ -31,13 +31,14 @@ public struct UnitLink: Sendable, Hashable {
 }
 
 enum UnitProvenanceScan {
-    /// dpkg lists read at most, in all, and per list: a machine has thousands of small ones.
-    static let listBytesBudget = 64 << 20
+    /// dpkg lists read at most per list (in all: `listBytes`, from the memory budget): a
+    /// machine has thousands of small ones.
     static let listLimit = 8 << 20
     static let linksKept = 10_000
 
     /// `unitDirs` and `dpkgInfo` are folders of `tree` (relative paths).
-    static func scan<T: FileTree>(_ tree: T, unitDirs: [String], dpkgInfo: String) -> UnitProvenanceInputs {
+    static func scan<T: FileTree>(_ tree: T, unitDirs: [String], dpkgInfo: String,
+                                      listBytes: Int = MemoryBudget.standard.packageListBytes) -> UnitProvenanceInputs {
         var out = UnitProvenanceInputs()
         for dir in unitDirs {
             for name in tree.children(dir) where name.hasSuffix(".wants") || name.hasSuffix(".requires") {
@@ -49,7 +50,7 @@ enum UnitProvenanceScan {
                 }
             }
         }
-        var budget = listBytesBudget
+        var budget = listBytes
         for name in tree.children(dpkgInfo).sorted() where name.hasSuffix(".list") && budget > 0 {
             let path = tree.join(dpkgInfo, name)
             guard tree.isFile(path), let bytes = try? tree.read(path, limit: min(listLimit, budget)) else { continue }

@@ -61,6 +61,14 @@ public enum RegularFile {
         return (try readUpTo(fd, size, path: path), mtime)
     }
 
+    /// The size of the regular file at `path` (links followed), without opening it; `nil`
+    /// for anything else or when it cannot be looked at.
+    public static func size(path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(st.st_size)
+    }
+
     /// Up to `count` bytes from the start of the file; `[]` for anything that is not a
     /// readable regular file.
     public static func head(path: String, count: Int) -> [UInt8] {

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Inputs
 import Report
 
 /// Why a command-line value could not be used; each is a usage error (exit 2).
@@ -10,6 +11,9 @@ public enum ArgumentError: Error, Equatable, CustomStringConvertible {
     case timeOutOfRange(String)
     /// `--tz` names no zone, or an offset beyond ±14:00.
     case unknownZone(String)
+    /// `--memory-budget` (or `POSTMORTEM_MEMORY_BUDGET`, named in `source`) is not a size, or
+    /// is outside the sizes a budget may have.
+    case badMemoryBudget(String, source: String)
 
     public var description: String {
         switch self {
@@ -20,6 +24,10 @@ public enum ArgumentError: Error, Equatable, CustomStringConvertible {
             return "time '\(Console.printable(t))' is outside the years 1970 to 9999"
         case .unknownZone(let z):
             return "unknown zone '\(Console.printable(z))': use UTC, local, an offset such as +02:00, or a name such as Europe/Berlin"
+        case .badMemoryBudget(let v, let source):
+            return "\(source): '\(Console.printable(v))' is not a memory budget: give a size from "
+                + "\(MemoryBudget.format(MemoryBudget.minimum).replacingOccurrences(of: " MiB", with: "M")) to "
+                + "\(MemoryBudget.format(MemoryBudget.maximum).replacingOccurrences(of: " TiB", with: "T")), as in 512M or 2G"
         }
     }
 }
@@ -177,6 +185,37 @@ public enum Arguments {
         // A named zone keeps its daylight-saving rules: the offset is the one at each time shown.
         if !t.isEmpty, TimeZone(identifier: t) != nil { return .named(t) }
         throw .unknownZone(text)
+    }
+
+    /// The environment variable that gives the memory budget when `--memory-budget` is not given.
+    public static let memoryBudgetVariable = "POSTMORTEM_MEMORY_BUDGET"
+
+    /// `--memory-budget`: bytes, or a number with K, M, G or T (powers of 1024; `KiB`, `MB`,
+    /// `g` read the same), within `MemoryBudget.minimum...maximum`. Without `text`, the
+    /// environment's `POSTMORTEM_MEMORY_BUDGET`, else the standard 1 GiB.
+    public static func memoryBudget(_ text: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ArgumentError) -> MemoryBudget {
+        let source: String
+        let value: String
+        if let text {
+            (source, value) = ("--memory-budget", text)
+        } else if let env = environment[memoryBudgetVariable] {
+            (source, value) = (memoryBudgetVariable, env)
+        } else {
+            return .standard
+        }
+        let t = value.trimmingCharacters(in: .whitespaces)
+        let digits = t.prefix { $0.isASCII && $0.isNumber }
+        var unit = t.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).uppercased()
+        if unit.hasSuffix("IB") { unit.removeLast(2) } else if unit.count == 2, unit.hasSuffix("B") { unit.removeLast() }
+        let shifts: [String: Int] = ["": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40]
+        guard !digits.isEmpty, digits.count <= 18, let n = Int(digits), let shift = shifts[unit] else {
+            throw .badMemoryBudget(value, source: source)
+        }
+        // Checked: `--memory-budget 99999999999T` is refused, not wrapped around.
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: 1 << shift)
+        guard !overflow, let budget = MemoryBudget(bytes: bytes) else { throw .badMemoryBudget(value, source: source) }
+        return budget
     }
 
     /// `--boot`: `auto`, `all`, `0`, `-1`, an index `3`, or a boot ID (or a unique prefix of one).

@@ -20,13 +20,16 @@ public enum Batch {
 
     /// With `hostZones`, each host's Markdown report shows times in that machine's own zone
     /// (its `etc/localtime`) when it is known. With `shard`, only that share of the hosts.
+    /// `budget` is the whole run's: each of the `jobs` workers reads within its share of it.
     public static func run(paths: [String], outDirectory: String, jobs: Int, options: AnalysisOptions,
-                           render: RenderOptions, hostZones: Bool = false, shard: FleetShard = .all) throws -> Outcome {
+                           render: RenderOptions, hostZones: Bool = false, shard: FleetShard = .all,
+                           budget: MemoryBudget = .standard) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         // Host folders are found up front (nothing is read yet); an archive is a work item of its
         // own, expanded by the worker that takes it and let go when its hosts are done, so that
         // memory follows the `jobs` archives open at once, not the whole fleet.
-        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true)
+        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true,
+                                                         budget: budget.shared(among: jobs))
         let items = (direct.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
             shard.owns(FleetShard.identity(of: $0.source, under: paths))
         }
@@ -36,16 +39,18 @@ public enum Batch {
         let queue = WorkQueue(items)
         let results = ResultBox()
         let workers = max(1, min(jobs, items.count))
+        let share = budget.shared(among: workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let (index, item) = queue.take() {
                 let hosts: [HostInputs]
                 switch item {
                 case .host(let h): hosts = [h]
-                case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil)
+                case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil, budget: share)
                 }
                 for (j, host) in hosts.enumerated() {
                     let dir = staging + "/\(index)-\(j)"
-                    var (row, problems) = analyse(host, into: dir, options: options, render: render, hostZones: hostZones)
+                    var (row, problems) = analyse(host, into: dir, options: options, render: render,
+                                                       hostZones: hostZones, budget: share)
                     row.source = FleetShard.identity(of: host.source, under: paths)
                     results.add(order: (index, j), row: row, problems: problems, staged: dir)
                 }
@@ -75,8 +80,8 @@ public enum Batch {
     /// when they were written) and problems. A host none of whose inputs could be read still gets
     /// reports, saying so.
     static func analyse(_ host: HostInputs, into dir: String, options: AnalysisOptions,
-                        render: RenderOptions, hostZones: Bool) -> (FleetSummary.FleetRow, [String]) {
-        let result = HostAnalysis.run(host, options: options)
+                        render: RenderOptions, hostZones: Bool, budget: MemoryBudget) -> (FleetSummary.FleetRow, [String]) {
+        let result = HostAnalysis.run(host, options: options, budget: budget)
         var row: FleetSummary.FleetRow
         do {
             var local = render

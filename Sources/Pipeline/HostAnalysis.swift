@@ -23,7 +23,10 @@ public struct HostResult: Sendable {
 
 /// One host's run through the pipeline: open its inputs, analyse, and collect problems.
 public enum HostAnalysis {
-    public static func run(_ host: HostInputs, options: AnalysisOptions, progress: Progress? = nil) -> HostResult {
+    /// What is read into memory is bounded by shares of `budget`; what it left out is said in
+    /// the problems and the report's notes.
+    public static func run(_ host: HostInputs, options: AnalysisOptions, budget: MemoryBudget = .standard,
+                           progress: Progress? = nil) -> HostResult {
         var problems = host.problems.map(\.description)
         var inputs: [InputSummary] = []
 
@@ -49,7 +52,7 @@ public enum HostAnalysis {
 
         // read: kernel text logs, pstore and kdump records.
         // The analysis puts them on the journal's clock from its own pass over the journal.
-        let kernel = KernelInputs.read(host)
+        let kernel = KernelInputs.read(host, budget: budget)
         problems += kernel.problems
         inputs += kernel.inputs
 
@@ -64,7 +67,9 @@ public enum HostAnalysis {
         var report = Analyzer.analyze(analysisInput, options: options)
         if report.host.hostname == nil { report.host.hostname = host.hostname }
         // Files discovery left out are named in the report too, not only on stderr.
-        report.notes += host.problems.filter { $0.reason.hasSuffix("skipped") }.prefix(25).map { "Not read: \($0.description)" }
+        report.notes += host.problems.filter { $0.reason.hasSuffix("skipped") || $0.reason.contains("--memory-budget") }
+            .prefix(25).map { "Not read: \($0.description)" }
+        report.notes += kernel.budgetNotes
         if report.host.machineID == nil { report.host.machineID = host.machineID }
         report.detection = Backtest.run(report)
         let entries = reader?.health.reduce(0) { $0 + $1.entriesRead } ?? 0

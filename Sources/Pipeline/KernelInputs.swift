@@ -11,14 +11,16 @@ struct KernelInputs {
     var inputs: [InputSummary] = []
     var problems: [String] = []
     var crashArtefacts: [String] = []
+    /// Kernel logs left out for the memory budget, said in the report's notes.
+    var budgetNotes: [String] = []
 
-    /// Kernel text read per host. Parsed text costs about eight times its size in memory,
-    /// so this keeps a run's peak under its 1 GiB budget; the newest logs are read first (the
-    /// crash is at their end) and older rotations past the budget are named and skipped.
-    static let textBudget = 96 << 20
-
-    static func read(_ host: HostInputs, textBudget: Int = KernelInputs.textBudget) -> KernelInputs {
+    /// Kernel text read per host is `budget.kernelText` (parsed text costs about eight times
+    /// its size in memory); the newest logs are read first (the crash is at their end) and
+    /// older rotations past it are named and skipped, with the cap and the budget it came from.
+    static func read(_ host: HostInputs, budget: MemoryBudget = .standard) -> KernelInputs {
         var out = KernelInputs()
+        let textBudget = budget.kernelText
+        let cap = budget.explain(textBudget, "of kernel text per host")
         var left = textBudget
         // kdump first (the crash itself), then logs newest rotation first; results keep the
         // discovery order (oldest rotation first), which the clock's year inference follows.
@@ -26,7 +28,13 @@ struct KernelInputs {
         var loaded: [(source: TextSource, kind: String, bytes: [UInt8])] = []
         for (source, kind) in texts {
             guard left > 0 else {
-                out.skip(source, kind: kind, reason: "not read: the newer kernel logs used the \(textBudget >> 20) MiB of text read per host")
+                out.skip(source, kind: kind, reason: "not read: the newer kernel logs used the " + cap, budget: true)
+                continue
+            }
+            // Refused before it is read: a file past what is left is not read and then dropped.
+            if let size = source.storedSize, size > left {
+                let limit = left == textBudget ? cap : "\(MemoryBudget.format(left)) left of " + cap
+                out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); skipped", budget: true)
                 continue
             }
             do {
@@ -63,9 +71,11 @@ struct KernelInputs {
         return out
     }
 
-    private mutating func skip(_ source: TextSource, kind: String, reason: String) {
+    /// With `budget`, the file was left out for the memory budget, and the report's notes say so.
+    private mutating func skip(_ source: TextSource, kind: String, reason: String, budget: Bool = false) {
         let message = reason.hasPrefix(source.path) ? reason : "\(source.path): \(reason)"
         problems.append(message)
+        if budget { budgetNotes.append("Not read: \(message)") }
         inputs.append(InputSummary(path: source.path, kind: kind, entries: 0,
                                    health: InputHealth(status: "unreadable", problems: [message])))
     }

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 @testable import Analysis
 @testable import Pipeline
+@testable import Inputs
 @testable import Report
 
 /// `--since`/`--until`/`--tz` read as journalctl reads them, with systemd's own parser
@@ -89,5 +90,64 @@ struct ArgumentsTests {
         let message = ArgumentError.unreadableTime(hostile).description
         #expect(!message.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{202E}" })
         #expect(message.contains("\\x1b]0;pwned\\x07\\u202ey"))
+    }
+}
+
+/// `--memory-budget` and `POSTMORTEM_MEMORY_BUDGET` (issue 13): sizes read as powers of
+/// 1024, anything else a usage error naming where the value came from.
+struct MemoryBudgetArgumentTests {
+    @Test(arguments: [("512M", 512 << 20), ("2G", 2 << 30), ("2g", 2 << 30), ("1GiB", 1 << 30), ("768MB", 768 << 20),
+                      ("131072K", 128 << 20), ("1T", 1 << 40), (" 3G ", 3 << 30), ("134217728", 128 << 20)])
+    func sizes(_ text: String, _ bytes: Int) throws {
+        #expect(try Arguments.memoryBudget(text, environment: [:]).bytes == bytes)
+    }
+
+    @Test(arguments: ["0", "0G", "-1G", "127M", "64M", "1025G", "2T", "abc", "", "G", "1.5G", "1 GB extra", "12Q",
+                      "99999999999999999999T", "9223372036854775807", "8589934592G"])
+    func notABudgetIsAUsageError(_ text: String) {
+        #expect(throws: ArgumentError.badMemoryBudget(text, source: "--memory-budget")) {
+            try Arguments.memoryBudget(text, environment: [:])
+        }
+    }
+
+    @Test func environmentWhenNoOption() throws {
+        let env = [Arguments.memoryBudgetVariable: "256M"]
+        #expect(try Arguments.memoryBudget(nil, environment: env).bytes == 256 << 20)
+        #expect(try Arguments.memoryBudget("2G", environment: env).bytes == 2 << 30)
+        #expect(try Arguments.memoryBudget(nil, environment: [:]) == .standard)
+        #expect(throws: ArgumentError.badMemoryBudget("lots", source: "POSTMORTEM_MEMORY_BUDGET")) {
+            try Arguments.memoryBudget(nil, environment: [Arguments.memoryBudgetVariable: "lots"])
+        }
+    }
+
+    /// The caps are shares of the budget, the 1 GiB ones those the README gives.
+    @Test func capsFollowTheBudget() throws {
+        let standard = MemoryBudget.standard
+        #expect(standard.kernelText == 96 << 20)
+        #expect(standard.archiveExpansion == 4 << 30)
+        #expect(standard.unitFileBytes == 16 << 20)
+        let small = try #require(MemoryBudget(bytes: 256 << 20))
+        #expect(small.kernelText == 24 << 20)
+        #expect(small.archiveExpansion == 1 << 30)
+        #expect(standard.shared(among: 4) == small)
+        #expect(small.shared(among: 1000).bytes == MemoryBudget.minimum)
+        #expect(MemoryBudget(bytes: MemoryBudget.maximum)?.archiveExpansion == 4 << 40)
+        #expect(MemoryBudget(bytes: 0) == nil)
+    }
+
+    /// On the command line: exit 2 with the reason, for the option and for the variable.
+    @Test func commandLine() throws {
+        let sample = TestPaths.packageRoot + "/samples/reference-incident"
+        let bad = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--memory-budget", "0", sample])
+        #expect(bad.status == 2)
+        #expect(bad.stderrText.contains("--memory-budget: '0' is not a memory budget: give a size from 128M to 1T"))
+        var env = ProcessInfo.processInfo.environment
+        env[Arguments.memoryBudgetVariable] = "9999999999999999999999G"
+        let badEnv = try Command.run(TestPaths.executable, ["batch", "--out", TestPaths.scratch("budget-out"), sample], environment: env)
+        #expect(badEnv.status == 2)
+        #expect(badEnv.stderrText.contains("POSTMORTEM_MEMORY_BUDGET: '9999999999999999999999G' is not a memory budget"))
+        env[Arguments.memoryBudgetVariable] = "128M"
+        let good = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", sample], environment: env)
+        #expect(good.status == 0, "\(good.stderrText)")
     }
 }

@@ -255,7 +255,8 @@ struct MemoryBudgetTests {
         let (kib, r) = try Self.peakKiB(["analyze", "--quiet", log])
         #expect(kib < Self.budgetKiB, "peak \(kib) KiB")
         #expect(r.status == 3)
-        #expect(r.stderrText.contains("kern.log: too large"))
+        #expect(r.stderrText.contains("kern.log: 3221225472 bytes is over the limit: 96 MiB of kernel text per host, "
+                                      + "from the memory budget of 1 GiB (--memory-budget); skipped"))
     }
 }
 
@@ -297,6 +298,59 @@ extension MemoryBudgetTests {
         #expect(r.status == 3, "\(r.stderrText)")
         #expect(r.stderrText.contains("a.tar.zst:var/log/kern.log: 1258291200 bytes is over the limit"))
         #expect(r.stderrText.contains("b.tar.zst:var/log/kern.log: 1258291200 bytes is over the limit"))
+    }
+}
+
+extension MemoryBudgetTests {
+    /// `--memory-budget` lowers the peak: a 12 MiB rotated kern.log is read and parsed within
+    /// the 1 GiB default (96 MiB of kernel text per host) but not within 128M (12 MiB), where it
+    /// is named on stderr and in the report's notes with the cap and the budget it came from,
+    /// and the newest log is still read.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)))
+    func smallerBudgetLowersThePeak() throws {
+        let dir = TestPaths.scratch("budget-kernel")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Command.shell("""
+            mkdir -p '\(dir)/var/log' && cd '\(dir)/var/log' \
+            && yes 'Feb 11 09:49:34 polybox kernel: [360123.456789] usb 1-1: new high-speed USB device number 2 using ehci-pci' \
+               | head -c 12582912 > kern.log.1 \
+            && printf 'Feb 11 09:50:34 polybox kernel: [360183.456789] Kernel panic - not syncing: Fatal exception\\n' > kern.log
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let (large, all) = try Self.peakKiB(["analyze", "--quiet", "--utc", "-o", "json", dir])
+        let (small, capped) = try Self.peakKiB(["analyze", "--quiet", "--utc", "-o", "json", "--memory-budget", "128M", dir])
+        #expect(all.status == 0 && capped.status == 0, "\(all.stderrText) \(capped.stderrText)")
+        #expect(!all.stderrText.contains("kern.log.1"))
+        #expect(small * 2 < large, "peak \(small) KiB with 128M, \(large) KiB with the default")
+        let said = "kern.log.1: 12582912 bytes is over the limit: 11 MiB left of 12 MiB of kernel text per host, "
+            + "from the memory budget of 128 MiB (--memory-budget); skipped"
+        #expect(capped.stderrText.contains(said))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(capped.stdout)) as? [String: Any])
+        let notes = report["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.hasPrefix("Not read: ") && $0.contains(said) }, "\(notes)")
+        // The newest log was read: its panic is the verdict's.
+        #expect(capped.stdoutText.contains("Fatal exception"))
+    }
+
+    /// An archive bomb under a small budget: the expansion stops at four times the budget
+    /// (512 MiB of 128M), said with the cap; the members before it are still used.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+    func archiveExpansionFollowsTheBudget() throws {
+        let dir = TestPaths.scratch("budget-bomb")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Command.shell("""
+            cd '\(dir)' && mkdir -p var/log \
+            && printf 'Feb 11 09:50:34 polybox kernel: [360183.456789] Kernel panic - not syncing: Fatal exception\\n' > var/log/kern.log \
+            && truncate -s 600M var/log/messages && tar -cf - var/log/kern.log var/log/messages | zstd -q -1 > bomb.tar.zst && rm -rf var
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let (kib, r) = try Self.peakKiB(["analyze", "--quiet", "--utc", "--memory-budget", "128M", dir + "/bomb.tar.zst"])
+        #expect(kib < 128 << 10, "peak \(kib) KiB")
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(r.stderrText.contains("bomb.tar.zst: expands past 512 MiB of expanded archive, from the memory budget of 128 MiB "
+                                      + "(--memory-budget); the members in its first 512 MiB are used"))
+        #expect(r.stdoutText.contains("Fatal exception"))
     }
 }
 

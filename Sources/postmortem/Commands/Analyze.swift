@@ -117,7 +117,9 @@ extension PostmortemCommand {
 /// named several paths of one machine), and analyses it. Exits 3 when nothing was read.
 func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) throws -> (HostResult, DisplayZone, String?) {
     let local = input.paths.isEmpty && input.root == nil
-    var hosts = local ? [InputDiscovery.localMachine()] : InputDiscovery.discover(paths: input.paths, root: input.root)
+    let budget = input.budget
+    var hosts = local ? [InputDiscovery.localMachine(budget: budget)]
+        : InputDiscovery.discover(paths: input.paths, root: input.root, budget: budget)
     if let wanted = input.host {
         let hits = hosts.filter { $0.hostname == wanted || $0.label == wanted || ($0.machineID.map { $0.hasPrefix(wanted.lowercased()) } ?? false) }
         guard let hit = hits.first else {
@@ -141,7 +143,7 @@ func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) thro
     if hosts.count > 1 {
         Console.error("postmortem: \(hosts.count) hosts found (\(hosts.map(\.label).joined(separator: ", "))); analysing \(hosts[0].label). Use `--host NAME` for another, `postmortem batch` for all.")
     }
-    let result = HostAnalysis.run(hosts[0], options: options, progress: Progress(quiet: input.quiet))
+    let result = HostAnalysis.run(hosts[0], options: options, budget: budget, progress: Progress(quiet: input.quiet))
     for p in result.problems { Console.error("postmortem: \(p)") }
     // A boot asked for by number or ID that is not there is an error, as in journalctl.
     switch options.boot {

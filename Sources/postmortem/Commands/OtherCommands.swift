@@ -126,7 +126,15 @@ extension PostmortemCommand {
         @Flag(help: "Show times in UTC.")
         var utc = false
 
+        @Option(help: memoryBudgetHelp)
+        var memoryBudget: String?
+
+        func validate() throws {
+            _ = try validatedMemoryBudget(memoryBudget)
+        }
+
         func run() throws {
+            let budget = try validatedMemoryBudget(memoryBudget)
             var share = FleetShard.all
             if let shard {
                 guard let parsed = FleetShard(shard) else {
@@ -135,7 +143,8 @@ extension PostmortemCommand {
                 share = parsed
             }
             let outcome = try Batch.run(paths: paths, outDirectory: out, jobs: jobs, options: AnalysisOptions(),
-                                        render: RenderOptions(timeZone: utc ? .utc : .local), hostZones: !utc, shard: share)
+                                        render: RenderOptions(timeZone: utc ? .utc : .local), hostZones: !utc, shard: share,
+                                        budget: budget)
             for p in outcome.problems { Console.error("postmortem: \(p)") }
             Console.out(FleetSummary.table(outcome.rows, options: RenderOptions(timeZone: utc ? .utc : .local, width: terminalColumns())))
             // A shard that owns no host has nothing to read, and that is not a failure.

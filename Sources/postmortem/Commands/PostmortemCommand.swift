@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import Inputs
 import Pipeline
 import Report
 #if canImport(Glibc)
@@ -62,7 +63,11 @@ struct InputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
     var quiet = false
 
+    @Option(help: memoryBudgetHelp)
+    var memoryBudget: String?
+
     func validate() throws {
+        _ = try validatedMemoryBudget(memoryBudget)
         guard Arguments.boot(boot) != nil else { throw ValidationError("--boot: '\(boot)' is not auto, all, a number or a boot ID") }
         if utc, tz != nil { throw ValidationError("--utc and --tz choose the zone twice; give one of them") }
         if let tz {
@@ -93,11 +98,25 @@ struct InputOptions: ParsableArguments {
 
     var zone: DisplayZone { zone(machine: nil) }
 
+    /// `--memory-budget`, else `POSTMORTEM_MEMORY_BUDGET`, else 1 GiB (checked in `validate`).
+    var budget: MemoryBudget { (try? Arguments.memoryBudget(memoryBudget)) ?? .standard }
+
     /// `--since`/`--until` are read in the zone the report is shown in.
     func analysisOptions(zone: DisplayZone) -> AnalysisOptions {
         AnalysisOptions(boot: Arguments.boot(boot) ?? .auto, since: since.flatMap { try? Arguments.time($0, zone: zone) },
                         until: until.flatMap { try? Arguments.time($0, zone: zone) }, unit: unit)
     }
+}
+
+/// `--memory-budget`'s help, the same for every command that reads input.
+let memoryBudgetHelp = ArgumentHelp(
+    "Peak memory to stay within, as 512M, 2G (default 1G, or $POSTMORTEM_MEMORY_BUDGET): what is read "
+        + "of kernel logs, archives and unit files is capped by shares of it, and a cap that is hit is named.",
+    valueName: "SIZE")
+
+/// `--memory-budget` (or the environment's) as a usage error when it is not a budget.
+func validatedMemoryBudget(_ text: String?) throws -> MemoryBudget {
+    do { return try Arguments.memoryBudget(text) } catch { throw ValidationError(error.description) }
 }
 
 /// When text output is coloured.
