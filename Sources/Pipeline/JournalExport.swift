@@ -21,29 +21,49 @@ public enum ReaderBackend: String, Sendable, CaseIterable {
 public enum JournalExport {
     /// Streams through libsystemd instead; directories go through `sd_journal_open_directory`.
     public static func runLibsystemd(paths: [String], format: ExportOutput,
-                                     sink: (UnsafeRawBufferPointer) -> Void) -> [String] {
+                                     sink: (UnsafeRawBufferPointer) -> Void) -> LibsystemdOutcome {
+        var written = 0
+        let counted: (UnsafeRawBufferPointer) -> Void = { written += $0.count; sink($0) }
         // In a child process: an assertion in libsystemd is reported, not the end of this one.
         do {
-            return try SDJournalIsolation.run(paths: paths, sink: sink) { emit in
+            let problems = try SDJournalIsolation.run(paths: paths, sink: counted) { emit in
                 var problems: [String] = []
                 var writer = ChunkedWriter(format: format)
                 let files = paths.filter { !isDirectory($0) }
-                var readers: [SDJournalReader] = []
+                // Each reader with the paths it reads, so that a failure names them.
+                var readers: [(SDJournalReader, String)] = []
+                var current = files.joined(separator: ", ")
                 do {
-                    if !files.isEmpty { readers.append(try SDJournalReader(files: files)) }
-                    for d in paths where isDirectory(d) { readers.append(try SDJournalReader(directory: d)) }
-                    for r in readers {
+                    if !files.isEmpty { readers.append((try SDJournalReader(files: files), current)) }
+                    for d in paths where isDirectory(d) {
+                        current = d
+                        readers.append((try SDJournalReader(directory: d), d))
+                    }
+                    for (r, read) in readers {
+                        current = read
                         try r.forEachEntry { writer.add($0, emit) }
                     }
                 } catch {
-                    problems.append("libsystemd: \(error)")
+                    problems.append("libsystemd cannot read \(current): \(error)")
                 }
                 writer.flush(emit)
                 return problems
             }
+            return LibsystemdOutcome(problems: problems, failed: !problems.isEmpty, bytesWritten: written)
         } catch {
-            return [error.description]
+            return LibsystemdOutcome(problems: [error.description], failed: true, bytesWritten: written)
         }
+    }
+
+    /// What `export --reader libsystemd` met.
+    public struct LibsystemdOutcome: Sendable {
+        /// One line each: libsystemd refusing the files or failing partway, or the child
+        /// running it ending on a signal (an assertion), naming the files.
+        public var problems: [String]
+        /// True when libsystemd did not read the files to their end.
+        public var failed: Bool
+        /// Bytes of entries written before that (0: nothing could be read).
+        public var bytesWritten: Int
     }
 
     private static func isDirectory(_ path: String) -> Bool {

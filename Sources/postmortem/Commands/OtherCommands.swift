@@ -61,6 +61,10 @@ extension PostmortemCommand {
               postmortem export /var/log/journal -o export > all.export
               postmortem export system.journal -o json | jq .MESSAGE
               postmortem export system.journal --reader libsystemd    # through sd-journal
+            Exit status: 0 the entries were written, 3 no journal file could be read (with
+            --reader libsystemd: libsystemd refused the files), 4 libsystemd stopped partway (an
+            assertion or a read error in it, reported naming the files; the entries before it
+            were written).
             """)
 
         @Option(name: .shortAndLong, help: "export or json.")
@@ -80,8 +84,10 @@ extension PostmortemCommand {
         func run() throws {
             let format = ExportOutput(rawValue: output) ?? .export
             if ReaderBackend(rawValue: reader) == .libsystemd {
-                let problems = JournalExport.runLibsystemd(paths: paths, format: format, sink: JournalExport.standardOutput)
-                for p in problems { Console.error("postmortem: \(p)") }
+                let outcome = JournalExport.runLibsystemd(paths: paths, format: format, sink: JournalExport.standardOutput)
+                for p in outcome.problems { Console.error("postmortem: \(p)") }
+                // 3: nothing could be read; 4: libsystemd stopped partway (what came before was written).
+                if outcome.failed { throw ExitCode(outcome.bytesWritten == 0 ? 3 : 4) }
                 return
             }
             let outcome = JournalExport.run(paths: paths, format: format, sink: JournalExport.standardOutput)

@@ -20,8 +20,8 @@ struct PostmortemCommand: ParsableCommand {
           postmortem boots /var/log/journal
           postmortem batch fleet-archives/ --out reports/ -j 2
         Exit status: 0 the analysis ran, 1 the report could not be written, 2 usage error,
-        3 no input could be read, 4 batch could not read some hosts, 10 a root cause was
-        found (with --fail-on-cause).
+        3 no input could be read, 4 batch could not read some hosts (or export --reader
+        libsystemd stopped partway), 10 a root cause was found (with --fail-on-cause).
         """,
         version: BuildInfo.versionLine,
         subcommands: [Analyze.self, Boots.self, Timeline.self, Export.self, BatchCommand.self, Fleet.self, Alerts.self],
