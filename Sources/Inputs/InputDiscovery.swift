@@ -157,7 +157,12 @@ struct Collector {
         let whole = DiskTree(root: path)
         switch whole.kind("") {
         case .none:
-            hosts[loose(path)].problems.append(InputProblem(path: path, reason: "no such file or directory"))
+            // The system's reason: ENOENT, or ENOTDIR (a file where a folder was named), EACCES, ELOOP.
+            var st = stat()
+            let code = stat(path, &st) == 0 ? ENOENT : errno
+            let link = lstat(path, &st) == 0 ? "a symbolic link that cannot be followed: " : ""
+            let reason = link + String(cString: strerror(code)).lowercased()
+            hosts[loose(path)].problems.append(InputProblem(path: path, reason: reason))
         case .directory:
             guard enter(whole, "", problemKey: path) else { return }
             scan(whole, "", depth: 0, allowArchives: true)

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Inputs
+import KernelLog
 import Report
 
 /// `postmortem batch`: one report per host, hosts analysed in parallel (at most `jobs` at
@@ -24,7 +25,7 @@ public enum Batch {
     public static func run(paths: [String], outDirectory: String, jobs: Int, options: AnalysisOptions,
                            render: RenderOptions, hostZones: Bool = false, shard: FleetShard = .all,
                            budget: MemoryBudget = .standard) throws -> Outcome {
-        try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
+        try FileOutput.makeFolder(outDirectory)
         // Host folders are found up front (nothing is read yet); an archive is a work item of its
         // own, expanded by the worker that takes it and let go when its hosts are done, so that
         // memory follows the `jobs` archives open at once, not the whole fleet.
@@ -66,7 +67,7 @@ public enum Batch {
                     rows[i].reports = folders[i]
                 } catch {
                     rows[i].reports = nil
-                    rows[i].error = rows[i].error ?? "cannot write report: \(error)"
+                    rows[i].error = rows[i].error ?? error.description
                 }
             }
             messages += problems[i].map { "\(folders[i]): \($0)" }
@@ -101,7 +102,7 @@ public enum Batch {
                 : FleetSummary.FleetRow(host: host.label, failure: "no input could be read")
             row.reports = dir
         } catch {
-            row = FleetSummary.FleetRow(host: host.label, failure: "cannot write report: \(error)")
+            row = FleetSummary.FleetRow(host: host.label, failure: error.description)
         }
         return (row, result.problems)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KernelLog
 import Report
 #if canImport(Glibc)
 import Glibc
@@ -41,27 +42,35 @@ enum FleetFiles {
     /// Writes the fleet files for `rows` (sorted here, most severe first) into `dir`.
     static func write(_ rows: [FleetSummary.FleetRow], into dir: String, options: RenderOptions) throws -> [FleetSummary.FleetRow] {
         let sorted = FleetSummary.sortedBySeverity(rows)
-        try FleetSummary.table(sorted, options: options).write(toFile: dir + "/fleet.txt", atomically: true, encoding: .utf8)
-        try FleetSummary.jsonLines(sorted).write(toFile: dir + "/fleet.jsonl", atomically: true, encoding: .utf8)
-        try FleetReport.markdown(sorted, options: options).write(toFile: dir + "/fleet.md", atomically: true, encoding: .utf8)
-        try FleetReport.html(sorted, options: options).write(toFile: dir + "/fleet.html", atomically: true, encoding: .utf8)
+        try FileOutput.write(FleetSummary.table(sorted, options: options), to: dir + "/fleet.txt", atomically: true)
+        try FileOutput.write(FleetSummary.jsonLines(sorted), to: dir + "/fleet.jsonl", atomically: true)
+        try FileOutput.write(FleetReport.markdown(sorted, options: options), to: dir + "/fleet.md", atomically: true)
+        try FileOutput.write(FleetReport.html(sorted, options: options), to: dir + "/fleet.html", atomically: true)
         return sorted
     }
 
     /// Moves (or with `copy`, copies) the files of folder `from` into `to`, replacing files of the
     /// same name there (a previous run's reports), then removes `from` when moving.
-    static func place(_ from: String, at to: String, copy: Bool) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: to, withIntermediateDirectories: true)
-        for name in try fm.contentsOfDirectory(atPath: from) {
+    /// A failure is a `FileOutput.Failure` naming the file and the system's reason.
+    static func place(_ from: String, at to: String, copy: Bool) throws(FileOutput.Failure) {
+        try FileOutput.makeFolder(to)
+        // The folder is one of ours (a staging folder or a shard's host folder) holding report files.
+        guard let folder = opendir(from) else {
+            throw FileOutput.Failure(path: from, reason: "cannot be listed: " + String(cString: strerror(errno)))
+        }
+        closedir(folder)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: from)) ?? [] {
             let source = from + "/" + name, target = to + "/" + name
             if copy {
-                if fm.fileExists(atPath: target) { try fm.removeItem(atPath: target) }
-                try fm.copyItem(atPath: source, toPath: target)
+                let bytes: [UInt8]
+                do { bytes = try RegularFile.read(path: source, limit: 1 << 30).0 } catch {
+                    throw FileOutput.Failure(path: source, reason: "cannot be read: \(error.detail)")
+                }
+                try FileOutput.write(String(decoding: bytes, as: UTF8.self), to: target, atomically: true)
             } else if rename(source, target) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target])
+                throw FileOutput.Failure(path: target, reason: String(cString: strerror(errno)))
             }
         }
-        if !copy { try fm.removeItem(atPath: from) }
+        if !copy { try? FileManager.default.removeItem(atPath: from) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KernelLog
 import Report
 
 /// `postmortem fleet merge DIR… --out OUT`: the shards of a `batch --shard K/N` run put back
@@ -24,7 +25,6 @@ public enum FleetMerge {
     }
 
     public static func run(directories: [String], outDirectory: String, render: RenderOptions) throws -> Outcome {
-        let fm = FileManager.default
         let out = URL(fileURLWithPath: outDirectory).standardizedFileURL.path
         for dir in directories where URL(fileURLWithPath: dir).standardizedFileURL.path == out {
             throw Failure.outputIsShard(dir)
@@ -35,8 +35,9 @@ public enum FleetMerge {
         var seen: [String: String] = [:]
         for dir in directories {
             let path = dir + "/fleet.jsonl"
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw Failure.unreadable(path, "cannot be read (is it a `batch --out` folder?)")
+            let text: String
+            do { text = String(decoding: try RegularFile.read(path: path, limit: 1 << 30).0, as: UTF8.self) } catch {
+                throw Failure.unreadable(path, "cannot be read: \(error.detail) (is it a `batch --out` folder?)")
             }
             for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
                 guard let row = try? JSONDecoder().decode(FleetSummary.FleetRow.self, from: Data(line.utf8)) else {
@@ -53,7 +54,7 @@ public enum FleetMerge {
                 origins.append(row.reports.map { dir + "/" + $0 })
             }
         }
-        try fm.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
+        try FileOutput.makeFolder(outDirectory)
         let folders = FleetFiles.assignFolders(rows)
         for i in rows.indices {
             guard let origin = origins[i] else { continue }
@@ -61,7 +62,7 @@ public enum FleetMerge {
                 try FleetFiles.place(origin, at: outDirectory + "/" + folders[i], copy: true)
                 rows[i].reports = folders[i]
             } catch {
-                problems.append("\(origin): cannot copy the host's reports: \(error)")
+                problems.append("cannot copy the host's reports from \(origin): \(error.path): \(error.reason)")
                 rows[i].reports = nil
             }
         }

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import KernelLog
 import Report
 import SystemdJournal
 #if canImport(Glibc)
@@ -42,15 +43,15 @@ public enum ReportFolder {
     /// Returns the paths written.
     @discardableResult
     public static func write(_ report: PostmortemReport, formats: [ReportFormat] = formats, into dir: String,
-                             options: RenderOptions, zoneNote: String? = nil) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                             options: RenderOptions, zoneNote: String? = nil) throws(FileOutput.Failure) -> [String] {
+        try FileOutput.makeFolder(dir)
         var noted = report
         if let zoneNote { noted.notes.append(zoneNote) }
         var written: [String] = []
         for format in formats {
             let path = dir + "/" + fileName(format)
-            try ReportRenderer.render(format == .json ? report : noted, as: format, options: options)
-                .write(toFile: path, atomically: true, encoding: .utf8)
+            try FileOutput.write(ReportRenderer.render(format == .json ? report : noted, as: format, options: options),
+                                 to: path, atomically: true)
             written.append(path)
         }
         return written

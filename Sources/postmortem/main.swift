@@ -1,4 +1,5 @@
 import ArgumentParser
+import KernelLog
 import Pipeline
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,10 @@ do {
         exit(1)
     }
 } catch let failure as OutputFailure {
+    Console.error("postmortem: \(failure)")
+    exit(1)
+} catch let failure as FileOutput.Failure {
+    // A report folder or fleet file that cannot be written: the path and the system's reason.
     Console.error("postmortem: \(failure)")
     exit(1)
 } catch {

@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Inputs
+import KernelLog
 import Pipeline
 import Report
 
@@ -92,7 +93,7 @@ extension PostmortemCommand {
             do {
                 try ReportFolder.write(report, into: dir, options: RenderOptions(timeZone: zone), zoneNote: zoneNote)
             } catch {
-                Console.error("postmortem: cannot write the reports to \(dir): \(error)")
+                Console.error("postmortem: \(error) (the reports go to \(dir))")
                 throw ExitCode.failure
             }
             if let keep {
