@@ -79,9 +79,11 @@ public enum JournalExport {
     }
 
     /// Streams the entries of every journal found under `paths` to `sink` in chunks. Paths
-    /// are found as `analyze` finds them: journal files and folders, host roots, archives.
-    public static func run(paths: [String], format: ExportOutput, sink: (UnsafeRawBufferPointer) -> Void) -> Outcome {
-        let hosts = InputDiscovery.discover(paths: paths, root: nil)
+    /// are found as `analyze` finds them: journal files and folders, host roots, archives
+    /// (expanded within `budget`).
+    public static func run(paths: [String], format: ExportOutput, budget: MemoryBudget = .standard,
+                           sink: (UnsafeRawBufferPointer) -> Void) -> Outcome {
+        let hosts = InputDiscovery.discover(paths: paths, root: nil, budget: budget)
         var problems = hosts.flatMap(\.problems).map(\.description)
         var files: [JournalFile] = []
         for source in hosts.flatMap(\.journalFiles) {

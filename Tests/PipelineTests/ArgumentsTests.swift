@@ -141,6 +141,9 @@ struct MemoryBudgetArgumentTests {
         let bad = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--memory-budget", "0", sample])
         #expect(bad.status == 2)
         #expect(bad.stderrText.contains("--memory-budget: '0' is not a memory budget: give a size from 128M to 1T"))
+        let badExport = try Command.run(TestPaths.executable, ["export", "--memory-budget", "1.5G", sample])
+        #expect(badExport.status == 2)
+        #expect(badExport.stdout.isEmpty)
         var env = ProcessInfo.processInfo.environment
         env[Arguments.memoryBudgetVariable] = "9999999999999999999999G"
         let badEnv = try Command.run(TestPaths.executable, ["batch", "--out", TestPaths.scratch("budget-out"), sample], environment: env)

@@ -76,7 +76,11 @@ extension PostmortemCommand {
         @Argument(help: "Journal files or directories.")
         var paths: [String]
 
+        @Option(help: memoryBudgetHelp)
+        var memoryBudget: String?
+
         func validate() throws {
+            _ = try validatedMemoryBudget(memoryBudget)
             guard ExportOutput(rawValue: output) != nil else { throw ValidationError("--output must be export or json") }
             guard ReaderBackend(rawValue: reader) != nil else { throw ValidationError("--reader must be native or libsystemd") }
         }
@@ -90,7 +94,8 @@ extension PostmortemCommand {
                 if outcome.failed { throw ExitCode(outcome.bytesWritten == 0 ? 3 : 4) }
                 return
             }
-            let outcome = JournalExport.run(paths: paths, format: format, sink: JournalExport.standardOutput)
+            let outcome = JournalExport.run(paths: paths, format: format, budget: try validatedMemoryBudget(memoryBudget),
+                                            sink: JournalExport.standardOutput)
             for p in outcome.problems { Console.error("postmortem: \(p)") }
             if outcome.filesRead == 0 {
                 Console.error("postmortem: no journal file could be read in \(paths.map(Console.printable).joined(separator: " "))")
