@@ -75,24 +75,24 @@ extension JournalReader {
         for (i, file) in files.enumerated() {
             // Looking at entries here must not count their damage: the reading that decodes
             // them does, once.
-            let before = file.health
             var unlinked: [BootIndex.Located] = []
             var extents: [BootIndex.Extent] = []
-            for d in file.dataObjects(ofField: "_BOOT_ID") {
-                let offsets = file.entryOffsets(ofData: [d])
-                guard let f = offsets.lazy.compactMap({ file.entryHead(at: $0) }).first,
-                      let l = offsets.reversed().lazy.compactMap({ file.entryHead(at: $0) }).first else { continue }
-                extents.append(BootIndex.Extent(
-                    file: i, bootID: f.bootID, entries: offsets.count,
-                    first: .init(realtime: f.realtime, monotonic: f.monotonic, seqnum: f.seqnum, offset: f.offset),
-                    last: .init(realtime: l.realtime, monotonic: l.monotonic, seqnum: l.seqnum, offset: l.offset), data: d))
-            }
             var telling: [BootIndex.Located] = []
-            let tellingOffsets = file.entryOffsets(ofData: tellingItems.flatMap { file.dataObjects(matching: $0) })
-            for o in tellingOffsets.suffix(BootIndex.tellingEntriesKept) {
-                if let h = file.entryHead(at: o) { telling.append(.init(offset: o, bootID: h.bootID, monotonic: h.monotonic)) }
+            file.withHealthKept {
+                for d in file.dataObjects(ofField: "_BOOT_ID") {
+                    let offsets = file.entryOffsets(ofData: [d])
+                    guard let f = offsets.lazy.compactMap({ file.entryHead(at: $0) }).first,
+                          let l = offsets.reversed().lazy.compactMap({ file.entryHead(at: $0) }).first else { continue }
+                    extents.append(BootIndex.Extent(
+                        file: i, bootID: f.bootID, entries: offsets.count,
+                        first: .init(realtime: f.realtime, monotonic: f.monotonic, seqnum: f.seqnum, offset: f.offset),
+                        last: .init(realtime: l.realtime, monotonic: l.monotonic, seqnum: l.seqnum, offset: l.offset), data: d))
+                }
+                let tellingOffsets = file.entryOffsets(ofData: tellingItems.flatMap { file.dataObjects(matching: $0) })
+                for o in tellingOffsets.suffix(BootIndex.tellingEntriesKept) {
+                    if let h = file.entryHead(at: o) { telling.append(.init(offset: o, bootID: h.bootID, monotonic: h.monotonic)) }
+                }
             }
-            file.health = before
             // The survey reads each entry it looks at once, as a whole read would: what it finds
             // wrong with them (entries cut by the end of the file) is counted.
             let survey = file.survey()
@@ -122,25 +122,26 @@ extension JournalReader {
         for u in index.unlinked.joined() { lastMonotonic[u.bootID] = max(lastMonotonic[u.bootID] ?? 0, u.monotonic) }
         var out: [ID128: [[Int]]] = [:]
         for (i, file) in files.enumerated() {
-            let before = file.health
             var picked: [ID128: [Int]] = [:]
-            for e in index.extents where e.file == i {
-                let offsets = file.entryOffsets(ofData: [e.data])
-                let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
-                    .addingReportingOverflow(headSeconds * 1_000_000)
-                for (n, o) in offsets.enumerated() {
-                    guard n < edgeEntries else { break }
-                    if n > 0, !startOverflow, let h = file.entryHead(at: o), h.monotonic > start { break }
-                    picked[e.bootID, default: []].append(o)
-                }
-                let end = lastMonotonic[e.bootID] ?? e.last.monotonic
-                let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
-                var taken = 0
-                for o in offsets.reversed() {
-                    guard taken < edgeEntries else { break }
-                    if let h = file.entryHead(at: o), h.monotonic < from { break }
-                    picked[e.bootID, default: []].append(o)
-                    taken += 1
+            file.withHealthKept {
+                for e in index.extents where e.file == i {
+                    let offsets = file.entryOffsets(ofData: [e.data])
+                    let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
+                        .addingReportingOverflow(headSeconds * 1_000_000)
+                    for (n, o) in offsets.enumerated() {
+                        guard n < edgeEntries else { break }
+                        if n > 0, !startOverflow, let h = file.entryHead(at: o), h.monotonic > start { break }
+                        picked[e.bootID, default: []].append(o)
+                    }
+                    let end = lastMonotonic[e.bootID] ?? e.last.monotonic
+                    let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
+                    var taken = 0
+                    for o in offsets.reversed() {
+                        guard taken < edgeEntries else { break }
+                        if let h = file.entryHead(at: o), h.monotonic < from { break }
+                        picked[e.bootID, default: []].append(o)
+                        taken += 1
+                    }
                 }
             }
             if i < index.telling.count { for t in index.telling[i] { picked[t.bootID, default: []].append(t.offset) } }
@@ -152,7 +153,6 @@ extension JournalReader {
                 if out[boot] == nil { out[boot] = Array(repeating: [], count: files.count) }
                 out[boot]?[i] = unique
             }
-            file.health = before
             file.finishedReading()
         }
         return out
@@ -169,16 +169,16 @@ extension JournalReader {
             let data = file.dataObjects(matching: payload)
             guard !data.isEmpty else { continue }
             let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
-            let before = file.health
-            for o in file.entryOffsets(ofData: data) {
-                let holding = stretches.filter { o >= $0.from && o <= $0.to }
-                if holding.count == 1, let only = holding.first {
-                    out.insert(only.boot)
-                } else if let h = file.entryHead(at: o) {
-                    out.insert(h.bootID)
+            file.withHealthKept {
+                for o in file.entryOffsets(ofData: data) {
+                    let holding = stretches.filter { o >= $0.from && o <= $0.to }
+                    if holding.count == 1, let only = holding.first {
+                        out.insert(only.boot)
+                    } else if let h = file.entryHead(at: o) {
+                        out.insert(h.bootID)
+                    }
                 }
             }
-            file.health = before
             file.finishedReading()
         }
         return out
@@ -232,6 +232,14 @@ struct FileSurvey {
 }
 
 extension JournalFile {
+    /// Runs `body`, which looks at entries, with the file's health left as it was: what is
+    /// wrong with them is counted by the reading that decodes them, once.
+    func withHealthKept<T>(_ body: () throws -> T) rethrows -> T {
+        let kept = health
+        defer { health = kept }
+        return try body()
+    }
+
     /// A run of this many valid entries among the newest slots: the slots before it are trusted.
     static let validRunTrusted = 256
 
@@ -259,12 +267,7 @@ extension JournalFile {
         if let reason = walker.stopReason, out.linked < Int(clamping: header.nEntries) {
             out.notes.append((walker.stopOffset, reason))
         }
-        // Unlinked entries lie past the end of the last valid linked one, as a whole read finds them.
-        var end = header.headerSize
-        for o in offsets.sorted().reversed() {
-            if let h = entryHead(at: o) { end = o + ((ObjectLayout.entryItems + h.itemCount * itemSize + 7) & ~7); break }
-        }
-        var tail = TailScanner(from: end)
+        var tail = TailScanner(from: linkedEnd(of: offsets))
         while let h = tail.next(in: self) { out.unlinked.append(h) }
         if let g = tail.firstGarbage {
             out.notes.append((g, "\(tail.garbageBytes) bytes after the last entry are not valid objects"))

@@ -150,7 +150,13 @@ extension JournalFile {
         // Walk the offsets only; read just the last entries, not every entry of the file.
         var offsets: [Int] = []
         while let o = walker.next(in: self) { offsets.append(o) }
-        for o in offsets.reversed() {
+        return linkedEnd(of: offsets)
+    }
+
+    /// The end of the valid entry at the highest of `offsets` (the header's end when none is
+    /// valid): a whole read finds unlinked entries past it.
+    func linkedEnd(of offsets: [Int]) -> Int {
+        for o in offsets.sorted().reversed() {
             if let h = entryHead(at: o) { return o + ((ObjectLayout.entryItems + h.itemCount * itemSize + 7) & ~7) }
         }
         return header.headerSize

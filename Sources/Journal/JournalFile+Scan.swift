@@ -283,14 +283,11 @@ struct ScanProducer {
     private var caches: [SpanCache]
     private var spare = SpanCache(active: false)
     private var lastIndex = -1
-    /// Entries of other boots are passed over before their values are decoded.
-    private var bootFilter: ID128?
 
     init(files: [JournalFile], selected: SelectedNames, source: EntrySource = .all) {
         self.files = files
         self.selected = selected
         merge = EntryMerger(files: files, selection: .all, source: source)
-        if case .boot(let id, _) = source { bootFilter = id }
         caches = Array(repeating: SpanCache(active: false), count: files.count)
     }
 
@@ -298,7 +295,6 @@ struct ScanProducer {
     mutating func fill(_ batch: inout EntryBatch, limit: Int) -> Bool {
         while batch.count < limit, batch.byteCount < EntryBatch.byteLimit {
             guard let (index, head) = merge.nextHead() else { return false }
-            if let want = bootFilter, head.bootID != want { continue }
             if index != lastIndex {
                 // A file read to the end hands its cache, emptied, to the next file.
                 if lastIndex >= 0, caches[lastIndex].isActive, merge.isFinished(lastIndex) {
