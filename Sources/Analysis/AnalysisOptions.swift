@@ -28,9 +28,8 @@ public struct AnalysisOptions: Sendable {
     public var unit: String?
     /// The running boot, when the live machine is analysed: it is `ongoing`, never unclean.
     public var localBootID: String?
-    /// Read every entry of every boot even when one boot is analysed (the index-driven reading
-    /// is the default; this is its oracle in the tests).
-    public var readEveryEntry = false
+    /// How the journal is read when one boot is analysed.
+    public var reading = JournalReading.auto
 
     /// True when `name` is the unit `--unit` asks for, read as journalctl reads `-u`: a glob
     /// (`poly*`), a full name, or a name without a type, which means `.service`.
@@ -85,4 +84,15 @@ public struct AnalysisInput: @unchecked Sendable {
         self.dirtyJournalFiles = dirtyJournalFiles
         self.crashArtefacts = crashArtefacts
     }
+}
+
+/// How the journal is read when one boot is analysed (any `--boot` but `all`, which reads it all).
+public enum JournalReading: Sendable {
+    /// Through the `_BOOT_ID` index when the journal holds more than one boot (the edges of the
+    /// others, then the analysed boot's entries); a journal of one boot is read through.
+    case auto
+    /// Every entry of every boot: the index-driven reading's oracle in the tests.
+    case everyEntry
+    /// Through the index even for a journal of one boot (the tests, to read it both ways).
+    case index
 }

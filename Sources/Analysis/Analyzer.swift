@@ -24,7 +24,9 @@ public enum Analyzer {
             scan.pidMaxHintSource = "\(set.path):\(set.line)"
         }
         guard let reader = input.journal else { return analyze(input, options: options, scan: scan) }
-        if options.boot == .all || options.readEveryEntry {
+        // A journal of one boot is read through: its edges would be read twice for nothing.
+        let oneBoot = options.reading == .auto && reader.values(ofField: "_BOOT_ID").count < 2
+        if options.boot == .all || options.reading == .everyEntry || oneBoot {
             scan.scan(reader)
             return analyze(input, options: options, scan: scan)
         }

@@ -72,7 +72,9 @@ extension JournalReader {
         index.unlinked = Array(repeating: [], count: files.count)
         index.telling = Array(repeating: [], count: files.count)
         let tellingItems = BootIndex.telling.map { Array($0.utf8) }
-        for (i, file) in files.enumerated() {
+        let files = self.files
+        let perFile = PerFile.map(files.count) { i in
+            let file = files[i]
             // Looking at entries here must not count their damage: the reading that decodes
             // them does, once.
             var unlinked: [BootIndex.Located] = []
@@ -80,11 +82,23 @@ extension JournalReader {
             var telling: [BootIndex.Located] = []
             file.withHealthKept {
                 for d in file.dataObjects(ofField: "_BOOT_ID") {
-                    let offsets = file.entryOffsets(ofData: [d])
-                    guard let f = offsets.lazy.compactMap({ file.entryHead(at: $0) }).first,
-                          let l = offsets.reversed().lazy.compactMap({ file.entryHead(at: $0) }).first else { continue }
+                    // The first and last entries only: the slots between are counted, not read.
+                    let list = file.entries(ofData: d)
+                    var first: EntryHead?
+                    var last: EntryHead?
+                    var k = 0
+                    while first == nil, k < list.count {
+                        first = list.offset(k, in: file).flatMap { file.entryHead(at: $0) }
+                        k += 1
+                    }
+                    k = list.count - 1
+                    while last == nil, k >= 0 {
+                        last = list.offset(k, in: file).flatMap { file.entryHead(at: $0) }
+                        k -= 1
+                    }
+                    guard let f = first, let l = last else { continue }
                     extents.append(BootIndex.Extent(
-                        file: i, bootID: f.bootID, entries: offsets.count,
+                        file: i, bootID: f.bootID, entries: list.count,
                         first: .init(realtime: f.realtime, monotonic: f.monotonic, seqnum: f.seqnum, offset: f.offset),
                         last: .init(realtime: l.realtime, monotonic: l.monotonic, seqnum: l.seqnum, offset: l.offset), data: d))
                 }
@@ -99,11 +113,14 @@ extension JournalReader {
             for h in survey.unlinked { unlinked.append(.init(offset: h.offset, bootID: h.bootID, monotonic: h.monotonic)) }
             file.health.applySurvey(linked: survey.linked, skipped: survey.skipped, recovered: survey.unlinked.count,
                                     notes: survey.notes)
-            index.extents += extents
-            index.unlinked[i] = unlinked
-            index.telling[i] = telling
-            // The pages looked at are let go: memory follows the file being looked at, not the set.
+            // The pages looked at are let go: memory follows the files being looked at, not the set.
             file.finishedReading()
+            return (extents, unlinked, telling)
+        }
+        for (i, f) in perFile.enumerated() {
+            index.extents += f.0
+            index.unlinked[i] = f.1
+            index.telling[i] = f.2
         }
         return index
     }
@@ -121,23 +138,30 @@ extension JournalReader {
         }
         for u in index.unlinked.joined() { lastMonotonic[u.bootID] = max(lastMonotonic[u.bootID] ?? 0, u.monotonic) }
         var out: [ID128: [[Int]]] = [:]
-        for (i, file) in files.enumerated() {
+        let files = self.files
+        let (firstAt, lastAt) = (firstMonotonic, lastMonotonic)
+        let perFile = PerFile.map(files.count) { i in
+            let file = files[i]
+            let firstMonotonic = firstAt, lastMonotonic = lastAt
             var picked: [ID128: [Int]] = [:]
             file.withHealthKept {
                 for e in index.extents where e.file == i {
-                    let offsets = file.entryOffsets(ofData: [e.data])
+                    // Only the slots at either end are read: the boot's middle costs nothing.
+                    let list = file.entries(ofData: e.data)
                     let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
                         .addingReportingOverflow(headSeconds * 1_000_000)
-                    for (n, o) in offsets.enumerated() {
-                        guard n < edgeEntries else { break }
+                    for n in 0..<min(list.count, edgeEntries) {
+                        guard let o = list.offset(n, in: file) else { continue }
                         if n > 0, !startOverflow, let h = file.entryHead(at: o), h.monotonic > start { break }
                         picked[e.bootID, default: []].append(o)
                     }
                     let end = lastMonotonic[e.bootID] ?? e.last.monotonic
                     let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
                     var taken = 0
-                    for o in offsets.reversed() {
-                        guard taken < edgeEntries else { break }
+                    var n = list.count - 1
+                    while n >= 0, taken < edgeEntries {
+                        defer { n -= 1 }
+                        guard let o = list.offset(n, in: file) else { continue }
                         if let h = file.entryHead(at: o), h.monotonic < from { break }
                         picked[e.bootID, default: []].append(o)
                         taken += 1
@@ -146,14 +170,21 @@ extension JournalReader {
             }
             if i < index.telling.count { for t in index.telling[i] { picked[t.bootID, default: []].append(t.offset) } }
             if i < index.unlinked.count { for u in index.unlinked[i] { picked[u.bootID, default: []].append(u.offset) } }
+            var unique: [ID128: [Int]] = [:]
             for (boot, offsets) in picked {
-                var unique: [Int] = []
-                unique.reserveCapacity(offsets.count)
-                for o in offsets.sorted() where unique.last != o { unique.append(o) }
-                if out[boot] == nil { out[boot] = Array(repeating: [], count: files.count) }
-                out[boot]?[i] = unique
+                var u: [Int] = []
+                u.reserveCapacity(offsets.count)
+                for o in offsets.sorted() where u.last != o { u.append(o) }
+                unique[boot] = u
             }
             file.finishedReading()
+            return unique
+        }
+        for (i, picked) in perFile.enumerated() {
+            for (boot, offsets) in picked {
+                if out[boot] == nil { out[boot] = Array(repeating: [], count: files.count) }
+                out[boot]?[i] = offsets
+            }
         }
         return out
     }
@@ -170,12 +201,21 @@ extension JournalReader {
             guard !data.isEmpty else { continue }
             let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
             file.withHealthKept {
+                // A crash loop's unit is named by hundreds of thousands of entries: each is placed
+                // by comparisons alone (no allocation, no hashing for a boot just seen).
+                var lastFound: ID128?
                 for o in file.entryOffsets(ofData: data) {
-                    let holding = stretches.filter { o >= $0.from && o <= $0.to }
-                    if holding.count == 1, let only = holding.first {
-                        out.insert(only.boot)
-                    } else if let h = file.entryHead(at: o) {
-                        out.insert(h.bootID)
+                    var holding: ID128?
+                    var holders = 0
+                    for s in stretches where o >= s.from && o <= s.to {
+                        holders += 1
+                        holding = s.boot
+                        if holders > 1 { break }
+                    }
+                    if holders != 1 { holding = file.entryHead(at: o)?.bootID }
+                    if let b = holding, b != lastFound {
+                        out.insert(b)
+                        lastFound = b
                     }
                 }
             }
@@ -247,27 +287,26 @@ extension JournalFile {
     /// last entry.
     func survey() -> FileSurvey {
         var out = FileSurvey()
-        var walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
-        var offsets: [Int] = []
-        while let o = walker.next(in: self) { offsets.append(o) }
+        let chain = EntryArrayChain(first: header.entryArrayOffset, count: header.nEntries, in: self)
         // A crash leaves the newest slots pointing at entries that never reached the disk: the
         // slots are checked from the newest back until a long run of them holds valid entries.
         var valid = 0
-        for o in offsets.reversed() {
-            guard valid < Self.validRunTrusted else { break }
-            if entryHead(at: o) != nil {
+        var k = chain.count - 1
+        while k >= 0, valid < Self.validRunTrusted {
+            defer { k -= 1 }
+            if let o = chain.offset(k, in: self), entryHead(at: o) != nil {
                 valid += 1
             } else {
                 valid = 0
                 out.skipped += 1
-                out.notes.append((o, "entry array points at no valid ENTRY object"))
+                out.notes.append((chain.offset(k, in: self), "entry array points at no valid ENTRY object"))
             }
         }
-        out.linked = offsets.count - out.skipped
-        if let reason = walker.stopReason, out.linked < Int(clamping: header.nEntries) {
-            out.notes.append((walker.stopOffset, reason))
+        out.linked = chain.count - out.skipped
+        if let reason = chain.stopReason, out.linked < Int(clamping: header.nEntries) {
+            out.notes.append((chain.stopOffset, reason))
         }
-        var tail = TailScanner(from: linkedEnd(of: offsets))
+        var tail = TailScanner(from: linkedEnd)
         while let h = tail.next(in: self) { out.unlinked.append(h) }
         if let g = tail.firstGarbage {
             out.notes.append((g, "\(tail.garbageBytes) bytes after the last entry are not valid objects"))

@@ -233,3 +233,100 @@ struct FileEntryCursor {
         }
     }
 }
+
+/// Random access to an entry-array chain: the arrays are walked once, their headers only (a few
+/// dozen for millions of entries: systemd doubles each new array), then any slot is read without
+/// reading those before it. The newest entries of a boot, a file's last slots, a boot's first
+/// minute: each costs the slots it reads, not the chain's length. Damage ends the chain as
+/// `EntryArrayWalker` ends it: a bad array or link where the walker would stop, and zero slots
+/// (never written: a crash leaves them at the end) where the written ones end.
+struct EntryArrayChain {
+    private var arrays: [(offset: Int, start: Int)] = []
+    /// Slots holding entries, at most the count the chain was opened with.
+    private(set) var count = 0
+    private(set) var stopReason: String?
+    private(set) var stopOffset: Int?
+    private let itemSize: Int
+
+    /// `first` is the first ENTRY_ARRAY offset (0 for none); `count` how many entries the
+    /// chain should hold.
+    init(first: UInt64, count expected: UInt64, in file: JournalFile) {
+        itemSize = file.isCompact ? 4 : 8
+        guard first != 0, expected > 0, var at = Int(exactly: first) else { return }
+        let want = Int(clamping: expected)
+        // Every array is at least 24 bytes, so no chain can be longer than this.
+        let maxArrays = file.bytes.count / 24 + 1
+        var total = 0
+        while total < want {
+            guard arrays.count < maxArrays else {
+                stop("entry array chain is longer than the file allows", at)
+                break
+            }
+            guard let size = file.objectSize(at: at, type: .entryArray), size > ObjectLayout.arrayItems else {
+                stop("no valid ENTRY_ARRAY object here", at)
+                break
+            }
+            let capacity = (size - ObjectLayout.arrayItems) / itemSize
+            guard capacity > 0 else {
+                stop("empty ENTRY_ARRAY object", at)
+                break
+            }
+            arrays.append((at, total))
+            // The object lies inside the file, so the sum stays below the file's size.
+            total += capacity
+            guard total < want else { break }
+            guard let next = file.bytes.u64(at + ObjectLayout.arrayNext), next != 0, let n = Int(exactly: next) else {
+                stop("entry array chain ends with \(want - total) entries still counted", at)
+                break
+            }
+            guard n > at else {
+                stop("entry array chain points backwards (cycle)", at)
+                break
+            }
+            at = n
+        }
+        count = min(total, want)
+        // Slots never written are zero: find where the written ones end (a crash leaves the
+        // zeros at the end, so the written slots are a prefix).
+        if count > 0, slot(count - 1, in: file) == nil {
+            var lo = 0, hi = count - 1  // the answer (the first zero slot) is in lo...hi
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if slot(mid, in: file) == nil { hi = mid } else { lo = mid + 1 }
+            }
+            stop("entry array ends after fewer entries than the header counts", location(of: lo))
+            count = lo
+        }
+    }
+
+    /// The entry offset in slot `k` (0 ..< count), or `nil` for a slot that holds none.
+    func offset(_ k: Int, in file: JournalFile) -> Int? {
+        guard k >= 0, k < count else { return nil }
+        return slot(k, in: file)
+    }
+
+    private func slot(_ k: Int, in file: JournalFile) -> Int? {
+        let at = location(of: k)
+        let value: Int?
+        if itemSize == 4 { value = file.bytes.u32(at).map { Int($0) } } else { value = file.bytes.u64(at).flatMap { Int(exactly: $0) } }
+        guard let value, value != 0 else { return nil }
+        return value
+    }
+
+    /// Where slot `k` lies in the file.
+    private func location(of k: Int) -> Int {
+        // The last array starting at or before k.
+        var lo = 0, hi = arrays.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2
+            if arrays[mid].start <= k { lo = mid } else { hi = mid - 1 }
+        }
+        guard lo >= 0, lo < arrays.count else { return 0 }
+        return arrays[lo].offset + ObjectLayout.arrayItems + (k - arrays[lo].start) * itemSize
+    }
+
+    private mutating func stop(_ reason: String, _ offset: Int) {
+        stopReason = reason
+        stopOffset = offset
+    }
+}

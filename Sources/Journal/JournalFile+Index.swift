@@ -61,6 +61,30 @@ extension JournalFile {
         return out
     }
 
+    /// The entries carrying one DATA object, in random access: its inline first entry, then its
+    /// entry-array chain (see `EntryArrayChain`). Slot 0 is the inline entry when there is one.
+    struct DataEntries {
+        var inline: Int?
+        var chain: EntryArrayChain
+
+        var count: Int { (inline == nil ? 0 : 1) + chain.count }
+
+        func offset(_ k: Int, in file: JournalFile) -> Int? {
+            guard let inline else { return chain.offset(k, in: file) }
+            return k == 0 ? inline : chain.offset(k - 1, in: file)
+        }
+    }
+
+    /// `DataEntries` of the DATA object at `data` (none when it has no entries).
+    func entries(ofData data: Int) -> DataEntries {
+        guard let n = bytes.u64(data + ObjectLayout.dataNEntries), n > 0 else {
+            return DataEntries(inline: nil, chain: EntryArrayChain(first: 0, count: 0, in: self))
+        }
+        let inline = bytes.u64(data + ObjectLayout.dataEntryOffset).flatMap { Int(exactly: $0) }.flatMap { $0 == 0 ? nil : $0 }
+        let arrays = bytes.u64(data + ObjectLayout.dataEntryArrayOffset) ?? 0
+        return DataEntries(inline: inline, chain: EntryArrayChain(first: arrays, count: n - 1, in: self))
+    }
+
     /// Offsets of every DATA object of field `name`, through the field hash table.
     func dataObjects(ofField name: String) -> [Int] {
         guard let table = hashTable(offset: header.fieldHashTableOffset, size: header.fieldHashTableSize) else { return [] }
@@ -146,8 +170,14 @@ extension JournalFile {
 
     /// Where the linked entries end: unlinked ones can only be found past this offset.
     var linkedEnd: Int {
+        // The slots are walked, not kept: in any file systemd wrote, the highest offset is the
+        // newest entry and it is valid, so nothing else is read.
         var walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
-        // Walk the offsets only; read just the last entries, not every entry of the file.
+        var highest = 0
+        while let o = walker.next(in: self) { highest = max(highest, o) }
+        if let h = entryHead(at: highest) { return highest + ((ObjectLayout.entryItems + h.itemCount * itemSize + 7) & ~7) }
+        // The highest slot points at no valid entry (a torn or damaged file): the highest valid one.
+        walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
         var offsets: [Int] = []
         while let o = walker.next(in: self) { offsets.append(o) }
         return linkedEnd(of: offsets)

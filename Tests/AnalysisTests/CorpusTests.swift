@@ -30,7 +30,7 @@ struct CorpusTests {
         // 68f2e61d…` prints 429). Read whole, the set gives journalctl's 2202.
         #expect(r.boots.reduce(0) { $0 + $1.entries } == 2201)
         var whole = AnalysisOptions()
-        whole.readEveryEntry = true
+        whole.reading = .everyEntry
         #expect(Fixture.analyze(files, options: whole).boots.reduce(0) { $0 + $1.entries } == 2202)
         #expect(r.boots.map { String($0.bootID.prefix(8)) } == ["68f2e61d", "27acae2f", "2dbe99dd"])
         #expect(r.boots.allSatisfy { !$0.endEvidence.isEmpty })
