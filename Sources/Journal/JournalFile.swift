@@ -24,15 +24,18 @@ public final class JournalFile: @unchecked Sendable {
     let isCompact: Bool
     let itemSize: Int
     let dataPayloadOffset: Int
-    public internal(set) var health: FileHealth
-    private var dataCache = OffsetTable<CachedData>()
-    private var cacheSelectionKey: Int = -1
+    // The state below is touched for every entry read. A file is read by one thread at a time
+    // and no access to it spans a call back into the reader, so the runtime's exclusivity
+    // checks (a few percent of a whole read) are left out for it.
+    @exclusivity(unchecked) public internal(set) var health: FileHealth
+    @exclusivity(unchecked) private var dataCache = OffsetTable<CachedData>()
+    @exclusivity(unchecked) private var cacheSelectionKey: Int = -1
     /// Decompressed bytes the cache holds: bounded, so that a file of large compressed values
     /// cannot fill memory, while one large value many entries share is kept once.
-    private var dataCacheBytes = 0
+    @exclusivity(unchecked) private var dataCacheBytes = 0
     static let dataCacheLimit = 64 << 20
     /// DATA objects whose hash has been checked (each is checked once per file).
-    var verified: OffsetBits
+    @exclusivity(unchecked) var verified: OffsetBits
     /// Payload bytes `itemsEnd` may still hash in this file.
     var xorCheckBytesLeft = 64 << 20
     /// The seqnum ID as cursors print it, made once.

@@ -52,10 +52,9 @@ enum JournalHash {
 
     /// SipHash-2-4 of `data` with a 16-byte key (the file ID's bytes).
     static func siphash24(_ data: UnsafeRawBufferPointer, key: ID128) -> UInt64 {
-        let kb = key.bytes
-        var k0: UInt64 = 0, k1: UInt64 = 0
-        for i in (0..<8).reversed() { k0 = k0 << 8 | UInt64(kb[i]) }
-        for i in (8..<16).reversed() { k1 = k1 << 8 | UInt64(kb[i]) }
+        // The key's bytes read little-endian; ID128 holds them big-endian. Hashed once per
+        // DATA object read, so no array is made for the key.
+        let k0 = key.high.byteSwapped, k1 = key.low.byteSwapped
         var v0: UInt64 = 0x736f_6d65_7073_6575 ^ k0
         var v1: UInt64 = 0x646f_7261_6e64_6f6d ^ k1
         var v2: UInt64 = 0x6c79_6765_6e65_7261 ^ k0
