@@ -122,6 +122,7 @@ if [ "$multiboot" = 1 ]; then
   mjc=$(best journalctl -D "$mb_dir" -o export)
   man=$(best "$bin" analyze --quiet --boot 0 --format json "$mb/host")
   mall=$(best "$bin" analyze --quiet --boot all --format json "$mb/host")
+  mboots=$(best "$bin" boots -o json "$mb/host")
   # The newest boot's share of the bytes: its entries over all entries, times the floor.
   share=$("$bin" boots -o json "$mb/host" | python3 -c 'import json,sys; b=json.load(sys.stdin); print(b[-1]["entries"] / max(1, sum(x["entries"] for x in b)))')
   echo "multi-boot host: ${#mb_files[@]} files, $(du -sh "$mb_dir" | cut -f1), $mb_boots boots, newest boot's share of the entries $share"
@@ -129,6 +130,7 @@ if [ "$multiboot" = 1 ]; then
   printf '%-40s %9s %9s %9s\n' "journalctl -D DIR -o export" "$(field "$mjc" seconds)" "$(field "$mjc" cpu_seconds)" "$(field "$mjc" peak_mib)"
   printf '%-40s %9s %9s %9s\n' "postmortem analyze --boot 0" "$(field "$man" seconds)" "$(field "$man" cpu_seconds)" "$(field "$man" peak_mib)"
   printf '%-40s %9s %9s %9s\n' "postmortem analyze --boot all" "$(field "$mall" seconds)" "$(field "$mall" cpu_seconds)" "$(field "$mall" peak_mib)"
+  printf '%-40s %9s %9s %9s\n' "postmortem boots" "$(field "$mboots" seconds)" "$(field "$mboots" cpu_seconds)" "$(field "$mboots" peak_mib)"
   python3 - "$mjc" "$man" "$mfl" "$share" <<'PY'
 import json, sys
 jc, an, fl = (json.loads(a) for a in sys.argv[1:4])

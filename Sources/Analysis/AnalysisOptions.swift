@@ -30,6 +30,9 @@ public struct AnalysisOptions: Sendable {
     public var localBootID: String?
     /// How the journal is read when one boot is analysed.
     public var reading = JournalReading.auto
+    /// Only the boots and how each ended (`postmortem boots`): the journal is read as for one
+    /// boot (its index and every boot's edges) and no boot is analysed.
+    public var bootsOnly = false
 
     /// True when `name` is the unit `--unit` asks for, read as journalctl reads `-u`: a glob
     /// (`poly*`), a full name, or a name without a type, which means `.service`.

@@ -24,21 +24,33 @@ public enum Analyzer {
             scan.pidMaxHintSource = "\(set.path):\(set.line)"
         }
         guard let reader = input.journal else { return analyze(input, options: options, scan: scan) }
-        // A journal of one boot is read through: its edges would be read twice for nothing.
-        let oneBoot = options.reading == .auto && reader.values(ofField: "_BOOT_ID").count < 2
-        if options.boot == .all || options.reading == .everyEntry || oneBoot {
+        // A journal of one boot is analysed by reading it through: its edges would be read twice
+        // for nothing. Listing boots reads only the edges, however many boots there are.
+        let oneBoot = options.reading == .auto && !options.bootsOnly && reader.values(ofField: "_BOOT_ID").count < 2
+        if (options.boot == .all && !options.bootsOnly) || options.reading == .everyEntry || oneBoot {
             scan.scan(reader)
-            return analyze(input, options: options, scan: scan)
+            return options.bootsOnly ? boots(input, options: options, scan: scan) : analyze(input, options: options, scan: scan)
         }
         let index = reader.bootIndex()
         scan.index = index
         scan.scanEdges(reader, index: index)
+        if options.bootsOnly { return boots(input, options: options, scan: scan) }
         // The boot the analysis would choose from the edges: how boots ended is decided there.
         if let chosen = analyze(input, options: options, scan: scan, selectOnly: true).analyzedBoot,
            let id = ID128(hex: chosen) {
             scan.scanBoot(reader, id: id, files: index.files(of: id))
         }
         return analyze(input, options: options, scan: scan)
+    }
+
+    /// The boots of a journal already scanned and how each ended, no boot analysed.
+    static func boots(_ input: AnalysisInput, options: AnalysisOptions, scan: JournalScan) -> PostmortemReport {
+        // Choosing a boot is where the analysis stops short of analysing one.
+        var listing = options
+        listing.boot = .auto
+        var report = analyze(input, options: listing, scan: scan, selectOnly: true)
+        report.analyzedBoot = nil
+        return report
     }
 
     /// The analysis of a journal already scanned (`scan`): with `selectOnly`, only as far as

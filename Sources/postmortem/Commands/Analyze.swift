@@ -116,7 +116,7 @@ extension PostmortemCommand {
 
 /// Discovers the inputs, picks the one host (all found hosts are merged when the user
 /// named several paths of one machine), and analyses it. Exits 3 when nothing was read.
-func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) throws -> (HostResult, DisplayZone, String?) {
+func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true, bootsOnly: Bool = false) throws -> (HostResult, DisplayZone, String?) {
     let local = input.paths.isEmpty && input.root == nil
     let budget = input.budget
     var hosts = local ? [InputDiscovery.localMachine(budget: budget)]
@@ -133,6 +133,7 @@ func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true) thro
     let machine = hosts.first.flatMap { MachineZone(of: $0, hint: "--utc or --tz changes that.") }
     let zone = input.zone(machine: machine)
     var options = input.analysisOptions(zone: zone)
+    options.bootsOnly = bootsOnly
     if local {
         options.localBootID = LocalMachine.bootID()
         if case .auto = options.boot { options.boot = .offset(-1) }

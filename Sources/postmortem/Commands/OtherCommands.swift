@@ -20,7 +20,8 @@ extension PostmortemCommand {
         func run() throws {
             var input = input
             input.boot = "all"
-            let (result, zone, _) = try analyzeOneHost(input)
+            // Read as `journalctl --list-boots` reads: through the index and every boot's edges.
+            let (result, zone, _) = try analyzeOneHost(input, bootsOnly: true)
             if format == "json" {
                 try output.write(BootsRenderer.json(result.report.boots))
             } else {
