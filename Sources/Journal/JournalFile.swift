@@ -30,6 +30,7 @@ public final class JournalFile: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var health: FileHealth
     @exclusivity(unchecked) private var dataCache = OffsetTable<CachedData>()
     @exclusivity(unchecked) private var cacheSelectionKey: Int = -1
+    private var shrinkingNoted = false
     /// Decompressed bytes the cache holds: bounded, so that a file of large compressed values
     /// cannot fill memory, while one large value many entries share is kept once.
     @exclusivity(unchecked) private var dataCacheBytes = 0
@@ -283,10 +284,19 @@ public final class JournalFile: @unchecked Sendable {
     func finishedReading() {
         dataCache = OffsetTable()
         dataCacheBytes = 0
+        noteShrinking()
         storage.adviseDone()
     }
 
     func startedReading() { storage.adviseSequential() }
+
+    /// Says once, in the file's health, that the file was cut short while it was read.
+    func noteShrinking() {
+        guard !shrinkingNoted, let at = storage.shrunkAt else { return }
+        shrinkingNoted = true
+        health.note(at, "the file was cut short while it was read (another program truncated or rewrote it): "
+                    + "its bytes from here were read as zeros, and what they held is lost")
+    }
 }
 
 enum CachedData {

@@ -19,6 +19,8 @@ final class MappedFile: @unchecked Sendable {
     /// The pages `advise…` talks about: the mapping, or the pages of a slice of one. Never
     /// memory we own: dropping anonymous pages would zero them.
     private let advice: (start: UnsafeMutableRawPointer, length: Int)?
+    /// This mapping's place in `ShrinkGuard`: a file cut short while mapped reads as zeros.
+    private var guardSlot: Int?
 
     /// Maps `path` read-only. An empty file maps to an empty buffer.
     init(path: String) throws(JournalError) {
@@ -52,6 +54,15 @@ final class MappedFile: @unchecked Sendable {
         mappedLength = size
         advice = (p, size)
         bytes = UnsafeRawBufferPointer(start: p, count: size)
+        guardSlot = ShrinkGuard.register(p, length: size)
+    }
+
+    /// Where the file was found cut short while it was read (its bytes from there read as
+    /// zeros), if it was: another program truncated or rewrote it.
+    var shrunkAt: Int? {
+        guard let base = bytes.baseAddress, bytes.count > 0,
+              let at = ShrinkGuard.firstFault(in: base, length: bytes.count) else { return nil }
+        return Int(at - UInt(bitPattern: base))
     }
 
     /// Wraps bytes already in memory.
@@ -118,6 +129,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
+        if let guardSlot { ShrinkGuard.unregister(guardSlot) }
         // A slice owns nothing: `owner` goes with it.
         if let mapping { munmap(mapping, mappedLength) }
         owned?.deallocate()

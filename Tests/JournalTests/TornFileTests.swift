@@ -212,4 +212,34 @@ struct TornFileTests {
             #expect(error.description.contains("bit 6"))
         }
     }
+
+    /// A file cut short by another program while it is mapped (`cp` over it truncates first):
+    /// reading a page past its new end raises SIGBUS, which would end the run. The pages read
+    /// as zeros instead, the entries before the cut are read, and the file's health says what
+    /// happened.
+    @Test("a file cut short while it is mapped: no SIGBUS, the entries before the cut, the cut said")
+    func cutShortWhileMapped() throws {
+        let (dir, _, bytes) = try Self.fixture("shrunk")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let live = dir + "/live.journal"
+        try Data(bytes).write(to: URL(fileURLWithPath: live))
+        let reader = JournalReader(paths: [live])
+        try #require(reader.files.count == 1)
+        // journal-remote writes the entry arrays after the data: cut in the last tenth of what
+        // was written, page-aligned so that the pages past it are gone, not merely short.
+        let used = Self.usedSize(bytes)
+        let cut = (used - used / 10) & ~4095
+        try #require(cut > Int(reader.files[0].header.entryArrayOffset) + 4096)
+        #expect(truncate(live, off_t(cut)) == 0)
+        var read = 0
+        reader.forEachEntry { _ in read += 1 }
+        #expect(read > 0 && read < 1500, "\(read) entries read")
+        let problems = reader.files[0].health.problems
+        let said = try #require(problems.first { $0.reason.contains("cut short while it was read") })
+        #expect(said.offset.map { $0 >= cut } == true)
+        // Read again after the cut: the same entries, still no signal.
+        var again = 0
+        reader.forEachEntry { _ in again += 1 }
+        #expect(again == read)
+    }
 }
