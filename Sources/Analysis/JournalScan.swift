@@ -129,7 +129,9 @@ final class BootState {
     var ownWords: [String: UnitWords] = [:]
     /// Where systemd's telling lines about a unit are (first failure, last failure, last
     /// restart), read back once the scan is over (`resolveUnitLines`).
-    private var unitLineSpots: [String: [UnitLineTag: (time: Int64, ref: EntryRef, location: EntryLocation)]] = [:]
+    /// Per unit, one spot per `UnitLineTag` (indexed by its raw value).
+    private var unitLineSpots: [String: [UnitLineSpot?]] = [:]
+    private typealias UnitLineSpot = (time: Int64, ref: EntryRef, location: EntryLocation)
     /// The text of those lines, once resolved.
     private(set) var unitLines: [String: [(time: Int64, ref: EntryRef, text: String)]] = [:]
 
@@ -139,8 +141,15 @@ final class BootState {
     }
 
     func addOwnWords(unit: String, text: String, priority: Int, time: Int64, ref: EntryRef) {
-        if ownWords[unit] == nil, ownWords.count >= UnitWords.unitsKept { return }
-        ownWords[unit, default: UnitWords()].add(text, priority: priority, time: time, ref: ref)
+        // Called for most lines of a failing unit: the unit's name is hashed once.
+        if let i = ownWords.index(forKey: unit) {
+            ownWords.values[i].add(text, priority: priority, time: time, ref: ref)
+            return
+        }
+        guard ownWords.count < UnitWords.unitsKept else { return }
+        var words = UnitWords()
+        words.add(text, priority: priority, time: time, ref: ref)
+        ownWords[unit] = words
     }
 
     func noteUnitLine(_ u: UnitEvent, location: EntryLocation) {
@@ -152,17 +161,25 @@ final class BootState {
         case .startLimitHit: tag = .startLimit
         default: return
         }
-        if unitLineSpots[u.unit] == nil, unitLineSpots.count >= UnitWords.unitsKept { return }
-        if tag == .lastFailure, unitLineSpots[u.unit]?[.firstFailure] == nil {
-            unitLineSpots[u.unit, default: [:]][.firstFailure] = (u.time, u.ref, location)
-            return
+        // Called for every line of a crash loop: the unit's name is hashed once.
+        let tags = UnitLineTag.startLimit.rawValue + 1
+        let i: Dictionary<String, [UnitLineSpot?]>.Index
+        if let found = unitLineSpots.index(forKey: u.unit) {
+            i = found
+        } else {
+            guard unitLineSpots.count < UnitWords.unitsKept else { return }
+            unitLineSpots[u.unit] = Array(repeating: nil, count: tags)
+            guard let added = unitLineSpots.index(forKey: u.unit) else { return }
+            i = added
         }
-        unitLineSpots[u.unit, default: [:]][tag] = (u.time, u.ref, location)
+        let slot = tag == .lastFailure && unitLineSpots.values[i][UnitLineTag.firstFailure.rawValue] == nil ? UnitLineTag.firstFailure : tag
+        unitLineSpots.values[i][slot.rawValue] = (u.time, u.ref, location)
     }
 
     func resolveUnitLines(_ reader: JournalReader) {
         for (unit, spots) in unitLineSpots {
-            unitLines[unit] = spots.sorted { $0.key < $1.key }.compactMap { _, s in
+            // In the tags' order: the spots are indexed by it.
+            unitLines[unit] = spots.compactMap { $0 }.compactMap { s in
                 guard let m = reader.entry(at: s.location, fields: .only(["MESSAGE"]))?.bytes("MESSAGE") else { return nil }
                 return (s.time, s.ref, String(decoding: m.prefix(500), as: UTF8.self))
             }
