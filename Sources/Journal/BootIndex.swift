@@ -294,12 +294,13 @@ extension JournalFile {
         var k = chain.count - 1
         while k >= 0, valid < Self.validRunTrusted {
             defer { k -= 1 }
-            if let o = chain.offset(k, in: self), entryHead(at: o) != nil {
+            let o = chain.offset(k, in: self)
+            if let o, entryHead(at: o) != nil {
                 valid += 1
             } else {
                 valid = 0
                 out.skipped += 1
-                out.notes.append((chain.offset(k, in: self), "entry array points at no valid ENTRY object"))
+                out.notes.append((o, "entry array points at no valid ENTRY object"))
             }
         }
         out.linked = chain.count - out.skipped

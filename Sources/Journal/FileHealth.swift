@@ -29,6 +29,9 @@ public struct FileHealth: Sendable {
     /// The entries were counted in the file's index, not read one by one: an analysis of one
     /// boot reads only that boot's entries and the edges of the others.
     public var countedFromIndex = false
+    /// The file was found cut short while it was read, and a problem says so: said once per
+    /// count of the file's health (kept, reset and restored with it).
+    var cutShortNoted = false
     /// The first problems, with offsets (`problemCount` has them all).
     public var problems: [JournalProblem] = []
     public var problemCount = 0

@@ -30,7 +30,6 @@ public final class JournalFile: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var health: FileHealth
     @exclusivity(unchecked) private var dataCache = OffsetTable<CachedData>()
     @exclusivity(unchecked) private var cacheSelectionKey: Int = -1
-    private var shrinkingNoted = false
     /// Decompressed bytes the cache holds: bounded, so that a file of large compressed values
     /// cannot fill memory, while one large value many entries share is kept once.
     @exclusivity(unchecked) private var dataCacheBytes = 0
@@ -292,8 +291,8 @@ public final class JournalFile: @unchecked Sendable {
 
     /// Says once, in the file's health, that the file was cut short while it was read.
     func noteShrinking() {
-        guard !shrinkingNoted, let at = storage.shrunkAt else { return }
-        shrinkingNoted = true
+        guard !health.cutShortNoted, let at = storage.shrunkAt else { return }
+        health.cutShortNoted = true
         health.note(at, "the file was cut short while it was read (another program truncated or rewrote it): "
                     + "its bytes from here were read as zeros, and what they held is lost")
     }

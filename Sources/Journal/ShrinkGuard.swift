@@ -13,7 +13,8 @@ import Synchronization
 /// handler that was there before (by default, the end of the process).
 enum ShrinkGuard {
     /// Registered mappings: start and end addresses, 0 for a free slot. Read by the signal
-    /// handler, so plain words written with atomics, never a Swift collection.
+    /// handler, so plain words, never a Swift collection; written under `lock`, the end before
+    /// the start, so a slot the handler sees in use is whole.
     private static let capacity = 4096
     nonisolated(unsafe) private static let ranges: UnsafeMutablePointer<UInt> = {
         let p = UnsafeMutablePointer<UInt>.allocate(capacity: capacity * 2)
