@@ -280,6 +280,11 @@ struct JournalScan {
     var boots: [String: BootState] = [:]
     var bootOrder: [String] = []
     var totalEntries = 0
+    /// Set while a boot's edges are read: only what tells how it began and ended is kept (its
+    /// markers, clock, files, kernel records and last words); what only the analysed boot's
+    /// report shows (units, PIDs, fork failures, own words) is not worked out, since the
+    /// analysed boot is read again whole.
+    private var readingEdges = false
     var pidMaxHint: Int?
     /// Where `pidMaxHint` was set, when a sysctl file set it.
     var pidMaxHintSource: String?
@@ -311,6 +316,8 @@ struct JournalScan {
         let firstSeen = index.extents.reduce(into: [ID128: UInt64]()) { m, e in
             m[e.bootID] = min(m[e.bootID] ?? e.first.realtime, e.first.realtime)
         }
+        readingEdges = true
+        defer { readingEdges = false }
         for boot in edges.keys.sorted(by: { (firstSeen[$0] ?? .max, $0) < (firstSeen[$1] ?? .max, $1) }) {
             guard let offsets = edges[boot] else { continue }
             reader.scan(fields: EntryFields.names, entries: offsets) { e in
@@ -453,19 +460,21 @@ struct JournalScan {
             }
             return
         }
-        if inWindow, let pid = f.pid {
+        // What only the analysed boot's report needs is not worked out for edges.
+        let counted = inWindow && !readingEdges
+        if counted, let pid = f.pid {
             b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
         }
         // The unit's own words: its processes' messages at warning (4) or worse.
-        if inWindow, f.pid != 1, let unit = f.systemdUnit, let p = f.priority, p.count == 1, let d = p.first,
+        if counted, f.pid != 1, let unit = f.systemdUnit, let p = f.priority, p.count == 1, let d = p.first,
            d >= UInt8(ascii: "0"), d <= UInt8(ascii: "4"), let m = f.message, !m.isEmpty {
             b.addOwnWords(unit: unitNames.name(unit), text: String(decoding: m.prefix(UnitWords.textKept), as: UTF8.self),
                           priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
         }
         if let ev = JournalEventExtractor.event(e, f, names: &unitNames) {
-            b.apply(ev, inWindow: inWindow)
+            b.apply(ev, inWindow: counted)
             // Where each unit event sits in the journal: evidence lines point back at it.
-            if inWindow, case .unit(let u) = ev { b.noteUnitLine(u, location: e.location) }
+            if counted, case .unit(let u) = ev { b.noteUnitLine(u, location: e.location) }
         }
     }
 
