@@ -132,6 +132,9 @@ final class BootState {
     /// Per unit, one spot per `UnitLineTag` (indexed by its raw value).
     private var unitLineSpots: [String: [UnitLineSpot?]] = [:]
     private typealias UnitLineSpot = (time: Int64, ref: EntryRef, location: EntryLocation)
+    /// The unit `noteUnitLine` saw last and where its spots are (valid until the next insertion,
+    /// which sets it anew).
+    private var lastSpots: (unit: String, index: Dictionary<String, [UnitLineSpot?]>.Index)?
     /// The text of those lines, once resolved.
     private(set) var unitLines: [String: [(time: Int64, ref: EntryRef, text: String)]] = [:]
 
@@ -141,16 +144,25 @@ final class BootState {
     }
 
     func addOwnWords(unit: String, text: String, priority: Int, time: Int64, ref: EntryRef) {
-        // Called for most lines of a failing unit: the unit's name is hashed once.
+        // Called for most lines of a failing unit: the unit's name is compared, not hashed,
+        // while the same unit goes on talking.
+        if let last = lastOwnWords, last.unit == unit {
+            ownWords.values[last.index].add(text, priority: priority, time: time, ref: ref)
+            return
+        }
         if let i = ownWords.index(forKey: unit) {
             ownWords.values[i].add(text, priority: priority, time: time, ref: ref)
+            lastOwnWords = (unit, i)
             return
         }
         guard ownWords.count < UnitWords.unitsKept else { return }
         var words = UnitWords()
         words.add(text, priority: priority, time: time, ref: ref)
+        // An insertion may move every entry: the remembered index goes.
         ownWords[unit] = words
+        lastOwnWords = nil
     }
+    private var lastOwnWords: (unit: String, index: Dictionary<String, UnitWords>.Index)?
 
     func noteUnitLine(_ u: UnitEvent, location: EntryLocation) {
         let tag: UnitLineTag
@@ -161,10 +173,13 @@ final class BootState {
         case .startLimitHit: tag = .startLimit
         default: return
         }
-        // Called for every line of a crash loop: the unit's name is hashed once.
+        // Called for every line of a crash loop: the unit's name is compared with the last
+        // one's, and hashed only when it changes.
         let tags = UnitLineTag.startLimit.rawValue + 1
         let i: Dictionary<String, [UnitLineSpot?]>.Index
-        if let found = unitLineSpots.index(forKey: u.unit) {
+        if let last = lastSpots, last.unit == u.unit {
+            i = last.index
+        } else if let found = unitLineSpots.index(forKey: u.unit) {
             i = found
         } else {
             guard unitLineSpots.count < UnitWords.unitsKept else { return }
@@ -172,6 +187,7 @@ final class BootState {
             guard let added = unitLineSpots.index(forKey: u.unit) else { return }
             i = added
         }
+        lastSpots = (u.unit, i)
         let slot = tag == .lastFailure && unitLineSpots.values[i][UnitLineTag.firstFailure.rawValue] == nil ? UnitLineTag.firstFailure : tag
         unitLineSpots.values[i][slot.rawValue] = (u.time, u.ref, location)
     }
@@ -297,9 +313,9 @@ struct JournalScan {
     /// Reads every entry of the set.
     mutating func scan(_ reader: JournalReader) {
         var current: (id: ID128, state: BootState)?
-        reader.scan(fields: EntryFields.names) { e in
+        reader.scan(fields: EntryFields.names, preparing: JournalEventPreparer.self) { e, event in
             let b = state(for: e.bootID, current: &current)
-            add(e, to: b)
+            add(e, event, to: b)
         }
         resolve(reader, boots: bootOrder)
     }
@@ -320,10 +336,10 @@ struct JournalScan {
         defer { readingEdges = false }
         for boot in edges.keys.sorted(by: { (firstSeen[$0] ?? .max, $0) < (firstSeen[$1] ?? .max, $1) }) {
             guard let offsets = edges[boot] else { continue }
-            reader.scan(fields: EntryFields.names, entries: offsets) { e in
+            reader.scan(fields: EntryFields.names, entries: offsets, preparing: JournalEventPreparer.self) { e, event in
                 guard e.bootID == boot else { return }
                 let b = state(for: e.bootID, current: &current)
-                add(e, to: b)
+                add(e, event, to: b)
             }
         }
         // A boot whose entries could not be read at all is still a boot the index holds.
@@ -357,8 +373,8 @@ struct JournalScan {
         fresh.fork.pidMaxSetBy = pidMaxHintSource
         if boots[key] == nil { bootOrder.append(key) }
         boots[key] = fresh
-        reader.scan(fields: EntryFields.names, boot: id, inFiles: files) { e in
-            add(e, to: fresh)
+        reader.scan(fields: EntryFields.names, boot: id, inFiles: files, preparing: JournalEventPreparer.self) { e, event in
+            add(e, event, to: fresh)
         }
         resolve(reader, boots: [key])
     }
@@ -399,7 +415,8 @@ struct JournalScan {
     private var unitNames = JournalEventExtractor.UnitNames()
     static let kernelWho: [UInt8] = Array("kernel".utf8)
 
-    mutating func add(_ e: EntryView, to b: BootState) {
+    /// Adds one entry, with its event as `JournalEventPreparer` read it.
+    mutating func add(_ e: EntryView, _ prepared: PreparedEvent?, to b: BootState) {
         totalEntries += 1
         let t = Int64(clamping: e.realtime)
         b.entries += 1
@@ -441,12 +458,10 @@ struct JournalScan {
                 b.uncleanNotices.append(n)
             }
             // systemd-shutdown and early journald write to the kernel log under their own names.
-            if let id = f.identifier, !TextScan.equal(id, Self.kernelWho) {
-                switch JournalEventExtractor.event(e, f, names: &unitNames) {
-                case .shutdown(let m)?: b.addShutdownMarker(m)
-                case .boot(let m)?: b.addBootMarker(m)
-                default: break
-                }
+            switch prepared?.event(for: e) {
+            case .shutdown(let m)?: b.addShutdownMarker(m)
+            case .boot(let m)?: b.addBootMarker(m)
+            default: break
             }
             if b.kernel.count < BootState.kernelKept {
                 let mono = f.sourceMonotonic.flatMap { EntryFields.int($0) }.map(UInt64.init) ?? e.monotonic
@@ -471,7 +486,7 @@ struct JournalScan {
             b.addOwnWords(unit: unitNames.name(unit), text: String(decoding: m.prefix(UnitWords.textKept), as: UTF8.self),
                           priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
         }
-        if let ev = JournalEventExtractor.event(e, f, names: &unitNames) {
+        if let ev = prepared?.event(for: e) {
             b.apply(ev, inWindow: counted)
             // Where each unit event sits in the journal: evidence lines point back at it.
             if counted, case .unit(let u) = ev { b.noteUnitLine(u, location: e.location) }

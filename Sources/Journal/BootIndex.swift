@@ -227,7 +227,8 @@ extension JournalReader {
     /// `scan(fields:_:)` over chosen entries only: `entries[i]` are offsets in file *i*, in file
     /// order, as `edgeEntries` gives them for one boot. The entries are interleaved across files
     /// as a whole read does. Their damage is not counted in the files' health (see `bootIndex`).
-    public func scan(fields: [String], entries: [[Int]], _ body: (EntryView) throws -> Void) rethrows {
+    public func scan<P: EntryPreparer>(fields: [String], entries: [[Int]], preparing: P.Type,
+                                       _ body: (EntryView, P.Prepared) throws -> Void) rethrows {
         let saved = files.map(\.health)
         defer {
             for (i, (f, h)) in zip(files, saved).enumerated() {
@@ -235,15 +236,16 @@ extension JournalReader {
                 if i < entries.count, !entries[i].isEmpty { f.finishedReading() }
             }
         }
-        try scan(fields: fields, source: .offsets(entries), body)
+        try scan(fields: fields, source: .offsets(entries), preparing: preparing, body)
     }
 
     /// `scan(fields:_:)` over the entries of one boot: the files in `files` (those holding it)
     /// are read through, as a whole read reads them, and only that boot's entries are decoded.
     /// Those files' health is counted anew, entry by entry.
-    public func scan(fields: [String], boot: ID128, inFiles files: Set<Int>, _ body: (EntryView) throws -> Void) rethrows {
+    public func scan<P: EntryPreparer>(fields: [String], boot: ID128, inFiles files: Set<Int>, preparing: P.Type,
+                                       _ body: (EntryView, P.Prepared) throws -> Void) rethrows {
         for i in files where i >= 0 && i < self.files.count { self.files[i].resetHealth() }
-        try scan(fields: fields, source: .boot(boot, files: files), body)
+        try scan(fields: fields, source: .boot(boot, files: files), preparing: preparing, body)
     }
 }
 

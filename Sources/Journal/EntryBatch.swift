@@ -66,6 +66,10 @@ struct EntryBatch: Sendable {
     /// `blobs`, or `absent`. Only the first value of a repeated field is kept, as journalctl's
     /// MESSAGE does.
     private(set) var spans: [UInt64] = []
+    /// `slotCount` per entry, beside `spans`: the DATA object each value was read from (0 when
+    /// none). Two entries of one file with the same sources carry the same values, which is
+    /// what lets `PreparedMemo` reuse the work done for the first.
+    private(set) var sources: [Int] = []
     private(set) var arena: [UInt8] = []
     /// Mid-sized values already in `arena`, by DATA object: entries that share one point at
     /// the same bytes.
@@ -85,6 +89,7 @@ struct EntryBatch: Sendable {
         self.slotCount = slotCount
         heads.reserveCapacity(capacity)
         spans.reserveCapacity(capacity * slotCount)
+        sources.reserveCapacity(capacity * slotCount)
         arena.reserveCapacity(capacity * 128)
     }
 
@@ -96,13 +101,17 @@ struct EntryBatch: Sendable {
     /// Adds an entry; `fill` sets its spans (all `absent` at first) with `append`.
     @inline(__always)
     mutating func appendEntry(_ head: Head,
-                              _ fill: (UnsafeMutableBufferPointer<UInt64>, inout [UInt8], inout [SharedValueKey: UInt64],
-                                       inout BlobSet) -> Void) {
+                              _ fill: (UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<Int>, inout [UInt8],
+                                       inout [SharedValueKey: UInt64], inout BlobSet) -> Void) {
         heads.append(head)
         let start = spans.count
         spans.append(contentsOf: repeatElement(Self.absent, count: slotCount))
+        sources.append(contentsOf: repeatElement(0, count: slotCount))
         spans.withUnsafeMutableBufferPointer { all in
-            fill(UnsafeMutableBufferPointer(rebasing: all[start...]), &arena, &shared, &blobs)
+            sources.withUnsafeMutableBufferPointer { allSources in
+                fill(UnsafeMutableBufferPointer(rebasing: all[start...]), UnsafeMutableBufferPointer(rebasing: allSources[start...]),
+                     &arena, &shared, &blobs)
+            }
         }
     }
 
@@ -120,6 +129,7 @@ struct EntryBatch: Sendable {
     mutating func removeAll() {
         heads.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
+        sources.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
         if !shared.isEmpty { shared.removeAll() }
         if !blobs.isEmpty { blobs = BlobSet() }
@@ -129,16 +139,26 @@ struct EntryBatch: Sendable {
 
     /// Calls `body` with a view of every entry, in order.
     func forEach(_ body: (EntryView) throws -> Void) rethrows {
+        try forEachWithSources { view, _ in try body(view) }
+    }
+
+    /// `forEach`, with the DATA objects each entry's values were read from (`sources`).
+    func forEachWithSources(_ body: (EntryView, UnsafeBufferPointer<Int>) throws -> Void) rethrows {
         let blobViews = blobs.blobs.map(\.bytes)
         try blobViews.withUnsafeBufferPointer { blobBuffer in
             try arena.withUnsafeBytes { arenaBytes in
                 try spans.withUnsafeBufferPointer { allSpans in
-                    try heads.withUnsafeBufferPointer { allHeads in
-                        guard let first = allHeads.baseAddress, let firstSpan = allSpans.baseAddress,
-                              allSpans.count >= allHeads.count * slotCount else { return }
-                        for i in 0..<allHeads.count {
-                            try body(EntryView(head: first + i, spans: firstSpan + i * slotCount, slotCount: slotCount,
-                                               arena: arenaBytes, blobs: blobBuffer))
+                    try sources.withUnsafeBufferPointer { allSources in
+                        try heads.withUnsafeBufferPointer { allHeads in
+                            guard let first = allHeads.baseAddress, let firstSpan = allSpans.baseAddress,
+                                  let firstSource = allSources.baseAddress,
+                                  allSpans.count >= allHeads.count * slotCount,
+                                  allSources.count >= allHeads.count * slotCount else { return }
+                            for i in 0..<allHeads.count {
+                                try body(EntryView(head: first + i, spans: firstSpan + i * slotCount, slotCount: slotCount,
+                                                   arena: arenaBytes, blobs: blobBuffer),
+                                         UnsafeBufferPointer(start: firstSource + i * slotCount, count: slotCount))
+                            }
                         }
                     }
                 }

@@ -139,26 +139,45 @@ public final class JournalReader: @unchecked Sendable {
     /// `scan` over the entries `source` names.
     func scan(fields: [String], source: EntrySource, threadAbove: Int = JournalReader.prefetchThreshold,
               _ body: (EntryView) throws -> Void) rethrows {
+        try scan(fields: fields, source: source, preparing: NothingPrepared.self, threadAbove: threadAbove) { e, _ in try body(e) }
+    }
+
+    /// `scan`, with `P`'s work done for every entry on the decoding thread and handed to
+    /// `body` beside the entry.
+    public func scan<P: EntryPreparer>(fields: [String], preparing: P.Type, _ body: (EntryView, P.Prepared) throws -> Void) rethrows {
+        try scan(fields: fields, source: .all, preparing: preparing, body)
+    }
+
+    func scan<P: EntryPreparer>(fields: [String], source: EntrySource, preparing: P.Type,
+                                threadAbove: Int = JournalReader.prefetchThreshold,
+                                _ body: (EntryView, P.Prepared) throws -> Void) rethrows {
         let selected = SelectedNames(orderedNames: fields)
         let bytes = files.reduce(0) { $0 + $1.bytes.count }
         guard bytes >= threadAbove else {
             var producer = ScanProducer(files: files, selected: selected, source: source)
-            var batch = EntryBatch(slotCount: fields.count, capacity: Self.batchSize)
+            var preparer = P()
+            var memo = PreparedMemo<P>(slotCount: fields.count)
+            var batch = PreparedBatch<P.Prepared>(entries: EntryBatch(slotCount: fields.count, capacity: Self.batchSize))
             var more = true
             while more {
-                more = producer.fill(&batch, limit: Self.batchSize)
+                more = producer.fill(&batch.entries, limit: Self.batchSize)
+                memo.prepare(batch.entries, with: &preparer, into: &batch.prepared)
                 try batch.forEach(body)
                 batch.removeAll()
             }
             return
         }
         let files = self.files
-        let prefetcher = Prefetcher<EntryBatch> { prefetcher, push in
+        let prefetcher = Prefetcher<PreparedBatch<P.Prepared>> { prefetcher, push in
             var producer = ScanProducer(files: files, selected: selected, source: source)
+            var preparer = P()
+            var memo = PreparedMemo<P>(slotCount: fields.count)
             var more = true
             while more {
-                var batch = prefetcher.reuse() ?? EntryBatch(slotCount: fields.count, capacity: Self.batchSize)
-                more = producer.fill(&batch, limit: Self.batchSize)
+                var batch = prefetcher.reuse()
+                    ?? PreparedBatch(entries: EntryBatch(slotCount: fields.count, capacity: Self.batchSize))
+                more = producer.fill(&batch.entries, limit: Self.batchSize)
+                memo.prepare(batch.entries, with: &preparer, into: &batch.prepared)
                 guard push(batch) else { return }
             }
         }

@@ -28,6 +28,29 @@ struct ScanTests {
         return out
     }
 
+    /// Each entry's values, worked out on the decoding thread and reused for later entries
+    /// whose values come from the same DATA objects: were the reuse wrong, the values would be
+    /// another entry's.
+    struct ValuesPreparer: EntryPreparer {
+        struct Values: Sendable { var values: [[UInt8]?]; var reused: Bool }
+        func prepare(_ e: EntryView) -> Values {
+            Values(values: (0..<ScanTests.names.count).map { e.value($0).map(Array.init) }, reused: false)
+        }
+        func reuse(_ earlier: Values, for e: EntryView) -> Values? { Values(values: earlier.values, reused: true) }
+    }
+
+    static func viaPrepared(_ reader: JournalReader, names: [String], threadAbove: Int) -> (seen: [Seen], reused: Int) {
+        var out: [Seen] = []
+        var reused = 0
+        reader.scan(fields: names, source: .all, preparing: ValuesPreparer.self, threadAbove: threadAbove) { v, p in
+            let cursor = JournalEntry(seqnum: v.seqnum, seqnumID: v.seqnumID, realtime: v.realtime, monotonic: v.monotonic,
+                                      bootID: v.bootID, xorHash: v.xorHash, fields: [], location: v.location).cursor
+            out.append(Seen(cursor: cursor, location: v.location, values: Array(p.values.prefix(names.count))))
+            if p.reused { reused += 1 }
+        }
+        return (out, reused)
+    }
+
     static func viaDecode(_ reader: JournalReader, names: [String]) -> [Seen] {
         var out: [Seen] = []
         reader.forEachEntry(fields: .all) { e in
@@ -54,6 +77,11 @@ struct ScanTests {
             if let i = got.indices.first(where: { $0 < expected.count && got[$0] != expected[$0] }) {
                 Issue.record("\(label): entry \(i) differs (threadAbove \(threadAbove)): \(got[i]) vs \(expected[i])")
             }
+            let prepared = viaPrepared(JournalReader(paths: paths), names: names, threadAbove: threadAbove).seen
+            #expect(prepared.count == expected.count, "\(label): prepared entry count (threadAbove \(threadAbove))")
+            if let i = prepared.indices.first(where: { $0 < expected.count && prepared[$0] != expected[$0] }) {
+                Issue.record("\(label): prepared entry \(i) differs (threadAbove \(threadAbove)): \(prepared[i]) vs \(expected[i])")
+            }
             // A location read back gives the same entry, and does not count its damage twice.
             let before = reader.health
             for s in got.prefix(50) + got.suffix(50) {
@@ -76,6 +104,22 @@ struct ScanTests {
         Self.check(files, label: "\(layout)")
         // A subset and another order of names: slots follow the list given.
         Self.check(files, names: ["_PID", "TAG", "MESSAGE"], label: "\(layout) subset")
+    }
+
+    @Test("a result prepared for an entry is reused for later entries with the same values, and only those")
+    func preparedReuse() throws {
+        let (dir, files) = try JournalFixtures.writeDirectory("scan-prepared", layout: .init(compact: true, keyedHash: true),
+                                                              count: 3000, files: 2)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Asked only for fields the fixture repeats: most entries reuse an earlier result.
+        let names = ["TAG", "_BOOT_ID", "PRIORITY"]
+        let expected = Self.viaDecode(JournalReader(paths: files), names: names)
+        for threadAbove in [Int.max, 0] {
+            let (seen, reused) = Self.viaPrepared(JournalReader(paths: files), names: names, threadAbove: threadAbove)
+            #expect(seen == expected)
+            #expect(reused > seen.count / 2, "\(reused) of \(seen.count) reused")
+            #expect(reused < seen.count)
+        }
     }
 
     @Test("XZ- and LZ4-compressed objects, and a file read twice")
