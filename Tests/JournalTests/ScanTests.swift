@@ -211,4 +211,21 @@ struct ScanTests {
         #expect(small.get(501 * 8) == nil)
         #expect(table.get(0) == nil)
     }
+
+    @Test("OffsetBits: each offset added once, pages allocated as they are used, nothing outside the file")
+    func offsetBits() {
+        let size = 3 << 20
+        var bits = OffsetBits(fileSize: size)
+        var truth = Set<Int>()
+        var rng = JournalFixtures.Rand(state: 5)
+        for _ in 0..<50_000 {
+            let offset = 8 * rng.below(size / 8)
+            #expect(bits.insert(offset) == truth.insert(offset).inserted, "offset \(offset)")
+        }
+        #expect(bits.insert(size) == false)
+        #expect(bits.insert(-8) == false)
+        #expect(bits.insert(size - 8) == truth.insert(size - 8).inserted)
+        bits.removeAll()
+        #expect(bits.insert(size - 8) == true)
+    }
 }
