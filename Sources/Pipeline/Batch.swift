@@ -35,8 +35,10 @@ public enum Batch {
             shard.owns(FleetShard.identity(of: $0.source, under: paths))
         }
         // Each host's reports go to a staging folder of its own first: the final folder names
-        // are given once every host is known, from the hosts' names and sources alone.
-        let staging = outDirectory + "/.postmortem-staging"
+        // are given once every host is known, from the hosts' names and sources alone. The
+        // staging folder is this run's own: two runs into one folder (shards of one fleet on one
+        // machine) must not place or remove each other's reports.
+        let staging = outDirectory + "/.postmortem-staging-\(getpid())-\(UUID().uuidString.prefix(8))"
         let queue = WorkQueue(items)
         let results = ResultBox()
         let workers = max(1, min(jobs, items.count))

@@ -63,6 +63,11 @@ public enum ReportFolder {
     /// Returns the folders removed and the problems met.
     public static func prune(_ outDirectory: String, keep: Int, sparing: String) -> (removed: [String], problems: [String]) {
         let fm = FileManager.default
+        // opendir first for the system's reason (Foundation's error does not carry it plainly).
+        guard let handle = opendir(outDirectory) else {
+            return ([], ["cannot list \(outDirectory): " + String(cString: strerror(errno))])
+        }
+        closedir(handle)
         guard let names = try? fm.contentsOfDirectory(atPath: outDirectory) else {
             return ([], ["cannot list \(outDirectory)"])
         }

@@ -143,7 +143,6 @@ struct MarkdownReport {
     }
 
     private func rootCauses() -> [String] {
-        let md = Markdown.text
         var out = ["## Root cause", ""]
         let causes = verdict.rankedCauses
         if causes.isEmpty { return out + ["No cause was identified.", ""] }

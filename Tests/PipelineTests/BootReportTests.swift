@@ -117,6 +117,14 @@ struct BootReportTests {
         #expect(r.stderrText.contains("\(out)/\(kept): not removed"))
     }
 
+    @Test("a folder that cannot be listed: the problem says why, nothing is removed")
+    func pruneUnlistable() {
+        let missing = TestPaths.scratch("boot-keep-missing") + "/not-there"
+        let (removed, problems) = ReportFolder.prune(missing, keep: 1, sparing: "")
+        #expect(removed.isEmpty)
+        #expect(problems == ["cannot list \(missing): No such file or directory"])
+    }
+
     @Test("the gate: only a boot that did not end cleanly is reported", arguments: BootEndKind.allCases.map(Optional.some) + [nil])
     func gate(_ end: BootEndKind?) {
         let expected: Bool

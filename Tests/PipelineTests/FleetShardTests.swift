@@ -107,7 +107,8 @@ struct FleetShardTests {
         #expect(expected.keys.filter { $0.hasSuffix("/report.html") }.count == 5, "an HTML report per host")
         let broken = expected.first { $0.key.hasSuffix("/report.md") && String(decoding: $0.value, as: UTF8.self).contains("No input of this host could be read") }
         #expect(broken != nil, "the unreadable host's report says so")
-        #expect(!FileManager.default.fileExists(atPath: whole + "/.postmortem-staging"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: whole).allSatisfy { !$0.hasPrefix(".postmortem-staging") },
+                "the staging folder is removed")
 
         for n in [2, 3] {
             var shards: [String] = []
@@ -126,5 +127,27 @@ struct FleetShardTests {
                 Issue.record("N=\(n): \(path) differs from the unsharded batch's")
             }
         }
+
+        // Two runs at once into one folder (a retried job overlapping the first): each stages its
+        // own hosts, so neither places or removes the other's; every host gets its reports.
+        let together = base + "/together"
+        let statuses = Statuses()
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let s = try? Command.run(TestPaths.executable, ["batch", "--utc", "-j", "2", "--out", together, fleet])
+            statuses.add(s?.status ?? -1)
+        }
+        #expect(statuses.all == [4, 4], "both runs end as one run does (a host could not be read)")
+        let both = try Self.tree(together)
+        for path in expected.keys where path.hasSuffix("/report.json") {
+            #expect(both[path] != nil, "\(path) is missing after two runs into one folder")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: together).allSatisfy { !$0.hasPrefix(".postmortem-staging") })
+    }
+
+    final class Statuses: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Int32] = []
+        func add(_ v: Int32) { lock.lock(); values.append(v); lock.unlock() }
+        var all: [Int32] { lock.lock(); defer { lock.unlock() }; return values }
     }
 }
