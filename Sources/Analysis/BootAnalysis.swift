@@ -347,7 +347,8 @@ struct KernelFindings {
             counts[kind, default: 0] += 1
             if counts[kind, default: 0] <= Self.perKindListed {
                 events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind.rawValue,
-                                                 text: l.text, source: l.source, lastWords: l.lastWords))
+                                                 text: l.text, source: l.source, lastWords: l.lastWords,
+                                                 reason: kind == .panic ? KernelMessage.panicReason(l.text) : nil))
                 origins.append(l.origin)
                 refs.append(l.ref)
                 reports.append([])
@@ -358,10 +359,7 @@ struct KernelFindings {
             }
             switch kind {
             case .panic:
-                if panicReason == nil {
-                    let t = Substring(l.text)
-                    if let r = t.firstRange(of: "not syncing: ") { panicReason = String(t[r.upperBound...]) } else { panicReason = l.text }
-                }
+                if panicReason == nil { panicReason = KernelMessage.panicReason(l.text) ?? l.text }
             case .hungTask:
                 if hungTasks.count < 100, let r = l.text.firstRange(of: "INFO: task ") {
                     let rest = l.text[r.upperBound...]

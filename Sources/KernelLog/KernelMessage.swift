@@ -1,3 +1,5 @@
+import Foundation
+
 /// Kernel messages the analysis cares about.
 public enum KernelEventKind: String, Sendable, Codable, CaseIterable {
     /// `comm invoked oom-killer: gfp_mask=…`
@@ -36,6 +38,18 @@ public enum KernelEventKind: String, Sendable, Codable, CaseIterable {
 /// Classifies kernel message text (without timestamp or syslog prefix). Prefix and
 /// substring checks on UTF-8 bytes only, cheap enough for every line of a large log.
 public enum KernelMessage {
+    /// What a `Kernel panic - not syncing: …` line says the kernel panicked on
+    /// (`softlockup: hung tasks`, `Out of memory and no killable processes...`); `nil` for any
+    /// other line, or a panic line that names nothing.
+    public static func panicReason(_ text: String) -> String? {
+        guard let r = text.range(of: "Kernel panic - not syncing:") else { return nil }
+        var reason = Substring(text[r.upperBound...].trimmingCharacters(in: .whitespaces))
+        // The `---[ end Kernel panic - not syncing: … ]---` trailer repeats it in brackets.
+        if reason.hasSuffix("]---") { reason = reason.dropLast(4) }
+        let trimmed = reason.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
     public static func classify(_ text: String) -> KernelEventKind? {
         guard let first = text.utf8.first else { return nil }
         // Prefix checks, dispatched on the first byte.

@@ -174,12 +174,7 @@ struct Verdict {
     var whatHappened: String? {
         guard endKind == .unclean else { return nil }
         if let panic = report.kernelEvents.last(where: { $0.kind == "panic" }) {
-            let text = panic.text
-            if let r = text.range(of: "not syncing:") {
-                let reason = text[r.upperBound...].trimmingCharacters(in: .whitespaces)
-                return reason.isEmpty ? "kernel panic" : "kernel panic (\(TextLayout.terminalSafe(String(reason.prefix(80)))))"
-            }
-            return "kernel panic"
+            return panic.reason.map { "kernel panic (\(TextLayout.terminalSafe(String($0.prefix(80)))))" } ?? "kernel panic"
         }
         let stalls = report.kernelEvents.filter { ["soft_lockup", "hard_lockup", "rcu_stall", "hung_task"].contains($0.kind) }
         if let last = stalls.last {

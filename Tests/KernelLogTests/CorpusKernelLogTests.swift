@@ -254,6 +254,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
         #expect(file.records.first?.callerID == "T1054")
         let panic = try #require(file.records.first { KernelMessage.classify($0.text) == .panic })
         #expect(panic.text == "Kernel panic - not syncing: hung_task: blocked tasks")
+        #expect(KernelMessage.panicReason(panic.text) == "hung_task: blocked tasks")
         #expect(panic.monotonicUSec == 1_432_309_388)
         #expect(panic.sources.first?.line == 207)
     }
@@ -269,6 +270,9 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
             #expect(f.records.first?.callerID == "T5831")
             #expect(f.records.first?.monotonicUSec == 3_416_916_116)
             #expect(f.records.first?.text == "Kernel panic - not syncing: sysrq triggered crash")
+            #expect(f.records.first.flatMap { KernelMessage.panicReason($0.text) } == "sysrq triggered crash")
+            // Only a panic line has a reason: the soft lockup and OOM reports' other lines have none.
+            #expect(f.records.dropFirst().allSatisfy { KernelMessage.panicReason($0.text) == nil || $0.text.contains("not syncing") })
         }
         if let f = try readCorpus("syzkaller-report-145-rcu-stall.log") {
             #expect(f.records.first?.text == "INFO: rcu_sched detected stalls on CPUs/tasks:")

@@ -94,7 +94,7 @@ enum ReferenceReports {
                                source: "/var/log/kern.log:10233", lastWords: true),
             KernelEventSummary(time: at(13, 2, 31), kind: "panic",
                                text: "Kernel panic - not syncing: softlockup: hung tasks",
-                               source: "/var/log/kern.log:10240", lastWords: true),
+                               source: "/var/log/kern.log:10240", lastWords: true, reason: "softlockup: hung tasks"),
         ]
         r.rootCauses = [
             RootCause(rank: 2, id: "memory-exhaustion", kind: .memoryExhaustion, subject: .process(comm: "ffmpeg", pid: 48213),

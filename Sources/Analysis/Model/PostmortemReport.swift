@@ -550,17 +550,20 @@ public struct KernelEventSummary: Codable, Sendable, Hashable {
     public var source: String
     /// True when only a text log, pstore or kdump kept it (after the journal's last entry).
     public var lastWords: Bool
+    /// For a panic: what the kernel said it panicked on (`softlockup: hung tasks`).
+    public var reason: String?
 
-    public init(time: Timestamp?, kind: String, text: String, source: String, lastWords: Bool = false) {
+    public init(time: Timestamp?, kind: String, text: String, source: String, lastWords: Bool = false, reason: String? = nil) {
         self.time = time
         self.kind = kind
         self.text = text
         self.source = source
         self.lastWords = lastWords
+        self.reason = reason
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, kind, text, source
+        case time, kind, text, source, reason
         case lastWords = "last_words"
     }
 }
