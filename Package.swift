@@ -49,9 +49,9 @@ let package = Package(
         // analysis
         .target(name: "Analysis", dependencies: ["Events", "Journal", "KernelLog"], swiftSettings: hot),
         // what monitoring would have caught: signals, alert back-test, rules and drop-ins
-        .target(name: "Detection", dependencies: ["Analysis"], swiftSettings: strict),
+        .target(name: "Detection", dependencies: ["Analysis", "Events"], swiftSettings: strict),
         // report
-        .target(name: "Report", dependencies: ["Analysis"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["Analysis", "Events"], swiftSettings: strict),
         // the whole run: inputs → analysis → report
         .target(name: "Pipeline",
                 dependencies: ["Inputs", "Journal", "SystemdJournal", "KernelLog", "Analysis", "Detection", "Report"],

@@ -346,7 +346,7 @@ struct KernelFindings {
             if kind == .bug, l.text.hasPrefix("general protection fault") || l.text.hasPrefix("BUG: KASAN") { kind = .oops }
             counts[kind, default: 0] += 1
             if counts[kind, default: 0] <= Self.perKindListed {
-                events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind.rawValue,
+                events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind,
                                                  text: l.text, source: l.source, lastWords: l.lastWords,
                                                  reason: kind == .panic ? KernelMessage.panicReason(l.text) : nil))
                 origins.append(l.origin)

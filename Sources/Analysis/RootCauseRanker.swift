@@ -177,7 +177,7 @@ struct RootCauseRanker {
 
     func killEvidence(_ kills: [OOMKillSummary]) -> [EvidenceLine] {
         kills.prefix(2).compactMap { k in
-            guard let i = kernel.events.firstIndex(where: { $0.kind == KernelDistressKind.oomKill.rawValue && $0.time == k.time }),
+            guard let i = kernel.events.firstIndex(where: { $0.kind == .oomKill && $0.time == k.time }),
                   i < kernel.origins.count else { return nil }
             return EvidenceLine(time: k.time, source: origin(i), text: kernel.events[i].text)
         }
@@ -252,7 +252,7 @@ struct RootCauseRanker {
         // Tasks hung in process creation (`copy_process`, `cgroup_can_fork`) wait for a PID or
         // for the pids controller: exhaustion seen from the other side.
         let forkHungEvents = kernel.events.indices.filter { i in
-            kernel.events[i].kind == KernelDistressKind.hungTask.rawValue && i < kernel.reports.count
+            kernel.events[i].kind == .hungTask && i < kernel.reports.count
                 && kernel.reports[i].contains { l in CausalRules.forkFunctions.contains { l.contains($0) } }
         }
         let forkHung = forkHungEvents.count
@@ -292,7 +292,7 @@ struct RootCauseRanker {
         }
         if subject != nil { s += " Most new PIDs came from \(subj)." }
         var ev: [EvidenceLine] = []
-        for (i, e) in kernel.events.enumerated() where e.kind == KernelDistressKind.forkRejected.rawValue && i < kernel.origins.count {
+        for (i, e) in kernel.events.enumerated() where e.kind == .forkRejected && i < kernel.origins.count {
             ev.append(EvidenceLine(time: e.time, source: origin(i), text: e.text))
             break
         }
@@ -303,7 +303,7 @@ struct RootCauseRanker {
             ev.append(EvidenceLine(time: kernel.events[i].time, source: origin(i), text: kernel.events[i].text))
         }
         let times = forkFailures.map(\.time) + forkHungSince
-            + kernel.events.filter { $0.kind == KernelDistressKind.forkRejected.rawValue }.compactMap { $0.time?.microseconds }
+            + kernel.events.filter { $0.kind == .forkRejected }.compactMap { $0.time?.microseconds }
         var d = DraftFinding(id: "fork-bomb:\(subj)", kind: .forkBomb,
                              subject: cgroup.map { OOMAssembler.unit(fromCgroup: $0) == nil ? .cgroup($0) : .unit(subj) } ?? .unit(subj),
                              start: [times.min(), f?.peakAt?.microseconds].compactMap { $0 }.min(), end: times.max(),
@@ -326,7 +326,7 @@ struct RootCauseRanker {
         }
         func report(_ i: Int) -> [String] { i < kernel.reports.count ? kernel.reports[i] : [] }
         func idx(_ kinds: Set<KernelDistressKind>) -> [Int] {
-            events.indices.filter { i in KernelDistressKind(rawValue: events[i].kind).map(kinds.contains) ?? false }
+            events.indices.filter { kinds.contains(events[$0].kind) }
         }
         // Storage: one finding per device.
         var byDevice: [String: [Int]] = [:]
@@ -336,7 +336,7 @@ struct RootCauseRanker {
         }
         let hung = idx([.hungTask])
         for (dev, list) in byDevice.sorted(by: { $0.key < $1.key }) {
-            let io = list.filter { events[$0].kind == KernelDistressKind.ioError.rawValue }.count
+            let io = list.filter { events[$0].kind == .ioError }.count
             let fs = list.count - io
             // One I/O error is a finding when consequences follow (a filesystem error, a hung
             // task naming the device); three or more are one by themselves.

@@ -191,9 +191,9 @@ struct TimelineBuilder {
     /// whatever else happened in between.
     func foldKernel() -> [TimelineRow] {
         var rows: [TimelineRow] = []
-        let events = kernel.events.filter { !$0.lastWords && $0.kind != KernelDistressKind.oomKill.rawValue }
-        var order: [String] = []
-        var byKind: [String: [KernelEventSummary]] = [:]
+        let events = kernel.events.filter { !$0.lastWords && $0.kind != .oomKill }
+        var order: [KernelDistressKind] = []
+        var byKind: [KernelDistressKind: [KernelEventSummary]] = [:]
         for e in events {
             if byKind[e.kind] == nil { order.append(e.kind) }
             byKind[e.kind, default: []].append(e)
@@ -207,8 +207,8 @@ struct TimelineBuilder {
                       timeDistance(list[j].time?.microseconds ?? 0, list[j - 1].time?.microseconds ?? 0) < 600_000_000 { j += 1 }
                 let e = list[i]
                 let n = j - i
-                rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: e.kind, subject: "kernel",
-                                        detail: n > 1 ? "\(n) × \(e.kind): first \(e.text)" : e.text, count: n))
+                rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: e.kind.rawValue, subject: "kernel",
+                                        detail: n > 1 ? "\(n) × \(e.kind.rawValue): first \(e.text)" : e.text, count: n))
                 i = j
             }
         }

@@ -1,4 +1,5 @@
 import Analysis
+import Events
 
 /// The time series a Prometheus server scraping the machine would have held, rebuilt from the
 /// report's facts on a regular grid (one sample per `step`, from the first whole step after the
@@ -24,9 +25,9 @@ public struct Signals: Sendable {
     public static let lockupMetric = "postmortem_kernel_lockups_total"
 
     /// Kernel reports that count as a symptom (harm done), not as mere noise.
-    static let symptomKinds: Set<String> = ["hung_task", "soft_lockup", "hard_lockup", "rcu_stall", "panic", "oops", "bug",
-                                            "io_error", "fs_error", "fork_rejected", "mce"]
-    static let lockupKinds: Set<String> = ["soft_lockup", "hard_lockup", "rcu_stall"]
+    static let symptomKinds: Set<KernelDistressKind> = [.hungTask, .softLockup, .hardLockup, .rcuStall, .panic, .oops, .bug,
+                                                        .ioError, .fsError, .forkRejected, .mce]
+    static let lockupKinds: Set<KernelDistressKind> = [.softLockup, .hardLockup, .rcuStall]
 
     public init(report: PostmortemReport, step: Int = 60) {
         self.step = min(max(1, step), 86_400)
@@ -130,7 +131,7 @@ public struct Signals: Sendable {
         }
 
         // Hung tasks and lockups: no exporter counts them; ours, as a log-based exporter would.
-        let hung = report.kernelEvents.filter { $0.kind == "hung_task" }.compactMap(\.time)
+        let hung = report.kernelEvents.filter { $0.kind == .hungTask }.compactMap(\.time)
         let lockups = report.kernelEvents.filter { Self.lockupKinds.contains($0.kind) }.compactMap(\.time)
         series.append(SignalSeries(metric: Self.hungTaskMetric, labels: [:], exporter: .postmortem, values: counter(hung)))
         series.append(SignalSeries(metric: Self.lockupMetric, labels: [:], exporter: .postmortem, values: counter(lockups)))

@@ -1,4 +1,5 @@
 import Analysis
+import Events
 
 /// Colours the chart draws with; tests look for them in a screenshot.
 enum ChartColor {
@@ -37,7 +38,7 @@ struct ActivityChart {
     private var timedOOMs: [(Timestamp, OOMKillSummary)] { report.oomKills.compactMap { k in k.time.map { ($0, k) } } }
     /// Kernel events other than OOM kills (those have their own row, from the OOM summaries).
     private var timedKernelEvents: [(Timestamp, KernelEventSummary)] {
-        report.kernelEvents.filter { $0.kind != "oom_kill" }.compactMap { e in e.time.map { ($0, e) } }
+        report.kernelEvents.filter { $0.kind != .oomKill }.compactMap { e in e.time.map { ($0, e) } }
     }
 
     /// The silence: from the last sign of life in any source to the next boot's kernel start
@@ -318,13 +319,13 @@ struct ActivityChart {
 enum KernelLane: String, CaseIterable {
     case hungTask = "hung-task", lockup, panic, storage, other
 
-    init(_ kind: String) {
+    init(_ kind: KernelDistressKind) {
         switch kind {
-        case "hung_task": self = .hungTask
-        case "soft_lockup", "hard_lockup", "rcu_stall": self = .lockup
-        case "panic", "oops", "bug", "mce": self = .panic
-        case "io_error", "fs_error": self = .storage
-        default: self = .other
+        case .hungTask: self = .hungTask
+        case .softLockup, .hardLockup, .rcuStall: self = .lockup
+        case .panic, .oops, .bug, .mce: self = .panic
+        case .ioError, .fsError: self = .storage
+        case .warning, .forkRejected, .segfault, .oomKill: self = .other
         }
     }
 

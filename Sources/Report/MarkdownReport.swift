@@ -197,7 +197,7 @@ struct MarkdownReport {
         }
         if !report.kernelEvents.isEmpty {
             var byKind: [String: Int] = [:]
-            for event in report.kernelEvents { byKind[event.kind, default: 0] += 1 }
+            for event in report.kernelEvents { byKind[event.kind.rawValue, default: 0] += 1 }
             let list = byKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\(md($0.key)) ×\($0.value)" }
             out.append("- **Kernel events:** \(HumanFormat.count(report.kernelEvents.count)) ("
                        + list.joined(separator: ", ") + ").")

@@ -1,4 +1,5 @@
 import Analysis
+import Events
 
 /// An aligned plain-text table that fits a width without cutting a character: when the
 /// natural widths do not fit, the flexible columns narrow and their cells wrap onto more
@@ -211,10 +212,10 @@ struct TextSections {
 
     /// Kernel distress grouped by kind: how many, when first and last, and the first message.
     func kernelDistress() -> [String] {
-        var order: [String] = []
-        var groups: [String: [KernelEventSummary]] = [:]
+        var order: [KernelDistressKind] = []
+        var groups: [KernelDistressKind: [KernelEventSummary]] = [:]
         // OOM kills have their own table.
-        for e in report.kernelEvents where !e.kind.hasPrefix("oom") {
+        for e in report.kernelEvents where e.kind != .oomKill {
             if groups[e.kind] == nil { order.append(e.kind) }
             groups[e.kind, default: []].append(e)
         }
@@ -233,26 +234,22 @@ struct TextSections {
         return [heading("Kernel distress")] + table.lines(width: width, style: style) + [""]
     }
 
-    static func kindName(_ kind: String) -> String {
+    static func kindName(_ kind: KernelDistressKind) -> String {
         switch kind {
-        case "hung_task": return "hung tasks"
-        case "soft_lockup": return "soft lockups"
-        case "hard_lockup": return "hard lockups"
-        case "rcu_stall": return "RCU stalls"
-        case "panic": return "panics"
-        case "oops": return "oopses"
-        case "bug": return "BUGs"
-        case "warning": return "warnings"
-        case "io_error": return "I/O errors"
-        case "fs_error": return "filesystem errors"
-        case "fork_rejected": return "forks rejected"
-        case "mce": return "machine checks"
-        case "segfault": return "segfaults"
-        default: return kind.replacingUnderscores()
+        case .hungTask: return "hung tasks"
+        case .softLockup: return "soft lockups"
+        case .hardLockup: return "hard lockups"
+        case .rcuStall: return "RCU stalls"
+        case .panic: return "panics"
+        case .oops: return "oopses"
+        case .bug: return "BUGs"
+        case .warning: return "warnings"
+        case .ioError: return "I/O errors"
+        case .fsError: return "filesystem errors"
+        case .forkRejected: return "forks rejected"
+        case .mce: return "machine checks"
+        case .segfault: return "segfaults"
+        case .oomKill: return "OOM kills"
         }
     }
-}
-
-extension String {
-    func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
 }

@@ -1,4 +1,5 @@
 import Analysis
+import Events
 import Foundation
 
 /// The facts every format leads with, worded once: the headline, each cause's key figures, the
@@ -173,15 +174,15 @@ struct Verdict {
     /// `hung (soft lockup on CPU#0)`, `stopped without shutting down`; `nil` unless the end was unclean.
     var whatHappened: String? {
         guard endKind == .unclean else { return nil }
-        if let panic = report.kernelEvents.last(where: { $0.kind == "panic" }) {
+        if let panic = report.kernelEvents.last(where: { $0.kind == .panic }) {
             return panic.reason.map { "kernel panic (\(TextLayout.terminalSafe(String($0.prefix(80)))))" } ?? "kernel panic"
         }
-        let stalls = report.kernelEvents.filter { ["soft_lockup", "hard_lockup", "rcu_stall", "hung_task"].contains($0.kind) }
+        let stalls = report.kernelEvents.filter { [.softLockup, .hardLockup, .rcuStall, .hungTask].contains($0.kind) }
         if let last = stalls.last {
             let kind = switch last.kind {
-            case "soft_lockup": "a soft lockup"
-            case "hard_lockup": "a hard lockup"
-            case "rcu_stall": "an RCU stall"
+            case .softLockup: "a soft lockup"
+            case .hardLockup: "a hard lockup"
+            case .rcuStall: "an RCU stall"
             default: "hung tasks"
             }
             return "hung (\(kind))"

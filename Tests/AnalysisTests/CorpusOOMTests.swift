@@ -67,13 +67,13 @@ struct CorpusOOMTests {
         }
         let hung = Self.analyze(dir + "syzkaller-report-349-hung-task-jbd2-panic.log")
         // Four hung tasks: the MANIFEST's grep also counts their copies in syzkaller's `REPORT:` section.
-        #expect(hung.kernelEvents.filter { $0.kind == "hung_task" }.count == 4)
-        #expect(hung.kernelEvents.filter { $0.kind == "panic" }.count == 1)
+        #expect(hung.kernelEvents.filter { $0.kind == .hungTask }.count == 4)
+        #expect(hung.kernelEvents.filter { $0.kind == .panic }.count == 1)
         let lock = Self.analyze(dir + "syzkaller-report-264-soft-lockup-panic.log")
-        #expect(lock.kernelEvents.filter { $0.kind == "soft_lockup" }.count == 1)
+        #expect(lock.kernelEvents.filter { $0.kind == .softLockup }.count == 1)
         #expect(lock.rootCauses.first?.kind.rawValue == "lockup")
         let rcu = Self.analyze(dir + "syzkaller-report-145-rcu-stall.log")
         // MANIFEST's grep finds 2, one of them syzkaller's own `TITLE:` metadata line.
-        #expect(rcu.kernelEvents.filter { $0.kind == "rcu_stall" }.count == 1)
+        #expect(rcu.kernelEvents.filter { $0.kind == .rcuStall }.count == 1)
     }
 }

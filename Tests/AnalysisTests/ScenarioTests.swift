@@ -99,7 +99,7 @@ struct ScenarioTests {
         let s = try Scenario.generate(name)
         let r = s.analyze()
         for (kind, want) in s.truth.kernel_events {
-            #expect(r.kernelEvents.filter { $0.kind == kind }.count == want, "\(name): \(kind)")
+            #expect(r.kernelEvents.filter { $0.kind.rawValue == kind }.count == want, "\(name): \(kind)")
         }
     }
 

@@ -328,7 +328,7 @@ struct HostileDetectionTests {
         kill.unit = "x.service"
         kill.anonRSSKB = .max
         report.oomKills = [kill]
-        report.kernelEvents = [KernelEventSummary(time: Timestamp(microseconds: .min), kind: "hung_task", text: "", source: "")]
+        report.kernelEvents = [KernelEventSummary(time: Timestamp(microseconds: .min), kind: .hungTask, text: "", source: "")]
         report.rootCauses = [RootCause(rank: 1, id: "a", kind: .crashLoop, subject: .unit("x.service"), summary: ""),
                              RootCause(rank: 2, id: "b", kind: .memoryExhaustion, subject: .unit("x.service"), summary: "")]
         let detection = Backtest.run(report)

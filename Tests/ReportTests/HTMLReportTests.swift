@@ -99,7 +99,7 @@ struct HTMLReportTests {
         #expect(html.components(separatedBy: "<path class=\"oom\"").count - 1 == report.oomKills.count)
         // OOM kills have their own row; every other kernel event one marker, in the row of its kind.
         #expect(html.components(separatedBy: "<path class=\"kernel-event ").count - 1
-                == report.kernelEvents.filter { $0.kind != "oom_kill" }.count)
+                == report.kernelEvents.filter { $0.kind != .oomKill }.count)
         #expect(html.contains("<rect class=\"outage\""))
         #expect(html.contains(">no logs: 4 min 12 s</text>"))
         // 12:12 to 13:06 spans 54 minutes: ticks every 10 minutes, on the zone's round minutes.

@@ -86,13 +86,13 @@ enum ReferenceReports {
                               series: fork, peakPerSecond: 414, peakAt: at(12, 58, 0), lowerBound: false, wraps: 2,
                               forkFailures: 17, notes: ["PIDs wrapped twice"])
         r.kernelEvents = [
-            KernelEventSummary(time: at(13, 1, 10), kind: "hung_task",
+            KernelEventSummary(time: at(13, 1, 10), kind: .hungTask,
                                text: "INFO: task kworker/3:1:212 blocked for more than 120 seconds.",
                                source: "s=6c1b…;i=4a311"),
-            KernelEventSummary(time: at(13, 2, 30), kind: "soft_lockup",
+            KernelEventSummary(time: at(13, 2, 30), kind: .softLockup,
                                text: "watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [polyscan:51877]",
                                source: "/var/log/kern.log:10233", lastWords: true),
-            KernelEventSummary(time: at(13, 2, 31), kind: "panic",
+            KernelEventSummary(time: at(13, 2, 31), kind: .panic,
                                text: "Kernel panic - not syncing: softlockup: hung tasks",
                                source: "/var/log/kern.log:10240", lastWords: true, reason: "softlockup: hung tasks"),
         ]
@@ -299,7 +299,7 @@ enum ReferenceReports {
         r.forkRate = ForkRate(method: "pid-advance", pidMax: nil, pidMaxSource: nil,
                               series: [ForkRatePoint(start: at(1, 0, 0), perSecond: 0)], peakPerSecond: 0, peakAt: nil,
                               lowerBound: true, wraps: 0, forkFailures: 0, notes: [])
-        r.kernelEvents = [KernelEventSummary(time: nil, kind: "mce", text: "", source: "")]
+        r.kernelEvents = [KernelEventSummary(time: nil, kind: .mce, text: "", source: "")]
         r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), summary: "")]
         r.timeline = [TimelineRow(time: nil, endTime: nil, kind: "x", subject: "", detail: "", count: 1)]
         r.detection = DetectionSummary(stepSeconds: 60, start: at(1, 0, 0), firstSymptom: nil, lastSignOfLife: nil,

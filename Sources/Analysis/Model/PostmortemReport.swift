@@ -1,3 +1,5 @@
+import Events
+
 /// Everything one analysis found, in the shape of the versioned JSON report
 /// (`postmortem.report/2`, schema in `docs/report.schema.json`). The analysis fills it;
 /// the renderers in `Report` only read it.
@@ -542,9 +544,8 @@ public struct ForkRate: Codable, Sendable, Hashable {
 
 public struct KernelEventSummary: Codable, Sendable, Hashable {
     public var time: Timestamp?
-    /// `hung_task`, `soft_lockup`, `hard_lockup`, `rcu_stall`, `panic`, `oops`, `bug`, `warning`,
-    /// `io_error`, `fs_error`, `fork_rejected`, `mce`, `segfault`, or a new name where none fits.
-    public var kind: String
+    /// What kind of distress (`hung_task`, `soft_lockup`, `panic`, … in JSON).
+    public var kind: KernelDistressKind
     public var text: String
     /// Where it was read: `journal` cursor, or `path:line`.
     public var source: String
@@ -553,7 +554,8 @@ public struct KernelEventSummary: Codable, Sendable, Hashable {
     /// For a panic: what the kernel said it panicked on (`softlockup: hung tasks`).
     public var reason: String?
 
-    public init(time: Timestamp?, kind: String, text: String, source: String, lastWords: Bool = false, reason: String? = nil) {
+    public init(time: Timestamp?, kind: KernelDistressKind, text: String, source: String, lastWords: Bool = false,
+                reason: String? = nil) {
         self.time = time
         self.kind = kind
         self.text = text
