@@ -244,7 +244,7 @@ final class BootState {
         let pending = ring.count < Self.lastWordsLooked ? ring : Array(ring[ringNext...] + ring[..<ringNext])
         let all = pending.map { p in
             let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
-            let who = p.isKernel ? JournalScan.kernelWho : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
+            let who = p.isKernel ? EntryFields.kernelBytes : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
             return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: p.cursor,
                                 priority: e?.bytes("PRIORITY")), p.isKernel)
         }
@@ -413,7 +413,6 @@ struct JournalScan {
     }
 
     private var unitNames = JournalEventExtractor.UnitNames()
-    static let kernelWho: [UInt8] = Array("kernel".utf8)
 
     /// Adds one entry, with its event as `JournalEventPreparer` read it.
     mutating func add(_ e: EntryView, _ prepared: PreparedEvent?, to b: BootState) {
@@ -446,7 +445,7 @@ struct JournalScan {
         let inWindow = (window.since.map { t >= $0 } ?? true) && (window.until.map { t <= $0 } ?? true)
         if inWindow { b.entriesInWindow += 1 }
 
-        if !f.isKernel, TextScan.equal(f.identifier, Self.kernelWho), let m = f.message,
+        if !f.isKernel, TextScan.equal(f.identifier, EntryFields.kernelBytes), let m = f.message,
            let n = JournalUncleanNotice.parse(String(decoding: m, as: UTF8.self), time: t, cursor: EntryRef(e)),
            b.uncleanNotices.count < 64 {
             // klogd relaying the kernel log through syslog.

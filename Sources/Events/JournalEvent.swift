@@ -87,7 +87,8 @@ public struct EntryFields {
 
     public static func text(_ v: UnsafeRawBufferPointer?) -> String? { v.map { String(decoding: $0, as: UTF8.self) } }
 
-    private static let kernelBytes: [UInt8] = Array("kernel".utf8)
+    /// `kernel`, as `_TRANSPORT` and the kernel's `SYSLOG_IDENTIFIER` name it.
+    public static let kernelBytes: [UInt8] = Array("kernel".utf8)
     public var isKernel: Bool { TextScan.equal(transport, Self.kernelBytes) }
     public var messageText: String { EntryFields.text(message) ?? "" }
     /// SYSLOG_IDENTIFIER.

@@ -4,17 +4,18 @@ import Journal
 /// same values: handing a reference across threads costs less than copying the event.
 public final class PreparedEvent: Sendable {
     private let event: JournalEvent
-    /// A unit event: it fits any entry with the same values once re-timed.
-    fileprivate let reusable: Bool
 
-    fileprivate init(_ event: JournalEvent) {
-        self.event = event
-        if case .unit = event { reusable = true } else { reusable = false }
+    fileprivate init(_ event: JournalEvent) { self.event = event }
+
+    /// A unit event: it fits any entry with the same values once re-timed.
+    fileprivate var reusable: Bool {
+        if case .unit = event { return true }
+        return false
     }
 
     /// The event, with `entry`'s time and cursor.
     public func event(for entry: EntryView) -> JournalEvent {
-        guard reusable, case .unit(var u) = event else { return event }
+        guard case .unit(var u) = event else { return event }
         u.time = Int64(clamping: entry.realtime)
         u.ref = EntryRef(entry)
         return .unit(u)
@@ -26,7 +27,6 @@ public final class PreparedEvent: Sendable {
 /// so a crash loop's repeated lines are read once and then only re-timed.
 public struct JournalEventPreparer: EntryPreparer {
     private var names = JournalEventExtractor.UnitNames()
-    private static let kernelWho: [UInt8] = Array("kernel".utf8)
 
     public init() {}
 
@@ -36,7 +36,7 @@ public struct JournalEventPreparer: EntryPreparer {
     public mutating func prepare(_ entry: EntryView) -> PreparedEvent? {
         let f = EntryFields(entry)
         if f.isKernel {
-            guard let id = f.identifier, !TextScan.equal(id, Self.kernelWho) else { return nil }
+            guard let id = f.identifier, !TextScan.equal(id, EntryFields.kernelBytes) else { return nil }
         }
         return JournalEventExtractor.event(entry, f, names: &names).map(PreparedEvent.init)
     }
