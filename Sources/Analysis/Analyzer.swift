@@ -260,8 +260,8 @@ public enum Analyzer {
     /// The boot's last sign of life: its last journal entry, or a later line that only a kernel
     /// log, pstore or kdump kept, before the next boot's kernel started (`before`).
     static func lastSignOfLife(_ b: BootState, textRecords: [KernelRecord],
-                               before: Int64? = nil) -> (time: Int64, source: LifeSignSource) {
-        var out = (time: b.last, source: LifeSignSource.journal)
+                               before: Int64? = nil) -> (time: Int64, source: SourceKind) {
+        var out = (time: b.last, source: SourceKind.journal)
         for r in textRecords {
             guard let w = r.wallclockUSec, w > out.time, plausible(w), before.map({ w < $0 }) ?? true,
                   !r.sources.contains(where: { $0.format == .journal }) else { continue }

@@ -168,7 +168,7 @@ enum BootEndClassifier {
     static func isOnline(_ b: BootState, filePaths: [String], input: AnalysisInput) -> Bool {
         guard b.lastFile >= 0, b.lastFile < filePaths.count else { return false }
         let path = filePaths[b.lastFile]
-        return input.inputs.contains { $0.path == path && $0.health.state == "online" }
+        return input.inputs.contains { $0.path == path && $0.health.state == .online }
             || JournalFileState.isOnline(input.journal, file: b.lastFile)
     }
 }

@@ -21,22 +21,22 @@ enum JournalFileState {
     static func merge(_ inputs: [InputSummary], reader: JournalReader?) -> [InputSummary] {
         var out = inputs
         for h in reader?.health ?? [] {
-            let health = InputHealth(status: h.isDamaged ? "damaged" : "ok", state: h.state.rawValue,
+            let health = InputHealth(status: h.isDamaged ? .damaged : .ok, state: h.state,
                                      entriesLinked: h.entriesLinked, entriesRecovered: h.entriesRecovered,
                                      problems: h.problems.map(\.description))
             if let i = out.firstIndex(where: { $0.path == h.path }) {
                 out[i].entries = h.entriesRead
                 var merged = health
                 merged.problems = out[i].health.problems + health.problems
-                if out[i].health.status == "unreadable" { merged.status = "unreadable" }
+                if out[i].health.status == .unreadable { merged.status = .unreadable }
                 out[i].health = merged
             } else {
-                out.append(InputSummary(path: h.path, kind: "journal", entries: h.entriesRead, health: health))
+                out.append(InputSummary(path: h.path, kind: .journal, entries: h.entriesRead, health: health))
             }
         }
         for p in reader?.unreadable ?? [] where !out.contains(where: { $0.path == p.path }) {
-            out.append(InputSummary(path: p.path, kind: "journal", entries: 0,
-                                    health: InputHealth(status: "unreadable", problems: [p.description])))
+            out.append(InputSummary(path: p.path, kind: .journal, entries: 0,
+                                    health: InputHealth(status: .unreadable, problems: [p.description])))
         }
         return out
     }

@@ -22,22 +22,22 @@ struct TimelineBuilder {
             // The boot begins when the kernel starts; the journal may keep only its later part.
             let start = b.startOffset.flatMap { Analyzer.plausible($0) ? $0 : nil }
             let lost = b.firstMonotonic != .max && b.firstMonotonic > 120_000_000
-            rows.append(TimelineRow(time: ts(start ?? b.first), endTime: nil, kind: "boot", subject: String(b.id.prefix(12)),
+            rows.append(TimelineRow(time: ts(start ?? b.first), endTime: nil, kind: .boot, subject: String(b.id.prefix(12)),
                                     detail: "boot \(b.id) begins (\(Format.count(b.entries)) entries)", count: 1))
             if lost, start != nil {
                 let into = Double(b.firstMonotonic) / 1e6
-                rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: "journal-kept", subject: String(b.id.prefix(12)),
+                rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: .journalKept, subject: String(b.id.prefix(12)),
                                         detail: "the journal kept begins \(Format.duration(into)) into the boot; "
                                             + "what came before was rotated or vacuumed away", count: 1))
             }
             for m in BootEndClassifier.markers(of: b).counted.suffix(2) {
-                rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "shutdown", subject: "system", detail: m.text, count: 1))
+                rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: .shutdown, subject: "system", detail: m.text, count: 1))
             }
         }
         for s in summaries {
             guard let u = units[s.unit] else { continue }
             if let e = s.loopStartEstimate {
-                rows.append(TimelineRow(time: e.start, endTime: s.firstRestart, kind: "loop-start", subject: s.unit,
+                rows.append(TimelineRow(time: e.start, endTime: s.firstRestart, kind: .loopStart, subject: s.unit,
                                         detail: "estimate: \(s.unit) began restarting about here (\(Format.count(e.restartsBefore)) "
                                             + "restarts before the oldest entry kept, one per \(Format.seconds(e.meanIntervalSeconds)))"
                                             + (e.boundedByBootStart ? "; capped at the boot's start" : ""),
@@ -48,39 +48,39 @@ struct TimelineBuilder {
                 var d = "\(s.unit) restarted \(Format.count(n)) times, peak \(s.peakRestartsPerMinute)/min"
                 if let c = s.restartCounterMax { d += ", restart counter up to \(Format.count(c))" }
                 if let top = s.exitStatuses.max(by: { $0.value < $1.value }) { d += "; exits \(top.key) ×\(Format.count(top.value))" }
-                rows.append(TimelineRow(time: a, endTime: b, kind: s.crashLoop ? "crash-loop" : "restarts", subject: s.unit,
+                rows.append(TimelineRow(time: a, endTime: b, kind: s.crashLoop ? .crashLoop : .restarts, subject: s.unit,
                                         detail: d, count: n))
             } else {
                 for t in u.restarts.earliest {
-                    rows.append(TimelineRow(time: ts(t), endTime: nil, kind: "restart", subject: s.unit,
+                    rows.append(TimelineRow(time: ts(t), endTime: nil, kind: .restart, subject: s.unit,
                                             detail: "\(s.unit): restart scheduled", count: 1))
                 }
                 // Failures not part of a restart run.
                 let fails = u.failures
                 if fails.count > 3, let a = fails.first, let b = fails.last {
-                    rows.append(TimelineRow(time: ts(a.time), endTime: ts(b.time), kind: "unit-failed", subject: s.unit,
+                    rows.append(TimelineRow(time: ts(a.time), endTime: ts(b.time), kind: .unitFailed, subject: s.unit,
                                             detail: "\(s.unit) failed \(u.failureCount) times (\(a.result))", count: u.failureCount))
                 } else {
                     for f in fails {
-                        rows.append(TimelineRow(time: ts(f.time), endTime: nil, kind: "unit-failed", subject: s.unit,
+                        rows.append(TimelineRow(time: ts(f.time), endTime: nil, kind: .unitFailed, subject: s.unit,
                                                 detail: "\(s.unit): failed with result '\(f.result)'", count: 1))
                     }
                 }
             }
             if s.startLimitHit, let t = u.startLimitTime {
-                rows.append(TimelineRow(time: ts(t), endTime: nil, kind: "start-limit-hit", subject: s.unit,
+                rows.append(TimelineRow(time: ts(t), endTime: nil, kind: .startLimitHit, subject: s.unit,
                                         detail: "\(s.unit): start request repeated too quickly, systemd gave up", count: 1))
             }
         }
         rows += foldOOM()
         rows += foldKernel()
         if forkFailureCount > 0, let a = forkFailures.first, let b = forkFailures.last {
-            rows.append(TimelineRow(time: ts(a.time), endTime: forkFailureCount > 1 ? ts(b.time) : nil, kind: "fork-failure",
+            rows.append(TimelineRow(time: ts(a.time), endTime: forkFailureCount > 1 ? ts(b.time) : nil, kind: .forkFailure,
                                     subject: a.reporter, detail: forkFailureCount > 1 ? "\(Format.count(forkFailureCount)) fork failures, first: \(a.text)" : a.text,
                                     count: forkFailureCount))
         }
         if let f = forkRate, f.peakPerSecond >= 50, let at = f.peakAt {
-            rows.append(TimelineRow(time: at, endTime: Timestamp(microseconds: at.microseconds &+ 60_000_000), kind: "fork-rate",
+            rows.append(TimelineRow(time: at, endTime: Timestamp(microseconds: at.microseconds &+ 60_000_000), kind: .forkRate,
                                     subject: "system",
                                     detail: "processes created at \(Format.fixed(f.peakPerSecond, 0))/s (peak one-minute average\(f.lowerBound ? ", a lower bound" : ""))",
                                     count: Int(min(f.peakPerSecond * 60, 1e12))))
@@ -100,7 +100,7 @@ struct TimelineBuilder {
             // The boot ends at its last sign of life, which a kernel log or crash dump may place
             // after the journal's last entry.
             rows.append(TimelineRow(time: e.lastSignOfLife ?? e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,
-                                    kind: "boot-end", subject: "system", detail: d, count: 1))
+                                    kind: .bootEnd, subject: "system", detail: d, count: 1))
         }
         // Last words without noise: a message that could not be read back says nothing, and a
         // message repeated (a crash loop's last rounds) is one row with a count.
@@ -113,7 +113,7 @@ struct TimelineBuilder {
                 words[i].count += 1
                 words[i].endTime = ts(m.time)
             } else {
-                words.append(TimelineRow(time: ts(m.time), endTime: nil, kind: "last-words", subject: subject, detail: detail,
+                words.append(TimelineRow(time: ts(m.time), endTime: nil, kind: .lastWords, subject: subject, detail: detail,
                                          count: 1, lastWords: true))
             }
         }
@@ -125,7 +125,7 @@ struct TimelineBuilder {
         rows += kernelLastWords()
         // In time order in every format; rows of one instant keep the order they were added in
         // (a boot before its first loop, a boot's end after its last words).
-        let endRank = { (r: TimelineRow) in r.kind == "boot-end" ? 1 : 0 }
+        let endRank = { (r: TimelineRow) in r.kind == .bootEnd ? 1 : 0 }
         return rows.enumerated().sorted { a, b in
             let (ta, tb) = (a.element.time?.microseconds ?? .max, b.element.time?.microseconds ?? .max)
             if ta != tb { return ta < tb }
@@ -156,7 +156,7 @@ struct TimelineBuilder {
             let end = g.last?.time.flatMap { t in first.time.map { timeDistance(t, $0) >= 1_000_000 } == true ? t : nil }
             return TimelineRow(time: first.time.map(Timestamp.init(microseconds:)),
                                endTime: end.map(Timestamp.init(microseconds:)),
-                               kind: "last-words", subject: "kernel", detail: String(first.text.prefix(500)) + more,
+                               kind: .lastWords, subject: "kernel", detail: String(first.text.prefix(500)) + more,
                                count: 1, lastWords: true)
         }
     }
@@ -171,7 +171,7 @@ struct TimelineBuilder {
             let run = oomKills[i..<j]
             if run.count > 3 {
                 let comms = Set(run.compactMap(\.comm)).sorted().prefix(4).joined(separator: ", ")
-                rows.append(TimelineRow(time: k.time, endTime: run.last?.time, kind: "oom-kill", subject: k.unit ?? k.comm ?? "?",
+                rows.append(TimelineRow(time: k.time, endTime: run.last?.time, kind: .oomKill, subject: k.unit ?? k.comm ?? "?",
                                         detail: "\(run.count) \(k.kind.rawValue) OOM kills; victims \(comms)", count: run.count))
             } else {
                 for x in run {
@@ -179,7 +179,7 @@ struct TimelineBuilder {
                     if let a = x.anonRSSKB { d += ", anon-rss \(Format.count(a)) kB" }
                     if let u = x.unit { d += " in \(u)" }
                     if let inv = x.invokedBy { d += ", invoked by \(inv)" }
-                    rows.append(TimelineRow(time: x.time, endTime: nil, kind: "oom-kill", subject: x.unit ?? x.comm ?? "?", detail: d, count: 1))
+                    rows.append(TimelineRow(time: x.time, endTime: nil, kind: .oomKill, subject: x.unit ?? x.comm ?? "?", detail: d, count: 1))
                 }
             }
             i = j
@@ -207,7 +207,7 @@ struct TimelineBuilder {
                       timeDistance(list[j].time?.microseconds ?? 0, list[j - 1].time?.microseconds ?? 0) < 600_000_000 { j += 1 }
                 let e = list[i]
                 let n = j - i
-                rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: e.kind.rawValue, subject: "kernel",
+                rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: .kernel(e.kind), subject: "kernel",
                                         detail: n > 1 ? "\(n) × \(e.kind.rawValue): first \(e.text)" : e.text, count: n))
                 i = j
             }

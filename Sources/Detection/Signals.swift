@@ -109,12 +109,14 @@ public struct Signals: Sendable {
         for row in report.timeline {
             guard let t = row.time else { continue }
             switch row.kind {
-            case "unit-failed":
+            case .unitFailed:
                 failures[row.subject, default: []].append(t)
                 if let e = row.endTime { failures[row.subject, default: []].append(e) }
-            case "restart", "restarts", "crash-loop":
+            case .restart, .restarts, .crashLoop:
                 recoveries[row.subject, default: []].append(t)
-            default: break
+            case .boot, .journalKept, .shutdown, .loopStart, .startLimitHit, .oomKill, .forkFailure, .forkRate,
+                 .kernel, .bootEnd, .lastWords:
+                break
             }
         }
         for unit in failures.keys.sorted() {
@@ -154,14 +156,14 @@ public struct Signals: Sendable {
         times += report.kernelEvents.compactMap(\.time)
         // Rows of the next boot do not count.
         let next = report.end?.nextBootFirst
-        times += report.timeline.filter { $0.kind != "boot-end" }.flatMap { [$0.time, $0.endTime] }.compactMap { $0 }
+        times += report.timeline.filter { $0.kind != .bootEnd }.flatMap { [$0.time, $0.endTime] }.compactMap { $0 }
         return times.filter { t in next.map { t < $0 } ?? true }.max()
     }
 
     static func firstSymptom(_ report: PostmortemReport) -> Timestamp? {
         var times = report.oomKills.compactMap(\.time)
         times += report.kernelEvents.filter { symptomKinds.contains($0.kind) }.compactMap(\.time)
-        times += report.timeline.filter { $0.kind == "unit-failed" || $0.kind == "start-limit-hit" }.compactMap(\.time)
+        times += report.timeline.filter { $0.kind == .unitFailed || $0.kind == .startLimitHit }.compactMap(\.time)
         return times.min()
     }
 }

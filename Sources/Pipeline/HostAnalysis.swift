@@ -43,8 +43,8 @@ public enum HostAnalysis {
                 if source.name.hasSuffix(".journal~") { dirty.append(source.name) }
             } catch {
                 problems.append(error.description)
-                inputs.append(InputSummary(path: source.name, kind: "journal", entries: 0,
-                                           health: InputHealth(status: "unreadable", problems: [error.description])))
+                inputs.append(InputSummary(path: source.name, kind: .journal, entries: 0,
+                                           health: InputHealth(status: .unreadable, problems: [error.description])))
             }
         }
         progress?.files(files.count, bytes: files.reduce(0) { $0 + $1.health.fileSize }, label: host.label)

@@ -24,8 +24,8 @@ struct KernelInputs {
         var left = textBudget
         // kdump first (the crash itself), then logs newest rotation first; results keep the
         // discovery order (oldest rotation first), which the clock's year inference follows.
-        let texts: [(TextSource, String)] = host.kdump.map { ($0, "kdump") } + host.kernelLogs.reversed().map { ($0, "kernel-log") }
-        var loaded: [(source: TextSource, kind: String, bytes: [UInt8])] = []
+        let texts: [(TextSource, SourceKind)] = host.kdump.map { ($0, .kdump) } + host.kernelLogs.reversed().map { ($0, .kernelLog) }
+        var loaded: [(source: TextSource, kind: SourceKind, bytes: [UInt8])] = []
         for (source, kind) in texts {
             guard left > 0 else {
                 out.skip(source, kind: kind, reason: "not read: the newer kernel logs used the " + cap, budget: true)
@@ -55,7 +55,7 @@ struct KernelInputs {
                 let folder = (source.path as NSString).deletingLastPathComponent
                 if !folders.contains(folder) { folders.append(folder) }
             } else {
-                out.add(source, kind: "pstore")
+                out.add(source, kind: .pstore)
             }
         }
         for folder in folders {
@@ -63,8 +63,8 @@ struct KernelInputs {
                 out.files.append(file)
                 if let s = file.skipped.summary(path: file.path) { out.problems.append(s) }
                 out.crashArtefacts.append(file.path)
-                out.inputs.append(InputSummary(path: file.path, kind: "pstore", entries: file.records.count,
-                                               health: InputHealth(status: file.skipped.count > 0 ? "damaged" : "ok",
+                out.inputs.append(InputSummary(path: file.path, kind: .pstore, entries: file.records.count,
+                                               health: InputHealth(status: file.skipped.count > 0 ? .damaged : .ok,
                                                                    problems: skippedProblems(file))))
             }
         }
@@ -72,15 +72,15 @@ struct KernelInputs {
     }
 
     /// With `budget`, the file was left out for the memory budget, and the report's notes say so.
-    private mutating func skip(_ source: TextSource, kind: String, reason: String, budget: Bool = false) {
+    private mutating func skip(_ source: TextSource, kind: SourceKind, reason: String, budget: Bool = false) {
         let message = reason.hasPrefix(source.path) ? reason : "\(source.path): \(reason)"
         problems.append(message)
         if budget { budgetNotes.append("Not read: \(message)") }
         inputs.append(InputSummary(path: source.path, kind: kind, entries: 0,
-                                   health: InputHealth(status: "unreadable", problems: [message])))
+                                   health: InputHealth(status: .unreadable, problems: [message])))
     }
 
-    private mutating func add(_ source: TextSource, kind: String) {
+    private mutating func add(_ source: TextSource, kind: SourceKind) {
         let bytes: [UInt8]
         do {
             bytes = try source.load()
@@ -90,16 +90,16 @@ struct KernelInputs {
         parse(bytes, source: source, kind: kind)
     }
 
-    private mutating func parse(_ bytes: [UInt8], source: TextSource, kind: String) {
+    private mutating func parse(_ bytes: [UInt8], source: TextSource, kind: SourceKind) {
         // Inputs gives seconds since the epoch; the kernel-log reader takes microseconds.
         let mtime = source.modificationTime.map { $0.multipliedReportingOverflow(by: 1_000_000) }.flatMap { $0.overflow ? nil : $0.partialValue }
         let file = KernelLogReader.parse(bytes: bytes, path: source.path, modificationTime: mtime)
         files.append(file)
         // Skipped lines are named on stderr, one line per file, like a damaged journal.
         if let s = file.skipped.summary(path: file.path) { problems.append(s) }
-        if kind != "kernel-log" { crashArtefacts.append(source.path) }
+        if kind != .kernelLog { crashArtefacts.append(source.path) }
         inputs.append(InputSummary(path: source.path, kind: kind, entries: file.records.count + file.messages.count,
-                                   health: InputHealth(status: file.skipped.count > 0 ? "damaged" : "ok",
+                                   health: InputHealth(status: file.skipped.count > 0 ? .damaged : .ok,
                                                        problems: Self.skippedProblems(file))))
     }
 

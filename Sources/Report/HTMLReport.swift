@@ -233,7 +233,7 @@ struct HTMLReport {
         for row in rows {
             out.append("<tr\(row.lastWords ? " class=\"last-words\"" : "")><td class=\"time\">\(stamp(row.time))</td>"
                        + "<td class=\"time\">\(row.endTime.map(stamp) ?? "")</td>"
-                       + "<td class=\"num\">\(HumanFormat.count(row.count))</td><td>\(e(row.kind))</td>"
+                       + "<td class=\"num\">\(HumanFormat.count(row.count))</td><td>\(e(row.kind.name))</td>"
                        + "<td><code>\(e(row.subject))</code></td><td class=\"detail\">\(e(row.detail))</td></tr>")
         }
         out.append("</tbody>")
@@ -271,9 +271,9 @@ struct HTMLReport {
                     + problems.prefix(20).map(e).joined(separator: "<br>")
                     + (problems.count > 20 ? "<br>… and \(HumanFormat.count(problems.count - 20)) more (see the JSON report)" : "")
                     + "</details>"
-                out.append("<tr><td><code>\(e(shown))</code></td><td>\(e(input.kind))</td>"
-                           + "<td class=\"num\">\(HumanFormat.count(input.entries))</td><td>\(e(input.health.status))</td>"
-                           + "<td>\(e(input.health.state ?? ""))</td><td class=\"problems\">\(cell)</td></tr>")
+                out.append("<tr><td><code>\(e(shown))</code></td><td>\(e(input.kind.rawValue))</td>"
+                           + "<td class=\"num\">\(HumanFormat.count(input.entries))</td><td>\(e(input.health.status.rawValue))</td>"
+                           + "<td>\(e(input.health.state?.rawValue ?? ""))</td><td class=\"problems\">\(cell)</td></tr>")
             }
             out.append("</tbody></table>")
         }

@@ -136,7 +136,7 @@ struct MarkdownReport {
         for row in rows {
             let detail = (row.lastWords ? "**last words:** " : "") + md(row.detail)
             out.append("| \(stamp(row.time)) | \(row.endTime.map(stamp) ?? "") | \(HumanFormat.count(row.count)) "
-                       + "| \(md(row.kind)) | \(md(row.subject)) | \(detail) |")
+                       + "| \(md(row.kind.name)) | \(md(row.subject)) | \(detail) |")
         }
         out.append("")
         return out
@@ -299,7 +299,7 @@ struct MarkdownReport {
     /// tail before a crash, filesystems the next boot had to recover.
     private func dataLoss() -> [String] {
         var hints: [String] = []
-        for input in report.inputs where input.kind == "journal" {
+        for input in report.inputs where input.kind == .journal {
             if let linked = input.health.entriesLinked, linked > input.entries {
                 hints.append("\(HumanFormat.count(linked - input.entries)) journal entries of \(Markdown.code(Verdict.fileName(input.path))) could not be read")
             }
@@ -338,9 +338,9 @@ struct MarkdownReport {
             out.append("| Input | Kind | Entries | Health | Journal state | Problems |")
             out.append("|---|---|--:|---|---|--:|")
             for input in report.inputs {
-                out.append("| \(Markdown.code(input.path, inTable: true)) | \(cell(input.kind)) | "
-                           + "\(HumanFormat.count(input.entries)) | \(cell(input.health.status)) | "
-                           + "\(cell(input.health.state ?? "")) | \(HumanFormat.count(input.health.problems.count)) |")
+                out.append("| \(Markdown.code(input.path, inTable: true)) | \(cell(input.kind.rawValue)) | "
+                           + "\(HumanFormat.count(input.entries)) | \(cell(input.health.status.rawValue)) | "
+                           + "\(cell(input.health.state?.rawValue ?? "")) | \(HumanFormat.count(input.health.problems.count)) |")
             }
             let troubled = report.inputs.filter { !$0.health.problems.isEmpty }
             for input in troubled {

@@ -15,7 +15,7 @@ public enum TimelineRenderer {
         var out = "time,end_time,count,kind,subject,detail,last_words\n"
         for row in rows {
             let fields = [row.time.map(clock.iso8601) ?? "", row.endTime.map(clock.iso8601) ?? "", String(row.count),
-                          row.kind, row.subject, row.detail, row.lastWords ? "true" : "false"]
+                          row.kind.name, row.subject, row.detail, row.lastWords ? "true" : "false"]
             out += fields.map(csvField).joined(separator: ",") + "\n"
         }
         return out
@@ -101,7 +101,7 @@ struct TimelineTable {
         let hasUntil = rows.contains { $0.endTime != nil } && width >= 64
         let timeWidth = oneDay ? 8 : 14
         let counts = rows.map { HumanFormat.count($0.count) }
-        let kinds = rows.map { TextLayout.terminalSafe($0.kind) }
+        let kinds = rows.map(\.kind.name)
         let subjects = rows.map { TextLayout.terminalSafe($0.subject) }
         let countWidth = max(5, counts.map(\.count).max() ?? 0)
         let gap = 2

@@ -308,14 +308,14 @@ struct Verdict {
         guard !inputs.isEmpty else { return "Inputs: none recorded" }
         let entries = inputs.reduce(0) { $0 + max($1.entries, 0) }
         var byStatus: [String: Int] = [:]
-        for input in inputs { byStatus[input.health.status, default: 0] += 1 }
+        for input in inputs { byStatus[input.health.status.rawValue, default: 0] += 1 }
         let statuses = byStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         var line = "Inputs: \(HumanFormat.count(inputs.count)) (\(statuses)), \(HumanFormat.count(entries)) entries"
-        let troubled = inputs.filter { $0.health.status != "ok" }
+        let troubled = inputs.filter { $0.health.status != .ok }
         for input in troubled.prefix(5) {
             let name = Verdict.fileName(input.path)
             let problems = input.health.problems.count
-            line += "; \(name) \(input.health.status)"
+            line += "; \(name) \(input.health.status.rawValue)"
             if problems > 0 { line += " (\(HumanFormat.count(problems)) problem\(problems == 1 ? "" : "s"))" }
         }
         if troubled.count > 5 { line += "; \(troubled.count - 5) more not ok" }

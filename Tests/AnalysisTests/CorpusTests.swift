@@ -14,7 +14,7 @@ struct CorpusTests {
             let entries = r.boots.reduce(0) { $0 + $1.entries }
             // Every boot's entries are counted, and every boot has a way it ended.
             #expect(r.boots.allSatisfy { $0.first <= $0.last }, "\(path)")
-            #expect(entries == r.inputs.filter { $0.kind == "journal" }.reduce(0) { $0 + $1.entries }, "\(path)")
+            #expect(entries == r.inputs.filter { $0.kind == .journal }.reduce(0) { $0 + $1.entries }, "\(path)")
         }
     }
 

@@ -112,11 +112,11 @@ struct GeneratedJournalTests {
         #expect(r.rootCauses.first?.subject.name == "polyscan.service")
         #expect(r.rootCauses.contains { $0.kind.rawValue == "memory-exhaustion" })
         #expect(r.rootCauses.first?.ledTo.contains { $0.to == "memory-exhaustion" && $0.rule == .crashLoopMemory } == true)
-        let loopRow = try #require(r.timeline.first { $0.kind == "crash-loop" })
+        let loopRow = try #require(r.timeline.first { $0.kind == .crashLoop })
         #expect(loopRow.count == 40)
         // The boot's end closes the timeline; the last words come just before it.
-        #expect(r.timeline.last?.kind == "boot-end")
-        let lastWords = r.timeline.last { $0.kind != "boot-end" }
+        #expect(r.timeline.last?.kind == .bootEnd)
+        let lastWords = r.timeline.last { $0.kind != .bootEnd }
         #expect(lastWords?.lastWords == true)
         #expect(lastWords?.detail == "scanning shard 17")
     }

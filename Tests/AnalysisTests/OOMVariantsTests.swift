@@ -48,7 +48,7 @@ struct OOMVariantsTests {
         #expect(r.rootCauses.first?.subject.name == "tomcat.service")
         #expect(r.rootCauses.contains { $0.kind.rawValue == "oomd-kill" && $0.subject.name == "app-firefox.scope" })
         #expect(r.forkRate?.forkFailures == 1)
-        #expect(r.timeline.contains { $0.kind == "fork-failure" })
+        #expect(r.timeline.contains { $0.kind == .forkFailure })
     }
 
     /// A task-dump row whose page count overflows when turned into kB: no trap, the count

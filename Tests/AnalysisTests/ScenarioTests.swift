@@ -115,7 +115,7 @@ struct ScenarioTests {
         }
         if !s.truth.last_words.isEmpty {
             #expect(!kernelWords.isEmpty, "\(name)")
-            #expect(r.timeline.last { $0.kind != "boot-end" }?.lastWords == true, "the last words end the timeline, before the boot's end")
+            #expect(r.timeline.last { $0.kind != .bootEnd }?.lastWords == true, "the last words end the timeline, before the boot's end")
         }
         // Each kernel report is one row counted once, its call trace folded into the detail.
         for row in r.timeline where row.lastWords && row.subject == "kernel" {
@@ -179,9 +179,9 @@ struct ScenarioTests {
         #expect(loop.exitStatuses["1/FAILURE"] == loop.restartsObserved)
         #expect(loop.impliedSettings.contains { $0.hasPrefix("StartLimitIntervalSec=0") })
         #expect(loop.unitFileLines.contains { $0.hasPrefix("/etc/systemd/system/polyscan.service:") && $0.contains("Restart=") })
-        let row = try #require(r.timeline.first { $0.kind == "crash-loop" && $0.subject == "polyscan.service" })
+        let row = try #require(r.timeline.first { $0.kind == .crashLoop && $0.subject == "polyscan.service" })
         #expect(row.count == loop.restartsObserved)
-        #expect(r.timeline.last { $0.kind != "boot-end" }?.lastWords == true, "the last words end the timeline, before the boot's end")
+        #expect(r.timeline.last { $0.kind != .bootEnd }?.lastWords == true, "the last words end the timeline, before the boot's end")
         let cause = try #require(r.rootCauses.first { $0.kind == .crashLoop })
         #expect(cause.remediation.contains { $0.contains("StartLimitIntervalSec=") })
         #expect(cause.summary.contains(Format.count(loop.restartsObserved)))

@@ -47,7 +47,7 @@ struct ShutdownMarkerTests {
         #expect(r.end?.kind == .unknown)
         #expect(r.end?.ignoredMarkers.map(\.reason) == [.initrd, .farFromEnd])
         #expect(r.end?.ignoredMarkers.map(\.text) == ["Journal stopped", "Reached target Shutdown."])
-        #expect(!r.timeline.contains { $0.kind == "shutdown" })
+        #expect(!r.timeline.contains { $0.kind == .shutdown })
     }
 
     /// The same boot ending with PID 1 writing to /dev/kmsg late in the shutdown, and journald's
@@ -71,7 +71,7 @@ struct ShutdownMarkerTests {
         #expect(r.end?.evidence.count == 2)
         #expect(r.end?.evidence.first?.contains("Reached target System Reboot.") == true)
         #expect(r.end?.ignoredMarkers.map(\.reason) == [.initrd, .journaldRestarted])
-        #expect(r.timeline.filter { $0.kind == "shutdown" }.count == 2)
+        #expect(r.timeline.filter { $0.kind == .shutdown }.count == 2)
     }
 
     /// A clean shutdown that a kernel crash dump contradicts: the machine died during the shutdown.

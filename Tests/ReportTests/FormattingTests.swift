@@ -104,7 +104,7 @@ struct TableOutputTests {
         #expect(parsed.first == ["time", "end_time", "count", "kind", "subject", "detail", "last_words"])
         #expect(parsed.count == rows.count + 1)
         for (fields, row) in zip(parsed.dropFirst(), rows) {
-            #expect(fields == [row.time?.iso8601 ?? "", row.endTime?.iso8601 ?? "", String(row.count), row.kind,
+            #expect(fields == [row.time?.iso8601 ?? "", row.endTime?.iso8601 ?? "", String(row.count), row.kind.name,
                                row.subject, row.detail, row.lastWords ? "true" : "false"].map(TextLayout.terminalSafe))
         }
         let zoned = TimelineRenderer.csv(rows, options: RenderOptions(timeZone: .fixed(offsetSeconds: 7200, name: "CEST")))

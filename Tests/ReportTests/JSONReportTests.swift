@@ -1,4 +1,5 @@
 import Analysis
+import Events
 import Foundation
 import Testing
 import TestSupport
@@ -121,6 +122,42 @@ struct JSONReportTests {
         #expect(back.notes == report.notes)
         #expect(back.detection == report.detection)
         #expect(ReportRenderer.render(back, as: .json, options: RenderOptions()) == json)
+    }
+
+    /// The `enum` the schema gives for `property` of `$defs/definition`.
+    static func schemaEnum(_ definition: String, _ property: String) throws -> [String] {
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: schemaPath))) as? [String: Any])
+        let defs = try #require(schema["$defs"] as? [String: Any])
+        let def = try #require(defs[definition] as? [String: Any], "no $defs/\(definition)")
+        let properties = try #require(def["properties"] as? [String: Any])
+        let p = try #require(properties[property] as? [String: Any], "no \(definition).\(property)")
+        return try #require(p["enum"] as? [String], "\(definition).\(property) lists no enum")
+    }
+
+    @Test("the kinds the schema lists are exactly the model's: timeline rows, inputs, their health")
+    func schemaKinds() throws {
+        #expect(try Self.schemaEnum("timeline_row", "kind") == TimelineKind.allCases.map(\.name))
+        #expect(try Self.schemaEnum("input", "kind") == SourceKind.allCases.map(\.rawValue))
+        #expect(try Self.schemaEnum("boot_end", "last_sign_source") == SourceKind.allCases.map(\.rawValue))
+        #expect(try Self.schemaEnum("input_health", "status") == InputStatus.allCases.map(\.rawValue))
+        #expect(try Self.schemaEnum("input_health", "state") == ["offline", "online", "archived", "unknown"])
+    }
+
+    @Test("a timeline kind is written by a name of its own and read back from it; an unknown name is refused")
+    func timelineKindNames() throws {
+        let names = TimelineKind.allCases.map(\.name)
+        #expect(Set(names).count == names.count, "two kinds share a name")
+        for kind in TimelineKind.allCases {
+            #expect(TimelineKind(name: kind.name) == kind)
+            let json = String(decoding: try JSONEncoder().encode([kind]), as: UTF8.self)
+            #expect(json == "[\"\(kind.name)\"]")
+            #expect(try JSONDecoder().decode([TimelineKind].self, from: Data(json.utf8)) == [kind])
+        }
+        // A kernel event kind is a timeline kind, except an OOM kill: it has a row kind of its own.
+        for k in KernelDistressKind.allCases where k != .oomKill { #expect(TimelineKind.allCases.contains(.kernel(k))) }
+        #expect(TimelineKind(name: "oom_kill") == nil)
+        #expect(TimelineKind(name: "exit") == nil)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([TimelineKind].self, from: Data("[\"exit\"]".utf8)) }
     }
 
     @Test("snake_case keys, sorted; UTC times with microseconds; slashes unescaped")

@@ -29,12 +29,12 @@ enum ReferenceReports {
         r.generator = "postmortem 0.1.0"
         r.host = HostInfo(hostname: "media-07", machineID: machine)
         r.inputs = [
-            InputSummary(path: "/var/log/journal/\(machine)/system.journal", kind: "journal", entries: 412_903,
-                         health: InputHealth(status: "damaged", state: "online", entriesLinked: 412_880,
+            InputSummary(path: "/var/log/journal/\(machine)/system.journal", kind: .journal, entries: 412_903,
+                         health: InputHealth(status: .damaged, state: .online, entriesLinked: 412_880,
                                              entriesRecovered: 23,
                                              problems: ["offset 0x7f3a10: entry object truncated (size 9000 > file end)"])),
-            InputSummary(path: "/var/log/kern.log", kind: "kernel-log", entries: 10_240,
-                         health: InputHealth(status: "ok")),
+            InputSummary(path: "/var/log/kern.log", kind: .kernelLog, entries: 10_240,
+                         health: InputHealth(status: .ok)),
         ]
         r.boots = [
             BootSummary(bootID: earlierBoot, first: at(7, 0, 0, day: 18), last: at(7, 59, 58), entries: 120_400,
@@ -126,29 +126,29 @@ enum ReferenceReports {
                                     "Find why polyscan exits with status 1: journalctl -u polyscan.service -b -1."]),
         ]
         r.timeline = [
-            TimelineRow(time: at(8, 0, 12), endTime: nil, kind: "boot", subject: crashedBoot, detail: "first entry of the boot",
+            TimelineRow(time: at(8, 0, 12), endTime: nil, kind: .boot, subject: crashedBoot, detail: "first entry of the boot",
                         count: 1),
-            TimelineRow(time: at(12, 12, 0, 400_000), endTime: at(13, 1, 39, 900_000), kind: "restart",
+            TimelineRow(time: at(12, 12, 0, 400_000), endTime: at(13, 1, 39, 900_000), kind: .restart,
                         subject: "polyscan.service",
                         detail: "Scheduled restart job, restart counter is at 320245.", count: 3_012),
-            TimelineRow(time: at(12, 12, 0, 300_000), endTime: at(13, 1, 39, 800_000), kind: "exit",
+            TimelineRow(time: at(12, 12, 0, 300_000), endTime: at(13, 1, 39, 800_000), kind: .unitFailed,
                         subject: "polyscan.service", detail: "Main process exited, code=exited, status=1/FAILURE",
                         count: 3_012),
-            TimelineRow(time: at(12, 58, 0), endTime: nil, kind: "fork-rate", subject: "system",
+            TimelineRow(time: at(12, 58, 0), endTime: nil, kind: .forkRate, subject: "system",
                         detail: "414 forks/s (one-minute average), PIDs wrapped twice", count: 1),
-            TimelineRow(time: at(13, 0, 55, 120_000), endTime: nil, kind: "oom-kill", subject: "ffmpeg",
+            TimelineRow(time: at(13, 0, 55, 120_000), endTime: nil, kind: .oomKill, subject: "ffmpeg",
                         detail: "Out of memory: Killed process 48213 (ffmpeg) total-vm:16012345kB, anon-rss:14680064kB, "
                             + "file-rss:0kB, shmem-rss:0kB, UID:1001 pgtables:30000kB oom_score_adj:0", count: 1),
-            TimelineRow(time: at(13, 1, 10), endTime: nil, kind: "hung_task", subject: "kworker/3:1",
+            TimelineRow(time: at(13, 1, 10), endTime: nil, kind: .kernel(.hungTask), subject: "kworker/3:1",
                         detail: "INFO: task kworker/3:1:212 blocked for more than 120 seconds.", count: 1),
-            TimelineRow(time: lastEntry, endTime: nil, kind: "last-entry", subject: "journal",
+            TimelineRow(time: lastEntry, endTime: nil, kind: .lastWords, subject: "journal",
                         detail: "the journal's last entry", count: 1),
-            TimelineRow(time: at(13, 2, 30), endTime: nil, kind: "soft_lockup", subject: "CPU#2",
+            TimelineRow(time: at(13, 2, 30), endTime: nil, kind: .kernel(.softLockup), subject: "CPU#2",
                         detail: "watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [polyscan:51877]", count: 1,
                         lastWords: true),
-            TimelineRow(time: at(13, 2, 31), endTime: nil, kind: "panic", subject: "kernel",
+            TimelineRow(time: at(13, 2, 31), endTime: nil, kind: .kernel(.panic), subject: "kernel",
                         detail: "Kernel panic - not syncing: softlockup: hung tasks", count: 1, lastWords: true),
-            TimelineRow(time: nextBootFirst, endTime: nil, kind: "boot", subject: nextBoot, detail: "next boot's first entry",
+            TimelineRow(time: nextBootFirst, endTime: nil, kind: .boot, subject: nextBoot, detail: "next boot's first entry",
                         count: 1),
         ]
         r.notes = ["Up to 5 min of non-critical messages may be missing before the end (journald SyncIntervalSec).",
@@ -161,8 +161,8 @@ enum ReferenceReports {
         var r = PostmortemReport()
         r.generator = "postmortem 0.1.0"
         r.host = HostInfo(hostname: "db-02", machineID: machine)
-        r.inputs = [InputSummary(path: "/var/log/journal/\(machine)/system@abc.journal", kind: "journal", entries: 51_234,
-                                 health: InputHealth(status: "ok", state: "archived"))]
+        r.inputs = [InputSummary(path: "/var/log/journal/\(machine)/system@abc.journal", kind: .journal, entries: 51_234,
+                                 health: InputHealth(status: .ok, state: .archived))]
         let last = at(22, 14, 3, 500_000)
         let next = at(22, 14, 41, 0)
         r.boots = [
@@ -177,11 +177,11 @@ enum ReferenceReports {
         unit.starts = 1
         r.units = [unit]
         r.timeline = [
-            TimelineRow(time: at(22, 13, 50), endTime: nil, kind: "shutdown", subject: "systemd",
+            TimelineRow(time: at(22, 13, 50), endTime: nil, kind: .shutdown, subject: "systemd",
                         detail: "Reached target System Shutdown.", count: 1),
-            TimelineRow(time: last, endTime: nil, kind: "shutdown", subject: "systemd-shutdown", detail: "Rebooting.",
+            TimelineRow(time: last, endTime: nil, kind: .shutdown, subject: "systemd-shutdown", detail: "Rebooting.",
                         count: 1),
-            TimelineRow(time: next, endTime: nil, kind: "boot", subject: nextBoot, detail: "next boot's first entry", count: 1),
+            TimelineRow(time: next, endTime: nil, kind: .boot, subject: nextBoot, detail: "next boot's first entry", count: 1),
         ]
         return r
     }
@@ -289,7 +289,7 @@ enum ReferenceReports {
     /// Every optional field left out and every list empty.
     static func minimal() -> PostmortemReport {
         var r = PostmortemReport()
-        r.inputs = [InputSummary(path: "x", kind: "journal", entries: 0, health: InputHealth(status: "unreadable"))]
+        r.inputs = [InputSummary(path: "x", kind: .journal, entries: 0, health: InputHealth(status: .unreadable))]
         r.boots = [BootSummary(bootID: crashedBoot, first: at(1, 0, 0), last: at(1, 0, 0), entries: 1, end: .unknown,
                                endEvidence: [])]
         r.end = BootEnd(kind: .unknown, lastEntry: nil, nextBootFirst: nil, gapSeconds: nil, evidence: [])
@@ -301,7 +301,7 @@ enum ReferenceReports {
                               lowerBound: true, wraps: 0, forkFailures: 0, notes: [])
         r.kernelEvents = [KernelEventSummary(time: nil, kind: .mce, text: "", source: "")]
         r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), summary: "")]
-        r.timeline = [TimelineRow(time: nil, endTime: nil, kind: "x", subject: "", detail: "", count: 1)]
+        r.timeline = [TimelineRow(time: nil, endTime: nil, kind: .boot, subject: "", detail: "", count: 1)]
         r.detection = DetectionSummary(stepSeconds: 60, start: at(1, 0, 0), firstSymptom: nil, lastSignOfLife: nil,
                                        series: [SignalSeries(metric: "x", labels: [:], exporter: .postmortem, values: [])],
                                        rules: [RuleBacktest(rule: .lockup, alert: "A", expression: "x > 0", forSeconds: 0)])

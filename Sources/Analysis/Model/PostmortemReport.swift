@@ -1,4 +1,5 @@
 import Events
+import Journal
 
 /// Everything one analysis found, in the shape of the versioned JSON report
 /// (`postmortem.report/2`, schema in `docs/report.schema.json`). The analysis fills it;
@@ -60,12 +61,11 @@ public struct TimeWindow: Codable, Sendable, Hashable {
 /// One input file or directory and how well it could be read.
 public struct InputSummary: Codable, Sendable, Hashable {
     public var path: String
-    /// `journal`, `kernel-log`, `pstore`, `kdump`, `unit-file`, `archive`, …
-    public var kind: String
+    public var kind: SourceKind
     public var entries: Int
     public var health: InputHealth
 
-    public init(path: String, kind: String, entries: Int, health: InputHealth) {
+    public init(path: String, kind: SourceKind, entries: Int, health: InputHealth) {
         self.path = path
         self.kind = kind
         self.entries = entries
@@ -73,16 +73,24 @@ public struct InputSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// How an input fared: `ok`, `damaged` (read in part) or `unreadable`, with the problems found.
+/// How well an input could be read.
+public enum InputStatus: String, Codable, Sendable, CaseIterable {
+    case ok
+    /// Read in part: the problems say what was lost.
+    case damaged
+    case unreadable
+}
+
+/// How an input fared, with the problems found.
 public struct InputHealth: Codable, Sendable, Hashable {
-    public var status: String
-    /// The journal header's state (`online`, `offline`, `archived`), where there is one.
-    public var state: String?
+    public var status: InputStatus
+    /// The journal header's state, for a journal file.
+    public var state: JournalState?
     public var entriesLinked: Int?
     public var entriesRecovered: Int?
     public var problems: [String]
 
-    public init(status: String, state: String? = nil, entriesLinked: Int? = nil, entriesRecovered: Int? = nil,
+    public init(status: InputStatus, state: JournalState? = nil, entriesLinked: Int? = nil, entriesRecovered: Int? = nil,
                 problems: [String] = []) {
         self.status = status
         self.state = state
@@ -251,8 +259,8 @@ public struct IgnoredShutdownMarker: Codable, Sendable, Hashable {
     }
 }
 
-/// The source of the last sign of life of a boot.
-public enum LifeSignSource: String, Codable, Sendable, CaseIterable {
+/// The kind of source evidence came from: an input, or where a boot's last sign of life was.
+public enum SourceKind: String, Codable, Sendable, CaseIterable {
     case journal
     /// A text kernel log (kern.log, messages, dmesg) kept lines after the journal's last entry.
     case kernelLog = "kernel-log"
@@ -271,7 +279,7 @@ public struct BootEnd: Codable, Sendable, Hashable {
     public var evidence: [String]
     /// The last sign of life in any source (journal, kernel log, pstore, kdump).
     public var lastSignOfLife: Timestamp?
-    public var lastSignSource: LifeSignSource?
+    public var lastSignSource: SourceKind?
     /// The next boot's kernel start.
     public var nextBootStart: Timestamp?
     /// Shutdown markers seen in the boot that did not count, and why.
@@ -311,7 +319,7 @@ public struct BootEnd: Codable, Sendable, Hashable {
         nextBootFirst = try c.decodeIfPresent(Timestamp.self, forKey: .nextBootFirst)
         gapSeconds = try c.decodeIfPresent(Double.self, forKey: .gapSeconds)
         lastSignOfLife = try c.decodeIfPresent(Timestamp.self, forKey: .lastSignOfLife)
-        lastSignSource = try c.decodeIfPresent(LifeSignSource.self, forKey: .lastSignSource)
+        lastSignSource = try c.decodeIfPresent(SourceKind.self, forKey: .lastSignSource)
         nextBootStart = try c.decodeIfPresent(Timestamp.self, forKey: .nextBootStart)
         ignoredMarkers = try c.decodeIfPresent([IgnoredShutdownMarker].self, forKey: .ignoredMarkers) ?? []
         conflicting = try c.decodeIfPresent(Bool.self, forKey: .conflicting) ?? false
@@ -628,17 +636,97 @@ public struct RootCause: Codable, Sendable, Hashable {
     }
 }
 
+/// What a timeline row is. JSON, CSV and the tables write it by `name`: hyphenated words for
+/// the analysis's own rows, and a kernel distress report by the kind its kernel event has.
+public enum TimelineKind: Sendable, Hashable {
+    /// The boot begins: the kernel's start, else the boot's first entry.
+    case boot
+    /// The journal kept begins well into the boot: what came before was rotated or vacuumed away.
+    case journalKept
+    /// A shutdown marker of systemd or the kernel.
+    case shutdown
+    /// When a crash loop began, estimated from the restart counter, before the oldest entry kept.
+    case loopStart
+    /// A unit restarted fast and often enough to be a crash loop (`UnitSummary.crashLoop`).
+    case crashLoop
+    /// A unit restarted three times or more, not fast enough to be a crash loop.
+    case restarts
+    /// One restart of a unit that restarted less than three times.
+    case restart
+    case unitFailed
+    case startLimitHit
+    case oomKill
+    case forkFailure
+    /// The peak rate of process creation, when it was high.
+    case forkRate
+    /// A burst of kernel distress reports of one kind.
+    case kernel(KernelDistressKind)
+    /// How the boot ended, at its last sign of life.
+    case bootEnd
+    /// The newest messages of the boot, and what only kernel logs or crash dumps kept.
+    case lastWords
+
+    /// Every kind, the kernel's in `KernelDistressKind`'s order.
+    public static let allCases: [TimelineKind] =
+        [.boot, .journalKept, .shutdown, .loopStart, .crashLoop, .restarts, .restart, .unitFailed, .startLimitHit,
+         .oomKill, .forkFailure, .forkRate]
+        + KernelDistressKind.allCases.filter { $0 != .oomKill }.map(TimelineKind.kernel) + [.bootEnd, .lastWords]
+
+    /// The kind as JSON, CSV and the tables write it.
+    public var name: String {
+        switch self {
+        case .boot: "boot"
+        case .journalKept: "journal-kept"
+        case .shutdown: "shutdown"
+        case .loopStart: "loop-start"
+        case .crashLoop: "crash-loop"
+        case .restarts: "restarts"
+        case .restart: "restart"
+        case .unitFailed: "unit-failed"
+        case .startLimitHit: "start-limit-hit"
+        case .oomKill: "oom-kill"
+        case .forkFailure: "fork-failure"
+        case .forkRate: "fork-rate"
+        case .kernel(let k): k.rawValue
+        case .bootEnd: "boot-end"
+        case .lastWords: "last-words"
+        }
+    }
+
+    /// The kind `name` names, or `nil`.
+    public init?(name: String) {
+        guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = kind
+    }
+}
+
+extension TimelineKind: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let name = try c.decode(String.self)
+        guard let kind = TimelineKind(name: name) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown timeline kind \(name)")
+        }
+        self = kind
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(name)
+    }
+}
+
 /// One row of the incident timeline; repetitions are folded into one row with a count.
 public struct TimelineRow: Codable, Sendable, Hashable {
     public var time: Timestamp?
     public var endTime: Timestamp?
-    public var kind: String
+    public var kind: TimelineKind
     public var subject: String
     public var detail: String
     public var count: Int
     public var lastWords: Bool
 
-    public init(time: Timestamp?, endTime: Timestamp?, kind: String, subject: String, detail: String, count: Int,
+    public init(time: Timestamp?, endTime: Timestamp?, kind: TimelineKind, subject: String, detail: String, count: Int,
                 lastWords: Bool = false) {
         self.time = time
         self.endTime = endTime
