@@ -23,66 +23,69 @@ struct TimelineBuilder {
             let start = b.startOffset.flatMap { Analyzer.plausible($0) ? $0 : nil }
             let lost = b.firstMonotonic != .max && b.firstMonotonic > 120_000_000
             rows.append(TimelineRow(time: ts(start ?? b.first), endTime: nil, kind: .boot, subject: String(b.id.prefix(12)),
-                                    detail: "boot \(b.id) begins (\(Format.count(b.entries)) entries)", count: 1))
+                                    detail: .bootBegins(bootID: b.id, entries: b.entries), count: 1))
             if lost, start != nil {
                 let into = Double(b.firstMonotonic) / 1e6
                 rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: .journalKept, subject: String(b.id.prefix(12)),
-                                        detail: "the journal kept begins \(Format.duration(into)) into the boot; "
-                                            + "what came before was rotated or vacuumed away", count: 1))
+                                        detail: .journalKeptFrom(secondsIntoBoot: into), count: 1))
             }
             for m in BootEndClassifier.markers(of: b).counted.suffix(2) {
-                rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: .shutdown, subject: "system", detail: m.text, count: 1))
+                rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: .shutdown, subject: "system", detail: .text(m.text), count: 1))
             }
         }
         for s in summaries {
             guard let u = units[s.unit] else { continue }
             if let e = s.loopStartEstimate {
                 rows.append(TimelineRow(time: e.start, endTime: s.firstRestart, kind: .loopStart, subject: s.unit,
-                                        detail: "estimate: \(s.unit) began restarting about here (\(Format.count(e.restartsBefore)) "
-                                            + "restarts before the oldest entry kept, one per \(Format.seconds(e.meanIntervalSeconds)))"
-                                            + (e.boundedByBootStart ? "; capped at the boot's start" : ""),
+                                        detail: .loopStartEstimate(unit: s.unit, restartsBefore: e.restartsBefore,
+                                                                   meanIntervalSeconds: e.meanIntervalSeconds,
+                                                                   cappedAtBootStart: e.boundedByBootStart),
                                         count: e.restartsBefore))
             }
             let n = s.restartsObserved
             if n >= 3, let a = s.firstRestart, let b = s.lastRestart {
-                var d = "\(s.unit) restarted \(Format.count(n)) times, peak \(s.peakRestartsPerMinute)/min"
-                if let c = s.restartCounterMax { d += ", restart counter up to \(Format.count(c))" }
-                if let top = s.exitStatuses.max(by: { $0.value < $1.value }) { d += "; exits \(top.key) ×\(Format.count(top.value))" }
+                // The commonest exit; of two as common, the first by name, so that the row is the same every run.
+                let top = s.exitStatuses.max { ($0.value, $1.key) < ($1.value, $0.key) }
                 rows.append(TimelineRow(time: a, endTime: b, kind: s.crashLoop ? .crashLoop : .restarts, subject: s.unit,
-                                        detail: d, count: n))
+                                        detail: .restarts(unit: s.unit, count: n, peakPerMinute: s.peakRestartsPerMinute,
+                                                          counterMax: s.restartCounterMax, commonestExit: top?.key,
+                                                          commonestExitCount: top?.value ?? 0),
+                                        count: n))
             } else {
                 for t in u.restarts.earliest {
                     rows.append(TimelineRow(time: ts(t), endTime: nil, kind: .restart, subject: s.unit,
-                                            detail: "\(s.unit): restart scheduled", count: 1))
+                                            detail: .restartScheduled(unit: s.unit), count: 1))
                 }
                 // Failures not part of a restart run.
                 let fails = u.failures
                 if fails.count > 3, let a = fails.first, let b = fails.last {
                     rows.append(TimelineRow(time: ts(a.time), endTime: ts(b.time), kind: .unitFailed, subject: s.unit,
-                                            detail: "\(s.unit) failed \(u.failureCount) times (\(a.result))", count: u.failureCount))
+                                            detail: .failures(unit: s.unit, count: u.failureCount, firstResult: a.result),
+                                            count: u.failureCount))
                 } else {
                     for f in fails {
                         rows.append(TimelineRow(time: ts(f.time), endTime: nil, kind: .unitFailed, subject: s.unit,
-                                                detail: "\(s.unit): failed with result '\(f.result)'", count: 1))
+                                                detail: .failed(unit: s.unit, result: f.result), count: 1))
                     }
                 }
             }
             if s.startLimitHit, let t = u.startLimitTime {
                 rows.append(TimelineRow(time: ts(t), endTime: nil, kind: .startLimitHit, subject: s.unit,
-                                        detail: "\(s.unit): start request repeated too quickly, systemd gave up", count: 1))
+                                        detail: .startLimitHit(unit: s.unit), count: 1))
             }
         }
         rows += foldOOM()
         rows += foldKernel()
         if forkFailureCount > 0, let a = forkFailures.first, let b = forkFailures.last {
             rows.append(TimelineRow(time: ts(a.time), endTime: forkFailureCount > 1 ? ts(b.time) : nil, kind: .forkFailure,
-                                    subject: a.reporter, detail: forkFailureCount > 1 ? "\(Format.count(forkFailureCount)) fork failures, first: \(a.text)" : a.text,
+                                    subject: a.reporter,
+                                    detail: forkFailureCount > 1 ? .forkFailures(count: forkFailureCount, first: a.text) : .text(a.text),
                                     count: forkFailureCount))
         }
         if let f = forkRate, f.peakPerSecond >= 50, let at = f.peakAt {
             rows.append(TimelineRow(time: at, endTime: Timestamp(microseconds: at.microseconds &+ 60_000_000), kind: .forkRate,
                                     subject: "system",
-                                    detail: "processes created at \(Format.fixed(f.peakPerSecond, 0))/s (peak one-minute average\(f.lowerBound ? ", a lower bound" : ""))",
+                                    detail: .forkRate(perSecond: f.peakPerSecond, lowerBound: f.lowerBound),
                                     count: Int(min(f.peakPerSecond * 60, 1e12))))
         }
         rows.sort { ($0.time?.microseconds ?? .max) < ($1.time?.microseconds ?? .max) }
@@ -90,13 +93,13 @@ struct TimelineBuilder {
         if let e = end {
             // At the journal's end, before the last words that outlived it; the silence runs from
             // the last sign of life in any source to the next boot's kernel start.
-            var d = "boot ends \(e.kind.rawValue)"
+            var outlived: (source: SourceKind, seconds: Double)?
             if let life = e.lastSignOfLife, let last = e.lastEntry, life > last {
-                d += "; the last sign of life came from the \(e.lastSignSource?.rawValue ?? "kernel-log"), "
-                    + "\(Format.duration(Double(life.microseconds &- last.microseconds) / 1e6)) after the journal's last entry"
+                outlived = (e.lastSignSource ?? .kernelLog, Double(life.microseconds &- last.microseconds) / 1e6)
             }
             let next = e.nextBootStart ?? e.nextBootFirst
-            if let g = e.gapSeconds, next != nil { d += "; the next boot began after \(Format.duration(g)) of silence" }
+            let d = TimelineDetail.bootEnd(kind: e.kind, lastSign: outlived?.source, lastSignAfterJournalSeconds: outlived?.seconds,
+                                           silenceSeconds: next == nil ? nil : e.gapSeconds)
             // The boot ends at its last sign of life, which a kernel log or crash dump may place
             // after the journal's last entry.
             rows.append(TimelineRow(time: e.lastSignOfLife ?? e.lastEntry, endTime: e.gapSeconds == nil ? nil : next,
@@ -108,7 +111,7 @@ struct TimelineBuilder {
         for m in lastWords where !m.text.isEmpty {
             let who = String(decoding: m.who, as: UTF8.self)
             let subject = who.isEmpty ? "?" : who
-            let detail = String(decoding: m.text.prefix(500), as: UTF8.self)
+            let detail = TimelineDetail.text(String(decoding: m.text.prefix(500), as: UTF8.self))
             if let i = words.firstIndex(where: { $0.subject == subject && $0.detail == detail }) {
                 words[i].count += 1
                 words[i].endTime = ts(m.time)
@@ -150,13 +153,13 @@ struct TimelineBuilder {
         }
         return groups.suffix(40).compactMap { g in
             guard let first = g.first else { return nil }
-            let more = g.count > 1 ? " (+\(g.count - 1) lines)" : ""
             // One report is one row and counts once: its call trace is in the detail, and an end
             // time is shown only when the report took time to print.
             let end = g.last?.time.flatMap { t in first.time.map { timeDistance(t, $0) >= 1_000_000 } == true ? t : nil }
             return TimelineRow(time: first.time.map(Timestamp.init(microseconds:)),
                                endTime: end.map(Timestamp.init(microseconds:)),
-                               kind: .lastWords, subject: "kernel", detail: String(first.text.prefix(500)) + more,
+                               kind: .lastWords, subject: "kernel",
+                               detail: .kernelReport(headline: String(first.text.prefix(500)), furtherLines: g.count - 1),
                                count: 1, lastWords: true)
         }
     }
@@ -170,15 +173,13 @@ struct TimelineBuilder {
             while j < oomKills.count, oomKills[j].kind == k.kind, oomKills[j].unit == k.unit { j += 1 }
             let run = oomKills[i..<j]
             if run.count > 3 {
-                let comms = Set(run.compactMap(\.comm)).sorted().prefix(4).joined(separator: ", ")
+                let comms = Array(Set(run.compactMap(\.comm)).sorted().prefix(4))
                 rows.append(TimelineRow(time: k.time, endTime: run.last?.time, kind: .oomKill, subject: k.unit ?? k.comm ?? "?",
-                                        detail: "\(run.count) \(k.kind.rawValue) OOM kills; victims \(comms)", count: run.count))
+                                        detail: .oomKills(kind: k.kind, count: run.count, victims: comms), count: run.count))
             } else {
                 for x in run {
-                    var d = "\(x.kind.rawValue) OOM kill: \(x.comm ?? "?") (pid \(x.pid.map(String.init) ?? "?"))"
-                    if let a = x.anonRSSKB { d += ", anon-rss \(Format.count(a)) kB" }
-                    if let u = x.unit { d += " in \(u)" }
-                    if let inv = x.invokedBy { d += ", invoked by \(inv)" }
+                    let d = TimelineDetail.oomKill(kind: x.kind, victim: x.comm, pid: x.pid, anonRSSKB: x.anonRSSKB, unit: x.unit,
+                                                   invokedBy: x.invokedBy)
                     rows.append(TimelineRow(time: x.time, endTime: nil, kind: .oomKill, subject: x.unit ?? x.comm ?? "?", detail: d, count: 1))
                 }
             }
@@ -208,7 +209,7 @@ struct TimelineBuilder {
                 let e = list[i]
                 let n = j - i
                 rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: .kernel(e.kind), subject: "kernel",
-                                        detail: n > 1 ? "\(n) × \(e.kind.rawValue): first \(e.text)" : e.text, count: n))
+                                        detail: n > 1 ? .kernelBurst(kind: e.kind, count: n, first: e.text) : .text(e.text), count: n))
                 i = j
             }
         }

@@ -234,7 +234,7 @@ struct HTMLReport {
             out.append("<tr\(row.lastWords ? " class=\"last-words\"" : "")><td class=\"time\">\(stamp(row.time))</td>"
                        + "<td class=\"time\">\(row.endTime.map(stamp) ?? "")</td>"
                        + "<td class=\"num\">\(HumanFormat.count(row.count))</td><td>\(e(row.kind.name))</td>"
-                       + "<td><code>\(e(row.subject))</code></td><td class=\"detail\">\(e(row.detail))</td></tr>")
+                       + "<td><code>\(e(row.subject))</code></td><td class=\"detail\">\(e(TimelineText.detail(row.detail)))</td></tr>")
         }
         out.append("</tbody>")
         out.append("</table>")

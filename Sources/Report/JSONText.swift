@@ -1,4 +1,5 @@
 import Foundation
+import Analysis
 
 /// The one place values become JSON, so that every JSON output shares its settings: sorted keys
 /// (stable bytes for diffs and tests), unescaped slashes (paths and unit names read as they are).
@@ -7,6 +8,9 @@ enum JSONText {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
                                           : [.sortedKeys, .withoutEscapingSlashes]
+        // Timeline rows hold facts; their JSON `detail` is the sentence the other formats show.
+        let writer: TimelineRow.DetailWriter = TimelineText.detail
+        if let key = TimelineRow.detailWriterKey { encoder.userInfo[key] = writer }
         return encoder
     }
 

@@ -134,7 +134,7 @@ struct MarkdownReport {
         out.append("| Time | Until | Count | Kind | Subject | Detail |")
         out.append("|---|---|--:|---|---|---|")
         for row in rows {
-            let detail = (row.lastWords ? "**last words:** " : "") + md(row.detail)
+            let detail = (row.lastWords ? "**last words:** " : "") + md(TimelineText.detail(row.detail))
             out.append("| \(stamp(row.time)) | \(row.endTime.map(stamp) ?? "") | \(HumanFormat.count(row.count)) "
                        + "| \(md(row.kind.name)) | \(md(row.subject)) | \(detail) |")
         }

@@ -15,7 +15,7 @@ public enum TimelineRenderer {
         var out = "time,end_time,count,kind,subject,detail,last_words\n"
         for row in rows {
             let fields = [row.time.map(clock.iso8601) ?? "", row.endTime.map(clock.iso8601) ?? "", String(row.count),
-                          row.kind.name, row.subject, row.detail, row.lastWords ? "true" : "false"]
+                          row.kind.name, row.subject, TimelineText.detail(row.detail), row.lastWords ? "true" : "false"]
             out += fields.map(csvField).joined(separator: ",") + "\n"
         }
         return out
@@ -77,7 +77,7 @@ struct TimelineTable {
             let head = marker + stamp(row.time) + "  " + TextLayout.pad(counts[i], to: countWidth, right: true) + "  "
                 + kinds[i] + "  " + subjects[i]
             let until = row.endTime.map { "until " + stamp($0) + ": " } ?? ""
-            let detail = String(repeating: " ", count: marker.count + 4) + until + TextLayout.terminalSafe(row.detail)
+            let detail = String(repeating: " ", count: marker.count + 4) + until + TextLayout.terminalSafe(TimelineText.detail(row.detail))
             let pair = fit(head, width, indent: marker.count + 4) + fit(detail, width, indent: marker.count + 4)
             out += row.lastWords ? pair.map { styler.apply(.magenta, $0) } : pair
         }
@@ -151,7 +151,7 @@ struct TimelineTable {
         out.append(styler.apply(.bold, line("  ", "TIME", "UNTIL", "COUNT", "KIND", "SUBJECT", "DETAIL")))
         for (i, row) in rows.enumerated() {
             let text = line(row.lastWords ? "* " : "  ", stamp(row.time), row.endTime.map(stamp) ?? "", counts[i],
-                            kinds[i], subjects[i], TextLayout.terminalSafe(row.detail))
+                            kinds[i], subjects[i], TextLayout.terminalSafe(TimelineText.detail(row.detail)))
             let rowLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             out += row.lastWords ? rowLines.map { styler.apply(.magenta, $0) } : rowLines
         }

@@ -148,7 +148,10 @@ struct BootEndScenarioTests {
         // The generator's loop began within a few minutes of the boot's start (317,245 restarts
         // at about 0.146 s).
         #expect(Double(estimate.start.microseconds - start) / 1e6 < 1200)
-        #expect(r.timeline.contains { $0.kind == .loopStart && $0.detail.hasPrefix("estimate:") })
+        #expect(r.timeline.contains { row in
+            guard row.kind == .loopStart, case .loopStartEstimate(let unit, let before, _, _) = row.detail else { return false }
+            return unit == loop.unit && before == estimate.restartsBefore
+        })
         #expect(r.timeline.first?.kind == .boot && r.timeline.first?.time?.microseconds == start)
     }
 }

@@ -118,7 +118,7 @@ struct GeneratedJournalTests {
         #expect(r.timeline.last?.kind == .bootEnd)
         let lastWords = r.timeline.last { $0.kind != .bootEnd }
         #expect(lastWords?.lastWords == true)
-        #expect(lastWords?.detail == "scanning shard 17")
+        #expect(lastWords?.detail == .text("scanning shard 17"))
     }
 
     @Test func oldSystemdTextWithoutMessageIDs() throws {

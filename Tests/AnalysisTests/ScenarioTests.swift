@@ -122,9 +122,12 @@ struct ScenarioTests {
             #expect(row.count == 1, "\(name): \(row.detail)")
         }
         for line in distress where line.hasPrefix("INFO: task ") {
-            let rows = r.timeline.filter { $0.lastWords && $0.detail.hasPrefix(line) }
-            #expect(rows.count == 1, "\(name): one row for \(line)")
-            #expect(rows.first.map { $0.detail.contains("lines)") } == true, "\(name): trace folded into \(line)")
+            let reports: [(headline: String, furtherLines: Int)] = r.timeline.compactMap { row in
+                guard row.lastWords, case .kernelReport(let headline, let further) = row.detail, headline.hasPrefix(line) else { return nil }
+                return (headline, further)
+            }
+            #expect(reports.count == 1, "\(name): one row for \(line)")
+            #expect((reports.first?.furtherLines ?? 0) > 0, "\(name): trace folded into \(line)")
         }
     }
 

@@ -105,7 +105,7 @@ struct TableOutputTests {
         #expect(parsed.count == rows.count + 1)
         for (fields, row) in zip(parsed.dropFirst(), rows) {
             #expect(fields == [row.time?.iso8601 ?? "", row.endTime?.iso8601 ?? "", String(row.count), row.kind.name,
-                               row.subject, row.detail, row.lastWords ? "true" : "false"].map(TextLayout.terminalSafe))
+                               row.subject, TimelineText.detail(row.detail), row.lastWords ? "true" : "false"].map(TextLayout.terminalSafe))
         }
         let zoned = TimelineRenderer.csv(rows, options: RenderOptions(timeZone: .fixed(offsetSeconds: 7200, name: "CEST")))
         #expect(zoned.contains("2024-07-19T15:01:40.250000+02:00,"))

@@ -126,29 +126,29 @@ enum ReferenceReports {
                                     "Find why polyscan exits with status 1: journalctl -u polyscan.service -b -1."]),
         ]
         r.timeline = [
-            TimelineRow(time: at(8, 0, 12), endTime: nil, kind: .boot, subject: crashedBoot, detail: "first entry of the boot",
+            TimelineRow(time: at(8, 0, 12), endTime: nil, kind: .boot, subject: crashedBoot, detail: .text("first entry of the boot"),
                         count: 1),
             TimelineRow(time: at(12, 12, 0, 400_000), endTime: at(13, 1, 39, 900_000), kind: .restart,
                         subject: "polyscan.service",
-                        detail: "Scheduled restart job, restart counter is at 320245.", count: 3_012),
+                        detail: .text("Scheduled restart job, restart counter is at 320245."), count: 3_012),
             TimelineRow(time: at(12, 12, 0, 300_000), endTime: at(13, 1, 39, 800_000), kind: .unitFailed,
-                        subject: "polyscan.service", detail: "Main process exited, code=exited, status=1/FAILURE",
+                        subject: "polyscan.service", detail: .text("Main process exited, code=exited, status=1/FAILURE"),
                         count: 3_012),
             TimelineRow(time: at(12, 58, 0), endTime: nil, kind: .forkRate, subject: "system",
-                        detail: "414 forks/s (one-minute average), PIDs wrapped twice", count: 1),
+                        detail: .text("414 forks/s (one-minute average), PIDs wrapped twice"), count: 1),
             TimelineRow(time: at(13, 0, 55, 120_000), endTime: nil, kind: .oomKill, subject: "ffmpeg",
-                        detail: "Out of memory: Killed process 48213 (ffmpeg) total-vm:16012345kB, anon-rss:14680064kB, "
-                            + "file-rss:0kB, shmem-rss:0kB, UID:1001 pgtables:30000kB oom_score_adj:0", count: 1),
+                        detail: .text("Out of memory: Killed process 48213 (ffmpeg) total-vm:16012345kB, anon-rss:14680064kB, "
+                            + "file-rss:0kB, shmem-rss:0kB, UID:1001 pgtables:30000kB oom_score_adj:0"), count: 1),
             TimelineRow(time: at(13, 1, 10), endTime: nil, kind: .kernel(.hungTask), subject: "kworker/3:1",
-                        detail: "INFO: task kworker/3:1:212 blocked for more than 120 seconds.", count: 1),
+                        detail: .text("INFO: task kworker/3:1:212 blocked for more than 120 seconds."), count: 1),
             TimelineRow(time: lastEntry, endTime: nil, kind: .lastWords, subject: "journal",
-                        detail: "the journal's last entry", count: 1),
+                        detail: .text("the journal's last entry"), count: 1),
             TimelineRow(time: at(13, 2, 30), endTime: nil, kind: .kernel(.softLockup), subject: "CPU#2",
-                        detail: "watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [polyscan:51877]", count: 1,
+                        detail: .text("watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [polyscan:51877]"), count: 1,
                         lastWords: true),
             TimelineRow(time: at(13, 2, 31), endTime: nil, kind: .kernel(.panic), subject: "kernel",
-                        detail: "Kernel panic - not syncing: softlockup: hung tasks", count: 1, lastWords: true),
-            TimelineRow(time: nextBootFirst, endTime: nil, kind: .boot, subject: nextBoot, detail: "next boot's first entry",
+                        detail: .text("Kernel panic - not syncing: softlockup: hung tasks"), count: 1, lastWords: true),
+            TimelineRow(time: nextBootFirst, endTime: nil, kind: .boot, subject: nextBoot, detail: .text("next boot's first entry"),
                         count: 1),
         ]
         r.notes = ["Up to 5 min of non-critical messages may be missing before the end (journald SyncIntervalSec).",
@@ -178,10 +178,10 @@ enum ReferenceReports {
         r.units = [unit]
         r.timeline = [
             TimelineRow(time: at(22, 13, 50), endTime: nil, kind: .shutdown, subject: "systemd",
-                        detail: "Reached target System Shutdown.", count: 1),
-            TimelineRow(time: last, endTime: nil, kind: .shutdown, subject: "systemd-shutdown", detail: "Rebooting.",
+                        detail: .text("Reached target System Shutdown."), count: 1),
+            TimelineRow(time: last, endTime: nil, kind: .shutdown, subject: "systemd-shutdown", detail: .text("Rebooting."),
                         count: 1),
-            TimelineRow(time: next, endTime: nil, kind: .boot, subject: nextBoot, detail: "next boot's first entry", count: 1),
+            TimelineRow(time: next, endTime: nil, kind: .boot, subject: nextBoot, detail: .text("next boot's first entry"), count: 1),
         ]
         return r
     }
@@ -207,7 +207,7 @@ enum ReferenceReports {
         r.rootCauses[1].subject = .unit(hostileUnit)
         r.rootCauses[1].summary = "loop | with pipes | and \u{1B}[31mANSI red\u{1B}[0m and a\nnewline & an <img src=x onerror=alert(2)>"
         r.timeline[1].subject = hostileUnit
-        r.timeline[1].detail = "a | b | c, \"quoted\", \u{1B}]0;title\u{07} <iframe src=\"https://evil.example/\">\nnext line"
+        r.timeline[1].detail = .text("a | b | c, \"quoted\", \u{1B}]0;title\u{07} <iframe src=\"https://evil.example/\">\nnext line")
         r.kernelEvents[1].text = "</title><script>alert(3)</script>"
         r.notes.append("note with `backticks` and *stars* and [link](https://evil.example)")
         return r
@@ -301,7 +301,7 @@ enum ReferenceReports {
                               lowerBound: true, wraps: 0, forkFailures: 0, notes: [])
         r.kernelEvents = [KernelEventSummary(time: nil, kind: .mce, text: "", source: "")]
         r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), summary: "")]
-        r.timeline = [TimelineRow(time: nil, endTime: nil, kind: .boot, subject: "", detail: "", count: 1)]
+        r.timeline = [TimelineRow(time: nil, endTime: nil, kind: .boot, subject: "", detail: .text(""), count: 1)]
         r.detection = DetectionSummary(stepSeconds: 60, start: at(1, 0, 0), firstSymptom: nil, lastSignOfLife: nil,
                                        series: [SignalSeries(metric: "x", labels: [:], exporter: .postmortem, values: [])],
                                        rules: [RuleBacktest(rule: .lockup, alert: "A", expression: "x > 0", forSeconds: 0)])

@@ -103,7 +103,7 @@ struct TextReportTests {
         for (row, source) in zip(rows, unclean.timeline) {
             #expect(row.hasPrefix(source.lastWords ? "* " : "  "))
             let detail = String(row.dropFirst(detailColumn))
-            #expect(source.detail.hasPrefix(detail.hasSuffix("…") ? String(detail.dropLast()) : detail))
+            #expect(TimelineText.detail(source.detail).hasPrefix(detail.hasSuffix("…") ? String(detail.dropLast()) : detail))
         }
         #expect(rows[1].contains("12:12:00  13:01:39  3,012  restart"))
         #expect(lines[header - 1] == "10 rows, times in UTC on 2024-07-19")
@@ -119,7 +119,7 @@ struct TextReportTests {
             #expect(head.hasPrefix(row.lastWords ? "* " : "  "))
             #expect(head.contains(String(row.subject.prefix(20))))
             #expect(detail.hasPrefix("      "))
-            #expect(detail.contains(String(row.detail.prefix(10))))
+            #expect(detail.contains(String(TimelineText.detail(row.detail).prefix(10))))
             #expect(head.count <= 50 && detail.count <= 50)
         }
         #expect(lines[3] == "  12:12:00  3,012  restart  polyscan.service")

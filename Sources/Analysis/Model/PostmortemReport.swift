@@ -716,18 +716,53 @@ extension TimelineKind: Codable {
     }
 }
 
+/// What a timeline row says, as facts: `Report` writes the sentence, in every format and as the
+/// JSON `detail`.
+public enum TimelineDetail: Sendable, Hashable {
+    /// A log's own line as it was: a shutdown marker, a last word, a kernel report, a fork failure.
+    case text(String)
+    /// A kernel report a text log, pstore or kdump kept, with the call trace and register lines
+    /// that followed its headline folded in.
+    case kernelReport(headline: String, furtherLines: Int)
+    case bootBegins(bootID: String, entries: Int)
+    /// The journal kept begins this far into the boot: what came before was rotated or vacuumed away.
+    case journalKeptFrom(secondsIntoBoot: Double)
+    /// When a crash loop began, estimated from its restart counter (`LoopStartEstimate`).
+    case loopStartEstimate(unit: String, restartsBefore: Int, meanIntervalSeconds: Double, cappedAtBootStart: Bool)
+    /// A unit's restarts folded into one row; its commonest main-process exit with its count.
+    case restarts(unit: String, count: Int, peakPerMinute: Int, counterMax: Int?, commonestExit: String?, commonestExitCount: Int)
+    case restartScheduled(unit: String)
+    /// A unit's failures folded into one row, with the first one's result.
+    case failures(unit: String, count: Int, firstResult: String)
+    case failed(unit: String, result: String)
+    case startLimitHit(unit: String)
+    /// OOM kills of one kind and unit in a row, folded; up to four victims' names.
+    case oomKills(kind: OOMKind, count: Int, victims: [String])
+    case oomKill(kind: OOMKind, victim: String?, pid: Int?, anonRSSKB: Int?, unit: String?, invokedBy: String?)
+    /// Fork failures folded into one row, with the first one's line.
+    case forkFailures(count: Int, first: String)
+    /// The peak one-minute average rate of process creation; a lower bound when PIDs wrapped
+    /// between the entries kept.
+    case forkRate(perSecond: Double, lowerBound: Bool)
+    /// Kernel reports of one kind less than ten minutes apart, with the first one's line.
+    case kernelBurst(kind: KernelDistressKind, count: Int, first: String)
+    /// How the boot ended; when a kernel log, pstore or kdump outlived the journal, which and by
+    /// how long; the silence until the next boot, when there is one.
+    case bootEnd(kind: BootEndKind, lastSign: SourceKind?, lastSignAfterJournalSeconds: Double?, silenceSeconds: Double?)
+}
+
 /// One row of the incident timeline; repetitions are folded into one row with a count.
 public struct TimelineRow: Codable, Sendable, Hashable {
     public var time: Timestamp?
     public var endTime: Timestamp?
     public var kind: TimelineKind
     public var subject: String
-    public var detail: String
+    public var detail: TimelineDetail
     public var count: Int
     public var lastWords: Bool
 
-    public init(time: Timestamp?, endTime: Timestamp?, kind: TimelineKind, subject: String, detail: String, count: Int,
-                lastWords: Bool = false) {
+    public init(time: Timestamp?, endTime: Timestamp?, kind: TimelineKind, subject: String, detail: TimelineDetail,
+                count: Int, lastWords: Bool = false) {
         self.time = time
         self.endTime = endTime
         self.kind = kind
@@ -741,5 +776,38 @@ public struct TimelineRow: Codable, Sendable, Hashable {
         case time, kind, subject, detail, count
         case endTime = "end_time"
         case lastWords = "last_words"
+    }
+
+    /// Writes a row's detail as a sentence; `Report` puts its own in the encoder's `userInfo`
+    /// under `detailWriterKey`, so that the JSON `detail` reads as the other formats do.
+    public typealias DetailWriter = @Sendable (TimelineDetail) -> String
+    /// (`CodingUserInfoKey` is made by a failable initialiser, though it fails for no name.)
+    public static let detailWriterKey = CodingUserInfoKey(rawValue: "postmortem.timeline-detail-writer")
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(time, forKey: .time)
+        try c.encodeIfPresent(endTime, forKey: .endTime)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(subject, forKey: .subject)
+        guard let key = Self.detailWriterKey, let writer = encoder.userInfo[key] as? DetailWriter else {
+            throw EncodingError.invalidValue(detail, .init(codingPath: c.codingPath + [CodingKeys.detail],
+                                                           debugDescription: "no writer for timeline details in the encoder's userInfo"))
+        }
+        try c.encode(writer(detail), forKey: .detail)
+        try c.encode(count, forKey: .count)
+        try c.encode(lastWords, forKey: .lastWords)
+    }
+
+    /// A row read back from JSON has its detail as the sentence it was written as.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        time = try c.decodeIfPresent(Timestamp.self, forKey: .time)
+        endTime = try c.decodeIfPresent(Timestamp.self, forKey: .endTime)
+        kind = try c.decode(TimelineKind.self, forKey: .kind)
+        subject = try c.decode(String.self, forKey: .subject)
+        detail = .text(try c.decode(String.self, forKey: .detail))
+        count = try c.decode(Int.self, forKey: .count)
+        lastWords = try c.decode(Bool.self, forKey: .lastWords)
     }
 }

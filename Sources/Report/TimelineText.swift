@@ -1,0 +1,59 @@
+import Analysis
+
+/// A timeline row's detail as a sentence: the one place its facts become words, for every
+/// format and the JSON `detail`.
+enum TimelineText {
+    static func detail(_ detail: TimelineDetail) -> String {
+        switch detail {
+        case .text(let text):
+            return text
+        case .kernelReport(let headline, let furtherLines):
+            return furtherLines > 0 ? "\(headline) (+\(HumanFormat.count(furtherLines)) lines)" : headline
+        case .bootBegins(let bootID, let entries):
+            return "boot \(bootID) begins (\(HumanFormat.count(entries)) entries)"
+        case .journalKeptFrom(let seconds):
+            return "the journal kept begins \(HumanFormat.duration(seconds: seconds)) into the boot; "
+                + "what came before was rotated or vacuumed away"
+        case .loopStartEstimate(let unit, let restartsBefore, let meanInterval, let capped):
+            return "estimate: \(unit) began restarting about here (\(HumanFormat.count(restartsBefore)) restarts before "
+                + "the oldest entry kept, one per \(HumanFormat.duration(seconds: meanInterval)))"
+                + (capped ? "; capped at the boot's start" : "")
+        case .restarts(let unit, let count, let peak, let counterMax, let exit, let exitCount):
+            var s = "\(unit) restarted \(HumanFormat.count(count)) times, peak \(HumanFormat.count(peak))/min"
+            if let c = counterMax { s += ", restart counter up to \(HumanFormat.count(c))" }
+            if let exit { s += "; exits \(exit) ×\(HumanFormat.count(exitCount))" }
+            return s
+        case .restartScheduled(let unit):
+            return "\(unit): restart scheduled"
+        case .failures(let unit, let count, let firstResult):
+            return "\(unit) failed \(HumanFormat.count(count)) times (\(firstResult))"
+        case .failed(let unit, let result):
+            return "\(unit): failed with result '\(result)'"
+        case .startLimitHit(let unit):
+            return "\(unit): start request repeated too quickly, systemd gave up"
+        case .oomKills(let kind, let count, let victims):
+            return "\(HumanFormat.count(count)) \(kind.rawValue) OOM kills; victims \(victims.joined(separator: ", "))"
+        case .oomKill(let kind, let victim, let pid, let anonRSSKB, let unit, let invokedBy):
+            var s = "\(kind.rawValue) OOM kill: \(victim ?? "?") (pid \(pid.map(String.init) ?? "?"))"
+            if let a = anonRSSKB { s += ", anon-rss \(HumanFormat.count(a)) kB" }
+            if let unit { s += " in \(unit)" }
+            if let invokedBy { s += ", invoked by \(invokedBy)" }
+            return s
+        case .forkFailures(let count, let first):
+            return "\(HumanFormat.count(count)) fork failures, first: \(first)"
+        case .forkRate(let perSecond, let lowerBound):
+            return "processes created at \(HumanFormat.number(perSecond, decimals: 0))/s "
+                + "(peak one-minute average\(lowerBound ? ", a lower bound" : ""))"
+        case .kernelBurst(let kind, let count, let first):
+            return "\(HumanFormat.count(count)) × \(kind.rawValue): first \(first)"
+        case .bootEnd(let kind, let lastSign, let after, let silence):
+            var s = "boot ends \(kind.rawValue)"
+            if let lastSign, let after {
+                s += "; the last sign of life came from the \(lastSign.rawValue), "
+                    + "\(HumanFormat.duration(seconds: after)) after the journal's last entry"
+            }
+            if let silence { s += "; the next boot began after \(HumanFormat.duration(seconds: silence)) of silence" }
+            return s
+        }
+    }
+}
