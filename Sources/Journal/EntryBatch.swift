@@ -71,13 +71,13 @@ struct EntryBatch: Sendable {
     /// what lets `PreparedMemo` reuse the work done for the first.
     private(set) var sources: [Int] = []
     private(set) var arena: [UInt8] = []
-    /// Mid-sized values already in `arena`, by DATA object: entries that share one point at
-    /// the same bytes.
-    private var shared: [SharedValueKey: UInt64] = [:]
+    /// Values already in `arena`, by DATA object: entries that share one point at the same bytes.
+    private var shared = SharedValues()
     private(set) var blobs = BlobSet()
     static let absent = UInt64.max
     static let blobFlag: UInt64 = 1 << 63
-    /// Values this long or longer are kept once per batch (`shared`).
+    /// Values this long or longer are kept once per batch, however many entries use them
+    /// (`SharedValues.large`); shorter ones while they are recent (`SharedValues.recent`).
     static let sharedThreshold = 4096
     /// Values this long or longer are held as blobs, never copied.
     static let blobThreshold = 1 << 20
@@ -102,7 +102,7 @@ struct EntryBatch: Sendable {
     @inline(__always)
     mutating func appendEntry(_ head: Head,
                               _ fill: (UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<Int>, inout [UInt8],
-                                       inout [SharedValueKey: UInt64], inout BlobSet) -> Void) {
+                                       inout SharedValues, inout BlobSet) -> Void) {
         heads.append(head)
         let start = spans.count
         spans.append(contentsOf: repeatElement(Self.absent, count: slotCount))
@@ -131,7 +131,7 @@ struct EntryBatch: Sendable {
         spans.removeAll(keepingCapacity: true)
         sources.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
-        if !shared.isEmpty { shared.removeAll() }
+        shared.removeAll()
         if !blobs.isEmpty { blobs = BlobSet() }
         // A batch that once held a huge value does not keep its capacity.
         if arena.capacity > Self.byteLimit * 2 { arena = [] }
@@ -211,5 +211,59 @@ public struct EntryView {
             return i < blobs.count ? blobs[i] : nil
         }
         return arena.slice(Int(s >> 32), Int(s & 0xFFFF_FFFF))
+    }
+}
+
+/// The values a batch already holds in its arena, by the DATA object they came from, so that
+/// entries with the same value share its bytes instead of each copying them: a crash loop's
+/// entries carry the same unit, identifier and messages over and over.
+struct SharedValues: Sendable {
+    /// Values of `EntryBatch.sharedThreshold` bytes or more: each kept once per batch.
+    private var large: [SharedValueKey: UInt64] = [:]
+    /// Shorter values, direct-mapped by object: a slot holds the last value that hashed to it
+    /// (file, offset, span), and is checked in full before its span is reused.
+    private var recent: [Int] = []
+    private var recentSpans: [UInt64] = []
+    private static let slots = 2048
+
+    /// The span of the value of `offset` in `file`, when the batch holds it.
+    @inline(__always)
+    func span(file: Int, offset: Int, large isLarge: Bool) -> UInt64? {
+        if isLarge { return large[SharedValueKey(file: file, offset: offset)] }
+        guard !recentSpans.isEmpty else { return nil }
+        let i = Self.slot(file: file, offset: offset)
+        return recent.withUnsafeBufferPointer { r in
+            r[2 &* i] == offset && r[2 &* i &+ 1] == file ? recentSpans.withUnsafeBufferPointer { $0[i] } : nil
+        }
+    }
+
+    /// Remembers where the value of `offset` in `file` lies in the batch.
+    @inline(__always)
+    mutating func keep(_ span: UInt64, file: Int, offset: Int, large isLarge: Bool) {
+        if isLarge { large[SharedValueKey(file: file, offset: offset)] = span; return }
+        if recentSpans.isEmpty {
+            recent = Array(repeating: -1, count: 2 * Self.slots)
+            recentSpans = Array(repeating: EntryBatch.absent, count: Self.slots)
+        }
+        let i = Self.slot(file: file, offset: offset)
+        recent.withUnsafeMutableBufferPointer { r in
+            r[2 &* i] = offset
+            r[2 &* i &+ 1] = file
+        }
+        recentSpans.withUnsafeMutableBufferPointer { $0[i] = span }
+    }
+
+    /// Forgets every value (the arena was emptied); keeps the table's memory.
+    mutating func removeAll() {
+        if !large.isEmpty { large.removeAll() }
+        // Offsets are never negative: -1 matches no object.
+        if !recentSpans.isEmpty { recent.withUnsafeMutableBufferPointer { r in for i in r.indices { r[i] = -1 } } }
+    }
+
+    @inline(__always)
+    private static func slot(file: Int, offset: Int) -> Int {
+        // DATA objects are 8-byte aligned: the low bits carry nothing.
+        let h = (UInt64(truncatingIfNeeded: offset) >> 3 ^ UInt64(truncatingIfNeeded: file) &* 0x9E37_79B9) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: h >> 53) & (slots - 1)
     }
 }

@@ -253,9 +253,10 @@ extension JournalFile {
                     if let blob = cache.large[dataOffset] { spans[slot] = blobs.span(of: blob) }
                     continue
                 }
-                // A large value many entries of the batch share is copied into it once.
+                // A value entries of the batch share is copied into it once (a large one
+                // always, a short one while it is recent).
                 let big = span.count >= EntryBatch.sharedThreshold
-                if big, let s = shared[SharedValueKey(file: fileIndex, offset: dataOffset)] {
+                if let s = shared.span(file: fileIndex, offset: dataOffset, large: big) {
                     spans[slot] = s
                     continue
                 }
@@ -266,7 +267,7 @@ extension JournalFile {
                 } else if let v = bytes.slice(span.start, span.count) {
                     spans[slot] = EntryBatch.append(v, to: &arena)
                 }
-                if big { shared[SharedValueKey(file: fileIndex, offset: dataOffset)] = spans[slot] }
+                if spans[slot] != EntryBatch.absent { shared.keep(spans[slot], file: fileIndex, offset: dataOffset, large: big) }
             }
         }
     }

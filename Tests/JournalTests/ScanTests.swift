@@ -228,4 +228,30 @@ struct ScanTests {
         bits.removeAll()
         #expect(bits.insert(size - 8) == true)
     }
+
+    @Test("SharedValues: a span is given back only for the object (file and offset) it was kept for; emptied with the batch")
+    func sharedValues() {
+        var shared = SharedValues()
+        var truth: [SharedValueKey: UInt64] = [:]
+        var rng = JournalFixtures.Rand(state: 11)
+        #expect(shared.span(file: 0, offset: 64, large: false) == nil)
+        for n in 0..<20_000 {
+            // Few files, many offsets: slots collide and are overwritten.
+            let key = SharedValueKey(file: rng.below(3), offset: 8 * rng.below(1 << 16))
+            // An object's size, so whether it is large, is its own.
+            let large = key.offset % 776 == 0
+            if let s = shared.span(file: key.file, offset: key.offset, large: large) {
+                #expect(truth[key] == s, "\(key) gave a span kept for another object")
+            }
+            let span = UInt64(n) << 32 | UInt64(n % 100)
+            shared.keep(span, file: key.file, offset: key.offset, large: large)
+            truth[key] = span
+            #expect(shared.span(file: key.file, offset: key.offset, large: large) == span)
+        }
+        shared.removeAll()
+        for key in truth.keys {
+            #expect(shared.span(file: key.file, offset: key.offset, large: false) == nil)
+            #expect(shared.span(file: key.file, offset: key.offset, large: true) == nil)
+        }
+    }
 }
