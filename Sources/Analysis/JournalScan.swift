@@ -143,7 +143,7 @@ final class BootState {
         static func < (a: UnitLineTag, b: UnitLineTag) -> Bool { a.rawValue < b.rawValue }
     }
 
-    func addOwnWords(unit: String, text: String, priority: Int, time: Int64, ref: EntryRef) {
+    func addOwnWords(unit: String, text: UnsafeRawBufferPointer, priority: Int, time: Int64, ref: EntryRef) {
         // Called for most lines of a failing unit: the unit's name is compared, not hashed,
         // while the same unit goes on talking.
         if let last = lastOwnWords, last.unit == unit {
@@ -482,13 +482,17 @@ struct JournalScan {
         // The unit's own words: its processes' messages at warning (4) or worse.
         if counted, f.pid != 1, let unit = f.systemdUnit, let p = f.priority, p.count == 1, let d = p.first,
            d >= UInt8(ascii: "0"), d <= UInt8(ascii: "4"), let m = f.message, !m.isEmpty {
-            b.addOwnWords(unit: unitNames.name(unit), text: String(decoding: m.prefix(UnitWords.textKept), as: UTF8.self),
+            b.addOwnWords(unit: unitNames.name(unit), text: UnsafeRawBufferPointer(rebasing: m.prefix(UnitWords.textKept)),
                           priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
         }
-        if let ev = prepared?.event(for: e) {
-            b.apply(ev, inWindow: counted)
+        guard let prepared else { return }
+        if let u = prepared.unit(for: e) {
+            guard counted else { return }
+            b.addUnitEvent(u)
             // Where each unit event sits in the journal: evidence lines point back at it.
-            if counted, case .unit(let u) = ev { b.noteUnitLine(u, location: e.location) }
+            b.noteUnitLine(u, location: e.location)
+        } else {
+            b.apply(prepared.event(for: e), inWindow: counted)
         }
     }
 

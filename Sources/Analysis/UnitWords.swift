@@ -22,21 +22,37 @@ struct UnitWords {
     static let unitsKept = 512
     static let textKept = 400
 
-    /// The last message and its pattern: a crash loop says the same thing thousands of times,
-    /// and comparing is cheaper than normalising again.
-    private var last: (text: String, key: String)?
+    /// The last message's bytes, its pattern and where the pattern is counted: a crash loop
+    /// says the same thing thousands of times, and comparing bytes is cheaper than making a
+    /// string, normalising and hashing again. The index is valid until a pattern is added.
+    private var last: (bytes: [UInt8], key: String, index: Dictionary<String, Entry>.Index?)?
 
     mutating func add(_ text: String, priority: Int, time: Int64, ref: EntryRef) {
+        var text = text
+        text.withUTF8 { add(UnsafeRawBufferPointer($0), priority: priority, time: time, ref: ref) }
+    }
+
+    /// Counts a message given as its UTF-8 bytes (at most `textKept` of them are kept).
+    mutating func add(_ bytes: UnsafeRawBufferPointer, priority: Int, time: Int64, ref: EntryRef) {
+        if let l = last, let i = l.index, TextScan.equal(bytes, l.bytes) {
+            patterns.values[i].count += 1
+            patterns.values[i].priority = min(patterns.values[i].priority, priority)
+            return
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         let key: String
-        if let l = last, l.text == text { key = l.key } else { key = Self.normalise(text); last = (text, key) }
-        if var e = patterns[key] {
-            e.count += 1
-            e.priority = min(e.priority, priority)
-            patterns[key] = e
+        if let l = last, TextScan.equal(bytes, l.bytes) { key = l.key } else { key = Self.normalise(text) }
+        if let i = patterns.index(forKey: key) {
+            patterns.values[i].count += 1
+            patterns.values[i].priority = min(patterns.values[i].priority, priority)
+            last = (Array(bytes), key, i)
         } else if patterns.count < Self.patternsKept {
             patterns[key] = Entry(example: String(text.prefix(Self.textKept)), count: 1, priority: priority, time: time, ref: ref)
+            // The insertion may have moved every entry: the index is looked up again next time.
+            last = (Array(bytes), key, nil)
         } else {
             uncounted += 1
+            last = (Array(bytes), key, nil)
         }
     }
 

@@ -13,6 +13,16 @@ public final class PreparedEvent: Sendable {
         return false
     }
 
+    /// The unit event, with `entry`'s time and cursor; `nil` when the event is another.
+    /// Cheaper than `event(for:)` for the lines a crash loop repeats: no `JournalEvent` is made.
+    @inline(__always)
+    public func unit(for entry: EntryView) -> UnitEvent? {
+        guard case .unit(var u) = event else { return nil }
+        u.time = Int64(clamping: entry.realtime)
+        u.ref = EntryRef(entry)
+        return u
+    }
+
     /// The event, with `entry`'s time and cursor.
     public func event(for entry: EntryView) -> JournalEvent {
         guard case .unit(var u) = event else { return event }

@@ -281,7 +281,7 @@ extension JournalFile {
         }
         // An uncompressed value is used where it lies in the mapping: no copy, no allocation.
         if let raw = inPlacePayload(at: dataOffset) {
-            guard let eq = raw.firstIndex(of: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
+            guard let eq = raw.firstIndex(ofByte: UInt8(ascii: "=")), eq > 0 else { return bad("DATA payload has no field name") }
             guard let name = raw.slice(0, eq), let slot = selected.slot(name) else { return .skipped }
             // Only values that are used are checked against their hash: the others cost nothing.
             verifyHashOnce(dataAt: dataOffset, payload: raw)

@@ -156,6 +156,14 @@ extension UnsafeRawBufferPointer {
         return self[offset]
     }
 
+    /// The index of the first `byte`, or `nil`: the C library's vectorised search, as a field
+    /// name is looked for in every value an entry carries.
+    @inline(__always)
+    func firstIndex(ofByte byte: UInt8) -> Int? {
+        guard let base = baseAddress, count > 0, let hit = memchr(base, Int32(byte), count) else { return nil }
+        return UnsafeRawPointer(hit) - base
+    }
+
     /// The sub-buffer `offset ..< offset + length`, or `nil` when it does not fit.
     @inline(__always)
     func slice(_ offset: Int, _ length: Int) -> UnsafeRawBufferPointer? {

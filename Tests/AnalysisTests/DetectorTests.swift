@@ -51,6 +51,28 @@ struct DetectorTests {
         #expect(new.counterMax == 50)
     }
 
+    @Test("a unit's own words: repeats, new patterns between them and the pattern cap count as a plain tally does")
+    func ownWordsTally() {
+        var w = UnitWords()
+        var tally: [String: Int] = [:]
+        var uncounted = 0
+        var state: UInt64 = 7
+        for _ in 0..<5_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            // Runs of one message, then another: 90 distinct patterns against a cap of 64.
+            let n = Int(truncatingIfNeeded: (state >> 33) % 90)
+            let text = "error \(n % 3 == 0 ? "again" : "in shard") \(n)x: code \(Int(state >> 50))"
+            for _ in 0..<Int(truncatingIfNeeded: (state >> 20) % 4 + 1) {
+                w.add(text, priority: 3, time: Self.t0, ref: .none)
+                let key = UnitWords.normalise(text)
+                if tally[key] != nil || tally.count < UnitWords.patternsKept { tally[key, default: 0] += 1 } else { uncounted += 1 }
+            }
+        }
+        #expect(w.patterns.mapValues(\.count) == tally)
+        #expect(w.uncounted == uncounted)
+        #expect(uncounted > 0, "the cap was reached")
+    }
+
     @Test("a unit's own words: numbers and hex normalised, counted, most frequent first")
     func ownWords() {
         var w = UnitWords()
