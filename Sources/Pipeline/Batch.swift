@@ -26,6 +26,7 @@ public enum Batch {
                            render: RenderOptions, hostZones: Bool = false, shard: FleetShard = .all,
                            budget: MemoryBudget = .standard) throws -> Outcome {
         try FileOutput.makeFolder(outDirectory)
+        try FleetFiles.claim(outDirectory, for: shard)
         // Host folders are found up front (nothing is read yet); an archive is a work item of its
         // own, expanded by the worker that takes it and let go when its hosts are done, so that
         // memory follows the `jobs` archives open at once, not the whole fleet.
@@ -36,8 +37,8 @@ public enum Batch {
         }
         // Each host's reports go to a staging folder of its own first: the final folder names
         // are given once every host is known, from the hosts' names and sources alone. The
-        // staging folder is this run's own: two runs into one folder (shards of one fleet on one
-        // machine) must not place or remove each other's reports.
+        // staging folder is this run's own: two runs of one shard into one folder at once must not
+        // place or remove each other's reports (two shards never share one: `FleetFiles.claim`).
         let staging = outDirectory + "/.postmortem-staging-\(getpid())-\(UUID().uuidString.prefix(8))"
         let queue = WorkQueue(items)
         let results = ResultBox()

@@ -11,6 +11,38 @@ import Glibc
 enum FleetFiles {
     static let names = ["fleet.txt", "fleet.jsonl", "fleet.md", "fleet.html"]
 
+    /// The file in a `batch --out` folder naming the shard whose reports it holds.
+    static let shardMarker = ".postmortem-shard"
+
+    /// Claims `dir` for the reports of `shard` (`FleetShard.all` for a whole run): the folder's
+    /// host folders and fleet files are one shard's, and two shards writing one folder would
+    /// overwrite each other's (a host name both have, `fleet.jsonl`). The claim is a marker file
+    /// made in one step (linked into place, so a shard starting at the same moment sees it
+    /// whole); the same shard again (a re-run) may write the folder. A folder a version without
+    /// markers wrote is claimed as it is.
+    static func claim(_ dir: String, for shard: FleetShard) throws(FileOutput.Failure) {
+        let marker = dir + "/" + shardMarker
+        let mine = shard.description + "\n"
+        let draft = marker + ".\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileOutput.write(mine, to: draft, atomically: false)
+        defer { unlink(draft) }
+        if link(draft, marker) == 0 { return }
+        guard errno == EEXIST else {
+            throw FileOutput.Failure(path: marker, reason: String(cString: strerror(errno)))
+        }
+        let held: String
+        do {
+            held = String(decoding: try RegularFile.read(path: marker, limit: 64).0, as: UTF8.self)
+        } catch {
+            throw FileOutput.Failure(path: marker, reason: "cannot be read: \(error.detail)")
+        }
+        guard held != mine else { return }
+        let theirs = held.trimmingCharacters(in: .whitespacesAndNewlines)
+        let whose = theirs == FleetShard.all.description ? "a whole batch run" : "shard \(theirs)"
+        throw FileOutput.Failure(path: dir, reason: "it holds the reports of \(whose) (\(shardMarker)); "
+                                 + "give each shard a folder of its own and merge them with `postmortem fleet merge`")
+    }
+
     /// A folder-safe form of a host's name.
     static func folderName(_ label: String) -> String {
         let name = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" ? $0 : "_" })

@@ -55,6 +55,8 @@ public enum FleetMerge {
             }
         }
         try FileOutput.makeFolder(outDirectory)
+        // The merged folder holds the whole fleet, as one unsharded run's does.
+        try FleetFiles.claim(outDirectory, for: .all)
         let folders = FleetFiles.assignFolders(rows)
         for i in rows.indices {
             guard let origin = origins[i] else { continue }

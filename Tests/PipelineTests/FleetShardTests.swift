@@ -142,6 +142,39 @@ struct FleetShardTests {
             #expect(both[path] != nil, "\(path) is missing after two runs into one folder")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: together).allSatisfy { !$0.hasPrefix(".postmortem-staging") })
+
+        // Two shards into one folder would write a host name both have, and fleet.jsonl, over
+        // each other's: started at once, one gets the folder and the other is refused, naming it.
+        let shared = base + "/shared"
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let s = try? Command.run(TestPaths.executable, ["batch", "--utc", "--shard", "\(k)/2", "--out", shared, fleet])
+            outcomes.add(k, s?.status ?? -1, s?.stderrText ?? "")
+        }
+        let refused = outcomes.all.filter { $0.status == 1 }
+        #expect(refused.count == 1, "exactly one shard is refused: \(outcomes.all)")
+        let winner = try #require(outcomes.all.first { $0.status != 1 })
+        #expect([0, 3, 4].contains(winner.status))
+        #expect(refused.first.map { $0.stderr.contains(shared) && $0.stderr.contains("shard \(winner.shard)/2")
+                                       && $0.stderr.contains("fleet merge") } == true, "\(refused)")
+        // The same shard again replaces its own reports; a whole run into a shard's folder, or a
+        // shard into a whole run's or a merge's, is refused.
+        let again = try Command.run(TestPaths.executable, ["batch", "--utc", "--shard", "\(winner.shard)/2", "--out", shared, fleet])
+        #expect(again.status == winner.status, "\(again.stderrText)")
+        let wholeIntoShard = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", shared, fleet])
+        #expect(wholeIntoShard.status == 1 && wholeIntoShard.stderrText.contains("shard \(winner.shard)/2"), "\(wholeIntoShard.stderrText)")
+        for dir in [whole, base + "/merged-2"] {
+            let shardIntoWhole = try Command.run(TestPaths.executable, ["batch", "--utc", "--shard", "0/2", "--out", dir, fleet])
+            #expect(shardIntoWhole.status == 1 && shardIntoWhole.stderrText.contains("a whole batch run"), "\(shardIntoWhole.stderrText)")
+        }
+        #expect(try Self.tree(whole) == expected, "a refused run leaves the folder as it was")
+    }
+
+    final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [(shard: Int, status: Int32, stderr: String)] = []
+        func add(_ k: Int, _ s: Int32, _ e: String) { lock.lock(); values.append((k, s, e)); lock.unlock() }
+        var all: [(shard: Int, status: Int32, stderr: String)] { lock.lock(); defer { lock.unlock() }; return values }
     }
 
     final class Statuses: @unchecked Sendable {
