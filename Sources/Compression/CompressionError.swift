@@ -209,7 +209,7 @@ public final class ExpandedBytes: @unchecked Sendable {
 
 extension ProcessInfo {
     /// Where archives are expanded: `$POSTMORTEM_SPILL_DIR`, else `$TMPDIR`, else `/var/tmp`.
-    static var spillDirectory: String {
+    public static var spillDirectory: String {
         let env = ProcessInfo.processInfo.environment
         return env["POSTMORTEM_SPILL_DIR"] ?? env["TMPDIR"] ?? "/var/tmp"
     }

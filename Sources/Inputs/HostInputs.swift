@@ -205,14 +205,15 @@ enum Expand {
     /// A whole archive expanded once, into a temporary file its members then share in place
     /// (memory stays bounded whatever the archive expands to); like
     /// `keepingPartial`, a cut stream gives what came before the cut.
-    /// The expansion stops at `budget.archiveExpansion`, and the problem then names that cap.
+    /// The expansion stops at its `ExpansionCap`, and the problem then names that cap.
     static func archive(_ raw: UnsafeRawBufferPointer, path: String, budget: MemoryBudget) -> (SharedBytes, InputProblem?) {
         guard let algorithm = CompressionAlgorithm.sniff(raw) else { return (SharedBytes(bytes: Array(raw)), nil) }
-        let limit = budget.archiveExpansion
+        let cap = ExpansionCap.here(compressedSize: raw.count, budget: budget)
+        let limit = cap.bytes
         let (bytes, error) = algorithm.expandKeepingPartial(raw, limit: limit, spilling: true)
         let problem = error.map {
             bytes.filled >= limit
-                ? InputProblem(path: path, reason: "expands past " + budget.explain(limit, "of expanded archive")
+                ? InputProblem(path: path, reason: "expands past \(cap)"
                                + "; the members in its first \(MemoryBudget.format(limit)) are used")
                 : InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\($0.detail)); "
                                + "\(bytes.filled) bytes before the damage are used")

@@ -30,8 +30,9 @@ public struct MemoryBudget: Sendable, Hashable, CustomStringConvertible {
     /// Kernel text read per host (newest logs first). Parsed text costs about eight times its
     /// size, so 3/32 of the budget: 96 MiB of 1 GiB.
     public var kernelText: Int { bytes / 32 * 3 }
-    /// How far a compressed archive may expand. The expansion goes to an unlinked temporary
-    /// file that is mapped, not to memory, so it may be four times the budget: 4 GiB of 1 GiB.
+    /// How far any compressed archive may expand (4 GiB of 1 GiB); a big archive may expand
+    /// further (`ExpansionCap`). The expansion goes to an unlinked temporary file that is
+    /// mapped, not to memory.
     public var archiveExpansion: Int { bytes * 4 }
     /// Unit files and drop-ins read per host, in all: 16 MiB of 1 GiB.
     public var unitFileBytes: Int { bytes / 64 }

@@ -355,6 +355,51 @@ extension MemoryBudgetTests {
 }
 
 extension HostileArchiveTests {
+    @Test("the expansion cap: four times the budget for a bomb, fifty times the archive for a big host, half the free disk at most")
+    func expansionCap() throws {
+        let gib = 1 << 30
+        let budget = try #require(MemoryBudget(bytes: gib))
+        // A bomb: 150 KB that would expand to gigabytes stops at the budget's floor.
+        let bomb = ExpansionCap(compressedSize: 150_000, budget: budget, folder: "/var/tmp", free: 80 * gib)
+        #expect(bomb.bytes == 4 * gib && bomb.reason == .budget(budget))
+        #expect(bomb.description == "4 GiB of expanded archive, from the memory budget of 1 GiB (--memory-budget)")
+        // A 500 MiB .tar.zst of a 5 GB host: fifty times its size, so it is not cut at 4 GiB.
+        let big = ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/var/tmp", free: 80 * gib)
+        #expect(big.bytes == 25_000 << 20 && big.reason == .archiveSize(compressed: 500 << 20))
+        #expect(big.description.contains("(50 times its 500 MiB)"))
+        // The disk bounds it: half the free space, never below the floor.
+        let tight = ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/srv/spill", free: 12 * gib)
+        #expect(tight.bytes == 6 * gib && tight.reason == .disk(folder: "/srv/spill", free: 12 * gib))
+        #expect(tight.description.contains("half the 12 GiB free in /srv/spill"))
+        let full = ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/srv/spill", free: 1 << 20)
+        #expect(full.bytes == 4 * gib && full.reason == .budget(budget))
+        // Free space unknown: the archive's size decides; sizes past any product do not overflow.
+        #expect(ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/x", free: nil).bytes == 25_000 << 20)
+        #expect(ExpansionCap(compressedSize: .max, budget: budget, folder: "/x", free: nil).bytes == .max)
+        #expect(ExpansionCap(compressedSize: -1, budget: budget, folder: "/x", free: nil).bytes == 4 * gib)
+    }
+
+    /// An honest archive bigger than four times a small budget: it is expanded whole, so its
+    /// last member (the kernel log with the panic) is read; a bomb of the same size is cut.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+    func bigArchiveIsNotCutAtTheBudget() throws {
+        let dir = TestPaths.scratch("big-archive")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 16 MiB that do not compress and 600 MiB that do: 616 MiB from about 16 MiB, under
+        // fifty times the archive, past the 512 MiB floor of a 128M budget.
+        let made = try Command.shell("""
+            cd '\(dir)' && mkdir -p var/log \
+            && head -c 16M /dev/urandom > var/log/noise && truncate -s 600M var/log/messages \
+            && printf 'Feb 11 09:50:34 polybox kernel: [360183.456789] Kernel panic - not syncing: Fatal exception\\n' > var/log/kern.log \
+            && tar -cf - var/log/noise var/log/messages var/log/kern.log | zstd -q -1 > big.tar.zst && rm -rf var
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", "--memory-budget", "128M", dir + "/big.tar.zst"])
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(!r.stderrText.contains("expands past"), "\(r.stderrText)")
+        #expect(r.stdoutText.contains("Fatal exception"), "the last member was read")
+    }
+
     /// Member names are the archive's bytes: on stderr they cannot drive the terminal or
     /// forge a line of their own (issue 13).
     @Test(.enabled(if: python3 != nil)) func memberNamesAreEscapedOnStderr() throws {
