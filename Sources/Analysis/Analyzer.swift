@@ -167,7 +167,7 @@ public enum Analyzer {
             report.end = end
             let journalGap = clockUnset ? nil : nextBegins.map { Double($0 &- b.last) / 1e6 }
             if let journalGap, journalGap > 0, ends[i].kind == .unclean {
-                report.notes.append("The journal of boot \(b.id.prefix(12)) ends \(Format.duration(journalGap)) before the next boot; "
+                report.notes.append("The journal of boot \(b.id.prefix(12)) ends \(HumanFormat.duration(seconds: journalGap)) before the next boot; "
                                     + "up to SyncIntervalSec (5 min) of non-critical messages before a crash can be lost.")
             }
         }
@@ -366,45 +366,4 @@ public enum Analyzer {
 
 extension String {
     func replacingDashes() -> String { String(filter { $0 != "-" }) }
-}
-
-/// Number formatting without Foundation.
-enum Format {
-    static func fixed(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return "0" }
-        guard abs(v) < 1e15 else { return String(v) }
-        var p = 1.0
-        for _ in 0..<digits { p *= 10 }
-        let r = (abs(v) * p).rounded()
-        let whole = Int(r / p)
-        let frac = Int(r.truncatingRemainder(dividingBy: p))
-        var s = (v < 0 && r > 0 ? "-" : "") + String(whole)
-        if digits > 0 {
-            let f = String(frac)
-            s += "." + String(repeating: "0", count: max(0, digits - f.count)) + f
-        }
-        return s
-    }
-
-    /// 3,000.
-    static func count(_ n: Int) -> String {
-        let s = String(n.magnitude)
-        var out = ""
-        for (i, c) in s.enumerated() {
-            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
-        if seconds < 120 { return fixed(seconds, seconds < 10 ? 1 : 0) + " s" }
-        if seconds < 7200 { return fixed(seconds / 60, 0) + " min" }
-        return fixed(seconds / 3600, 1) + " h"
-    }
-
-    static func seconds(_ s: Double) -> String {
-        s < 1 ? "\(Int((s * 1000).rounded()))ms" : fixed(s, s < 10 ? 1 : 0) + "s"
-    }
 }

@@ -207,6 +207,14 @@ struct BootAnalysis {
                                  meanIntervalSeconds: mean, boundedByBootStart: bounded)
     }
 
+    /// A span of seconds as a unit file writes it (`500ms`, `1.5s`, `12s`): the value of an
+    /// implied setting, not a duration for people (`HumanFormat.duration`).
+    static func timeSpan(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "0" }
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        return String(HumanFormat.number(seconds, decimals: seconds < 10 ? 1 : 0).filter { $0 != "," }) + "s"
+    }
+
     func impliedSettings(_ u: UnitAccumulator) -> [String] {
         guard u.restartsObserved > 0 else { return [] }
         var out: [String] = []
@@ -216,13 +224,13 @@ struct BootAnalysis {
             out.append("Restart=on-failure or Restart=always (restarted after \(u.restartsAfterFailure) failures)")
         }
         if let delay = u.exitToRestart.median {
-            out.append("RestartSec≈\(Format.seconds(delay)) (median delay from exit to the scheduled restart)")
+            out.append("RestartSec≈\(Self.timeSpan(delay)) (median delay from exit to the scheduled restart)")
         }
         let burst = u.restarts.maxPer10s
         if !u.startLimitHit, burst > 5 {
             out.append("StartLimitIntervalSec=0 or a StartLimitBurst above \(burst - 1) (\(burst) restarts within 10 s, no start-limit hit; the default allows 5)")
         } else if !u.startLimitHit, u.restartsObserved > 5, let m = u.medianInterval, m < 2 {
-            out.append("StartLimitIntervalSec=0 or StartLimitBurst raised (restarts every \(Format.seconds(m)) without a start-limit hit)")
+            out.append("StartLimitIntervalSec=0 or StartLimitBurst raised (restarts every \(HumanFormat.duration(seconds: m)) without a start-limit hit)")
         }
         return out
     }

@@ -119,22 +119,22 @@ struct RootCauseRanker {
     func crashLoops() -> [DraftFinding] {
         units.filter(\.crashLoop).map { u in
             let acc = accumulators[u.unit]
-            var s = "\(u.unit) restarted \(Format.count(u.restartsObserved)) times"
+            var s = "\(u.unit) restarted \(HumanFormat.count(u.restartsObserved)) times"
             if let m = u.restartCounterMax {
                 if let lo = acc?.counterMin, lo > 1 {
-                    s += " (restart counter \(Format.count(lo))→\(Format.count(m)): the loop had been running before the oldest entry kept)"
+                    s += " (restart counter \(HumanFormat.count(lo))→\(HumanFormat.count(m)): the loop had been running before the oldest entry kept)"
                 } else {
-                    s += " (restart counter reached \(Format.count(m)))"
+                    s += " (restart counter reached \(HumanFormat.count(m)))"
                 }
             }
             s += ", peak \(u.peakRestartsPerMinute)/min"
-            if let m = u.medianRestartIntervalSeconds { s += ", median \(Format.seconds(m)) apart" }
+            if let m = u.medianRestartIntervalSeconds { s += ", median \(HumanFormat.duration(seconds: m)) apart" }
             s += "."
             let exits = u.exitStatuses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
-                .map { "\($0.key) ×\(Format.count($0.value))" }
+                .map { "\($0.key) ×\(HumanFormat.count($0.value))" }
             if !exits.isEmpty { s += " Main process exits: \(exits.joined(separator: ", "))." }
             let results = u.results.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
-                .map { "\($0.key) ×\(Format.count($0.value))" }
+                .map { "\($0.key) ×\(HumanFormat.count($0.value))" }
             if !results.isEmpty { s += " Failures: \(results.joined(separator: ", "))." }
             s += u.startLimitHit ? " It finally hit the start limit." : " It never hit the start limit."
             if let implied = u.impliedSettings.first(where: { $0.hasPrefix("StartLimit") }) { s += " Implied: \(implied)." }
@@ -212,10 +212,10 @@ struct RootCauseRanker {
             let victims = mostCommonList(g.map { $0.comm ?? "?" })
             var s = "\(subject) hit its memory limit: the kernel OOM-killed \(g.count) process\(g.count == 1 ? "" : "es") in its cgroup; victims: \(victims)."
             if let kb = g.compactMap(\.memcgLimitKB).first {
-                s += " The kernel reports its limit as \(Format.count(kb)) kB."
+                s += " The kernel reports its limit as \(HumanFormat.count(kb)) kB."
             }
             if let u = accumulators[subject], u.restartsObserved > 0 {
-                s += " The unit was restarted \(Format.count(u.restartsObserved)) times."
+                s += " The unit was restarted \(HumanFormat.count(u.restartsObserved)) times."
             }
             let lines = units.first { $0.unit == subject }?.unitFileLines.filter { $0.contains("Memory") } ?? []
             if let l = lines.first { s += " Limit: \(l)." }
@@ -281,13 +281,13 @@ struct RootCauseRanker {
         var s = "Processes could not be created:"
         var parts: [String] = []
         if rejected > 0 { parts.append("the pids controller rejected forks in \(cgroup ?? subj) (it says so once per cgroup: the limit was reached)") }
-        if eagain > 0 { parts.append("\(Format.count(eagain)) fork/clone failures with EAGAIN") }
-        if resourceFailures > 0 { parts.append("\(Format.count(resourceFailures)) unit failures with result 'resources'") }
-        if forkHung > 0 { parts.append("\(Format.count(forkHung)) hung task\(forkHung == 1 ? "" : "s") blocked in process creation") }
+        if eagain > 0 { parts.append("\(HumanFormat.count(eagain)) fork/clone failures with EAGAIN") }
+        if resourceFailures > 0 { parts.append("\(HumanFormat.count(resourceFailures)) unit failures with result 'resources'") }
+        if forkHung > 0 { parts.append("\(HumanFormat.count(forkHung)) hung task\(forkHung == 1 ? "" : "s") blocked in process creation") }
         s += " " + parts.joined(separator: "; ") + "."
         if let f {
-            s += " PIDs advanced at up to \(Format.fixed(f.peakPerSecond, 0))/s\(f.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")"
-            s += " against a median of \(Format.fixed(baseline, 1))/s for the boot (pid_max \(f.pidMax.map(String.init) ?? "?")"
+            s += " PIDs advanced at up to \(HumanFormat.number(f.peakPerSecond, decimals: 0))/s\(f.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")"
+            s += " against a median of \(HumanFormat.number(baseline, decimals: 1))/s for the boot (pid_max \(f.pidMax.map(String.init) ?? "?")"
             s += f.pidMaxSource.map { ", from \($0))." } ?? ")."
         }
         if subject != nil { s += " Most new PIDs came from \(subj)." }
@@ -342,7 +342,7 @@ struct RootCauseRanker {
             // task naming the device); three or more are one by themselves.
             let consequence = fs > 0 || hung.contains { h in ([events[h].text] + report(h)).contains { $0.contains(dev) } }
             guard io + fs >= 3 || consequence else { continue }
-            var s = "\(Format.count(io)) I/O error\(io == 1 ? "" : "s") and \(Format.count(fs)) filesystem error\(fs == 1 ? "" : "s") on \(dev)."
+            var s = "\(HumanFormat.count(io)) I/O error\(io == 1 ? "" : "s") and \(HumanFormat.count(fs)) filesystem error\(fs == 1 ? "" : "s") on \(dev)."
             if let first = list.first { s += " First: \(events[first].text)" }
             var d = DraftFinding(id: "storage-io:\(dev)", kind: .storageIO, subject: .device(dev),
                                  start: list.first.flatMap { events[$0].time?.microseconds }, end: list.last.flatMap { events[$0].time?.microseconds },

@@ -187,7 +187,7 @@ struct ScenarioTests {
         #expect(r.timeline.last { $0.kind != .bootEnd }?.lastWords == true, "the last words end the timeline, before the boot's end")
         let cause = try #require(r.rootCauses.first { $0.kind == .crashLoop })
         #expect(cause.remediation.contains { $0.contains("StartLimitIntervalSec=") })
-        #expect(cause.summary.contains(Format.count(loop.restartsObserved)))
+        #expect(cause.summary.contains(HumanFormat.count(loop.restartsObserved)))
         // Its own words: polyscan's error, counted, quoted as evidence and in the fix.
         let words = try #require(loop.ownWords.first)
         #expect(words.example.contains("database disk image is malformed"))
