@@ -34,26 +34,29 @@ struct UnitWords {
 
     /// Counts a message given as its UTF-8 bytes (at most `textKept` of them are kept).
     mutating func add(_ bytes: UnsafeRawBufferPointer, priority: Int, time: Int64, ref: EntryRef) {
-        if let l = last, let i = l.index, TextScan.equal(bytes, l.bytes) {
-            patterns.values[i].count += 1
-            patterns.values[i].priority = min(patterns.values[i].priority, priority)
+        let repeated = last.map { TextScan.equal(bytes, $0.bytes) } ?? false
+        if repeated, let i = last?.index {
+            count(at: i, priority: priority)
             return
         }
         let text = String(decoding: bytes, as: UTF8.self)
-        let key: String
-        if let l = last, TextScan.equal(bytes, l.bytes) { key = l.key } else { key = Self.normalise(text) }
+        let key = (repeated ? last?.key : nil) ?? Self.normalise(text)
+        var index: Dictionary<String, Entry>.Index?
         if let i = patterns.index(forKey: key) {
-            patterns.values[i].count += 1
-            patterns.values[i].priority = min(patterns.values[i].priority, priority)
-            last = (Array(bytes), key, i)
+            count(at: i, priority: priority)
+            index = i
         } else if patterns.count < Self.patternsKept {
+            // The insertion may move every entry: the index is looked up again next time.
             patterns[key] = Entry(example: String(text.prefix(Self.textKept)), count: 1, priority: priority, time: time, ref: ref)
-            // The insertion may have moved every entry: the index is looked up again next time.
-            last = (Array(bytes), key, nil)
         } else {
             uncounted += 1
-            last = (Array(bytes), key, nil)
         }
+        last = ((repeated ? last?.bytes : nil) ?? Array(bytes), key, index)
+    }
+
+    private mutating func count(at i: Dictionary<String, Entry>.Index, priority: Int) {
+        patterns.values[i].count += 1
+        patterns.values[i].priority = min(patterns.values[i].priority, priority)
     }
 
     mutating func merge(_ other: UnitWords) {

@@ -25,10 +25,7 @@ public final class PreparedEvent: Sendable {
 
     /// The event, with `entry`'s time and cursor.
     public func event(for entry: EntryView) -> JournalEvent {
-        guard case .unit(var u) = event else { return event }
-        u.time = Int64(clamping: entry.realtime)
-        u.ref = EntryRef(entry)
-        return .unit(u)
+        unit(for: entry).map(JournalEvent.unit) ?? event
     }
 }
 
