@@ -19,8 +19,11 @@ final class MappedFile: @unchecked Sendable {
     /// The pages `advise…` talks about: the mapping, or the pages of a slice of one. Never
     /// memory we own: dropping anonymous pages would zero them.
     private let advice: (start: UnsafeMutableRawPointer, length: Int)?
-    /// This mapping's place in `ShrinkGuard`: a file cut short while mapped reads as zeros.
+    /// This mapping's place in `ShrinkGuard` (a file cut short while mapped reads as zeros),
+    /// or, for a slice, its parent's.
     private var guardSlot: Int?
+    /// Whether `guardSlot` is this object's own registration, given back when it goes.
+    private var ownsGuardSlot = false
 
     /// Maps `path` read-only. An empty file maps to an empty buffer.
     init(path: String) throws(JournalError) {
@@ -55,13 +58,14 @@ final class MappedFile: @unchecked Sendable {
         advice = (p, size)
         bytes = UnsafeRawBufferPointer(start: p, count: size)
         guardSlot = ShrinkGuard.register(p, length: size)
+        ownsGuardSlot = guardSlot != nil
     }
 
     /// Where the file was found cut short while it was read (its bytes from there read as
     /// zeros), if it was: another program truncated or rewrote it.
     var shrunkAt: Int? {
-        guard let base = bytes.baseAddress, bytes.count > 0,
-              let at = ShrinkGuard.firstFault(in: base, length: bytes.count) else { return nil }
+        guard let guardSlot, let base = bytes.baseAddress, bytes.count > 0,
+              let at = ShrinkGuard.firstFault(slot: guardSlot, in: base, length: bytes.count) else { return nil }
         return Int(at - UInt(bitPattern: base))
     }
 
@@ -99,6 +103,7 @@ final class MappedFile: @unchecked Sendable {
         guard let b = whole.bytes.slice(range.lowerBound, range.count) else { return nil }
         bytes = b
         owner = whole
+        guardSlot = whole.guardSlot
         owned = nil
         mapping = nil
         mappedLength = 0
@@ -129,7 +134,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let guardSlot { ShrinkGuard.unregister(guardSlot) }
+        if ownsGuardSlot, let guardSlot { ShrinkGuard.unregister(guardSlot) }
         // A slice owns nothing: `owner` goes with it.
         if let mapping { munmap(mapping, mappedLength) }
         owned?.deallocate()

@@ -22,23 +22,23 @@ enum ShrinkGuard {
         return p
     }()
     private static let lock = Mutex(())
-    /// Fault addresses, in the order they happened (the first `faultsKept`).
-    private static let faultsKept = 256
-    nonisolated(unsafe) private static let faults: UnsafeMutablePointer<UInt> = {
-        let p = UnsafeMutablePointer<UInt>.allocate(capacity: faultsKept)
-        p.initialize(repeating: 0, count: faultsKept)
+    /// Per slot, the lowest address where a read found the file gone, 0 when none did. Kept
+    /// per registration, not per address: a later mapping placed where an unmapped one was
+    /// (the kernel reuses addresses) must not inherit its faults. Two threads faulting in the
+    /// same mapping at once may keep either address; both lie past the file's new end.
+    nonisolated(unsafe) private static let lowestFault: UnsafeMutablePointer<UInt> = {
+        let p = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+        p.initialize(repeating: 0, count: capacity)
         return p
     }()
-    private static let faultCount = Atomic<Int>(0)
     private static let pageSize = UInt(max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096))
     nonisolated(unsafe) private static var previous = sigaction()
 
     private static let installed: Bool = {
         // Everything the handler touches exists before it can run.
         _ = ranges
-        _ = faults
+        _ = lowestFault
         _ = pageSize
-        _ = faultCount.load(ordering: .relaxed)
         var action = sigaction()
         action.__sigaction_handler.sa_sigaction = shrinkGuardHandler
         action.sa_flags = SA_SIGINFO
@@ -52,6 +52,7 @@ enum ShrinkGuard {
         let from = UInt(bitPattern: start), to = from &+ UInt(length)
         return lock.withLock { _ in
             for slot in 0..<capacity where ranges[2 * slot] == 0 {
+                lowestFault[slot] = 0
                 ranges[2 * slot + 1] = to
                 ranges[2 * slot] = from
                 return slot
@@ -69,34 +70,34 @@ enum ShrinkGuard {
         }
     }
 
-    /// The lowest address in `start ..< start + length` where a read found the file gone.
-    static func firstFault(in start: UnsafeRawPointer, length: Int) -> UInt? {
+    /// Where a read found the file registered in `slot` gone, as an address in
+    /// `start ..< start + length` (a range of that mapping): the lowest fault when it lies in
+    /// the range, the range's start when the file was found to end before it, else `nil`.
+    static func firstFault(slot: Int, in start: UnsafeRawPointer, length: Int) -> UInt? {
+        guard slot >= 0, slot < capacity else { return nil }
+        let at = lock.withLock { _ in lowestFault[slot] }
         let from = UInt(bitPattern: start), to = from &+ UInt(length)
-        let n = min(faultCount.load(ordering: .acquiring), faultsKept)
-        var lowest: UInt?
-        for i in 0..<n where faults[i] >= from && faults[i] < to {
-            lowest = min(lowest ?? .max, faults[i])
-        }
-        return lowest
+        guard at != 0, at < to else { return nil }
+        return max(at, from)
     }
 
     /// Runs in the signal handler: no allocation, no lock, no Swift runtime call.
-    fileprivate static func handle(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?,
+    static func handle(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?,
                                    _ context: UnsafeMutableRawPointer?) {
         if let info, let address = info.pointee._sifields._sigfault.si_addr {
             let at = UInt(bitPattern: address)
-            var ours = false
+            var ours = -1
             for slot in 0..<capacity {
                 let from = ranges[2 * slot]
-                if from != 0, at >= from, at < ranges[2 * slot + 1] { ours = true; break }
+                if from != 0, at >= from, at < ranges[2 * slot + 1] { ours = slot; break }
             }
-            if ours {
+            if ours >= 0 {
                 let page = at & ~(pageSize - 1)
                 let zeros = mmap(UnsafeMutableRawPointer(bitPattern: page), Int(pageSize), PROT_READ,
                                  MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
                 if zeros != MAP_FAILED {
-                    let n = faultCount.add(1, ordering: .releasing).oldValue
-                    if n < faultsKept { faults[n] = at }
+                    let lowest = lowestFault[ours]
+                    if lowest == 0 || at < lowest { lowestFault[ours] = at }
                     return
                 }
             }
@@ -116,6 +117,6 @@ private func shrinkGuardHandler(_ signal: Int32, _ info: UnsafeMutablePointer<si
 enum ShrinkGuard {
     static func register(_ start: UnsafeRawPointer, length: Int) -> Int? { nil }
     static func unregister(_ slot: Int) {}
-    static func firstFault(in start: UnsafeRawPointer, length: Int) -> UInt? { nil }
+    static func firstFault(slot: Int, in start: UnsafeRawPointer, length: Int) -> UInt? { nil }
 }
 #endif

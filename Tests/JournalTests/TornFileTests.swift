@@ -242,4 +242,28 @@ struct TornFileTests {
         reader.forEachEntry { _ in again += 1 }
         #expect(again == read)
     }
+
+    /// A fault belongs to the mapping it happened in, not to its address: the kernel places a
+    /// new mapping where an unmapped one was, and a file mapped there later must not be said
+    /// to have been cut short (as the bundled samples once were, after the test above).
+    @Test("a fault is kept with the mapping it happened in, not passed on to one mapped at the same address")
+    func faultsStayWithTheirMapping() throws {
+        #if canImport(Glibc)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let region = mmap(nil, 2 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let base = try #require(region.flatMap { $0 == MAP_FAILED ? nil : $0 })
+        defer { munmap(base, 2 * page) }
+        let first = try #require(ShrinkGuard.register(base, length: 2 * page))
+        var info = siginfo_t()
+        info._sifields._sigfault.si_addr = base + page + 100
+        ShrinkGuard.handle(SIGBUS, &info, nil)
+        #expect(ShrinkGuard.firstFault(slot: first, in: base, length: 2 * page) == UInt(bitPattern: base + page + 100))
+        // A range of the mapping before the fault has none; one after it was lost from its start.
+        #expect(ShrinkGuard.firstFault(slot: first, in: base, length: page) == nil)
+        ShrinkGuard.unregister(first)
+        let second = try #require(ShrinkGuard.register(base, length: 2 * page))
+        #expect(ShrinkGuard.firstFault(slot: second, in: base, length: 2 * page) == nil)
+        ShrinkGuard.unregister(second)
+        #endif
+    }
 }
