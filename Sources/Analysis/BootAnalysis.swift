@@ -89,8 +89,8 @@ struct BootAnalysis {
         a.restarts.merge(b.restarts)
         a.counterMax = [a.counterMax, b.counterMax].compactMap { $0 }.max()
         a.counterMin = [a.counterMin, b.counterMin].compactMap { $0 }.min()
-        a.exitStatuses.merge(b.exitStatuses, uniquingKeysWith: +)
-        a.results.merge(b.results, uniquingKeysWith: +)
+        a.exitStatusCounts.merge(b.exitStatusCounts)
+        a.resultCounts.merge(b.resultCounts)
         a.startLimitHit = a.startLimitHit || b.startLimitHit
         a.oomKills += b.oomKills
         a.oomKillTimes += b.oomKillTimes

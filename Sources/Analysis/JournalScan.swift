@@ -108,7 +108,10 @@ final class BootState {
     var units: [String: UnitAccumulator] { unitIndex.mapValues { unitAccumulators[$0] } }
     func hasUnit(_ name: String) -> Bool { unitIndex[name] != nil }
 
-    func addUnitEvent(_ u: UnitEvent) {
+    func addUnitEvent(_ u: UnitEvent) { addUnitEvent(u, time: u.time, ref: u.ref) }
+
+    /// Adds `u` as if it had been read at `time` from the entry `ref`.
+    func addUnitEvent(_ u: borrowing UnitEvent, time: Int64, ref: EntryRef) {
         // A crash loop names one unit over and over, with the same String: compare before hashing.
         let i: Int
         if let l = lastUnit, l.name == u.unit {
@@ -121,7 +124,7 @@ final class BootState {
             unitIndex[u.unit] = i
         }
         lastUnit = (u.unit, i)
-        unitAccumulators[i].add(u)
+        unitAccumulators[i].add(u, time: time, ref: ref)
     }
     var kernel: [KernelRecord] = []
     var kernelCursors: [EntryRef] = []
@@ -164,7 +167,7 @@ final class BootState {
     }
     private var lastOwnWords: (unit: String, index: Dictionary<String, UnitWords>.Index)?
 
-    func noteUnitLine(_ u: UnitEvent, location: EntryLocation) {
+    func noteUnitLine(_ u: borrowing UnitEvent, time: Int64, ref: EntryRef, location: EntryLocation) {
         let tag: UnitLineTag
         switch u.kind {
         case .failed(let result) where result != "success": tag = .lastFailure
@@ -189,7 +192,7 @@ final class BootState {
         }
         lastSpots = (u.unit, i)
         let slot = tag == .lastFailure && unitLineSpots.values[i][UnitLineTag.firstFailure.rawValue] == nil ? UnitLineTag.firstFailure : tag
-        unitLineSpots.values[i][slot.rawValue] = (u.time, u.ref, location)
+        unitLineSpots.values[i][slot.rawValue] = (time, ref, location)
     }
 
     func resolveUnitLines(_ reader: JournalReader) {
@@ -222,10 +225,11 @@ final class BootState {
 
     var newestKept: Int64 { ring.isEmpty ? .min : ring[(ringNext + ring.count - 1) % ring.count].time }
 
+    /// Plain values only, so that keeping one (done for nearly every entry) copies a few words:
+    /// the cursor comes from the entry read back.
     struct PendingWord {
         var time: Int64
         var location: EntryLocation
-        var cursor: EntryRef
         var isKernel: Bool
     }
 
@@ -245,7 +249,7 @@ final class BootState {
         let all = pending.map { p in
             let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
             let who = p.isKernel ? EntryFields.kernelBytes : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
-            return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: p.cursor,
+            return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: e.map(EntryRef.init) ?? .none,
                                 priority: e?.bytes("PRIORITY")), p.isKernel)
         }
         // A message worth showing: it was recovered, and it is the kernel's or at notice
@@ -438,7 +442,7 @@ struct JournalScan {
 
         // Last words: the newest few entries of the boot.
         if t >= b.newestKept {
-            b.keep(BootState.PendingWord(time: t, location: e.location, cursor: EntryRef(e), isKernel: f.isKernel))
+            b.keep(BootState.PendingWord(time: t, location: e.location, isKernel: f.isKernel))
         }
 
         // Boot-end evidence is read whatever the time window.
@@ -486,11 +490,14 @@ struct JournalScan {
                           priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
         }
         guard let prepared else { return }
-        if let u = prepared.unit(for: e) {
+        if let u = prepared.unitTemplate {
             guard counted else { return }
-            b.addUnitEvent(u)
+            // The event as read for the first entry with these values, this entry's time and
+            // cursor beside it.
+            let ref = EntryRef(e)
+            b.addUnitEvent(u, time: t, ref: ref)
             // Where each unit event sits in the journal: evidence lines point back at it.
-            b.noteUnitLine(u, location: e.location)
+            b.noteUnitLine(u, time: t, ref: ref, location: e.location)
         } else {
             b.apply(prepared.event(for: e), inWindow: counted)
         }

@@ -8,8 +8,11 @@ struct UnitAccumulator {
     var restarts = RestartStats()
     var counterMin: Int?
     var counterMax: Int?
-    var exitStatuses: [String: Int] = [:]
-    var results: [String: Int] = [:]
+    /// Main-process exits by status (`1/FAILURE`), and failures by result (`exit-code`).
+    var exitStatusCounts = TextCounts()
+    var resultCounts = TextCounts()
+    var exitStatuses: [String: Int] { exitStatusCounts.counts }
+    var results: [String: Int] { resultCounts.counts }
     var startLimitHit = false
     var startLimitTime: Int64?
     var startLimitCursor: EntryRef?
@@ -32,29 +35,33 @@ struct UnitAccumulator {
 
     init(unit: String) { self.unit = unit }
 
-    mutating func add(_ e: UnitEvent) {
-        if firstCursor == nil { firstCursor = e.ref }
+    mutating func add(_ e: UnitEvent) { add(e, time: e.time, ref: e.ref) }
+
+    /// Adds `e` as if it had been read at `time` from the entry `ref` (the scan's re-timed
+    /// crash-loop lines).
+    mutating func add(_ e: borrowing UnitEvent, time: Int64, ref: EntryRef) {
+        if firstCursor == nil { firstCursor = ref }
         switch e.kind {
         case .started:
             starts += 1
         case .mainExited(let code, let status):
-            exitStatuses[status, default: 0] += 1
+            exitStatusCounts.add(status)
             let clean = code == "exited" && (status == "0" || status.hasPrefix("0/"))
-            noteExit(e.time, clean: clean)
+            noteExit(time, clean: clean)
         case .failed(let result):
-            results[result, default: 0] += 1
+            resultCounts.add(result)
             failureCount += 1
-            lastFailureTime = e.time
-            if failures.count < 200 { failures.append((e.time, result, e.ref)) }
-            if result == "start-limit-hit" { markStartLimit(e) }
-            if lastExit == nil || (lastExit.map { timeDistance(e.time, $0.time) > 5_000_000 } ?? true) { noteExit(e.time, clean: false) }
-            else if result != "success" { lastExit = (lastExit?.time ?? e.time, false) }
+            lastFailureTime = time
+            if failures.count < 200 { failures.append((time, result, ref)) }
+            if result == "start-limit-hit" { markStartLimit(time: time, ref: ref) }
+            if lastExit == nil || (lastExit.map { timeDistance(time, $0.time) > 5_000_000 } ?? true) { noteExit(time, clean: false) }
+            else if result != "success" { lastExit = (lastExit?.time ?? time, false) }
         case .restartScheduled(let counter):
             // Versions that log both "hold-off time over" and "Scheduled restart job" for one
             // restart: count it once, keeping the counter. The pair is one line with a counter
             // and one without, with no exit between them; counter-less lines alone (systemd
             // < 236) each count, however fast they come.
-            if let last = restarts.last, timeDistance(e.time, last) < 1_000_000, lastExit == nil,
+            if let last = restarts.last, timeDistance(time, last) < 1_000_000, lastExit == nil,
                (counter != nil) != lastRestartHadCounter {
                 if let c = counter {
                     lastRestartHadCounter = true
@@ -64,27 +71,27 @@ struct UnitAccumulator {
                 return
             }
             lastRestartHadCounter = counter != nil
-            restarts.add(e.time)
-            lastRestartCursor = e.ref
+            restarts.add(time)
+            lastRestartCursor = ref
             if let c = counter {
                 counterMin = min(counterMin ?? c, c)
                 counterMax = max(counterMax ?? c, c)
             }
             if let x = lastExit {
-                let delay = (Double(e.time) - Double(x.time)) / 1e6
+                let delay = (Double(time) - Double(x.time)) / 1e6
                 if delay >= 0 { exitToRestart.add(delay) }
                 if x.clean { restartsAfterSuccess += 1 } else { restartsAfterFailure += 1 }
             }
             lastExit = nil
         case .startLimitHit:
-            markStartLimit(e)
+            markStartLimit(time: time, ref: ref)
         case .oomKilled:
             oomKills += 1
-            if oomKillTimes.count < 10_000 { oomKillTimes.append(e.time) }
+            if oomKillTimes.count < 10_000 { oomKillTimes.append(time) }
         case .oomdKilled:
             oomdKills += 1
         case .deactivated:
-            if lastExit == nil { noteExit(e.time, clean: true) }
+            if lastExit == nil { noteExit(time, clean: true) }
         case .resources(let cpu, _):
             if let cpu { peakCPUNSec = max(peakCPUNSec ?? 0, cpu) }
         case .startFailed:
@@ -98,10 +105,10 @@ struct UnitAccumulator {
         lastExit = (t, clean)
     }
 
-    private mutating func markStartLimit(_ e: UnitEvent) {
+    private mutating func markStartLimit(time: Int64, ref: EntryRef) {
         if !startLimitHit {
-            startLimitTime = e.time
-            startLimitCursor = e.ref
+            startLimitTime = time
+            startLimitCursor = ref
         }
         startLimitHit = true
     }
@@ -126,6 +133,34 @@ struct UnitAccumulator {
         if n >= 5 { return true }
         if let c = counterMax, c >= 100, n >= 2 { return true }
         return false
+    }
+}
+
+/// Counts by text, for the few texts a unit's lines repeat (exit statuses, results). A crash
+/// loop exits the same way every time: the count of the text counted last is found again
+/// by comparing it, not by hashing it.
+struct TextCounts {
+    private(set) var counts: [String: Int] = [:]
+    /// Where the text counted last is; valid while no text is added (which may move every entry).
+    private var last: Dictionary<String, Int>.Index?
+
+    mutating func add(_ key: String) {
+        if let i = last, counts.keys[i] == key {
+            counts.values[i] += 1
+            return
+        }
+        if let i = counts.index(forKey: key) {
+            counts.values[i] += 1
+            last = i
+            return
+        }
+        counts[key] = 1
+        last = nil
+    }
+
+    mutating func merge(_ other: TextCounts) {
+        counts.merge(other.counts, uniquingKeysWith: +)
+        last = nil
     }
 }
 

@@ -36,6 +36,7 @@ public struct EntryFields {
         view = v
         textValues = []
         pid = v.value(3).flatMap(EntryFields.int)
+        isKernel = TextScan.equal(v.value(4), Self.kernelBytes)
     }
 
     /// A line of a text log, as far as its text tells: the views must outlive the value.
@@ -47,6 +48,7 @@ public struct EntryFields {
         values[7] = userUnit
         textValues = values
         self.pid = pid
+        isKernel = false
     }
 
     @inline(__always)
@@ -89,7 +91,8 @@ public struct EntryFields {
 
     /// `kernel`, as `_TRANSPORT` and the kernel's `SYSLOG_IDENTIFIER` name it.
     public static let kernelBytes: [UInt8] = Array("kernel".utf8)
-    public var isKernel: Bool { TextScan.equal(transport, Self.kernelBytes) }
+    /// `_TRANSPORT=kernel`, found once: most tests of an entry ask it.
+    public let isKernel: Bool
     public var messageText: String { EntryFields.text(message) ?? "" }
     /// SYSLOG_IDENTIFIER.
     public var who: String { EntryFields.text(identifier) ?? "" }

@@ -4,28 +4,25 @@ import Journal
 /// same values: handing a reference across threads costs less than copying the event.
 public final class PreparedEvent: Sendable {
     private let event: JournalEvent
-
-    fileprivate init(_ event: JournalEvent) { self.event = event }
-
+    /// The unit event as it was read (the time and cursor of the first entry with these
+    /// values), or `nil` when the event is another. The scan passes each entry's own time and
+    /// cursor beside it rather than copying the event for every line a crash loop repeats.
+    public let unitTemplate: UnitEvent?
     /// A unit event: it fits any entry with the same values once re-timed.
-    fileprivate var reusable: Bool {
-        if case .unit = event { return true }
-        return false
-    }
+    fileprivate let isUnit: Bool
 
-    /// The unit event, with `entry`'s time and cursor; `nil` when the event is another.
-    /// Cheaper than `event(for:)` for the lines a crash loop repeats: no `JournalEvent` is made.
-    @inline(__always)
-    public func unit(for entry: EntryView) -> UnitEvent? {
-        guard case .unit(var u) = event else { return nil }
-        u.time = Int64(clamping: entry.realtime)
-        u.ref = EntryRef(entry)
-        return u
+    fileprivate init(_ event: JournalEvent) {
+        self.event = event
+        if case .unit(let u) = event { unitTemplate = u } else { unitTemplate = nil }
+        isUnit = unitTemplate != nil
     }
 
     /// The event, with `entry`'s time and cursor.
     public func event(for entry: EntryView) -> JournalEvent {
-        unit(for: entry).map(JournalEvent.unit) ?? event
+        guard var u = unitTemplate else { return event }
+        u.time = Int64(clamping: entry.realtime)
+        u.ref = EntryRef(entry)
+        return .unit(u)
     }
 }
 
@@ -48,10 +45,9 @@ public struct JournalEventPreparer: EntryPreparer {
         return JournalEventExtractor.event(entry, f, names: &names).map(PreparedEvent.init)
     }
 
-    /// No event stays none; a unit event is shared (re-timed when used). Other events (rare:
-    /// markers, notices) are read again.
-    public func reuse(_ earlier: PreparedEvent?, for entry: EntryView) -> PreparedEvent?? {
-        guard let earlier else { return .some(nil) }
-        return earlier.reusable ? .some(earlier) : nil
-    }
+    /// No event stays none; a unit event is shared (re-timed when used).
+    public func fitsUnchanged(_ earlier: PreparedEvent?) -> Bool { earlier?.isUnit ?? true }
+
+    /// Other events (rare: markers, notices) are read again.
+    public func reuse(_ earlier: PreparedEvent?, for entry: EntryView) -> PreparedEvent?? { nil }
 }

@@ -173,11 +173,13 @@ struct EntryBatch: Sendable {
 /// copy what must outlive it.
 public struct EntryView {
     // Pointers into the batch, not copies: a view is made for every entry of the journal.
+    // Visible to `value(_:)`'s inlined body: the analysis asks for several values of every
+    // entry, from another module.
     private let head: UnsafePointer<EntryBatch.Head>
-    private let spans: UnsafePointer<UInt64>
-    private let slotCount: Int
-    private let arena: UnsafeRawBufferPointer
-    private let blobs: UnsafeBufferPointer<UnsafeRawBufferPointer>
+    @usableFromInline let spans: UnsafePointer<UInt64>
+    @usableFromInline let slotCount: Int
+    @usableFromInline let arena: UnsafeRawBufferPointer
+    @usableFromInline let blobs: UnsafeBufferPointer<UnsafeRawBufferPointer>
 
     init(head: UnsafePointer<EntryBatch.Head>, spans: UnsafePointer<UInt64>, slotCount: Int,
          arena: UnsafeRawBufferPointer, blobs: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
@@ -201,16 +203,21 @@ public struct EntryView {
 
     /// The value of the field in `slot` (its first one, when repeated), or `nil` when the
     /// entry has no such field.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func value(_ slot: Int) -> UnsafeRawBufferPointer? {
         guard slot >= 0, slot < slotCount else { return nil }
         let s = spans[slot]
-        guard s != EntryBatch.absent else { return nil }
-        if s & EntryBatch.blobFlag != 0 {
+        // `EntryBatch.absent` and `EntryBatch.blobFlag`, spelled out for the inlined body.
+        guard s != UInt64.max else { return nil }
+        if s & (1 << 63) != 0 {
             let i = Int(s & 0xFFFF_FFFF)
             return i < blobs.count ? blobs[i] : nil
         }
-        return arena.slice(Int(s >> 32), Int(s & 0xFFFF_FFFF))
+        let offset = Int(s >> 32), length = Int(s & 0xFFFF_FFFF)
+        guard offset <= arena.count, length <= arena.count &- offset, let base = arena.baseAddress else {
+            return length == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : nil
+        }
+        return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 }
 

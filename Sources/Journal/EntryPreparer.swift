@@ -11,12 +11,17 @@ public protocol EntryPreparer: SendableMetatype {
     /// the same file (so the same values), made to fit `entry` (its time, its cursor); `nil`
     /// when it cannot be, and `prepare` is called.
     func reuse(_ earlier: Prepared, for entry: EntryView) -> Prepared?
+    /// Whether `earlier` fits every entry with the same values as it is, so that a batch may
+    /// hand the one value to all of them (no copy, and no reference counted per entry); false
+    /// unless said otherwise, and `reuse` is asked.
+    func fitsUnchanged(_ earlier: Prepared) -> Bool
     /// Whether results are worth remembering (`PreparedMemo`); true unless said otherwise.
     static var remembers: Bool { get }
 }
 
 extension EntryPreparer {
     public static var remembers: Bool { true }
+    public func fitsUnchanged(_ earlier: Prepared) -> Bool { false }
 }
 
 /// The preparer of a scan that needs none.
@@ -35,6 +40,11 @@ struct PreparedMemo<P: EntryPreparer> {
     private var keys: [Int]
     private var files: [Int]
     private var results: [P.Prepared?]
+    /// Per slot, the batch (by `stamp`) its result was last added to, and where among that
+    /// batch's values: later entries of the batch refer to it there.
+    private var addedIn: [Int]
+    private var addedAt: [Int32]
+    private var stamp = 0
     private static var size: Int { 1024 }
 
     init(slotCount: Int) {
@@ -42,13 +52,16 @@ struct PreparedMemo<P: EntryPreparer> {
         keys = Array(repeating: 0, count: Self.size * slotCount)
         files = Array(repeating: -1, count: Self.size)
         results = Array(repeating: nil, count: Self.size)
+        addedIn = Array(repeating: -1, count: Self.size)
+        addedAt = Array(repeating: 0, count: Self.size)
     }
 
     /// Prepares every entry of `batch` into `out` (emptied first).
-    mutating func prepare(_ batch: EntryBatch, with preparer: inout P, into out: inout [P.Prepared]) {
-        out.removeAll(keepingCapacity: true)
+    mutating func prepare(_ batch: EntryBatch, with preparer: inout P, into out: inout PreparedValues<P.Prepared>) {
+        out.removeAll()
+        stamp &+= 1
         guard P.remembers, batch.slotCount == slotCount else {
-            batch.forEach { out.append(preparer.prepare($0)) }
+            batch.forEach { _ = out.append(preparer.prepare($0)) }
             return
         }
         let width = slotCount
@@ -59,10 +72,20 @@ struct PreparedMemo<P: EntryPreparer> {
             let slot = Int(truncatingIfNeeded: h >> 54) & (Self.size - 1)
             let file = entry.location.file
             let base = slot &* width
-            if files[slot] == file, let earlier = results[slot], same(sources, at: base),
-               let reused = preparer.reuse(earlier, for: entry) {
-                out.append(reused)
-                return
+            if files[slot] == file, let earlier = results[slot], same(sources, at: base) {
+                if preparer.fitsUnchanged(earlier) {
+                    if addedIn[slot] == stamp {
+                        out.appendAgain(addedAt[slot])
+                    } else {
+                        addedAt[slot] = out.append(earlier)
+                        addedIn[slot] = stamp
+                    }
+                    return
+                }
+                if let reused = preparer.reuse(earlier, for: entry) {
+                    _ = out.append(reused)
+                    return
+                }
             }
             let fresh = preparer.prepare(entry)
             files[slot] = file
@@ -70,7 +93,8 @@ struct PreparedMemo<P: EntryPreparer> {
             keys.withUnsafeMutableBufferPointer { k in
                 for i in 0..<width { k[base &+ i] = sources[i] }
             }
-            out.append(fresh)
+            addedAt[slot] = out.append(fresh)
+            addedIn[slot] = stamp
         }
     }
 
@@ -82,23 +106,64 @@ struct PreparedMemo<P: EntryPreparer> {
     }
 }
 
+/// What was prepared for each entry of a batch: each distinct value once, and per entry
+/// the position of its value. A crash loop's entries share a handful of values, and handing
+/// a shared reference to every entry would count references on both threads at once.
+struct PreparedValues<Prepared: Sendable>: Sendable {
+    private(set) var values: [Prepared] = []
+    private var indices: [Int32] = []
+
+    var count: Int { indices.count }
+
+    /// Adds an entry with a value of its own; returns where the value is, for `appendAgain`.
+    mutating func append(_ value: Prepared) -> Int32 {
+        let at = Int32(truncatingIfNeeded: values.count)
+        values.append(value)
+        indices.append(at)
+        return at
+    }
+
+    /// Adds an entry with the value at `at` (from `append`).
+    mutating func appendAgain(_ at: Int32) { indices.append(at) }
+
+    func indicesWithUnsafeBuffer<R>(_ body: (UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+        try indices.withUnsafeBufferPointer(body)
+    }
+
+    mutating func removeAll() {
+        values.removeAll(keepingCapacity: true)
+        indices.removeAll(keepingCapacity: true)
+    }
+}
+
 /// A decoded batch and what was prepared for each of its entries.
 struct PreparedBatch<Prepared: Sendable>: Sendable {
     var entries: EntryBatch
-    var prepared: [Prepared] = []
+    var prepared = PreparedValues<Prepared>()
+    /// Whether `prepared` was worked out for `entries` (by the side that decoded them); if
+    /// not, the side that consumes them does it.
+    var isPrepared = false
 
     /// Calls `body` with every entry and its prepared result, in order.
     func forEach(_ body: (EntryView, Prepared) throws -> Void) rethrows {
-        var i = 0
-        try entries.forEach { view in
-            guard i < prepared.count else { return }
-            try body(view, prepared[i])
-            i += 1
+        guard prepared.count == entries.count else { return }
+        try prepared.values.withUnsafeBufferPointer { values in
+            try prepared.indicesWithUnsafeBuffer { indices in
+                var i = 0
+                try entries.forEach { view in
+                    guard i < indices.count else { return }
+                    let at = Int(indices[i])
+                    i += 1
+                    guard at >= 0, at < values.count else { return }
+                    try body(view, values[at])
+                }
+            }
         }
     }
 
     mutating func removeAll() {
         entries.removeAll()
-        prepared.removeAll(keepingCapacity: true)
+        prepared.removeAll()
+        isPrepared = false
     }
 }

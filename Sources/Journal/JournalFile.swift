@@ -287,7 +287,28 @@ public final class JournalFile: @unchecked Sendable {
         storage.adviseDone()
     }
 
-    func startedReading() { storage.adviseSequential() }
+    func startedReading() { storage.adviseSequential(within: objectsRead) }
+
+    /// The part of the file a scan reads: past the hash tables (journald makes them a tenth of
+    /// a file, and a scan never looks them up) and up to the end of the tail object (an archived
+    /// file is allocated in whole chunks, its end often unused). The whole file when the header
+    /// does not say this plainly; only a hint to the kernel, so a wrong range costs time, not data.
+    private var objectsRead: Range<Int> {
+        func end(_ offset: UInt64, _ size: UInt64) -> Int? {
+            let (e, overflow) = offset.addingReportingOverflow(size)
+            return overflow ? nil : Int(exactly: e)
+        }
+        let all = 0..<bytes.count
+        guard let data = end(header.dataHashTableOffset, header.dataHashTableSize),
+              let field = end(header.fieldHashTableOffset, header.fieldHashTableSize) else { return all }
+        let lower = max(data, field, header.headerSize)
+        var upper = bytes.count
+        if let tail = Int(exactly: header.tailObjectOffset), tail >= lower,
+           let size = bytes.u64(tail &+ 8).flatMap({ Int(exactly: $0) }), size <= bytes.count &- tail {
+            upper = tail + size
+        }
+        return lower < upper ? lower..<upper : all
+    }
 
     /// Says once, in the file's health, that the file was cut short while it was read.
     func noteShrinking() {

@@ -177,12 +177,21 @@ public final class JournalReader: @unchecked Sendable {
                 var batch = prefetcher.reuse()
                     ?? PreparedBatch(entries: EntryBatch(slotCount: fields.count, capacity: Self.batchSize))
                 more = producer.fill(&batch.entries, limit: Self.batchSize)
-                memo.prepare(batch.entries, with: &preparer, into: &batch.prepared)
+                // The work is shared out batch by batch: the producer prepares while the
+                // consumer has batches waiting, and leaves it to the consumer when it has none
+                // (on two cores neither side then waits for the other for long).
+                if prefetcher.consumerHasWork {
+                    memo.prepare(batch.entries, with: &preparer, into: &batch.prepared)
+                    batch.isPrepared = true
+                }
                 guard push(batch) else { return }
             }
         }
+        var preparer = P()
+        var memo = PreparedMemo<P>(slotCount: fields.count)
         do {
             while var batch = prefetcher.next() {
+                if !batch.isPrepared { memo.prepare(batch.entries, with: &preparer, into: &batch.prepared) }
                 try batch.forEach(body)
                 batch.removeAll()
                 prefetcher.recycle(batch)

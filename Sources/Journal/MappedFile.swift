@@ -120,12 +120,19 @@ final class MappedFile: @unchecked Sendable {
         }
     }
 
-    /// Tells the kernel the mapping will be read front to back (and drops it when done).
-    func adviseSequential() {
-        // MADV_POPULATE_READ (Linux 5.14+) maps the whole file in one call instead of taking
+    /// Tells the kernel that `range` of the bytes will be read front to back (and drops the
+    /// mapping when done).
+    func adviseSequential(within range: Range<Int>) {
+        guard let (start, length) = advice, let base = bytes.baseAddress else { return }
+        // Whole pages, inside the part of the mapping that may be advised.
+        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+        let lower = max((Int(bitPattern: base) + max(range.lowerBound, 0)) & ~(page - 1), Int(bitPattern: start))
+        let upper = min(Int(bitPattern: base) + min(range.upperBound, bytes.count), Int(bitPattern: start) + length)
+        guard lower < upper, let from = UnsafeMutableRawPointer(bitPattern: lower) else { return }
+        // MADV_POPULATE_READ (Linux 5.14+) maps the range in one call instead of taking
         // thousands of page faults; older kernels refuse it and fall back to faulting.
-        if let (start, length) = advice, madvise(start, length, 22) != 0 {
-            _ = madvise(start, length, MADV_SEQUENTIAL)
+        if madvise(from, upper - lower, 22) != 0 {
+            _ = madvise(from, upper - lower, MADV_SEQUENTIAL)
         }
     }
 

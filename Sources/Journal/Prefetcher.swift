@@ -24,6 +24,15 @@ final class Prefetcher<Batch: Sendable>: @unchecked Sendable {
         thread.start()
     }
 
+    /// Whether the consumer has a batch waiting besides the one it may be working on: while it
+    /// has, work the producer adds to a batch costs no waiting; while it has not, the consumer
+    /// is about to sit idle, and a batch handed over sooner (with work left for it) is better.
+    var consumerHasWork: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !queue.isEmpty
+    }
+
     /// Queues a batch, waiting while the queue is full; false when the consumer stopped.
     private func push(_ batch: Batch) -> Bool {
         condition.lock()
