@@ -144,6 +144,11 @@ struct EntryBatch: Sendable {
 
     /// `forEach`, with the DATA objects each entry's values were read from (`sources`).
     func forEachWithSources(_ body: (EntryView, UnsafeBufferPointer<Int>) throws -> Void) rethrows {
+        try forEachWithSources(in: 0..<count, body)
+    }
+
+    /// `forEachWithSources`, over the entries at `range` (clamped to the batch).
+    func forEachWithSources(in range: Range<Int>, _ body: (EntryView, UnsafeBufferPointer<Int>) throws -> Void) rethrows {
         let blobViews = blobs.blobs.map(\.bytes)
         try blobViews.withUnsafeBufferPointer { blobBuffer in
             try arena.withUnsafeBytes { arenaBytes in
@@ -154,7 +159,7 @@ struct EntryBatch: Sendable {
                                   let firstSource = allSources.baseAddress,
                                   allSpans.count >= allHeads.count * slotCount,
                                   allSources.count >= allHeads.count * slotCount else { return }
-                            for i in 0..<allHeads.count {
+                            for i in range.clamped(to: 0..<allHeads.count) {
                                 try body(EntryView(head: first + i, spans: firstSpan + i * slotCount, slotCount: slotCount,
                                                    arena: arenaBytes, blobs: blobBuffer),
                                          UnsafeBufferPointer(start: firstSource + i * slotCount, count: slotCount))

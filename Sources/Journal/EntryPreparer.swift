@@ -56,16 +56,20 @@ struct PreparedMemo<P: EntryPreparer> {
         addedAt = Array(repeating: 0, count: Self.size)
     }
 
-    /// Prepares every entry of `batch` into `out` (emptied first).
-    mutating func prepare(_ batch: EntryBatch, with preparer: inout P, into out: inout PreparedValues<P.Prepared>) {
-        out.removeAll()
+    /// Prepares the entries of `batch` that `out` does not hold yet (it holds the first
+    /// `out.count`, worked out by another memo or none), up to entry `end` (all by default).
+    mutating func prepare(_ batch: EntryBatch, with preparer: inout P, into out: inout PreparedValues<P.Prepared>,
+                          upTo end: Int = .max) {
+        // `addedAt` positions refer to this call's additions to `out` only.
         stamp &+= 1
+        let range = min(out.count, batch.count)..<min(max(end, 0), batch.count)
+        guard !range.isEmpty else { return }
         guard P.remembers, batch.slotCount == slotCount else {
-            batch.forEach { _ = out.append(preparer.prepare($0)) }
+            batch.forEachWithSources(in: range) { entry, _ in _ = out.append(preparer.prepare(entry)) }
             return
         }
         let width = slotCount
-        batch.forEachWithSources { entry, sources in
+        batch.forEachWithSources(in: range) { entry, sources in
             // Fibonacci hashing: the multiplier carries every bit upward, the top bits are the slot.
             var h = UInt64(truncatingIfNeeded: entry.location.file) &+ 1
             for s in sources { h = (h ^ UInt64(truncatingIfNeeded: s)) &* 0x9E37_79B9_7F4A_7C15 }
@@ -106,6 +110,25 @@ struct PreparedMemo<P: EntryPreparer> {
     }
 }
 
+/// How many entries of each batch the decoding thread prepares (the consumer prepares the
+/// rest): more while the consumer has batches waiting (the decoder would otherwise wait for
+/// room in the queue), fewer when it has none (it would otherwise wait for the decoder).
+struct PrepareShare {
+    let batchSize: Int
+    private(set) var entries: Int
+    private var step: Int { max(batchSize / 16, 1) }
+
+    init(batchSize: Int) {
+        self.batchSize = batchSize
+        entries = batchSize / 2
+    }
+
+    mutating func adjust(waiting: Int, capacity: Int) {
+        if waiting == 0 { entries = max(entries - step, 0) }
+        else if waiting >= capacity - 1 { entries = min(entries + step, batchSize) }
+    }
+}
+
 /// What was prepared for each entry of a batch: each distinct value once, and per entry
 /// the position of its value. A crash loop's entries share a handful of values, and handing
 /// a shared reference to every entry would count references on both threads at once.
@@ -136,13 +159,11 @@ struct PreparedValues<Prepared: Sendable>: Sendable {
     }
 }
 
-/// A decoded batch and what was prepared for each of its entries.
+/// A decoded batch and what was prepared for its entries (the first `prepared.count`: the
+/// decoding side prepares some, the consuming side the rest).
 struct PreparedBatch<Prepared: Sendable>: Sendable {
     var entries: EntryBatch
     var prepared = PreparedValues<Prepared>()
-    /// Whether `prepared` was worked out for `entries` (by the side that decoded them); if
-    /// not, the side that consumes them does it.
-    var isPrepared = false
 
     /// Calls `body` with every entry and its prepared result, in order.
     func forEach(_ body: (EntryView, Prepared) throws -> Void) rethrows {
@@ -164,6 +185,5 @@ struct PreparedBatch<Prepared: Sendable>: Sendable {
     mutating func removeAll() {
         entries.removeAll()
         prepared.removeAll()
-        isPrepared = false
     }
 }

@@ -172,17 +172,17 @@ public final class JournalReader: @unchecked Sendable {
             var producer = ScanProducer(files: files, selected: selected, source: source)
             var preparer = P()
             var memo = PreparedMemo<P>(slotCount: fields.count)
+            var share = PrepareShare(batchSize: Self.batchSize)
             var more = true
             while more {
                 var batch = prefetcher.reuse()
                     ?? PreparedBatch(entries: EntryBatch(slotCount: fields.count, capacity: Self.batchSize))
                 more = producer.fill(&batch.entries, limit: Self.batchSize)
-                // The work is shared out batch by batch: the producer prepares while the
-                // consumer has batches waiting, and leaves it to the consumer when it has none
-                // (on two cores neither side then waits for the other for long).
-                if prefetcher.consumerHasWork {
-                    memo.prepare(batch.entries, with: &preparer, into: &batch.prepared)
-                    batch.isPrepared = true
+                // The first `share` entries are prepared here, the rest by the consumer: on two
+                // cores the share follows the queue, so that neither side waits for the other.
+                share.adjust(waiting: prefetcher.waitingCount, capacity: prefetcher.capacity)
+                if share.entries > 0 {
+                    memo.prepare(batch.entries, with: &preparer, into: &batch.prepared, upTo: share.entries)
                 }
                 guard push(batch) else { return }
             }
@@ -191,7 +191,9 @@ public final class JournalReader: @unchecked Sendable {
         var memo = PreparedMemo<P>(slotCount: fields.count)
         do {
             while var batch = prefetcher.next() {
-                if !batch.isPrepared { memo.prepare(batch.entries, with: &preparer, into: &batch.prepared) }
+                if batch.prepared.count < batch.entries.count {
+                    memo.prepare(batch.entries, with: &preparer, into: &batch.prepared)
+                }
                 try batch.forEach(body)
                 batch.removeAll()
                 prefetcher.recycle(batch)

@@ -9,7 +9,7 @@ final class Prefetcher<Batch: Sendable>: @unchecked Sendable {
     private var spares: [Batch] = []
     private var finished = false
     private var cancelled = false
-    private let capacity = 4
+    let capacity = 8
 
     /// Runs `produce` on a new thread; it hands batches to `push` and returns when done.
     init(produce: @escaping @Sendable (_ prefetcher: Prefetcher<Batch>, _ push: (Batch) -> Bool) -> Void) {
@@ -24,13 +24,13 @@ final class Prefetcher<Batch: Sendable>: @unchecked Sendable {
         thread.start()
     }
 
-    /// Whether the consumer has a batch waiting besides the one it may be working on: while it
-    /// has, work the producer adds to a batch costs no waiting; while it has not, the consumer
-    /// is about to sit idle, and a batch handed over sooner (with work left for it) is better.
-    var consumerHasWork: Bool {
+    /// Batches handed over and not yet taken by the consumer: none, and it is about to sit idle
+    /// (a batch handed over sooner, with work left for it, is better); `capacity`, and the
+    /// producer is about to wait (work it adds to a batch costs nothing).
+    var waitingCount: Int {
         condition.lock()
         defer { condition.unlock() }
-        return !queue.isEmpty
+        return queue.count
     }
 
     /// Queues a batch, waiting while the queue is full; false when the consumer stopped.

@@ -94,6 +94,9 @@ public struct OOMKillLine: Sendable, Hashable {
     public var oomScoreAdj: Int?
 
     public init?(_ text: String) {
+        // Most lines are not this one: they are turned away on the bytes, before the scanner
+        // makes characters of them.
+        guard text.containsBytes("Killed process ") else { return nil }
         var sc = TextScanner(text)
         guard sc.seek(past: "Killed process "), let pid = sc.int(), pid > 0 else { return nil }
         let prefix = sc.slice(0, sc.i)
@@ -132,6 +135,7 @@ public struct OOMVictimSelectedLine: Sendable, Hashable {
     public var score: Int?
 
     public init?(_ text: String) {
+        guard text.containsBytes("Kill process ") else { return nil }
         var sc = TextScanner(text)
         guard sc.seek(past: "Kill process "), let pid = sc.int(), pid > 0, sc.skip(" (") else { return nil }
         let open = sc.i
@@ -307,6 +311,7 @@ public struct HungTaskLine: Sendable, Hashable {
     public var inIOWait: Bool
 
     public init?(_ text: String) {
+        guard text.containsBytes("INFO: task ") else { return nil }
         var sc = TextScanner(text)
         guard sc.seek(past: "INFO: task ") else { return nil }
         let start = sc.i
@@ -332,6 +337,7 @@ public struct SoftLockupLine: Sendable, Hashable {
     public var pid: Int
 
     public init?(_ text: String) {
+        guard text.containsBytes("soft lockup - CPU#") else { return nil }
         var sc = TextScanner(text)
         guard sc.seek(past: "soft lockup - CPU#"), let cpu = sc.int(), sc.skip(" stuck for "), let secs = sc.int(),
               sc.skip("s! [") else { return nil }
@@ -365,6 +371,7 @@ public struct IOErrorLine: Sendable, Hashable {
     public var logicalBlock: UInt64?
 
     public init?(_ text: String) {
+        guard text.containsBytes("I/O error") else { return nil }
         var sc = TextScanner(text)
         if sc.seek(past: "I/O error, dev ") {
             device = sc.upTo(",").trimmingSpaces()

@@ -122,6 +122,43 @@ struct ScanTests {
         }
     }
 
+    /// `ValuesPreparer` whose results fit later entries as they are: a batch refers to one
+    /// value from many entries (`PreparedValues.appendAgain`).
+    struct SharedValuesPreparer: EntryPreparer {
+        func prepare(_ e: EntryView) -> ValuesPreparer.Values { ValuesPreparer().prepare(e) }
+        func reuse(_ earlier: ValuesPreparer.Values, for e: EntryView) -> ValuesPreparer.Values? { nil }
+        func fitsUnchanged(_ earlier: ValuesPreparer.Values) -> Bool { true }
+    }
+
+    @Test("a batch prepared in two parts (the decoding side's share, then the consumer's) holds each entry's own values, wherever the split")
+    func preparedInTwoParts() throws {
+        let (dir, files) = try JournalFixtures.writeDirectory("scan-split", layout: .init(compact: true, keyedHash: true),
+                                                              count: 1500, files: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let names = ["TAG", "_BOOT_ID", "PRIORITY"]
+        let reader = JournalReader(paths: files)
+        var producer = ScanProducer(files: reader.files, selected: SelectedNames(orderedNames: names))
+        var batch = PreparedBatch<ValuesPreparer.Values>(entries: EntryBatch(slotCount: names.count, capacity: 2048))
+        _ = producer.fill(&batch.entries, limit: 2048)
+        try #require(batch.entries.count == 1500)
+        var expected: [[[UInt8]?]] = []
+        batch.entries.forEach { e in expected.append((0..<names.count).map { e.value($0).map(Array.init) }) }
+        for split in [0, 1, 2, 700, 1499, 1500, 5000] {
+            var decoding = PreparedMemo<SharedValuesPreparer>(slotCount: names.count)
+            var consuming = PreparedMemo<SharedValuesPreparer>(slotCount: names.count)
+            var preparer = SharedValuesPreparer()
+            batch.prepared.removeAll()
+            decoding.prepare(batch.entries, with: &preparer, into: &batch.prepared, upTo: split)
+            #expect(batch.prepared.count == min(split, 1500), "split \(split)")
+            consuming.prepare(batch.entries, with: &preparer, into: &batch.prepared)
+            var got: [[[UInt8]?]] = []
+            batch.forEach { _, p in got.append(Array(p.values.prefix(names.count))) }
+            #expect(got == expected, "split \(split)")
+            // The repeated values are held once per memo's part, not once per entry.
+            #expect(batch.prepared.values.count < 1500 / 2, "split \(split): \(batch.prepared.values.count) values")
+        }
+    }
+
     @Test("XZ- and LZ4-compressed objects, and a file read twice")
     func recompressedAndDuplicated() throws {
         let (dir, files) = try JournalFixtures.writeDirectory("scan-recompress", layout: .init(compact: false, keyedHash: true),
