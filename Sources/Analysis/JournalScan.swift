@@ -110,8 +110,10 @@ final class BootState {
 
     func addUnitEvent(_ u: UnitEvent) { addUnitEvent(u, time: u.time, ref: u.ref) }
 
-    /// Adds `u` as if it had been read at `time` from the entry `ref`.
-    func addUnitEvent(_ u: borrowing UnitEvent, time: Int64, ref: EntryRef) {
+    /// Adds `u` as if it had been read at `time` from the entry `ref`; returns the unit's
+    /// place among the boot's units (for `noteUnitLine`).
+    @discardableResult
+    func addUnitEvent(_ u: borrowing UnitEvent, time: Int64, ref: EntryRef) -> Int {
         // A crash loop names one unit over and over, with the same String: compare before hashing.
         let i: Int
         if let l = lastUnit, l.name == u.unit {
@@ -125,6 +127,7 @@ final class BootState {
         }
         lastUnit = (u.unit, i)
         unitAccumulators[i].add(u, time: time, ref: ref)
+        return i
     }
     var kernel: [KernelRecord] = []
     var kernelCursors: [EntryRef] = []
@@ -132,16 +135,15 @@ final class BootState {
     var ownWords: [String: UnitWords] = [:]
     /// Where systemd's telling lines about a unit are (first failure, last failure, last
     /// restart), read back once the scan is over (`resolveUnitLines`).
-    /// Per unit, one spot per `UnitLineTag` (indexed by its raw value).
-    private var unitLineSpots: [String: [UnitLineSpot?]] = [:]
+    /// `UnitLineTag.count` spots per unit, in the order of `unitAccumulators` (a unit's spot
+    /// for a tag at `unit * count + tag`): a crash loop's line is noted with one store, no
+    /// lookup by name.
+    private var unitLineSpots: [UnitLineSpot?] = []
     private typealias UnitLineSpot = (time: Int64, ref: EntryRef, location: EntryLocation)
-    /// The unit `noteUnitLine` saw last and where its spots are (valid until the next insertion,
-    /// which sets it anew).
-    private var lastSpots: (unit: String, index: Dictionary<String, [UnitLineSpot?]>.Index)?
     /// The text of those lines, once resolved.
     private(set) var unitLines: [String: [(time: Int64, ref: EntryRef, text: String)]] = [:]
 
-    enum UnitLineTag: Int, Comparable {
+    enum UnitLineTag: Int, Comparable, CaseIterable {
         case firstFailure, lastExit, lastFailure, lastRestart, startLimit
         static func < (a: UnitLineTag, b: UnitLineTag) -> Bool { a.rawValue < b.rawValue }
     }
@@ -167,7 +169,9 @@ final class BootState {
     }
     private var lastOwnWords: (unit: String, index: Dictionary<String, UnitWords>.Index)?
 
-    func noteUnitLine(_ u: borrowing UnitEvent, time: Int64, ref: EntryRef, location: EntryLocation) {
+    /// Notes where `u`, an event of the unit at `unit` (`addUnitEvent`'s answer), sits in the
+    /// journal when it is one of the telling lines.
+    func noteUnitLine(_ u: borrowing UnitEvent, unit: Int, time: Int64, ref: EntryRef, location: EntryLocation) {
         let tag: UnitLineTag
         switch u.kind {
         case .failed(let result) where result != "success": tag = .lastFailure
@@ -176,34 +180,29 @@ final class BootState {
         case .startLimitHit: tag = .startLimit
         default: return
         }
-        // Called for every line of a crash loop: the unit's name is compared with the last
-        // one's, and hashed only when it changes.
-        let tags = UnitLineTag.startLimit.rawValue + 1
-        let i: Dictionary<String, [UnitLineSpot?]>.Index
-        if let last = lastSpots, last.unit == u.unit {
-            i = last.index
-        } else if let found = unitLineSpots.index(forKey: u.unit) {
-            i = found
-        } else {
-            guard unitLineSpots.count < UnitWords.unitsKept else { return }
-            unitLineSpots[u.unit] = Array(repeating: nil, count: tags)
-            guard let added = unitLineSpots.index(forKey: u.unit) else { return }
-            i = added
+        let tags = UnitLineTag.allCases.count
+        // As many units as have accumulators (each far larger than its five spots).
+        guard unit >= 0, unit < unitAccumulators.count else { return }
+        let base = unit * tags
+        if unitLineSpots.count < base + tags {
+            unitLineSpots.append(contentsOf: repeatElement(nil, count: base + tags - unitLineSpots.count))
         }
-        lastSpots = (u.unit, i)
-        let slot = tag == .lastFailure && unitLineSpots.values[i][UnitLineTag.firstFailure.rawValue] == nil ? UnitLineTag.firstFailure : tag
-        unitLineSpots.values[i][slot.rawValue] = (time, ref, location)
+        let slot = tag == .lastFailure && unitLineSpots[base + UnitLineTag.firstFailure.rawValue] == nil ? UnitLineTag.firstFailure : tag
+        unitLineSpots[base + slot.rawValue] = (time, ref, location)
     }
 
     func resolveUnitLines(_ reader: JournalReader) {
-        for (unit, spots) in unitLineSpots {
+        let tags = UnitLineTag.allCases.count
+        for (unit, accumulator) in unitAccumulators.enumerated() where (unit + 1) * tags <= unitLineSpots.count {
             // In the tags' order: the spots are indexed by it.
-            unitLines[unit] = spots.compactMap { $0 }.compactMap { s in
+            let spots = unitLineSpots[(unit * tags)..<((unit + 1) * tags)].compactMap { $0 }
+            guard !spots.isEmpty else { continue }
+            unitLines[accumulator.unit] = spots.compactMap { s in
                 guard let m = reader.entry(at: s.location, fields: .only(["MESSAGE"]))?.bytes("MESSAGE") else { return nil }
                 return (s.time, s.ref, String(decoding: m.prefix(500), as: UTF8.self))
             }
         }
-        unitLineSpots = [:]
+        unitLineSpots = []
     }
     var forkFailures: [ForkFailure] = []
     var forkFailureCount = 0
@@ -495,9 +494,9 @@ struct JournalScan {
             // The event as read for the first entry with these values, this entry's time and
             // cursor beside it.
             let ref = EntryRef(e)
-            b.addUnitEvent(u, time: t, ref: ref)
+            let unit = b.addUnitEvent(u, time: t, ref: ref)
             // Where each unit event sits in the journal: evidence lines point back at it.
-            b.noteUnitLine(u, time: t, ref: ref, location: e.location)
+            b.noteUnitLine(u, unit: unit, time: t, ref: ref, location: e.location)
         } else {
             b.apply(prepared.event(for: e), inWindow: counted)
         }

@@ -40,6 +40,8 @@ struct PreparedMemo<P: EntryPreparer> {
     private var keys: [Int]
     private var files: [Int]
     private var results: [P.Prepared?]
+    /// `preparer.fitsUnchanged` of each slot's result, asked once.
+    private var fits: [Bool]
     /// Per slot, the batch (by `stamp`) its result was last added to, and where among that
     /// batch's values: later entries of the batch refer to it there.
     private var addedIn: [Int]
@@ -52,6 +54,7 @@ struct PreparedMemo<P: EntryPreparer> {
         keys = Array(repeating: 0, count: Self.size * slotCount)
         files = Array(repeating: -1, count: Self.size)
         results = Array(repeating: nil, count: Self.size)
+        fits = Array(repeating: false, count: Self.size)
         addedIn = Array(repeating: -1, count: Self.size)
         addedAt = Array(repeating: 0, count: Self.size)
     }
@@ -76,17 +79,18 @@ struct PreparedMemo<P: EntryPreparer> {
             let slot = Int(truncatingIfNeeded: h >> 54) & (Self.size - 1)
             let file = entry.location.file
             let base = slot &* width
-            if files[slot] == file, let earlier = results[slot], same(sources, at: base) {
-                if preparer.fitsUnchanged(earlier) {
-                    if addedIn[slot] == stamp {
-                        out.appendAgain(addedAt[slot])
-                    } else {
-                        addedAt[slot] = out.append(earlier)
-                        addedIn[slot] = stamp
-                    }
+            if files[slot] == file, same(sources, at: base) {
+                // Already in this batch: referred to again, the result itself not touched.
+                if fits[slot], addedIn[slot] == stamp {
+                    out.appendAgain(addedAt[slot])
                     return
                 }
-                if let reused = preparer.reuse(earlier, for: entry) {
+                if let earlier = results[slot], fits[slot] {
+                    addedAt[slot] = out.append(earlier)
+                    addedIn[slot] = stamp
+                    return
+                }
+                if let earlier = results[slot], let reused = preparer.reuse(earlier, for: entry) {
                     _ = out.append(reused)
                     return
                 }
@@ -94,6 +98,7 @@ struct PreparedMemo<P: EntryPreparer> {
             let fresh = preparer.prepare(entry)
             files[slot] = file
             results[slot] = fresh
+            fits[slot] = preparer.fitsUnchanged(fresh)
             keys.withUnsafeMutableBufferPointer { k in
                 for i in 0..<width { k[base &+ i] = sources[i] }
             }
