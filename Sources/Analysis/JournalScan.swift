@@ -489,14 +489,14 @@ struct JournalScan {
                           priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
         }
         guard let prepared else { return }
-        if let u = prepared.unitTemplate {
+        if prepared.isUnit {
             guard counted else { return }
             // The event as read for the first entry with these values, this entry's time and
             // cursor beside it.
             let ref = EntryRef(e)
-            let unit = b.addUnitEvent(u, time: t, ref: ref)
+            let unit = b.addUnitEvent(prepared.unitTemplate, time: t, ref: ref)
             // Where each unit event sits in the journal: evidence lines point back at it.
-            b.noteUnitLine(u, unit: unit, time: t, ref: ref, location: e.location)
+            b.noteUnitLine(prepared.unitTemplate, unit: unit, time: t, ref: ref, location: e.location)
         } else {
             b.apply(prepared.event(for: e), inWindow: counted)
         }

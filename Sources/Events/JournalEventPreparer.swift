@@ -7,19 +7,25 @@ public final class PreparedEvent: Sendable {
     /// The unit event as it was read (the time and cursor of the first entry with these
     /// values), or `nil` when the event is another. The scan passes each entry's own time and
     /// cursor beside it rather than copying the event for every line a crash loop repeats.
-    public let unitTemplate: UnitEvent?
+    /// Meaningful only when `isUnit`; not optional, so that the scan passes it on where it
+    /// lies instead of unwrapping a copy for every line of a crash loop.
+    public let unitTemplate: UnitEvent
     /// A unit event: it fits any entry with the same values once re-timed.
-    fileprivate let isUnit: Bool
+    public let isUnit: Bool
 
     fileprivate init(_ event: JournalEvent) {
         self.event = event
-        if case .unit(let u) = event { unitTemplate = u } else { unitTemplate = nil }
-        isUnit = unitTemplate != nil
+        if case .unit(let u) = event {
+            (unitTemplate, isUnit) = (u, true)
+        } else {
+            (unitTemplate, isUnit) = (UnitEvent(time: 0, unit: "", kind: .started, cursor: .none), false)
+        }
     }
 
     /// The event, with `entry`'s time and cursor.
     public func event(for entry: EntryView) -> JournalEvent {
-        guard var u = unitTemplate else { return event }
+        guard isUnit else { return event }
+        var u = unitTemplate
         u.time = Int64(clamping: entry.realtime)
         u.ref = EntryRef(entry)
         return .unit(u)
