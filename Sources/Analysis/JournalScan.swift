@@ -222,7 +222,8 @@ final class BootState {
     static let lastWordsKept = 6
     static let lastWordsLooked = 48
 
-    var newestKept: Int64 { ring.isEmpty ? .min : ring[(ringNext + ring.count - 1) % ring.count].time }
+    /// The time of the newest entry kept (asked for every entry: kept, not looked up).
+    private(set) var newestKept: Int64 = .min
 
     /// Plain values only, so that keeping one (done for nearly every entry) copies a few words:
     /// the cursor comes from the entry read back.
@@ -233,12 +234,13 @@ final class BootState {
     }
 
     func keep(_ m: PendingWord) {
+        newestKept = m.time
         if ring.count < Self.lastWordsLooked {
             ring.append(m)
-            ringNext = ring.count % Self.lastWordsLooked
+            ringNext = ring.count == Self.lastWordsLooked ? 0 : ring.count
         } else {
             ring[ringNext] = m
-            ringNext = (ringNext + 1) % Self.lastWordsLooked
+            ringNext = ringNext + 1 == Self.lastWordsLooked ? 0 : ringNext + 1
         }
     }
 

@@ -73,9 +73,25 @@ struct PreparedMemo<P: EntryPreparer> {
         }
         let width = slotCount
         batch.forEachWithSources(in: range) { entry, sources in
-            // Fibonacci hashing: the multiplier carries every bit upward, the top bits are the slot.
-            var h = UInt64(truncatingIfNeeded: entry.location.file) &+ 1
-            for s in sources { h = (h ^ UInt64(truncatingIfNeeded: s)) &* 0x9E37_79B9_7F4A_7C15 }
+            // Fibonacci hashing: the multiplier carries every bit upward, the top bits are the
+            // slot. Four lanes, folded at the end: one chain of nineteen multiplies would make
+            // every entry wait for each in turn.
+            var lanes: (UInt64, UInt64, UInt64, UInt64) = (UInt64(truncatingIfNeeded: entry.location.file) &+ 1, 2, 3, 4)
+            var i = 0
+            while i &+ 4 <= sources.count {
+                lanes.0 = (lanes.0 ^ UInt64(truncatingIfNeeded: sources[i])) &* 0x9E37_79B9_7F4A_7C15
+                lanes.1 = (lanes.1 ^ UInt64(truncatingIfNeeded: sources[i &+ 1])) &* 0x9E37_79B9_7F4A_7C15
+                lanes.2 = (lanes.2 ^ UInt64(truncatingIfNeeded: sources[i &+ 2])) &* 0x9E37_79B9_7F4A_7C15
+                lanes.3 = (lanes.3 ^ UInt64(truncatingIfNeeded: sources[i &+ 3])) &* 0x9E37_79B9_7F4A_7C15
+                i &+= 4
+            }
+            while i < sources.count {
+                lanes.0 = (lanes.0 ^ UInt64(truncatingIfNeeded: sources[i])) &* 0x9E37_79B9_7F4A_7C15
+                i &+= 1
+            }
+            var h = (lanes.0 ^ lanes.1) &* 0x9E37_79B9_7F4A_7C15
+            h = (h ^ lanes.2) &* 0x9E37_79B9_7F4A_7C15
+            h = (h ^ lanes.3) &* 0x9E37_79B9_7F4A_7C15
             let slot = Int(truncatingIfNeeded: h >> 54) & (Self.size - 1)
             let file = entry.location.file
             let base = slot &* width
