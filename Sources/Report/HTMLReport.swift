@@ -197,7 +197,6 @@ struct HTMLReport {
     }
 
     private func causes() -> [String] {
-        let e = HTML.escape
         var out = ["<section id=\"root-causes\">", "<h2>Root causes</h2>"]
         let causes = verdict.rankedCauses
         guard !causes.isEmpty else {
