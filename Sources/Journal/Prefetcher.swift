@@ -9,7 +9,9 @@ final class Prefetcher<Batch: Sendable>: @unchecked Sendable {
     private var spares: [Batch] = []
     private var finished = false
     private var cancelled = false
-    let capacity = 8
+    /// Batches queued at most. Each may hold up to `EntryBatch.byteLimit` of values: the queue
+    /// bounds what a scan holds, so it stays short.
+    let capacity = 4
 
     /// Runs `produce` on a new thread; it hands batches to `push` and returns when done.
     init(produce: @escaping @Sendable (_ prefetcher: Prefetcher<Batch>, _ push: (Batch) -> Bool) -> Void) {
