@@ -5,10 +5,9 @@ import Journal
 public final class PreparedEvent: Sendable {
     private let event: JournalEvent
     /// The unit event as it was read (the time and cursor of the first entry with these
-    /// values), or `nil` when the event is another. The scan passes each entry's own time and
-    /// cursor beside it rather than copying the event for every line a crash loop repeats.
-    /// Meaningful only when `isUnit`; not optional, so that the scan passes it on where it
-    /// lies instead of unwrapping a copy for every line of a crash loop.
+    /// values); meaningful only when `isUnit`. The scan passes each entry's own time and cursor
+    /// beside it, and the event where it lies: not optional, so that no copy is unwrapped for
+    /// every line a crash loop repeats.
     public let unitTemplate: UnitEvent
     /// A unit event: it fits any entry with the same values once re-timed.
     public let isUnit: Bool

@@ -218,11 +218,7 @@ public struct EntryView {
             let i = Int(s & 0xFFFF_FFFF)
             return i < blobs.count ? blobs[i] : nil
         }
-        let offset = Int(s >> 32), length = Int(s & 0xFFFF_FFFF)
-        guard offset <= arena.count, length <= arena.count &- offset, let base = arena.baseAddress else {
-            return length == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : nil
-        }
-        return UnsafeRawBufferPointer(start: base + offset, count: length)
+        return arena.slice(Int(s >> 32), Int(s & 0xFFFF_FFFF))
     }
 }
 

@@ -96,17 +96,18 @@ struct PreparedMemo<P: EntryPreparer> {
             let file = entry.location.file
             let base = slot &* width
             if files[slot] == file, same(sources, at: base) {
-                // Already in this batch: referred to again, the result itself not touched.
-                if fits[slot], addedIn[slot] == stamp {
-                    out.appendAgain(addedAt[slot])
-                    return
-                }
-                if let earlier = results[slot], fits[slot] {
-                    addedAt[slot] = out.append(earlier)
-                    addedIn[slot] = stamp
-                    return
-                }
-                if let earlier = results[slot], let reused = preparer.reuse(earlier, for: entry) {
+                if fits[slot] {
+                    // Already in this batch: referred to again, the result itself not touched.
+                    if addedIn[slot] == stamp {
+                        out.appendAgain(addedAt[slot])
+                        return
+                    }
+                    if let earlier = results[slot] {
+                        addedAt[slot] = out.append(earlier)
+                        addedIn[slot] = stamp
+                        return
+                    }
+                } else if let earlier = results[slot], let reused = preparer.reuse(earlier, for: entry) {
                     _ = out.append(reused)
                     return
                 }

@@ -110,8 +110,7 @@ final class MappedFile: @unchecked Sendable {
         if let (start, length) = whole.advice, let base = b.baseAddress, b.count > 0 {
             // Whole pages around the slice, inside the parent mapping (a page shared with a
             // neighbouring member is simply read again from the file).
-            let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
-            let first = Int(bitPattern: base) & ~(page - 1)
+            let first = Int(bitPattern: base) & ~(Self.pageSize - 1)
             let lower = max(first, Int(bitPattern: start))
             let upper = min(Int(bitPattern: base) + b.count, Int(bitPattern: start) + length)
             advice = UnsafeMutableRawPointer(bitPattern: lower).map { ($0, upper - lower) }
@@ -125,8 +124,7 @@ final class MappedFile: @unchecked Sendable {
     func adviseSequential(within range: Range<Int>) {
         guard let (start, length) = advice, let base = bytes.baseAddress else { return }
         // Whole pages, inside the part of the mapping that may be advised.
-        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
-        let lower = max((Int(bitPattern: base) + max(range.lowerBound, 0)) & ~(page - 1), Int(bitPattern: start))
+        let lower = max((Int(bitPattern: base) + max(range.lowerBound, 0)) & ~(Self.pageSize - 1), Int(bitPattern: start))
         let upper = min(Int(bitPattern: base) + min(range.upperBound, bytes.count), Int(bitPattern: start) + length)
         guard lower < upper, let from = UnsafeMutableRawPointer(bitPattern: lower) else { return }
         // MADV_POPULATE_READ (Linux 5.14+) maps the range in one call instead of taking
@@ -135,6 +133,8 @@ final class MappedFile: @unchecked Sendable {
             _ = madvise(from, upper - lower, MADV_SEQUENTIAL)
         }
     }
+
+    private static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
 
     func adviseDone() {
         if let (start, length) = advice { _ = madvise(start, length, MADV_DONTNEED) }
@@ -176,8 +176,9 @@ extension UnsafeRawBufferPointer {
         return UnsafeRawPointer(hit) - base
     }
 
-    /// The sub-buffer `offset ..< offset + length`, or `nil` when it does not fit.
-    @inline(__always)
+    /// The sub-buffer `offset ..< offset + length`, or `nil` when it does not fit. Inlinable:
+    /// `EntryView.value`, inlined into the analysis, reads every value through it.
+    @inlinable @inline(__always)
     func slice(_ offset: Int, _ length: Int) -> UnsafeRawBufferPointer? {
         guard offset >= 0, length >= 0, offset <= count, length <= count &- offset, let base = baseAddress else {
             return length == 0 && offset >= 0 && offset <= count ? UnsafeRawBufferPointer(start: nil, count: 0) : nil

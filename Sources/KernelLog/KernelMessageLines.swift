@@ -6,6 +6,15 @@ struct TextScanner {
     init(_ text: Substring) { s = Array(text) }
     init(_ text: String) { s = Array(text) }
 
+    /// A scanner just past the first `literal` in `text`; `nil` when there is none. Most lines
+    /// are not the one a parser looks for: they are turned away on their bytes, before their
+    /// characters are made.
+    init?(_ text: String, past literal: StaticString) {
+        guard text.containsBytes(literal) else { return nil }
+        self.init(text)
+        guard seek(past: "\(literal)") else { return nil }
+    }
+
     var atEnd: Bool { i >= s.count }
     var rest: String { i < s.count ? String(s[i...]) : "" }
 
@@ -94,11 +103,7 @@ public struct OOMKillLine: Sendable, Hashable {
     public var oomScoreAdj: Int?
 
     public init?(_ text: String) {
-        // Most lines are not this one: they are turned away on the bytes, before the scanner
-        // makes characters of them.
-        guard text.containsBytes("Killed process ") else { return nil }
-        var sc = TextScanner(text)
-        guard sc.seek(past: "Killed process "), let pid = sc.int(), pid > 0 else { return nil }
+        guard var sc = TextScanner(text, past: "Killed process "), let pid = sc.int(), pid > 0 else { return nil }
         let prefix = sc.slice(0, sc.i)
         if prefix.contains("Memory cgroup out of memory") { kind = .memcg }
         else if prefix.contains("oom_kill_allocating_task") { kind = .allocating }
@@ -135,9 +140,7 @@ public struct OOMVictimSelectedLine: Sendable, Hashable {
     public var score: Int?
 
     public init?(_ text: String) {
-        guard text.containsBytes("Kill process ") else { return nil }
-        var sc = TextScanner(text)
-        guard sc.seek(past: "Kill process "), let pid = sc.int(), pid > 0, sc.skip(" (") else { return nil }
+        guard var sc = TextScanner(text, past: "Kill process "), let pid = sc.int(), pid > 0, sc.skip(" (") else { return nil }
         let open = sc.i
         guard let close = sc.index(of: ") score ", from: open) ?? sc.lastIndex(of: ")", before: sc.s.count) else { return nil }
         self.pid = Int(pid)
@@ -311,9 +314,7 @@ public struct HungTaskLine: Sendable, Hashable {
     public var inIOWait: Bool
 
     public init?(_ text: String) {
-        guard text.containsBytes("INFO: task ") else { return nil }
-        var sc = TextScanner(text)
-        guard sc.seek(past: "INFO: task ") else { return nil }
+        guard var sc = TextScanner(text, past: "INFO: task ") else { return nil }
         let start = sc.i
         let wait = sc.index(of: " blocked in I/O wait for more than ", from: start)
         guard let end = wait ?? sc.index(of: " blocked for more than ", from: start),
@@ -337,9 +338,7 @@ public struct SoftLockupLine: Sendable, Hashable {
     public var pid: Int
 
     public init?(_ text: String) {
-        guard text.containsBytes("soft lockup - CPU#") else { return nil }
-        var sc = TextScanner(text)
-        guard sc.seek(past: "soft lockup - CPU#"), let cpu = sc.int(), sc.skip(" stuck for "), let secs = sc.int(),
+        guard var sc = TextScanner(text, past: "soft lockup - CPU#"), let cpu = sc.int(), sc.skip(" stuck for "), let secs = sc.int(),
               sc.skip("s! [") else { return nil }
         let start = sc.i
         guard let close = sc.lastIndex(of: "]", before: sc.s.count), let colon = sc.lastIndex(of: ":", before: close),
@@ -371,6 +370,7 @@ public struct IOErrorLine: Sendable, Hashable {
     public var logicalBlock: UInt64?
 
     public init?(_ text: String) {
+        // Both forms say `I/O error`: other lines are turned away before their characters are made.
         guard text.containsBytes("I/O error") else { return nil }
         var sc = TextScanner(text)
         if sc.seek(past: "I/O error, dev ") {
