@@ -150,21 +150,25 @@ extension JournalReader {
                     let list = file.entries(ofData: e.data)
                     let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
                         .addingReportingOverflow(headSeconds * 1_000_000)
-                    for n in 0..<min(list.count, edgeEntries) {
-                        guard let o = list.offset(n, in: file) else { continue }
-                        if n > 0, !startOverflow, let h = file.entryHead(at: o), h.monotonic > start { break }
-                        picked[e.bootID, default: []].append(o)
+                    // The edges' bounds are found by binary search on the entries' monotonic
+                    // stamps (in file order within a boot): only the entries taken are listed.
+                    let headLimit = min(list.count, edgeEntries)
+                    let headEnd = startOverflow ? headLimit
+                        : list.firstSlot(in: min(1, headLimit)..<headLimit, in: file, unreadable: false) { $0 > start }
+                    for n in 0..<headEnd {
+                        if let o = list.offset(n, in: file) { picked[e.bootID, default: []].append(o) }
                     }
                     let end = lastMonotonic[e.bootID] ?? e.last.monotonic
                     let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
+                    let tailStart = list.firstSlot(in: 0..<list.count, in: file, unreadable: true) { $0 >= from }
                     var taken = 0
                     var n = list.count - 1
-                    while n >= 0, taken < edgeEntries {
-                        defer { n -= 1 }
-                        guard let o = list.offset(n, in: file) else { continue }
-                        if let h = file.entryHead(at: o), h.monotonic < from { break }
-                        picked[e.bootID, default: []].append(o)
-                        taken += 1
+                    while n >= tailStart, taken < edgeEntries {
+                        if let o = list.offset(n, in: file) {
+                            picked[e.bootID, default: []].append(o)
+                            taken += 1
+                        }
+                        n -= 1
                     }
                 }
             }
@@ -191,8 +195,10 @@ extension JournalReader {
 
     /// The boots with an entry carrying `item` (`FIELD=value`), from the DATA object's entry
     /// array. An entry's boot is told by where it lies: each boot's entries in a file lie between
-    /// its first and last (the index's extents); only where two boots' stretches overlap is the
-    /// entry's header read.
+    /// its first and last (the index's extents), and the array lists entries by offset, so one
+    /// binary search per boot and file answers: a crash loop's hundreds of thousands of entries
+    /// are not walked. Only where two boots' stretches overlap are the entries in the stretch
+    /// read (their headers say the boot).
     public func bootIDs(carrying item: String, index: BootIndex) -> Set<ID128> {
         let payload = Array(item.utf8)
         var out = Set<ID128>()
@@ -201,21 +207,19 @@ extension JournalReader {
             guard !data.isEmpty else { continue }
             let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
             file.withHealthKept {
-                // A crash loop's unit is named by hundreds of thousands of entries: each is placed
-                // by comparisons alone (no allocation, no hashing for a boot just seen).
-                var lastFound: ID128?
-                for o in file.entryOffsets(ofData: data) {
-                    var holding: ID128?
-                    var holders = 0
-                    for s in stretches where o >= s.from && o <= s.to {
-                        holders += 1
-                        holding = s.boot
-                        if holders > 1 { break }
-                    }
-                    if holders != 1 { holding = file.entryHead(at: o)?.bootID }
-                    if let b = holding, b != lastFound {
-                        out.insert(b)
-                        lastFound = b
+                for d in data {
+                    let list = file.entries(ofData: d)
+                    for s in stretches where !out.contains(s.boot) {
+                        let overlapped = stretches.contains { $0.boot != s.boot && $0.from <= s.to && s.from <= $0.to }
+                        var k = list.firstSlot(atOrAfter: s.from, in: file)
+                        // Bounded by the slots: a hostile list out of order is read at most once per stretch.
+                        while k < list.count, let o = list.offset(k, in: file), o <= s.to {
+                            if !overlapped || file.entryHead(at: o)?.bootID == s.boot {
+                                out.insert(s.boot)
+                                break
+                            }
+                            k += 1
+                        }
                     }
                 }
             }

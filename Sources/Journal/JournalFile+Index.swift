@@ -73,6 +73,33 @@ extension JournalFile {
             guard let inline else { return chain.offset(k, in: file) }
             return k == 0 ? inline : chain.offset(k - 1, in: file)
         }
+
+        /// The first slot in `range` whose entry's monotonic stamp passes `test` (the range's end
+        /// when none does), by binary search: a boot's entries in one file are in monotonic
+        /// order, so `test` is false up to a point and true from it. A slot whose entry cannot
+        /// be read counts as `unreadable`. On a list out of order the answer is some slot of
+        /// the range; the search stays bounded.
+        func firstSlot(in range: Range<Int>, in file: JournalFile, unreadable: Bool, where test: (UInt64) -> Bool) -> Int {
+            var lo = max(range.lowerBound, 0), hi = min(range.upperBound, count)
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                let passes = offset(mid, in: file).flatMap { file.entryHead(at: $0) }.map { test($0.monotonic) } ?? unreadable
+                if passes { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
+        }
+
+        /// The first slot whose entry lies at or past `offset` (`count` when none), by binary
+        /// search: the slots of a file systemd wrote list entries by offset. A slot that holds
+        /// no entry counts as past everything, so the search stays bounded on a damaged list.
+        func firstSlot(atOrAfter offset: Int, in file: JournalFile) -> Int {
+            var lo = 0, hi = count
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if let o = self.offset(mid, in: file), o < offset { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
     }
 
     /// `DataEntries` of the DATA object at `data` (none when it has no entries).

@@ -438,10 +438,18 @@ public enum KernelClock {
 
 /// Text plus a coarse stamp bucket (10 ms of kernel time, or 1 h of wall clock), so that a
 /// line repeated thousands of times (`Call Trace:`) is compared only with its neighbours.
+/// The text is held by its hash, computed once per line: a look-up tries ten buckets, and the
+/// caller compares the texts of the candidates (two texts sharing a hash only cost that).
 struct DedupKey: Hashable {
-    var text: String
+    var text: Int
     var byMonotonic: Bool
     var bucket: Int64
+
+    static func hash(_ text: String) -> Int {
+        var h = Hasher()
+        h.combine(text)
+        return h.finalize()
+    }
 
     static let monoBucket: UInt64 = 10_000
     static let wallBucket: Int64 = 3_600_000_000
@@ -466,11 +474,13 @@ struct DedupIndex {
     private struct Cursor: Hashable {
         var table: Table
         var key: DedupKey
-        var path: String
+        /// The source file, by its number in `paths`.
+        var path: Int
     }
+    private var paths: [String: Int] = [:]
 
     mutating func insert(_ r: KernelRecord, at i: Int) {
-        let text = r.text.trimmingSpaces()
+        let text = DedupKey.hash(r.text.trimmingSpaces())
         if let m = r.monotonicUSec {
             byMonotonic[DedupKey(text: text, byMonotonic: true, bucket: Int64(m / DedupKey.monoBucket)), default: []].append(i)
         }
@@ -486,7 +496,16 @@ struct DedupIndex {
     /// `path` at the head of a list are skipped once and never looked at again for it.
     mutating func firstMatch(_ r: KernelRecord, text: String, path: String,
                              taken: (Int) -> Bool, matches: (Int) -> Bool) -> Int? {
+        let text = DedupKey.hash(text)
+        let pathNumber: Int
+        if let n = paths[path] {
+            pathNumber = n
+        } else {
+            pathNumber = paths.count
+            paths[path] = pathNumber
+        }
         var lists: [(Table, DedupKey)] = []
+        lists.reserveCapacity(10)
         if let m = r.monotonicUSec {
             let b = Int64(m / DedupKey.monoBucket)
             for d: Int64 in -1...1 { lists.append((.monotonic, DedupKey(text: text, byMonotonic: true, bucket: b &+ d))) }
@@ -505,10 +524,11 @@ struct DedupIndex {
             case .wallUnstamped: list = byWallUnstamped[key] ?? []
             }
             guard !list.isEmpty else { continue }
-            let cursor = Cursor(table: table, key: key, path: path)
-            var start = skip[cursor] ?? 0
+            let cursor = Cursor(table: table, key: key, path: pathNumber)
+            let skipped = skip[cursor] ?? 0
+            var start = skipped
             while start < list.count, taken(list[start]) { start += 1; steps += 1 }
-            skip[cursor] = start
+            if start != skipped { skip[cursor] = start }
             var looked = 0
             var k = start
             while k < list.count, looked < Self.maxCandidates {

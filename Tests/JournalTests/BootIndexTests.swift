@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Journal
+
+/// The boot index answers by binary search over the journal's entry arrays; every entry read
+/// one by one is the oracle.
+@Suite("boot index look-ups", .serialized)
+struct BootIndexTests {
+    /// Every entry of a file in file order, with its boot and monotonic stamp.
+    static func heads(_ file: JournalFile) -> [EntryHead] {
+        var out: [EntryHead] = []
+        var walker = EntryArrayWalker(first: file.header.entryArrayOffset, count: file.header.nEntries, fileSize: file.bytes.count)
+        while let o = walker.next(in: file) {
+            if let h = file.entryHead(at: o) { out.append(h) }
+        }
+        return out
+    }
+
+    /// Three boots across three rotated files, and a file where two boots' entries interleave
+    /// (two sources forwarded to one journal-remote): there an entry's place does not tell its
+    /// boot, and its header is read.
+    static func journal(_ label: String) throws -> (dir: String, reader: JournalReader) {
+        let (dir, _) = try JournalFixtures.writeDirectory(label, layout: JournalFixtures.layouts[0], count: 1500, files: 3)
+        var b = ExportBuilder()
+        var rng = JournalFixtures.Rand(state: 11)
+        var realtime: UInt64 = 1_733_100_000_000_000
+        var monotonic: [UInt64] = [4_000_000, 9_000_000]
+        let ids = ["4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c", "5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d"]
+        var k = 0
+        while k < 600 {
+            let which = rng.below(2)
+            for _ in 0..<(1 + rng.below(6)) where k < 600 {
+                realtime += UInt64(1 + rng.below(50_000))
+                monotonic[which] += UInt64(1 + rng.below(50_000))
+                let unit = ["a.service", "b.service", "c.service"][rng.below(3)]
+                // b.service only ever runs in the second boot, and only late in its stretch.
+                let named = which == 0 && unit == "b.service" ? "a.service" : unit
+                b.add(realtime: realtime, monotonic: monotonic[which], bootID: ids[which],
+                      [("MESSAGE", "tick \(k)"), ("UNIT", named), ("_PID", String(2000 + rng.below(40)))])
+                k += 1
+            }
+        }
+        try JournalRemote.write(b.bytes, to: dir + "/system@9.journal")
+        return (dir, JournalReader(paths: [dir]))
+    }
+
+    @Test("the boots carrying an item equal those of every entry carrying it",
+          .enabled(if: JournalRemote.isAvailable))
+    func bootsCarryingAnItem() throws {
+        let (dir, reader) = try Self.journal("boots-carrying")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let index = reader.bootIndex()
+        #expect(Set(index.extents.map(\.bootID)).count == 5)
+        var items = ["_SYSTEMD_UNIT=cron.service", "MESSAGE_ID=5eb03494b6584870a536b337290809b3", "TAG=b",
+                     "UNIT=a.service", "UNIT=b.service", "UNIT=c.service", "_PID=no-such-pid"]
+        items += reader.values(ofField: "_PID").enumerated().filter { $0.offset % 7 == 0 }
+            .map { "_PID=" + String(decoding: $0.element, as: UTF8.self) }
+        var nonEmpty = 0
+        for item in items {
+            guard let eq = item.firstIndex(of: "=") else { continue }
+            var expected = Set<ID128>()
+            reader.forEachEntry(matching: String(item[..<eq]), value: String(item[item.index(after: eq)...]),
+                                fields: .only(["_PID"])) { expected.insert($0.bootID) }
+            #expect(reader.bootIDs(carrying: item, index: index) == expected, "\(item)")
+            if !expected.isEmpty { nonEmpty += 1 }
+        }
+        #expect(nonEmpty > items.count / 2)
+    }
+
+    @Test("each boot's edges are its entries in the first and last seconds, at most so many per file",
+          .enabled(if: JournalRemote.isAvailable), arguments: [(60, 120, 50_000), (5, 9, 50_000), (0, 0, 3), (30, 30, 17)])
+    func edgesEqualAnEntryByEntryRead(_ head: Int, _ tail: Int, _ cap: Int) throws {
+        let (dir, reader) = try Self.journal("edges-\(head)-\(tail)-\(cap)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let index = reader.bootIndex()
+        let edges = reader.edgeEntries(index, headSeconds: UInt64(head), tailSeconds: UInt64(tail), edgeEntries: cap)
+        var first: [ID128: UInt64] = [:], last: [ID128: UInt64] = [:]
+        let perFile = reader.files.map(Self.heads)
+        for h in perFile.joined() {
+            first[h.bootID] = min(first[h.bootID] ?? .max, h.monotonic)
+            last[h.bootID] = max(last[h.bootID] ?? 0, h.monotonic)
+        }
+        var compared = 0
+        for (i, heads) in perFile.enumerated() {
+            for boot in Set(heads.map(\.bootID)) {
+                let mine = heads.filter { $0.bootID == boot }
+                let start = (first[boot] ?? 0) + UInt64(head) * 1_000_000
+                let from = (last[boot] ?? 0) - min(last[boot] ?? 0, UInt64(tail) * 1_000_000)
+                var expected = Set(mine.prefix(cap).enumerated().filter { $0.offset == 0 || $0.element.monotonic <= start }.map(\.element.offset))
+                expected.formUnion(mine.filter { $0.monotonic >= from }.suffix(cap).map(\.offset))
+                let got = edges[boot]?[i] ?? []
+                #expect(got == expected.sorted(), "file \(i) boot \(boot)")
+                compared += expected.count
+            }
+        }
+        #expect(compared > 0)
+    }
+}
