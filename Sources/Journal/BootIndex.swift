@@ -313,7 +313,7 @@ extension JournalFile {
         if let reason = chain.stopReason, out.linked < Int(clamping: header.nEntries) {
             out.notes.append((chain.stopOffset, reason))
         }
-        var tail = TailScanner(from: linkedEnd)
+        var tail = TailScanner(from: linkedEnd(chain))
         while let h = tail.next(in: self) { out.unlinked.append(h) }
         if let g = tail.firstGarbage {
             out.notes.append((g, "\(tail.garbageBytes) bytes after the last entry are not valid objects"))

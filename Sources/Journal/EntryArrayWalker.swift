@@ -75,13 +75,11 @@ struct TailScanner {
     init(from offset: Int) { position = offset }
 
     mutating func next(in file: JournalFile) -> EntryHead? {
-        let end = file.bytes.count
+        let end = file.tailScanEnd
         while position >= 0, position <= end &- ObjectLayout.headerSize {
             // Preallocated space past the last object is zeros: step over it quickly.
             if file.bytes.u64(position) == 0 {
-                var p = position
-                while p <= end &- 8, file.bytes.u64(p) == 0 { p += 8 }
-                position = p
+                position = file.bytes.firstNonzeroWord(from: position)
                 continue
             }
             let here = position
@@ -145,7 +143,7 @@ struct FileEntryCursor {
         fileIndex = index
         walker = EntryArrayWalker(first: 0, count: 0, fileSize: file.bytes.count)
         // Unlinked entries can only lie past the last linked one, and the linked ones come from the index.
-        lastLinkedEnd = file.linkedEnd
+        lastLinkedEnd = file.linkedEnd(EntryArrayChain(first: file.header.entryArrayOffset, count: file.header.nEntries, in: file))
         matchData = Set(dataOffsets)
         matchOffsets = file.entryOffsets(ofData: dataOffsets)
         advance(in: file)
@@ -297,6 +295,31 @@ struct EntryArrayChain {
             stop("entry array ends after fewer entries than the header counts", location(of: lo))
             count = lo
         }
+    }
+
+    /// The highest entry offset the slots hold before the first empty one (0 when none): in a
+    /// tight loop over each array's items, as a walk slot by slot would find it.
+    func highestOffset(in file: JournalFile) -> Int {
+        var highest = 0
+        for (i, a) in arrays.enumerated() {
+            let end = i + 1 < arrays.count ? min(arrays[i + 1].start, count) : count
+            let n = end - a.start
+            guard n > 0, let items = file.bytes.slice(a.offset + ObjectLayout.arrayItems, n * itemSize) else { break }
+            if itemSize == 4 {
+                for k in 0..<n {
+                    let v = Int(UInt32(littleEndian: items.loadUnaligned(fromByteOffset: k &* 4, as: UInt32.self)))
+                    if v == 0 { return highest }
+                    highest = max(highest, v)
+                }
+            } else {
+                for k in 0..<n {
+                    let raw = UInt64(littleEndian: items.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self))
+                    if raw == 0 { return highest }
+                    highest = max(highest, Int(exactly: raw) ?? highest)
+                }
+            }
+        }
+        return highest
     }
 
     /// The entry offset in slot `k` (0 ..< count), or `nil` for a slot that holds none.

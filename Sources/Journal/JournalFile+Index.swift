@@ -196,15 +196,13 @@ extension JournalFile {
     }
 
     /// Where the linked entries end: unlinked ones can only be found past this offset.
-    var linkedEnd: Int {
-        // The slots are walked, not kept: in any file systemd wrote, the highest offset is the
+    func linkedEnd(_ chain: EntryArrayChain) -> Int {
+        // The slots are read, not kept: in any file systemd wrote, the highest offset is the
         // newest entry and it is valid, so nothing else is read.
-        var walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
-        var highest = 0
-        while let o = walker.next(in: self) { highest = max(highest, o) }
+        let highest = chain.highestOffset(in: self)
         if let h = entryHead(at: highest) { return highest + ((ObjectLayout.entryItems + h.itemCount * itemSize + 7) & ~7) }
         // The highest slot points at no valid entry (a torn or damaged file): the highest valid one.
-        walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
+        var walker = EntryArrayWalker(first: header.entryArrayOffset, count: header.nEntries, fileSize: bytes.count)
         var offsets: [Int] = []
         while let o = walker.next(in: self) { offsets.append(o) }
         return linkedEnd(of: offsets)

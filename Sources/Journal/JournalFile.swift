@@ -310,6 +310,20 @@ public final class JournalFile: @unchecked Sendable {
         return lower < upper ? lower..<upper : all
     }
 
+    /// Where the look for entries past the last linked one stops. journald archives a file
+    /// (sets `ARCHIVED` in its header) only after writing and syncing everything in it, so the
+    /// header's tail object ends its objects there: the megabytes of zeros journald allocated
+    /// past it are not read. Any other file (left online by a crash, offline, or unknown) is
+    /// searched to its end, where a crash may have left objects the header never counted.
+    var tailScanEnd: Int {
+        guard header.state == .archived, let tail = Int(exactly: header.tailObjectOffset),
+              let size = bytes.u64(tail &+ 8).flatMap({ Int(exactly: $0) }), tail >= 0, size <= bytes.count &- tail else {
+            return bytes.count
+        }
+        let (aligned, overflow) = (tail + size).addingReportingOverflow(7)
+        return overflow ? bytes.count : min(bytes.count, aligned & ~7)
+    }
+
     /// Says once, in the file's health, that the file was cut short while it was read.
     func noteShrinking() {
         guard !health.cutShortNoted, let at = storage.shrunkAt else { return }

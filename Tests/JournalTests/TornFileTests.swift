@@ -93,6 +93,41 @@ struct TornFileTests {
         #expect(!health.problems.isEmpty && health.problems.allSatisfy { $0.offset != nil })
     }
 
+    @Test("an entry written past the header's tail object is found in a file left online, not in an archived one")
+    func tailScanFollowsTheState() throws {
+        let (dir, _, bytes) = try Self.fixture("tail-state")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let used = Self.usedSize(bytes)
+        // The newest entry, copied past the header's tail object: what a crash leaves when the
+        // object reached the disk and the header page did not.
+        let chain = try JournalFile(path: dir + "/system@0.journal")
+        var last = 0
+        var walker = EntryArrayWalker(first: chain.header.entryArrayOffset, count: chain.header.nEntries, fileSize: chain.bytes.count)
+        while let o = walker.next(in: chain) { last = max(last, o) }
+        let size = Int(Self.u64(bytes, last + 8))
+        let at = (used + 7) & ~7
+        #expect(at + size < bytes.count, "the fixture leaves room past its tail object")
+        for (state, expected) in [(UInt8(2), 1500), (UInt8(1), 1501)] {
+            var edited = bytes
+            edited[16] = state
+            edited.replaceSubrange(at..<(at + size), with: bytes[last..<(last + size)])
+            // The next seqnum and a later time: a new entry, not the old one again.
+            for (field, step) in [(16, UInt64(1)), (24, UInt64(1_000))] {
+                let v = Self.u64(bytes, last + field) + step
+                for k in 0..<8 { edited[at + field + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) }
+            }
+            let path = dir + "/state-\(state).journal"
+            try Data(edited).write(to: URL(fileURLWithPath: path))
+            let file = try JournalFile(path: path)
+            #expect(file.tailScanEnd == (state == 2 ? at : bytes.count))
+            let reader = JournalReader(paths: [path])
+            var n = 0
+            reader.forEachEntry { _ in n += 1 }
+            #expect(n == expected, "state \(state)")
+            #expect(reader.bootIndex().unlinked.joined().count == expected - 1500, "state \(state)")
+        }
+    }
+
     @Test("entries written but never linked are recovered from the tail")
     func unlinkedEntries() throws {
         let (dir, _, bytes) = try Self.fixture("unlinked")
