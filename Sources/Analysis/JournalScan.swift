@@ -274,16 +274,30 @@ final class BootState {
     var edgesOnly = false
 
     /// What the kernel-log module needs to match text logs to this boot and put them on its clock.
+    /// Kept while the boot's records and clock pairs stay as they are: the analysis asks twice
+    /// (choosing the boot, then analysing it), and each kernel record's cursor is formatted here.
     var anchor: JournalBootAnchor {
+        let key = AnchorKey(records: kernel.count, cursors: kernelCursors.count, pairs: anchors.count,
+                            first: first, last: last, lastMonotonic: lastMonotonic)
+        if let kept = anchorKept, kept.key == key { return kept.anchor }
         var records = kernel
         for i in records.indices where i < kernelCursors.count {
             records[i].sources = [RecordSource(path: kernelCursors[i].cursor, line: 0, format: .journal)]
         }
         var pairs = anchors
         if let l = pairs.last, l.realtime < last { pairs.append((last, lastMonotonic)) }
-        return JournalBootAnchor(bootID: id, firstRealtime: first, lastRealtime: last, anchors: pairs,
-                                 kernelRecords: records)
+        let anchor = JournalBootAnchor(bootID: id, firstRealtime: first, lastRealtime: last, anchors: pairs,
+                                       kernelRecords: records)
+        anchorKept = (key, anchor)
+        return anchor
     }
+
+    /// What `anchor` is built from, counted: records and pairs are only ever appended.
+    private struct AnchorKey: Equatable {
+        var records: Int, cursors: Int, pairs: Int
+        var first: Int64, last: Int64, lastMonotonic: UInt64
+    }
+    private var anchorKept: (key: AnchorKey, anchor: JournalBootAnchor)?
 
     /// Realtime for a monotonic stamp of this boot, through the anchor nearest to it.
     func wallclock(monotonic m: UInt64) -> Int64? {
