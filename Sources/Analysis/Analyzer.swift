@@ -194,17 +194,19 @@ public enum Analyzer {
     /// Each reported unit's first boot in the journal kept: whether it is new on this machine.
     static func addFirstBoots(_ ordered: [BootState], reader: JournalReader?, index: BootIndex?,
                               to report: inout PostmortemReport) {
+        // A boot read only at its edges is asked through the index: PID 1's messages name the
+        // unit. Every unit's items are looked up in one pass over the files.
+        var indexed: [String: Set<ID128>] = [:]
+        if let reader, let index, ordered.contains(where: \.edgesOnly) {
+            let names = report.units.map(\.unit)
+            indexed = reader.bootIDs(carrying: names.flatMap { ["UNIT=\($0)", "USER_UNIT=\($0)"] }, index: index)
+        }
         for i in report.units.indices {
             let name = report.units[i].unit
-            // A boot read only at its edges is asked through the index: PID 1's messages name the unit.
-            var indexed: Set<ID128>?
+            let carrying = (indexed["UNIT=\(name)"] ?? []).union(indexed["USER_UNIT=\(name)"] ?? [])
             let has: (BootState) -> Bool = { b in
-                guard b.edgesOnly, let reader, let index, let id = ID128(hex: b.id) else { return b.hasUnit(name) }
-                if indexed == nil {
-                    indexed = reader.bootIDs(carrying: "UNIT=\(name)", index: index)
-                        .union(reader.bootIDs(carrying: "USER_UNIT=\(name)", index: index))
-                }
-                return indexed?.contains(id) == true || b.hasUnit(name)
+                guard b.edgesOnly, let id = ID128(hex: b.id) else { return b.hasUnit(name) }
+                return carrying.contains(id) || b.hasUnit(name)
             }
             guard let first = ordered.first(where: has) else { continue }
             var p = report.units[i].provenance ?? UnitProvenance()

@@ -193,39 +193,41 @@ extension JournalReader {
         return out
     }
 
-    /// The boots with an entry carrying `item` (`FIELD=value`), from the DATA object's entry
-    /// array. An entry's boot is told by where it lies: each boot's entries in a file lie between
-    /// its first and last (the index's extents), and the array lists entries by offset, so one
-    /// binary search per boot and file answers: a crash loop's hundreds of thousands of entries
-    /// are not walked. Only where two boots' stretches overlap are the entries in the stretch
-    /// read (their headers say the boot).
-    public func bootIDs(carrying item: String, index: BootIndex) -> Set<ID128> {
-        let payload = Array(item.utf8)
-        var out = Set<ID128>()
+    /// The boots with an entry carrying each of `items` (`FIELD=value`), from the DATA objects'
+    /// entry arrays. An entry's boot is told by where it lies: each boot's entries in a file lie
+    /// between its first and last (the index's extents), and the array lists entries by offset,
+    /// so one binary search per boot and file answers: a crash loop's hundreds of thousands of
+    /// entries are not walked. Only where two boots' stretches overlap are the entries in the
+    /// stretch read (their headers say the boot). Each file is looked at once for all items.
+    public func bootIDs(carrying items: [String], index: BootIndex) -> [String: Set<ID128>] {
+        let payloads = items.map { Array($0.utf8) }
+        var out = [String: Set<ID128>](uniqueKeysWithValues: items.map { ($0, []) })
         for (i, file) in files.enumerated() {
-            let data = file.dataObjects(matching: payload)
-            guard !data.isEmpty else { continue }
             let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
+            var looked = false
             file.withHealthKept {
-                for d in data {
-                    let list = file.entries(ofData: d)
-                    for s in stretches where !out.contains(s.boot) {
-                        let overlapped = stretches.contains { $0.boot != s.boot && $0.from <= s.to && s.from <= $0.to }
-                        var k = list.firstSlot(atOrAfter: s.from, in: file)
-                        // Bounded by the slots: a hostile list out of order is read at most once per stretch.
-                        while k < list.count, let o = list.offset(k, in: file), o <= s.to {
-                            if !overlapped || file.entryHead(at: o)?.bootID == s.boot {
-                                out.insert(s.boot)
-                                break
+                for (item, payload) in zip(items, payloads) {
+                    let data = file.dataObjects(matching: payload)
+                    looked = looked || !data.isEmpty
+                    for d in data {
+                        let list = file.entries(ofData: d)
+                        for s in stretches where out[item]?.contains(s.boot) == false {
+                            let overlapped = stretches.contains { $0.boot != s.boot && $0.from <= s.to && s.from <= $0.to }
+                            var k = list.firstSlot(atOrAfter: s.from, in: file)
+                            // Bounded by the slots: a hostile list out of order is read at most once per stretch.
+                            while k < list.count, let o = list.offset(k, in: file), o <= s.to {
+                                if !overlapped || file.entryHead(at: o)?.bootID == s.boot {
+                                    out[item]?.insert(s.boot)
+                                    break
+                                }
+                                k += 1
                             }
-                            k += 1
                         }
                     }
                 }
             }
-            // A handful of pages per file are looked at (a hash bucket, an object, the array
-            // slots a search visits): they are left mapped. Letting go of a whole mapping costs
-            // more here (the other cores are interrupted to forget it) than the pages do.
+            // The pages looked at are let go once per file, after every item.
+            if looked { file.finishedReading() }
         }
         return out
     }
