@@ -4,7 +4,7 @@ import KernelLog
 /// How one boot ended, as the classifier found it.
 struct BootEndFinding {
     var kind: BootEndKind
-    var evidence: [String]
+    var evidence: [BootEndEvidence]
     /// Shutdown markers the boot logged that do not speak for its end.
     var ignored: [IgnoredShutdownMarker] = []
     /// Shutdown markers and signs of an unclean end both present.
@@ -28,14 +28,14 @@ enum BootEndClassifier {
                          textRecords: [KernelRecord], options: AnalysisOptions) -> BootEndFinding {
         let b = boots[i]
         if let local = options.localBootID?.lowercased().replacingDashes(), local == b.id {
-            return BootEndFinding(kind: .ongoing, evidence: ["this is the running boot"])
+            return BootEndFinding(kind: .ongoing, evidence: [.runningBoot])
         }
         let (counted, ignored) = markers(of: b)
-        var evidence: [String] = []
+        var evidence: [BootEndEvidence] = []
         let isNewest = i == boots.count - 1
         if !isNewest {
             for n in boots[i + 1].uncleanNotices.prefix(3) {
-                evidence.append("next boot: \(n.text) (\(n.cursor))")
+                evidence.append(.nextBootNotice(text: n.text, cursor: n.cursor))
             }
         }
         let fileName: (Int) -> String? = { idx in idx >= 0 && idx < filePaths.count ? filePaths[idx] : nil }
@@ -43,41 +43,41 @@ enum BootEndClassifier {
         // may have ended cleanly before the one that crashed.
         let newestWriter: (Int) -> Bool = { file in boots[(i + 1)...].allSatisfy { !$0.files.contains(file) } }
         if let last = fileName(b.lastFile), last.hasSuffix("~"), newestWriter(b.lastFile) {
-            evidence.append("its last entry is in \(last), which journald renamed because it was not closed")
+            evidence.append(.lastFileRenamed(path: last))
         } else {
             let dirty = b.files.sorted().filter { fileName($0)?.hasSuffix("~") == true && newestWriter($0) }
-            if let d = dirty.first.flatMap(fileName) { evidence.append("its entries are in \(d), a file journald found dirty") }
+            if let d = dirty.first.flatMap(fileName) { evidence.append(.dirtyFile(path: d)) }
         }
         // (Only for a boot the journal holds: a boot rebuilt from text logs has no seqnums.)
         if evidence.isEmpty, counted.isEmpty, !isNewest, !input.dirtyJournalFiles.isEmpty, !b.seqnums.isEmpty,
            !b.files.contains(where: { fileName($0) != nil }) || filePaths.isEmpty {
-            evidence.append("dirty journal files seen: \(input.dirtyJournalFiles.prefix(3).joined(separator: ", "))")
+            evidence.append(.dirtyFilesSeen(Array(input.dirtyJournalFiles.prefix(3))))
         }
         if let h = JournalFileState.tornOnline(input.journal, file: b.lastFile), newestWriter(b.lastFile) {
-            evidence.append("its last journal file \(h.path) was left online and torn (\(h.summary))")
+            evidence.append(.lastFileTorn(path: h.path, damage: h.summary))
         } else if !isNewest, newestWriter(b.lastFile), JournalFileState.isOnline(input.journal, file: b.lastFile),
                   let path = fileName(b.lastFile) {
             // Later boots wrote elsewhere, yet this boot's journald never closed its file.
-            evidence.append("its last journal file \(path) was left online: journald never closed it")
+            evidence.append(.lastFileLeftOnline(path: path))
         }
         // Signs the kernel itself died: no shutdown marker outweighs them.
         var crashed = false
         let crash = textRecords.filter { r in r.sources.contains { $0.format == .pstore || $0.format == .kdump } }
         if let r = crash.first {
-            evidence.append("crash dump records (\(crash.count)) from \(r.sources.first?.path ?? "pstore")")
+            evidence.append(.crashDumpRecords(count: crash.count, source: r.sources.first?.path ?? "pstore"))
             crashed = true
         } else if !input.crashArtefacts.isEmpty, crashArtefactBoot(boots, options: options) == i {
-            evidence.append("crash artefacts: \(input.crashArtefacts.prefix(3).joined(separator: ", "))")
+            evidence.append(.crashArtefacts(Array(input.crashArtefacts.prefix(3))))
             crashed = true
         }
         if textRecords.contains(where: { $0.isLastWords && KernelDistress.classify($0.text) == .panic }) {
-            evidence.append("a kernel log holds a panic after the journal's last entry")
+            evidence.append(.panicAfterJournal)
             crashed = true
         }
-        let shown = counted.suffix(3).map { "\(Timestamp(microseconds: $0.time)) \($0.text) (\($0.cursor))" }
+        let shown = counted.suffix(3).map { (time: Timestamp(microseconds: $0.time), text: $0.text, cursor: $0.cursor) }
         if !evidence.isEmpty {
             if counted.isEmpty {
-                evidence.insert("no shutdown markers in the boot's last entries", at: 0)
+                evidence.insert(.noShutdownMarkers, at: 0)
                 return BootEndFinding(kind: .unclean, evidence: evidence, ignored: ignored)
             }
             // The shutdown reached its last stage (systemd-shutdown, journald's final stop) and
@@ -85,29 +85,30 @@ enum BootEndClassifier {
             // conflict said. Otherwise the machine died during the shutdown.
             let finalStage = counted.contains { $0.kind == .systemdShutdown || $0.kind == .journalStopped }
             if finalStage, !crashed {
-                return BootEndFinding(kind: .clean, evidence: shown + evidence.map { "but " + $0 },
+                return BootEndFinding(kind: .clean, evidence: shown.map { .marker(time: $0.time, text: $0.text, cursor: $0.cursor) }
+                                          + evidence.map { .outweighed($0) },
                                       ignored: ignored, conflicting: true)
             }
-            evidence.insert("shutdown markers in the boot's last entries, but the end was not clean", at: 0)
-            return BootEndFinding(kind: .unclean, evidence: evidence + shown.map { "shutdown had begun: " + $0 },
+            evidence.insert(.markersButUnclean, at: 0)
+            return BootEndFinding(kind: .unclean,
+                                  evidence: evidence + shown.map { .shutdownBegun(time: $0.time, text: $0.text, cursor: $0.cursor) },
                                   ignored: ignored, conflicting: true)
         }
         if !counted.isEmpty {
-            var finding = BootEndFinding(kind: .clean, evidence: shown, ignored: ignored)
+            var finding = BootEndFinding(kind: .clean, evidence: shown.map { .marker(time: $0.time, text: $0.text, cursor: $0.cursor) },
+                                         ignored: ignored)
             finding.request = request(of: b, before: counted)
             return finding
         }
         if isNewest {
             if options.localBootID == nil, isOnline(b, filePaths: filePaths, input: input) {
-                return BootEndFinding(kind: .ongoing, evidence: ["newest boot, no shutdown markers, its journal file is still online"],
+                return BootEndFinding(kind: .ongoing, evidence: [.newestStillOnline],
                                       ignored: ignored)
             }
-            return BootEndFinding(kind: .unknown, evidence: ["newest boot; no shutdown markers and no evidence of a crash"],
+            return BootEndFinding(kind: .unknown, evidence: [.newestNoSigns],
                                   ignored: ignored)
         }
-        return BootEndFinding(kind: .unknown,
-                              evidence: ["no shutdown markers, but no sign of a crash either (no dirty journal file, no journald notice, no crash dump)"],
-                              ignored: ignored)
+        return BootEndFinding(kind: .unknown, evidence: [.noSigns], ignored: ignored)
     }
 
     /// The boot's shutdown markers that speak for its end, and the others with the reason.

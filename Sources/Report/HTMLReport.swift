@@ -108,7 +108,7 @@ struct HTMLReport {
         if let evidence = report.end?.evidence, !evidence.isEmpty {
             out.append("<details class=\"muted\"><summary>How this end was decided (\(HumanFormat.count(evidence.count)) "
                        + "piece\(evidence.count == 1 ? "" : "s") of evidence)</summary><ul>")
-            out += evidence.map { "<li><code>\(e($0))</code></li>" }
+            out += evidence.map { "<li><code>\(e(BootEndText.sentence($0, time: clock.time)))</code></li>" }
             out.append("</ul></details>")
         }
         out += chart()

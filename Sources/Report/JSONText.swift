@@ -11,6 +11,9 @@ enum JSONText {
         // Timeline rows hold facts; their JSON `detail` is the sentence the other formats show.
         let writer: TimelineRow.DetailWriter = TimelineText.detail
         if let key = TimelineRow.detailWriterKey { encoder.userInfo[key] = writer }
+        // So is boot-end evidence; its times in ISO 8601 UTC, as the document's other times.
+        let evidence: BootEndEvidence.Writer = BootEndText.json
+        if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
         return encoder
     }
 

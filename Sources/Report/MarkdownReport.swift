@@ -308,10 +308,18 @@ struct MarkdownReport {
             hints.append("the journal stops \(HumanFormat.duration(seconds: Timestamp.seconds(from: last, to: life))) before the last sign of life: "
                          + "messages of that span were not written (journald syncs non-critical messages every 5 min)")
         }
-        for e in report.end?.evidence ?? [] where e.contains("recovery complete") || e.contains("recovering journal")
-            || e.contains("not properly unmounted") {
-            let text = e.range(of: " (s=").map { String(e[..<$0.lowerBound]) } ?? e
-            hints.append("the next boot recovered a filesystem (" + Markdown.text(text.hasPrefix("next boot: ") ? String(text.dropFirst(11)) : text) + ")")
+        for e in report.end?.evidence ?? [] {
+            // The next boot's notice (a report read back from JSON holds it as its sentence).
+            var notice: String
+            switch e {
+            case .nextBootNotice(let text, _), .outweighed(.nextBootNotice(let text, _)): notice = text
+            case .text(let sentence):
+                notice = sentence.range(of: " (s=").map { String(sentence[..<$0.lowerBound]) } ?? sentence
+                if notice.hasPrefix("next boot: ") { notice = String(notice.dropFirst(11)) }
+            default: continue
+            }
+            guard notice.contains("recovery complete") || notice.contains("recovering journal") || notice.contains("not properly unmounted") else { continue }
+            hints.append("the next boot recovered a filesystem (" + Markdown.text(notice) + ")")
         }
         guard !hints.isEmpty else { return [] }
         return ["- **Data-loss hints:** " + hints.joined(separator: "; ") + "."]

@@ -31,7 +31,7 @@ struct TextReport {
         }
         out += TextLayout.wrap(safe(verdict.headline) + ".", width: width)
         for evidence in (report.end?.evidence ?? []).prefix(3) {
-            out += TextLayout.hanging(safe(evidence), first: "  evidence: ", rest: String(repeating: " ", count: 12),
+            out += TextLayout.hanging(safe(BootEndText.sentence(evidence, time: verdict.clock.time)), first: "  evidence: ", rest: String(repeating: " ", count: 12),
                                       width: width).map { style.apply(.dim, $0) }
         }
         for fact in verdict.bootFacts {

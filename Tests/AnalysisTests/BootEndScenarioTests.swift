@@ -74,7 +74,7 @@ struct BootEndScenarioTests {
         #expect(userShutdowns == 2)
         let r = s.analyze()
         #expect(r.end?.kind == .unclean)
-        #expect(r.end?.evidence.first == "no shutdown markers in the boot's last entries")
+        #expect(r.end?.evidence.first == .noShutdownMarkers)
     }
 
     /// Every trap, then an orderly reboot: clean, with the markers that did not count named.
@@ -83,14 +83,14 @@ struct BootEndScenarioTests {
         #expect(r.end?.kind == .clean)
         #expect(r.end?.conflicting == false)
         #expect(r.end?.ignoredMarkers.map(\.reason) == [.initrd, .journaldRestarted])
-        #expect(r.end?.evidence.contains { $0.contains("Journal stopped") } == true)
+        #expect(r.end?.evidence.contains { $0.quoted?.contains("Journal stopped") == true } == true)
     }
 
     @Test func powerCut() throws {
         let r = try Scenario.generate("power-cut").analyze()
         #expect(r.end?.kind == .unclean)
-        #expect(r.end?.evidence.contains { $0.contains("uncleanly shut down") } == true)
-        #expect(r.end?.evidence.contains { $0.contains("left online and torn") } == true)
+        #expect(r.end?.evidence.contains { $0.quoted?.contains("uncleanly shut down") == true } == true)
+        #expect(r.end?.evidence.contains(where: \.isTornLastFile) == true)
     }
 
     /// A board without an RTC: every boot starts at the same made-up time. The order comes from

@@ -37,7 +37,7 @@ struct CorpusTests {
         // journalctl -b 0 shows the next boot's journald renaming the dirty system.journal
         // (relayed by klogd) and FAT-fs finding mmcblk0p1 not unmounted: boot -1 died.
         #expect(r.boots.map(\.end)[1] == .unclean)
-        #expect(r.boots[1].endEvidence.contains { $0.contains("uncleanly shut down") })
+        #expect(r.boots[1].endEvidence.contains { $0.quoted?.contains("uncleanly shut down") == true })
         // Boot -2 ends with systemd-shutdown and "Journal stopped"; yet the next boot found the
         // journal file and the FAT volume not closed: the shutdown got to its last stage and the
         // power went during the final sync. Clean, with the conflict said.

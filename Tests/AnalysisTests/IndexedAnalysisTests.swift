@@ -40,7 +40,7 @@ struct IndexedAnalysisTests {
         #expect(indexed.analyzedBoot == all.analyzedBoot)
         #expect(indexed.boots.map(\.end) == all.boots.map(\.end))
         let crashed = try #require(indexed.boots.first { $0.bootID == indexed.analyzedBoot })
-        #expect(crashed.endEvidence.contains { $0.hasPrefix("next boot: File ") && $0.contains("uncleanly shut down") })
+        #expect(crashed.endEvidence.contains { if case .nextBootNotice(let text, _) = $0 { text.hasPrefix("File ") && text.contains("uncleanly shut down") } else { false } })
         #expect(indexed.boots.last?.entries ?? 0 > all.boots.last?.entries ?? 0)
     }
 
@@ -147,7 +147,7 @@ struct IndexedAnalysisTests {
         r.boots.map { b in
             [b.bootID, "\(b.end)",
              times ? "\(b.first.microseconds) \(b.last.microseconds) \(b.start?.microseconds ?? -1) \(b.uptimeSeconds ?? -1)" : "",
-             entries ? "\(b.entries)" : "", b.endEvidence.map(withoutHealth).joined(separator: " | ")].joined(separator: " ")
+             entries ? "\(b.entries)" : "", b.endEvidence.map { "\(withoutHealth($0))" }.joined(separator: " | ")].joined(separator: " ")
         }
     }
 
@@ -167,9 +167,13 @@ struct IndexedAnalysisTests {
         }
     }
 
-    static func withoutHealth(_ line: String) -> String {
-        guard let torn = line.range(of: " was left online and torn (") else { return line }
-        return String(line[..<torn.upperBound]) + "…)"
+    /// Evidence without a torn file's health: what only decoding finds is not in the index's.
+    static func withoutHealth(_ evidence: BootEndEvidence) -> BootEndEvidence {
+        switch evidence {
+        case .lastFileTorn(let path, _): .lastFileTorn(path: path, damage: "…")
+        case .outweighed(let sign): .outweighed(withoutHealth(sign))
+        default: evidence
+        }
     }
 
     /// The report's JSON by top-level key, without the inputs' health, and for boots not
@@ -194,6 +198,8 @@ struct IndexedAnalysisTests {
         // Timeline details compared as the facts they are (the sentences are the report's).
         let facts: TimelineRow.DetailWriter = { String(describing: $0) }
         if let key = TimelineRow.detailWriterKey { encoder.userInfo[key] = facts }
+        let evidence: BootEndEvidence.Writer = { String(describing: $0) }
+        if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]
         var out: [String: String] = [:]
         for (k, v) in object {

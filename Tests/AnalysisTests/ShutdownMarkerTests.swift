@@ -69,7 +69,7 @@ struct ShutdownMarkerTests {
         let r = Fixture.analyze([try f.write("markers-counted")], options: AnalysisOptions(boot: .offset(-1)))
         #expect(r.end?.kind == .clean)
         #expect(r.end?.evidence.count == 2)
-        #expect(r.end?.evidence.first?.contains("Reached target System Reboot.") == true)
+        #expect(r.end?.evidence.first?.quoted?.contains("Reached target System Reboot.") == true)
         #expect(r.end?.ignoredMarkers.map(\.reason) == [.initrd, .journaldRestarted])
         #expect(r.timeline.filter { $0.kind == .shutdown }.count == 2)
     }
@@ -92,7 +92,7 @@ struct ShutdownMarkerTests {
         #expect(r.end?.conflicting == true)
         #expect(r.end?.lastSignSource == .pstore)
         #expect(r.end?.lastSignOfLife?.microseconds == Int64(a0 + 109 * s))
-        #expect(r.end?.evidence.contains { $0.hasPrefix("shutdown had begun: ") } == true)
+        #expect(r.end?.evidence.contains(where: \.isShutdownBegun) == true)
     }
 
     /// The kernel's start from text logs alone: the `Linux version` line's stamp minus its uptime,
@@ -125,7 +125,7 @@ struct ShutdownMarkerTests {
         f.pid1(b0 + 9 * s, boot: Boots.b, bootStart: b0, "Startup finished in 8.0s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
         let r = Fixture.analyze([try f.write("fsck")], options: AnalysisOptions(boot: .offset(-1)))
         #expect(r.end?.kind == (unclean ? .unclean : .unknown))
-        #expect(r.end?.evidence.contains { $0.hasPrefix("next boot: \(line)") } == unclean)
+        #expect(r.end?.evidence.contains { if case .nextBootNotice(let text, _) = $0 { text.hasPrefix(line) } else { false } } == unclean)
     }
 
     /// logind announces a reboot, then nothing from PID 1: the shutdown never got under way.
@@ -146,7 +146,7 @@ struct ShutdownMarkerTests {
         let r = Fixture.analyze([try f.write("logind")], options: AnalysisOptions(boot: .offset(-1)))
         #expect(r.end?.kind == (pid1Follows ? .clean : .unknown))
         #expect(r.end?.ignoredMarkers.map(\.reason) == (pid1Follows ? [] : [.announcedOnly]))
-        #expect(r.end?.evidence.contains { $0.contains("System is rebooting.") } == pid1Follows)
+        #expect(r.end?.evidence.contains { $0.quoted?.contains("System is rebooting.") == true } == pid1Follows)
     }
 
     /// A boot whose file journald never closed (header still ONLINE, nothing torn) while a later
@@ -169,6 +169,6 @@ struct ShutdownMarkerTests {
         let r = Fixture.analyze([first, second], options: AnalysisOptions(boot: .offset(-1)))
         #expect(r.analyzedBoot == Boots.a)
         #expect(r.end?.kind == (leftOnline ? .unclean : .unknown))
-        #expect(r.end?.evidence.contains { $0.hasSuffix("was left online: journald never closed it") } == leftOnline)
+        #expect(r.end?.evidence.contains(where: \.isLastFileLeftOnline) == leftOnline)
     }
 }

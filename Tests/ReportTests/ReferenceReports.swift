@@ -38,16 +38,16 @@ enum ReferenceReports {
         ]
         r.boots = [
             BootSummary(bootID: earlierBoot, first: at(7, 0, 0, day: 18), last: at(7, 59, 58), entries: 120_400,
-                        end: .clean, endEvidence: ["Journal stopped"]),
+                        end: .clean, endEvidence: [.text("Journal stopped")]),
             BootSummary(bootID: crashedBoot, first: at(8, 0, 12), last: lastEntry, entries: 290_123, end: .unclean,
-                        endEvidence: ["no shutdown messages", "next boot: File system.journal corrupted or uncleanly shut down"]),
+                        endEvidence: [.text("no shutdown messages"), .text("next boot: File system.journal corrupted or uncleanly shut down")]),
             BootSummary(bootID: nextBoot, first: nextBootFirst, last: at(13, 20, 0), entries: 2_380, end: .ongoing,
                         endEvidence: []),
         ]
         r.analyzedBoot = crashedBoot
         r.end = BootEnd(kind: .unclean, lastEntry: lastEntry, nextBootFirst: nextBootFirst, gapSeconds: 252,
-                        evidence: ["no shutdown messages in the last 5 min",
-                                   "next boot: File /var/log/journal/\(machine)/system.journal corrupted or uncleanly shut down"])
+                        evidence: [.text("no shutdown messages in the last 5 min"),
+                                   .text("next boot: File /var/log/journal/\(machine)/system.journal corrupted or uncleanly shut down")])
         var unit = UnitSummary(unit: "polyscan.service")
         unit.starts = 3_013
         unit.restartsObserved = 3_012
@@ -167,12 +167,12 @@ enum ReferenceReports {
         let next = at(22, 14, 41, 0)
         r.boots = [
             BootSummary(bootID: crashedBoot, first: at(6, 0, 0), last: last, entries: 51_000, end: .clean,
-                        endEvidence: ["systemd-shutdown: Rebooting."]),
+                        endEvidence: [.text("systemd-shutdown: Rebooting.")]),
             BootSummary(bootID: nextBoot, first: next, last: at(22, 30, 0), entries: 234, end: .ongoing, endEvidence: []),
         ]
         r.analyzedBoot = crashedBoot
         r.end = BootEnd(kind: .clean, lastEntry: last, nextBootFirst: next, gapSeconds: 37.5,
-                        evidence: ["systemd-shutdown: Rebooting."])
+                        evidence: [.text("systemd-shutdown: Rebooting.")])
         var unit = UnitSummary(unit: "postgresql.service")
         unit.starts = 1
         r.units = [unit]

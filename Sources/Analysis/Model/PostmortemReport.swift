@@ -171,7 +171,7 @@ public struct BootSummary: Codable, Sendable, Hashable {
     public var last: Timestamp
     public var entries: Int
     public var end: BootEndKind
-    public var endEvidence: [String]
+    public var endEvidence: [BootEndEvidence]
     /// The kernel's start, on the boot's newest wall clock.
     public var start: Timestamp?
     public var startSource: BootStartSource?
@@ -185,7 +185,7 @@ public struct BootSummary: Codable, Sendable, Hashable {
     /// earlier boot did): it was never set, so its times and the silence around it are unknown.
     public var clockBehind: Bool?
 
-    public init(bootID: String, first: Timestamp, last: Timestamp, entries: Int, end: BootEndKind, endEvidence: [String]) {
+    public init(bootID: String, first: Timestamp, last: Timestamp, entries: Int, end: BootEndKind, endEvidence: [BootEndEvidence]) {
         self.bootID = bootID
         self.first = first
         self.last = last
@@ -216,7 +216,7 @@ public struct BootSummary: Codable, Sendable, Hashable {
         last = try c.decode(Timestamp.self, forKey: .last)
         entries = try c.decode(Int.self, forKey: .entries)
         end = try c.decode(BootEndKind.self, forKey: .end)
-        endEvidence = try c.decode([String].self, forKey: .endEvidence)
+        endEvidence = try c.decode([BootEndEvidence].self, forKey: .endEvidence)
         start = try c.decodeIfPresent(Timestamp.self, forKey: .start)
         startSource = try c.decodeIfPresent(BootStartSource.self, forKey: .startSource)
         uptimeSeconds = try c.decodeIfPresent(Double.self, forKey: .uptimeSeconds)
@@ -276,7 +276,7 @@ public struct BootEnd: Codable, Sendable, Hashable {
     /// Seconds of silence: from the last sign of life (else the last entry) to the next boot's
     /// start (else its first entry).
     public var gapSeconds: Double?
-    public var evidence: [String]
+    public var evidence: [BootEndEvidence]
     /// The last sign of life in any source (journal, kernel log, pstore, kdump).
     public var lastSignOfLife: Timestamp?
     public var lastSignSource: SourceKind?
@@ -291,7 +291,7 @@ public struct BootEnd: Codable, Sendable, Hashable {
     /// Who or what asked for the shutdown (clean ends only).
     public var requestedBy: ShutdownInitiator?
 
-    public init(kind: BootEndKind, lastEntry: Timestamp?, nextBootFirst: Timestamp?, gapSeconds: Double?, evidence: [String]) {
+    public init(kind: BootEndKind, lastEntry: Timestamp?, nextBootFirst: Timestamp?, gapSeconds: Double?, evidence: [BootEndEvidence]) {
         self.kind = kind
         self.lastEntry = lastEntry
         self.nextBootFirst = nextBootFirst
@@ -314,7 +314,7 @@ public struct BootEnd: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(BootEndKind.self, forKey: .kind)
-        evidence = try c.decode([String].self, forKey: .evidence)
+        evidence = try c.decode([BootEndEvidence].self, forKey: .evidence)
         lastEntry = try c.decodeIfPresent(Timestamp.self, forKey: .lastEntry)
         nextBootFirst = try c.decodeIfPresent(Timestamp.self, forKey: .nextBootFirst)
         gapSeconds = try c.decodeIfPresent(Double.self, forKey: .gapSeconds)

@@ -1,0 +1,63 @@
+/// One piece of the evidence for how a boot ended, as facts: `Report` writes the sentence, its
+/// times in the report's zone, in every format and as the JSON `end_evidence`/`evidence`.
+public enum BootEndEvidence: Sendable, Hashable {
+    /// A sentence as it was written (a report read back from JSON).
+    case text(String)
+    /// The boot of the machine doing the analysis.
+    case runningBoot
+    /// A shutdown marker near the boot's end that speaks for it.
+    case marker(time: Timestamp, text: String, cursor: String)
+    /// A shutdown marker, for a boot that died during its shutdown.
+    case shutdownBegun(time: Timestamp, text: String, cursor: String)
+    case noShutdownMarkers
+    /// Markers and signs of an unclean end both: the signs won.
+    case markersButUnclean
+    /// The next boot's notice about this boot's journal files or file systems.
+    case nextBootNotice(text: String, cursor: String)
+    /// The boot's last entry is in a file journald renamed (`.journal~`) because it was not closed.
+    case lastFileRenamed(path: String)
+    /// The boot's entries are in a file journald found dirty.
+    case dirtyFile(path: String)
+    /// Dirty journal files exist, none of them known to be this boot's.
+    case dirtyFilesSeen([String])
+    /// The boot's last journal file was left online and is torn; `damage` is the file's health.
+    case lastFileTorn(path: String, damage: String)
+    /// The boot's last journal file was left online, though later boots wrote elsewhere.
+    case lastFileLeftOnline(path: String)
+    /// Crash dump records (pstore, kdump): `count` of them, from `source`.
+    case crashDumpRecords(count: Int, source: String)
+    /// Crash artefacts the collection found (files, not records).
+    case crashArtefacts([String])
+    /// A kernel log holds a panic after the journal's last entry.
+    case panicAfterJournal
+    /// The newest boot, no shutdown markers, and its journal file still online.
+    case newestStillOnline
+    /// The newest boot, neither shutdown markers nor signs of a crash.
+    case newestNoSigns
+    /// An older boot, neither shutdown markers nor signs of a crash.
+    case noSigns
+    /// A sign of an unclean end outweighed by a shutdown that reached its last stage.
+    indirect case outweighed(BootEndEvidence)
+
+    /// Writes a piece of evidence as a sentence; `Report` puts its own in the encoder's
+    /// `userInfo` under `writerKey`, so that the JSON reads as the other formats do.
+    public typealias Writer = @Sendable (BootEndEvidence) -> String
+    /// (`CodingUserInfoKey` is made by a failable initialiser, though it fails for no name.)
+    public static let writerKey = CodingUserInfoKey(rawValue: "postmortem.boot-end-evidence-writer")
+}
+
+extension BootEndEvidence: Codable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        guard let key = Self.writerKey, let writer = encoder.userInfo[key] as? Writer else {
+            throw EncodingError.invalidValue(self, .init(codingPath: c.codingPath,
+                                                         debugDescription: "no writer for boot-end evidence in the encoder's userInfo"))
+        }
+        try c.encode(writer(self))
+    }
+
+    /// Evidence read back from JSON is the sentence it was written as.
+    public init(from decoder: any Decoder) throws {
+        self = .text(try decoder.singleValueContainer().decode(String.self))
+    }
+}
