@@ -61,6 +61,8 @@ public struct BootIndex: Sendable {
     /// notices about the previous boot's files and file systems.
     static let telling = ["_TRANSPORT=kernel", "SYSLOG_IDENTIFIER=systemd-journald", "SYSLOG_IDENTIFIER=systemd-fsck"]
     static let tellingEntriesKept = 200_000
+    /// Entry headers read per boot and item where boots' stretches in a file overlap.
+    static let overlapReads = 4096
 }
 
 extension JournalReader {
@@ -214,8 +216,11 @@ extension JournalReader {
                         for s in stretches where out[item]?.contains(s.boot) == false {
                             let overlapped = stretches.contains { $0.boot != s.boot && $0.from <= s.to && s.from <= $0.to }
                             var k = list.firstSlot(atOrAfter: s.from, in: file)
-                            // Bounded by the slots: a hostile list out of order is read at most once per stretch.
-                            while k < list.count, let o = list.offset(k, in: file), o <= s.to {
+                            // Where stretches overlap, a bounded number of headers is read per
+                            // stretch: a hostile file of thousands of overlapping boots cannot
+                            // make this quadratic in its entries.
+                            let stop = overlapped ? min(list.count, k &+ BootIndex.overlapReads) : list.count
+                            while k < stop, let o = list.offset(k, in: file), o <= s.to {
                                 if !overlapped || file.entryHead(at: o)?.bootID == s.boot {
                                     out[item]?.insert(s.boot)
                                     break
