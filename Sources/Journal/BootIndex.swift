@@ -206,6 +206,16 @@ extension JournalReader {
         var out = [String: Set<ID128>](uniqueKeysWithValues: items.map { ($0, []) })
         for (i, file) in files.enumerated() {
             let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
+                .sorted { $0.from < $1.from }
+            // Whether each stretch overlaps another, in one sweep over them sorted by start (a
+            // hostile file's thousands of boots are not compared pairwise).
+            var overlaps = Array(repeating: false, count: stretches.count)
+            var reach = Int.min
+            for (n, s) in stretches.enumerated() {
+                if reach >= s.from { overlaps[n] = true }
+                if n + 1 < stretches.count, stretches[n + 1].from <= s.to { overlaps[n] = true }
+                reach = max(reach, s.to)
+            }
             var looked = false
             file.withHealthKept {
                 for (item, payload) in zip(items, payloads) {
@@ -213,8 +223,8 @@ extension JournalReader {
                     looked = looked || !data.isEmpty
                     for d in data {
                         let list = file.entries(ofData: d)
-                        for s in stretches where out[item]?.contains(s.boot) == false {
-                            let overlapped = stretches.contains { $0.boot != s.boot && $0.from <= s.to && s.from <= $0.to }
+                        for (n, s) in stretches.enumerated() where out[item]?.contains(s.boot) == false {
+                            let overlapped = overlaps[n]
                             var k = list.firstSlot(atOrAfter: s.from, in: file)
                             // Where stretches overlap, a bounded number of headers is read per
                             // stretch: a hostile file of thousands of overlapping boots cannot
