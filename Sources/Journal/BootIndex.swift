@@ -32,29 +32,62 @@ public struct BootIndex: Sendable {
         var monotonic: UInt64
     }
 
-    public internal(set) var extents: [Extent] = []
+    public private(set) var extents: [Extent] = []
     /// Per file: entries past the last linked one (a torn tail), which no index links.
-    var unlinked: [[Located]] = []
+    private(set) var unlinked: [[Located]] = []
     /// Per file: the entries that carry one of `telling` (the kernel's, journald's, fsck's).
     var telling: [[Located]] = []
 
-    /// Entries of `boot`: those its files link, and those found past the linked ones.
-    public func entryCount(of boot: ID128) -> Int {
-        extents.reduce(0) { $1.bootID == boot ? $0 &+ $1.entries : $0 }
-            &+ unlinked.reduce(0) { n, f in n &+ f.reduce(0) { $1.bootID == boot ? $0 &+ 1 : $0 } }
+    /// What the index holds of one boot, gathered once: a journal of thousands of boots (a
+    /// hostile file can name that many) is not searched through for each of them.
+    struct BootShare {
+        /// Indices into `extents`.
+        var extents: [Int] = []
+        var entries = 0
+        var files = Set<Int>()
     }
+    private(set) var byBoot: [ID128: BootShare] = [:]
+    /// Per file: indices into `extents`.
+    private(set) var byFile: [[Int]] = []
+
+    /// Sets the set's extents and unlinked entries (one list per file) and gathers them by boot and file.
+    mutating func set(extents: [Extent], unlinked: [[Located]]) {
+        self.extents = extents
+        self.unlinked = unlinked
+        byBoot = [:]
+        byFile = Array(repeating: [], count: unlinked.count)
+        for (n, e) in extents.enumerated() {
+            byBoot[e.bootID, default: BootShare()].extents.append(n)
+            byBoot[e.bootID]?.entries &+= e.entries
+            byBoot[e.bootID]?.files.insert(e.file)
+            if e.file >= 0, e.file < byFile.count { byFile[e.file].append(n) }
+        }
+        for (i, f) in unlinked.enumerated() {
+            for u in f {
+                byBoot[u.bootID, default: BootShare()].entries &+= 1
+                byBoot[u.bootID]?.files.insert(i)
+            }
+        }
+    }
+
+    /// The extents of file `i`.
+    func extents(inFile i: Int) -> [Extent] {
+        i >= 0 && i < byFile.count ? byFile[i].map { extents[$0] } : []
+    }
+
+    /// The extents of `boot`: its entries in each file that holds it.
+    public func extents(of boot: ID128) -> [Extent] {
+        (byBoot[boot]?.extents ?? []).map { extents[$0] }
+    }
+
+    /// Entries of `boot`: those its files link, and those found past the linked ones.
+    public func entryCount(of boot: ID128) -> Int { byBoot[boot]?.entries ?? 0 }
 
     /// The boots the index holds.
-    public var bootIDs: Set<ID128> {
-        Set(extents.map(\.bootID)).union(unlinked.joined().map(\.bootID))
-    }
+    public var bootIDs: Set<ID128> { Set(byBoot.keys) }
 
     /// The files holding entries of `boot`.
-    public func files(of boot: ID128) -> Set<Int> {
-        var out = Set(extents.filter { $0.bootID == boot }.map(\.file))
-        for (i, f) in unlinked.enumerated() where f.contains(where: { $0.bootID == boot }) { out.insert(i) }
-        return out
-    }
+    public func files(of boot: ID128) -> Set<Int> { byBoot[boot]?.files ?? [] }
 
     /// Entries read for every boot whatever their place in it, up to this many per file: the
     /// kernel's match text logs to boots; they and journald's and fsck's own messages carry the
@@ -71,7 +104,6 @@ extension JournalReader {
     /// chain's and the tail's damage); the files an analysis then reads through are counted anew.
     public func bootIndex() -> BootIndex {
         var index = BootIndex()
-        index.unlinked = Array(repeating: [], count: files.count)
         index.telling = Array(repeating: [], count: files.count)
         let tellingItems = BootIndex.telling.map { Array($0.utf8) }
         let files = self.files
@@ -119,11 +151,14 @@ extension JournalReader {
             file.finishedReading()
             return (extents, unlinked, telling)
         }
+        var extents: [BootIndex.Extent] = []
+        var unlinked: [[BootIndex.Located]] = Array(repeating: [], count: files.count)
         for (i, f) in perFile.enumerated() {
-            index.extents += f.0
-            index.unlinked[i] = f.1
+            extents += f.0
+            unlinked[i] = f.1
             index.telling[i] = f.2
         }
+        index.set(extents: extents, unlinked: unlinked)
         return index
     }
 
@@ -147,7 +182,7 @@ extension JournalReader {
             let firstMonotonic = firstAt, lastMonotonic = lastAt
             var picked: [ID128: [Int]] = [:]
             file.withHealthKept {
-                for e in index.extents where e.file == i {
+                for e in index.extents(inFile: i) {
                     // Only the slots at either end are read: the boot's middle costs nothing.
                     let list = file.entries(ofData: e.data)
                     let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
@@ -205,7 +240,7 @@ extension JournalReader {
         let payloads = items.map { Array($0.utf8) }
         var out = [String: Set<ID128>](uniqueKeysWithValues: items.map { ($0, []) })
         for (i, file) in files.enumerated() {
-            let stretches = index.extents.filter { $0.file == i }.map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
+            let stretches = index.extents(inFile: i).map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
                 .sorted { $0.from < $1.from }
             // Whether each stretch overlaps another, in one sweep over them sorted by start (a
             // hostile file's thousands of boots are not compared pairwise).
