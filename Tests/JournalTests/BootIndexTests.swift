@@ -69,6 +69,34 @@ struct BootIndexTests {
         #expect(nonEmpty > items.count / 2)
     }
 
+    @Test("a file naming thousands of boots: each is counted, placed and edged from the index",
+          .enabled(if: JournalRemote.isAvailable))
+    func thousandsOfBoots() throws {
+        let dir = TestPaths.scratch("many-boots")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var b = ExportBuilder()
+        var boots: [String] = []
+        for n in 0..<3000 {
+            let id = String(format: "%08x", n + 1) + String(repeating: "ab", count: 12)
+            boots.append(id)
+            for k in 0..<2 {
+                b.add(realtime: 1_733_200_000_000_000 + UInt64(n * 10 + k) * 1_000_000, monotonic: UInt64(1 + k) * 1_000_000,
+                      bootID: id, [("MESSAGE", "boot \(n) entry \(k)"), ("UNIT", n % 2 == 0 ? "even.service" : "odd.service")])
+            }
+        }
+        try JournalRemote.write(b.bytes, to: dir + "/system.journal")
+        let reader = JournalReader(paths: [dir])
+        let index = reader.bootIndex()
+        let ids = Set(boots.compactMap { ID128(hex: $0) })
+        #expect(index.bootIDs == ids)
+        #expect(ids.allSatisfy { index.entryCount(of: $0) == 2 && index.files(of: $0) == [0] && index.extents(of: $0).count == 1 })
+        let edges = reader.edgeEntries(index, headSeconds: 60, tailSeconds: 60, edgeEntries: 50_000)
+        #expect(edges.count == 3000)
+        #expect(edges.values.allSatisfy { $0.count == 1 && $0[0].count == 2 })
+        let carrying = reader.bootIDs(carrying: ["UNIT=odd.service"], index: index)
+        #expect(carrying["UNIT=odd.service"] == Set(boots.enumerated().filter { $0.offset % 2 == 1 }.compactMap { ID128(hex: $0.element) }))
+    }
+
     @Test("each boot's edges are its entries in the first and last seconds, at most so many per file",
           .enabled(if: JournalRemote.isAvailable), arguments: [(60, 120, 50_000), (5, 9, 50_000), (0, 0, 3), (30, 30, 17)])
     func edgesEqualAnEntryByEntryRead(_ head: Int, _ tail: Int, _ cap: Int) throws {
