@@ -21,8 +21,6 @@ struct BootAnalysis {
     /// Enablement links and unit-file packages from the host tree.
     var unitLinks: [(target: String, unit: String)] = []
     var unitPackages: [String: String] = [:]
-    /// The host's panic settings, when host facts give them (the rules read panic lines' own text).
-    var panicSettings: PanicSettings?
     /// Each unit's own warning-or-worse messages, counted by normalised pattern.
     var ownWords: [String: UnitWords] = [:]
     /// Lines systemd logged about units (restart, failure), for evidence.
@@ -127,7 +125,6 @@ struct BootAnalysis {
                                      forkRate: report.forkRate, forkFailures: forkFailures, end: report.end)
         causes.unitLines = unitLines
         causes.locator = locator
-        causes.panicSettings = panicSettings
         for (name, w) in ownWords {
             guard let top = w.topExample else { continue }
             causes.ownWordLines[name] = EvidenceLine(time: Timestamp(microseconds: top.time),

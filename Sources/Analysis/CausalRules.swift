@@ -43,8 +43,7 @@ enum CausalRules {
     static let forkFunctions = ["cgroup_can_fork", "copy_process", "kernel_clone", "pids_can_fork"]
 
     /// All links the rules draw among `drafts`, and to the end of the boot.
-    static func links(_ d: [DraftFinding], endTime: Int64?, uncleanEnd: Bool,
-                      settings: PanicSettings? = nil) -> [(from: Int, link: CauseLink)] {
+    static func links(_ d: [DraftFinding], endTime: Int64?, uncleanEnd: Bool) -> [(from: Int, link: CauseLink)] {
         var out: [(Int, CauseLink)] = []
         func add(_ a: Int, _ b: Int, _ rule: MechanismRule, _ c: [LinkCondition]) {
             guard a != b, !out.contains(where: { $0.0 == a && $0.1.to == d[b].id }) else { return }

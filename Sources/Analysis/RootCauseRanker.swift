@@ -15,8 +15,6 @@ struct RootCauseRanker {
     var forkByUnit: [String: Double] = [:]
     /// systemd's lines about each unit (failures, restarts), for evidence.
     var unitLines: [String: [EvidenceLine]] = [:]
-    /// The hook for host facts: the panic sysctls, when known.
-    var panicSettings: PanicSettings?
     var locator = JournalFileLocator()
 
     func rank() -> [RootCause] {
@@ -26,12 +24,12 @@ struct RootCauseRanker {
         if let f = forkBomb() { d.append(f) }
         d += kernelFindings()
         return Self.place(d, endTime: (end?.lastSignOfLife ?? end?.lastEntry)?.microseconds,
-                          uncleanEnd: end?.kind != .clean, settings: panicSettings)
+                          uncleanEnd: end?.kind != .clean)
     }
 
     /// Links the drafts and gives them roles and ranks.
-    static func place(_ d: [DraftFinding], endTime: Int64?, uncleanEnd: Bool, settings: PanicSettings? = nil) -> [RootCause] {
-        let links = CausalRules.links(d, endTime: endTime, uncleanEnd: uncleanEnd, settings: settings)
+    static func place(_ d: [DraftFinding], endTime: Int64?, uncleanEnd: Bool) -> [RootCause] {
+        let links = CausalRules.links(d, endTime: endTime, uncleanEnd: uncleanEnd)
         let index = Dictionary(d.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var out: [Int: [CauseLink]] = [:]
         var causedBy: [Int: [String]] = [:]
