@@ -45,6 +45,12 @@ public struct BootIndex: Sendable {
         var extents: [Int] = []
         var entries = 0
         var files = Set<Int>()
+
+        mutating func add(entries n: Int, file: Int, extent: Int? = nil) {
+            if let extent { extents.append(extent) }
+            entries &+= n
+            files.insert(file)
+        }
     }
     private(set) var byBoot: [ID128: BootShare] = [:]
     /// Per file: indices into `extents`.
@@ -57,16 +63,11 @@ public struct BootIndex: Sendable {
         byBoot = [:]
         byFile = Array(repeating: [], count: unlinked.count)
         for (n, e) in extents.enumerated() {
-            byBoot[e.bootID, default: BootShare()].extents.append(n)
-            byBoot[e.bootID]?.entries &+= e.entries
-            byBoot[e.bootID]?.files.insert(e.file)
+            byBoot[e.bootID, default: BootShare()].add(entries: e.entries, file: e.file, extent: n)
             if e.file >= 0, e.file < byFile.count { byFile[e.file].append(n) }
         }
         for (i, f) in unlinked.enumerated() {
-            for u in f {
-                byBoot[u.bootID, default: BootShare()].entries &+= 1
-                byBoot[u.bootID]?.files.insert(i)
-            }
+            for u in f { byBoot[u.bootID, default: BootShare()].add(entries: 1, file: i) }
         }
     }
 
@@ -347,7 +348,7 @@ extension JournalFile {
     /// last entry.
     func survey() -> FileSurvey {
         var out = FileSurvey()
-        let chain = EntryArrayChain(first: header.entryArrayOffset, count: header.nEntries, in: self)
+        let chain = entryArrayChain
         // A crash leaves the newest slots pointing at entries that never reached the disk: the
         // slots are checked from the newest back until a long run of them holds valid entries.
         var valid = 0

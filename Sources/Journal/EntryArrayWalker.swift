@@ -143,7 +143,7 @@ struct FileEntryCursor {
         fileIndex = index
         walker = EntryArrayWalker(first: 0, count: 0, fileSize: file.bytes.count)
         // Unlinked entries can only lie past the last linked one, and the linked ones come from the index.
-        lastLinkedEnd = file.linkedEnd(EntryArrayChain(first: file.header.entryArrayOffset, count: file.header.nEntries, in: file))
+        lastLinkedEnd = file.linkedEnd(file.entryArrayChain)
         matchData = Set(dataOffsets)
         matchOffsets = file.entryOffsets(ofData: dataOffsets)
         advance(in: file)

@@ -80,23 +80,23 @@ extension JournalFile {
         /// be read counts as `unreadable`. On a list out of order the answer is some slot of
         /// the range; the search stays bounded.
         func firstSlot(in range: Range<Int>, in file: JournalFile, unreadable: Bool, where test: (UInt64) -> Bool) -> Int {
-            var lo = max(range.lowerBound, 0), hi = min(range.upperBound, count)
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2
-                let passes = offset(mid, in: file).flatMap { file.entryHead(at: $0) }.map { test($0.monotonic) } ?? unreadable
-                if passes { hi = mid } else { lo = mid + 1 }
-            }
-            return lo
+            firstSlot(in: range) { k in offset(k, in: file).flatMap { file.entryHead(at: $0) }.map { test($0.monotonic) } ?? unreadable }
         }
 
         /// The first slot whose entry lies at or past `offset` (`count` when none), by binary
         /// search: the slots of a file systemd wrote list entries by offset. A slot that holds
         /// no entry counts as past everything, so the search stays bounded on a damaged list.
         func firstSlot(atOrAfter offset: Int, in file: JournalFile) -> Int {
-            var lo = 0, hi = count
+            firstSlot(in: 0..<count) { k in self.offset(k, in: file).map { $0 >= offset } ?? true }
+        }
+
+        /// The first slot of `range` (clamped to the slots) for which `passes` holds, `passes`
+        /// being false up to a point and true from it.
+        private func firstSlot(in range: Range<Int>, where passes: (Int) -> Bool) -> Int {
+            var lo = max(range.lowerBound, 0), hi = min(range.upperBound, count)
             while lo < hi {
                 let mid = lo + (hi - lo) / 2
-                if let o = self.offset(mid, in: file), o < offset { lo = mid + 1 } else { hi = mid }
+                if passes(mid) { hi = mid } else { lo = mid + 1 }
             }
             return lo
         }
@@ -195,7 +195,11 @@ extension JournalFile {
         return out
     }
 
-    /// Where the linked entries end: unlinked ones can only be found past this offset.
+    /// The file's own entry-array chain: every entry, in the order journald wrote them.
+    var entryArrayChain: EntryArrayChain { EntryArrayChain(first: header.entryArrayOffset, count: header.nEntries, in: self) }
+
+    /// Where the linked entries end (`chain` is `entryArrayChain`): unlinked ones can only be
+    /// found past this offset.
     func linkedEnd(_ chain: EntryArrayChain) -> Int {
         // The slots are read, not kept: in any file systemd wrote, the highest offset is the
         // newest entry and it is valid, so nothing else is read.

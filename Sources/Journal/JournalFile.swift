@@ -303,11 +303,15 @@ public final class JournalFile: @unchecked Sendable {
               let field = end(header.fieldHashTableOffset, header.fieldHashTableSize) else { return all }
         let lower = max(data, field, header.headerSize)
         var upper = bytes.count
-        if let tail = Int(exactly: header.tailObjectOffset), tail >= lower,
-           let size = bytes.u64(tail &+ 8).flatMap({ Int(exactly: $0) }), size <= bytes.count &- tail {
-            upper = tail + size
-        }
+        if let tail = tailObject, tail.lowerBound >= lower { upper = tail.upperBound }
         return lower < upper ? lower..<upper : all
+    }
+
+    /// The header's tail object, when it lies inside the file.
+    private var tailObject: Range<Int>? {
+        guard let tail = Int(exactly: header.tailObjectOffset), tail >= 0,
+              let size = bytes.u64(tail &+ 8).flatMap({ Int(exactly: $0) }), size <= bytes.count &- tail else { return nil }
+        return tail..<(tail + size)
     }
 
     /// Where the look for entries past the last linked one stops. journald archives a file
@@ -316,11 +320,8 @@ public final class JournalFile: @unchecked Sendable {
     /// past it are not read. Any other file (left online by a crash, offline, or unknown) is
     /// searched to its end, where a crash may have left objects the header never counted.
     var tailScanEnd: Int {
-        guard header.state == .archived, let tail = Int(exactly: header.tailObjectOffset),
-              let size = bytes.u64(tail &+ 8).flatMap({ Int(exactly: $0) }), tail >= 0, size <= bytes.count &- tail else {
-            return bytes.count
-        }
-        let (aligned, overflow) = (tail + size).addingReportingOverflow(7)
+        guard header.state == .archived, let end = tailObject?.upperBound else { return bytes.count }
+        let (aligned, overflow) = end.addingReportingOverflow(7)
         return overflow ? bytes.count : min(bytes.count, aligned & ~7)
     }
 

@@ -19,7 +19,7 @@ enum BootEndText {
         case .markersButUnclean:
             return "shutdown markers in the boot's last entries, but the end was not clean"
         case .nextBootNotice(let text, let cursor):
-            return "next boot: \(text) (\(cursor))"
+            return nextBoot + "\(text) (\(cursor))"
         case .lastFileRenamed(let path):
             return "its last entry is in \(path), which journald renamed because it was not closed"
         case .dirtyFile(let path):
@@ -46,6 +46,21 @@ enum BootEndText {
             return "but " + sentence(sign, time: time)
         }
     }
+
+    /// The next boot's notice a piece of evidence quotes, also from a sentence read back from JSON.
+    static func nextBootNotice(_ evidence: BootEndEvidence) -> String? {
+        switch evidence {
+        case .nextBootNotice(let text, _), .outweighed(.nextBootNotice(let text, _)):
+            return text
+        case .text(let sentence):
+            let notice = sentence.range(of: " (s=").map { String(sentence[..<$0.lowerBound]) } ?? sentence
+            return notice.hasPrefix(nextBoot) ? String(notice.dropFirst(nextBoot.count)) : notice
+        default:
+            return nil
+        }
+    }
+
+    private static let nextBoot = "next boot: "
 
     /// The JSON's sentence: times in ISO 8601 UTC.
     static func json(_ evidence: BootEndEvidence) -> String { sentence(evidence, time: \.iso8601) }

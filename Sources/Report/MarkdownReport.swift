@@ -308,17 +308,8 @@ struct MarkdownReport {
             hints.append("the journal stops \(HumanFormat.duration(seconds: Timestamp.seconds(from: last, to: life))) before the last sign of life: "
                          + "messages of that span were not written (journald syncs non-critical messages every 5 min)")
         }
-        for e in report.end?.evidence ?? [] {
-            // The next boot's notice (a report read back from JSON holds it as its sentence).
-            var notice: String
-            switch e {
-            case .nextBootNotice(let text, _), .outweighed(.nextBootNotice(let text, _)): notice = text
-            case .text(let sentence):
-                notice = sentence.range(of: " (s=").map { String(sentence[..<$0.lowerBound]) } ?? sentence
-                if notice.hasPrefix("next boot: ") { notice = String(notice.dropFirst(11)) }
-            default: continue
-            }
-            guard notice.contains("recovery complete") || notice.contains("recovering journal") || notice.contains("not properly unmounted") else { continue }
+        for notice in (report.end?.evidence ?? []).compactMap(BootEndText.nextBootNotice)
+        where notice.contains("recovery complete") || notice.contains("recovering journal") || notice.contains("not properly unmounted") {
             hints.append("the next boot recovered a filesystem (" + Markdown.text(notice) + ")")
         }
         guard !hints.isEmpty else { return [] }
