@@ -343,8 +343,11 @@ struct JournalScan {
     /// last minutes, its kernel messages, and its unlinked entries. Enough for how each boot began
     /// and ended and for choosing the boot to analyse; counts come from the index.
     mutating func scanEdges(_ reader: JournalReader, index: BootIndex) {
+        // Of the edges, the lines that can tell how a boot began or ended, and its newest ones whatever
+        // they say (its last words).
         let edges = reader.edgeEntries(index, headSeconds: Self.edgeHeadSeconds, tailSeconds: Self.edgeTailSeconds,
-                                       edgeEntries: Self.edgeEntries)
+                                       edgeEntries: Self.edgeEntries, sieve: JournalEventExtractor.edgeSieve,
+                                       unsieved: BootState.lastWordsLooked)
         var current: (id: ID128, state: BootState)?
         // Boot by boot, as `journalctl -b` reads one: entries of two boots are never weighed
         // against each other's order (a board without a clock starts each boot in the past).

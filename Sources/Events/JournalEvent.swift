@@ -106,6 +106,24 @@ public enum JournalEventExtractor {
     private static let interesting: [[UInt8]] = ["systemd-shutdown", "systemd-journald", "systemd-logind",
                                                  "systemd-oomd", "systemd", "systemd-fsck", "sudo"].map { Array($0.utf8) }
 
+    /// The entries that can say how a boot began or ended, told apart without decoding them
+    /// (`JournalReader.edgeEntries`): every line of PID 1, of the kernel and of the daemons
+    /// read here (`interesting`, and klogd's relay under `kernel`) and every line with a marker's
+    /// MESSAGE_ID, but for PID 1's structured lines about a unit's jobs and processes (a crash
+    /// loop's), which are unit events, never a marker, unless the unit is a shutdown target.
+    /// The clock-setting daemons' lines are kept too: the first entry after a step places the
+    /// wall clock's jump on the boot's uptime. Fork failures and unit events are not read at a
+    /// boot's edges.
+    public static let edgeSieve = EntrySieve(
+        anyOf: ["_PID=1", "_TRANSPORT=kernel", "SYSLOG_IDENTIFIER=kernel"]
+            + (interesting.map { String(decoding: $0, as: UTF8.self) } + ["systemd-timesyncd", "chronyd", "ntpd"])
+            .map { "SYSLOG_IDENTIFIER=" + $0 }
+            + [MessageIDs.shutdown, MessageIDs.journalStopped, MessageIDs.journalStarted, MessageIDs.startupFinished,
+               MessageIDs.timeSync, MessageIDs.timeChange, MessageIDs.timeBump]
+            .map { "MESSAGE_ID=" + $0 },
+        passOver: structuredIDList.map { "MESSAGE_ID=" + String(decoding: $0.0, as: UTF8.self) },
+        unlessAlso: ["_TRANSPORT=kernel"] + shutdownTargets.sorted().map { "UNIT=" + $0 })
+
     /// Remembers the last unit name made into a `String`: a crash loop names the same unit
     /// hundreds of thousands of times, and a name of 16 bytes or more costs an allocation.
     public struct UnitNames {

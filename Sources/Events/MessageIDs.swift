@@ -18,4 +18,10 @@ public enum MessageIDs {
     public static let shutdown = "98268866d1d54a499c4e98921d93bc40"
     public static let startupFinished = "b07a249cd024414a82dd00cd181378ff"
     public static let coredump = "fc2e22bc6ee647b6b90729ab34a250b1"
+    /// systemd-timesyncd's first synchronisation (`Initial clock synchronization to …`).
+    public static let timeSync = "7c8a41f37b764941a0e1780b1be2f037"
+    /// The wall clock set by hand or by timedated (`Time change`).
+    public static let timeChange = "c7a787079b354eaaa9e77b371893cd27"
+    /// timesyncd moving a clock behind its build time forward at start (`Time initial bump`).
+    public static let timeBump = "7db73c8af0d94eeb822ae04323fe6ab6"
 }

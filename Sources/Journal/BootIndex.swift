@@ -84,6 +84,23 @@ public struct BootIndex: Sendable {
     /// Entries of `boot`: those its files link, and those found past the linked ones.
     public func entryCount(of boot: ID128) -> Int { byBoot[boot]?.entries ?? 0 }
 
+    /// For each extent of file `i` (in `extents(inFile:)`'s order), whether its stretch of the
+    /// file (its first to its last entry) overlaps another boot's: found in one sweep over the
+    /// stretches sorted by start, so a hostile file's thousands of boots are not compared pairwise.
+    func overlapping(inFile i: Int) -> [Bool] {
+        let mine = extents(inFile: i)
+        let order = mine.indices.sorted { mine[$0].first.offset < mine[$1].first.offset }
+        var out = Array(repeating: false, count: mine.count)
+        var reach = Int.min
+        for (n, e) in order.enumerated() {
+            let s = mine[e]
+            if reach >= s.first.offset { out[e] = true }
+            if n + 1 < order.count, mine[order[n + 1]].first.offset <= s.last.offset { out[e] = true }
+            reach = max(reach, s.last.offset)
+        }
+        return out
+    }
+
     /// The boots the index holds.
     public var bootIDs: Set<ID128> { Set(byBoot.keys) }
 
@@ -167,7 +184,12 @@ extension JournalReader {
     /// reading the boot through: each boot's entries in the first `headSeconds` and the last
     /// `tailSeconds` of its monotonic clock (at most `edgeEntries` of each per file, and at least
     /// its first entry), its kernel, journald and fsck entries, and every unlinked entry.
-    public func edgeEntries(_ index: BootIndex, headSeconds: UInt64, tailSeconds: UInt64, edgeEntries: Int) -> [ID128: [[Int]]] {
+    ///
+    /// With a `sieve`, the edges' entries are taken only when it keeps them, but for each
+    /// boot's first entry and newest `unsieved` entries in each file; at most twenty times
+    /// `edgeEntries` are looked at per edge and file.
+    public func edgeEntries(_ index: BootIndex, headSeconds: UInt64, tailSeconds: UInt64, edgeEntries: Int,
+                            sieve: EntrySieve? = nil, unsieved: Int = 0) -> [ID128: [[Int]]] {
         var lastMonotonic: [ID128: UInt64] = [:]
         var firstMonotonic: [ID128: UInt64] = [:]
         for e in index.extents {
@@ -183,9 +205,27 @@ extension JournalReader {
             let firstMonotonic = firstAt, lastMonotonic = lastAt
             var picked: [ID128: [Int]] = [:]
             file.withHealthKept {
-                for e in index.extents(inFile: i) {
+                let extents = index.extents(inFile: i)
+                // The sieve's items are looked up only in a file where an edge needs them.
+                var resolved: FileSieve?
+                func fileSieve() -> FileSieve? {
+                    if resolved == nil, let sieve { resolved = FileSieve(sieve, file: file) }
+                    return resolved
+                }
+                let looked = edgeEntries.multipliedReportingOverflow(by: 20)
+                let lookLimit = looked.overflow ? Int.max : looked.partialValue
+                let overlapping = index.overlapping(inFile: i)
+                for (x, e) in extents.enumerated() {
                     // Only the slots at either end are read: the boot's middle costs nothing.
                     let list = file.entries(ofData: e.data)
+                    // Where the boot has its stretch of the file to itself, the sieve's entries in
+                    // a range are found from the entry arrays alone; else each one is looked at.
+                    let alone = x < overlapping.count && !overlapping[x]
+                    func sieved(_ slots: ClosedRange<Int>, newest: Bool) -> [Int]? {
+                        guard alone, sieve != nil, let from = list.offset(slots.lowerBound, in: file),
+                              let to = list.offset(slots.upperBound, in: file), from <= to else { return nil }
+                        return fileSieve()?.kept(in: from...to, file: file, limit: lookLimit, newest: newest)
+                    }
                     let (start, startOverflow) = (firstMonotonic[e.bootID] ?? e.first.monotonic)
                         .addingReportingOverflow(headSeconds * 1_000_000)
                     // The edges' bounds are found by binary search on the entries' monotonic
@@ -193,20 +233,47 @@ extension JournalReader {
                     let headLimit = min(list.count, edgeEntries)
                     let headEnd = startOverflow ? headLimit
                         : list.firstSlot(in: min(1, headLimit)..<headLimit, in: file, unreadable: false) { $0 > start }
-                    for n in 0..<headEnd {
-                        if let o = list.offset(n, in: file) { picked[e.bootID, default: []].append(o) }
+                    if headEnd > 1, let kept = sieved(1...(headEnd - 1), newest: false) {
+                        if let o = list.offset(0, in: file) { picked[e.bootID, default: []].append(o) }
+                        picked[e.bootID, default: []] += kept.prefix(edgeEntries - 1)
+                    } else {
+                        var n = 0
+                        var taken = 0
+                        while n < headEnd, taken < edgeEntries, n < lookLimit {
+                            if let o = list.offset(n, in: file), n == 0 || fileSieve()?.keeps(entryAt: o, in: file) ?? true {
+                                picked[e.bootID, default: []].append(o)
+                                taken += 1
+                            }
+                            n += 1
+                        }
                     }
                     let end = lastMonotonic[e.bootID] ?? e.last.monotonic
                     let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
                     let tailStart = list.firstSlot(in: 0..<list.count, in: file, unreadable: true) { $0 >= from }
                     var taken = 0
                     var n = list.count - 1
-                    while n >= tailStart, taken < edgeEntries {
+                    var looked = 0
+                    // The newest entries whatever they carry (`unsieved`), then the sieve's.
+                    while n >= tailStart, taken < edgeEntries, looked < lookLimit, sieve == nil || looked < unsieved {
                         if let o = list.offset(n, in: file) {
                             picked[e.bootID, default: []].append(o)
                             taken += 1
                         }
                         n -= 1
+                        looked += 1
+                    }
+                    guard n >= tailStart, taken < edgeEntries, looked < lookLimit, sieve != nil else { continue }
+                    if let kept = sieved(tailStart...n, newest: true) {
+                        picked[e.bootID, default: []] += kept.suffix(edgeEntries - taken)
+                        continue
+                    }
+                    while n >= tailStart, taken < edgeEntries, looked < lookLimit {
+                        if let o = list.offset(n, in: file), fileSieve()?.keeps(entryAt: o, in: file) ?? true {
+                            picked[e.bootID, default: []].append(o)
+                            taken += 1
+                        }
+                        n -= 1
+                        looked += 1
                     }
                 }
             }
@@ -242,16 +309,7 @@ extension JournalReader {
         var out = [String: Set<ID128>](uniqueKeysWithValues: items.map { ($0, []) })
         for (i, file) in files.enumerated() {
             let stretches = index.extents(inFile: i).map { (from: $0.first.offset, to: $0.last.offset, boot: $0.bootID) }
-                .sorted { $0.from < $1.from }
-            // Whether each stretch overlaps another, in one sweep over them sorted by start (a
-            // hostile file's thousands of boots are not compared pairwise).
-            var overlaps = Array(repeating: false, count: stretches.count)
-            var reach = Int.min
-            for (n, s) in stretches.enumerated() {
-                if reach >= s.from { overlaps[n] = true }
-                if n + 1 < stretches.count, stretches[n + 1].from <= s.to { overlaps[n] = true }
-                reach = max(reach, s.to)
-            }
+            let overlaps = index.overlapping(inFile: i)
             var looked = false
             file.withHealthKept {
                 for (item, payload) in zip(items, payloads) {
@@ -295,8 +353,14 @@ extension JournalReader {
                 if i < entries.count, !entries[i].isEmpty { f.finishedReading() }
             }
         }
-        try scan(fields: fields, source: .offsets(entries), preparing: preparing, body)
+        // A second thread pays for itself on a whole read, not on a few thousand entries.
+        let count = entries.reduce(0) { $0 &+ $1.count }
+        try scan(fields: fields, source: .offsets(entries), preparing: preparing,
+                 threadAbove: count < Self.threadedOffsets ? .max : 0, body)
     }
+
+    /// Chosen entries read on a second thread from this many.
+    static let threadedOffsets = 16 * JournalReader.batchSize
 
     /// `scan(fields:_:)` over the entries of one boot: the files in `files` (those holding it)
     /// are read through, as a whole read reads them, and only that boot's entries are decoded.

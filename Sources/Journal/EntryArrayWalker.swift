@@ -205,7 +205,12 @@ struct FileEntryCursor {
                 file.health.note(offset, "entry array points at no valid ENTRY object")
             }
         }
-        if explicit, phase == .tail { phase = .done }
+        if explicit, phase == .tail {
+            phase = .done
+            // Chosen entries lie all over a file (a boot's kernel lines): the pages mapped
+            // around each go as soon as the file has given its last one.
+            file.finishedReading()
+        }
         while phase == .tail {
             guard var scanner = tail, let h = scanner.next(in: file) else {
                 if matchData == nil, let scanner = tail, let g = scanner.firstGarbage {

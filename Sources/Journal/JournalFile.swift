@@ -77,6 +77,10 @@ public final class JournalFile: @unchecked Sendable {
         verified = OffsetBits(fileSize: bytes.count)
         health = Self.initialHealth(path: path, header: header, fileSize: all.count)
         try checkLayout()
+        // The kernel maps the pages around each one looked at (64 KiB): the few objects the
+        // check above reads would keep a megabyte or more of every file mapped until the file
+        // is read, which for a set of hundreds of files is most of the memory an analysis uses.
+        storage.adviseDone()
     }
 
     /// The health of a file not read yet: what its header and size say.

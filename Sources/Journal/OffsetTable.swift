@@ -8,11 +8,16 @@ struct OffsetTable<Value> {
     private var count = 0
     private var mask: Int
     private let limit: Int
+    private let initialCapacity: Int
 
+    /// Nothing is allocated until the first `set`: every file of a set has a table, and most
+    /// files an analysis of one boot opens are never decoded (a few hundred kilobytes each,
+    /// zeroed by the kernel, were most of opening a hundred files).
     init(capacity: Int = 1 << 12, maxCapacity: Int = 1 << 18) {
-        keys = Array(repeating: 0, count: capacity)
-        values = Array(repeating: nil, count: capacity)
-        mask = capacity - 1
+        keys = []
+        values = []
+        mask = 0
+        initialCapacity = max(capacity, 2)
         limit = maxCapacity
     }
 
@@ -21,6 +26,7 @@ struct OffsetTable<Value> {
 
     @inline(__always)
     func get(_ key: Int) -> Value? {
+        guard !keys.isEmpty else { return nil }
         var i = slot(key)
         while true {
             let k = keys[i]
@@ -31,6 +37,11 @@ struct OffsetTable<Value> {
     }
 
     mutating func set(_ key: Int, _ value: Value) {
+        if keys.isEmpty {
+            keys = Array(repeating: 0, count: initialCapacity)
+            values = Array(repeating: nil, count: initialCapacity)
+            mask = initialCapacity - 1
+        }
         if (count + 1) * 2 > keys.count {
             if keys.count >= limit {
                 removeAll()
