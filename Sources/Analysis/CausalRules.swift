@@ -7,9 +7,8 @@ struct DraftFinding {
     var subject: CauseSubject
     var start: Int64?
     var end: Int64?
-    var summary: String
+    var facts: CauseFacts
     var evidence: [EvidenceLine]
-    var remediation: [String]
     /// The names it is about: unit, cgroup path, device, process names.
     var resources: Set<String> = []
     /// Its headline and report lines (stacks), for rules that look for a resource's name.

@@ -86,8 +86,8 @@ struct RootCauseRanker {
             let x = d[i]
             var c = RootCause(rank: rank + 1, id: x.id, kind: x.kind, subject: x.subject, role: role[i],
                               start: x.start.map(Timestamp.init(microseconds:)), end: x.end.map(Timestamp.init(microseconds:)),
-                              persistedToEnd: persisted(i), summary: x.summary, evidence: Array(x.evidence.prefix(3)),
-                              ledTo: out[i] ?? [], causedBy: causedBy[i] ?? [], remediation: x.remediation)
+                              persistedToEnd: persisted(i), facts: x.facts, evidence: Array(x.evidence.prefix(3)),
+                              ledTo: out[i] ?? [], causedBy: causedBy[i] ?? [])
             if i == primary {
                 let last = chain.last ?? i
                 c.chain = chain.map { d[$0].id } + ((out[last] ?? []).contains { $0.to == CauseLink.endOfBoot } ? [CauseLink.endOfBoot] : [])
@@ -117,39 +117,22 @@ struct RootCauseRanker {
     func crashLoops() -> [DraftFinding] {
         units.filter(\.crashLoop).map { u in
             let acc = accumulators[u.unit]
-            var s = "\(u.unit) restarted \(HumanFormat.count(u.restartsObserved)) times"
-            if let m = u.restartCounterMax {
-                if let lo = acc?.counterMin, lo > 1 {
-                    s += " (restart counter \(HumanFormat.count(lo))→\(HumanFormat.count(m)): the loop had been running before the oldest entry kept)"
-                } else {
-                    s += " (restart counter reached \(HumanFormat.count(m)))"
-                }
-            }
-            s += ", peak \(u.peakRestartsPerMinute)/min"
-            if let m = u.medianRestartIntervalSeconds { s += ", median \(HumanFormat.duration(seconds: m)) apart" }
-            s += "."
-            let exits = u.exitStatuses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
-                .map { "\($0.key) ×\(HumanFormat.count($0.value))" }
-            if !exits.isEmpty { s += " Main process exits: \(exits.joined(separator: ", "))." }
-            let results = u.results.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
-                .map { "\($0.key) ×\(HumanFormat.count($0.value))" }
-            if !results.isEmpty { s += " Failures: \(results.joined(separator: ", "))." }
-            s += u.startLimitHit ? " It finally hit the start limit." : " It never hit the start limit."
-            if let implied = u.impliedSettings.first(where: { $0.hasPrefix("StartLimit") }) { s += " Implied: \(implied)." }
+            let lo = acc?.counterMin
+            let facts = CrashLoopFacts(unit: u.unit, restarts: u.restartsObserved,
+                                       counterFrom: u.restartCounterMax != nil && (lo ?? 0) > 1 ? lo : nil,
+                                       counterTo: u.restartCounterMax, peakPerMinute: u.peakRestartsPerMinute,
+                                       medianIntervalSeconds: u.medianRestartIntervalSeconds,
+                                       exits: CauseFacts.Tally.top(u.exitStatuses, 3), failures: CauseFacts.Tally.top(u.results, 3),
+                                       startLimitHit: u.startLimitHit,
+                                       impliedStartLimit: u.impliedSettings.first { $0.hasPrefix("StartLimit") },
+                                       ownWords: u.ownWords.first?.example)
             // The unit's own words first: they say why it exits; then systemd's view of it.
             var ev: [EvidenceLine] = []
             if let w = ownWordsEvidence(u.unit) { ev.append(w) }
             ev += (unitLines[u.unit] ?? []).filter { !$0.text.isEmpty }.suffix(2)
-            var fix = "Fix why the main process exits"
-            if let w = u.ownWords.first { fix += " (it says: \(w.example))" } else if let e = exits.first { fix += " (\(e))" }
             return DraftFinding(id: "crash-loop:\(u.unit)", kind: .crashLoop, subject: .unit(u.unit),
                                 start: (u.loopStartEstimate?.start ?? u.firstRestart)?.microseconds, end: u.lastRestart?.microseconds,
-                                summary: s, evidence: ev,
-                                remediation: [
-                                    fix + " before re-enabling it",
-                                    "Set StartLimitIntervalSec= and StartLimitBurst= on \(u.unit) (e.g. StartLimitIntervalSec=5min, StartLimitBurst=5) so that systemd stops restarting it",
-                                    "Set RestartSec= (e.g. RestartSec=10s, or RestartSteps= with RestartMaxDelaySec=) to slow the restarts down",
-                                ],
+                                facts: .crashLoop(facts), evidence: ev,
                                 resources: [u.unit], texts: [])
         }
     }
@@ -186,16 +169,13 @@ struct RootCauseRanker {
         let global = oomKills.filter { $0.kind == .global }
         if !global.isEmpty {
             let subject = mostCommon(global.map { $0.unit ?? $0.comm ?? "?" }) ?? "system"
-            let victims = mostCommonList(global.map { "\($0.comm ?? "?") (\($0.unit ?? "no unit"))" })
-            var s = "The kernel ran out of memory \(global.count) time\(global.count == 1 ? "" : "s"); victims: \(victims)."
-            if let inv = global.first?.invokedBy { s += " First invoked by \(inv)." }
-            if let big = global.first?.biggestTasks.first { s += " Biggest task: \(big)." }
+            let victims = CauseFacts.Tally.top(global.map { "\($0.comm ?? "?") (\($0.unit ?? "no unit"))" }, 4)
+            let facts = MemoryExhaustionFacts(subject: subject, kills: global.count, victims: victims,
+                                              invokedBy: global.first?.invokedBy, biggestTask: global.first?.biggestTasks.first)
             var d = DraftFinding(id: "memory-exhaustion", kind: .memoryExhaustion,
                                  subject: global.contains { $0.unit != nil } ? .unit(subject) : .process(comm: subject, pid: nil),
                                  start: global.first?.time?.microseconds, end: global.last?.time?.microseconds,
-                                 summary: s, evidence: killEvidence(global),
-                                 remediation: ["Set MemoryHigh= and MemoryMax= on \(subject) so that it is throttled and killed alone before the machine runs out",
-                                               "Find what grows (the biggest tasks in the kernel's dump) and fix the leak or add memory/swap"])
+                                 facts: .memoryExhaustion(facts), evidence: killEvidence(global))
             d.victimUnits = Set(global.compactMap(\.unit))
             d.resources = d.victimUnits
             out.append(d)
@@ -207,22 +187,14 @@ struct RootCauseRanker {
             k.oomMemcg.map { OOMAssembler.unit(fromCgroup: $0) ?? $0 } ?? k.unit ?? k.taskMemcg ?? k.comm ?? "?"
         }
         for (subject, g) in byLimit.sorted(by: { $0.key < $1.key }) {
-            let victims = mostCommonList(g.map { $0.comm ?? "?" })
-            var s = "\(subject) hit its memory limit: the kernel OOM-killed \(g.count) process\(g.count == 1 ? "" : "es") in its cgroup; victims: \(victims)."
-            if let kb = g.compactMap(\.memcgLimitKB).first {
-                s += " The kernel reports its limit as \(HumanFormat.count(kb)) kB."
-            }
-            if let u = accumulators[subject], u.restartsObserved > 0 {
-                s += " The unit was restarted \(HumanFormat.count(u.restartsObserved)) times."
-            }
             let lines = units.first { $0.unit == subject }?.unitFileLines.filter { $0.contains("Memory") } ?? []
-            if let l = lines.first { s += " Limit: \(l)." }
+            let facts = MemcgOOMFacts(subject: subject, kills: g.count, victims: CauseFacts.Tally.top(g.map { $0.comm ?? "?" }, 4),
+                                      limitKB: g.compactMap(\.memcgLimitKB).first, restarts: accumulators[subject]?.restartsObserved ?? 0,
+                                      limitLine: lines.first)
             let isUnit = subject.contains(".") && !subject.hasPrefix("/")
             var d = DraftFinding(id: "memcg-oom:\(subject)", kind: .memcgOOM, subject: isUnit ? .unit(subject) : .cgroup(subject),
                                  start: g.first?.time?.microseconds, end: g.last?.time?.microseconds,
-                                 summary: s, evidence: killEvidence(g),
-                                 remediation: ["Raise MemoryMax= of \(subject) if its working set needs more, or fix its memory growth",
-                                               "Set MemoryHigh= below MemoryMax= so that the unit is throttled before it is killed"])
+                                 facts: .memcgOOM(facts), evidence: killEvidence(g))
             d.resources = Set([subject] + g.compactMap(\.unit) + g.compactMap(\.oomMemcg))
             d.victimUnits = Set(g.compactMap(\.unit))
             out.append(d)
@@ -231,9 +203,7 @@ struct RootCauseRanker {
         for (subject, g) in Dictionary(grouping: oomd, by: { $0.unit ?? $0.taskMemcg ?? "?" }).sorted(by: { $0.key < $1.key }) {
             var d = DraftFinding(id: "oomd-kill:\(subject)", kind: .oomdKill, subject: subject.hasPrefix("/") ? .cgroup(subject) : .unit(subject),
                                  start: g.first?.time?.microseconds, end: g.last?.time?.microseconds,
-                                 summary: "systemd-oomd killed \(subject) \(g.count) time\(g.count == 1 ? "" : "s") for memory pressure.",
-                                 evidence: [],
-                                 remediation: ["Tune ManagedOOMMemoryPressureLimit= / ManagedOOMSwap= for \(subject), or set MemoryHigh=/MemoryMax= on it"])
+                                 facts: .oomdKill(subject: subject, kills: g.count), evidence: [])
             d.resources = Set([subject] + g.compactMap(\.taskMemcg))
             out.append(d)
         }
@@ -276,19 +246,10 @@ struct RootCauseRanker {
         if subject == nil { subject = forkByUnit.filter { $0.key != "init.scope" }.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key }
         if subject == nil { subject = mostCommon(forkFailures.map(\.reporter)) }
         let subj = subject ?? "unknown"
-        var s = "Processes could not be created:"
-        var parts: [String] = []
-        if rejected > 0 { parts.append("the pids controller rejected forks in \(cgroup ?? subj) (it says so once per cgroup: the limit was reached)") }
-        if eagain > 0 { parts.append("\(HumanFormat.count(eagain)) fork/clone failures with EAGAIN") }
-        if resourceFailures > 0 { parts.append("\(HumanFormat.count(resourceFailures)) unit failures with result 'resources'") }
-        if forkHung > 0 { parts.append("\(HumanFormat.count(forkHung)) hung task\(forkHung == 1 ? "" : "s") blocked in process creation") }
-        s += " " + parts.joined(separator: "; ") + "."
-        if let f {
-            s += " PIDs advanced at up to \(HumanFormat.number(f.peakPerSecond, decimals: 0))/s\(f.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")"
-            s += " against a median of \(HumanFormat.number(baseline, decimals: 1))/s for the boot (pid_max \(f.pidMax.map(String.init) ?? "?")"
-            s += f.pidMaxSource.map { ", from \($0))." } ?? ")."
-        }
-        if subject != nil { s += " Most new PIDs came from \(subj)." }
+        let facts = ForkBombFacts(subject: subject, rejectedIn: rejected > 0 ? cgroup ?? subj : nil, eagainFailures: eagain,
+                                  resourceFailures: resourceFailures, hungInFork: forkHung,
+                                  rate: f.map { .init(peakPerSecond: $0.peakPerSecond, lowerBound: $0.lowerBound, medianPerSecond: baseline,
+                                                      pidMax: $0.pidMax, pidMaxSource: $0.pidMaxSource) })
         var ev: [EvidenceLine] = []
         for (i, e) in kernel.events.enumerated() where e.kind == .forkRejected && i < kernel.origins.count {
             ev.append(EvidenceLine(time: e.time, source: origin(i), text: e.text))
@@ -305,9 +266,7 @@ struct RootCauseRanker {
         var d = DraftFinding(id: "fork-bomb:\(subj)", kind: .forkBomb,
                              subject: cgroup.map { OOMAssembler.unit(fromCgroup: $0) == nil ? .cgroup($0) : .unit(subj) } ?? .unit(subj),
                              start: [times.min(), f?.peakAt?.microseconds].compactMap { $0 }.min(), end: times.max(),
-                             summary: s, evidence: ev,
-                             remediation: ["Set TasksMax= on \(subj) (e.g. TasksMax=512) so that one unit cannot exhaust the PID space",
-                                           "Check DefaultTasksMax= in system.conf and kernel.pid_max"])
+                             facts: .forkBomb(facts), evidence: ev)
         d.resources = Set([subj] + (cgroup.map { [$0] } ?? []))
         // A unit's processes are usually named after it (`forker.service` runs `forker`).
         let stem = subj.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? subj
@@ -340,13 +299,10 @@ struct RootCauseRanker {
             // task naming the device); three or more are one by themselves.
             let consequence = fs > 0 || hung.contains { h in ([events[h].text] + report(h)).contains { $0.contains(dev) } }
             guard io + fs >= 3 || consequence else { continue }
-            var s = "\(HumanFormat.count(io)) I/O error\(io == 1 ? "" : "s") and \(HumanFormat.count(fs)) filesystem error\(fs == 1 ? "" : "s") on \(dev)."
-            if let first = list.first { s += " First: \(events[first].text)" }
             var d = DraftFinding(id: "storage-io:\(dev)", kind: .storageIO, subject: .device(dev),
                                  start: list.first.flatMap { events[$0].time?.microseconds }, end: list.last.flatMap { events[$0].time?.microseconds },
-                                 summary: s, evidence: ([list.first, list.count > 2 ? list.last : nil].compactMap { $0 }).map(line),
-                                 remediation: ["Check the device's health (smartctl -a /dev/\(dev), the controller and cabling) and replace it",
-                                               "Run a filesystem check on the affected filesystem"])
+                                 facts: .storageIO(device: dev, ioErrors: io, fsErrors: fs, first: list.first.map { events[$0].text }),
+                                 evidence: ([list.first, list.count > 2 ? list.last : nil].compactMap { $0 }).map(line))
             d.resources = Set([dev] + list.compactMap { KernelDistress.device(events[$0].text) })
             d.texts = list.flatMap { [events[$0].text] + report($0) }
             out.append(d)
@@ -359,9 +315,7 @@ struct RootCauseRanker {
             let n = Int(cpu.dropFirst(4))
             var d = DraftFinding(id: "lockup:\(cpu)", kind: .lockup, subject: .cpu(n),
                                  start: Self.stuckSince(events[first]), end: list.last.flatMap { events[$0].time?.microseconds },
-                                 summary: "\(list.count) CPU lockup/stall report\(list.count == 1 ? "" : "s"): \(events[first].text)",
-                                 evidence: [line(first)],
-                                 remediation: ["Look at the stack of the stuck CPU in the kernel log; if it is in reclaim (kswapd, shrink_*), the machine was out of memory; else update the kernel or the driver named there"])
+                                 facts: .lockup(reports: list.count, first: events[first].text), evidence: [line(first)])
             d.texts = list.flatMap { [events[$0].text] + report($0) }
             out.append(d)
         }
@@ -375,9 +329,7 @@ struct RootCauseRanker {
             }.min()
             var d = DraftFinding(id: "hung-tasks", kind: .hungTasks, subject: .process(comm: name, pid: nil),
                                  start: since ?? events[first].time?.microseconds, end: hung.last.flatMap { events[$0].time?.microseconds },
-                                 summary: "\(hung.count) hung-task report\(hung.count == 1 ? "" : "s"): \(Set(tasks).count) task\(Set(tasks).count == 1 ? "" : "s") blocked (\(tasks.prefix(4).joined(separator: ", "))).",
-                                 evidence: hung.prefix(2).map(line),
-                                 remediation: ["Find what the blocked tasks wait for (their stacks): storage, a filesystem, memory reclaim or a lock"])
+                                 facts: .hungTasks(reports: hung.count, tasks: tasks), evidence: hung.prefix(2).map(line))
             d.texts = hung.flatMap { [events[$0].text] + report($0) }
             d.blockedSince = since
             out.append(d)
@@ -388,17 +340,14 @@ struct RootCauseRanker {
             var d = DraftFinding(id: "kernel-bug:\(i)", kind: .kernelBug,
                                  subject: rip.map { .process(comm: $0, pid: nil) } ?? .system,
                                  start: events[i].time?.microseconds, end: events[i].time?.microseconds,
-                                 summary: "A kernel bug report: \(events[i].text)\(rip.map { " (in \($0))" } ?? "")",
-                                 evidence: [line(i)],
-                                 remediation: ["Read the report's stack in the kernel log; update the kernel or the module named there"])
+                                 facts: .kernelBug(text: events[i].text, function: rip), evidence: [line(i)])
             d.texts = [events[i].text] + report(i)
             out.append(d)
         }
         if let first = idx([.mce]).first {
             var d = DraftFinding(id: "hardware-error", kind: .hardwareError, subject: .system,
                                  start: events[first].time?.microseconds, end: idx([.mce]).last.flatMap { events[$0].time?.microseconds },
-                                 summary: "Machine-check errors: \(events[first].text)", evidence: [line(first)],
-                                 remediation: ["Decode the machine check (rasdaemon, mcelog) and replace the failing CPU, memory or board"])
+                                 facts: .hardwareError(first: events[first].text), evidence: [line(first)])
             d.texts = [events[first].text]
             out.append(d)
         }
@@ -406,9 +355,7 @@ struct RootCauseRanker {
             let reason = kernel.panicReason ?? events[first].text
             var d = DraftFinding(id: "kernel-panic", kind: .kernelPanic, subject: .system,
                                  start: events[first].time?.microseconds, end: events[first].time?.microseconds,
-                                 summary: "The kernel panicked: \(events[first].text)\(events[first].lastWords ? " (kept only by a kernel log / crash dump)" : "")",
-                                 evidence: [line(first)],
-                                 remediation: ["Read the panic's stack trace in the crash dump; set kernel.panic= to reboot and kdump to keep a vmcore"])
+                                 facts: .kernelPanic(text: events[first].text, lastWordsOnly: events[first].lastWords), evidence: [line(first)])
             d.texts = [events[first].text, reason] + report(first)
             out.append(d)
         }
@@ -462,12 +409,5 @@ struct RootCauseRanker {
         var n: [String: Int] = [:]
         for x in xs { n[x, default: 0] += 1 }
         return n.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
-    }
-
-    func mostCommonList(_ xs: [String]) -> String {
-        var n: [String: Int] = [:]
-        for x in xs { n[x, default: 0] += 1 }
-        return n.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(4)
-            .map { $0.value > 1 ? "\($0.key) ×\($0.value)" : $0.key }.joined(separator: ", ")
     }
 }

@@ -14,6 +14,9 @@ enum JSONText {
         // So is boot-end evidence; its times in ISO 8601 UTC, as the document's other times.
         let evidence: BootEndEvidence.Writer = BootEndText.json
         if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
+        // And findings: their summary and remediation.
+        let facts: CauseFacts.Writer = CauseWording.json
+        if let key = CauseFacts.writerKey { encoder.userInfo[key] = facts }
         return encoder
     }
 

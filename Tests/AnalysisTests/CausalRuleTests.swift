@@ -212,7 +212,9 @@ struct CausalRuleTests {
             """
         let f = Self.findings(Self.lines(text), end: Self.end(at: 510))
         let bomb = try #require(f.first { $0.kind == .forkBomb })
-        #expect(bomb.role == .primary && bomb.summary.contains("blocked in process creation"))
+        #expect(bomb.role == .primary)
+        guard case .forkBomb(let facts) = bomb.facts else { Issue.record("\(bomb.facts)"); return }
+        #expect(facts.hungInFork == 1, "one hung task blocked in process creation")
         #expect(bomb.ledTo.contains { $0.to == "hung-tasks" && $0.rule == .taskExhaustion })
         #expect(bomb.evidence.first?.text.hasPrefix("INFO: task bash:7001") == true)
         // Negative: a task hung on I/O says nothing about forks.
@@ -297,7 +299,8 @@ struct CausalRuleTests {
         #expect(kill.kind == .memcg && kill.memcgLimitKB == 524_288)
         let f = Self.findings(Self.lines(text), end: Self.end(at: 20))
         #expect(f.first?.subject == .unit("app.service"))
-        #expect(f.first?.summary.contains("524,288 kB") == true)
+        guard case .memcgOOM(let facts)? = f.first?.facts else { Issue.record("\(String(describing: f.first))"); return }
+        #expect(facts.limitKB == 524_288 && facts.subject == "app.service" && facts.kills == 1)
         // Negative: a global OOM has no memcg limit, whatever lines came before it.
         let global = KernelFindings(lines: Self.lines(Self.globalOOM))
         #expect(global.oomKills.first?.memcgLimitKB == nil)

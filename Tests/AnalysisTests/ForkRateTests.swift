@@ -81,7 +81,8 @@ struct ForkRateTests {
         #expect(first.kind == .forkBomb && first.role == .primary)
         #expect(first.subject == .unit("worker.service"))
         #expect(first.evidence.contains { $0.text.contains("fork rejected by pids controller") })
-        #expect(first.summary.contains("lower bound"), "\(first.summary)")
+        guard case .forkBomb(let facts) = first.facts else { Issue.record("\(first.facts)"); return }
+        #expect(facts.rate?.lowerBound == true, "\(facts)")
     }
 
     /// A PID space of 65536 that only a sysctl file states: without it the estimator takes PIDs

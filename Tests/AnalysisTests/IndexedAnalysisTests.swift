@@ -200,6 +200,8 @@ struct IndexedAnalysisTests {
         if let key = TimelineRow.detailWriterKey { encoder.userInfo[key] = facts }
         let evidence: BootEndEvidence.Writer = { String(describing: $0) }
         if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
+        let causes: CauseFacts.Writer = { (String(describing: $0), []) }
+        if let key = CauseFacts.writerKey { encoder.userInfo[key] = causes }
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]
         var out: [String: String] = [:]
         for (k, v) in object {

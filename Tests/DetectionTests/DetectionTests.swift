@@ -241,7 +241,7 @@ struct GuardRailTests {
     func hostileSubject() {
         var report = PostmortemReport()
         for subject in ["../../etc/passwd.service", "a/b.service", ".service", "x.service\nExecStart=/bin/sh", "kernel"] {
-            report.rootCauses.append(RootCause(rank: 1, id: subject, kind: .crashLoop, subject: .unit(subject), summary: ""))
+            report.rootCauses.append(RootCause(rank: 1, id: subject, kind: .crashLoop, subject: .unit(subject), facts: .text(summary: "", remediation: [])))
         }
         #expect(GuardRails.dropIns(for: report).isEmpty)
     }
@@ -329,8 +329,8 @@ struct HostileDetectionTests {
         kill.anonRSSKB = .max
         report.oomKills = [kill]
         report.kernelEvents = [KernelEventSummary(time: Timestamp(microseconds: .min), kind: .hungTask, text: "", source: "")]
-        report.rootCauses = [RootCause(rank: 1, id: "a", kind: .crashLoop, subject: .unit("x.service"), summary: ""),
-                             RootCause(rank: 2, id: "b", kind: .memoryExhaustion, subject: .unit("x.service"), summary: "")]
+        report.rootCauses = [RootCause(rank: 1, id: "a", kind: .crashLoop, subject: .unit("x.service"), facts: .text(summary: "", remediation: [])),
+                             RootCause(rank: 2, id: "b", kind: .memoryExhaustion, subject: .unit("x.service"), facts: .text(summary: "", remediation: []))]
         let detection = Backtest.run(report)
         report.detection = detection
         #expect(detection.series.allSatisfy { $0.values.count <= Signals.maxSamples })

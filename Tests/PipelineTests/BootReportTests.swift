@@ -140,7 +140,7 @@ struct BootReportTests {
         report.analyzedBoot = "9b094a1e218e0eaac0e0d2f5e4f02fec"
         report.end = BootEnd(kind: end, lastEntry: nil, nextBootFirst: nil, gapSeconds: nil, evidence: [])
         report.rootCauses = causes.map {
-            RootCause(rank: $0.0, id: $0.1 + ":" + $0.2, kind: CauseKind(rawValue: $0.1) ?? .lockup, subject: .unit($0.2), summary: "")
+            RootCause(rank: $0.0, id: $0.1 + ":" + $0.2, kind: CauseKind(rawValue: $0.1) ?? .lockup, subject: .unit($0.2), facts: .text(summary: "", remediation: []))
         }
         return report
     }

@@ -248,7 +248,7 @@ struct MemoryBudgetTests {
         let dir = TestPaths.scratch("huge-log")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = dir + "/kern.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        try #require(FileManager.default.createFile(atPath: log, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try handle.truncate(atOffset: 3 << 30)  // sparse: 3 GiB that take no disk
         try handle.close()

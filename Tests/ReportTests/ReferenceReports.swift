@@ -1,4 +1,5 @@
 import Analysis
+@testable import Report
 
 /// Reports shaped like the reference incident (a crash-looping unit, a global OOM kill, a fork storm,
 /// an unclean end with a 4-minute silence and kernel last words) and like a healthy reboot. The
@@ -99,19 +100,23 @@ enum ReferenceReports {
         r.rootCauses = [
             RootCause(rank: 2, id: "memory-exhaustion", kind: .memoryExhaustion, subject: .process(comm: "ffmpeg", pid: 48213),
                       role: .consequence, start: at(13, 1, 46), end: at(13, 1, 46), persistedToEnd: true,
-                      summary: "The kernel's global OOM killer killed ffmpeg (14 GiB anonymous memory) 45 s before the "
-                          + "journal went silent; memory was exhausted machine-wide while polyscan.service restarted.",
+                      facts: .text(summary: "The kernel's global OOM killer killed ffmpeg (14 GiB anonymous memory) 45 s before the "
+                                       + "journal went silent; memory was exhausted machine-wide while polyscan.service restarted.",
+                                   remediation: ["Cap transcode.service with MemoryMax= so that a runaway ffmpeg is killed in its cgroup.",
+                                                 "Enable systemd-oomd for user and system slices."]),
                       evidence: [EvidenceLine(time: at(13, 1, 46), source: .file(path: "/var/log/kern.log", line: 10101),
                                               text: "Out of memory: Killed process 48213 (ffmpeg) total-vm:16012345kB, anon-rss:14680064kB")],
                       ledTo: [CauseLink(to: "end", rule: .panicEnd, conditions: [])],
-                      causedBy: ["crash-loop:polyscan.service"],
-                      remediation: ["Cap transcode.service with MemoryMax= so that a runaway ffmpeg is killed in its cgroup.",
-                                    "Enable systemd-oomd for user and system slices."]),
+                      causedBy: ["crash-loop:polyscan.service"]),
             RootCause(rank: 1, id: "crash-loop:polyscan.service", kind: .crashLoop, subject: .unit("polyscan.service"),
                       role: .primary, start: at(12, 12, 0), end: at(13, 2, 0), persistedToEnd: true,
-                      summary: "polyscan.service exited with status 1 and was restarted about once a second for 50 minutes "
-                          + "(restart counter 320,245), forking hundreds of processes a second until the machine "
-                          + "ran out of memory and locked up.",
+                      facts: .text(summary: "polyscan.service exited with status 1 and was restarted about once a second for 50 minutes "
+                                       + "(restart counter 320,245), forking hundreds of processes a second until the machine "
+                                       + "ran out of memory and locked up.",
+                                   remediation: ["Set StartLimitIntervalSec= and StartLimitBurst= so that systemd stops restarting "
+                                                     + "polyscan.service after a few failures.",
+                                                 "Raise RestartSec= to 5s or more.",
+                                                 "Find why polyscan exits with status 1: journalctl -u polyscan.service -b -1."]),
                       evidence: [EvidenceLine(time: at(13, 2, 0), source: .journal(file: "/var/log/journal/m/system.journal", cursor: "s=6c1b;i=4a300"),
                                               text: "polyscan.service: Scheduled restart job, restart counter is at 320245."),
                                  EvidenceLine(time: at(13, 2, 0), source: .journal(file: nil, cursor: "s=6c1b;i=4a2ff"),
@@ -119,11 +124,7 @@ enum ReferenceReports {
                                  EvidenceLine(time: nil, source: .file(path: "/etc/systemd/system/polyscan.service", line: 9),
                                               text: "Restart=always")],
                       ledTo: [CauseLink(to: "memory-exhaustion", rule: .crashLoopMemory, conditions: [.sameSubject("polyscan.service")])],
-                      chain: ["memory-exhaustion", "end"],
-                      remediation: ["Set StartLimitIntervalSec= and StartLimitBurst= so that systemd stops restarting "
-                                        + "polyscan.service after a few failures.",
-                                    "Raise RestartSec= to 5s or more.",
-                                    "Find why polyscan exits with status 1: journalctl -u polyscan.service -b -1."]),
+                      chain: ["memory-exhaustion", "end"]),
         ]
         r.timeline = [
             TimelineRow(time: at(8, 0, 12), endTime: nil, kind: .boot, subject: crashedBoot, detail: .text("first entry of the boot"),
@@ -205,7 +206,8 @@ enum ReferenceReports {
         r.host.hostname = "evil\"host'&<b>"
         r.units[0].unit = hostileUnit
         r.rootCauses[1].subject = .unit(hostileUnit)
-        r.rootCauses[1].summary = "loop | with pipes | and \u{1B}[31mANSI red\u{1B}[0m and a\nnewline & an <img src=x onerror=alert(2)>"
+        r.rootCauses[1].facts = .text(summary: "loop | with pipes | and \u{1B}[31mANSI red\u{1B}[0m and a\nnewline & an <img src=x onerror=alert(2)>",
+                                      remediation: CauseWording.remediation(r.rootCauses[1].facts))
         r.timeline[1].subject = hostileUnit
         r.timeline[1].detail = .text("a | b | c, \"quoted\", \u{1B}]0;title\u{07} <iframe src=\"https://evil.example/\">\nnext line")
         r.kernelEvents[1].text = "</title><script>alert(3)</script>"
@@ -255,7 +257,7 @@ enum ReferenceReports {
         r.rootCauses[0].ledTo = [CauseLink(to: "end", rule: .memoryReclaimStall,
                                            conditions: [.namesResource("kswapd"), .withinWindow(seconds: 12)])]
         r.rootCauses.append(RootCause(rank: 3, id: "lockup:CPU#2", kind: .lockup, subject: .cpu(2), role: .unrelated,
-                                      summary: "soft lockup", causedBy: []))
+                                      facts: .text(summary: "soft lockup", remediation: []), causedBy: []))
         r.detection = detection()
         r.host.facts = hostFacts()
         return r
@@ -300,7 +302,7 @@ enum ReferenceReports {
                               series: [ForkRatePoint(start: at(1, 0, 0), perSecond: 0)], peakPerSecond: 0, peakAt: nil,
                               lowerBound: true, wraps: 0, forkFailures: 0, notes: [])
         r.kernelEvents = [KernelEventSummary(time: nil, kind: .mce, text: "", source: "")]
-        r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), summary: "")]
+        r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), facts: .text(summary: "", remediation: []))]
         r.timeline = [TimelineRow(time: nil, endTime: nil, kind: .boot, subject: "", detail: .text(""), count: 1)]
         r.detection = DetectionSummary(stepSeconds: 60, start: at(1, 0, 0), firstSymptom: nil, lastSignOfLife: nil,
                                        series: [SignalSeries(metric: "x", labels: [:], exporter: .postmortem, values: [])],

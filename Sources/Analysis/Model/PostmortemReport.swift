@@ -582,7 +582,7 @@ public struct KernelEventSummary: Codable, Sendable, Hashable {
 /// its role (primary, contributing, consequence, unrelated), what it led to and on which rule,
 /// and the lines that show it. No scores: strength is said in observable terms (persisted to
 /// the end, how many consequences are linked).
-public struct RootCause: Codable, Sendable, Hashable {
+public struct RootCause: Sendable, Hashable {
     /// 1 for the primary, then its chain, contributing factors, other consequences, unrelated findings.
     public var rank: Int
     /// Stable within a report (`storage-io:sdb`); links name findings by it.
@@ -595,8 +595,8 @@ public struct RootCause: Codable, Sendable, Hashable {
     public var end: Timestamp?
     /// True when it was still going on at the boot's last sign of life.
     public var persistedToEnd: Bool
-    /// What was seen, without times (the renderers print `start`/`end` in the report's zone).
-    public var summary: String
+    /// What was seen, as facts (the renderers word them, and the remediation).
+    public var facts: CauseFacts
     /// The 1–3 most telling lines.
     public var evidence: [EvidenceLine]
     /// Links drawn from this finding, with the rule and the conditions that held.
@@ -606,12 +606,10 @@ public struct RootCause: Codable, Sendable, Hashable {
     /// For the primary: the findings its consequences run through, in time order, then `end`
     /// when they reach the end of the boot. Empty for the others.
     public var chain: [String]
-    public var remediation: [String]
 
     public init(rank: Int, id: String, kind: CauseKind, subject: CauseSubject, role: CauseRole = .unrelated,
-                start: Timestamp? = nil, end: Timestamp? = nil, persistedToEnd: Bool = false, summary: String,
-                evidence: [EvidenceLine] = [], ledTo: [CauseLink] = [], causedBy: [String] = [], chain: [String] = [],
-                remediation: [String] = []) {
+                start: Timestamp? = nil, end: Timestamp? = nil, persistedToEnd: Bool = false, facts: CauseFacts,
+                evidence: [EvidenceLine] = [], ledTo: [CauseLink] = [], causedBy: [String] = [], chain: [String] = []) {
         self.rank = rank
         self.id = id
         self.kind = kind
@@ -620,12 +618,11 @@ public struct RootCause: Codable, Sendable, Hashable {
         self.start = start
         self.end = end
         self.persistedToEnd = persistedToEnd
-        self.summary = summary
+        self.facts = facts
         self.evidence = evidence
         self.ledTo = ledTo
         self.causedBy = causedBy
         self.chain = chain
-        self.remediation = remediation
     }
 
     enum CodingKeys: String, CodingKey {
@@ -633,6 +630,46 @@ public struct RootCause: Codable, Sendable, Hashable {
         case persistedToEnd = "persisted_to_end"
         case ledTo = "led_to"
         case causedBy = "caused_by"
+    }
+}
+
+/// The JSON holds the finding's summary and remediation as the other formats word them
+/// (`CauseFacts.Writer`); read back, they are that text.
+extension RootCause: Codable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        guard let key = CauseFacts.writerKey, let writer = encoder.userInfo[key] as? CauseFacts.Writer else {
+            throw EncodingError.invalidValue(self, .init(codingPath: c.codingPath,
+                                                         debugDescription: "no writer for a finding's facts in the encoder's userInfo"))
+        }
+        let words = writer(facts)
+        try c.encode(rank, forKey: .rank)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(subject, forKey: .subject)
+        try c.encode(role, forKey: .role)
+        try c.encodeIfPresent(start, forKey: .start)
+        try c.encodeIfPresent(end, forKey: .end)
+        try c.encode(persistedToEnd, forKey: .persistedToEnd)
+        try c.encode(words.summary, forKey: .summary)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encode(ledTo, forKey: .ledTo)
+        try c.encode(causedBy, forKey: .causedBy)
+        try c.encode(chain, forKey: .chain)
+        try c.encode(words.remediation, forKey: .remediation)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(rank: try c.decode(Int.self, forKey: .rank), id: try c.decode(String.self, forKey: .id),
+                  kind: try c.decode(CauseKind.self, forKey: .kind), subject: try c.decode(CauseSubject.self, forKey: .subject),
+                  role: try c.decode(CauseRole.self, forKey: .role),
+                  start: try c.decodeIfPresent(Timestamp.self, forKey: .start), end: try c.decodeIfPresent(Timestamp.self, forKey: .end),
+                  persistedToEnd: try c.decode(Bool.self, forKey: .persistedToEnd),
+                  facts: .text(summary: try c.decode(String.self, forKey: .summary),
+                               remediation: try c.decode([String].self, forKey: .remediation)),
+                  evidence: try c.decode([EvidenceLine].self, forKey: .evidence), ledTo: try c.decode([CauseLink].self, forKey: .ledTo),
+                  causedBy: try c.decode([String].self, forKey: .causedBy), chain: try c.decode([String].self, forKey: .chain))
     }
 }
 
