@@ -253,16 +253,29 @@ final class BootState {
             return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: e.map(EntryRef.init) ?? .none,
                                 priority: e?.bytes("PRIORITY")), p.isKernel)
         }
-        // A message worth showing: it was recovered, and it is the kernel's or at notice
-        // priority or more urgent (syslog 0–5). Else the newest entries as they are.
-        let telling = all.filter { m, kernel in
-            guard !m.text.isEmpty else { return false }
+        // A relay's copy of a kernel line (klogd or rsyslog writing it again under `kernel`, the
+        // kernel's stamp in front) says nothing the kernel's own entry does not.
+        let kernelTexts = Set(all.filter(\.1).map(\.0.text))
+        let words = all.filter { m, kernel in
+            guard !kernel, m.who == EntryFields.kernelBytes, let start = KernelStamp.textStart(m.text) else { return true }
+            return !kernelTexts.contains(Array(m.text[start...]))
+        }
+        // A message worth showing: it was recovered, it is the kernel's or at notice priority or
+        // more urgent (syslog 0–5), and it came in the boot's last minute: older ones would be
+        // shown as the last words while the boot went on talking. Else the newest entries as
+        // they are.
+        let newest = words.map(\.0.time).max() ?? .min
+        let telling = words.filter { m, kernel in
+            guard !m.text.isEmpty, m.time >= newest &- Self.lastWordsSpanUSec else { return false }
             if kernel { return true }
             guard let p = m.priority, p.count == 1, let digit = p.first, digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return true }
             return digit <= UInt8(ascii: "5")
         }
-        lastWords = Array((telling.isEmpty ? all : telling).suffix(Self.lastWordsKept).map(\.0))
+        lastWords = Array((telling.isEmpty ? words : telling).suffix(Self.lastWordsKept).map(\.0))
     }
+
+    /// How long before the boot's newest entry a telling message still counts as a last word.
+    static let lastWordsSpanUSec: Int64 = 60_000_000
 
     static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "_COMM", "PRIORITY"])
     static let kernelKept = 200_000

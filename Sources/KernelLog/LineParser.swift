@@ -581,3 +581,20 @@ enum LineParser {
         return v
     }
 }
+
+/// The kernel's own `[ 123.456789] ` stamp at the head of a message that something relayed
+/// (klogd, or rsyslog's imklog writing the kernel log back into the journal under `kernel`):
+/// read by the one reader of that shape, `LineParser.readMonotonicStamp`.
+public enum KernelStamp {
+    /// Where the kernel's text begins after a leading stamp (and the one space after it), or
+    /// `nil` when the message does not begin with one.
+    public static func textStart(_ message: [UInt8]) -> Int? {
+        guard message.first == 0x5B else { return nil }
+        return message.withUnsafeBufferPointer { b in
+            var c = ByteCursor(b, 0..<b.count)
+            guard LineParser.readMonotonicStamp(&c) != nil else { return nil }
+            _ = c.skip(0x20)
+            return c.pos
+        }
+    }
+}

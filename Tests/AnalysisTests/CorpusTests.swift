@@ -53,6 +53,31 @@ struct CorpusTests {
         #expect(minusTwo.end?.ignoredMarkers.map(\.reason) == [.journaldRestarted, .journaldRestarted])
     }
 
+    /// Boot 27acae2f… of the KDE set logs nothing of note after its first ten seconds, then its
+    /// user manager ends the session at 1 min 49 s (`journalctl -b 27acae2f -o short-monotonic`:
+    /// `[108.989817] systemd[305]: Reached target Exit the Session.` is its last entry). The
+    /// last words are those final lines, not the kernel lines of its tenth second shown as if
+    /// they were the end; and the kernel lines klogd relayed under `kernel` (`kernel[206]:
+    /// [    9.835923] bcmgenet …`) are never a second row of the kernel's own.
+    @Test func kdeSetLastWordsAreTheBootsFinalLines() throws {
+        let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
+        try #require(!files.isEmpty)
+        let r = Fixture.analyze(files, options: AnalysisOptions(boot: .offset(-1)))
+        let boot = try #require(r.boots.first { $0.bootID.hasPrefix("27acae2f") })
+        #expect(r.analyzedBoot == boot.bootID)
+        let words = r.timeline.filter { $0.kind == .lastWords }
+        #expect(words.count == 6)
+        #expect(words.last?.detail == .text("Reached target Exit the Session."))
+        #expect(words.allSatisfy { ($0.time?.microseconds ?? 0) >= boot.last.microseconds - 1_000_000 }, "\(words)")
+        // Boot -2's last words hold kernel lines (systemd-shutdown's) and no relayed copy of one.
+        let minusTwo = Fixture.analyze(files, options: AnalysisOptions(boot: .offset(-2)))
+        let texts = minusTwo.timeline.filter { $0.kind == .lastWords }.compactMap { row -> String? in
+            if case .text(let t) = row.detail { return t }
+            return nil
+        }
+        #expect(!texts.isEmpty && !texts.contains { $0.hasPrefix("[") }, "\(texts)")
+    }
+
     /// RHEL 9.1 and openSUSE run systemd in the initrd: their journald logs `Journal stopped` at
     /// switch-root, seconds into the boot, and a user manager logs `Reached target Shutdown.`
     /// (RHEL). Neither journal holds the system's shutdown: neither boot ended cleanly.

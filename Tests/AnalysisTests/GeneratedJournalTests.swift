@@ -168,4 +168,43 @@ struct GeneratedJournalTests {
         #expect(other.units.allSatisfy { $0.unit == "nothing.service" })
         #expect(!other.rootCauses.contains { $0.kind.rawValue == "crash-loop" })
     }
+
+    /// The last words are the boot's final messages: a warning from minutes before the end is
+    /// not shown as one while routine lines went on after it, and a kernel line relayed again
+    /// under `kernel` with the kernel's stamp in front (klogd, rsyslog's imklog) is one row.
+    @Test func lastWordsAreTheFinalMessagesOnce() throws {
+        var f = Fixture()
+        let s = 1_000_000 as UInt64
+        let a0 = Fixture.t0
+        f.pid1(a0, boot: Boots.a, bootStart: a0, "Startup finished in 2.1s.", [("MESSAGE_ID", "b07a249cd024414a82dd00cd181378ff")])
+        f.kernel(a0 + 10 * s, boot: Boots.a, bootStart: a0, "EXT4-fs (sda1): warning: mounting fs with errors, running e2fsck is recommended")
+        for k in 0..<30 {
+            f.entry(a0 + 20 * s + UInt64(k) * 10 * s, boot: Boots.a, bootStart: a0, pid: 900 + k,
+                    [("SYSLOG_IDENTIFIER", "CRON"), ("PRIORITY", "6"), ("MESSAGE", "pam_unix(cron:session): session opened for user root")])
+        }
+        let old = try f.write("last-words-old")
+        let r = Fixture.analyze([old])
+        let words = r.timeline.filter { $0.kind == .lastWords }
+        #expect(!words.isEmpty && words.allSatisfy { $0.subject == "CRON" }, "\(words)")
+        // The repeated line is one row, counted, running to the boot's last entry.
+        #expect(words.count == 1 && words.first?.count == 6)
+        #expect(words.last?.endTime?.microseconds == Int64(a0 + 310 * s))
+
+        // Negative: a warning within the last minute still gives way to nothing routine, and the
+        // relay's copy of the kernel's line is not a second row; the relay's own line is kept.
+        f.kernel(a0 + 320 * s, boot: Boots.a, bootStart: a0, "watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [kworker/1:2:311]")
+        f.entry(a0 + 320 * s + 2000, boot: Boots.a, bootStart: a0, pid: 206,
+                [("SYSLOG_IDENTIFIER", "kernel"), ("_TRANSPORT", "syslog"), ("PRIORITY", "0"),
+                 ("MESSAGE", "[  321.000001] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [kworker/1:2:311]")])
+        f.entry(a0 + 321 * s, boot: Boots.a, bootStart: a0, pid: 206,
+                [("SYSLOG_IDENTIFIER", "kernel"), ("_TRANSPORT", "syslog"), ("PRIORITY", "2"),
+                 ("MESSAGE", "[  322.000000] only the relay kept this line")])
+        let recent = try f.write("last-words-recent")
+        let texts = Fixture.analyze([recent]).timeline.filter { $0.kind == .lastWords }.compactMap { row -> String? in
+            if case .text(let t) = row.detail { return t }
+            return nil
+        }
+        #expect(texts == ["watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [kworker/1:2:311]",
+                          "[  322.000000] only the relay kept this line"], "\(texts)")
+    }
 }
