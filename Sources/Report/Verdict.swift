@@ -50,6 +50,9 @@ struct Verdict {
     var headline: String {
         guard let boot = report.analyzedBoot else {
             let n = report.boots.count
+            if n == 0, hasKernelEvidence {
+                return "No boot's start in the input: its kernel lines were read as one boot (no journal, and no \"Linux version\" line to begin a boot)"
+            }
             return n == 0 ? "No boot found in the input" : "All \(n) boot\(n == 1 ? "" : "s") analysed together (--boot all): see the boots below"
         }
         let subject = "Boot " + HumanFormat.shortID(boot)
@@ -174,6 +177,18 @@ struct Verdict {
     /// `hung (soft lockup on CPU#0)`, `stopped without shutting down`; `nil` unless the end was unclean.
     var whatHappened: String? {
         guard endKind == .unclean else { return nil }
+        if let distress = kernelDistress { return distress }
+        if report.oomKills.contains(where: { $0.kind == .global }) { return "stopped after running out of memory" }
+        // With a window, the end may lie outside it: say nothing rather than guess.
+        return report.window == nil ? "stopped without shutting down" : nil
+    }
+
+    /// Kernel lines read without a boot (a console log pasted without its start) that say
+    /// something went wrong: the verdict is about them.
+    private var hasKernelEvidence: Bool { !report.kernelEvents.isEmpty || !report.rootCauses.isEmpty || !report.oomKills.isEmpty }
+
+    /// A panic or a stall the kernel reported, the last of them.
+    private var kernelDistress: String? {
         if let panic = report.kernelEvents.last(where: { $0.kind == .panic }) {
             return panic.reason.map { "kernel panic (\(TextLayout.terminalSafe(String($0.prefix(80)))))" } ?? "kernel panic"
         }
@@ -187,18 +202,19 @@ struct Verdict {
             }
             return "hung (\(kind))"
         }
-        if report.oomKills.contains(where: { $0.kind == .global }) { return "stopped after running out of memory" }
-        // With a window, the end may lie outside it: say nothing rather than guess.
-        return report.window == nil ? "stopped without shutting down" : nil
+        return nil
     }
 
     /// The verdict on one line, led by the host: what happened and when, the primary cause and
     /// the others found. `polybox crashed at 09:52:23 UTC: kernel panic (…); cause: crash-loop of polyscan.service; also: …`.
     var verdictLine: String {
-        guard report.analyzedBoot != nil else { return hostLabel + ": " + headline }
         let at = endOfLife.map { clock.labelled($0) }
         var line: String
         switch endKind {
+        case _ where report.analyzedBoot == nil:
+            // No boot, but kernel lines that say what went wrong: those, and the causes below.
+            guard report.boots.isEmpty, hasKernelEvidence else { return hostLabel + ": " + headline }
+            line = hostLabel + ": " + (kernelDistress ?? "kernel lines without a boot")
         case .unclean:
             line = hostLabel + " crashed" + (at.map { " at " + $0 } ?? "") + (whatHappened.map { ": " + $0 } ?? "")
         case .clean:

@@ -135,6 +135,27 @@ struct CommandLineOutputTests {
         #expect(!all.stdoutText.contains("No boot found"))
     }
 
+    /// A console log pasted without its boot's start (syzkaller's report 334, Apache-2.0, from
+    /// the corpus: `[  200.999653] Kernel panic - not syncing: corrupted stack end detected
+    /// inside scheduler`, no `Linux version` line): the verdict is the panic, not "no boot".
+    @Test(.enabled(if: TestPaths.corpus != nil))
+    func kernelLinesWithoutABootLeadWithWhatTheySay() throws {
+        let log = try #require(TestPaths.corpusFiles("kernel").first { $0.hasSuffix("syzkaller-report-334-oom-then-panic.log") })
+        let r = try Self.run(["analyze", log, "-q", "--utc"])
+        #expect(r.status == 0)
+        // Read as words: the text report wraps at the terminal's width.
+        let words = r.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.hasPrefix("unknown host: kernel panic (corrupted stack end detected inside scheduler); cause: kernel-panic of "
+                                + "system. No boot's start in the input: its kernel lines were read as one boot"), "\(words.prefix(300))")
+        // Negative: kernel lines that say nothing wrong, and no boot's start: no boot, nothing more.
+        let dir = TestPaths.scratch("no-boot")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[    1.000000] usb 1-1: new high-speed USB device number 2 using xhci_hcd\n"
+            .write(toFile: dir + "/console.log", atomically: true, encoding: .utf8)
+        let quiet = try Self.run(["analyze", dir + "/console.log", "-q", "--utc"])
+        #expect(quiet.stdoutText.hasPrefix("unknown host: No boot found in the input."), "\(quiet.stdoutText.prefix(300))")
+    }
+
     @Test(arguments: [("polyscan", true), ("polyscan.service", true), ("poly*", true), ("*.service", true),
                       ("polyscan.socket", false), ("nothere", false)])
     func unitLikeJournalctl(_ unit: String, _ found: Bool) throws {
