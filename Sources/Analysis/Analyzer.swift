@@ -243,21 +243,35 @@ public enum Analyzer {
 
     /// The kernel's start from text logs with their own wall clock: the `Linux version` line's
     /// stamp minus its uptime, else the earliest time-minus-uptime of any line (syslog stamps come
-    /// when the line is received, never before it was printed).
+    /// when the line is received, never before it was printed). A syslog daemon that starts
+    /// late receives the kernel's first seconds in one burst, all stamped with the burst's time:
+    /// then the latest line of the burst (the banner's second) tells the start best. Lines
+    /// after the burst are not used with a banner: the clock may have been set since.
     static func kernelStart(fromText records: [KernelRecord]) -> (Int64, BootStartSource)? {
         var best: Int64?
-        var banner: Int64?
+        var banner: (wall: Int64, start: Int64)?
         for r in records {
             guard let w = r.wallclockUSec, let m = r.monotonicUSec,
                   r.clock == .syslog || r.clock == .syslogInferredYear else { continue }
             let start = w &- Int64(clamping: m)
             guard plausible(start) else { continue }
-            if banner == nil, m < 1_000_000, r.text.hasPrefix("Linux version ") { banner = start }
+            if banner == nil, m < 1_000_000, r.text.hasPrefix("Linux version ") { banner = (w, start) }
             best = min(best ?? start, start)
         }
-        if let banner { return (banner, .kernelBanner) }
-        return best.map { ($0, .dmesgUptime) }
+        guard let banner else { return best.map { ($0, .dmesgUptime) } }
+        var start = banner.start
+        for r in records {
+            guard let w = r.wallclockUSec, let m = r.monotonicUSec, r.clock == .syslog || r.clock == .syslogInferredYear,
+                  w >= banner.wall, w &- banner.wall < Self.syslogBurstUSec else { continue }
+            let s = w &- Int64(clamping: m)
+            if plausible(s) { start = min(start, s) }
+        }
+        return (start, .kernelBanner)
     }
+
+    /// Lines stamped within this of the banner were received in its burst (syslog stamps have
+    /// whole seconds).
+    static let syslogBurstUSec: Int64 = 1_000_000
 
     /// The boot's last sign of life: its last journal entry, or a later line that only a kernel
     /// log, pstore or kdump kept, before the next boot's kernel started (`before`).

@@ -122,6 +122,23 @@ struct CorpusHostFactsTests {
         #expect(f.kernel?.source.hasSuffix(":1") == false)
     }
 
+    /// Ubuntu 16.04's rsyslog starts some 30 s into each boot and receives the kernel's lines up
+    /// to then in one burst, all stamped with that second: boot 1's lines say `Dec 15 00:41:04`
+    /// up to `[   33.579050]`, boot 2's `Dec 15 00:46:40` up to `[   40.956670]`. Each boot began
+    /// that long before its burst, and ran at least that long; the VM's glitched
+    /// `[1266851105.691884] Initializing CPU#1` is no clock.
+    @Test func ubuntu16BootsFromTheirBurst() throws {
+        let path = try #require(TestPaths.corpus).appending("/kernel/s4-ubuntu16-kern.log")
+        let file = try KernelLogReader.read(path: path)
+        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
+        try #require(r.boots.count == 2)
+        for (boot, uptime) in zip(r.boots, [33.579050, 40.956670]) {
+            let start = try #require(boot.start)
+            #expect(boot.last.microseconds - start.microseconds == Int64((uptime * 1e6).rounded()), "\(boot.bootID)")
+            #expect(abs((boot.uptimeSeconds ?? 0) - uptime) < 1e-6, "\(boot.bootID)")
+        }
+    }
+
     /// CentOS 6, 2.6.32: lower-case `k`, `Brought up 12 CPUs`, swap on LVM, no DMI line kept.
     @Test func centos6() throws {
         // The excerpt holds the end of a boot that ran out of memory (analysed by default, its banner

@@ -96,7 +96,8 @@ struct ShutdownMarkerTests {
     }
 
     /// The kernel's start from text logs alone: the `Linux version` line's stamp minus its uptime,
-    /// else the earliest stamp-minus-uptime; a time rebuilt from the journal's own clock is no witness.
+    /// tightened by the lines received in the same burst, else the earliest stamp-minus-uptime;
+    /// a time rebuilt from the journal's own clock is no witness.
     @Test func kernelStartFromText() {
         let src = [RecordSource(path: "kern.log", line: 1, format: .syslog)]
         let t = Int64(Fixture.t0)
@@ -104,8 +105,17 @@ struct ShutdownMarkerTests {
         let later = KernelRecord(text: "EXT4-fs (sda1): mounted", monotonicUSec: 4_500_000, wallclockUSec: t + 5_000_000,
                                  clock: .syslog, sources: src)
         let anchored = KernelRecord(text: "x", monotonicUSec: 9_000_000, wallclockUSec: t, clock: .bootAnchor, sources: src)
-        #expect(Analyzer.kernelStart(fromText: [banner, later])?.0 == t + 5_000_000)
+        // Received in one burst with the banner (a syslog daemon that started late): the burst's
+        // latest line tells the start.
+        #expect(Analyzer.kernelStart(fromText: [banner, later])?.0 == t + 500_000)
         #expect(Analyzer.kernelStart(fromText: [banner, later])?.1 == .kernelBanner)
+        // Negative: a line received after the burst is not used with a banner (the clock may have
+        // been set since), nor a line whose uptime would put the start before 1990.
+        let afterBurst = KernelRecord(text: "e1000: link up", monotonicUSec: 9_900_000, wallclockUSec: t + 10_000_000,
+                                      clock: .syslog, sources: src)
+        let glitch = KernelRecord(text: "Initializing CPU#1", monotonicUSec: 1_266_851_105_691_884, wallclockUSec: t + 5_000_000,
+                                  clock: .syslog, sources: src)
+        #expect(Analyzer.kernelStart(fromText: [banner, afterBurst, glitch])?.0 == t + 5_000_000)
         #expect(Analyzer.kernelStart(fromText: [later, anchored])?.0 == t + 500_000)
         #expect(Analyzer.kernelStart(fromText: [later])?.1 == .dmesgUptime)
         #expect(Analyzer.kernelStart(fromText: [anchored]) == nil)
