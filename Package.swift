@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Events", "Journal", "KernelLog", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Events", "TestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "Report", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "KernelLog", "Report", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Inputs", "TestSupport"]),
     ]
 )

@@ -3,7 +3,8 @@ import Events
 
 /// The time series a Prometheus server scraping the machine would have held, rebuilt from the
 /// report's facts on a regular grid (one sample per `step`, from the first whole step after the
-/// boot's oldest entry kept to the last sign of life).
+/// boot's oldest entry kept — or the last before it, when the machine had been up for minutes
+/// by then and was being scraped — to the last sign of life).
 public struct Signals: Sendable {
     public var step: Int
     public var start: Timestamp
@@ -32,14 +33,18 @@ public struct Signals: Sendable {
     public init(report: PostmortemReport, step: Int = 60) {
         self.step = min(max(1, step), 86_400)
         let stepUS = Int64(self.step) * 1_000_000
-        let bootFirst = report.boots.first { $0.bootID == report.analyzedBoot }?.first
-            ?? report.timeline.compactMap(\.time).min()
+        let analysed = report.boots.first { $0.bootID == report.analyzedBoot }
+        let bootFirst = analysed?.first ?? report.timeline.compactMap(\.time).min()
         lastSignOfLife = Self.lastSignOfLife(report)
         firstSymptom = Self.firstSymptom(report)
         let first = bootFirst ?? lastSignOfLife ?? Timestamp(microseconds: 0)
-        // The first whole step at or after the oldest entry kept.
+        // The first whole step at or after the oldest entry kept: before it the machine may not
+        // have been up. When the kept journal begins well into the boot, the step before it was
+        // scraped too, with none of the events kept yet: without it, what happened in the first
+        // minute kept would already be in the first sample, and no increase would show it.
         let (q, r) = first.microseconds.quotientAndRemainder(dividingBy: stepUS)
-        var startUS = (r > 0 ? q + 1 : q) &* stepUS
+        let upBefore = analysed?.beginningLost() == true
+        var startUS = (r > 0 && !upBefore ? q + 1 : q) &* stepUS
         let endUS = lastSignOfLife?.microseconds ?? startUS
         // Times come from the input: the span is computed without trapping, and only the newest samples kept.
         var n = 0

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Inputs
+import KernelLog
 import Pipeline
 import Report
 import Testing
@@ -59,9 +60,11 @@ struct BacktestTests {
         let s = try #require(Sample.reference)
         let detection = try #require(s.report.detection)
         #expect(s.report.analyzedBoot == s.truth.analyzedBoot)
-        // The grid starts at the first whole minute after the boot's oldest entry (truth: boots[].first).
+        // The kept journal begins 13 h into the boot, which was being scraped then: the grid starts
+        // at the whole minute before the boot's oldest entry kept (truth: boots[].first).
         let first = try s.truthTime(\.first)
-        let start = (first.microseconds / 60_000_000 + (first.microseconds % 60_000_000 > 0 ? 1 : 0)) * 60_000_000
+        #expect(s.report.boots.first { $0.bootID == s.report.analyzedBoot }?.beginningLost() == true)
+        let start = first.microseconds / 60_000_000 * 60_000_000
         #expect(detection.start.microseconds == start)
         // The loop runs from the first entry: increase() needs two samples, then for: 1m.
         let crash = try s.rule(.crashLoop)
@@ -90,6 +93,22 @@ struct BacktestTests {
         #expect(try s.rule(.pidUsage).notFired == .noSignal)
     }
 
+    /// CentOS 6 `/var/log/messages` from the corpus (oomtool, lines 13977–29019): the excerpt begins
+    /// at 12:47:02, 175 days into the boot, and the kernel OOM-kills from 12:47:04 (mysqld) to
+    /// 12:48:17 (php-fpm). Scraped every minute, the kills of the first minute kept show at 12:48.
+    @Test("a log kept from well into the boot: the kills of its first minute fire the OOM alert",
+          .enabled(if: TestPaths.corpus != nil))
+    func oomKillsInTheFirstMinuteKept() throws {
+        let log = try #require(TestPaths.corpusFiles("kernel").first { $0.hasSuffix("oomtool-centos6-messages.lines13977-29019.log") })
+        let file = try KernelLogReader.read(path: log)
+        var report = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
+        let backtest = Backtest(signals: Signals(report: report))
+        report.detection = backtest.summary
+        let oom = try #require(report.detection?.rules.first { $0.rule == .oomKill })
+        let firstKill = try #require(report.oomKills.compactMap(\.time).min())
+        #expect(oom.firedAt.map { $0.microseconds - firstKill.microseconds } == 56_000_000, "\(String(describing: oom.firedAt))")
+    }
+
     @Test("healthy reboot: no rule fires")
     func healthy() throws {
         let s = try #require(Sample.healthy)
@@ -100,6 +119,10 @@ struct BacktestTests {
             #expect(r.firedAt == nil, "\(r.alert) fired at \(String(describing: r.firedAt))")
             #expect(r.notFired != nil)
         }
+        // Its journal begins with the boot: the grid starts at the first whole minute after its
+        // oldest entry, when the machine could be scraped.
+        let first = try s.truthTime(\.first)
+        #expect(detection.start.microseconds == (first.microseconds / 60_000_000 + (first.microseconds % 60_000_000 > 0 ? 1 : 0)) * 60_000_000)
         // Its restarts and its unit failures are in the series, yet stay under the thresholds.
         #expect(detection.series.contains { $0.metric == Signals.restartMetric })
         #expect(try s.rule(.crashLoop).notFired == .belowThreshold)
@@ -113,14 +136,14 @@ struct DetectionSectionTests {
         let reference = try #require(Sample.reference).report
         let options = RenderOptions(timeZone: .utc, width: 200)
         let text = ReportRenderer.render(reference, as: .text, options: options)
-        #expect(text.contains("Detection\n  2 of 7 default alert rules would have fired, the first 5 min before the freeze: "
-                              + "crash-loop at 09:47:00 for polyscan.service"))
+        #expect(text.contains("Detection\n  2 of 7 default alert rules would have fired, the first 6 min before the freeze: "
+                              + "crash-loop at 09:46:00 for polyscan.service"))
         #expect(text.contains("guard rail for polyscan.service: StartLimitIntervalSec=5min, StartLimitBurst=5, RestartSec=10s"))
         let markdown = ReportRenderer.render(reference, as: .markdown, options: options)
         #expect(markdown.contains("## Detection\n\nWhat monitoring could have detected, back-tested on the signals rebuilt from the logs.\n\n2 of 7 default alert rules would have fired"))
         #expect(markdown.contains("```ini\n# Written by postmortem: guard rails for polyscan.service"))
         let json = ReportRenderer.render(reference, as: .json, options: options)
-        #expect(json.contains("\"fired_at\" : \"2024-02-11T09:47:00.000000Z\""))
+        #expect(json.contains("\"fired_at\" : \"2024-02-11T09:46:00.000000Z\""))
         // HTML: the section, and one mark on the time axis per rule that fired.
         let html = ReportRenderer.render(reference, as: .html, options: options)
         #expect(html.contains("<section id=\"detection\">"))
