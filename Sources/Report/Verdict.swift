@@ -291,7 +291,9 @@ struct Verdict {
         }
         let kills = report.oomKills.filter { $0.comm == cause.subject.name || $0.unit == cause.subject.name }
         if let kill = kills.first {
-            if kills.count > 1 { figures.append("\(HumanFormat.count(kills.count)) OOM kills") }
+            // Said of whom when others were killed too: the summary counts every kill of the finding.
+            let ofSubject = kills.count < report.oomKills.count ? " of \(cause.subject.name)" : ""
+            if kills.count > 1 { figures.append("\(HumanFormat.count(kills.count)) OOM kills" + ofSubject) }
             var text = "\(kills.count > 1 ? "first: " : "")\(kill.kind.rawValue) OOM kill of \(kill.comm ?? "?")"
             if let pid = kill.pid { text += " (pid \(pid))" }
             if let t = kill.time { text += " at \(clock.time(t))" }

@@ -62,6 +62,13 @@ struct TextReportTests {
         let cause = try #require(report.rootCauses.first { $0.kind == .memoryExhaustion })
         let figures = Verdict(report, zone: .utc).keyFigures(for: cause)
         #expect(figures == ["2 OOM kills", "first: global OOM kill of ffmpeg (pid 48213) at 13:00:55, anon-rss 14 GiB"])
+        // A kill of another unit's process besides: the unit's count says whose it is (the
+        // finding's summary counts all three).
+        var other = report.oomKills[0]
+        other.comm = "mysqld"
+        other.unit = "mysql.service"
+        report.oomKills.append(other)
+        #expect(Verdict(report, zone: .utc).keyFigures(for: cause).first == "2 OOM kills of transcode.service")
     }
 
     @Test("every line fits the width", arguments: [40, 56, 80, 100, 132])
