@@ -249,7 +249,12 @@ final class BootState {
         let pending = ring.count < Self.lastWordsLooked ? ring : Array(ring[ringNext...] + ring[..<ringNext])
         let all = pending.map { p in
             let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
-            let who = p.isKernel ? EntryFields.kernelBytes : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
+            var who = p.isKernel ? EntryFields.kernelBytes : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
+            // A user manager's lines ("Reached target Shutdown.") are not PID 1's: named as
+            // journalctl names them.
+            if who == Self.systemdBytes, let pid = e?.bytes("_PID"), pid != [UInt8(ascii: "1")], pid.count <= 10 {
+                who += [UInt8(ascii: "[")] + pid + [UInt8(ascii: "]")]
+            }
             return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: e.map(EntryRef.init) ?? .none,
                                 priority: e?.bytes("PRIORITY")), p.isKernel)
         }
@@ -277,7 +282,8 @@ final class BootState {
     /// How long before the boot's newest entry a telling message still counts as a last word.
     static let lastWordsSpanUSec: Int64 = 60_000_000
 
-    static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "_COMM", "PRIORITY"])
+    static let lastWordsFields: FieldSelection = .only(["MESSAGE", "SYSLOG_IDENTIFIER", "_COMM", "PRIORITY", "_PID"])
+    static let systemdBytes: [UInt8] = Array("systemd".utf8)
     static let kernelKept = 200_000
 
     init(id: String) { self.id = id }

@@ -212,8 +212,8 @@ extension JournalReader {
                     if resolved == nil, let sieve { resolved = FileSieve(sieve, file: file) }
                     return resolved
                 }
-                let looked = edgeEntries.multipliedReportingOverflow(by: 20)
-                let lookLimit = looked.overflow ? Int.max : looked.partialValue
+                let twentyFold = edgeEntries.multipliedReportingOverflow(by: 20)
+                let lookLimit = twentyFold.overflow ? Int.max : twentyFold.partialValue
                 let overlapping = index.overlapping(inFile: i)
                 for (x, e) in extents.enumerated() {
                     // Only the slots at either end are read: the boot's middle costs nothing.

@@ -68,6 +68,8 @@ struct CorpusTests {
         let words = r.timeline.filter { $0.kind == .lastWords }
         #expect(words.count == 6)
         #expect(words.last?.detail == .text("Reached target Exit the Session."))
+        // The user manager's, not PID 1's: named as journalctl names it.
+        #expect(words.allSatisfy { $0.subject == "systemd[305]" }, "\(words.map(\.subject))")
         #expect(words.allSatisfy { ($0.time?.microseconds ?? 0) >= boot.last.microseconds - 1_000_000 }, "\(words)")
         // Boot -2's last words hold kernel lines (systemd-shutdown's) and no relayed copy of one.
         let minusTwo = Fixture.analyze(files, options: AnalysisOptions(boot: .offset(-2)))
