@@ -29,6 +29,12 @@ struct TimelineBuilder {
                 rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: .journalKept, subject: String(b.id.prefix(12)),
                                         detail: .journalKeptFrom(secondsIntoBoot: into), count: 1))
             }
+            // Where the wall clock stepped: the rows around it are on two clocks.
+            for j in b.clockJumps {
+                let step = Double(j.to &- j.from) / 1e6
+                rows.append(TimelineRow(time: ts(j.to), endTime: nil, kind: .clockStep, subject: String(b.id.prefix(12)),
+                                        detail: .clockStep(seconds: step, uptimeSeconds: Double(j.monotonic) / 1e6), count: 1))
+            }
             for m in BootEndClassifier.markers(of: b).counted.suffix(2) {
                 rows.append(TimelineRow(time: ts(m.time), endTime: nil, kind: .shutdown, subject: "system", detail: .text(m.text), count: 1))
             }

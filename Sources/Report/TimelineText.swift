@@ -14,6 +14,9 @@ enum TimelineText {
         case .journalKeptFrom(let seconds):
             return "the journal kept begins \(HumanFormat.duration(seconds: seconds)) into the boot; "
                 + "what came before was rotated or vacuumed away"
+        case .clockStep(let seconds, let uptime):
+            return "the wall clock stepped \(seconds < 0 ? "back" : "forward") by \(HumanFormat.duration(seconds: seconds.magnitude)), "
+                + "\(HumanFormat.duration(seconds: uptime)) into the boot: rows before this one are on the old clock"
         case .loopStartEstimate(let unit, let restartsBefore, let meanInterval, let capped):
             return "estimate: \(unit) began restarting about here (\(HumanFormat.count(restartsBefore)) restarts before "
                 + "the oldest entry kept, one per \(HumanFormat.duration(seconds: meanInterval)))"

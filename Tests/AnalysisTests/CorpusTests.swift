@@ -80,6 +80,25 @@ struct CorpusTests {
         #expect(!texts.isEmpty && !texts.contains { $0.hasPrefix("[") }, "\(texts)")
     }
 
+    /// The Raspberry Pi has no RTC: boot 27acae2f's system lines end at 9.8 s on the restored
+    /// clock, and its user manager's lines at 108.97 s come on the clock NTP set, 15.17 s ahead
+    /// (`journalctl -o short-monotonic` against the default output). The timeline says where the
+    /// clock stepped, at the first entry on the new clock; a boot of the same set analysed with no
+    /// step in its kept lines would have no such row.
+    @Test func kdeSetClockStepIsOnTheTimeline() throws {
+        let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
+        try #require(!files.isEmpty)
+        let r = Fixture.analyze(files, options: AnalysisOptions(boot: .offset(-1)))
+        let steps = r.timeline.filter { $0.kind == .clockStep }
+        try #require(steps.count == 1)
+        #expect(steps[0].subject == "27acae2fe35a")
+        #expect(steps[0].time?.microseconds == 1_615_649_937_329_969)  // 2021-03-13T15:38:57.329969Z
+        guard case .clockStep(let seconds, let uptime) = steps[0].detail else { Issue.record("\(steps[0].detail)"); return }
+        #expect(abs(seconds - 15.16626) < 1e-5 && abs(uptime - 108.973588) < 1e-6)
+        // Rows on the old clock come before it, the user manager's last words after it.
+        #expect(r.timeline.filter(\.lastWords).allSatisfy { ($0.time ?? .init(microseconds: 0)) >= steps[0].time ?? .init(microseconds: .max) })
+    }
+
     /// RHEL 9.1 and openSUSE run systemd in the initrd: their journald logs `Journal stopped` at
     /// switch-root, seconds into the boot, and a user manager logs `Reached target Shutdown.`
     /// (RHEL). Neither journal holds the system's shutdown: neither boot ended cleanly.

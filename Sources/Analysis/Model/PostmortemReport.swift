@@ -680,6 +680,9 @@ public enum TimelineKind: Sendable, Hashable {
     case boot
     /// The journal kept begins well into the boot: what came before was rotated or vacuumed away.
     case journalKept
+    /// The wall clock stepped (NTP, a board without an RTC, a suspend): rows before it are on
+    /// the old clock, rows after it on the new one.
+    case clockStep
     /// A shutdown marker of systemd or the kernel.
     case shutdown
     /// When a crash loop began, estimated from the restart counter, before the oldest entry kept.
@@ -705,7 +708,7 @@ public enum TimelineKind: Sendable, Hashable {
 
     /// Every kind, the kernel's in `KernelDistressKind`'s order.
     public static let allCases: [TimelineKind] =
-        [.boot, .journalKept, .shutdown, .loopStart, .crashLoop, .restarts, .restart, .unitFailed, .startLimitHit,
+        [.boot, .journalKept, .clockStep, .shutdown, .loopStart, .crashLoop, .restarts, .restart, .unitFailed, .startLimitHit,
          .oomKill, .forkFailure, .forkRate]
         + KernelDistressKind.allCases.filter { $0 != .oomKill }.map(TimelineKind.kernel) + [.bootEnd, .lastWords]
 
@@ -714,6 +717,7 @@ public enum TimelineKind: Sendable, Hashable {
         switch self {
         case .boot: "boot"
         case .journalKept: "journal-kept"
+        case .clockStep: "clock-step"
         case .shutdown: "shutdown"
         case .loopStart: "loop-start"
         case .crashLoop: "crash-loop"
@@ -764,6 +768,9 @@ public enum TimelineDetail: Sendable, Hashable {
     case bootBegins(bootID: String, entries: Int)
     /// The journal kept begins this far into the boot: what came before was rotated or vacuumed away.
     case journalKeptFrom(secondsIntoBoot: Double)
+    /// The wall clock moved by `seconds` (negative: back) against the monotonic one,
+    /// `uptimeSeconds` into the boot.
+    case clockStep(seconds: Double, uptimeSeconds: Double)
     /// When a crash loop began, estimated from its restart counter (`LoopStartEstimate`).
     case loopStartEstimate(unit: String, restartsBefore: Int, meanIntervalSeconds: Double, cappedAtBootStart: Bool)
     /// A unit's restarts folded into one row; its commonest main-process exit with its count.
