@@ -248,23 +248,24 @@ public enum Analyzer {
     /// then the latest line of the burst (the banner's second) tells the start best. Lines
     /// after the burst are not used with a banner: the clock may have been set since.
     static func kernelStart(fromText records: [KernelRecord]) -> (Int64, BootStartSource)? {
+        /// A line's own wall clock and the start its uptime implies, for syslog lines only.
+        func stamped(_ r: KernelRecord) -> (wall: Int64, start: Int64)? {
+            guard let w = r.wallclockUSec, let m = r.monotonicUSec, r.clock == .syslog || r.clock == .syslogInferredYear else { return nil }
+            let start = w &- Int64(clamping: m)
+            return plausible(start) ? (w, start) : nil
+        }
         var best: Int64?
         var banner: (wall: Int64, start: Int64)?
         for r in records {
-            guard let w = r.wallclockUSec, let m = r.monotonicUSec,
-                  r.clock == .syslog || r.clock == .syslogInferredYear else { continue }
-            let start = w &- Int64(clamping: m)
-            guard plausible(start) else { continue }
-            if banner == nil, m < 1_000_000, r.text.hasPrefix("Linux version ") { banner = (w, start) }
-            best = min(best ?? start, start)
+            guard let s = stamped(r) else { continue }
+            if banner == nil, (r.monotonicUSec ?? .max) < 1_000_000, r.text.hasPrefix("Linux version ") { banner = s }
+            best = min(best ?? s.start, s.start)
         }
         guard let banner else { return best.map { ($0, .dmesgUptime) } }
         var start = banner.start
         for r in records {
-            guard let w = r.wallclockUSec, let m = r.monotonicUSec, r.clock == .syslog || r.clock == .syslogInferredYear,
-                  w >= banner.wall, w &- banner.wall < Self.syslogBurstUSec else { continue }
-            let s = w &- Int64(clamping: m)
-            if plausible(s) { start = min(start, s) }
+            guard let s = stamped(r), s.wall >= banner.wall, s.wall &- banner.wall < Self.syslogBurstUSec else { continue }
+            start = min(start, s.start)
         }
         return (start, .kernelBanner)
     }

@@ -116,8 +116,7 @@ struct RootCauseRanker {
 
     func crashLoops() -> [DraftFinding] {
         units.filter(\.crashLoop).map { u in
-            let acc = accumulators[u.unit]
-            let lo = acc?.counterMin
+            let lo = accumulators[u.unit]?.counterMin
             let facts = CrashLoopFacts(unit: u.unit, restarts: u.restartsObserved,
                                        counterFrom: u.restartCounterMax != nil && (lo ?? 0) > 1 ? lo : nil,
                                        counterTo: u.restartCounterMax, peakPerMinute: u.peakRestartsPerMinute,
@@ -405,9 +404,6 @@ struct RootCauseRanker {
         return name.isEmpty ? nil : String(name)
     }
 
-    func mostCommon(_ xs: [String]) -> String? {
-        var n: [String: Int] = [:]
-        for x in xs { n[x, default: 0] += 1 }
-        return n.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
-    }
+    /// The most frequent of `xs`, ties by name.
+    func mostCommon(_ xs: [String]) -> String? { CauseFacts.Tally.top(xs, 1).first?.name }
 }
