@@ -166,7 +166,7 @@ public enum Analyzer {
             end.requestedBy = ends[i].request.map(ShutdownInitiator.init)
             report.end = end
             let journalGap = clockUnset ? nil : nextBegins.map { Double($0 &- b.last) / 1e6 }
-            if let journalGap, journalGap > 0, ends[i].kind == .unclean {
+            if let journalGap, journalGap > 0, ends[i].kind == .unclean, !b.textOnly {
                 report.notes.append("The journal of boot \(b.id.prefix(12)) ends \(HumanFormat.duration(seconds: journalGap)) before the next boot; "
                                     + "up to SyncIntervalSec (5 min) of non-critical messages before a crash can be lost.")
             }
@@ -222,12 +222,14 @@ public enum Analyzer {
                             entries: b.entries, end: e.kind, endEvidence: e.evidence)
         if let start = b.startOffset, plausible(start) {
             s.start = Timestamp(microseconds: start)
-            s.startSource = .journalClock
+            s.startSource = b.startSource
         } else if let (start, source) = kernelStart(fromText: textRecords) {
             s.start = Timestamp(microseconds: start)
             s.startSource = source
         }
-        if b.entries > 0 {
+        if b.textOnly { s.textOnly = true }
+        // A text boot's stamps counted from its first line are no uptime: how long it ran is unknown.
+        if b.entries > 0, b.monotonicIsUptime {
             s.uptimeSeconds = Double(b.lastMonotonic) / 1e6
             if b.firstMonotonic != .max { s.firstEntryUptimeSeconds = Double(b.firstMonotonic) / 1e6 }
         }
@@ -278,7 +280,7 @@ public enum Analyzer {
     /// log, pstore or kdump kept, before the next boot's kernel started (`before`).
     static func lastSignOfLife(_ b: BootState, textRecords: [KernelRecord],
                                before: Int64? = nil) -> (time: Int64, source: SourceKind) {
-        var out = (time: b.last, source: SourceKind.journal)
+        var out = (time: b.last, source: b.textOnly ? SourceKind.kernelLog : .journal)
         for r in textRecords {
             guard let w = r.wallclockUSec, w > out.time, plausible(w), before.map({ w < $0 }) ?? true,
                   !r.sources.contains(where: { $0.format == .journal }) else { continue }

@@ -102,7 +102,8 @@ struct HostFactsBuilder {
             facts.uptimeSource = "kernel start (\(boot.startSource?.rawValue ?? "?")) to last sign of life (\(end?.lastSignSource?.rawValue ?? "journal"))"
         } else if let up = boot?.uptimeSeconds {
             facts.uptimeAtEndSeconds = up
-            facts.uptimeSource = "monotonic clock of the boot's last journal entry"
+            facts.uptimeSource = boot?.textOnly == true ? "uptime stamps of the boot's kernel log lines"
+                : "monotonic clock of the boot's last journal entry"
         }
         return facts
     }

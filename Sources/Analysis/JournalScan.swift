@@ -31,6 +31,13 @@ final class BootState {
     /// realtime − monotonic of the entry with the highest monotonic stamp: the kernel's start
     /// on the newest wall clock the boot had (after any NTP step).
     var startOffset: Int64?
+    /// How `startOffset` was found: a text boot's comes from its kernel lines' stamps.
+    var startSource = BootStartSource.journalClock
+    /// Only text logs hold the boot (kern.log, messages, a pasted console): no journal entry.
+    var textOnly = false
+    /// Whether the monotonic stamps count from the kernel's start. A text boot whose kernel start
+    /// is not in its lines counts from its first line instead: that is no uptime.
+    var monotonicIsUptime = true
     /// realtime − monotonic of the previous entry, to see the wall clock step.
     private var lastOffset: Int64?
     /// Where the wall clock moved against the monotonic one (NTP steps, RTC-less boards, suspend).

@@ -20,8 +20,8 @@ struct TextBoots {
         /// journalctl's boot line, or a later boot of the same file).
         var startsBoot: Bool
         var journalBootID: String?
-        /// realtime − uptime, from kernel lines with both stamps.
-        var kernelStart: Int64?
+        /// realtime − uptime, from kernel lines with both stamps, and which lines told it.
+        var kernelStart: (time: Int64, source: BootStartSource)?
     }
 
     private final class Group {
@@ -29,7 +29,7 @@ struct TextBoots {
         var first: Int64?
         var last: Int64?
         var journalBootID: String?
-        var kernelStart: Int64?
+        var kernelStart: (time: Int64, source: BootStartSource)?
 
         init(_ s: Segment) { add(s) }
 
@@ -80,7 +80,7 @@ struct TextBoots {
             guard file.format != .pstore, file.format != .kdump else { continue }
             for b in file.boots where !excluding.contains("\(file.path)#\(b.index)") && !journalIDs.contains(b.journalBootID ?? "") {
                 let placed = (placedBySegment["\(file.path)#\(b.index)"] ?? []).map { records[$0] }
-                let start = Analyzer.kernelStart(fromText: placed)?.0
+                let start = Analyzer.kernelStart(fromText: placed).map { (time: $0.0, source: $0.1) }
                 let startsBoot = b.index > 0 || b.journalBootID != nil || b.banner != nil
                     || (b.firstMonotonicUSec.map { $0 < 5_000_000 } ?? false)
                 // The boot's whole span in the file (lines merged into the journal's included), moved as its lines were.
@@ -155,8 +155,12 @@ struct TextBoots {
             }
             // Text has no monotonic clock of its own: times since the kernel's start (or the
             // first line) stand in for it, so the shutdown-marker rules can compare them.
-            let origin = g.kernelStart.flatMap { Analyzer.plausible($0) && $0 <= b.first ? $0 : nil } ?? b.first
+            let start = g.kernelStart.flatMap { Analyzer.plausible($0.time) && $0.time <= b.first ? $0 : nil }
+            let origin = start?.time ?? b.first
             if g.kernelStart != nil, origin != b.first { b.startOffset = origin }
+            b.textOnly = true
+            b.startSource = start?.source ?? .dmesgUptime
+            b.monotonicIsUptime = start != nil
             func mono(_ t: Int64) -> UInt64 { t >= origin ? UInt64(t &- origin) : 0 }
             if !plausibleWalls.isEmpty {
                 b.firstMonotonic = mono(b.first)
@@ -200,7 +204,7 @@ struct TextBoots {
     /// not show a boot starting (a rotation, a file beginning mid-boot).
     private static func sameBoot(_ s: Segment, _ g: Group) -> Bool {
         if let a = s.journalBootID, let b = g.journalBootID { return a == b }
-        if let a = s.kernelStart, let b = g.kernelStart { return timeDistance(a, b) <= 5_000_000 }
+        if let a = s.kernelStart, let b = g.kernelStart { return timeDistance(a.time, b.time) <= 5_000_000 }
         if !s.startsBoot { return true }
         // Two files that both show the start (kern.log and syslog of one boot): the same start.
         if let f = s.first, let gf = g.first, g.segments.contains(where: \.startsBoot) {

@@ -23,11 +23,13 @@ struct TimelineBuilder {
             let start = b.startOffset.flatMap { Analyzer.plausible($0) ? $0 : nil }
             let lost = b.firstMonotonic != .max && b.firstMonotonic > 120_000_000
             rows.append(TimelineRow(time: ts(start ?? b.first), endTime: nil, kind: .boot, subject: String(b.id.prefix(12)),
-                                    detail: .bootBegins(bootID: b.id, entries: b.entries), count: 1))
+                                    detail: .bootBegins(bootID: b.id, entries: b.entries, textOnly: b.textOnly,
+                                                        startKnown: start != nil || b.monotonicIsUptime),
+                                    count: 1))
             if lost, start != nil {
                 let into = Double(b.firstMonotonic) / 1e6
                 rows.append(TimelineRow(time: ts(b.first), endTime: nil, kind: .journalKept, subject: String(b.id.prefix(12)),
-                                        detail: .journalKeptFrom(secondsIntoBoot: into), count: 1))
+                                        detail: .journalKeptFrom(secondsIntoBoot: into, textOnly: b.textOnly), count: 1))
             }
             // Where the wall clock stepped: the rows around it are on two clocks.
             for j in b.clockJumps {

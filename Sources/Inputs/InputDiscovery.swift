@@ -107,8 +107,10 @@ struct Collector {
         return hosts.count - 1
     }
 
-    private mutating func loose(_ key: String) -> Int {
-        host(key: "loose:" + key, label: key, kind: .loose)
+    /// The host of loose files found under `key` (a path); `label` names it where the key alone
+    /// would not (the path and the host name its lines give).
+    private mutating func loose(_ key: String, label: String? = nil) -> Int {
+        host(key: "loose:" + key, label: label ?? key, kind: .loose)
     }
 
     mutating func problem(_ problem: InputProblem, key: String, label: String) {
@@ -221,7 +223,9 @@ struct Collector {
             // their first lines hold (a damaged log is still read, its bad lines named).
             if sniff.isLog || explicit || FileNames.isLooseLogName(name) {
                 // A file whose lines name one host starts that host's group; `finish` merges by name.
-                let i = sniff.hostnames.count == 1 ? loose(looseKey + "\u{0}" + sniff.hostnames[0]) : loose(looseKey)
+                let i = sniff.hostnames.count == 1
+                    ? loose(looseKey + "\u{0}" + sniff.hostnames[0], label: "\(looseKey) (host \(sniff.hostnames[0]))")
+                    : loose(looseKey)
                 hosts[i].kernelLogs.append(tree.textSource(rel))
                 for h in sniff.hostnames where !hosts[i].textHostnames.contains(h) { hosts[i].textHostnames.append(h) }
             } else {

@@ -62,7 +62,8 @@ public struct FleetShard: Sendable, Hashable, CustomStringConvertible {
             let path = absolute(raw)
             let base = (path as NSString).lastPathComponent
             if source == path { return base }
-            if source.hasPrefix(path + ":") { return base + source.dropFirst(path.count) }
+            // An archive's member (`path:member`), loose logs naming a host (`path (host NAME)`).
+            if source.hasPrefix(path + ":") || source.hasPrefix(path + " (") { return base + source.dropFirst(path.count) }
             let prefix = path == "/" ? "/" : path + "/"
             if source.hasPrefix(prefix) {
                 let rest = source.dropFirst(prefix.count).drop { $0 == "/" }

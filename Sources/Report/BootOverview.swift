@@ -47,8 +47,12 @@ struct BootOverview {
         guard let boot, let (t0, t1) = domain() else { return [] }
         var out: [Band] = []
         let first = boot.first.seconds, last = boot.last.seconds
-        if first > t0 { out.append(Band(from: t0, to: first, color: Self.notKeptColor, label: "not kept (rotated or vacuumed away)")) }
-        out.append(Band(from: max(first, t0), to: min(last, t1), color: Self.keptColor, label: "journal kept"))
+        let text = boot.textOnly == true
+        if first > t0 {
+            out.append(Band(from: t0, to: first, color: Self.notKeptColor,
+                            label: text ? "not kept (rotated away or not collected)" : "not kept (rotated or vacuumed away)"))
+        }
+        out.append(Band(from: max(first, t0), to: min(last, t1), color: Self.keptColor, label: text ? "logs kept" : "journal kept"))
         if let life = report.end?.lastSignOfLife?.seconds, life > last {
             out.append(Band(from: last, to: min(life, t1), color: Self.lastWordsColor, label: "kernel's last words only"))
         }

@@ -8,12 +8,18 @@ enum TimelineText {
         case .text(let text):
             return text
         case .kernelReport(let headline, let furtherLines):
-            return furtherLines > 0 ? "\(headline) (+\(HumanFormat.count(furtherLines)) lines)" : headline
-        case .bootBegins(let bootID, let entries):
-            return "boot \(bootID) begins (\(HumanFormat.count(entries)) entries)"
-        case .journalKeptFrom(let seconds):
-            return "the journal kept begins \(HumanFormat.duration(seconds: seconds)) into the boot; "
-                + "what came before was rotated or vacuumed away"
+            return furtherLines > 0 ? "\(headline) (+\(HumanFormat.count(furtherLines)) line\(furtherLines == 1 ? "" : "s"))" : headline
+        case .bootBegins(let bootID, let entries, let textOnly, let startKnown):
+            let lines = textOnly ? "\(HumanFormat.count(entries)) log line\(entries == 1 ? "" : "s")" : "\(HumanFormat.count(entries)) entries"
+            return startKnown
+                ? "boot \(bootID) begins (\(lines))"
+                : "the logs of boot \(bootID) begin (\(lines)); its start is not in them"
+        case .journalKeptFrom(let seconds, let textOnly):
+            return textOnly
+                ? "the logs kept begin \(HumanFormat.duration(seconds: seconds)) into the boot; "
+                    + "what came before was rotated away or not collected"
+                : "the journal kept begins \(HumanFormat.duration(seconds: seconds)) into the boot; "
+                    + "what came before was rotated or vacuumed away"
         case .clockStep(let seconds, let uptime):
             return "the wall clock stepped \(seconds < 0 ? "back" : "forward") by \(HumanFormat.duration(seconds: seconds.magnitude)), "
                 + "\(HumanFormat.duration(seconds: uptime)) into the boot: rows before this one are on the old clock"

@@ -108,7 +108,8 @@ struct Verdict {
 
     /// ` (last sign of life: pstore; the journal's last entry 09:52:00)` when a source outlived the journal.
     private var lifeSource: String {
-        guard let source = report.end?.lastSignSource, source != .journal, let last = lastEntry else { return "" }
+        guard let source = report.end?.lastSignSource, source != .journal, analyzedBootSummary?.textOnly != true,
+              let last = lastEntry else { return "" }
         let name = switch source {
         case .kernelLog: "a kernel log"
         case .pstore: "pstore"
@@ -138,8 +139,11 @@ struct Verdict {
                 var line = "boot began \(clock.labelled(start)) (kernel start, from \(source)), "
                     + "ran \(HumanFormat.duration(seconds: Verdict.ran(boot)))"
                 if boot.beginningLost(), let into = boot.firstEntryUptimeSeconds {
-                    line += "; the kept journal begins \(clock.labelled(boot.first)), \(HumanFormat.duration(seconds: into)) "
-                        + "into the boot: the rest was rotated or vacuumed away"
+                    line += boot.textOnly == true
+                        ? "; the logs kept begin \(clock.labelled(boot.first)), \(HumanFormat.duration(seconds: into)) "
+                            + "into the boot: the rest was rotated away or not collected"
+                        : "; the kept journal begins \(clock.labelled(boot.first)), \(HumanFormat.duration(seconds: into)) "
+                            + "into the boot: the rest was rotated or vacuumed away"
                 }
                 out.append(line)
             }

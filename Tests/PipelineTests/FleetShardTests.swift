@@ -59,6 +59,28 @@ struct FleetShardTests {
         #expect(usage.status == 2 && usage.stderrText.contains("--shard"), "a shard past N is a usage error: \(usage.stderrText)")
     }
 
+    @Test("loose logs of several hosts in one folder: each host's identity is the folder and the host its lines name")
+    func looseHostsIdentity() throws {
+        let base = TestPaths.scratch("shard-loose")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/logs", withIntermediateDirectories: true)
+        for name in ["web1", "web2"] {
+            try "Jul 19 07:52:01 \(name) kernel: [    0.000000] Linux version 6.1.0\n"
+                .write(toFile: base + "/logs/\(name)-messages.log", atomically: true, encoding: .utf8)
+        }
+        let plan = Batch.plan(paths: [base + "/logs"], shard: .all)
+        #expect(plan.sorted() == ["logs (host web1)", "logs (host web2)"])
+        let out = base + "/out"
+        let r = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", out, base + "/logs"])
+        #expect(r.status == 0, "\(r.stderrText)")
+        let rows = try String(contentsOfFile: out + "/fleet.jsonl", encoding: .utf8).split(separator: "\n")
+        let sources = try rows.map { line -> String in
+            let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return try #require(row["source"] as? String)
+        }
+        #expect(sources.sorted() == ["logs (host web1)", "logs (host web2)"], "no key separator leaks into the source")
+    }
+
     /// Every regular file under `dir`, by relative path.
     static func tree(_ dir: String) throws -> [String: Data] {
         var files: [String: Data] = [:]

@@ -232,6 +232,7 @@ enum ReferenceReports {
         r.boots[1].firstEntryUptimeSeconds = 600
         r.boots[1].clockJumps = [ClockJump(uptimeSeconds: 25, from: at(8, 0, 5), to: at(8, 0, 9))]
         r.boots[2].clockBehind = true
+        r.boots[2].textOnly = true
         r.end?.lastSignOfLife = at(13, 1, 52)
         r.end?.lastSignSource = .pstore
         r.end?.nextBootStart = at(13, 5, 50)

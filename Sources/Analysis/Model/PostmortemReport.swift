@@ -184,6 +184,8 @@ public struct BootSummary: Codable, Sendable, Hashable {
     /// True when the boot's wall clock ran behind the boots before it (it ended "before" an
     /// earlier boot did): it was never set, so its times and the silence around it are unknown.
     public var clockBehind: Bool?
+    /// True when only text logs (kern.log, messages, a console log) hold the boot, no journal.
+    public var textOnly: Bool?
 
     public init(bootID: String, first: Timestamp, last: Timestamp, entries: Int, end: BootEndKind, endEvidence: [BootEndEvidence]) {
         self.bootID = bootID
@@ -207,6 +209,7 @@ public struct BootSummary: Codable, Sendable, Hashable {
         case firstEntryUptimeSeconds = "first_entry_uptime_seconds"
         case clockJumps = "clock_jumps"
         case clockBehind = "clock_behind"
+        case textOnly = "text_only"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -223,6 +226,7 @@ public struct BootSummary: Codable, Sendable, Hashable {
         firstEntryUptimeSeconds = try c.decodeIfPresent(Double.self, forKey: .firstEntryUptimeSeconds)
         clockJumps = try c.decodeIfPresent([ClockJump].self, forKey: .clockJumps) ?? []
         clockBehind = try c.decodeIfPresent(Bool.self, forKey: .clockBehind)
+        textOnly = try c.decodeIfPresent(Bool.self, forKey: .textOnly)
     }
 }
 
@@ -765,9 +769,12 @@ public enum TimelineDetail: Sendable, Hashable {
     /// A kernel report a text log, pstore or kdump kept, with the call trace and register lines
     /// that followed its headline folded in.
     case kernelReport(headline: String, furtherLines: Int)
-    case bootBegins(bootID: String, entries: Int)
-    /// The journal kept begins this far into the boot: what came before was rotated or vacuumed away.
-    case journalKeptFrom(secondsIntoBoot: Double)
+    /// The boot begins; of a boot only text logs hold (`textOnly`), whose kernel start is not
+    /// in them (`startKnown` false), only its logs do.
+    case bootBegins(bootID: String, entries: Int, textOnly: Bool, startKnown: Bool)
+    /// The journal kept (or a text-only boot's logs) begins this far into the boot: what came
+    /// before was rotated or vacuumed away, or not collected.
+    case journalKeptFrom(secondsIntoBoot: Double, textOnly: Bool)
     /// The wall clock moved by `seconds` (negative: back) against the monotonic one,
     /// `uptimeSeconds` into the boot.
     case clockStep(seconds: Double, uptimeSeconds: Double)

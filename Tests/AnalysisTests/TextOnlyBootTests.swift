@@ -1,0 +1,69 @@
+import Foundation
+import KernelLog
+import TestSupport
+import Testing
+@testable import Analysis
+
+/// Boots only text logs hold are told as text, not as a journal: their start comes from the
+/// kernel lines' stamps (and is named so), a log without the boot's start gives no uptime, and
+/// the journal's SyncIntervalSec note, "the kept journal" and "last entry of the journal" do not
+/// apply. Real text from the corpus (MANIFEST §2); the KDE journal is the negative case.
+@Suite(.enabled(if: TestPaths.corpus != nil))
+struct TextOnlyBootTests {
+    static func analyze(_ names: [String]) throws -> PostmortemReport {
+        let dir = try #require(TestPaths.corpus) + "/kernel/"
+        let files = try names.map { try KernelLogReader.read(path: dir + $0) }
+        return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: files), options: AnalysisOptions())
+    }
+
+    /// RHEL 8 rsyslog excerpt: 96 lines stamped `Sep 29 08:12:34`, no dmesg uptime stamp, no
+    /// `Linux version` line. How long the machine had been up is not in it.
+    @Test func excerptWithoutTheBootsStart() throws {
+        let r = try Self.analyze(["oomtool-rhel8-messages.1.log"])
+        let boot = try #require(r.boots.first)
+        #expect(boot.textOnly == true)
+        #expect(boot.start == nil && boot.uptimeSeconds == nil && boot.firstEntryUptimeSeconds == nil)
+        #expect(r.host.facts?.uptimeAtEndSeconds == nil)
+        #expect(r.end?.lastSignSource == .kernelLog)
+        let first = try #require(r.timeline.first)
+        #expect(first.detail == .bootBegins(bootID: boot.bootID, entries: 96, textOnly: true, startKnown: false))
+        #expect(!r.notes.contains { $0.contains("SyncIntervalSec") })
+    }
+
+    /// CentOS 6 `messages` pair: dmesg uptime stamps (`[15185...]`) on the kernel lines give the
+    /// kernel's start 175 days before the excerpt; the boot's start is then known, its beginning
+    /// is not in the logs, and the next boot follows 26 min later without a journal note.
+    @Test func excerptWithUptimeStamps() throws {
+        let r = try Self.analyze(["oomtool-centos6-messages.lines13977-29019.log", "oomtool-centos6-messages.lines29020-34188.log"])
+        let boot = try #require(r.boots.first { $0.bootID == r.analyzedBoot })
+        #expect(boot.textOnly == true)
+        #expect(boot.startSource == .dmesgUptime)
+        #expect(boot.beginningLost())
+        #expect((boot.uptimeSeconds ?? 0) > 175 * 86_400)
+        #expect(r.host.facts?.uptimeSource?.contains("journal") == false)
+        #expect(r.timeline.contains { row in
+            if case .journalKeptFrom(_, let textOnly) = row.detail { return textOnly } else { return false }
+        })
+        #expect(r.timeline.contains { $0.detail == .bootBegins(bootID: boot.bootID, entries: boot.entries, textOnly: true, startKnown: true) })
+        #expect(r.end?.kind == .unclean)
+        #expect(!r.notes.contains { $0.contains("SyncIntervalSec") })
+    }
+
+    /// Ubuntu 16 `kern.log` with its boots' `Linux version` lines: the start is the banner's.
+    @Test func kernLogWithBanner() throws {
+        let r = try Self.analyze(["s4-ubuntu16-kern.log"])
+        #expect(r.boots.count == 2)
+        #expect(r.boots.allSatisfy { $0.textOnly == true && $0.startSource == .kernelBanner && $0.start != nil })
+    }
+
+    /// Negative: a journal's boots are not text-only, their start is the journal's clock.
+    @Test func journalBootsAreNotText() throws {
+        let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
+        try #require(!files.isEmpty)
+        let r = Fixture.analyze(files)
+        #expect(r.boots.allSatisfy { $0.textOnly == nil && $0.startSource == .journalClock })
+        #expect(r.end?.lastSignSource == .journal)
+        #expect(r.timeline.contains { $0.detail == .bootBegins(bootID: r.boots[1].bootID, entries: r.boots[1].entries,
+                                                                textOnly: false, startKnown: true) })
+    }
+}
