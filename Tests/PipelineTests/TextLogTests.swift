@@ -162,6 +162,29 @@ struct TextLogTests {
         #expect(none.stderrText.contains("luna"))
     }
 
+    @Test("--host takes the hostname a journal directory holds, as batch names the host", .enabled(if: canRun))
+    func hostByJournalHostname() throws {
+        let (root, _) = try Scenarios.generate("memcg-oom-loop")
+        let journals = root + "/var/log/journal"
+        let machine = try #require(try FileManager.default.contentsOfDirectory(atPath: journals).first)
+        let dir = TestPaths.scratch("journal-hosts")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let other = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/beszel-start-limit.log",
+                               encoding: .utf8)
+        try (other.split(separator: "\n").filter { !$0.hasPrefix("# ") }.joined(separator: "\n") + "\n")
+            .write(toFile: dir + "/luna.log", atomically: true, encoding: .utf8)
+        // The journal directory alone is found by its machine ID; its hostname is only inside.
+        let (alone, _) = try Self.analyze([journals + "/" + machine])
+        let hostname = try #require((alone["host"] as? [String: Any])?["hostname"] as? String)
+        #expect(hostname != machine)
+        let (picked, r) = try Self.analyze([journals + "/" + machine, dir + "/luna.log"], ["--host", hostname])
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect((picked["host"] as? [String: Any])?["machine_id"] as? String == machine)
+        let none = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--host", "nosuchhost", journals + "/" + machine, dir + "/luna.log"])
+        #expect(none.status == 3)
+        #expect(none.stderrText.contains("\(machine) (\(hostname))"), "the choices name the journal's hostname: \(none.stderrText)")
+    }
+
     /// What a report says about a boot's units, end and causes: the part text must reproduce.
     static func verdict(_ json: [String: Any]) -> String {
         let keys = ["unit", "starts", "restarts_observed", "restart_counter_max", "restart_counter_min", "exit_statuses",

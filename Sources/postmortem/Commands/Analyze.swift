@@ -122,9 +122,8 @@ func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true, boot
     var hosts = local ? [InputDiscovery.localMachine(budget: budget)]
         : InputDiscovery.discover(paths: input.paths, root: input.root, budget: budget)
     if let wanted = input.host {
-        let hits = hosts.filter { $0.hostname == wanted || $0.label == wanted || ($0.machineID.map { $0.hasPrefix(wanted.lowercased()) } ?? false) }
-        guard let hit = hits.first else {
-            Console.error("postmortem: no host \(Console.printable(wanted)) in the input; the hosts there are: \(hosts.map(\.label).joined(separator: ", "))")
+        guard let hit = HostChoice.hosts(named: wanted, among: hosts).first else {
+            Console.error("postmortem: no host \(Console.printable(wanted)) in the input; the hosts there are: \(HostChoice.names(hosts).joined(separator: ", "))")
             throw ExitCode(3)
         }
         hosts = [hit]
@@ -143,7 +142,8 @@ func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true, boot
         throw ExitCode(3)
     }
     if hosts.count > 1 {
-        Console.error("postmortem: \(hosts.count) hosts found (\(hosts.map(\.label).joined(separator: ", "))); analysing \(hosts[0].label). Use `--host NAME` for another, `postmortem batch` for all.")
+        let names = HostChoice.names(hosts)
+        Console.error("postmortem: \(hosts.count) hosts found (\(names.joined(separator: ", "))); analysing \(names[0]). Use `--host NAME` for another, `postmortem batch` for all.")
     }
     let result = HostAnalysis.run(hosts[0], options: options, budget: budget, progress: Progress(quiet: input.quiet))
     for p in result.problems { Console.error("postmortem: \(p)") }
