@@ -31,6 +31,9 @@ final class BootState {
     /// realtime − monotonic of the entry with the highest monotonic stamp: the kernel's start
     /// on the newest wall clock the boot had (after any NTP step).
     var startOffset: Int64?
+    /// realtime − monotonic of the entry with the lowest monotonic stamp: the kernel's start on
+    /// the clock the boot's first entries kept were written with (before any step).
+    var firstOffset: Int64?
     /// How `startOffset` was found: a text boot's comes from its kernel lines' stamps.
     var startSource = BootStartSource.journalClock
     /// Only text logs hold the boot (kern.log, messages, a pasted console): no journal entry.
@@ -79,8 +82,11 @@ final class BootState {
 
     /// Clock bookkeeping for one entry: monotonic extremes, the kernel's start, wall-clock steps.
     func observeClock(realtime t: Int64, monotonic m: UInt64, seqnumID: ID128, seqnum: UInt64) {
-        if m < firstMonotonic { firstMonotonic = m }
         let offset = t &- Int64(clamping: m)
+        if m < firstMonotonic {
+            firstMonotonic = m
+            firstOffset = offset
+        }
         if m >= lastMonotonic { startOffset = offset }
         if let last = lastOffset, timeDistance(offset, last) > UInt64(Self.clockJumpThreshold) {
             if clockJumps.count < Self.clockJumpsKept { clockJumps.append((m, last &+ Int64(clamping: m), t)) }

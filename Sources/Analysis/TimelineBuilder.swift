@@ -22,7 +22,12 @@ struct TimelineBuilder {
             // The boot begins when the kernel starts; the journal may keep only its later part.
             let start = b.startOffset.flatMap { Analyzer.plausible($0) ? $0 : nil }
             let lost = b.firstMonotonic != .max && b.firstMonotonic > 120_000_000
-            rows.append(TimelineRow(time: ts(start ?? b.first), endTime: nil, kind: .boot, subject: String(b.id.prefix(12)),
+            // Rows keep their entries' own wall time: where the clock stepped forward, the boot's
+            // first rows are on the old clock, and its start on that clock comes before them.
+            let onFirstClock = b.firstOffset.flatMap { first in
+                Analyzer.plausible(first) && start.map { $0 &- first > BootState.clockJumpThreshold } ?? false ? first : nil
+            }
+            rows.append(TimelineRow(time: ts(onFirstClock ?? start ?? b.first), endTime: nil, kind: .boot, subject: String(b.id.prefix(12)),
                                     detail: .bootBegins(bootID: b.id, entries: b.entries, textOnly: b.textOnly,
                                                         startKnown: start != nil || b.monotonicIsUptime),
                                     count: 1))
@@ -90,8 +95,11 @@ struct TimelineBuilder {
                                     detail: forkFailureCount > 1 ? .forkFailures(count: forkFailureCount, first: a.text) : .text(a.text),
                                     count: forkFailureCount))
         }
-        if let f = forkRate, f.peakPerSecond >= 50, let at = f.peakAt {
-            rows.append(TimelineRow(time: at, endTime: Timestamp(microseconds: at.microseconds &+ 60_000_000), kind: .forkRate,
+        if let f = forkRate, f.peakPerSecond >= 50, let peak = f.peakAt {
+            // The peak minute is counted in whole seconds; none of it comes before the boot began.
+            let begins = rows.filter { $0.kind == .boot }.compactMap(\.time).min()
+            let at = begins.map { max($0, peak) } ?? peak
+            rows.append(TimelineRow(time: at, endTime: Timestamp(microseconds: peak.microseconds &+ 60_000_000), kind: .forkRate,
                                     subject: "system",
                                     detail: .forkRate(perSecond: f.peakPerSecond, lowerBound: f.lowerBound),
                                     count: Int(min(f.peakPerSecond * 60, 1e12))))

@@ -118,4 +118,27 @@ struct CorpusTests {
         #expect(boot.startSource == .journalClock)
         #expect(!boot.beginningLost())
     }
+
+    /// The boot's row opens the timeline on the clock its first entries were written with. The
+    /// RHEL 9.1 VM's clock stepped forward by 2 min 11 s at 20 s (`journalctl -o short-monotonic`
+    /// against the default output): its initrd's rows are at 20:56, its start on the newest clock
+    /// 20:58:36; the KDE board's by 15 s. A journal whose clock never stepped has its row at the start.
+    @Test(arguments: ["s4-rhel91-system.journal", "kjournald-", "s4-opensuse15-system@"])
+    func bootRowOpensTheTimeline(_ prefix: String) throws {
+        let files = TestPaths.corpusFiles("journals").filter { $0.split(separator: "/").last?.hasPrefix(prefix) == true }
+        try #require(!files.isEmpty)
+        let r = Fixture.analyze(files, options: AnalysisOptions(boot: prefix == "kjournald-" ? .offset(-1) : .auto))
+        let boot = try #require(r.boots.first { $0.bootID == r.analyzedBoot })
+        let row = try #require(r.timeline.first)
+        #expect(row.kind == .boot, "\(prefix): \(r.timeline.prefix(3).map(\.kind))")
+        let start = try #require(boot.start)
+        let time = try #require(row.time)
+        #expect(r.timeline.allSatisfy { ($0.time ?? time) >= time })
+        if boot.clockJumps.isEmpty {
+            #expect(time == start)
+        } else {
+            let forward = boot.clockJumps.reduce(0.0) { $0 + $1.seconds }
+            #expect(abs(start.seconds - time.seconds - forward) < 1, "\(prefix): the row is on the first clock")
+        }
+    }
 }
