@@ -200,7 +200,7 @@ struct HTMLReport {
         var out = ["<section id=\"root-causes\">", "<h2>Root causes</h2>"]
         let causes = verdict.rankedCauses
         guard !causes.isEmpty else {
-            return out + ["<p>None found: nothing in the logs points at a failure.</p>", "</section>"]
+            return out + ["<p>None found. \(HTML.escape(verdict.noCauseSentence))</p>", "</section>"]
         }
         out.append("<ol class=\"causes\">")
         for cause in causes {

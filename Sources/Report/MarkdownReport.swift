@@ -60,10 +60,8 @@ struct MarkdownReport {
             if !unrelated.isEmpty { sentences.append("Found but unrelated to the end: " + unrelated.joined(separator: ", ") + ".") }
         } else if report.window?.entries == 0 {
             sentences.append("No entries of the boot fall in the window asked for.")
-        } else if verdict.endKind == .clean {
-            sentences.append("It was a planned shutdown; nothing in the logs points at a failure.")
         } else {
-            sentences.append("Nothing in the logs points at a failure.")
+            sentences.append(verdict.noCauseSentence)
         }
         let lastWords = report.kernelEvents.filter(\.lastWords)
         if !lastWords.isEmpty {

@@ -42,7 +42,7 @@ struct TextReport {
         out.append(style.apply(.bold, "Root causes"))
         let causes = verdict.rankedCauses
         if causes.isEmpty {
-            out += TextLayout.wrap("  None found: nothing in the logs points at a failure.", width: width)
+            out += TextLayout.hanging(safe("None found. " + verdict.noCauseSentence), first: "  ", rest: "  ", width: width)
         }
         for cause in causes {
             let ct = CauseText(cause: cause, report: report, clock: verdict.clock)

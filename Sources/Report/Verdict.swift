@@ -266,6 +266,25 @@ struct Verdict {
         return line
     }
 
+    /// What the root causes say when none was found. Failed units are named: a unit systemd
+    /// gave up restarting is down, even when nothing it did ended the boot.
+    var noCauseSentence: String {
+        let failed = report.units.filter { $0.startLimitHit || !$0.results.isEmpty }
+        guard !failed.isEmpty else {
+            return endKind == .clean ? "It was a planned shutdown; nothing in the logs points at a failure."
+                : "Nothing in the logs points at a failure."
+        }
+        let named = failed.prefix(3).map { u in
+            // The result it ended with most often; of two as common, the first by name.
+            let result = u.results.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+            return u.startLimitHit ? "\(u.unit) (start-limit-hit: systemd gave up restarting it)"
+                : "\(u.unit) (\(result ?? "failed"))"
+        }
+        let more = failed.count > 3 ? " and \(failed.count - 3) more" : ""
+        return "Nothing in the logs points at what ended the boot; \(failed.count) unit\(failed.count == 1 ? "" : "s") failed: "
+            + named.joined(separator: ", ") + more + "."
+    }
+
     /// The causes by rank (rank 1 first), whatever order the analysis stored them in.
     var rankedCauses: [RootCause] {
         report.rootCauses.sorted { ($0.rank, $0.id) < ($1.rank, $1.id) }

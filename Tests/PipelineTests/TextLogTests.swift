@@ -102,6 +102,11 @@ struct TextLogTests {
         #expect(unit?["start_limit_hit"] as? Bool == true)
         #expect(unit?["restart_counter_max"] as? Int == 5)
         #expect((json["host"] as? [String: Any])?["hostname"] as? String == "luna")
+        // Nothing ended the machine, but the report says the unit is down.
+        let plain = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", dir + "/status.txt"])
+        let words = plain.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("None found. Nothing in the logs points at what ended the boot; 1 unit failed: "
+                               + "beszel-hub.service (start-limit-hit: systemd gave up restarting it)."), "\(plain.stdoutText)")
     }
 
     @Test("discovery by content: a sosreport's journalctl output, a collected folder's .txt, skipped files named",

@@ -23,6 +23,25 @@ struct TextReportTests {
         #expect(text.contains("None found"))
     }
 
+    @Test("with no cause, failed units are named in every format: a unit systemd gave up on is down")
+    func noCauseNamesFailedUnits() {
+        var r = ReferenceReports.clean()
+        r.rootCauses = []
+        let plain = ReportRenderer.render(r, as: .text, options: RenderOptions(width: 200))
+        #expect(plain.contains("None found. It was a planned shutdown; nothing in the logs points at a failure."))
+        var gaveUp = UnitSummary(unit: "beszel-hub.service")
+        gaveUp.startLimitHit = true
+        gaveUp.results = ["start-limit-hit": 1]
+        var failed = UnitSummary(unit: "mcelog.service")
+        failed.results = ["exit-code": 1]
+        r.units = [gaveUp, failed, UnitSummary(unit: "sshd.service")]
+        let sentence = "Nothing in the logs points at what ended the boot; 2 units failed: "
+            + "beszel-hub.service (start-limit-hit: systemd gave up restarting it), mcelog.service (exit-code)."
+        #expect(ReportRenderer.render(r, as: .text, options: RenderOptions(width: 300)).contains("None found. " + sentence))
+        #expect(ReportRenderer.render(r, as: .markdown, options: RenderOptions()).contains(sentence))
+        #expect(ReportRenderer.render(r, as: .html, options: RenderOptions()).contains("None found. " + sentence))
+    }
+
     @Test("causes are listed by rank with their role, chain, evidence commands and key figures, whatever order they are stored in")
     func rankedCauses() throws {
         let lines = ReportRenderer.render(unclean, as: .text, options: RenderOptions(width: 200)).split(separator: "\n")
