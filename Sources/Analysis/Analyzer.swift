@@ -128,11 +128,15 @@ public enum Analyzer {
             addReaderNotes(reader, to: &report)
         }
         if ordered.isEmpty, !textRecords.isEmpty {
-            // Kernel logs alone: analyse them as one boot without a journal.
-            analyzeKernelOnly(textRecords, input: input, options: options, into: &report)
-            // Host facts from the last boot the logs hold (after its `Linux version` line).
+            // Kernel logs alone, with no time to place them: each boot they hold is analysed on
+            // its own, as a boot without a journal.
+            guard let (records, which) = KernelOnlyBoots(textRecords, files: input.kernelLogs).select(options.boot, notes: &report.notes),
+                  !records.isEmpty else { return report }
+            report.untimedBoots = which
+            analyzeKernelOnly(records, input: input, options: options, into: &report)
+            // Host facts from the last boot the lines hold (after its `Linux version` line).
             // Stable: lines without a wall-clock time keep their order in the file.
-            let sorted = textRecords.enumerated().sorted {
+            let sorted = records.enumerated().sorted {
                 ($0.element.wallclockUSec ?? .min, $0.offset) < ($1.element.wallclockUSec ?? .min, $1.offset)
             }.map(\.element)
             let lastBoot = sorted.lastIndex { KernelMessage.classify($0.text) == .bootBanner } ?? 0

@@ -50,6 +50,10 @@ struct Verdict {
     var headline: String {
         guard let boot = report.analyzedBoot else {
             let n = report.boots.count
+            if n == 0, let untimed = report.untimedBoots {
+                return "No journal and no wall-clock time in the input: boot \(untimed.analysed) of the \(untimed.count) its kernel logs hold "
+                    + "(told apart by their kernel clocks), read from \(untimed.paths.joined(separator: ", ")); --boot 1…\(untimed.count) chooses another"
+            }
             if n == 0, hasKernelEvidence {
                 return "No boot's start in the input: its kernel lines were read as one boot (no journal, and no \"Linux version\" line to begin a boot)"
             }

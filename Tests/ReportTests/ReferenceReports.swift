@@ -240,6 +240,7 @@ enum ReferenceReports {
                                                        uptimeSeconds: 2.1)]
         r.end?.conflicting = true
         r.window = TimeWindow(since: at(8, 0, 0), until: at(13, 5, 0), entries: 1_234)
+        r.untimedBoots = UntimedBoots(count: 3, analysed: 2, paths: ["/var/crash/console-2.log"])
         r.end?.requestedBy = ShutdownInitiator(kind: .sudoCommand, time: at(13, 0, 2), user: "deploy", command: "/usr/sbin/reboot",
                                                text: "deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/sbin/reboot",
                                                source: "s=1;i=2")

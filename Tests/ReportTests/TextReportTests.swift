@@ -42,6 +42,15 @@ struct TextReportTests {
         #expect(ReportRenderer.render(r, as: .html, options: RenderOptions()).contains("None found. " + sentence))
     }
 
+    @Test("kernel logs without times holding several boots: the headline says which was analysed and how to choose another")
+    func untimedBootsHeadline() {
+        var r = PostmortemReport()
+        r.untimedBoots = UntimedBoots(count: 5, analysed: 5, paths: ["/var/crash/console.log"])
+        let text = ReportRenderer.render(r, as: .text, options: RenderOptions(width: 400))
+        #expect(text.contains("No journal and no wall-clock time in the input: boot 5 of the 5 its kernel logs hold "
+                              + "(told apart by their kernel clocks), read from /var/crash/console.log; --boot 1…5 chooses another."))
+    }
+
     @Test("causes are listed by rank with their role, chain, evidence commands and key figures, whatever order they are stored in")
     func rankedCauses() throws {
         let lines = ReportRenderer.render(unclean, as: .text, options: RenderOptions(width: 200)).split(separator: "\n")

@@ -28,6 +28,9 @@ public struct PostmortemReport: Codable, Sendable {
     public var notes: [String] = []
     /// The time window asked for (`--since`/`--until`); `nil` when the whole boot was analysed.
     public var window: TimeWindow?
+    /// Kernel logs alone and without wall-clock times that hold several boots: which one this
+    /// report is about. `nil` for one boot, or when boots have times.
+    public var untimedBoots: UntimedBoots?
 
     public init() {}
 
@@ -40,6 +43,24 @@ public struct PostmortemReport: Codable, Sendable {
         case kernelEvents = "kernel_events"
         case rootCauses = "root_causes"
         case timeline, notes, detection, window
+        case untimedBoots = "untimed_boots"
+    }
+}
+
+/// Boots told apart in kernel logs that have no wall-clock time (a `Linux version` line, or a
+/// file whose kernel clock starts again, begins each), in the files' order.
+public struct UntimedBoots: Codable, Sendable, Hashable {
+    /// How many boots the kernel logs hold.
+    public var count: Int
+    /// Which one was analysed, 1 being the first in the files' order (`--boot N` chooses it).
+    public var analysed: Int
+    /// The files the analysed boot was read from.
+    public var paths: [String]
+
+    public init(count: Int, analysed: Int, paths: [String]) {
+        self.count = count
+        self.analysed = analysed
+        self.paths = paths
     }
 }
 

@@ -1,0 +1,60 @@
+import Foundation
+import KernelLog
+import TestSupport
+import Testing
+@testable import Analysis
+
+/// Console logs without wall-clock times (the corpus's syzkaller reports, MANIFEST §2: seven
+/// crashes of different VMs) are told apart by their kernel clocks: each crash is a boot of its
+/// own, not one story of seven. A log cut in two goes on from where the first part stopped: one boot.
+@Suite(.enabled(if: TestPaths.corpus != nil))
+struct UntimedBootsTests {
+    static var syzkaller: [String] { TestPaths.corpusFiles("kernel").filter { $0.contains("/syzkaller-report-") }.sorted() }
+
+    static func analyze(_ paths: [String], boot: BootSelection = .auto) throws -> PostmortemReport {
+        let files = try paths.map { try KernelLogReader.read(path: $0) }
+        return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: files), options: AnalysisOptions(boot: boot))
+    }
+
+    @Test func crashReportsAreBootsOfTheirOwn() throws {
+        let paths = Self.syzkaller
+        try #require(paths.count == 7)
+        let r = try Self.analyze(paths)
+        let untimed = try #require(r.untimedBoots)
+        #expect(untimed.count >= 5, "the clocks of at least five restart: \(untimed)")
+        // The newest boot with a fatal report: syzkaller 349's jbd2 hung tasks and the panic.
+        #expect(untimed.analysed == untimed.count)
+        #expect(untimed.paths.map { ($0 as NSString).lastPathComponent } == ["syzkaller-report-349-hung-task-jbd2-panic.log"])
+        #expect(r.rootCauses.first?.subject.name == "jbd2/sda-8")
+        #expect(r.kernelEvents.filter { $0.kind == .panic }.count == 1, "one crash's panic, not five")
+        // Alone, the same file gives the same verdict.
+        let alone = try Self.analyze([paths[6]])
+        #expect(alone.untimedBoots == nil)
+        #expect(alone.rootCauses.map(\.kind) == r.rootCauses.map(\.kind))
+        #expect(alone.kernelEvents.count == r.kernelEvents.count)
+        // --boot 1 is the first in the files' order; --boot all reads every line as before.
+        let first = try Self.analyze(paths, boot: .index(1))
+        #expect(first.untimedBoots?.analysed == 1)
+        #expect(first.untimedBoots?.paths.first?.hasSuffix("syzkaller-report-1000-hung-task-io-wait-replay.log") == true)
+        let all = try Self.analyze(paths, boot: .all)
+        #expect(all.untimedBoots == nil)
+        #expect(all.kernelEvents.filter { $0.kind == .panic }.count > 1)
+        // A boot that is not there is said so, and nothing is analysed.
+        let none = try Self.analyze(paths, boot: .index(untimed.count + 1))
+        #expect(none.rootCauses.isEmpty && none.kernelEvents.isEmpty)
+        #expect(none.notes.contains { $0.contains("no such boot") })
+    }
+
+    @Test func aLogCutInTwoIsOneBoot() throws {
+        let path = try #require(Self.syzkaller.first { $0.contains("report-349") })
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let dir = TestPaths.scratch("untimed-cut")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cut = lines.count / 2
+        try (lines[..<cut].joined(separator: "\n") + "\n").write(toFile: dir + "/console.1.log", atomically: true, encoding: .utf8)
+        try lines[cut...].joined(separator: "\n").write(toFile: dir + "/console.2.log", atomically: true, encoding: .utf8)
+        let r = try Self.analyze([dir + "/console.1.log", dir + "/console.2.log"])
+        #expect(r.untimedBoots == nil, "the second part's clock goes on from the first's")
+        #expect(r.rootCauses.first?.subject.name == "jbd2/sda-8")
+    }
+}
