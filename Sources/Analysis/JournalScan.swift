@@ -271,6 +271,12 @@ final class BootState {
             return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: e.map(EntryRef.init) ?? .none,
                                 priority: e?.bytes("PRIORITY")), p.isKernel)
         }
+        lastWords = Self.lastWords(of: all)
+    }
+
+    /// The last words among a boot's newest messages (oldest first, each marked whether it is
+    /// the kernel's own), from a journal or a text log alike.
+    static func lastWords(of all: [(KeptMessage, Bool)]) -> [KeptMessage] {
         // A relay's copy of a kernel line (klogd or rsyslog writing it again under `kernel`, the
         // kernel's stamp in front) says nothing the kernel's own entry does not.
         let kernelTexts = Set(all.filter(\.1).map(\.0.text))
@@ -289,7 +295,13 @@ final class BootState {
             guard let p = m.priority, p.count == 1, let digit = p.first, digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return true }
             return digit <= UInt8(ascii: "5")
         }
-        lastWords = Array((telling.isEmpty ? words : telling).suffix(Self.lastWordsKept).map(\.0))
+        return Array((telling.isEmpty ? words : telling).suffix(Self.lastWordsKept).map(\.0))
+    }
+
+    /// A text boot's last words, from its newest lines (systemd's and other daemons'; the
+    /// kernel's lines are the kernel records' own rows).
+    func setLastWords(_ messages: [KeptMessage]) {
+        lastWords = Self.lastWords(of: messages.suffix(Self.lastWordsLooked).map { ($0, false) })
     }
 
     /// How long before the boot's newest entry a telling message still counts as a last word.

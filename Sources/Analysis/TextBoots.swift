@@ -144,7 +144,19 @@ struct TextBoots {
             messages.sort { ($0.record.wallclockUSec ?? .max) < ($1.record.wallclockUSec ?? .max) }
             let kernel = kernelByBoot[b.id] ?? []
             let walls = messages.compactMap(\.record.wallclockUSec) + kernel.compactMap { records[$0].wallclockUSec }
-            let plausibleWalls = walls.filter(Analyzer.plausible)
+            var plausibleWalls = walls.filter(Analyzer.plausible)
+            // A line stamped before its boot's kernel started was written before the clock was
+            // set (a board without an RTC logs on a made-up time until a saved time or NTP steps
+            // it): its stamp says nothing of when the boot ran.
+            if let started = g.kernelStart?.time, Analyzer.plausible(started) {
+                let set = plausibleWalls.filter { $0 >= started &- margin }
+                if !set.isEmpty, set.count < plausibleWalls.count {
+                    let n = plausibleWalls.count - set.count
+                    out.notes.append("\(n) line\(n == 1 ? " is" : "s are") stamped before boot \(b.id)'s kernel started "
+                                     + "(written before its clock was set): left out of when the boot ran")
+                    plausibleWalls = set
+                }
+            }
             b.entries = messages.count + kernel.count
             if let lo = plausibleWalls.min(), let hi = plausibleWalls.max() {
                 b.first = lo
@@ -190,6 +202,15 @@ struct TextBoots {
                                                            ref: ref(m.record, mono: mono(t)), names: &names) else { continue }
                 b.apply(ev, inWindow: inWindow)
             }
+            // Last words as a journal's: the newest lines, the final minute's telling ones first.
+            let timed = messages.filter { $0.record.wallclockUSec.map(Analyzer.plausible) ?? false }
+            b.setLastWords(timed.suffix(BootState.lastWordsLooked).map { m in
+                var who = Array(m.identifier.utf8)
+                if m.identifier == "systemd", let pid = m.pid, pid != 1 { who += Array("[\(pid)]".utf8) }
+                let t = m.record.wallclockUSec ?? 0
+                return KeptMessage(time: t, who: who, text: Array(m.record.text.utf8), cursor: ref(m.record, mono: mono(t)),
+                                   priority: m.record.priority.map { Array(String($0).utf8) })
+            })
             b.flushRun()
         }
         let untimed = files.reduce(0) { n, f in n + f.messages.filter { $0.record.wallclockUSec == nil }.count }

@@ -66,4 +66,32 @@ struct TextOnlyBootTests {
         #expect(r.timeline.contains { $0.detail == .bootBegins(bootID: r.boots[1].bootID, entries: r.boots[1].entries,
                                                                 textOnly: false, startKnown: true) })
     }
+
+    /// `journalctl -b -1 > boot.txt` of the real KDE journal (journalctl 252's short output, no
+    /// year, no header): the board logs its first line on an unset clock (`Feb 07 15:50:54 …
+    /// restoring from recorded timestamp: Sat 2021-03-13 15:36:57 UTC`), 34 days before its
+    /// kernel started. That line is not when the boot ran: it ran about two minutes, as the
+    /// journal says. Its last words are the journal's: the user manager's final lines.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")))
+    func journalctlTextOfARealJournal() throws {
+        let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
+        try #require(!files.isEmpty)
+        let dir = TestPaths.scratch("kde-text")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Command.run("/usr/bin/journalctl", files.flatMap { ["--file", $0] } + ["--no-pager", "-b", "-1"],
+                                  environment: ["TZ": "UTC"])
+        try #require(out.status == 0, "\(out.stderrText)")
+        let path = dir + "/boot.txt"
+        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        let boot = try #require(r.boots.first)
+        #expect(r.boots.count == 1 && boot.textOnly == true)
+        let ran = try #require(boot.uptimeSeconds)
+        #expect(ran > 100 && ran < 130, "ran \(ran) s, not the 34 days since the unset clock's line")
+        #expect(r.notes.contains { $0.contains("stamped before boot") })
+        let journal = Fixture.analyze(files, options: AnalysisOptions(boot: .offset(-1)))
+        let words = { (report: PostmortemReport) in report.timeline.filter(\.lastWords).map { "\($0.subject) \($0.detail)" } }
+        #expect(!words(journal).isEmpty)
+        #expect(words(r) == words(journal))
+    }
 }
