@@ -267,7 +267,16 @@ public enum Analyzer {
             if banner == nil, (r.monotonicUSec ?? .max) < 1_000_000, r.text.hasPrefix("Linux version ") { banner = s }
             best = min(best ?? s.start, s.start)
         }
-        guard let banner else { return best.map { ($0, .dmesgUptime) } }
+        guard let banner else {
+            if let best { return (best, .dmesgUptime) }
+            // No uptime stamps (journalctl's text, rsyslog reading the journal): the banner is
+            // the kernel's first line, printed as it started; its stamp is the start.
+            let plain = records.first { r in
+                r.text.hasPrefix("Linux version ") && (r.clock == .syslog || r.clock == .syslogInferredYear)
+                    && r.wallclockUSec.map(plausible) == true
+            }
+            return plain?.wallclockUSec.map { ($0, .kernelBanner) }
+        }
         var start = banner.start
         for r in records {
             guard let s = stamped(r), s.wall >= banner.wall, s.wall &- banner.wall < Self.syslogBurstUSec else { continue }

@@ -88,6 +88,12 @@ struct FileBuilder {
     var programs: [(tag: String, pid: Int?)?] = []
     var messageCount = 0
     var messagesDropped = 0
+    /// Other programs' newest lines (not systemd's, not the kernel's), kept for a boot's last
+    /// words: added to the records when the boot ends (a `Linux version` line, a journal boot
+    /// marker, the end of the file), so each lands in its boot.
+    var tail: [(line: ParsedLine, lineNumber: Int)] = []
+    var tailNext = 0
+    static let tailKept = 48
     /// Host names the lines carry, in order of first appearance.
     var hostnames: [String] = []
     /// journalctl's header: the newest line's local date, and its zone.
@@ -145,17 +151,23 @@ struct FileBuilder {
                         lastRecordLine = -1
                     }
                 } else {
+                    keepInTail(line, lineNumber: lineNumber)
                     lastRecordLine = -1
                 }
                 lastProgramLine = lineNumber
             case .record(let line):
+                // A boot ends before the kernel's banner: its other programs' last lines go in first.
+                if Bytes.hasPrefix(b, line.text, "Linux version ") { flushTail(b, beforeBootStart: true) }
                 if replayPending { resolveReplay(with: line, b) }
                 if let z = line.zoneName, line.zoneOffsetSec == nil, unknownZones.count < 8 { unknownZones.insert(Bytes.string(b, z)) }
                 append(line, b, lineNumber: lineNumber, nameFormat: nameFormat)
                 lastRecordLine = lineNumber
             case .journalMarker(let id, let isBoot):
                 skipped.markerLines += 1
-                if isBoot { pendingJournalBoot = .some(id) }
+                if isBoot {
+                    flushTail(b)
+                    pendingJournalBoot = .some(id)
+                }
             case .journalHeader(let end, let offset, let name):
                 skipped.markerLines += 1
                 header = (end, offset, name)
@@ -219,6 +231,7 @@ struct FileBuilder {
                 skipped.add(line: lineNumber, reason: reason)
             }
         }
+        flushTail(b)
     }
 
     /// systemd's lines kept from a syslog or journalctl file, at most: beyond, counted and named.
@@ -241,6 +254,45 @@ struct FileBuilder {
     private mutating func noteHost(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?) {
         guard let name = host(b, r), hostnames.count < 16, hostnames.last != name, !hostnames.contains(name) else { return }
         hostnames.append(name)
+    }
+
+    private mutating func keepInTail(_ line: ParsedLine, lineNumber: Int) {
+        if tail.count < Self.tailKept {
+            tail.append((line, lineNumber))
+        } else {
+            tail[tailNext] = (line, lineNumber)
+            tailNext = (tailNext + 1) % Self.tailKept
+        }
+    }
+
+    /// Adds the kept tail to the records, oldest first, and starts a new one. Before a kernel
+    /// banner, the kernel lines just before it may be the new boot's (`BootSplitter` takes up to
+    /// `BootSplitter.lookBack` of them into it): the tail goes in ahead of those.
+    mutating func flushTail(_ b: UnsafeBufferPointer<UInt8>, beforeBootStart: Bool = false) {
+        let ordered = tail.count < Self.tailKept ? tail : Array(tail[tailNext...] + tail[..<tailNext])
+        tail.removeAll(keepingCapacity: true)
+        tailNext = 0
+        let end = records.count
+        for (line, n) in ordered where messageCount < Self.maxMessages {
+            appendMessage(line, b, lineNumber: n)
+        }
+        guard beforeBootStart, pendingJournalBoot == nil, records.count > end else { return }
+        var at = end
+        while at > 0, end - at < BootSplitter.lookBack, programs[at - 1] == nil { at -= 1 }
+        guard at < end, !bootStarts.contains(where: { $0.record >= at }) else { return }
+        let added = records.count - end, moved = end - at
+        func moveTail<T>(_ a: inout [T]) {
+            let tailPart = Array(a[end...])
+            a.removeSubrange(end...)
+            a.insert(contentsOf: tailPart, at: at)
+        }
+        moveTail(&records)
+        moveTail(&recordPrecision)
+        moveTail(&programs)
+        for k in yearless.indices where yearless[k] >= at {
+            yearless[k] = yearless[k] < end ? yearless[k] + added : yearless[k] - moved
+        }
+        yearless.sort()
     }
 
     private mutating func appendMessage(_ line: ParsedLine, _ b: UnsafeBufferPointer<UInt8>, lineNumber: Int) {
@@ -500,6 +552,10 @@ struct FileBuilder {
 
 /// Splits a file's records into boots.
 enum BootSplitter {
+    /// Kernel lines just before a banner that may be the new boot's (a syslog daemon's own
+    /// start line, logged as the kernel's, comes first): at most this many are taken into it.
+    static let lookBack = 50
+
     /// `isMessage(i)` is true for another program's line: it belongs to a boot but never starts one
     /// by its text (only the kernel's banner and command line do).
     static func split(_ records: inout [KernelRecord], journalStarts: [(record: Int, journalBootID: String?)],
@@ -537,7 +593,8 @@ enum BootSplitter {
             var newBootAt: Int?
             // A restart prints `[    0.000000]` first; smaller steps back happen inside one boot
             // (TSC warp on a clocksource switch, journalctl's receive-order monotonic stamps).
-            if let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
+            // The kernel's clock only: other programs' last lines are added when their boot ends.
+            if kernelLine, let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
                 newBootAt = i
             } else if isBanner && r.monotonicUSec == nil && r.wallclockUSec == nil && (hasBanner || maxMono > 1_000_000) {
                 // Text without any stamp (`dmesg -t`): the banner is the first line of its boot.
@@ -548,7 +605,7 @@ enum BootSplitter {
                 // Back up over the unstamped lines printed just before the banner; never over
                 // another program's line (the last boot's shutdown).
                 var j = i
-                while j - 1 > lastAdvancedIndex, j - 1 >= starts[starts.count - 1].0, i - (j - 1) <= 50, !isMessage(j - 1) {
+                while j - 1 > lastAdvancedIndex, j - 1 >= starts[starts.count - 1].0, i - (j - 1) <= lookBack, !isMessage(j - 1) {
                     let p = records[j - 1]
                     if let m = p.monotonicUSec, m >= 1_000_000 { break }
                     if let pw = p.wallclockUSec, let w = r.wallclockUSec, w - pw > (hasBanner || maxMono > 1_000_000 ? 60_000_000 : 5_000_000) { break }

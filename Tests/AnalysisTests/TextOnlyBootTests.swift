@@ -94,4 +94,42 @@ struct TextOnlyBootTests {
         #expect(!words(journal).isEmpty)
         #expect(words(r) == words(journal))
     }
+
+    /// journalctl's text of the real Ubuntu 16 and RHEL 9.1 journals: the boot's last line is
+    /// another program's (`pkexec[8274]: user1: Executing command …`), kept among the last words
+    /// as the journal's analysis shows it; the kernel's lines carry no uptime stamp, so the
+    /// `Linux version` line's own stamp is the boot's start (RHEL: 20:56:30, its first line).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")),
+          arguments: ["s4-ubuntu16-system.journal", "s4-rhel91-system.journal"])
+    func journalctlTextLastLinesAndStart(_ name: String) throws {
+        let file = try #require(TestPaths.corpusFiles("journals").first { $0.hasSuffix("/" + name) })
+        let dir = TestPaths.scratch("text-tail")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Command.run("/usr/bin/journalctl", ["--file", file, "--no-pager", "-o", "short-iso"], environment: ["TZ": "UTC"])
+        try #require(out.status == 0, "\(out.stderrText)")
+        let path = dir + "/boot.txt"
+        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        let lastLine = try #require(out.stdoutText.split(separator: "\n").last)
+        let words = r.timeline.filter(\.lastWords)
+        let last = try #require(words.last)
+        guard case .text(let said) = last.detail else { Issue.record("\(last.detail)"); return }
+        #expect(lastLine.hasSuffix(said), "\(name): the newest line is the last word: \(lastLine)")
+        let boot = try #require(r.boots.first)
+        // The Ubuntu file begins hours into its boot: no banner, and no start is made up.
+        guard let banner = out.stdoutText.split(separator: "\n").first(where: { $0.contains(" kernel: Linux version ") }) else {
+            #expect(boot.start == nil && boot.uptimeSeconds == nil, "\(name)")
+            return
+        }
+        #expect(boot.startSource == .kernelBanner)
+        #expect(banner.hasPrefix(String(boot.start.map { Self.iso($0) } ?? "?")), "\(name): start at the banner's stamp")
+    }
+
+    static func iso(_ t: Timestamp) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return f.string(from: Date(timeIntervalSince1970: t.seconds))
+    }
 }
