@@ -141,7 +141,10 @@ struct TextBoots {
             // The same line in two files (syslog and daemon.log, a rotation's overlap) counts once.
             var seen = Set<TextLineKey>()
             messages = messages.filter { seen.insert(TextLineKey($0)).inserted }
-            messages.sort { ($0.record.wallclockUSec ?? .max) < ($1.record.wallclockUSec ?? .max) }
+            // By time, lines of one second in the order they were written (the sort is not stable).
+            messages = messages.enumerated().sorted {
+                ($0.element.record.wallclockUSec ?? .max, $0.offset) < ($1.element.record.wallclockUSec ?? .max, $1.offset)
+            }.map(\.element)
             let kernel = kernelByBoot[b.id] ?? []
             let walls = messages.compactMap(\.record.wallclockUSec) + kernel.compactMap { records[$0].wallclockUSec }
             var plausibleWalls = walls.filter(Analyzer.plausible)
