@@ -87,7 +87,12 @@ struct TextBoots {
                 let d = shift[file.path] ?? 0
                 let times = [b.firstWallclockUSec, b.lastWallclockUSec].compactMap { $0.map { $0 &+ d } }
                     + placed.compactMap(\.wallclockUSec) + (messagesByBoot[f][b.index] ?? []).compactMap(\.record.wallclockUSec)
-                let walls = times.filter(Analyzer.plausible)
+                var walls = times.filter(Analyzer.plausible)
+                // Lines stamped before the kernel started are on a clock not yet set (see below).
+                if let started = start?.time, Analyzer.plausible(started) {
+                    let set = walls.filter { $0 >= started &- margin }
+                    if !set.isEmpty { walls = set }
+                }
                 if !journalSpans.isEmpty {
                     // Beside a journal, only a boot with systemd's own lines (syslog, journalctl text) that
                     // the text places clearly outside every journal boot; kernel-only text stays with
@@ -104,8 +109,41 @@ struct TextBoots {
         let timed = segments.filter { $0.first != nil }.sorted { ($0.first ?? 0, $0.file, $0.boot) < ($1.first ?? 0, $1.file, $1.boot) }
         var groups: [Group] = []
         for s in timed {
-            if let g = groups.last, sameBoot(s, g) { g.add(s) } else { groups.append(Group(s)) }
+            // journalctl interleaves boots whose clocks overlap (an RTC-less board's restored
+            // time), printing `-- Boot <id> --` at every change: one ID is one boot, wherever it is.
+            if let id = s.journalBootID, let g = groups.first(where: { $0.journalBootID == id }) {
+                g.add(s)
+            } else if let g = groups.last, sameBoot(s, g) {
+                g.add(s)
+            } else {
+                groups.append(Group(s))
+            }
         }
+        // journalctl prints no `-- Boot` line before its first boot: a file's first boot is
+        // unnamed. Where that boot's ID is named later (boots interleaved), the named boot whose
+        // lines meet the unnamed one's in time, and is not the one the file's first marker
+        // names (a marker begins another boot), is it.
+        for (n, g) in groups.enumerated() where g.journalBootID == nil {
+            guard let s = g.segments.first(where: { $0.boot == 0 }), let lo = g.first, let hi = g.last,
+                  let next = segments.first(where: { $0.file == s.file && $0.boot == 1 })?.journalBootID else { continue }
+            let meeting = groups.filter { other in
+                guard let id = other.journalBootID, id != next, let olo = other.first, let ohi = other.last else { return false }
+                return olo <= hi &+ margin && ohi &+ margin >= lo
+            }
+            if meeting.count == 1, let target = meeting.first {
+                for moved in g.segments { target.add(moved) }
+                groups[n].segments.removeAll()
+            }
+        }
+        groups.removeAll { $0.segments.isEmpty }
+        // In time order, by the lines stamped after each boot's kernel started (a segment of
+        // only unset-clock lines says nothing of when its boot ran); the sort is not stable.
+        func begins(_ g: Group) -> Int64 {
+            let firsts = g.segments.compactMap(\.first)
+            let set = g.kernelStart.map { ks in firsts.filter { $0 >= ks.time &- margin } } ?? firsts
+            return (set.isEmpty ? firsts : set).min() ?? .max
+        }
+        groups = groups.enumerated().sorted { (begins($0.element), $0.offset) < (begins($1.element), $1.offset) }.map(\.element)
         // Files without wall-clock times (`dmesg -t`, journalctl short-monotonic, a serial console)
         // cannot be placed among the others: they join the newest boot (the one that was running
         // when they were captured); with nothing timed at all, the caller reads them as kernel text.
@@ -229,6 +267,9 @@ struct TextBoots {
     private static func sameBoot(_ s: Segment, _ g: Group) -> Bool {
         if let a = s.journalBootID, let b = g.journalBootID { return a == b }
         if let a = s.kernelStart, let b = g.kernelStart { return timeDistance(a.time, b.time) <= 5_000_000 }
+        // A file's boots were told apart where it was read: two of one file are one boot only by
+        // their journal ID or kernel start, never by being close in time.
+        if g.segments.contains(where: { $0.file == s.file }) { return false }
         if !s.startsBoot { return true }
         // Two files that both show the start (kern.log and syslog of one boot): the same start.
         if let f = s.first, let gf = g.first, g.segments.contains(where: \.startsBoot) {

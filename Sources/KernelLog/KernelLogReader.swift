@@ -567,7 +567,7 @@ enum BootSplitter {
         var hasBanner = false
         var hasCommandLine = false
         var lastAdvancedIndex = -1  // last record in this boot with a stamp past the first second
-        var firstWall: Int64?       // the earliest wall-clock time in this boot so far
+        var firstWall: Int64?       // the earliest wall-clock time of the kernel's lines in this boot so far
         /// A banner whose wall clock is a minute past the boot's earliest line, or 5 s past the
         /// line before it (the machine was off between).
         func bannerAfterGap(_ i: Int) -> Bool {
@@ -599,9 +599,11 @@ enum BootSplitter {
             } else if isBanner && r.monotonicUSec == nil && r.wallclockUSec == nil && (hasBanner || maxMono > 1_000_000) {
                 // Text without any stamp (`dmesg -t`): the banner is the first line of its boot.
                 newBootAt = i
-            } else if isBanner && (hasBanner || maxMono > 1_000_000 || bannerAfterGap(i)) {
+            } else if isBanner && (hasBanner || maxMono > 1_000_000 || (starts[starts.count - 1].1 == nil && bannerAfterGap(i))) {
                 // (A syslog file that begins inside a boot and strips the kernel's stamps: lines a
-                // minute older than the banner, or before a silence, are an earlier boot's.)
+                // minute older than the banner, or before a silence, are an earlier boot's; not
+                // after journalctl's `-- Boot` line, which says where the boot began: an RTC-less
+                // board's first lines before its banner are on an unset clock.)
                 // Back up over the unstamped lines printed just before the banner; never over
                 // another program's line (the last boot's shutdown).
                 var j = i
@@ -619,7 +621,7 @@ enum BootSplitter {
                 starts.append((at, nil))
                 maxMono = 0; hasBanner = false; hasCommandLine = false
                 firstWall = nil
-                for k in at..<i { if let w = records[k].wallclockUSec { firstWall = Swift.min(firstWall ?? w, w) } }
+                for k in at..<i where !isMessage(k) { if let w = records[k].wallclockUSec { firstWall = Swift.min(firstWall ?? w, w) } }
                 for k in at..<i {
                     if let m = records[k].monotonicUSec { maxMono = Swift.max(maxMono, m) }
                 }
@@ -632,7 +634,9 @@ enum BootSplitter {
             }
             if isBanner { hasBanner = true }
             if isCommandLine { hasCommandLine = true }
-            if let w = r.wallclockUSec { firstWall = Swift.min(firstWall ?? w, w) }
+            // The kernel's lines only: a program's line on a clock not yet set (an RTC-less board's
+            // timesyncd, a year back) is no earlier boot.
+            if kernelLine, let w = r.wallclockUSec { firstWall = Swift.min(firstWall ?? w, w) }
         }
         var boots: [TextBoot] = []
         for (n, start) in starts.enumerated() {

@@ -132,4 +132,32 @@ struct TextOnlyBootTests {
         f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
         return f.string(from: Date(timeIntervalSince1970: t.seconds))
     }
+
+    /// `journalctl > all.txt` of the whole KDE set: journalctl interleaves boots 68f2e61d and
+    /// 27acae2f (their clocks overlap at 15:36:57, the board's restored time) and prints 36
+    /// `-- Boot` lines for three boots; the first boot has none (journalctl names a boot only
+    /// where it changes), and each begins with a line on the unset clock (2020-02-07). Read as
+    /// text, it is the journal's three boots, in the journal's order, ending as the journal says.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")))
+    func journalctlTextOfInterleavedBoots() throws {
+        let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
+        try #require(!files.isEmpty)
+        let dir = TestPaths.scratch("kde-all-text")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Command.run("/usr/bin/journalctl", files.flatMap { ["--file", $0] } + ["--no-pager", "-o", "short-iso"],
+                                  environment: ["TZ": "UTC"])
+        try #require(out.status == 0, "\(out.stderrText)")
+        #expect(out.stdoutText.split(separator: "\n").filter { $0.hasPrefix("-- Boot ") }.count > 3, "journalctl interleaves the boots")
+        let path = dir + "/all.txt"
+        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        let journal = Fixture.analyze(files)
+        #expect(r.boots.map(\.bootID) == journal.boots.map(\.bootID))
+        #expect(r.boots.prefix(2).map(\.end) == [.clean, .unclean])
+        #expect(r.analyzedBoot == journal.analyzedBoot)
+        let quoted = { (report: PostmortemReport) in (report.end?.evidence ?? []).compactMap(\.quoted) }
+        // The same lines (the journal quotes klogd's relay of them, the kernel's stamp in front).
+        #expect(quoted(r).count == 2 && quoted(r).count == quoted(journal).count)
+        #expect(zip(quoted(journal), quoted(r)).allSatisfy { $0.hasSuffix($1) }, "\(quoted(r)) \(quoted(journal))")
+    }
 }
