@@ -16,6 +16,21 @@ struct TextOnlyBootTests {
         return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: files), options: AnalysisOptions())
     }
 
+    static var hasJournalctl: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl") }
+
+    /// journalctl's text of `files` (in UTC), and the analysis of that text alone.
+    static func journalctlText(_ files: [String], _ args: [String]) throws -> (text: String, report: PostmortemReport) {
+        let dir = TestPaths.scratch("journalctl-text")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Command.run("/usr/bin/journalctl", files.flatMap { ["--file", $0] } + ["--no-pager"] + args,
+                                  environment: ["TZ": "UTC"])
+        try #require(out.status == 0, "\(out.stderrText)")
+        let path = dir + "/boot.txt"
+        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
+        let report = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        return (out.stdoutText, report)
+    }
+
     /// RHEL 8 rsyslog excerpt: 96 lines stamped `Sep 29 08:12:34`, no dmesg uptime stamp, no
     /// `Linux version` line. How long the machine had been up is not in it.
     @Test func excerptWithoutTheBootsStart() throws {
@@ -72,18 +87,11 @@ struct TextOnlyBootTests {
     /// restoring from recorded timestamp: Sat 2021-03-13 15:36:57 UTC`), 34 days before its
     /// kernel started. That line is not when the boot ran: it ran about two minutes, as the
     /// journal says. Its last words are the journal's: the user manager's final lines.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")))
+    @Test(.enabled(if: hasJournalctl))
     func journalctlTextOfARealJournal() throws {
         let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
         try #require(!files.isEmpty)
-        let dir = TestPaths.scratch("kde-text")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = try Command.run("/usr/bin/journalctl", files.flatMap { ["--file", $0] } + ["--no-pager", "-b", "-1"],
-                                  environment: ["TZ": "UTC"])
-        try #require(out.status == 0, "\(out.stderrText)")
-        let path = dir + "/boot.txt"
-        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
-        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        let (_, r) = try Self.journalctlText(files, ["-b", "-1"])
         let boot = try #require(r.boots.first)
         #expect(r.boots.count == 1 && boot.textOnly == true)
         let ran = try #require(boot.uptimeSeconds)
@@ -99,25 +107,19 @@ struct TextOnlyBootTests {
     /// another program's (`pkexec[8274]: user1: Executing command …`), kept among the last words
     /// as the journal's analysis shows it; the kernel's lines carry no uptime stamp, so the
     /// `Linux version` line's own stamp is the boot's start (RHEL: 20:56:30, its first line).
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")),
+    @Test(.enabled(if: hasJournalctl),
           arguments: ["s4-ubuntu16-system.journal", "s4-rhel91-system.journal"])
     func journalctlTextLastLinesAndStart(_ name: String) throws {
         let file = try #require(TestPaths.corpusFiles("journals").first { $0.hasSuffix("/" + name) })
-        let dir = TestPaths.scratch("text-tail")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = try Command.run("/usr/bin/journalctl", ["--file", file, "--no-pager", "-o", "short-iso"], environment: ["TZ": "UTC"])
-        try #require(out.status == 0, "\(out.stderrText)")
-        let path = dir + "/boot.txt"
-        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
-        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
-        let lastLine = try #require(out.stdoutText.split(separator: "\n").last)
+        let (text, r) = try Self.journalctlText([file], ["-o", "short-iso"])
+        let lastLine = try #require(text.split(separator: "\n").last)
         let words = r.timeline.filter(\.lastWords)
         let last = try #require(words.last)
         guard case .text(let said) = last.detail else { Issue.record("\(last.detail)"); return }
         #expect(lastLine.hasSuffix(said), "\(name): the newest line is the last word: \(lastLine)")
         let boot = try #require(r.boots.first)
         // The Ubuntu file begins hours into its boot: no banner, and no start is made up.
-        guard let banner = out.stdoutText.split(separator: "\n").first(where: { $0.contains(" kernel: Linux version ") }) else {
+        guard let banner = text.split(separator: "\n").first(where: { $0.contains(" kernel: Linux version ") }) else {
             #expect(boot.start == nil && boot.uptimeSeconds == nil, "\(name)")
             return
         }
@@ -138,19 +140,12 @@ struct TextOnlyBootTests {
     /// `-- Boot` lines for three boots; the first boot has none (journalctl names a boot only
     /// where it changes), and each begins with a line on the unset clock (2020-02-07). Read as
     /// text, it is the journal's three boots, in the journal's order, ending as the journal says.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")))
+    @Test(.enabled(if: hasJournalctl))
     func journalctlTextOfInterleavedBoots() throws {
         let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
         try #require(!files.isEmpty)
-        let dir = TestPaths.scratch("kde-all-text")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = try Command.run("/usr/bin/journalctl", files.flatMap { ["--file", $0] } + ["--no-pager", "-o", "short-iso"],
-                                  environment: ["TZ": "UTC"])
-        try #require(out.status == 0, "\(out.stderrText)")
-        #expect(out.stdoutText.split(separator: "\n").filter { $0.hasPrefix("-- Boot ") }.count > 3, "journalctl interleaves the boots")
-        let path = dir + "/all.txt"
-        try out.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
-        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        let (text, r) = try Self.journalctlText(files, ["-o", "short-iso"])
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("-- Boot ") }.count > 3, "journalctl interleaves the boots")
         let journal = Fixture.analyze(files)
         #expect(r.boots.map(\.bootID) == journal.boots.map(\.bootID))
         #expect(r.boots.prefix(2).map(\.end) == [.clean, .unclean])
