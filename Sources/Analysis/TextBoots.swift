@@ -93,6 +93,10 @@ struct TextBoots {
                     let set = walls.filter { $0 >= started &- margin }
                     if !set.isEmpty { walls = set }
                 }
+                if let unset = unsetClockUntil(messagesByBoot[f][b.index] ?? []) {
+                    let set = walls.filter { $0 > unset }
+                    if !set.isEmpty { walls = set }
+                }
                 if !journalSpans.isEmpty {
                     // Beside a journal, only a boot with systemd's own lines (syslog, journalctl text) that
                     // the text places clearly outside every journal boot; kernel-only text stays with
@@ -140,7 +144,9 @@ struct TextBoots {
         // only unset-clock lines says nothing of when its boot ran); the sort is not stable.
         func begins(_ g: Group) -> Int64 {
             let firsts = g.segments.compactMap(\.first)
-            let set = g.kernelStart.map { ks in firsts.filter { $0 >= ks.time &- margin } } ?? firsts
+            let unset = unsetClockUntil(g.segments.flatMap { messagesByBoot[$0.file][$0.boot] ?? [] })
+            let started = g.kernelStart.map { $0.time &- margin } ?? unset.map { $0 &+ 1 }
+            let set = started.map { s in firsts.filter { $0 >= s } } ?? firsts
             return (set.isEmpty ? firsts : set).min() ?? .max
         }
         groups = groups.enumerated().sorted { (begins($0.element), $0.offset) < (begins($1.element), $1.offset) }.map(\.element)
@@ -189,7 +195,7 @@ struct TextBoots {
             // A line stamped before its boot's kernel started was written before the clock was
             // set (a board without an RTC logs on a made-up time until a saved time or NTP steps
             // it): its stamp says nothing of when the boot ran.
-            if let started = g.kernelStart?.time, Analyzer.plausible(started) {
+            if let started = g.kernelStart?.time ?? unsetClockUntil(messages).map({ $0 &+ margin &+ 1 }), Analyzer.plausible(started) {
                 let set = plausibleWalls.filter { $0 >= started &- margin }
                 if !set.isEmpty, set.count < plausibleWalls.count {
                     let n = plausibleWalls.count - set.count
@@ -264,6 +270,16 @@ struct TextBoots {
 
     /// `s` continues group `g`: the same journal boot, the same kernel start, or a file that does
     /// not show a boot starting (a rotation, a file beginning mid-boot).
+    /// The stamp of systemd-timesyncd's `System clock time unset or jumped backwards, restoring
+    /// from recorded timestamp` when the lines after it are more than a day later: it and the
+    /// lines before it were written on the unset clock (a board without an RTC).
+    static func unsetClockUntil(_ messages: [TextMessage]) -> Int64? {
+        guard let m = messages.first(where: { $0.identifier.hasPrefix("systemd-timesyncd") && $0.record.text.hasPrefix("System clock time unset") }),
+              let t = m.record.wallclockUSec,
+              messages.contains(where: { ($0.record.wallclockUSec ?? .min) > t &+ 86_400_000_000 }) else { return nil }
+        return t
+    }
+
     private static func sameBoot(_ s: Segment, _ g: Group) -> Bool {
         if let a = s.journalBootID, let b = g.journalBootID { return a == b }
         if let a = s.kernelStart, let b = g.kernelStart { return timeDistance(a.time, b.time) <= 5_000_000 }

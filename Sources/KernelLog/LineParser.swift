@@ -541,9 +541,11 @@ enum LineParser {
             guard c.skip(0x5D) else { c.pos = save; return nil }
         }
         guard !tag.isEmpty, c.skip(0x3A) else { c.pos = save; return nil }
-        let isKernel = Bytes.equals(b, tag, "kernel")
-        if !isKernel && requireKernelTag { c.pos = save; return nil }
         _ = c.skip(0x20)
+        // klogd relays the kernel's lines with their stamp; journalctl's `with-unit` names it by
+        // its unit (`busybox-klogd.service[206]: [    3.643842] FAT-fs …`), `short` as `kernel[206]`.
+        let isKernel = Bytes.equals(b, tag, "kernel") || (c.peek() == 0x5B && Self.isKlogd(b, tag))
+        if !isKernel && requireKernelTag { c.pos = save; return nil }
         var line = ParsedLine(format: .syslog, isKernel: isKernel, text: c.pos..<end)
         line.host = host
         line.mayHaveOctalEscapes = true
@@ -554,6 +556,16 @@ enum LineParser {
             line.pid = pid
         }
         return .record(line)
+    }
+
+    /// A tag naming klogd (`klogd`, `busybox-klogd.service`).
+    static func isKlogd(_ b: UnsafeBufferPointer<UInt8>, _ tag: Range<Int>) -> Bool {
+        let needle: [UInt8] = Array("klogd".utf8)
+        guard tag.count >= needle.count else { return false }
+        for start in tag.lowerBound...(tag.upperBound - needle.count) where b[start] == needle[0] {
+            if needle.indices.allSatisfy({ b[start + $0] == needle[$0] }) { return true }
+        }
+        return false
     }
 
     /// A syslog kernel message may still begin with the kernel's `[ 123.456789]` stamp.

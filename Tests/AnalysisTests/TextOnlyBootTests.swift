@@ -140,11 +140,14 @@ struct TextOnlyBootTests {
     /// `-- Boot` lines for three boots; the first boot has none (journalctl names a boot only
     /// where it changes), and each begins with a line on the unset clock (2020-02-07). Read as
     /// text, it is the journal's three boots, in the journal's order, ending as the journal says.
-    @Test(.enabled(if: hasJournalctl))
-    func journalctlTextOfInterleavedBoots() throws {
+    /// In `with-unit` mode klogd's relays are named by its unit (`busybox-klogd.service[206]:`),
+    /// and the first lines carry no kernel start: timesyncd's `System clock time unset` line says
+    /// which lines are on the unset clock.
+    @Test(.enabled(if: hasJournalctl), arguments: ["short-iso", "with-unit", "short-precise"])
+    func journalctlTextOfInterleavedBoots(_ mode: String) throws {
         let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }
         try #require(!files.isEmpty)
-        let (text, r) = try Self.journalctlText(files, ["-o", "short-iso"])
+        let (text, r) = try Self.journalctlText(files, ["-o", mode])
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("-- Boot ") }.count > 3, "journalctl interleaves the boots")
         let journal = Fixture.analyze(files)
         #expect(r.boots.map(\.bootID) == journal.boots.map(\.bootID))
@@ -154,5 +157,20 @@ struct TextOnlyBootTests {
         // The same lines (the journal quotes klogd's relay of them, the kernel's stamp in front).
         #expect(quoted(r).count == 2 && quoted(r).count == quoted(journal).count)
         #expect(zip(quoted(journal), quoted(r)).allSatisfy { $0.hasSuffix($1) }, "\(quoted(r)) \(quoted(journal))")
+    }
+
+    /// timesyncd's line marks the unset clock only when the lines after it are a day or more
+    /// later (the KDE board's: 2020-02-07, then 2021-03-13); a restore by a few seconds is not.
+    @Test func unsetClockLine() {
+        func message(_ who: String, _ text: String, _ t: Int64) -> TextMessage {
+            TextMessage(identifier: who, pid: 188, record: KernelRecord(text: text, wallclockUSec: t, clock: .syslog,
+                                                                        sources: [RecordSource(path: "x", line: 1, format: .syslog)]))
+        }
+        let unset = "System clock time unset or jumped backwards, restoring from recorded timestamp: Sat 2021-03-13 15:36:57 UTC"
+        let t0: Int64 = 1_581_090_654_000_000  // 2020-02-07 15:50:54
+        let restored: Int64 = 1_615_651_017_000_000  // 2021-03-13 15:56:57
+        #expect(TextBoots.unsetClockUntil([message("systemd-timesyncd", unset, t0), message("systemd", "Started x.", restored)]) == t0)
+        #expect(TextBoots.unsetClockUntil([message("systemd-timesyncd", unset, t0), message("systemd", "Started x.", t0 + 5_000_000)]) == nil)
+        #expect(TextBoots.unsetClockUntil([message("ntpd", unset, t0), message("systemd", "Started x.", restored)]) == nil)
     }
 }
