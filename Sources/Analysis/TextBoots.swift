@@ -38,7 +38,15 @@ struct TextBoots {
             if let f = s.first { first = min(first ?? f, f) }
             if let l = s.last { last = max(last ?? l, l) }
             journalBootID = journalBootID ?? s.journalBootID
-            kernelStart = kernelStart ?? s.kernelStart
+            // The banner's start over one worked out from other lines; else the earliest (a
+            // relayed line's stamp is when it was received, never before it was printed).
+            if let k = s.kernelStart {
+                if let current = kernelStart {
+                    if current.source != .kernelBanner, k.source == .kernelBanner || k.time < current.time { kernelStart = k }
+                } else {
+                    kernelStart = k
+                }
+            }
         }
     }
 
@@ -190,12 +198,15 @@ struct TextBoots {
                 ($0.element.record.wallclockUSec ?? .max, $0.offset) < ($1.element.record.wallclockUSec ?? .max, $1.offset)
             }.map(\.element)
             let kernel = kernelByBoot[b.id] ?? []
+            // The kernel's start from all the boot's lines: journalctl may have split a burst of
+            // them over several `-- Boot` stretches, and one stretch's banner alone tells it late.
+            let kernelStart = Analyzer.kernelStart(fromText: kernel.map { records[$0] }).map { (time: $0.0, source: $0.1) } ?? g.kernelStart
             let walls = messages.compactMap(\.record.wallclockUSec) + kernel.compactMap { records[$0].wallclockUSec }
             var plausibleWalls = walls.filter(Analyzer.plausible)
             // A line stamped before its boot's kernel started was written before the clock was
             // set (a board without an RTC logs on a made-up time until a saved time or NTP steps
             // it): its stamp says nothing of when the boot ran.
-            if let started = g.kernelStart?.time ?? unsetClockUntil(messages).map({ $0 &+ margin &+ 1 }), Analyzer.plausible(started) {
+            if let started = kernelStart?.time ?? unsetClockUntil(messages).map({ $0 &+ margin &+ 1 }), Analyzer.plausible(started) {
                 let set = plausibleWalls.filter { $0 >= started &- margin }
                 if !set.isEmpty, set.count < plausibleWalls.count {
                     let n = plausibleWalls.count - set.count
@@ -214,9 +225,9 @@ struct TextBoots {
             }
             // Text has no monotonic clock of its own: times since the kernel's start (or the
             // first line) stand in for it, so the shutdown-marker rules can compare them.
-            let start = g.kernelStart.flatMap { Analyzer.plausible($0.time) && $0.time <= b.first ? $0 : nil }
+            let start = kernelStart.flatMap { Analyzer.plausible($0.time) && $0.time <= b.first ? $0 : nil }
             let origin = start?.time ?? b.first
-            if g.kernelStart != nil, origin != b.first { b.startOffset = origin }
+            if kernelStart != nil, origin != b.first { b.startOffset = origin }
             b.textOnly = true
             b.startSource = start?.source ?? .dmesgUptime
             b.monotonicIsUptime = start != nil

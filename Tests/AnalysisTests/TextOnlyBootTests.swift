@@ -153,6 +153,11 @@ struct TextOnlyBootTests {
         #expect(r.boots.map(\.bootID) == journal.boots.map(\.bootID))
         #expect(r.boots.prefix(2).map(\.end) == [.clean, .unclean])
         #expect(r.analyzedBoot == journal.analyzedBoot)
+        // Text has no monotonic clock: the wall clock's 2 min 4 s are the journal's 1 min 49 s of
+        // uptime and the 15 s step (`journalctl -o short-monotonic`), in every mode.
+        let ran = try #require(r.boots.count > 1 ? r.boots[1].uptimeSeconds : nil)
+        let stepped = try #require(journal.boots[1].uptimeSeconds) + journal.boots[1].clockJumps.reduce(0) { $0 + $1.seconds }
+        #expect(abs(ran - stepped) < 2, "\(mode): ran \(ran) s")
         let quoted = { (report: PostmortemReport) in (report.end?.evidence ?? []).compactMap(\.quoted) }
         // The same lines (the journal quotes klogd's relay of them, the kernel's stamp in front).
         #expect(quoted(r).count == 2 && quoted(r).count == quoted(journal).count)
