@@ -162,11 +162,28 @@ struct TextBoots {
         // cannot be placed among the others: they join the newest boot (the one that was running
         // when they were captured); with nothing timed at all, the caller reads them as kernel text.
         guard let newest = groups.last else { return out }
-        let untimedBoots = segments.filter { $0.first == nil }
-        for s in untimedBoots { newest.add(s) }
-        if !untimedBoots.isEmpty {
-            let paths = Set(untimedBoots.map { files[$0.file].path }).sorted()
+        // Of several such boots (their kernel clocks start again: a `Linux version` line, a file
+        // whose stamps begin below where the one before ended), only the last can be the running
+        // one; the others cannot be placed in time and are left out, named.
+        var runs: [[Segment]] = []
+        var lastMonotonic: UInt64?
+        for s in segments.filter({ $0.first == nil }).sorted(by: { ($0.file, $0.boot) < ($1.file, $1.boot) }) {
+            let b = files[s.file].boots.first { $0.index == s.boot }
+            let restarts = s.boot > 0 || b?.banner != nil
+                || (b?.firstMonotonicUSec).map { first in lastMonotonic.map { first < $0 } ?? false } ?? false
+            if restarts || runs.isEmpty { runs.append([s]) } else { runs[runs.count - 1].append(s) }
+            if let last = b?.lastMonotonicUSec { lastMonotonic = last }
+        }
+        if let joining = runs.last {
+            for s in joining { newest.add(s) }
+            let paths = Set(joining.map { files[$0.file].path }).sorted()
             out.notes.append("\(paths.joined(separator: ", ")): no wall-clock times; read as part of the newest boot")
+        }
+        let left = runs.dropLast().flatMap { $0 }
+        if !left.isEmpty {
+            let paths = Set(left.map { files[$0.file].path }).sorted()
+            out.notes.append("\(paths.joined(separator: ", ")): \(runs.count - 1) other boot\(runs.count == 2 ? "" : "s") without wall-clock "
+                             + "times (their kernel clocks start again) left out: they cannot be placed among the others")
         }
 
         var key: [String: String] = [:]  // "file#boot" → boot id

@@ -57,4 +57,16 @@ struct UntimedBootsTests {
         #expect(r.untimedBoots == nil, "the second part's clock goes on from the first's")
         #expect(r.rootCauses.first?.subject.name == "jbd2/sda-8")
     }
+
+    /// Beside a log with wall-clock times (the Synology's `dmesg -T`), untimed logs join its boot
+    /// (a `dmesg` of the running machine does) only as one boot: of the seven crash reports, the
+    /// last in the files' order; the others are left out and named, not mixed in.
+    @Test func besideATimedLogOnlyOneUntimedBootJoins() throws {
+        let synology = try #require(TestPaths.corpusFiles("kernel").first { $0.hasSuffix("/s4-synology-ds6-dmesg-T.log") })
+        let r = try Self.analyze([synology] + Self.syzkaller)
+        #expect(r.boots.count == 1)
+        #expect(r.kernelEvents.filter { $0.kind == .panic }.count == 1, "one crash's panic, not five")
+        #expect(r.notes.contains { $0.contains("other boots without wall-clock times") && $0.contains("report-221") })
+        #expect(!r.notes.contains { $0.contains("other boots without wall-clock times") && $0.contains("report-349") })
+    }
 }
