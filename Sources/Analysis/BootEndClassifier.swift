@@ -24,6 +24,15 @@ enum BootEndClassifier {
     /// journald stopping this soon after `Switching root.` is the initrd's journald.
     static let switchRootSlack: UInt64 = 60_000_000
 
+    /// A user manager's `Reached target Shutdown.` among the boot's last words: it was stopping
+    /// (user managers' lines are never the system's shutdown markers).
+    static func userManagerStopping(_ b: BootState) -> BootEndEvidence? {
+        let target = Array("Reached target Shutdown.".utf8), userManager = Array("systemd[".utf8)
+        guard let m = b.lastWords.last(where: { $0.text == target && $0.who.starts(with: userManager) })
+        else { return nil }
+        return .userManagerStopping(time: Timestamp(microseconds: m.time), who: String(decoding: m.who, as: UTF8.self))
+    }
+
     static func classify(index i: Int, boots: [BootState], filePaths: [String], input: AnalysisInput,
                          textRecords: [KernelRecord], options: AnalysisOptions) -> BootEndFinding {
         let b = boots[i]
@@ -78,6 +87,7 @@ enum BootEndClassifier {
         if !evidence.isEmpty {
             if counted.isEmpty {
                 evidence.insert(.noShutdownMarkers, at: 0)
+                if let stopping = userManagerStopping(b) { evidence.insert(stopping, at: 1) }
                 return BootEndFinding(kind: .unclean, evidence: evidence, ignored: ignored)
             }
             // The shutdown reached its last stage (systemd-shutdown, journald's final stop) and

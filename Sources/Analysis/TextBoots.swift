@@ -281,7 +281,10 @@ struct TextBoots {
             let timed = messages.filter { $0.record.wallclockUSec.map(Analyzer.plausible) ?? false }
             b.setLastWords(timed.suffix(BootState.lastWordsLooked).map { m in
                 var who = Array(m.identifier.utf8)
-                if m.identifier == "systemd", let pid = m.pid, pid != 1 { who += Array("[\(pid)]".utf8) }
+                // A user manager as journalctl's default output names it (`with-unit` says `user@1000.service`).
+                if m.identifier == "systemd" || m.identifier.hasPrefix("user@"), let pid = m.pid, pid != 1 {
+                    who = Array("systemd[\(pid)]".utf8)
+                }
                 let t = m.record.wallclockUSec ?? 0
                 return KeptMessage(time: t, who: who, text: Array(m.record.text.utf8), cursor: ref(m.record, mono: mono(t)),
                                    priority: m.record.priority.map { Array(String($0).utf8) })

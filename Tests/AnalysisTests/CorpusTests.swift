@@ -38,6 +38,10 @@ struct CorpusTests {
         // (relayed by klogd) and FAT-fs finding mmcblk0p1 not unmounted: boot -1 died.
         #expect(r.boots.map(\.end)[1] == .unclean)
         #expect(r.boots[1].endEvidence.contains { $0.quoted?.contains("uncleanly shut down") == true })
+        // Its user manager's last lines (user-1000.journal) say it was stopping; the system's
+        // shutdown lines, if any, went with the corrupted system.journal.
+        #expect(r.boots[1].endEvidence.contains(.userManagerStopping(time: Timestamp(microseconds: 1_615_649_937_345_334), who: "systemd[305]")))
+        #expect(!r.boots[0].endEvidence.contains { if case .userManagerStopping = $0 { true } else { false } })
         // Boot -2 ends with systemd-shutdown and "Journal stopped"; yet the next boot found the
         // journal file and the FAT volume not closed: the shutdown got to its last stage and the
         // power went during the final sync. Clean, with the conflict said.

@@ -153,6 +153,7 @@ struct TextOnlyBootTests {
         #expect(r.boots.map(\.bootID) == journal.boots.map(\.bootID))
         #expect(r.boots.prefix(2).map(\.end) == [.clean, .unclean])
         #expect(r.analyzedBoot == journal.analyzedBoot)
+        #expect(r.end?.evidence.contains { if case .userManagerStopping(_, "systemd[305]") = $0 { true } else { false } } == true)
         // Text has no monotonic clock: the wall clock's 2 min 4 s are the journal's 1 min 49 s of
         // uptime and the 15 s step (`journalctl -o short-monotonic`), in every mode.
         let ran = try #require(r.boots.count > 1 ? r.boots[1].uptimeSeconds : nil)

@@ -23,6 +23,8 @@ struct BootEndTextTests {
          "crash dump records (1,204) from /var/lib/systemd/pstore/dmesg-efi-1"),
         (.dirtyFilesSeen(["a.journal~", "b.journal~"]), "dirty journal files seen: a.journal~, b.journal~"),
         (.text("as it was read back"), "as it was read back"),
+        (.userManagerStopping(time: at, who: "systemd[305]"),
+         "its user manager (systemd[305]) was stopping at 09:54:32: a logout, or a shutdown whose system lines were lost"),
     ])
     func sentence(_ evidence: BootEndEvidence, _ expected: String) {
         #expect(BootEndText.sentence(evidence, time: ZonedClock(zone: .utc).time) == expected)

@@ -30,6 +30,9 @@ public enum BootEndEvidence: Sendable, Hashable {
     case crashArtefacts([String])
     /// A kernel log holds a panic after the journal's last entry.
     case panicAfterJournal
+    /// No system shutdown line, but a user manager (`who`, as journalctl names it) was stopping
+    /// among the boot's last lines: a logout, or a shutdown whose system lines were lost.
+    case userManagerStopping(time: Timestamp, who: String)
     /// The newest boot, no shutdown markers, and its journal file still online.
     case newestStillOnline
     /// The newest boot, neither shutdown markers nor signs of a crash.
