@@ -182,13 +182,18 @@ struct Verdict {
     }
 
     /// What happened at the end, in a few words: `kernel panic (softlockup: hung tasks)`,
-    /// `hung (soft lockup on CPU#0)`, `stopped without shutting down`; `nil` unless the end was unclean.
+    /// `hung (soft lockup on CPU#0)`, `stopped without shutting down` (or while a user manager
+    /// was stopping); `nil` unless the end was unclean.
     var whatHappened: String? {
         guard endKind == .unclean else { return nil }
         if let distress = kernelDistress { return distress }
         if report.oomKills.contains(where: { $0.kind == .global }) { return "stopped after running out of memory" }
         // With a window, the end may lie outside it: say nothing rather than guess.
-        return report.window == nil ? "stopped without shutting down" : nil
+        guard report.window == nil else { return nil }
+        if report.end?.evidence.contains(where: { if case .userManagerStopping = $0 { true } else { false } }) == true {
+            return "stopped while its user manager was stopping (a logout, or a shutdown whose system lines were lost)"
+        }
+        return "stopped without shutting down"
     }
 
     /// Kernel lines read without a boot (a console log pasted without its start) that say

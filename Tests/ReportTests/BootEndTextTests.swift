@@ -30,6 +30,20 @@ struct BootEndTextTests {
         #expect(BootEndText.sentence(evidence, time: ZonedClock(zone: .utc).time) == expected)
     }
 
+    @Test("an unclean end while a user manager was stopping is said so in the verdict line; without it, plainly")
+    func userManagerStoppingVerdict() {
+        var report = ReferenceReports.unclean()
+        report.rootCauses = []
+        report.kernelEvents = []
+        report.oomKills = []
+        report.end?.evidence = [.noShutdownMarkers]
+        let plain = ReportRenderer.render(report, as: .text, options: RenderOptions(timeZone: .utc, width: 400))
+        #expect(plain.contains(": stopped without shutting down"), "\(plain)")
+        report.end?.evidence.append(.userManagerStopping(time: Self.at, who: "systemd[305]"))
+        let line = ReportRenderer.render(report, as: .text, options: RenderOptions(timeZone: .utc, width: 400))
+        #expect(line.contains(": stopped while its user manager was stopping (a logout, or a shutdown whose system lines were lost)"), "\(line)")
+    }
+
     @Test("a marker's time is in the report's zone in text and HTML, ISO 8601 UTC in JSON")
     func markerTimeFollowsTheZone() throws {
         var report = ReferenceReports.unclean()
