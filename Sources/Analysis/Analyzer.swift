@@ -253,7 +253,7 @@ public enum Analyzer {
     /// late receives the kernel's first seconds in one burst, all stamped with the burst's time:
     /// then the latest line of the burst (the banner's second) tells the start best. Lines
     /// after the burst are not used with a banner: the clock may have been set since.
-    static func kernelStart(fromText records: [KernelRecord]) -> (Int64, BootStartSource)? {
+    static func kernelStart(fromText records: [KernelRecord]) -> (time: Int64, source: BootStartSource)? {
         /// A line's own wall clock and the start its uptime implies, for syslog lines only.
         func stamped(_ r: KernelRecord) -> (wall: Int64, start: Int64)? {
             guard let w = r.wallclockUSec, let m = r.monotonicUSec, r.clock == .syslog || r.clock == .syslogInferredYear else { return nil }

@@ -262,12 +262,8 @@ final class BootState {
         let pending = ring.count < Self.lastWordsLooked ? ring : Array(ring[ringNext...] + ring[..<ringNext])
         let all = pending.map { p in
             let e = reader.entry(at: p.location, fields: Self.lastWordsFields)
-            var who = p.isKernel ? EntryFields.kernelBytes : (e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [])
-            // A user manager's lines ("Reached target Shutdown.") are not PID 1's: named as
-            // journalctl names them.
-            if who == Self.systemdBytes, let pid = e?.bytes("_PID"), pid != [UInt8(ascii: "1")], pid.count <= 10 {
-                who += [UInt8(ascii: "[")] + pid + [UInt8(ascii: "]")]
-            }
+            let who = p.isKernel ? EntryFields.kernelBytes
+                : Self.sender(e?.bytes("SYSLOG_IDENTIFIER") ?? e?.bytes("_COMM") ?? [], pid: e?.bytes("_PID"))
             return (KeptMessage(time: p.time, who: who, text: e?.bytes("MESSAGE") ?? [], cursor: e.map(EntryRef.init) ?? .none,
                                 priority: e?.bytes("PRIORITY")), p.isKernel)
         }
@@ -297,6 +293,17 @@ final class BootState {
         }
         return Array((telling.isEmpty ? words : telling).suffix(Self.lastWordsKept).map(\.0))
     }
+
+    /// Who wrote a last word, as journalctl's default output names it: a user manager's lines
+    /// ("Reached target Shutdown.") are not PID 1's, so `systemd[305]` (journalctl's `with-unit`
+    /// says `user@1000.service`).
+    static func sender(_ identifier: [UInt8], pid: [UInt8]?) -> [UInt8] {
+        guard identifier == systemdBytes || identifier.starts(with: userUnitPrefix), let pid, pid != [UInt8(ascii: "1")],
+              !pid.isEmpty, pid.count <= 10 else { return identifier }
+        return systemdBytes + [UInt8(ascii: "[")] + pid + [UInt8(ascii: "]")]
+    }
+
+    static let userUnitPrefix: [UInt8] = Array("user@".utf8)
 
     /// A text boot's last words, from its newest lines (systemd's and other daemons'; the
     /// kernel's lines are the kernel records' own rows).

@@ -12,7 +12,7 @@ struct KernelOnlyBoots {
     var paths: [[String]] = []
 
     /// Groups `records` by the text boot each was read in, files in `files` order; a boot
-    /// that shows no start and whose clock goes on from the boot before continues it.
+    /// that does not begin another (`beginsAnother`) continues the one before.
     /// pstore and kdump records hold the last boot's end: they join the last boot.
     init(_ records: [KernelRecord], files: [KernelLogFile]) {
         struct Key: Hashable { var path: String, boot: Int }
@@ -29,12 +29,7 @@ struct KernelOnlyBoots {
         for file in files where file.format != .pstore && file.format != .kdump {
             for b in file.boots {
                 guard let rs = byKey.removeValue(forKey: Key(path: file.path, boot: b.index)), !rs.isEmpty else { continue }
-                let first = b.firstMonotonicUSec
-                // A file's second boot is always another boot; a new file goes on from the last
-                // boot only when it shows no start and its clock does not go back.
-                let continues = b.index == 0 && b.banner == nil && !boots.isEmpty
-                    && first.map { f in lastMonotonic.map { f >= $0 } ?? false } ?? false
-                if continues {
+                if !boots.isEmpty, !Self.beginsAnother(b, after: lastMonotonic) {
                     boots[boots.count - 1] += rs
                     if !paths[paths.count - 1].contains(file.path) { paths[paths.count - 1].append(file.path) }
                 } else {
@@ -52,6 +47,13 @@ struct KernelOnlyBoots {
         } else if !crashRecords.isEmpty {
             boots[boots.count - 1] += crashRecords
         }
+    }
+
+    /// Whether text boot `b` begins another boot after one whose kernel clock reached
+    /// `lastMonotonic`: a file's later boot, a `Linux version` line, or stamps that begin below
+    /// where the boot before ended. Lines without stamps cannot say so: they go on.
+    static func beginsAnother(_ b: TextBoot, after lastMonotonic: UInt64?) -> Bool {
+        b.index > 0 || b.banner != nil || (b.firstMonotonicUSec.map { first in lastMonotonic.map { first < $0 } ?? false } ?? false)
     }
 
     /// Kernel reports that end or doom a boot: the one `--boot auto` takes is the newest that has one.

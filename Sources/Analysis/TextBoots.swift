@@ -57,7 +57,7 @@ struct TextBoots {
                       excluding: Set<String> = [], journalSpans: [(Int64, Int64)] = [], journalIDs: Set<String> = []) -> TextBoots {
         var out = TextBoots()
         var segments: [Segment] = []
-        let margin: Int64 = 2_000_000  // syslog stamps have whole seconds
+        let margin = syslogMargin
         // The kernel records as placed (their local times moved to the journal's year and zone),
         // by file and boot; systemd's lines of a file move with its kernel lines.
         var placedBySegment: [String: [Int]] = [:]
@@ -88,23 +88,15 @@ struct TextBoots {
             guard file.format != .pstore, file.format != .kdump else { continue }
             for b in file.boots where !excluding.contains("\(file.path)#\(b.index)") && !journalIDs.contains(b.journalBootID ?? "") {
                 let placed = (placedBySegment["\(file.path)#\(b.index)"] ?? []).map { records[$0] }
-                let start = Analyzer.kernelStart(fromText: placed).map { (time: $0.0, source: $0.1) }
+                let start = Analyzer.kernelStart(fromText: placed)
                 let startsBoot = b.index > 0 || b.journalBootID != nil || b.banner != nil
                     || (b.firstMonotonicUSec.map { $0 < 5_000_000 } ?? false)
                 // The boot's whole span in the file (lines merged into the journal's included), moved as its lines were.
                 let d = shift[file.path] ?? 0
                 let times = [b.firstWallclockUSec, b.lastWallclockUSec].compactMap { $0.map { $0 &+ d } }
                     + placed.compactMap(\.wallclockUSec) + (messagesByBoot[f][b.index] ?? []).compactMap(\.record.wallclockUSec)
-                var walls = times.filter(Analyzer.plausible)
-                // Lines stamped before the kernel started are on a clock not yet set (see below).
-                if let started = start?.time, Analyzer.plausible(started) {
-                    let set = walls.filter { $0 >= started &- margin }
-                    if !set.isEmpty { walls = set }
-                }
-                if let unset = unsetClockUntil(messagesByBoot[f][b.index] ?? []) {
-                    let set = walls.filter { $0 > unset }
-                    if !set.isEmpty { walls = set }
-                }
+                let walls = onSetClock(times.filter(Analyzer.plausible), kernelStart: start?.time,
+                                       unsetUntil: unsetClockUntil(messagesByBoot[f][b.index] ?? []))
                 if !journalSpans.isEmpty {
                     // Beside a journal, only a boot with systemd's own lines (syslog, journalctl text) that
                     // the text places clearly outside every journal boot; kernel-only text stays with
@@ -150,14 +142,11 @@ struct TextBoots {
         groups.removeAll { $0.segments.isEmpty }
         // In time order, by the lines stamped after each boot's kernel started (a segment of
         // only unset-clock lines says nothing of when its boot ran); the sort is not stable.
-        func begins(_ g: Group) -> Int64 {
-            let firsts = g.segments.compactMap(\.first)
-            let unset = unsetClockUntil(g.segments.flatMap { messagesByBoot[$0.file][$0.boot] ?? [] })
-            let started = g.kernelStart.map { $0.time &- margin } ?? unset.map { $0 &+ 1 }
-            let set = started.map { s in firsts.filter { $0 >= s } } ?? firsts
-            return (set.isEmpty ? firsts : set).min() ?? .max
+        let begins = groups.map { g in
+            onSetClock(g.segments.compactMap(\.first), kernelStart: g.kernelStart?.time,
+                       unsetUntil: unsetClockUntil(g.segments.flatMap { messagesByBoot[$0.file][$0.boot] ?? [] })).min() ?? .max
         }
-        groups = groups.enumerated().sorted { (begins($0.element), $0.offset) < (begins($1.element), $1.offset) }.map(\.element)
+        groups = groups.indices.sorted { (begins[$0], $0) < (begins[$1], $1) }.map { groups[$0] }
         // Files without wall-clock times (`dmesg -t`, journalctl short-monotonic, a serial console)
         // cannot be placed among the others: they join the newest boot (the one that was running
         // when they were captured); with nothing timed at all, the caller reads them as kernel text.
@@ -169,8 +158,7 @@ struct TextBoots {
         var lastMonotonic: UInt64?
         for s in segments.filter({ $0.first == nil }).sorted(by: { ($0.file, $0.boot) < ($1.file, $1.boot) }) {
             let b = files[s.file].boots.first { $0.index == s.boot }
-            let restarts = s.boot > 0 || b?.banner != nil
-                || (b?.firstMonotonicUSec).map { first in lastMonotonic.map { first < $0 } ?? false } ?? false
+            let restarts = b.map { KernelOnlyBoots.beginsAnother($0, after: lastMonotonic) } ?? (s.boot > 0)
             if restarts || runs.isEmpty { runs.append([s]) } else { runs[runs.count - 1].append(s) }
             if let last = b?.lastMonotonicUSec { lastMonotonic = last }
         }
@@ -217,20 +205,14 @@ struct TextBoots {
             let kernel = kernelByBoot[b.id] ?? []
             // The kernel's start from all the boot's lines: journalctl may have split a burst of
             // them over several `-- Boot` stretches, and one stretch's banner alone tells it late.
-            let kernelStart = Analyzer.kernelStart(fromText: kernel.map { records[$0] }).map { (time: $0.0, source: $0.1) } ?? g.kernelStart
+            let kernelStart = Analyzer.kernelStart(fromText: kernel.map { records[$0] }) ?? g.kernelStart
             let walls = messages.compactMap(\.record.wallclockUSec) + kernel.compactMap { records[$0].wallclockUSec }
-            var plausibleWalls = walls.filter(Analyzer.plausible)
-            // A line stamped before its boot's kernel started was written before the clock was
-            // set (a board without an RTC logs on a made-up time until a saved time or NTP steps
-            // it): its stamp says nothing of when the boot ran.
-            if let started = kernelStart?.time ?? unsetClockUntil(messages).map({ $0 &+ margin &+ 1 }), Analyzer.plausible(started) {
-                let set = plausibleWalls.filter { $0 >= started &- margin }
-                if !set.isEmpty, set.count < plausibleWalls.count {
-                    let n = plausibleWalls.count - set.count
-                    out.notes.append("\(n) line\(n == 1 ? " is" : "s are") stamped before boot \(b.id)'s kernel started "
-                                     + "(written before its clock was set): left out of when the boot ran")
-                    plausibleWalls = set
-                }
+            let everyWall = walls.filter(Analyzer.plausible)
+            let plausibleWalls = onSetClock(everyWall, kernelStart: kernelStart?.time, unsetUntil: unsetClockUntil(messages))
+            if plausibleWalls.count < everyWall.count {
+                let n = everyWall.count - plausibleWalls.count
+                out.notes.append("\(n) line\(n == 1 ? " is" : "s are") stamped before boot \(b.id)'s kernel started "
+                                 + "(written before its clock was set): left out of when the boot ran")
             }
             b.entries = messages.count + kernel.count
             if let lo = plausibleWalls.min(), let hi = plausibleWalls.max() {
@@ -280,13 +262,8 @@ struct TextBoots {
             // Last words as a journal's: the newest lines, the final minute's telling ones first.
             let timed = messages.filter { $0.record.wallclockUSec.map(Analyzer.plausible) ?? false }
             b.setLastWords(timed.suffix(BootState.lastWordsLooked).map { m in
-                var who = Array(m.identifier.utf8)
-                // A user manager as journalctl's default output names it (`with-unit` says `user@1000.service`).
-                if m.identifier == "systemd" || m.identifier.hasPrefix("user@"), let pid = m.pid, pid != 1 {
-                    who = Array("systemd[\(pid)]".utf8)
-                }
                 let t = m.record.wallclockUSec ?? 0
-                return KeptMessage(time: t, who: who, text: Array(m.record.text.utf8), cursor: ref(m.record, mono: mono(t)),
+                return KeptMessage(time: t, who: BootState.sender(Array(m.identifier.utf8), pid: m.pid.map { Array(String($0).utf8) }), text: Array(m.record.text.utf8), cursor: ref(m.record, mono: mono(t)),
                                    priority: m.record.priority.map { Array(String($0).utf8) })
             })
             b.flushRun()
@@ -299,8 +276,6 @@ struct TextBoots {
         return out
     }
 
-    /// `s` continues group `g`: the same journal boot, the same kernel start, or a file that does
-    /// not show a boot starting (a rotation, a file beginning mid-boot).
     /// The stamp of systemd-timesyncd's `System clock time unset or jumped backwards, restoring
     /// from recorded timestamp` when the lines after it are more than a day later: it and the
     /// lines before it were written on the unset clock (a board without an RTC).
@@ -311,6 +286,29 @@ struct TextBoots {
         return t
     }
 
+    /// Syslog stamps have whole seconds: times this close are the same moment.
+    static let syslogMargin: Int64 = 2_000_000
+
+    /// The wall-clock stamps of `walls` written once the boot's clock was set: a line stamped
+    /// before its kernel started (by more than syslog's whole second), or at or before
+    /// timesyncd's unset-clock line, was written on a made-up time (a board without an RTC logs
+    /// on one until a saved time or NTP steps it) and says nothing of when the boot ran. All of
+    /// them when none would be left.
+    static func onSetClock(_ walls: [Int64], kernelStart: Int64?, unsetUntil: Int64?) -> [Int64] {
+        var set = walls
+        if let started = kernelStart, Analyzer.plausible(started) {
+            let after = set.filter { $0 >= started &- syslogMargin }
+            if !after.isEmpty { set = after }
+        }
+        if let unset = unsetUntil {
+            let after = set.filter { $0 > unset }
+            if !after.isEmpty { set = after }
+        }
+        return set
+    }
+
+    /// `s` continues group `g`: the same journal boot, the same kernel start, or a file that does
+    /// not show a boot starting (a rotation, a file beginning mid-boot).
     private static func sameBoot(_ s: Segment, _ g: Group) -> Bool {
         if let a = s.journalBootID, let b = g.journalBootID { return a == b }
         if let a = s.kernelStart, let b = g.kernelStart { return timeDistance(a.time, b.time) <= 5_000_000 }

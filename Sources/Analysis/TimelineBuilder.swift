@@ -24,8 +24,9 @@ struct TimelineBuilder {
             let lost = b.firstMonotonic != .max && b.firstMonotonic > 120_000_000
             // Rows keep their entries' own wall time: where the clock stepped forward, the boot's
             // first rows are on the old clock, and its start on that clock comes before them.
-            let onFirstClock = b.firstOffset.flatMap { first in
-                Analyzer.plausible(first) && start.map { $0 &- first > BootState.clockJumpThreshold } ?? false ? first : nil
+            var onFirstClock: Int64?
+            if let first = b.firstOffset, let start, Analyzer.plausible(first), start &- first > BootState.clockJumpThreshold {
+                onFirstClock = first
             }
             rows.append(TimelineRow(time: ts(onFirstClock ?? start ?? b.first), endTime: nil, kind: .boot, subject: String(b.id.prefix(12)),
                                     detail: .bootBegins(bootID: b.id, entries: b.entries, textOnly: b.textOnly,

@@ -560,13 +560,10 @@ enum LineParser {
 
     /// A tag naming klogd (`klogd`, `busybox-klogd.service`).
     static func isKlogd(_ b: UnsafeBufferPointer<UInt8>, _ tag: Range<Int>) -> Bool {
-        let needle: [UInt8] = Array("klogd".utf8)
-        guard tag.count >= needle.count else { return false }
-        for start in tag.lowerBound...(tag.upperBound - needle.count) where b[start] == needle[0] {
-            if needle.indices.allSatisfy({ b[start + $0] == needle[$0] }) { return true }
-        }
-        return false
+        klogd.withUnsafeBufferPointer { ByteSearch.find(UnsafeBufferPointer(rebasing: b[tag]), $0) != nil }
     }
+
+    private static let klogd: [UInt8] = Array("klogd".utf8)
 
     /// A syslog kernel message may still begin with the kernel's `[ 123.456789]` stamp.
     private static func stripKernelStamp(_ line: inout ParsedLine, _ b: UnsafeBufferPointer<UInt8>) {
