@@ -266,8 +266,10 @@ struct FileBuilder {
     }
 
     /// Adds the kept tail to the records, oldest first, and starts a new one. Before a kernel
-    /// banner, the kernel lines just before it may be the new boot's (`BootSplitter` takes up to
-    /// `BootSplitter.lookBack` of them into it): the tail goes in ahead of those.
+    /// banner, the lines just before it may be the new boot's (`BootSplitter` takes up to
+    /// `BootSplitter.lookBack` of them into it): the tail goes in among those in the file's order,
+    /// so that a syslog daemon's start line stays after the old boot's last lines and beside the
+    /// kernel lines it printed on starting.
     mutating func flushTail(_ b: UnsafeBufferPointer<UInt8>, beforeBootStart: Bool = false) {
         let ordered = tail.count < Self.tailKept ? tail : Array(tail[tailNext...] + tail[..<tailNext])
         tail.removeAll(keepingCapacity: true)
@@ -276,23 +278,20 @@ struct FileBuilder {
         for (line, n) in ordered where messageCount < Self.maxMessages {
             appendMessage(line, b, lineNumber: n)
         }
-        guard beforeBootStart, pendingJournalBoot == nil, records.count > end else { return }
+        guard beforeBootStart, pendingJournalBoot == nil, records.count > end,
+              let firstTailLine = records[end].sources.first?.line else { return }
+        func lineNumber(_ k: Int) -> Int { records[k].sources.first?.line ?? 0 }
         var at = end
-        while at > 0, end - at < BootSplitter.lookBack, programs[at - 1] == nil { at -= 1 }
+        while at > 0, end - at < BootSplitter.lookBack, lineNumber(at - 1) > firstTailLine { at -= 1 }
         guard at < end, !bootStarts.contains(where: { $0.record >= at }) else { return }
-        let added = records.count - end, moved = end - at
-        func moveTail<T>(_ a: inout [T]) {
-            let tailPart = Array(a[end...])
-            a.removeSubrange(end...)
-            a.insert(contentsOf: tailPart, at: at)
-        }
-        moveTail(&records)
-        moveTail(&recordPrecision)
-        moveTail(&programs)
-        for k in yearless.indices where yearless[k] >= at {
-            yearless[k] = yearless[k] < end ? yearless[k] + added : yearless[k] - moved
-        }
-        yearless.sort()
+        // Both runs are in the file's order: a stable sort by line number merges them.
+        let order = (at..<records.count).sorted { (lineNumber($0), $0) < (lineNumber($1), $1) }
+        var newIndex: [Int: Int] = [:]
+        for (k, old) in order.enumerated() { newIndex[old] = at + k }
+        records.replaceSubrange(at..., with: order.map { records[$0] })
+        recordPrecision.replaceSubrange(at..., with: order.map { recordPrecision[$0] })
+        programs.replaceSubrange(at..., with: order.map { programs[$0] })
+        yearless = yearless.map { newIndex[$0] ?? $0 }.sorted()
     }
 
     private mutating func appendMessage(_ line: ParsedLine, _ b: UnsafeBufferPointer<UInt8>, lineNumber: Int) {
@@ -455,7 +454,7 @@ struct FileBuilder {
             notes.append("\(path): \(messagesDropped) further systemd lines past the first \(Self.maxMessages) were not read")
         }
         let programs = self.programs
-        var boots = BootSplitter.split(&records, journalStarts: bootStarts) { i in i < programs.count && programs[i] != nil }
+        var boots = BootSplitter.split(&records, journalStarts: bootStarts) { i in i < programs.count ? programs[i]?.tag : nil }
         // Program lines go to `messages`; the boots' ranges are re-indexed over the kernel's records.
         var messages: [TextMessage] = []
         var kernelRecords: [KernelRecord] = []
@@ -556,11 +555,62 @@ enum BootSplitter {
     /// start line, logged as the kernel's, comes first): at most this many are taken into it.
     static let lookBack = 50
 
-    /// `isMessage(i)` is true for another program's line: it belongs to a boot but never starts one
-    /// by its text (only the kernel's banner and command line do).
+    /// What a syslog daemon writes about itself, read where a boot may begin.
+    enum LoggerLine: Equatable {
+        /// Its start and what it says as it starts (rsyslog's `[origin software="rsyslogd" …] start`,
+        /// `rsyslogd's groupid changed to 103`, its imklog's or klogd's `log source = /proc/kmsg
+        /// started`, syslog-ng's `syslog-ng starting up`): written by the new boot, with the
+        /// kernel's buffered lines, however close to the old boot's last line.
+        case starting
+        /// Its stop (`exiting on signal 15`, klogd's `Kernel logging (proc) stopped.`,
+        /// `syslog-ng shutting down`): the old boot's last lines.
+        case stopping
+
+        /// `program` is the line's tag, nil for the kernel's lines.
+        init?(text: String, program: String?) {
+            switch program {
+            case nil:
+                if text == "Kernel logging (proc) stopped." { self = .stopping; return }
+                guard text.hasPrefixBytes("imklog ") || text.hasPrefixBytes("klogd "),
+                      text.contains("log source = ") else { return nil }
+                self = .starting
+            case let p? where p.hasPrefixBytes("rsyslogd"):
+                self = text.contains("] exiting on signal") ? .stopping : .starting
+            case "syslog-ng":
+                if text.hasPrefixBytes("syslog-ng starting up") { self = .starting }
+                else if text.hasPrefixBytes("syslog-ng shutting down") { self = .stopping }
+                else { return nil }
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// `program(i)` is the tag of another program's line, nil for the kernel's: such a line
+    /// belongs to a boot but never starts one by its text (only the kernel's banner and command
+    /// line do); a syslog daemon's start lines just before one go with it.
     static func split(_ records: inout [KernelRecord], journalStarts: [(record: Int, journalBootID: String?)],
-                      isMessage: (Int) -> Bool = { _ in false }) -> [TextBoot] {
+                      program: (Int) -> String? = { _ in nil }) -> [TextBoot] {
         guard !records.isEmpty else { return [] }
+        func isMessage(_ i: Int) -> Bool { program(i) != nil }
+        /// The first of the lines just before record `i` that are the boot beginning at `i`'s:
+        /// unstamped kernel lines (printed before the banner) and a syslog daemon's start lines,
+        /// no further than `window` µs of wall clock back; never over another program's line or
+        /// a syslog daemon's stop (the last boot's end). `kernelLines` false: only the daemon's.
+        func firstLineOfBoot(at i: Int, window: Int64, kernelLines: Bool, after floor: Int) -> Int {
+            var j = i
+            while j - 1 > floor, i - (j - 1) <= lookBack {
+                let p = records[j - 1]
+                let logger = LoggerLine(text: p.text, program: program(j - 1))
+                if logger == .stopping { break }
+                if logger == nil && (isMessage(j - 1) || !kernelLines) { break }
+                if let m = p.monotonicUSec, m >= 1_000_000 { break }
+                if let pw = p.wallclockUSec, let w = records[i].wallclockUSec, w - pw > window { break }
+                if !kernelLines && (p.wallclockUSec == nil || records[i].wallclockUSec == nil) { break }
+                j -= 1
+            }
+            return j
+        }
         var starts: [(Int, String?)] = [(0, nil)]
         var journalIndex = 0
         var maxMono: UInt64 = 0
@@ -595,7 +645,9 @@ enum BootSplitter {
             // (TSC warp on a clocksource switch, journalctl's receive-order monotonic stamps).
             // The kernel's clock only: other programs' last lines are added when their boot ends.
             if kernelLine, let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
-                newBootAt = i
+                // A syslog daemon that started with the boot logged its start just before.
+                newBootAt = firstLineOfBoot(at: i, window: 5_000_000, kernelLines: false,
+                                            after: Swift.max(lastAdvancedIndex, starts[starts.count - 1].0 - 1))
             } else if isBanner && r.monotonicUSec == nil && r.wallclockUSec == nil && (hasBanner || maxMono > 1_000_000) {
                 // Text without any stamp (`dmesg -t`): the banner is the first line of its boot.
                 newBootAt = i
@@ -604,16 +656,9 @@ enum BootSplitter {
                 // minute older than the banner, or before a silence, are an earlier boot's; not
                 // after journalctl's `-- Boot` line, which says where the boot began: an RTC-less
                 // board's first lines before its banner are on an unset clock.)
-                // Back up over the unstamped lines printed just before the banner; never over
-                // another program's line (the last boot's shutdown).
-                var j = i
-                while j - 1 > lastAdvancedIndex, j - 1 >= starts[starts.count - 1].0, i - (j - 1) <= lookBack, !isMessage(j - 1) {
-                    let p = records[j - 1]
-                    if let m = p.monotonicUSec, m >= 1_000_000 { break }
-                    if let pw = p.wallclockUSec, let w = r.wallclockUSec, w - pw > (hasBanner || maxMono > 1_000_000 ? 60_000_000 : 5_000_000) { break }
-                    j -= 1
-                }
-                newBootAt = j
+                // Back up over the unstamped lines printed just before the banner.
+                newBootAt = firstLineOfBoot(at: i, window: hasBanner || maxMono > 1_000_000 ? 60_000_000 : 5_000_000, kernelLines: true,
+                                            after: Swift.max(lastAdvancedIndex, starts[starts.count - 1].0 - 1))
             } else if isCommandLine && hasCommandLine && !hasBanner {
                 newBootAt = i
             }
@@ -643,25 +688,25 @@ enum BootSplitter {
             let end = n + 1 < starts.count ? starts[n + 1].0 : records.count
             var boot = TextBoot(index: n, records: start.0..<end, firstLine: records[start.0].sources.first?.line ?? 0)
             boot.journalBootID = start.1
+            // The first and last lines in the file's order: other programs' last lines of a boot
+            // are added to the records when it ends (`FileBuilder.tail`), after its kernel lines.
+            var firstSource: RecordSource?, lastSource: RecordSource?
+            func isBefore(_ a: RecordSource, _ b: RecordSource?) -> Bool { b.map { a.path == $0.path && a.line < $0.line } ?? false }
+            func noteWall(_ r: KernelRecord) {
+                guard let w = r.wallclockUSec, let source = r.sources.first else { return }
+                if firstSource == nil || isBefore(source, firstSource) { boot.firstWallclockUSec = w; firstSource = source }
+                if lastSource == nil || !isBefore(source, lastSource) { boot.lastWallclockUSec = w; lastSource = source }
+            }
             for i in start.0..<end {
                 records[i].textBoot = n
                 let r = records[i]
-                if isMessage(i) {
-                    if let w = r.wallclockUSec {
-                        if boot.firstWallclockUSec == nil { boot.firstWallclockUSec = w }
-                        boot.lastWallclockUSec = w
-                    }
-                    continue
-                }
+                noteWall(r)
+                if isMessage(i) { continue }
                 if boot.banner == nil, case .banner(let version, let text)? = KernelHostLine.parse(r.text) {
                     boot.banner = text
                     boot.kernelVersion = version
                 }
                 if boot.commandLine == nil { boot.commandLine = KernelHostLine.commandLine(in: r.text) }
-                if let w = r.wallclockUSec {
-                    if boot.firstWallclockUSec == nil { boot.firstWallclockUSec = w }
-                    boot.lastWallclockUSec = w
-                }
                 if let m = r.monotonicUSec {
                     if boot.firstMonotonicUSec == nil { boot.firstMonotonicUSec = m }
                     boot.lastMonotonicUSec = m

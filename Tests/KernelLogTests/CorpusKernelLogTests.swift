@@ -141,6 +141,13 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
         #expect(reboot.kernelVersion == "2.6.32-642.11.1.el6.x86_64")
         #expect(reboot.commandLine?.hasPrefix("ro root=UUID=5ac74a4c-a499-451b-a5d2-9d836122aa8f") == true)
         #expect(b.boots[0].lastMonotonicUSec == 15_180_376_731_468)
+        // rsyslogd's start line (3091) sits between imklog's and the kernel's first lines: the
+        // new boot's too, so the old boot's last line is its last OOM kill, not the reboot.
+        #expect(b.boots[0].lastWallclockUSec == usec(2017, 6, 20, 12, 48, 24))
+        let start = try #require(b.messages.first { $0.record.text.hasSuffix("] start") })
+        #expect(start.identifier == "rsyslogd")
+        #expect(start.record.sources.first?.line == 3091)
+        #expect(start.record.textBoot == 1)
         // Victims in order, 2.6.32 format.
         let victims = (a.records + b.records).compactMap { OOMKillLine($0.text) }
         let expected: [(Int, String)] = [(40738, "mysqld"), (13929, "php-fpm"), (14278, "php-fpm"), (14290, "php-fpm"),
