@@ -261,6 +261,11 @@ struct TextBoots {
             }
             // Last words as a journal's: the newest lines, the final minute's telling ones first.
             let timed = messages.filter { $0.record.wallclockUSec.map(Analyzer.plausible) ?? false }
+            if let m = timed.last, let t = m.record.wallclockUSec, SyslogDaemonLine(text: m.record.text, program: m.identifier) == .stopping,
+               !kernel.contains(where: { (records[$0].wallclockUSec ?? .min) > t }) {
+                // Nothing was logged after the syslog daemon stopped: a shutdown stopped it.
+                b.addShutdownMarker(ShutdownMarker(time: t, kind: .syslogStopped, text: m.record.text, cursor: ref(m.record, mono: mono(t))))
+            }
             b.setLastWords(timed.suffix(BootState.lastWordsLooked).map { m in
                 let t = m.record.wallclockUSec ?? 0
                 return KeptMessage(time: t, who: BootState.sender(Array(m.identifier.utf8), pid: m.pid.map { Array(String($0).utf8) }), text: Array(m.record.text.utf8), cursor: ref(m.record, mono: mono(t)),

@@ -6,20 +6,28 @@ public enum AlertsExport {
     /// A file or folder could not be written.
     public typealias WriteError = FileOutput.Failure
 
-    /// Writes `dir/alerts.rules.yml`, `dir/alerts.test.yml` and `dir/dropins/<unit>.d/50-postmortem.conf`;
-    /// returns the paths written.
+    /// What was written.
+    public struct Written: Sendable {
+        public var paths: [String]
+        /// The promtool tests were left out: the logs carry no wall-clock time, so the rebuilt
+        /// series have no samples to test the rules on.
+        public var testsOmitted: Bool
+    }
+
+    /// Writes `dir/alerts.rules.yml`, `dir/alerts.test.yml` (when the logs have a wall clock) and
+    /// `dir/dropins/<unit>.d/50-postmortem.conf`.
     @discardableResult
-    public static func write(_ report: PostmortemReport, source: String, to dir: String) throws -> [String] {
+    public static func write(_ report: PostmortemReport, source: String, to dir: String) throws -> Written {
         let backtest = Backtest(signals: Signals(report: report))
-        var files: [(String, String)] = [
-            (dir + "/" + PrometheusFiles.rulesFileName, PrometheusFiles.rules(backtest, source: source)),
-            (dir + "/" + PrometheusFiles.testFileName, PrometheusFiles.tests(backtest, source: source)),
-        ]
+        var files: [(String, String)] = [(dir + "/" + PrometheusFiles.rulesFileName, PrometheusFiles.rules(backtest, source: source))]
+        if backtest.signals.hasClock {
+            files.append((dir + "/" + PrometheusFiles.testFileName, PrometheusFiles.tests(backtest, source: source)))
+        }
         for d in GuardRails.dropIns(for: report) { files.append((dir + "/dropins/" + d.path, d.text)) }
         for (path, text) in files {
             try FileOutput.makeFolder(String(path.prefix(upTo: path.lastIndex(of: "/") ?? path.startIndex)))
             try FileOutput.write(text, to: path)
         }
-        return files.map(\.0)
+        return Written(paths: files.map(\.0), testsOmitted: !backtest.signals.hasClock)
     }
 }

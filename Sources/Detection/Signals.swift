@@ -15,6 +15,9 @@ public struct Signals: Sendable {
     public var lateEvents: [String: Timestamp]
     public var firstSymptom: Timestamp?
     public var lastSignOfLife: Timestamp?
+    /// False when nothing in the report has a wall-clock time (kernel logs stamped only with
+    /// uptime, no journal): no scrape can be placed, and there are no samples.
+    public var hasClock: Bool
 
     /// The longest grid kept: a week of one-minute samples. Older samples are dropped, newest kept.
     public static let maxSamples = 10_080
@@ -37,6 +40,7 @@ public struct Signals: Sendable {
         let bootFirst = analysed?.first ?? report.timeline.compactMap(\.time).min()
         lastSignOfLife = Self.lastSignOfLife(report)
         firstSymptom = Self.firstSymptom(report)
+        hasClock = bootFirst != nil || lastSignOfLife != nil
         let first = bootFirst ?? lastSignOfLife ?? Timestamp(microseconds: 0)
         // The first whole step at or after the oldest entry kept: before it the machine may not
         // have been up. When the kept journal begins well into the boot, the step before it was
@@ -48,7 +52,7 @@ public struct Signals: Sendable {
         let endUS = lastSignOfLife?.microseconds ?? startUS
         // Times come from the input: the span is computed without trapping, and only the newest samples kept.
         var n = 0
-        if endUS >= startUS {
+        if hasClock, endUS >= startUS {
             let (span, overflow) = endUS.subtractingReportingOverflow(startUS)
             if overflow || span / stepUS >= Int64(Self.maxSamples) {
                 startUS = (endUS / stepUS) &* stepUS &- Int64(Self.maxSamples - 1) &* stepUS

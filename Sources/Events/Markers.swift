@@ -15,6 +15,10 @@ public struct ShutdownMarker: Sendable, Hashable {
         case systemdShutdown
         /// journald's `Journal stopped`.
         case journalStopped
+        /// A syslog daemon's stop (`exiting on signal 15`) as a text boot's last line: a machine
+        /// without systemd's markers (SysV init, Upstart) stops its logger late in a shutdown,
+        /// and nothing is logged after it.
+        case syslogStopped
     }
     public var time: Int64
     public var kind: Kind

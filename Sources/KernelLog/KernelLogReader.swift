@@ -555,37 +555,6 @@ enum BootSplitter {
     /// start line, logged as the kernel's, comes first): at most this many are taken into it.
     static let lookBack = 50
 
-    /// What a syslog daemon writes about itself, read where a boot may begin.
-    enum LoggerLine: Equatable {
-        /// Its start and what it says as it starts (rsyslog's `[origin software="rsyslogd" …] start`,
-        /// `rsyslogd's groupid changed to 103`, its imklog's or klogd's `log source = /proc/kmsg
-        /// started`, syslog-ng's `syslog-ng starting up`): written by the new boot, with the
-        /// kernel's buffered lines, however close to the old boot's last line.
-        case starting
-        /// Its stop (`exiting on signal 15`, klogd's `Kernel logging (proc) stopped.`,
-        /// `syslog-ng shutting down`): the old boot's last lines.
-        case stopping
-
-        /// `program` is the line's tag, nil for the kernel's lines.
-        init?(text: String, program: String?) {
-            switch program {
-            case nil:
-                if text == "Kernel logging (proc) stopped." { self = .stopping; return }
-                guard text.hasPrefixBytes("imklog ") || text.hasPrefixBytes("klogd "),
-                      text.contains("log source = ") else { return nil }
-                self = .starting
-            case let p? where p.hasPrefixBytes("rsyslogd"):
-                self = text.contains("] exiting on signal") ? .stopping : .starting
-            case "syslog-ng":
-                if text.hasPrefixBytes("syslog-ng starting up") { self = .starting }
-                else if text.hasPrefixBytes("syslog-ng shutting down") { self = .stopping }
-                else { return nil }
-            default:
-                return nil
-            }
-        }
-    }
-
     /// `program(i)` is the tag of another program's line, nil for the kernel's: such a line
     /// belongs to a boot but never starts one by its text (only the kernel's banner and command
     /// line do); a syslog daemon's start lines just before one go with it.
@@ -601,7 +570,7 @@ enum BootSplitter {
             var j = i
             while j - 1 > floor, i - (j - 1) <= lookBack {
                 let p = records[j - 1]
-                let logger = LoggerLine(text: p.text, program: program(j - 1))
+                let logger = SyslogDaemonLine(text: p.text, program: program(j - 1))
                 if logger == .stopping { break }
                 if logger == nil && (isMessage(j - 1) || !kernelLines) { break }
                 if let m = p.monotonicUSec, m >= 1_000_000 { break }

@@ -36,6 +36,10 @@ struct DetectionText {
     /// One sentence on the whole back-test.
     var headline: String {
         let total = summary.rules.count
+        if summary.rules.contains(where: { $0.notFired == .noWallClock }) {
+            return "The \(total) default alert rules were not evaluated: the logs carry no wall-clock time (only the kernel's "
+                + "time since boot), so no scrape of the machine can be placed among them."
+        }
         guard !fired.isEmpty else {
             return "None of the \(total) default alert rules would have fired on the signals rebuilt from the logs."
         }
@@ -54,8 +58,11 @@ struct DetectionText {
         if let t = summary.firstSymptom { parts.append("first symptom \(clock.time(t))") }
         if let t = summary.lastSignOfLife { parts.append("last sign of life \(clock.time(t))") }
         let samples = summary.series.first?.values.count ?? 0
-        parts.append("signals sampled every \(HumanFormat.duration(seconds: Double(summary.stepSeconds))) from \(clock.time(summary.start))"
-                     + (samples > 0 ? " (\(HumanFormat.count(samples)) samples)" : ""))
+        if samples > 0 || summary.rules.allSatisfy({ $0.notFired != .noWallClock }) {
+            parts.append("signals sampled every \(HumanFormat.duration(seconds: Double(summary.stepSeconds))) from \(clock.time(summary.start))"
+                         + (samples > 0 ? " (\(HumanFormat.count(samples)) sample\(samples == 1 ? "" : "s"))" : ""))
+        }
+        guard !parts.isEmpty else { return "" }
         return parts.joined(separator: "; ").prefix(1).uppercased() + parts.joined(separator: "; ").dropFirst() + "."
     }
 
@@ -79,6 +86,8 @@ struct DetectionText {
             case .errorRate: "not evaluated: the analysis does not count entries by priority"
             default: "not evaluated: no such signal in the logs"
             }
+        case .noWallClock?:
+            body = "not evaluated: the logs carry no wall-clock time"
         case .afterLastSample?:
             let when = r.signalAt.map { " came at \(clock.time($0))" } ?? " came"
             let last = lastSample.map { ", after the last sample (\(clock.time($0)))" } ?? ""

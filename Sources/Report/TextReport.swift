@@ -88,7 +88,9 @@ struct TextReport {
                 out += TextLayout.hanging("guard rail for \(safe(d.unit)): " + d.settings.map(safe).joined(separator: ", "),
                                           first: "  - ", rest: "    ", width: width).map { style.apply(.cyan, $0) }
             }
-            out += TextLayout.hanging(safe(text.context), first: "  ", rest: "  ", width: width).map { style.apply(.dim, $0) }
+            if !text.context.isEmpty {
+                out += TextLayout.hanging(safe(text.context), first: "  ", rest: "  ", width: width).map { style.apply(.dim, $0) }
+            }
             out.append("")
         }
 

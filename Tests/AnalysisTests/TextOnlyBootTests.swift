@@ -61,6 +61,12 @@ struct TextOnlyBootTests {
         })
         #expect(r.timeline.contains { $0.detail == .bootBegins(bootID: boot.bootID, entries: boot.entries, textOnly: true, startKnown: true) })
         #expect(r.end?.kind == .unclean)
+        // The machine went silent after its last OOM kill; rsyslogd's start 28 min later is the
+        // next boot's first line, not this boot's last words.
+        let lastKill = try #require(r.oomKills.last?.time)
+        #expect(r.end?.lastSignOfLife == lastKill)
+        #expect(r.timeline.filter(\.lastWords).allSatisfy { ($0.time ?? lastKill) <= lastKill })
+        #expect((r.end?.gapSeconds ?? 0) > 25 * 60)
         #expect(!r.notes.contains { $0.contains("SyncIntervalSec") })
     }
 
@@ -178,5 +184,63 @@ struct TextOnlyBootTests {
         #expect(TextBoots.unsetClockUntil([message("systemd-timesyncd", unset, t0), message("systemd", "Started x.", restored)]) == t0)
         #expect(TextBoots.unsetClockUntil([message("systemd-timesyncd", unset, t0), message("systemd", "Started x.", t0 + 5_000_000)]) == nil)
         #expect(TextBoots.unsetClockUntil([message("ntpd", unset, t0), message("systemd", "Started x.", restored)]) == nil)
+    }
+}
+
+/// A machine without systemd (SysV init, Upstart) logs no shutdown marker of systemd's; its
+/// shutdown scripts stop the syslog daemon late, and nothing is logged after it. Lines as
+/// rsyslog 4.2 writes them (Ubuntu 10.04); the negatives: the daemon restarted mid-boot, and a
+/// kernel line after its stop.
+@Suite struct SyslogShutdownTests {
+    static let reboot = """
+        May  3 22:04:34 orion kernel: [ 2426.935501] nautilus[2901]: segfault at bf34efdc ip 0628e835 sp bf34efe0 error 6 in libc-2.11.1.so[6233000+153000]
+        May  3 22:05:20 orion init: Switching to runlevel: 6
+        May  3 22:05:23 orion kernel: Kernel logging (proc) stopped.
+        May  3 22:05:23 orion rsyslogd: [origin software="rsyslogd" swVersion="4.2.0" x-pid="815" x-info="http://www.rsyslog.com"] exiting on signal 15.
+        May  3 22:05:54 orion kernel: imklog 4.2.0, log source = /proc/kmsg started.
+        May  3 22:05:54 orion rsyslogd: [origin software="rsyslogd" swVersion="4.2.0" x-pid="844" x-info="http://www.rsyslog.com"] (re)start
+        May  3 22:05:54 orion kernel: [    0.000000] Initializing cgroup subsys cpuset
+        May  3 22:05:54 orion kernel: [    0.000000] Linux version 2.6.32-21-generic (buildd@rothera) (gcc version 4.4.3 (Ubuntu 4.4.3-4ubuntu5) ) #32-Ubuntu SMP Fri Apr 16 08:10:02 UTC 2010
+        May  3 22:05:54 orion kernel: [   14.591202] r8169: eth0: link up
+
+        """
+
+    static func analyze(_ text: String, boot: BootSelection) -> PostmortemReport {
+        let file = KernelLogReader.parse(bytes: Array(text.utf8), path: "/test/syslog", modificationTime: 1_420_000_000_000_000)
+        var options = AnalysisOptions()
+        options.boot = boot
+        return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: options)
+    }
+
+    @Test func theDaemonsStopAsTheLastLineIsAShutdown() throws {
+        let r = Self.analyze(Self.reboot, boot: .offset(-1))
+        #expect(r.end?.kind == .clean)
+        let marker = try #require(r.end?.evidence.first)
+        guard case .marker(_, let text, _) = marker else { Issue.record("not a marker: \(marker)"); return }
+        #expect(text.hasSuffix("exiting on signal 15."))
+    }
+
+    @Test func aRestartMidBootIsNoShutdown() {
+        let text = """
+            May  3 22:04:34 orion kernel: [ 2426.935501] nautilus[2901]: segfault at bf34efdc ip 0628e835 sp bf34efe0 error 6 in libc-2.11.1.so[6233000+153000]
+            May  3 22:05:23 orion rsyslogd: [origin software="rsyslogd" swVersion="4.2.0" x-pid="815" x-info="http://www.rsyslog.com"] exiting on signal 15.
+            May  3 22:05:24 orion kernel: imklog 4.2.0, log source = /proc/kmsg started.
+            May  3 22:05:24 orion rsyslogd: [origin software="rsyslogd" swVersion="4.2.0" x-pid="844" x-info="http://www.rsyslog.com"] (re)start
+            May  3 22:05:30 orion sshd[1200]: Server listening on 0.0.0.0 port 22.
+
+            """
+        let r = Self.analyze(text, boot: .auto)
+        #expect(r.boots.count == 1)
+        #expect(r.end.map { $0.kind != .clean } ?? false)
+    }
+
+    @Test func aKernelLineAfterTheStopIsNoShutdown() {
+        let text = Self.reboot.replacingOccurrences(
+            of: "exiting on signal 15.\n",
+            with: "exiting on signal 15.\nMay  3 22:05:25 orion kernel: [ 2478.100000] BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:57]\n")
+        let r = Self.analyze(text, boot: .offset(-1))
+        #expect(r.end.map { $0.kind != .clean } ?? false)
+        // The lockup line is the boot's last sign of life, 2 s after the daemon stopped.
+        #expect(r.end?.lastSignOfLife.map { $0.microseconds % 86_400_000_000 } == Int64(22 * 3600 + 5 * 60 + 25) * 1_000_000)
     }
 }

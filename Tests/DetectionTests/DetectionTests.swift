@@ -366,3 +366,38 @@ struct HostileDetectionTests {
         }
     }
 }
+
+/// A console log stamped only with the kernel's uptime (the corpus's syzkaller hung task in I/O wait)
+/// has no wall clock: the back-test cannot place a scrape, so it says so instead of "its condition
+/// never held" beside a hung-task report; `alerts` writes the rules but no promtool tests.
+/// Negative: the reference incident's rules are evaluated.
+@Suite("detection without a wall clock", .enabled(if: TestPaths.corpus != nil))
+struct UntimedDetectionTests {
+    static var log: String { (TestPaths.corpus ?? "") + "/kernel/syzkaller-report-1000-hung-task-io-wait-replay.log" }
+
+    @Test func rulesAreNotEvaluated() throws {
+        let host = try #require(InputDiscovery.discover(paths: [Self.log], root: nil).first)
+        let report = HostAnalysis.run(host, options: AnalysisOptions()).report
+        #expect(report.kernelEvents.contains { $0.kind == .hungTask })
+        let detection = try #require(report.detection)
+        #expect(detection.series.allSatisfy { $0.values.isEmpty })
+        #expect(detection.rules.allSatisfy { $0.firedAt == nil && ($0.notFired == .noWallClock || $0.notFired == .noSignal) })
+        #expect(detection.rules.first { $0.rule == .hungTasks }?.notFired == .noWallClock)
+        let text = ReportRenderer.render(report, as: .text, options: RenderOptions(timeZone: .utc, width: 200))
+        #expect(text.contains("Detection\n  The 7 default alert rules were not evaluated: the logs carry no wall-clock time"))
+        #expect(!text.contains("its condition never held"))
+        #expect(!text.contains("signals sampled"))
+        let reference = try #require(Sample.reference).report
+        #expect(reference.detection?.rules.allSatisfy { $0.notFired != .noWallClock } == true)
+    }
+
+    @Test func alertsWritesNoTests() throws {
+        let dir = TestPaths.scratch("alerts-untimed")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try Command.run(TestPaths.executable, ["alerts", Self.log, "--out", dir, "--quiet"])
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/alerts.rules.yml"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/alerts.test.yml"))
+        #expect(run.stderrText.contains("alerts.test.yml not written: the logs carry no wall-clock time"))
+    }
+}

@@ -1,4 +1,4 @@
-@testable import KernelLog
+import KernelLog
 import TestSupport
 import Testing
 
@@ -64,16 +64,16 @@ import Testing
     }
 
     @Test(arguments: [
-        ("Kernel logging (proc) stopped.", nil, BootSplitter.LoggerLine.stopping),
+        ("Kernel logging (proc) stopped.", nil, SyslogDaemonLine.stopping),
         ("imklog 5.8.10, log source = /proc/kmsg started.", nil, .starting),
         ("klogd 1.4.1, log source = /proc/kmsg started.", nil, .starting),
         ("[origin software=\"rsyslogd\" swVersion=\"5.8.10\" x-pid=\"2563\" x-info=\"http://www.rsyslog.com\"] start", "rsyslogd", .starting),
         ("[origin software=\"rsyslogd\" swVersion=\"8.2102.0\" x-pid=\"899\" x-info=\"https://www.rsyslog.com\"] exiting on signal 15.", "rsyslogd", .stopping),
         ("syslog-ng starting up; version='3.25.1'", "syslog-ng", .starting),
         ("syslog-ng shutting down; version='3.25.1'", "syslog-ng", .stopping),
-    ] as [(String, String?, BootSplitter.LoggerLine)])
-    func loggerLines(text: String, program: String?, expected: BootSplitter.LoggerLine) {
-        #expect(BootSplitter.LoggerLine(text: text, program: program) == expected)
+    ] as [(String, String?, SyslogDaemonLine)])
+    func loggerLines(text: String, program: String?, expected: SyslogDaemonLine) {
+        #expect(SyslogDaemonLine(text: text, program: program) == expected)
     }
 
     @Test(arguments: [
@@ -82,6 +82,6 @@ import Testing
         ("Started System Logging Service.", "systemd"),
     ] as [(String, String?)])
     func notLoggerLines(text: String, program: String?) {
-        #expect(BootSplitter.LoggerLine(text: text, program: program) == nil)
+        #expect(SyslogDaemonLine(text: text, program: program) == nil)
     }
 }

@@ -102,6 +102,9 @@ public enum NotFiredReason: String, Codable, Sendable, Hashable {
     case notSustained = "not-sustained"
     /// It crossed only after the last sample (the last sign of life): nothing was scraped any more.
     case afterLastSample = "after-last-sample"
+    /// Not evaluated: nothing in the logs has a wall-clock time (kernel logs stamped only with
+    /// uptime), so no scrape can be placed.
+    case noWallClock = "no-wall-clock"
 }
 
 /// One rule evaluated against the reconstructed series, as Prometheus would have.

@@ -22,7 +22,12 @@ extension PostmortemCommand {
             let (result, _, _) = try analyzeOneHost(input)
             let source = "\(result.label), boot \(result.report.analyzedBoot ?? "?")"
             do {
-                for path in try AlertsExport.write(result.report, source: source, to: out) { Console.out(path + "\n") }
+                let written = try AlertsExport.write(result.report, source: source, to: out)
+                for path in written.paths { Console.out(path + "\n") }
+                if written.testsOmitted {
+                    Console.error("postmortem: \(PrometheusFiles.testFileName) not written: the logs carry no wall-clock time, "
+                                + "so the rebuilt signals have no samples to test the rules on")
+                }
             } catch let failure as AlertsExport.WriteError {
                 throw OutputFailure(path: failure.path, reason: failure.reason)
             }
