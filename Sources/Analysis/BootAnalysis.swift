@@ -330,10 +330,20 @@ struct KernelFindings {
         var oom = OOMAssembler()
         /// The event whose report the following lines belong to, and when it was printed.
         var open: (index: Int, time: Int64?, kind: KernelDistressKind)?
+        /// Since 4.19 each kill prints one `oom-kill:constraint=` summary, which is its event;
+        /// older kernels' kills are one event at their `Killed process` line instead.
+        var killSummarised = false
         for l in lines {
             oom.add(l)
             if l.lastWords, lastWordsLines.count < 5000 { lastWordsLines.append(l) }
-            guard var kind = KernelDistress.classify(l.text) else {
+            let message = KernelMessage.classify(l.text)
+            switch message {
+            case .oomInvoked?: killSummarised = false
+            case .oomSummary?: killSummarised = true
+            default: break
+            }
+            let preSummaryKill = message == .oomKill && !killSummarised
+            guard var kind = message.flatMap({ KernelDistress.kind(of: $0, l.text) }) ?? (preSummaryKill ? .oomKill : nil) else {
                 if let o = open, o.index < reports.count, reports[o.index].count < Self.reportLinesKept,
                    (l.time.flatMap { t in o.time.map { timeDistance(t, $0) <= 2_000_000 } } ?? true) {
                     reports[o.index].append(l.text)

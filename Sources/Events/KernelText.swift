@@ -24,7 +24,11 @@ public enum KernelDistressKind: String, Sendable, CaseIterable, Codable {
 /// adds what makes a line an event of its own in a report.
 public enum KernelDistress {
     public static func classify(_ text: String) -> KernelDistressKind? {
-        guard let kind = KernelMessage.classify(text) else { return nil }
+        KernelMessage.classify(text).flatMap { kind(of: $0, text) }
+    }
+
+    /// The distress a message of `kind` reports (`text` tells a report's trailer from its head).
+    public static func kind(of kind: KernelEventKind, _ text: String) -> KernelDistressKind? {
         switch kind {
         case .hungTask: return .hungTask
         case .softLockup: return .softLockup

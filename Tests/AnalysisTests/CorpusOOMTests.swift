@@ -39,6 +39,12 @@ struct CorpusOOMTests {
         #expect(r.oomKills.map(\.comm) == want.map { Optional($0.comm) }, "\(name)")
         #expect(r.oomKills.allSatisfy { $0.kind == .global && $0.invokedBy != nil && !$0.evidence.isEmpty })
         #expect(r.rootCauses.first?.kind.rawValue == "memory-exhaustion")
+        // One kernel event per kill on every kernel: 2.6.32 prints no `oom-kill:` summary, so its
+        // `Killed process` line is the event (the CentOS files listed none before); RHEL 8's summary
+        // is the event, and its `Killed process` line is not a second one.
+        let events = r.kernelEvents.filter { $0.kind == .oomKill }
+        #expect(events.count == want.count, "\(name)")
+        #expect(events.allSatisfy { $0.text.contains(name.contains("rhel8") ? "oom-kill:constraint=" : "Killed process") })
     }
 
     @Test func manifestCounts() throws {
