@@ -9,9 +9,9 @@ public enum AlertsExport {
     /// What was written.
     public struct Written: Sendable {
         public var paths: [String]
-        /// The promtool tests were left out: the logs carry no wall-clock time, so the rebuilt
-        /// series have no samples to test the rules on.
-        public var testsOmitted: Bool
+        /// Why the promtool tests were left out: the rebuilt series have no samples to test the
+        /// rules on (`noWallClock`, `noSamples`); nil when they were written.
+        public var testsOmitted: NotFiredReason?
     }
 
     /// Writes `dir/alerts.rules.yml`, `dir/alerts.test.yml` (when the logs have a wall clock) and
@@ -20,7 +20,7 @@ public enum AlertsExport {
     public static func write(_ report: PostmortemReport, source: String, to dir: String) throws -> Written {
         let backtest = Backtest(signals: Signals(report: report))
         var files: [(String, String)] = [(dir + "/" + PrometheusFiles.rulesFileName, PrometheusFiles.rules(backtest, source: source))]
-        if backtest.signals.hasClock {
+        if backtest.signals.count > 0 {
             files.append((dir + "/" + PrometheusFiles.testFileName, PrometheusFiles.tests(backtest, source: source)))
         }
         for d in GuardRails.dropIns(for: report) { files.append((dir + "/dropins/" + d.path, d.text)) }
@@ -28,6 +28,7 @@ public enum AlertsExport {
             try FileOutput.makeFolder(String(path.prefix(upTo: path.lastIndex(of: "/") ?? path.startIndex)))
             try FileOutput.write(text, to: path)
         }
-        return Written(paths: files.map(\.0), testsOmitted: !backtest.signals.hasClock)
+        let omitted: NotFiredReason? = backtest.signals.count > 0 ? nil : backtest.signals.hasClock ? .noSamples : .noWallClock
+        return Written(paths: files.map(\.0), testsOmitted: omitted)
     }
 }

@@ -76,6 +76,8 @@ public struct Backtest: Sendable {
             } else if let late = signals.lateEvents[e.rule.metric] {
                 r.notFired = .afterLastSample
                 r.signalAt = late
+            } else if signals.count == 0 {
+                r.notFired = .noSamples
             } else {
                 r.notFired = .belowThreshold
             }

@@ -40,14 +40,17 @@ struct DetectionText {
             return "The \(total) default alert rules were not evaluated: the logs carry no wall-clock time (only the kernel's "
                 + "time since boot), so no scrape of the machine can be placed among them."
         }
+        if summary.rules.contains(where: { $0.notFired == .noSamples }), summary.series.allSatisfy({ $0.values.isEmpty }) {
+            return "The default alert rules were not evaluated: no scrape (one every "
+                + "\(HumanFormat.duration(seconds: Double(summary.stepSeconds)))) fell between the logs' first and last lines."
+        }
         guard !fired.isEmpty else {
             return "None of the \(total) default alert rules would have fired on the signals rebuilt from the logs."
         }
         let first = fired.min { ($0.firedAt ?? .init(microseconds: .max)) < ($1.firedAt ?? .init(microseconds: .max)) }
         var s = "\(fired.count) of \(total) default alert rules would have fired"
         if let first, let lead = first.leadBeforeLastSignOfLifeSeconds, lead > 0 {
-            let minutes = Int(min(lead / 60, 1e12))
-            s += minutes >= 1 ? ", the first \(minutes) min before \(endName)" : ", the first \(HumanFormat.duration(seconds: lead)) before \(endName)"
+            s += ", the first \(HumanFormat.duration(seconds: lead)) before \(endName)"
         }
         return s + ": " + fired.map(firing).joined(separator: "; ") + "."
     }
@@ -58,7 +61,7 @@ struct DetectionText {
         if let t = summary.firstSymptom { parts.append("first symptom \(clock.time(t))") }
         if let t = summary.lastSignOfLife { parts.append("last sign of life \(clock.time(t))") }
         let samples = summary.series.first?.values.count ?? 0
-        if samples > 0 || summary.rules.allSatisfy({ $0.notFired != .noWallClock }) {
+        if samples > 0 {
             parts.append("signals sampled every \(HumanFormat.duration(seconds: Double(summary.stepSeconds))) from \(clock.time(summary.start))"
                          + (samples > 0 ? " (\(HumanFormat.count(samples)) sample\(samples == 1 ? "" : "s"))" : ""))
         }
@@ -88,6 +91,8 @@ struct DetectionText {
             }
         case .noWallClock?:
             body = "not evaluated: the logs carry no wall-clock time"
+        case .noSamples?:
+            body = "not evaluated: no scrape fell within the logs"
         case .afterLastSample?:
             let when = r.signalAt.map { " came at \(clock.time($0))" } ?? " came"
             let last = lastSample.map { ", after the last sample (\(clock.time($0)))" } ?? ""

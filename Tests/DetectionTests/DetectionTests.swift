@@ -136,7 +136,7 @@ struct DetectionSectionTests {
         let reference = try #require(Sample.reference).report
         let options = RenderOptions(timeZone: .utc, width: 200)
         let text = ReportRenderer.render(reference, as: .text, options: options)
-        #expect(text.contains("Detection\n  2 of 7 default alert rules would have fired, the first 6 min before the freeze: "
+        #expect(text.contains("Detection\n  2 of 7 default alert rules would have fired, the first 6 min 24 s before the freeze: "
                               + "crash-loop at 09:46:00 for polyscan.service"))
         #expect(text.contains("guard rail for polyscan.service: StartLimitIntervalSec=5min, StartLimitBurst=5, RestartSec=10s"))
         let markdown = ReportRenderer.render(reference, as: .markdown, options: options)
@@ -371,7 +371,7 @@ struct HostileDetectionTests {
 /// has no wall clock: the back-test cannot place a scrape, so it says so instead of "its condition
 /// never held" beside a hung-task report; `alerts` writes the rules but no promtool tests.
 /// Negative: the reference incident's rules are evaluated.
-@Suite("detection without a wall clock", .enabled(if: TestPaths.corpus != nil))
+@Suite("detection where no scrape can be placed", .enabled(if: TestPaths.corpus != nil))
 struct UntimedDetectionTests {
     static var log: String { (TestPaths.corpus ?? "") + "/kernel/syzkaller-report-1000-hung-task-io-wait-replay.log" }
 
@@ -399,5 +399,26 @@ struct UntimedDetectionTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/alerts.rules.yml"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/alerts.test.yml"))
         #expect(run.stderrText.contains("alerts.test.yml not written: the logs carry no wall-clock time"))
+    }
+
+    /// The openSUSE journal holds a boot's first 29 s (05:14:17 to 05:14:46): no minute's scrape
+    /// falls within it, so no rule is said to have "never held".
+    @Test func aLogShorterThanAScrapeHasNoSamples() throws {
+        let file = try #require(TestPaths.corpusFiles("journals").first { $0.contains("/s4-opensuse15-system@") })
+        let host = try #require(InputDiscovery.discover(paths: [file], root: nil).first)
+        let report = HostAnalysis.run(host, options: AnalysisOptions()).report
+        let detection = try #require(report.detection)
+        #expect(detection.series.allSatisfy { $0.values.isEmpty })
+        #expect(detection.rules.allSatisfy { $0.notFired == .noSamples || $0.notFired == .noSignal })
+        let text = ReportRenderer.render(report, as: .text, options: RenderOptions(timeZone: .utc, width: 200))
+        #expect(text.contains("Detection\n  The default alert rules were not evaluated: no scrape (one every 1 min) fell between the logs' first and last lines."))
+        #expect(!text.contains("its condition never held"))
+        #expect(!text.contains("signals sampled"))
+        let dir = TestPaths.scratch("alerts-short")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try Command.run(TestPaths.executable, ["alerts", file, "--out", dir, "--quiet"])
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/alerts.test.yml"))
+        #expect(run.stderrText.contains("alerts.test.yml not written: no scrape fell between the logs' first and last lines"))
     }
 }

@@ -105,6 +105,8 @@ public enum NotFiredReason: String, Codable, Sendable, Hashable {
     /// Not evaluated: nothing in the logs has a wall-clock time (kernel logs stamped only with
     /// uptime), so no scrape can be placed.
     case noWallClock = "no-wall-clock"
+    /// Not evaluated: the logs end before the first whole scrape interval after they begin.
+    case noSamples = "no-samples"
 }
 
 /// One rule evaluated against the reconstructed series, as Prometheus would have.

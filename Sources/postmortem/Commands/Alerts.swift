@@ -24,9 +24,10 @@ extension PostmortemCommand {
             do {
                 let written = try AlertsExport.write(result.report, source: source, to: out)
                 for path in written.paths { Console.out(path + "\n") }
-                if written.testsOmitted {
-                    Console.error("postmortem: \(PrometheusFiles.testFileName) not written: the logs carry no wall-clock time, "
-                                + "so the rebuilt signals have no samples to test the rules on")
+                if let reason = written.testsOmitted {
+                    let why = reason == .noWallClock ? "the logs carry no wall-clock time" : "no scrape fell between the logs' first and last lines"
+                    Console.error("postmortem: \(PrometheusFiles.testFileName) not written: \(why), "
+                                  + "so the rebuilt signals have no samples to test the rules on")
                 }
             } catch let failure as AlertsExport.WriteError {
                 throw OutputFailure(path: failure.path, reason: failure.reason)
