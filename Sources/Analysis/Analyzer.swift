@@ -130,9 +130,10 @@ public enum Analyzer {
         if ordered.isEmpty, !textRecords.isEmpty {
             // Kernel logs alone, with no time to place them: each boot they hold is analysed on
             // its own, as a boot without a journal.
-            guard let (records, which) = KernelOnlyBoots(textRecords, files: input.kernelLogs).select(options.boot, notes: &report.notes),
-                  !records.isEmpty else { return report }
+            guard let (records, which) = KernelOnlyBoots(textRecords, files: input.kernelLogs).select(options.boot, notes: &report.notes)
+            else { return report }
             report.untimedBoots = which
+            guard !records.isEmpty else { return report }
             analyzeKernelOnly(records, input: input, options: options, into: &report)
             // Host facts from the last boot the lines hold (after its `Linux version` line).
             // Stable: lines without a wall-clock time keep their order in the file.

@@ -59,8 +59,8 @@ struct KernelOnlyBoots {
     /// Kernel reports that end or doom a boot: the one `--boot auto` takes is the newest that has one.
     static let fatal: Set<KernelEventKind> = [.panic, .oops, .bug, .softLockup, .hardLockup, .rcuStall, .hungTask, .oomKill, .mce]
 
-    /// The boot `selection` names and which it is (`nil` with a note when there is none, or
-    /// when there is one boot); `.all` is every line.
+    /// The boot `selection` names and which it is (no records, and `which` without `analysed`,
+    /// when there is no such boot; no `which` when there is one boot); `.all` is every line.
     func select(_ selection: BootSelection, notes: inout [String]) -> (records: [KernelRecord], which: UntimedBoots?)? {
         guard boots.count > 1 else { return boots.first.map { ($0, nil) } }
         let chosen: Int?
@@ -80,7 +80,7 @@ struct KernelOnlyBoots {
         guard let chosen else {
             notes.append("The kernel logs hold \(boots.count) boots without wall-clock times; no such boot among them "
                          + "(choose one with --boot -\(boots.count - 1)…0 or 1…\(boots.count)).")
-            return nil
+            return ([], UntimedBoots(count: boots.count, analysed: nil, paths: []))
         }
         return (boots[chosen], UntimedBoots(count: boots.count, analysed: chosen + 1, paths: paths[chosen]))
     }

@@ -50,8 +50,12 @@ struct Verdict {
     var headline: String {
         guard let boot = report.analyzedBoot else {
             let n = report.boots.count
-            if n == 0, let untimed = report.untimedBoots {
-                return "No journal and no wall-clock time in the input: boot \(untimed.analysed) of the \(untimed.count) its kernel logs hold "
+            if n == 0, let untimed = report.untimedBoots, untimed.analysed == nil {
+                return "No such boot: the kernel logs hold \(untimed.count) boots without wall-clock times (told apart by their kernel clocks); "
+                    + "--boot 1…\(untimed.count) chooses one"
+            }
+            if n == 0, let untimed = report.untimedBoots, let analysed = untimed.analysed {
+                return "No journal and no wall-clock time in the input: boot \(analysed) of the \(untimed.count) its kernel logs hold "
                     + "(told apart by their kernel clocks), read from \(untimed.paths.joined(separator: ", ")); --boot 1…\(untimed.count) chooses another"
             }
             if n == 0, hasKernelEvidence {

@@ -43,6 +43,20 @@ struct UntimedBootsTests {
         let none = try Self.analyze(paths, boot: .index(untimed.count + 1))
         #expect(none.rootCauses.isEmpty && none.kernelEvents.isEmpty)
         #expect(none.notes.contains { $0.contains("no such boot") })
+        #expect(none.untimedBoots == UntimedBoots(count: untimed.count, analysed: nil, paths: []))
+    }
+
+    /// As for a journal's boots (journalctl -b 9): a boot that is not there is an error, exit 3,
+    /// naming how many there are; one that is there is analysed.
+    @Test func aMissingBootIsAnError() throws {
+        let paths = Self.syzkaller
+        let missing = try Command.run(TestPaths.executable, ["analyze", "--boot", "99"] + paths)
+        #expect(missing.status == 3)
+        #expect(missing.stderrText.contains("postmortem: no boot 99 in the input: its kernel logs hold "), "\(missing.stderrText)")
+        #expect(missing.stderrText.contains("boots without wall-clock times"))
+        #expect(missing.stdoutText.isEmpty)
+        let there = try Command.run(TestPaths.executable, ["analyze", "--boot", "1"] + paths)
+        #expect(there.status == 0, "\(there.stderrText)")
     }
 
     @Test func aLogCutInTwoIsOneBoot() throws {

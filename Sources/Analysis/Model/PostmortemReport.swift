@@ -52,12 +52,13 @@ public struct PostmortemReport: Codable, Sendable {
 public struct UntimedBoots: Codable, Sendable, Hashable {
     /// How many boots the kernel logs hold.
     public var count: Int
-    /// Which one was analysed, 1 being the first in the files' order (`--boot N` chooses it).
-    public var analysed: Int
+    /// Which one was analysed, 1 being the first in the files' order (`--boot N` chooses it);
+    /// nil when the boot asked for is not among them (and nothing was analysed).
+    public var analysed: Int?
     /// The files the analysed boot was read from.
     public var paths: [String]
 
-    public init(count: Int, analysed: Int, paths: [String]) {
+    public init(count: Int, analysed: Int?, paths: [String]) {
         self.count = count
         self.analysed = analysed
         self.paths = paths

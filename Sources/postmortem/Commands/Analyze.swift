@@ -156,6 +156,11 @@ func analyzeOneHost(_ input: InputOptions, missingBootIsError: Bool = true, boot
             for line in table.split(separator: "\n") { Console.error("  " + line) }
             throw ExitCode(3)
         }
+        if missingBootIsError, let untimed = result.report.untimedBoots, untimed.analysed == nil {
+            Console.error("postmortem: no boot \(Console.printable(input.boot)) in the input: its kernel logs hold \(untimed.count) boots "
+                          + "without wall-clock times (told apart by their kernel clocks); --boot 1…\(untimed.count) or -\(untimed.count - 1)…0 chooses one")
+            throw ExitCode(3)
+        }
     case .auto, .all:
         break
     }
