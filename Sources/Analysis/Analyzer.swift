@@ -61,14 +61,14 @@ public enum Analyzer {
         let filePaths = input.journal?.files.map(\.path) ?? []
 
         var ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
-        var kernelNotes: [String] = []
+        var kernelNotes: [ReportNote] = []
         var textRecords = input.kernelRecords
         var matchedTextBoots: Set<String> = []
         if !input.kernelLogs.isEmpty {
             let placed = KernelClock.place(files: input.kernelLogs, journal: ordered.map(\.anchor))
             // Lines the journal has come back merged into its own records; keep the others.
             textRecords += placed.records.filter { r in !r.sources.contains { $0.format == .journal } }
-            kernelNotes = placed.notes + placed.skipped
+            kernelNotes = (placed.notes + placed.skipped).map(ReportNote.text)
             // A text boot the journal names (journalctl's `-- Boot <id> --`) is the journal's; one
             // matched by kernel lines alone may be another boot of the same machine (they repeat
             // their boot lines), so the time spans decide that.
@@ -87,8 +87,7 @@ public enum Analyzer {
                 textOnly = true
             } else if !text.boots.isEmpty {
                 ordered = TextBoots.merge(text.boots, into: ordered)
-                kernelNotes.append("\(text.boots.count) boot\(text.boots.count == 1 ? "" : "s") only text logs hold (older or newer than the journal's) "
-                                   + "added from them")
+                kernelNotes.append(.textOnlyBootsAdded(count: text.boots.count))
             }
             kernelNotes += text.notes
         }
@@ -119,7 +118,7 @@ public enum Analyzer {
         report.inputs = JournalFileState.merge(input.inputs, reader: input.journal)
         report.notes = JournalFileState.lossNotes(input.journal) + kernelNotes
         if textOnly {
-            report.notes.append("No journal: the analysis rests on text logs alone (\(ordered.count) boot\(ordered.count == 1 ? "" : "s") found in them).")
+            report.notes.append(.textLogsOnly(boots: ordered.count))
             if report.host.hostname == nil { report.host.hostname = TextBoots.hostname(input.kernelLogs) }
         }
 
@@ -145,7 +144,8 @@ public enum Analyzer {
             return report
         }
         guard !selected.isEmpty else {
-            if input.journal != nil { report.notes.append("The journal holds no entries.") }
+            // (A boot that --boot names and the set does not hold has its own note.)
+            if input.journal != nil, ordered.isEmpty { report.notes.append(.journalEmpty) }
             report.host.facts = hostFacts(boot: nil, textRecords: [], input: input, report: report)
             return report
         }
@@ -172,8 +172,7 @@ public enum Analyzer {
             report.end = end
             let journalGap = clockUnset ? nil : nextBegins.map { Double($0 &- b.last) / 1e6 }
             if let journalGap, journalGap > 0, ends[i].kind == .unclean, !b.textOnly {
-                report.notes.append("The journal of boot \(b.id.prefix(12)) ends \(HumanFormat.duration(seconds: journalGap)) before the next boot; "
-                                    + "up to SyncIntervalSec (5 min) of non-critical messages before a crash can be lost.")
+                report.notes.append(.journalEndsBeforeNextBoot(bootID: b.id, seconds: journalGap))
             }
         }
 
@@ -346,7 +345,7 @@ public enum Analyzer {
     }
 
     static func selectBoots(_ boots: [BootState], ends: [BootEndKind], selection: BootSelection,
-                            notes: inout [String]) -> [BootState] {
+                            notes: inout [ReportNote]) -> [BootState] {
         guard !boots.isEmpty else { return [] }
         switch selection {
         case .all:
@@ -358,13 +357,13 @@ public enum Analyzer {
         case .offset(let n):
             let i = boots.count - 1 + min(0, n)
             guard i >= 0, n <= 0 else {
-                notes.append("Boot offset \(n) is out of range: the set holds \(boots.count) boots.")
+                notes.append(.noSuchBoot(.offset(n, boots: boots.count)))
                 return []
             }
             return [boots[i]]
         case .index(let n):
             guard n >= 1, n <= boots.count else {
-                notes.append("Boot index \(n) is out of range: the set holds \(boots.count) boots.")
+                notes.append(.noSuchBoot(.index(n, boots: boots.count)))
                 return []
             }
             return [boots[n - 1]]
@@ -372,7 +371,7 @@ public enum Analyzer {
             let want = id.lowercased().replacingDashes()
             let hits = boots.filter { $0.id.hasPrefix(want) }
             guard hits.count == 1 else {
-                notes.append(hits.isEmpty ? "No boot \(id) in the journal." : "Boot ID prefix \(id) is ambiguous.")
+                notes.append(.noSuchBoot(hits.isEmpty ? .unknownID(id) : .ambiguousID(id)))
                 return []
             }
             return hits
@@ -381,7 +380,7 @@ public enum Analyzer {
 
     static func addReaderNotes(_ reader: JournalReader, to report: inout PostmortemReport) {
         for p in reader.unreadable {
-            report.notes.append("Journal file could not be read: \(p.description)")
+            report.notes.append(.journalFileUnreadable(p.description))
         }
     }
 
@@ -393,7 +392,7 @@ public enum Analyzer {
         pseudo.last = records.compactMap(\.wallclockUSec).max() ?? 0
         boot.add(pseudo, textRecords: records, textOnly: true)
         boot.finish(unitFiles: input.unitFiles, into: &report)
-        report.notes.append("No journal: the analysis rests on kernel logs alone.")
+        report.notes.append(.kernelLogsOnly)
     }
 }
 

@@ -119,7 +119,7 @@ struct BootAnalysis {
         report.kernelEvents = kernel.events
         report.forkRate = forkRate(kernel: kernel)
         if kernel.eventsDropped > 0 {
-            report.notes.append("\(kernel.eventsDropped) further kernel events of kinds already listed were counted but not listed.")
+            report.notes.append(.kernelEventsNotListed(count: kernel.eventsDropped))
         }
         var causes = RootCauseRanker(units: unitSummaries, accumulators: units, oomKills: oomKills, kernel: kernel,
                                      forkRate: report.forkRate, forkFailures: forkFailures, end: report.end)
@@ -291,14 +291,11 @@ struct BootAnalysis {
             }
         }
         let peak = bestStart.map { ForkRatePoint(start: Timestamp(microseconds: $0 * ForkRateEstimator.bucketUSec), perSecond: best / 60) }
-        var notes: [String] = []
         let lower = f.ambiguous || (f.wraps > 0 && f.pidMax <= 65536 && (peak?.perSecond ?? 0) * 60 > Double(f.pidMax))
-        if lower { notes.append("PIDs may have wrapped more than once between observations: the rate is a lower bound.") }
-        if f.wraps > 0 { notes.append("PIDs wrapped \(f.wraps) times (pid_max \(f.pidMax)).") }
         let failures = forkFailureCount + kernel.counts[.forkRejected, default: 0]
         return ForkRate(method: "pid-advance", pidMax: f.pidMax, pidMaxSource: f.pidMaxSource, series: series,
                         peakPerSecond: peak?.perSecond ?? 0, peakAt: peak?.start, lowerBound: lower, wraps: f.wraps,
-                        forkFailures: failures, notes: notes)
+                        forkFailures: failures)
     }
 }
 

@@ -42,17 +42,17 @@ enum JournalFileState {
     }
 
     /// Notes on entries the files claim but that could not be read.
-    static func lossNotes(_ reader: JournalReader?) -> [String] {
-        var out: [String] = []
+    static func lossNotes(_ reader: JournalReader?) -> [ReportNote] {
+        var out: [ReportNote] = []
         for h in reader?.health ?? [] {
             if h.headerEntries > UInt64(h.entriesRead) {
-                out.append("\(h.path): the header counts \(h.headerEntries) entries, \(h.entriesRead) could be read (\(h.headerEntries - UInt64(h.entriesRead)) lost).")
+                out.append(.journalEntriesLost(path: h.path, headerEntries: h.headerEntries, read: h.entriesRead))
             }
             if h.entriesRecovered > 0 {
-                out.append("\(h.path): \(h.entriesRecovered) entries recovered past the last linked entry (written but never linked).")
+                out.append(.journalEntriesRecovered(path: h.path, count: h.entriesRecovered))
             }
             if h.missingBytes > 0 {
-                out.append("\(h.path): file is \(h.missingBytes) bytes shorter than its header says.")
+                out.append(.journalFileShort(path: h.path, missingBytes: h.missingBytes))
             }
         }
         return out

@@ -61,7 +61,7 @@ struct KernelOnlyBoots {
 
     /// The boot `selection` names and which it is (no records, and `which` without `analysed`,
     /// when there is no such boot; no `which` when there is one boot); `.all` is every line.
-    func select(_ selection: BootSelection, notes: inout [String]) -> (records: [KernelRecord], which: UntimedBoots?)? {
+    func select(_ selection: BootSelection, notes: inout [ReportNote]) -> (records: [KernelRecord], which: UntimedBoots?)? {
         guard boots.count > 1 else { return boots.first.map { ($0, nil) } }
         let chosen: Int?
         switch selection {
@@ -78,8 +78,7 @@ struct KernelOnlyBoots {
             chosen = nil
         }
         guard let chosen else {
-            notes.append("The kernel logs hold \(boots.count) boots without wall-clock times; no such boot among them "
-                         + "(choose one with --boot -\(boots.count - 1)…0 or 1…\(boots.count)).")
+            notes.append(.noSuchBoot(.untimed(boots: boots.count)))
             return ([], UntimedBoots(count: boots.count, analysed: nil, paths: []))
         }
         return (boots[chosen], UntimedBoots(count: boots.count, analysed: chosen + 1, paths: paths[chosen]))

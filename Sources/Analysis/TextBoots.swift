@@ -8,7 +8,7 @@ import KernelLog
 /// units and its kernel are judged by one set of rules whatever the input.
 struct TextBoots {
     var boots: [BootState] = []
-    var notes: [String] = []
+    var notes: [ReportNote] = []
 
     /// One boot of one file.
     private struct Segment {
@@ -165,13 +165,12 @@ struct TextBoots {
         if let joining = runs.last {
             for s in joining { newest.add(s) }
             let paths = Set(joining.map { files[$0.file].path }).sorted()
-            out.notes.append("\(paths.joined(separator: ", ")): no wall-clock times; read as part of the newest boot")
+            out.notes.append(.untimedLinesJoinNewest(paths: paths))
         }
         let left = runs.dropLast().flatMap { $0 }
         if !left.isEmpty {
             let paths = Set(left.map { files[$0.file].path }).sorted()
-            out.notes.append("\(paths.joined(separator: ", ")): \(runs.count - 1) other boot\(runs.count == 2 ? "" : "s") without wall-clock "
-                             + "times (their kernel clocks start again) left out: they cannot be placed among the others")
+            out.notes.append(.untimedBootsLeftOut(paths: paths, count: runs.count - 1))
         }
 
         var key: [String: String] = [:]  // "file#boot" → boot id
@@ -211,8 +210,7 @@ struct TextBoots {
             let plausibleWalls = onSetClock(everyWall, kernelStart: kernelStart?.time, unsetUntil: unsetClockUntil(messages))
             if plausibleWalls.count < everyWall.count {
                 let n = everyWall.count - plausibleWalls.count
-                out.notes.append("\(n) line\(n == 1 ? " is" : "s are") stamped before boot \(b.id)'s kernel started "
-                                 + "(written before its clock was set): left out of when the boot ran")
+                out.notes.append(.linesBeforeKernelStart(count: n, bootID: b.id))
             }
             b.entries = messages.count + kernel.count
             if let lo = plausibleWalls.min(), let hi = plausibleWalls.max() {
@@ -275,8 +273,7 @@ struct TextBoots {
         }
         let untimed = files.reduce(0) { n, f in n + f.messages.filter { $0.record.wallclockUSec == nil }.count }
         if untimed > 0 {
-            out.notes.append("\(untimed) systemd line\(untimed == 1 ? "" : "s") of text logs carry no wall-clock time "
-                             + "(journalctl short-monotonic); their unit events are not counted")
+            out.notes.append(.untimedSystemdLines(count: untimed))
         }
         return out
     }

@@ -97,7 +97,7 @@ public enum Batch {
             }
             if !result.readAnything {
                 let why = result.problems.isEmpty ? "nothing was found" : result.problems.joined(separator: "; ")
-                report.notes.append("No input of this host could be read, so nothing here describes how it ended: \(why)")
+                report.notes.append(.text("No input of this host could be read, so nothing here describes how it ended: \(why)"))
             }
             try ReportFolder.write(report, formats: [.json, .markdown, .html], into: dir, options: local, zoneNote: note)
             row = result.readAnything

@@ -68,8 +68,8 @@ public enum HostAnalysis {
         if report.host.hostname == nil { report.host.hostname = host.hostname }
         // Files discovery left out are named in the report too, not only on stderr.
         report.notes += host.problems.filter { $0.reason.hasSuffix("skipped") || $0.reason.contains("--memory-budget") }
-            .prefix(25).map { "Not read: \($0.description)" }
-        report.notes += kernel.budgetNotes
+            .prefix(25).map { .text("Not read: \($0.description)") }
+        report.notes += kernel.budgetNotes.map(ReportNote.text)
         if report.host.machineID == nil { report.host.machineID = host.machineID }
         report.detection = Backtest.run(report)
         let entries = reader?.health.reduce(0) { $0 + $1.entriesRead } ?? 0

@@ -46,7 +46,7 @@ public enum ReportFolder {
                              options: RenderOptions, zoneNote: String? = nil) throws(FileOutput.Failure) -> [String] {
         try FileOutput.makeFolder(dir)
         var noted = report
-        if let zoneNote { noted.notes.append(zoneNote) }
+        if let zoneNote { noted.notes.append(.text(zoneNote)) }
         var written: [String] = []
         for format in formats {
             let path = dir + "/" + fileName(format)

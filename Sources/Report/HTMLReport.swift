@@ -278,7 +278,7 @@ struct HTMLReport {
         }
         if !report.notes.isEmpty {
             out.append("<h3>Notes on the data</h3><ul>")
-            out += report.notes.map { "<li>\(e($0))</li>" }
+            out += report.notes.map { "<li>\(e(NoteText.sentence($0)))</li>" }
             out.append("</ul>")
         }
         out.append("</section>")

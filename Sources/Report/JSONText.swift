@@ -17,6 +17,9 @@ enum JSONText {
         // And findings: their summary and remediation.
         let facts: CauseFacts.Writer = CauseWording.json
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = facts }
+        // And the notes.
+        let notes: ReportNote.Writer = NoteText.sentence
+        if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }
         return encoder
     }
 

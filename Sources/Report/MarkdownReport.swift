@@ -355,7 +355,7 @@ struct MarkdownReport {
             out.append("")
             out.append("Notes on the data:")
             out.append("")
-            for note in report.notes { out.append("- " + Markdown.text(note)) }
+            for note in report.notes { out.append("- " + Markdown.text(NoteText.sentence(note))) }
         }
         out.append("")
         return out

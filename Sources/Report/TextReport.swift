@@ -105,7 +105,7 @@ struct TextReport {
         if !report.notes.isEmpty {
             out.append("Notes:")
             for note in report.notes {
-                out += TextLayout.hanging(safe(note), first: "  - ", rest: "    ", width: width)
+                out += TextLayout.hanging(safe(NoteText.sentence(note)), first: "  - ", rest: "    ", width: width)
             }
         }
         return out.joined(separator: "\n") + "\n"

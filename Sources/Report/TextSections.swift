@@ -189,7 +189,8 @@ struct TextSections {
     func forkPressure() -> [String] {
         guard let f = report.forkRate else { return [] }
         var facts: [String] = []
-        let peak = HumanFormat.number(f.peakPerSecond, decimals: 1) + "/s" + (f.lowerBound ? " (a lower bound)" : "")
+        let peak = HumanFormat.number(f.peakPerSecond, decimals: 1) + "/s"
+            + (f.lowerBound ? " (a lower bound: PIDs may have wrapped more than once between observations)" : "")
         facts.append("peak fork rate " + peak + (f.peakAt.map { " in the minute from " + clock.time($0) } ?? ""))
         if let pidMax = f.pidMax {
             var line = "pid_max " + HumanFormat.count(pidMax) + (f.pidMaxSource.map { " (\($0))" } ?? "")
@@ -204,9 +205,6 @@ struct TextSections {
                      : "\(HumanFormat.count(f.forkFailures)) fork failure\(f.forkFailures == 1 ? "" : "s") (pids controller, EAGAIN, TasksMax)")
         var out = [heading("Fork and PID pressure")]
         for fact in facts { out += TextLayout.hanging(TextLayout.terminalSafe(fact), first: "  - ", rest: "    ", width: width) }
-        for note in f.notes {
-            out += TextLayout.hanging(TextLayout.terminalSafe(note), first: "    ", rest: "    ", width: width).map { style.apply(.dim, $0) }
-        }
         return out + [""]
     }
 

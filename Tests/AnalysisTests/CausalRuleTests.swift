@@ -135,7 +135,7 @@ struct CausalRuleTests {
     func busyBuildHostAndFailingDisk() throws {
         let series = (0..<30).map { ForkRatePoint(start: Timestamp(microseconds: Self.t0 + Int64($0) * 60_000_000), perSecond: 1_450 + Double($0 % 3) * 25) }
         let rate = ForkRate(method: "pid-advance", pidMax: 4_194_304, pidMaxSource: nil, series: series, peakPerSecond: 1_500,
-                            peakAt: series.first?.start, lowerBound: false, wraps: 0, forkFailures: 0, notes: [])
+                            peakAt: series.first?.start, lowerBound: false, wraps: 0, forkFailures: 0)
         let f = Self.findings(Self.lines(Self.sdbMediumErrors), forkRate: rate, end: Self.end(at: 130))
         #expect(f.first?.kind == .storageIO && f.first?.subject == .device("sdb") && f.first?.role == .primary)
         #expect(!f.contains { $0.kind == .forkBomb }, "a fast rate alone is a busy machine")

@@ -192,7 +192,12 @@ struct IndexedAnalysisTests {
             r.boots[i].endEvidence = r.boots[i].endEvidence.map(withoutHealth)
         }
         if var end = r.end { end.evidence = end.evidence.map(withoutHealth); r.end = end }
-        r.notes = r.notes.filter { !$0.contains(" could be read (") && !$0.contains("recovered past the last linked entry") }
+        r.notes = r.notes.filter {
+            switch $0 {
+            case .journalEntriesLost, .journalEntriesRecovered: false
+            default: true
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Timeline details compared as the facts they are (the sentences are the report's).
@@ -202,6 +207,8 @@ struct IndexedAnalysisTests {
         if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
         let causes: CauseFacts.Writer = { (String(describing: $0), []) }
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = causes }
+        let notes: ReportNote.Writer = { String(describing: $0) }
+        if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]
         var out: [String: String] = [:]
         for (k, v) in object {

@@ -85,7 +85,7 @@ enum ReferenceReports {
         }
         r.forkRate = ForkRate(method: "pid-advance", pidMax: 4_194_304, pidMaxSource: "kernel.pid_max in sysctl.conf",
                               series: fork, peakPerSecond: 414, peakAt: at(12, 58, 0), lowerBound: false, wraps: 2,
-                              forkFailures: 17, notes: ["PIDs wrapped twice"])
+                              forkFailures: 17)
         r.kernelEvents = [
             KernelEventSummary(time: at(13, 1, 10), kind: .hungTask,
                                text: "INFO: task kworker/3:1:212 blocked for more than 120 seconds.",
@@ -152,8 +152,8 @@ enum ReferenceReports {
             TimelineRow(time: nextBootFirst, endTime: nil, kind: .boot, subject: nextBoot, detail: .text("next boot's first entry"),
                         count: 1),
         ]
-        r.notes = ["Up to 5 min of non-critical messages may be missing before the end (journald SyncIntervalSec).",
-                   "23 entries were recovered from past the journal's last linked entry."]
+        r.notes = [.text("Up to 5 min of non-critical messages may be missing before the end (journald SyncIntervalSec)."),
+                   .text("23 entries were recovered from past the journal's last linked entry.")]
         return r
     }
 
@@ -211,7 +211,7 @@ enum ReferenceReports {
         r.timeline[1].subject = hostileUnit
         r.timeline[1].detail = .text("a | b | c, \"quoted\", \u{1B}]0;title\u{07} <iframe src=\"https://evil.example/\">\nnext line")
         r.kernelEvents[1].text = "</title><script>alert(3)</script>"
-        r.notes.append("note with `backticks` and *stars* and [link](https://evil.example)")
+        r.notes.append(.text("note with `backticks` and *stars* and [link](https://evil.example)"))
         return r
     }
 
@@ -302,7 +302,7 @@ enum ReferenceReports {
         r.oomKills = [OOMKillSummary(time: nil, kind: .oomd)]
         r.forkRate = ForkRate(method: "pid-advance", pidMax: nil, pidMaxSource: nil,
                               series: [ForkRatePoint(start: at(1, 0, 0), perSecond: 0)], peakPerSecond: 0, peakAt: nil,
-                              lowerBound: true, wraps: 0, forkFailures: 0, notes: [])
+                              lowerBound: true, wraps: 0, forkFailures: 0)
         r.kernelEvents = [KernelEventSummary(time: nil, kind: .mce, text: "", source: "")]
         r.rootCauses = [RootCause(rank: 1, id: "", kind: .lockup, subject: .cpu(nil), facts: .text(summary: "", remediation: []))]
         r.timeline = [TimelineRow(time: nil, endTime: nil, kind: .boot, subject: "", detail: .text(""), count: 1)]

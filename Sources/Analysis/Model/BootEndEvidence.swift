@@ -41,26 +41,9 @@ public enum BootEndEvidence: Sendable, Hashable {
     case noSigns
     /// A sign of an unclean end outweighed by a shutdown that reached its last stage.
     indirect case outweighed(BootEndEvidence)
-
-    /// Writes a piece of evidence as a sentence; `Report` puts its own in the encoder's
-    /// `userInfo` under `writerKey`, so that the JSON reads as the other formats do.
-    public typealias Writer = @Sendable (BootEndEvidence) -> String
-    /// (`CodingUserInfoKey` is made by a failable initialiser, though it fails for no name.)
-    public static let writerKey = CodingUserInfoKey(rawValue: "postmortem.boot-end-evidence-writer")
 }
 
-extension BootEndEvidence: Codable {
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        guard let key = Self.writerKey, let writer = encoder.userInfo[key] as? Writer else {
-            throw EncodingError.invalidValue(self, .init(codingPath: c.codingPath,
-                                                         debugDescription: "no writer for boot-end evidence in the encoder's userInfo"))
-        }
-        try c.encode(writer(self))
-    }
-
-    /// Evidence read back from JSON is the sentence it was written as.
-    public init(from decoder: any Decoder) throws {
-        self = .text(try decoder.singleValueContainer().decode(String.self))
-    }
+extension BootEndEvidence: WrittenAsSentence {
+    public static let writerKey = CodingUserInfoKey(rawValue: "postmortem.boot-end-evidence-writer")
+    public init(sentence: String) { self = .text(sentence) }
 }

@@ -25,7 +25,7 @@ public struct PostmortemReport: Codable, Sendable {
     /// What monitoring would have caught, and when (filled by the `Detection` library).
     public var detection: DetectionSummary?
     /// Things the reader of the report should know about the data (lost entries, clock guesses).
-    public var notes: [String] = []
+    public var notes: [ReportNote] = []
     /// The time window asked for (`--since`/`--until`); `nil` when the whole boot was analysed.
     public var window: TimeWindow?
     /// Kernel logs alone and without wall-clock times that hold several boots: which one this
@@ -549,10 +549,9 @@ public struct ForkRate: Codable, Sendable, Hashable {
     public var wraps: Int
     /// pids-controller rejections, spawn failures with EAGAIN, TasksMax hits.
     public var forkFailures: Int
-    public var notes: [String]
 
     public init(method: String, pidMax: Int?, pidMaxSource: String?, series: [ForkRatePoint], peakPerSecond: Double,
-                peakAt: Timestamp?, lowerBound: Bool, wraps: Int, forkFailures: Int, notes: [String]) {
+                peakAt: Timestamp?, lowerBound: Bool, wraps: Int, forkFailures: Int) {
         self.method = method
         self.pidMax = pidMax
         self.pidMaxSource = pidMaxSource
@@ -562,11 +561,10 @@ public struct ForkRate: Codable, Sendable, Hashable {
         self.lowerBound = lowerBound
         self.wraps = wraps
         self.forkFailures = forkFailures
-        self.notes = notes
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, series, wraps, notes
+        case method, series, wraps
         case pidMax = "pid_max"
         case pidMaxSource = "pid_max_source"
         case peakPerSecond = "peak_per_second"

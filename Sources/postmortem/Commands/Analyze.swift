@@ -74,7 +74,7 @@ extension PostmortemCommand {
                 return
             }
             // JSON keeps UTC whatever the zone; the other formats say which zone they show.
-            if let zoneNote, format != "json" { result.report.notes.append(zoneNote) }
+            if let zoneNote, format != "json" { result.report.notes.append(.text(zoneNote)) }
             var render = output.render(zone: zone)
             render.color = render.color && format == "text"
             // Every report says what made it: the tool with its commit, the command, the time.
