@@ -204,30 +204,20 @@ struct BootAnalysis {
                                  meanIntervalSeconds: mean, boundedByBootStart: bounded)
     }
 
-    /// A span of seconds as a unit file writes it (`500ms`, `1.5s`, `12s`): the value of an
-    /// implied setting, not a duration for people (`HumanFormat.duration`).
-    static func timeSpan(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "0" }
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
-        return String(HumanFormat.number(seconds, decimals: seconds < 10 ? 1 : 0).filter { $0 != "," }) + "s"
-    }
-
-    func impliedSettings(_ u: UnitAccumulator) -> [String] {
+    func impliedSettings(_ u: UnitAccumulator) -> [ImpliedSetting] {
         guard u.restartsObserved > 0 else { return [] }
-        var out: [String] = []
+        var out: [ImpliedSetting] = []
         if u.restartsAfterSuccess > 0 {
-            out.append("Restart=always (restarted \(u.restartsAfterSuccess) times after a clean exit)")
+            out.append(.restartAlways(afterCleanExits: u.restartsAfterSuccess))
         } else if u.restartsAfterFailure > 0 {
-            out.append("Restart=on-failure or Restart=always (restarted after \(u.restartsAfterFailure) failures)")
+            out.append(.restartOnFailure(afterFailures: u.restartsAfterFailure))
         }
-        if let delay = u.exitToRestart.median {
-            out.append("RestartSec≈\(Self.timeSpan(delay)) (median delay from exit to the scheduled restart)")
-        }
+        if let delay = u.exitToRestart.median { out.append(.restartDelay(seconds: delay)) }
         let burst = u.restarts.maxPer10s
         if !u.startLimitHit, burst > 5 {
-            out.append("StartLimitIntervalSec=0 or a StartLimitBurst above \(burst - 1) (\(burst) restarts within 10 s, no start-limit hit; the default allows 5)")
+            out.append(.startLimitRaised(restartsWithin10s: burst))
         } else if !u.startLimitHit, u.restartsObserved > 5, let m = u.medianInterval, m < 2 {
-            out.append("StartLimitIntervalSec=0 or StartLimitBurst raised (restarts every \(HumanFormat.duration(seconds: m)) without a start-limit hit)")
+            out.append(.startLimitOff(medianIntervalSeconds: m))
         }
         return out
     }

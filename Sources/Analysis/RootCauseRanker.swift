@@ -123,7 +123,7 @@ struct RootCauseRanker {
                                        medianIntervalSeconds: u.medianRestartIntervalSeconds,
                                        exits: CauseFacts.Tally.top(u.exitStatuses, 3), failures: CauseFacts.Tally.top(u.results, 3),
                                        startLimitHit: u.startLimitHit,
-                                       impliedStartLimit: u.impliedSettings.first { $0.hasPrefix("StartLimit") },
+                                       impliedStartLimit: u.impliedSettings.first(where: \.isStartLimit),
                                        ownWords: u.ownWords.first?.example)
             // The unit's own words first: they say why it exits; then systemd's view of it.
             var ev: [EvidenceLine] = []

@@ -102,7 +102,7 @@ enum CauseWording {
         if !f.exits.isEmpty { s += " Main process exits: \(f.exits.map(tally).joined(separator: ", "))." }
         if !f.failures.isEmpty { s += " Failures: \(f.failures.map(tally).joined(separator: ", "))." }
         s += f.startLimitHit ? " It finally hit the start limit." : " It never hit the start limit."
-        if let implied = f.impliedStartLimit { s += " Implied: \(implied)." }
+        if let implied = f.impliedStartLimit { s += " Implied: \(ImpliedSettingText.sentence(implied))." }
         return s
     }
 

@@ -17,6 +17,8 @@ enum JSONText {
         // And findings: their summary and remediation.
         let facts: CauseFacts.Writer = CauseWording.json
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = facts }
+        let settings: ImpliedSetting.Writer = ImpliedSettingText.sentence
+        if let key = ImpliedSetting.writerKey { encoder.userInfo[key] = settings }
         // And the notes.
         let notes: ReportNote.Writer = NoteText.sentence
         if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }

@@ -51,13 +51,6 @@ struct DetectorTests {
         #expect(new.counterMax == 50)
     }
 
-    @Test("an implied setting's time span is written as a unit file takes it", arguments: [
-        (0.5, "500ms"), (0.1467, "147ms"), (1.46, "1.5s"), (12.4, "12s"), (3600, "3600s"), (-1, "0"), (.nan, "0"), (.infinity, "0"),
-    ])
-    func timeSpan(_ seconds: Double, _ expected: String) {
-        #expect(BootAnalysis.timeSpan(seconds) == expected)
-    }
-
     @Test("a unit's own words: repeats, new patterns between them and the pattern cap count as a plain tally does")
     func ownWordsTally() {
         var w = UnitWords()

@@ -90,8 +90,9 @@ struct GeneratedJournalTests {
         #expect(u.medianRestartIntervalSeconds == 2)
         // Every 2 s: 30 in any sliding minute.
         #expect(u.peakRestartsPerMinute == 30)
-        #expect(u.impliedSettings.contains { $0.hasPrefix("Restart=on-failure") })
-        #expect(u.impliedSettings.contains { $0.hasPrefix("RestartSec≈500ms") })
+        // The unit restarts after failures, half a second after each exit.
+        #expect(u.impliedSettings.contains { if case .restartOnFailure = $0 { true } else { false } })
+        #expect(u.impliedSettings.contains(.restartDelay(seconds: 0.5)))
         #expect(u.unitFileLines == ["/etc/systemd/system/polyscan.service:3: StartLimitIntervalSec=0",
                                     "/etc/systemd/system/polyscan.service:7: Restart=always",
                                     "/etc/systemd/system/polyscan.service:8: RestartSec=500ms",

@@ -207,6 +207,8 @@ struct IndexedAnalysisTests {
         if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
         let causes: CauseFacts.Writer = { (String(describing: $0), []) }
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = causes }
+        let settings: ImpliedSetting.Writer = { String(describing: $0) }
+        if let key = ImpliedSetting.writerKey { encoder.userInfo[key] = settings }
         let notes: ReportNote.Writer = { String(describing: $0) }
         if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]

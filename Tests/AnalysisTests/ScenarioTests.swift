@@ -181,7 +181,7 @@ struct ScenarioTests {
         let r = s.analyze()
         let loop = try #require(r.units.first { $0.unit == "polyscan.service" })
         #expect(loop.exitStatuses["1/FAILURE"] == loop.restartsObserved)
-        #expect(loop.impliedSettings.contains { $0.hasPrefix("StartLimitIntervalSec=0") })
+        #expect(loop.impliedSettings.contains { $0.isStartLimit })
         #expect(loop.unitFileLines.contains { $0.hasPrefix("/etc/systemd/system/polyscan.service:") && $0.contains("Restart=") })
         let row = try #require(r.timeline.first { $0.kind == .crashLoop && $0.subject == "polyscan.service" })
         #expect(row.count == loop.restartsObserved)
@@ -189,7 +189,7 @@ struct ScenarioTests {
         let cause = try #require(r.rootCauses.first { $0.kind == .crashLoop })
         guard case .crashLoop(let facts) = cause.facts else { Issue.record("\(cause.facts)"); return }
         #expect(facts.restarts == loop.restartsObserved && !facts.startLimitHit)
-        #expect(facts.impliedStartLimit?.hasPrefix("StartLimitIntervalSec=0") == true)
+        #expect(facts.impliedStartLimit?.isStartLimit == true)
         // Its own words: polyscan's error, counted, quoted as evidence and in the fix.
         let words = try #require(loop.ownWords.first)
         #expect(words.example.contains("database disk image is malformed"))

@@ -10,7 +10,7 @@ struct CauseWordingTests {
     func crashLoop() {
         var f = CrashLoopFacts(unit: "polyscan.service", restarts: 320_245, counterFrom: 7, counterTo: 320_251, peakPerMinute: 61,
                                medianIntervalSeconds: 1.0, exits: [.init(name: "1/FAILURE", count: 320_245)],
-                               failures: [.init(name: "exit-code", count: 320_245)], impliedStartLimit: "StartLimitIntervalSec=0",
+                               failures: [.init(name: "exit-code", count: 320_245)], impliedStartLimit: .text("StartLimitIntervalSec=0"),
                                ownWords: "database disk image is malformed")
         #expect(CauseWording.summary(.crashLoop(f)) == "polyscan.service restarted 320,245 times (restart counter 7→320,251: the loop "
                 + "had been running before the oldest entry kept), peak 61/min, median 1 s apart. Main process exits: 1/FAILURE ×320,245. "
@@ -80,5 +80,21 @@ struct CauseWordingTests {
         #expect(JSONText.encode(back, pretty: false) == json)
         // Without a writer there is no JSON to write: the encoder says so rather than dropping the text.
         #expect(throws: EncodingError.self) { try JSONEncoder().encode(cause) }
+    }
+    @Test("an implied setting's time span is written as a unit file takes it", arguments: [
+        (0.5, "500ms"), (0.1467, "147ms"), (1.46, "1.5s"), (12.4, "12s"), (3600, "3600s"), (-1, "0"), (.nan, "0"), (.infinity, "0"),
+    ])
+    func timeSpan(_ seconds: Double, _ expected: String) {
+        #expect(ImpliedSettingText.timeSpan(seconds) == expected)
+    }
+
+    @Test("implied settings are written as a unit file says them, with what implies them", arguments: [
+        (ImpliedSetting.restartAlways(afterCleanExits: 3), "Restart=always (restarted 3 times after a clean exit)"),
+        (.restartDelay(seconds: 0.5), "RestartSec≈500ms (median delay from exit to the scheduled restart)"),
+        (.startLimitRaised(restartsWithin10s: 9), "StartLimitIntervalSec=0 or a StartLimitBurst above 8 (9 restarts within 10 s, no start-limit hit; the default allows 5)"),
+        (.startLimitOff(medianIntervalSeconds: 1), "StartLimitIntervalSec=0 or StartLimitBurst raised (restarts every 1 s without a start-limit hit)"),
+    ])
+    func impliedSetting(_ setting: ImpliedSetting, _ expected: String) {
+        #expect(ImpliedSettingText.sentence(setting) == expected)
     }
 }

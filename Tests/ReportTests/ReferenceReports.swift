@@ -61,7 +61,7 @@ enum ReferenceReports {
         unit.results = ["exit-code": 3_012]
         unit.crashLoop = true
         unit.medianRestartIntervalSeconds = 0.98
-        unit.impliedSettings = ["Restart=always", "RestartSec=100ms", "StartLimitIntervalSec=0"]
+        unit.impliedSettings = [.text("Restart=always"), .text("RestartSec=100ms"), .text("StartLimitIntervalSec=0")]
         unit.unitFileLines = ["/etc/systemd/system/polyscan.service:9: Restart=always"]
         unit.restartsPerMinute = restartsPerMinute
         var quiet = UnitSummary(unit: "nginx.service")

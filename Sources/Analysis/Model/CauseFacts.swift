@@ -62,13 +62,13 @@ public struct CrashLoopFacts: Sendable, Hashable {
     public var failures: [CauseFacts.Tally]
     public var startLimitHit: Bool
     /// The start-limit setting the unit's behaviour implies (`StartLimitBurst=0`).
-    public var impliedStartLimit: String?
+    public var impliedStartLimit: ImpliedSetting?
     /// The unit's most frequent message of its own, which says why it exits.
     public var ownWords: String?
 
     public init(unit: String, restarts: Int, counterFrom: Int? = nil, counterTo: Int? = nil, peakPerMinute: Int,
                 medianIntervalSeconds: Double? = nil, exits: [CauseFacts.Tally] = [], failures: [CauseFacts.Tally] = [],
-                startLimitHit: Bool = false, impliedStartLimit: String? = nil, ownWords: String? = nil) {
+                startLimitHit: Bool = false, impliedStartLimit: ImpliedSetting? = nil, ownWords: String? = nil) {
         self.unit = unit
         self.restarts = restarts
         self.counterFrom = counterFrom

@@ -429,7 +429,7 @@ public struct UnitSummary: Codable, Sendable, Hashable {
     /// Median seconds between a restart being scheduled and the next one.
     public var medianRestartIntervalSeconds: Double?
     /// What the observed behaviour says the unit's settings must be (`Restart=always`, …).
-    public var impliedSettings: [String] = []
+    public var impliedSettings: [ImpliedSetting] = []
     /// Lines quoted from the unit file and its drop-ins, as `path:line: text`.
     public var unitFileLines: [String] = []
     /// The unit's processes' most frequent messages at warning priority or worse, normalised, with counts.
