@@ -24,6 +24,10 @@ struct ActivityChart {
 
     private static let width = 1100.0
     private static let left = 86.0, right = 28.0
+
+    /// About how wide a label is drawn at the chart's 12 px (7 px a character, generous: a
+    /// label guessed too wide is only merged into the one before).
+    static func labelWidth(_ text: String) -> Double { Double(text.count) * 7 }
     private var plotWidth: Double { Self.width - Self.left - Self.right }
 
     private var loopingUnits: [UnitSummary] {
@@ -159,10 +163,20 @@ struct ActivityChart {
                                 + "fill=\"\(ChartColor.oomKill)\"><title>\(HTML.escape(label))</title></path>")
                 }
                 if timedOOMs.count <= 4 {
-                    for (t, kill) in timedOOMs {
-                        let size = kill.anonRSSKB.map { " " + HumanFormat.kibibytes($0) } ?? ""
-                        body.append("<text class=\"marker-label\" x=\"\(c(x(t.seconds) + 11))\" y=\"\(c(rowY + 4))\">"
-                                    + "\(HTML.escape((kill.comm ?? "?") + size))</text>")
+                    // Kills seconds apart share one label (`php-fpm 133.4 MiB +2`): labels
+                    // written over each other cannot be read.
+                    var labels: [(x: Double, text: String, more: Int)] = []
+                    for (t, kill) in timedOOMs.sorted(by: { $0.0 < $1.0 }) {
+                        let at = x(t.seconds) + 11
+                        if let last = labels.last, at < last.x + Self.labelWidth(last.text) + 6 {
+                            labels[labels.count - 1].more += 1
+                        } else {
+                            labels.append((at, (kill.comm ?? "?") + (kill.anonRSSKB.map { " " + HumanFormat.kibibytes($0) } ?? ""), 0))
+                        }
+                    }
+                    for l in labels {
+                        body.append("<text class=\"marker-label\" x=\"\(c(l.x))\" y=\"\(c(rowY + 4))\">"
+                                    + HTML.escape(l.text + (l.more > 0 ? " +\(l.more)" : "")) + "</text>")
                     }
                 }
                 rowY += 26

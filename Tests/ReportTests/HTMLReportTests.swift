@@ -111,6 +111,30 @@ struct HTMLReportTests {
         #expect(cest.contains(">time (CEST, 2024-07-19)</text>"))
     }
 
+    /// The CentOS 6 excerpt's three kills within 4 s drew three labels over each other.
+    @Test("OOM kills seconds apart share one label; kills apart have their own")
+    func oomLabelsDoNotOverlap() throws {
+        var report = ReferenceReports.unclean()
+        let kill = try #require(report.oomKills.first)
+        let t = try #require(kill.time)
+        func at(_ seconds: Int64, _ comm: String) -> OOMKillSummary {
+            var k = kill
+            k.time = Timestamp(microseconds: t.microseconds + seconds * 1_000_000)
+            k.comm = comm
+            return k
+        }
+        report.oomKills = [at(0, "php-fpm"), at(2, "php-fpm"), at(4, "php-fpm")]
+        let close = ReportRenderer.render(report, as: .html, options: RenderOptions())
+        let labels = close.components(separatedBy: "<text class=\"marker-label\"").dropFirst().map { $0.prefix { $0 != "<" } }
+        #expect(labels.count == 1)
+        #expect(labels.first?.hasSuffix(" +2") == true, "\(labels)")
+        #expect(close.components(separatedBy: "<path class=\"oom\"").count - 1 == 3, "every kill keeps its marker")
+        report.oomKills = [at(0, "php-fpm"), at(1_200, "mysqld")]
+        let apart = ReportRenderer.render(report, as: .html, options: RenderOptions())
+        let two = apart.components(separatedBy: "<text class=\"marker-label\"").dropFirst().map { $0.prefix { $0 != "<" } }
+        #expect(two.count == 2 && !two.contains { $0.contains("+") }, "\(two)")
+    }
+
     @Test("verdict, causes and a timeline row per timeline row")
     func sections() {
         let report = ReferenceReports.unclean()
