@@ -75,7 +75,8 @@ struct BootAnalysis {
                                    source: r.sources.first?.description ?? "kernel log",
                                    lastWords: r.isLastWords || after,
                                    origin: .file(path: r.sources.first?.path ?? "kernel log",
-                                                 line: r.sources.first.flatMap { $0.line > 0 ? $0.line : nil })))
+                                                 line: r.sources.first.flatMap { $0.line > 0 ? $0.line : nil }),
+                                   uptime: r.wallclockUSec == nil ? r.monotonicUSec : nil))
         }
         kernelLines += text
         kernelLines.sort { ($0.time ?? .max) < ($1.time ?? .max) }
@@ -350,7 +351,8 @@ struct KernelFindings {
             if counts[kind, default: 0] <= Self.perKindListed {
                 events.append(KernelEventSummary(time: l.time.map(Timestamp.init(microseconds:)), kind: kind,
                                                  text: l.text, source: l.source, lastWords: l.lastWords,
-                                                 reason: kind == .panic ? KernelMessage.panicReason(l.text) : nil))
+                                                 reason: kind == .panic ? KernelMessage.panicReason(l.text) : nil,
+                                                 uptimeSeconds: l.uptime.map { Double($0) / 1e6 }))
                 origins.append(l.origin)
                 refs.append(l.ref)
                 reports.append([])

@@ -12,6 +12,9 @@ struct KernelLine {
     var origin: EvidenceSource = .file(path: "kernel log", line: nil)
     /// The journal entry it came from: its file is looked up only for lines quoted as evidence.
     var ref: EntryRef?
+    /// The kernel's own stamp (µs since its start), kept for a line without a wall-clock time
+    /// (a console log): the only time it has.
+    var uptime: UInt64?
 }
 
 /// Joins the lines of kernel OOM reports (invocation, task dump, summary, kill) into one

@@ -177,7 +177,7 @@ struct TimelineBuilder {
                                endTime: end.map(Timestamp.init(microseconds:)),
                                kind: .lastWords, subject: "kernel",
                                detail: .kernelReport(headline: String(first.text.prefix(500)), furtherLines: g.count - 1),
-                               count: 1, lastWords: true)
+                               count: 1, lastWords: true, uptimeSeconds: first.uptime.map { Double($0) / 1e6 })
         }
     }
 
@@ -226,7 +226,8 @@ struct TimelineBuilder {
                 let e = list[i]
                 let n = j - i
                 rows.append(TimelineRow(time: e.time, endTime: n > 1 ? list[j - 1].time : nil, kind: .kernel(e.kind), subject: "kernel",
-                                        detail: n > 1 ? .kernelBurst(kind: e.kind, count: n, first: e.text) : .text(e.text), count: n))
+                                        detail: n > 1 ? .kernelBurst(kind: e.kind, count: n, first: e.text) : .text(e.text), count: n,
+                                        uptimeSeconds: e.uptimeSeconds))
                 i = j
             }
         }

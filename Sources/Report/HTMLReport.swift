@@ -218,11 +218,12 @@ struct HTMLReport {
         let oneDay = clock.sameDay(times)
         var out = ["<section id=\"timeline\">", "<h2>Timeline</h2>"]
         guard !rows.isEmpty else { return out + ["<p>No events.</p>", "</section>"] }
-        var caption = "Times in \(e(options.timeZone.name(at: times.first)))"
+        let untimed = times.isEmpty && rows.contains { $0.uptimeSeconds != nil }
+        var caption = untimed ? "Times are " + e(ZonedClock.uptimeCaption) : "Times in \(e(options.timeZone.name(at: times.first)))"
         if oneDay, let first = times.first { caption += " on \(clock.date(first))" }
         out.append("<p class=\"muted\">\(caption). Highlighted rows are the last words: the final messages before the machine went silent.</p>")
-        func stamp(_ t: Timestamp?) -> String {
-            guard let t else { return "?" }
+        func stamp(_ t: Timestamp?, uptime: Double? = nil) -> String {
+            guard let t else { return uptime.map(ZonedClock.uptime) ?? "?" }
             return oneDay ? clock.time(t) : clock.dateTime(t)
         }
         out.append("<table class=\"timeline\">")
@@ -230,8 +231,8 @@ struct HTMLReport {
                    + "<th>Detail</th></tr></thead>")
         out.append("<tbody>")
         for row in rows {
-            out.append("<tr\(row.lastWords ? " class=\"last-words\"" : "")><td class=\"time\">\(stamp(row.time))</td>"
-                       + "<td class=\"time\">\(row.endTime.map(stamp) ?? "")</td>"
+            out.append("<tr\(row.lastWords ? " class=\"last-words\"" : "")><td class=\"time\">\(stamp(row.time, uptime: row.uptimeSeconds))</td>"
+                       + "<td class=\"time\">\(row.endTime.map { stamp($0) } ?? "")</td>"
                        + "<td class=\"num\">\(HumanFormat.count(row.count))</td><td>\(e(row.kind.name))</td>"
                        + "<td><code>\(e(row.subject))</code></td><td class=\"detail\">\(e(TimelineText.detail(row.detail)))</td></tr>")
         }

@@ -18,6 +18,17 @@ struct ZonedClock: Sendable {
         return (v < 0 ? "-" : "") + (s.count >= n ? s : String(repeating: "0", count: n - s.count) + s)
     }
 
+    /// `[246.756]`: the kernel's own stamp, seconds since it started, as dmesg prints it, for a
+    /// line that has no wall-clock time (a console log's).
+    static func uptime(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "[?]" }
+        let ms = Int64((seconds * 1000).rounded())
+        return "[\(ms / 1000).\(pad(Int(ms % 1000), 3))]"
+    }
+
+    /// What an uptime stamp is, for a caption.
+    static let uptimeCaption = "[seconds] since the kernel started (the logs carry no wall-clock time)"
+
     /// `13:01:40`.
     func time(_ t: Timestamp) -> String {
         let c = civil(t)

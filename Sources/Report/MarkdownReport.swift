@@ -121,19 +121,20 @@ struct MarkdownReport {
         let oneDay = clock.sameDay(times)
         var out = ["### Events", ""]
         guard !rows.isEmpty else { return out + ["No events.", ""] }
-        var caption = "Times in \(Markdown.text(options.timeZone.name(at: times.first)))"
+        let untimed = times.isEmpty && rows.contains { $0.uptimeSeconds != nil }
+        var caption = untimed ? "Times are " + Markdown.text(ZonedClock.uptimeCaption) : "Times in \(Markdown.text(options.timeZone.name(at: times.first)))"
         if oneDay, let first = times.first { caption += " on \(clock.date(first))" }
         out.append(caption + ". Repeated events are folded into one row with a count.")
         out.append("")
-        func stamp(_ t: Timestamp?) -> String {
-            guard let t else { return "?" }
+        func stamp(_ t: Timestamp?, uptime: Double? = nil) -> String {
+            guard let t else { return uptime.map { Markdown.text(ZonedClock.uptime($0)) } ?? "?" }
             return oneDay ? clock.time(t) : clock.dateTime(t)
         }
         out.append("| Time | Until | Count | Kind | Subject | Detail |")
         out.append("|---|---|--:|---|---|---|")
         for row in rows {
             let detail = (row.lastWords ? "**last words:** " : "") + md(TimelineText.detail(row.detail))
-            out.append("| \(stamp(row.time)) | \(row.endTime.map(stamp) ?? "") | \(HumanFormat.count(row.count)) "
+            out.append("| \(stamp(row.time, uptime: row.uptimeSeconds)) | \(row.endTime.map { stamp($0) } ?? "") | \(HumanFormat.count(row.count)) "
                        + "| \(md(row.kind.name)) | \(md(row.subject)) | \(detail) |")
         }
         out.append("")

@@ -68,15 +68,15 @@ struct TimelineTable {
     static let narrow = 72
 
     /// Two lines a row: time, count, kind and subject, then the detail (with the end of a folded run).
-    private func narrowRows(stamp: (Timestamp?) -> String, counts: [String], kinds: [String], subjects: [String],
+    private func narrowRows(stamp: (Timestamp?, Double?) -> String, counts: [String], kinds: [String], subjects: [String],
                             hasMarker: Bool) -> [String] {
         let countWidth = max(1, counts.map(\.count).max() ?? 0)
         var out: [String] = []
         for (i, row) in rows.enumerated() {
             let marker = hasMarker ? (row.lastWords ? "* " : "  ") : ""
-            let head = marker + stamp(row.time) + "  " + TextLayout.pad(counts[i], to: countWidth, right: true) + "  "
+            let head = marker + stamp(row.time, row.uptimeSeconds) + "  " + TextLayout.pad(counts[i], to: countWidth, right: true) + "  "
                 + kinds[i] + "  " + subjects[i]
-            let until = row.endTime.map { "until " + stamp($0) + ": " } ?? ""
+            let until = row.endTime.map { "until " + stamp($0, nil) + ": " } ?? ""
             let detail = String(repeating: " ", count: marker.count + 4) + until + TextLayout.terminalSafe(TimelineText.detail(row.detail))
             let pair = fit(head, width, indent: marker.count + 4) + fit(detail, width, indent: marker.count + 4)
             out += row.lastWords ? pair.map { styler.apply(.magenta, $0) } : pair
@@ -88,18 +88,20 @@ struct TimelineTable {
         let times = rows.flatMap { [$0.time, $0.endTime].compactMap { $0 } }
         let oneDay = clock.sameDay(times)
         let zoneName = clock.zone.name(at: times.first)
-        var caption = "\(HumanFormat.count(rows.count)) row\(rows.count == 1 ? "" : "s"), times in \(zoneName)"
+        let untimed = times.isEmpty && rows.contains { $0.uptimeSeconds != nil }
+        var caption = "\(HumanFormat.count(rows.count)) row\(rows.count == 1 ? "" : "s"), times "
+            + (untimed ? ZonedClock.uptimeCaption : "in \(zoneName)")
         if oneDay, let first = times.first { caption += " on " + clock.date(first) }
         guard !rows.isEmpty else { return fit(caption, width) }
 
-        func stamp(_ t: Timestamp?) -> String {
-            guard let t else { return "?" }
+        func stamp(_ t: Timestamp?, uptime: Double? = nil) -> String {
+            guard let t else { return uptime.map(ZonedClock.uptime) ?? "?" }
             return oneDay ? clock.time(t) : clock.monthDay(t) + " " + clock.time(t)
         }
         let hasMarker = rows.contains { $0.lastWords }
         // On a narrow terminal the end of a folded run is the first thing to give up.
         let hasUntil = rows.contains { $0.endTime != nil } && width >= 64
-        let timeWidth = oneDay ? 8 : 14
+        let timeWidth = max(oneDay ? 8 : 14, rows.compactMap { $0.uptimeSeconds.map(ZonedClock.uptime)?.count }.max() ?? 0)
         let counts = rows.map { HumanFormat.count($0.count) }
         let kinds = rows.map(\.kind.name)
         let subjects = rows.map { TextLayout.terminalSafe($0.subject) }
@@ -150,7 +152,7 @@ struct TimelineTable {
         }
         out.append(styler.apply(.bold, line("  ", "TIME", "UNTIL", "COUNT", "KIND", "SUBJECT", "DETAIL")))
         for (i, row) in rows.enumerated() {
-            let text = line(row.lastWords ? "* " : "  ", stamp(row.time), row.endTime.map(stamp) ?? "", counts[i],
+            let text = line(row.lastWords ? "* " : "  ", stamp(row.time, uptime: row.uptimeSeconds), row.endTime.map { stamp($0) } ?? "", counts[i],
                             kinds[i], subjects[i], TextLayout.terminalSafe(TimelineText.detail(row.detail)))
             let rowLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             out += row.lastWords ? rowLines.map { styler.apply(.magenta, $0) } : rowLines

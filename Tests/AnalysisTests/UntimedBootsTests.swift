@@ -59,6 +59,23 @@ struct UntimedBootsTests {
         #expect(there.status == 0, "\(there.stderrText)")
     }
 
+    /// Without a wall clock, events and timeline rows carry the kernel's own stamps (the
+    /// console's `[ 1431.920513]`), so that they can be told apart and ordered in a report.
+    @Test func eventsKeepTheKernelsStamps() throws {
+        let path = try #require(Self.syzkaller.first { $0.contains("report-349") })
+        let r = try Self.analyze([path])
+        let hung = r.kernelEvents.filter { $0.kind == .hungTask }
+        #expect(hung.count == 4)
+        #expect(hung.first?.uptimeSeconds == 1431.920513)
+        #expect(r.kernelEvents.allSatisfy { $0.time == nil && $0.uptimeSeconds != nil })
+        let stamps = r.timeline.compactMap(\.uptimeSeconds)
+        #expect(stamps.count == r.timeline.count && stamps == stamps.sorted())
+        // Negative: a log with a wall clock keeps its times and no stamps.
+        let timed = try Self.analyze([try #require(TestPaths.corpusFiles("kernel").first { $0.hasSuffix("oomtool-rhel8-messages.1.log") })])
+        #expect(timed.kernelEvents.allSatisfy { $0.time != nil && $0.uptimeSeconds == nil })
+        #expect(timed.timeline.allSatisfy { $0.uptimeSeconds == nil })
+    }
+
     @Test func aLogCutInTwoIsOneBoot() throws {
         let path = try #require(Self.syzkaller.first { $0.contains("report-349") })
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)

@@ -224,6 +224,12 @@ enum ReferenceReports {
         r.units[1].medianRestartIntervalSeconds = 1
         r.timeline[0].endTime = at(8, 0, 13)
         r.kernelEvents[0].time = at(13, 1, 10)
+        // A console log's line, without a wall clock: placed by the kernel's stamp.
+        r.kernelEvents.append(KernelEventSummary(time: nil, kind: .hungTask, text: "INFO: task jbd2/sda-8:3563 blocked for more than 140 seconds.",
+                                                 source: "/var/crash/console-2.log:6", uptimeSeconds: 1431.920513))
+        r.timeline.append(TimelineRow(time: nil, endTime: nil, kind: .kernel(.hungTask), subject: "kernel",
+                                      detail: .text("INFO: task jbd2/sda-8:3563 blocked for more than 140 seconds."), count: 1,
+                                      uptimeSeconds: 1431.920513))
         r.oomKills[0].oomMemcg = "/system.slice"
         r.oomKills[0].memcgLimitKB = 524_288
         r.boots[1].start = at(7, 59, 40)

@@ -51,6 +51,31 @@ struct TextReportTests {
                               + "(told apart by their kernel clocks), read from /var/crash/console.log; --boot 1…5 chooses another."))
     }
 
+    /// A console log has no wall clock: its rows are placed by the kernel's own stamps, shown
+    /// as dmesg prints them, in every format; a row with a wall-clock time keeps it.
+    @Test("timeline rows without a wall clock show the kernel's stamp")
+    func uptimeStamps() {
+        var r = PostmortemReport()
+        r.timeline = [
+            TimelineRow(time: nil, endTime: nil, kind: .kernel(.hungTask), subject: "kernel",
+                        detail: .text("INFO: task jbd2/sda-8:3563 blocked for more than 140 seconds."), count: 1, uptimeSeconds: 1431.920513),
+            TimelineRow(time: nil, endTime: nil, kind: .kernel(.panic), subject: "kernel",
+                        detail: .text("Kernel panic - not syncing: hung_task: blocked tasks"), count: 1, uptimeSeconds: 1432.0004),
+        ]
+        let text = ReportRenderer.render(r, as: .text, options: RenderOptions(width: 200))
+        #expect(text.contains("2 rows, times [seconds] since the kernel started (the logs carry no wall-clock time)"))
+        #expect(text.contains("[1431.921]      1  hung_task"), "\(text)")
+        #expect(text.contains("[1432.000]      1  panic"))
+        #expect(ReportRenderer.render(r, as: .markdown, options: RenderOptions()).contains("| \\[1432.000\\] |"))
+        #expect(ReportRenderer.render(r, as: .html, options: RenderOptions()).contains("<td class=\"time\">[1431.921]</td>"))
+        #expect(ReportRenderer.render(r, as: .json, options: RenderOptions()).contains("\"uptime_seconds\" : 1431.920513"))
+        // A wall-clock time wins: the stamp is not kept beside it.
+        let timed = TimelineRow(time: Timestamp(microseconds: 1_700_000_000_000_000), endTime: nil, kind: .kernel(.panic), subject: "kernel",
+                                detail: .text("panic"), count: 1, uptimeSeconds: 12)
+        #expect(timed.uptimeSeconds == nil)
+        #expect(ZonedClock.uptime(.nan) == "[?]" && ZonedClock.uptime(-1) == "[?]" && ZonedClock.uptime(0.0004) == "[0.000]")
+    }
+
     @Test("causes are listed by rank with their role, chain, evidence commands and key figures, whatever order they are stored in")
     func rankedCauses() throws {
         let lines = ReportRenderer.render(unclean, as: .text, options: RenderOptions(width: 200)).split(separator: "\n")

@@ -585,20 +585,25 @@ public struct KernelEventSummary: Codable, Sendable, Hashable {
     public var lastWords: Bool
     /// For a panic: what the kernel said it panicked on (`softlockup: hung tasks`).
     public var reason: String?
+    /// For an event without a wall-clock time (a console log's): the kernel's own stamp,
+    /// seconds since it started.
+    public var uptimeSeconds: Double?
 
     public init(time: Timestamp?, kind: KernelDistressKind, text: String, source: String, lastWords: Bool = false,
-                reason: String? = nil) {
+                reason: String? = nil, uptimeSeconds: Double? = nil) {
         self.time = time
         self.kind = kind
         self.text = text
         self.source = source
         self.lastWords = lastWords
         self.reason = reason
+        self.uptimeSeconds = time == nil ? uptimeSeconds : nil
     }
 
     enum CodingKeys: String, CodingKey {
         case time, kind, text, source, reason
         case lastWords = "last_words"
+        case uptimeSeconds = "uptime_seconds"
     }
 }
 
@@ -831,9 +836,12 @@ public struct TimelineRow: Codable, Sendable, Hashable {
     public var detail: TimelineDetail
     public var count: Int
     public var lastWords: Bool
+    /// For a row without a wall-clock time (a console log's line): the kernel's own stamp,
+    /// seconds since it started.
+    public var uptimeSeconds: Double?
 
     public init(time: Timestamp?, endTime: Timestamp?, kind: TimelineKind, subject: String, detail: TimelineDetail,
-                count: Int, lastWords: Bool = false) {
+                count: Int, lastWords: Bool = false, uptimeSeconds: Double? = nil) {
         self.time = time
         self.endTime = endTime
         self.kind = kind
@@ -841,12 +849,14 @@ public struct TimelineRow: Codable, Sendable, Hashable {
         self.detail = detail
         self.count = count
         self.lastWords = lastWords
+        self.uptimeSeconds = time == nil ? uptimeSeconds : nil
     }
 
     enum CodingKeys: String, CodingKey {
         case time, kind, subject, detail, count
         case endTime = "end_time"
         case lastWords = "last_words"
+        case uptimeSeconds = "uptime_seconds"
     }
 
     /// Writes a row's detail as a sentence; `Report` puts its own in the encoder's `userInfo`
@@ -868,6 +878,7 @@ public struct TimelineRow: Codable, Sendable, Hashable {
         try c.encode(writer(detail), forKey: .detail)
         try c.encode(count, forKey: .count)
         try c.encode(lastWords, forKey: .lastWords)
+        try c.encodeIfPresent(uptimeSeconds, forKey: .uptimeSeconds)
     }
 
     /// A row read back from JSON has its detail as the sentence it was written as.
@@ -880,5 +891,6 @@ public struct TimelineRow: Codable, Sendable, Hashable {
         detail = .text(try c.decode(String.self, forKey: .detail))
         count = try c.decode(Int.self, forKey: .count)
         lastWords = try c.decode(Bool.self, forKey: .lastWords)
+        uptimeSeconds = try c.decodeIfPresent(Double.self, forKey: .uptimeSeconds)
     }
 }
