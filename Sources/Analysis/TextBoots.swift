@@ -162,15 +162,28 @@ struct TextBoots {
             if restarts || runs.isEmpty { runs.append([s]) } else { runs[runs.count - 1].append(s) }
             if let last = b?.lastMonotonicUSec { lastMonotonic = last }
         }
-        if let joining = runs.last {
-            for s in joining { newest.add(s) }
-            let paths = Set(joining.map { files[$0.file].path }).sorted()
-            out.notes.append(.untimedLinesJoinNewest(paths: paths))
+        /// The kernel release a segment's lines name: its banner's, else a report header's.
+        func release(_ s: Segment) -> String? {
+            let f = files[s.file]
+            guard let b = f.boots.first(where: { $0.index == s.boot }) else { return nil }
+            if let v = b.kernelVersion { return v }
+            return b.records.lazy.compactMap { $0 < f.records.count ? KernelHostLine.runningRelease(in: f.records[$0].text) : nil }.first
         }
-        let left = runs.dropLast().flatMap { $0 }
+        // Unless its lines name another kernel than the newest boot's: then it is another boot.
+        if let joining = runs.last {
+            let paths = Set(joining.map { files[$0.file].path }).sorted()
+            let theirs = joining.lazy.compactMap(release).first, running = newest.segments.lazy.compactMap(release).first
+            if let theirs, let running, theirs != running {
+                out.notes.append(.untimedOtherKernel(paths: paths, release: theirs, newestRelease: running))
+            } else {
+                for s in joining { newest.add(s) }
+                out.notes.append(.untimedLinesJoinNewest(paths: paths))
+            }
+        }
+        let left = runs.dropLast()
         if !left.isEmpty {
-            let paths = Set(left.map { files[$0.file].path }).sorted()
-            out.notes.append(.untimedBootsLeftOut(paths: paths, count: runs.count - 1))
+            let paths = Set(left.flatMap { $0 }.map { files[$0.file].path }).sorted()
+            out.notes.append(.untimedBootsLeftOut(paths: paths, count: left.count))
         }
 
         var key: [String: String] = [:]  // "file#boot" → boot id

@@ -28,6 +28,26 @@ public enum KernelHostLine: Sendable, Hashable {
     /// `pid_max: default: 32768 minimum: 301`: the PID space the kernel chose for the CPUs it has.
     case pidMaxDefault(Int)
 
+    /// The kernel release a report's header names (`CPU: 1 PID: 870 Comm: khungtaskd Not tainted
+    /// 4.16.0-rc7+ #5`, `Tainted: G        W         4.20.0 #3`, 2.6.32's `Pid: 23212, comm:
+    /// php-fpm Not tainted 2.6.32-642.11.1.el6.x86_64 #1`): the kernel that was running. Not
+    /// part of `parse` (it looks inside every line); read where a log names no banner.
+    public static func runningRelease(in text: String) -> String? {
+        guard text.containsBytes("ainted") else { return nil }
+        let rest: Substring
+        if let r = text.range(of: "Not tainted ") {
+            rest = text[r.upperBound...]
+        } else if let r = text.range(of: "Tainted: ") {
+            // The taint flags (letters, padded with spaces) come before the release.
+            rest = text[r.upperBound...].drop { $0 == " " || ($0.isASCII && $0.isLetter) }
+        } else {
+            return nil
+        }
+        guard let release = rest.split(separator: " ", maxSplits: 1).first, release.first?.isNumber == true,
+              release.contains("."), rest.dropFirst(release.count).hasPrefix(" #") else { return nil }
+        return String(release)
+    }
+
     /// The host fact `text` (a kernel message without stamp or syslog prefix) states, if any.
     /// Prefix checks on UTF-8 bytes first: this runs on every kernel line of a boot.
     public static func parse(_ text: String) -> KernelHostLine? {

@@ -31,6 +31,9 @@ enum NoteText {
         case .untimedBootsLeftOut(let paths, let count):
             return "\(paths.joined(separator: ", ")): \(count) other boot\(count == 1 ? "" : "s") without wall-clock "
                 + "times (their kernel clocks start again) left out: they cannot be placed among the others"
+        case .untimedOtherKernel(let paths, let release, let newest):
+            return "\(paths.joined(separator: ", ")): no wall-clock times, and their kernel (\(release)) is not the newest boot's "
+                + "(\(newest)): another boot, which cannot be placed among the others; left out"
         case .linesBeforeKernelStart(let count, let id):
             return "\(count) line\(count == 1 ? " is" : "s are") stamped before boot \(id)'s kernel started "
                 + "(written before its clock was set): left out of when the boot ran"

@@ -92,9 +92,19 @@ struct UntimedBootsTests {
     /// Beside a log with wall-clock times (the Synology's `dmesg -T`), untimed logs join its boot
     /// (a `dmesg` of the running machine does) only as one boot: of the seven crash reports, the
     /// last in the files' order; the others are left out and named, not mixed in.
+    /// Beside a timed log, the newest untimed boot joins the newest timed boot when its kernel
+    /// is that boot's (or unnamed); the syslog here is written for the test around the banner
+    /// syzkaller 349's kernel prints.
     @Test func besideATimedLogOnlyOneUntimedBootJoins() throws {
-        let synology = try #require(TestPaths.corpusFiles("kernel").first { $0.hasSuffix("/s4-synology-ds6-dmesg-T.log") })
-        let r = try Self.analyze([synology] + Self.syzkaller)
+        let dir = TestPaths.scratch("untimed-join")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let syslog = dir + "/kern.log"
+        try """
+            Jan  2 10:00:00 syzvm kernel: [    0.000000] Linux version 4.20.0-next-20190102+ (syzkaller@ci) (gcc version 8.0.1) #5 SMP PREEMPT Wed Jan 2 09:00:00 UTC 2019
+            Jan  2 10:00:01 syzvm kernel: [    1.000000] Command line: console=ttyS0 root=/dev/sda
+
+            """.write(toFile: syslog, atomically: true, encoding: .utf8)
+        let r = try Self.analyze([syslog] + Self.syzkaller)
         #expect(r.boots.count == 1)
         #expect(r.kernelEvents.filter { $0.kind == .panic }.count == 1, "one crash's panic, not five")
         let leftOut = r.notes.compactMap { note -> [String]? in
@@ -102,5 +112,21 @@ struct UntimedBootsTests {
         }.flatMap { $0 }
         #expect(leftOut.contains { $0.contains("report-221") })
         #expect(!leftOut.contains { $0.contains("report-349") })
+    }
+
+    /// Negative: a console log of another kernel (syzkaller 349's 4.20, beside the Synology
+    /// NAS's 3.10 `dmesg -T`) is another machine's or another boot's: it does not join, and its
+    /// panic is not the NAS's.
+    @Test func anotherKernelDoesNotJoin() throws {
+        let synology = try #require(TestPaths.corpusFiles("kernel").first { $0.hasSuffix("/s4-synology-ds6-dmesg-T.log") })
+        let r = try Self.analyze([synology] + Self.syzkaller)
+        #expect(r.boots.count == 1)
+        #expect(r.kernelEvents.isEmpty && r.rootCauses.isEmpty)
+        #expect(r.notes.contains { note in
+            if case .untimedOtherKernel(let paths, "4.20.0-next-20190102+", "3.10.105") = note {
+                return paths.contains { $0.hasSuffix("report-349-hung-task-jbd2-panic.log") }
+            }
+            return false
+        })
     }
 }

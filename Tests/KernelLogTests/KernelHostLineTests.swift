@@ -73,3 +73,25 @@ struct KernelHostLineTests {
         #expect(KernelCommandLine("ro --").parameters.map(\.key) == ["ro"])
     }
 }
+
+/// The release a report header names: the corpus's shapes (syzkaller 4.20 `CPU: … Not tainted`,
+/// the hung-task report's indented line, CentOS 6's `Pid: …, comm:`), a tainted kernel's flags,
+/// and lines that only mention taint.
+@Suite struct RunningReleaseTests {
+    @Test(arguments: [
+        ("CPU: 3 PID: 1054 Comm: khungtaskd Not tainted 4.20.0-next-20190102+ #5", "4.20.0-next-20190102+"),
+        ("      Not tainted 4.20.0-next-20190102+ #5", "4.20.0-next-20190102+"),
+        ("Pid: 23212, comm: php-fpm Not tainted 2.6.32-642.11.1.el6.x86_64 #1", "2.6.32-642.11.1.el6.x86_64"),
+        ("CPU: 0 PID: 5831 Comm: bash Tainted: G        W         4.20.0-next-20190102 #3", "4.20.0-next-20190102"),
+        ("CPU: 1 PID: 1 Comm: systemd Tainted: P           OE     6.1.0-18-amd64 #1 Debian 6.1.76-1", "6.1.0-18-amd64"),
+    ] as [(String, String)])
+    func release(_ line: String, _ expected: String) {
+        #expect(KernelHostLine.runningRelease(in: line) == expected)
+    }
+
+    @Test(arguments: ["Disabling lock debugging due to kernel taint", "module verification failed: signature and/or required key missing - tainting kernel",
+                      "Not tainted", "Tainted: G"])
+    func noRelease(_ line: String) {
+        #expect(KernelHostLine.runningRelease(in: line) == nil)
+    }
+}

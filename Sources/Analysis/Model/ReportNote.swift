@@ -27,6 +27,9 @@ public enum ReportNote: Sendable, Hashable {
     case untimedLinesJoinNewest(paths: [String])
     /// Boots without wall-clock times (their kernel clocks start again) beside timed logs: left out.
     case untimedBootsLeftOut(paths: [String], count: Int)
+    /// Lines without wall-clock times whose kernel is not the newest boot's: another boot,
+    /// which cannot be placed among the others; left out.
+    case untimedOtherKernel(paths: [String], release: String, newestRelease: String)
     /// Lines stamped before the boot's kernel started (written on an unset clock): left out of
     /// when the boot ran.
     case linesBeforeKernelStart(count: Int, bootID: String)
