@@ -220,6 +220,25 @@ struct TextOnlyBootTests {
         #expect(text.hasSuffix("exiting on signal 15."))
     }
 
+    /// A systemd machine's /var/log/messages alone (RHEL 9, rsyslog 8.2310): systemd's own last
+    /// markers come after rsyslog stopped, so its stop ends the file's boot; logind's
+    /// announcement before it then counts beside it.
+    @Test func aSystemdMachinesMessagesEndWithTheDaemonsStop() throws {
+        let text = """
+            Feb 25 14:20:01 desk systemd[1]: Started Session 12 of User root.
+            Feb 25 14:27:40 desk systemd-logind[812]: System is rebooting.
+            Feb 25 14:27:45 desk systemd[1]: Stopping System Logging Service...
+            Feb 25 14:27:46 desk rsyslogd[999]: [origin software="rsyslogd" swVersion="8.2310.0-3.el9" x-pid="999" x-info="https://www.rsyslog.com"] exiting on signal 15.
+            Feb 25 14:28:20 desk kernel: Linux version 5.14.0-427.13.1.el9_4.x86_64 (mockbuild@x86-64-01.build.eng.rdu2.redhat.com) (gcc (GCC) 11.4.1 20231218 (Red Hat 11.4.1-3), GNU ld version 2.35.2-43.el9) #1 SMP PREEMPT_DYNAMIC Wed Apr 10 10:29:16 EDT 2024
+            Feb 25 14:28:26 desk rsyslogd[901]: [origin software="rsyslogd" swVersion="8.2310.0-3.el9" x-pid="901" x-info="https://www.rsyslog.com"] start
+
+            """
+        let r = Self.analyze(text, boot: .offset(-1))
+        #expect(r.boots.count == 2)
+        #expect(r.end?.kind == .clean)
+        #expect(r.end?.evidence.count == 2, "logind's announcement and rsyslog's stop: \(String(describing: r.end?.evidence))")
+    }
+
     @Test func aRestartMidBootIsNoShutdown() {
         let text = """
             May  3 22:04:34 orion kernel: [ 2426.935501] nautilus[2901]: segfault at bf34efdc ip 0628e835 sp bf34efe0 error 6 in libc-2.11.1.so[6233000+153000]
