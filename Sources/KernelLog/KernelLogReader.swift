@@ -574,7 +574,7 @@ enum BootSplitter {
                 if logger == .stopping { break }
                 if logger == nil && (isMessage(j - 1) || !kernelLines) { break }
                 if let m = p.monotonicUSec, m >= 1_000_000 { break }
-                if let pw = p.wallclockUSec, let w = records[i].wallclockUSec, w - pw > window { break }
+                if let pw = p.wallclockUSec, let w = records[i].wallclockUSec, pw < w &- window { break }
                 if !kernelLines && (p.wallclockUSec == nil || records[i].wallclockUSec == nil) { break }
                 j -= 1
             }
