@@ -63,8 +63,9 @@ struct MarkdownReport {
         } else {
             sentences.append(verdict.noCauseSentence)
         }
+        // (A boot told from text logs alone has no journal for them to outlast.)
         let lastWords = report.kernelEvents.filter(\.lastWords)
-        if !lastWords.isEmpty {
+        if !lastWords.isEmpty, verdict.analyzedBootSummary?.textOnly != true {
             sentences.append("The kernel's last words (\(HumanFormat.count(lastWords.count)) event\(lastWords.count == 1 ? "" : "s") "
                              + "after the journal's last entry) survived only in a kernel log, pstore or kdump.")
         }
@@ -82,7 +83,10 @@ struct MarkdownReport {
         var rows: [(Timestamp, String, String)] = []
         if let boot = verdict.analyzedBootSummary {
             if let start = boot.start { rows.append((start, "Boot began", "kernel start")) }
-            if boot.beginningLost() { rows.append((boot.first, "Kept journal begins", "older entries were rotated or vacuumed away")) }
+            if boot.beginningLost() {
+                rows.append(boot.textOnly == true ? (boot.first, "Logs kept begin", "older lines were rotated away or not collected")
+                                                  : (boot.first, "Kept journal begins", "older entries were rotated or vacuumed away"))
+            }
         }
         for unit in report.units where unit.crashLoop {
             if let estimate = unit.loopStartEstimate {
@@ -98,7 +102,9 @@ struct MarkdownReport {
         if let r = report.end?.requestedBy {
             rows.append((r.time, "Shutdown requested", (r.user.map { "by \($0): " } ?? "") + (r.command ?? r.text)))
         }
-        if let last = verdict.lastEntry { rows.append((last, "Last journal entry", "")) }
+        if let last = verdict.lastEntry {
+            rows.append((last, verdict.analyzedBootSummary?.textOnly == true ? "Last log line" : "Last journal entry", ""))
+        }
         if let life = report.end?.lastSignOfLife, life != verdict.lastEntry {
             rows.append((life, "Last sign of life", report.end?.lastSignSource?.rawValue ?? ""))
         }
@@ -176,7 +182,8 @@ struct MarkdownReport {
         if let boot = verdict.analyzedBootSummary {
             let up = Verdict.ran(boot)
             out.append("- **Boot ran:** \(HumanFormat.duration(seconds: up)) (\(clock.labelled(boot.start ?? boot.first)) → "
-                       + "\(clock.labelled(boot.last))), \(HumanFormat.count(boot.entries)) entries.")
+                       + "\(clock.labelled(boot.last))), \(HumanFormat.count(boot.entries)) "
+                       + (boot.textOnly == true ? "log line\(boot.entries == 1 ? "" : "s")." : "entr\(boot.entries == 1 ? "y" : "ies")."))
         }
         for fact in verdict.bootFacts { out.append("- " + md(fact) + ".") }
         let loops = report.units.filter(\.crashLoop)

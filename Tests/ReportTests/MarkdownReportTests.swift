@@ -94,6 +94,23 @@ struct MarkdownReportTests {
         #expect(lines[second...].contains("**Caused by:** crash-loop polyscan.service."))
     }
 
+    /// The CentOS 6 excerpt's Markdown spoke of "the journal's last entry" and "Kept journal
+    /// begins" for a boot read from /var/log/messages alone.
+    @Test("a boot told from text logs alone is told as text: log lines, no journal to outlast")
+    func textOnlyBoot() throws {
+        var r = ReferenceReports.unclean()
+        let i = try #require(r.boots.firstIndex { $0.bootID == ReferenceReports.crashedBoot })
+        r.boots[i].firstEntryUptimeSeconds = 600
+        let journal = ReportRenderer.render(r, as: .markdown, options: RenderOptions())
+        #expect(journal.contains("| Last journal entry |") && journal.contains("| Kept journal begins |"))
+        #expect(journal.contains("survived only in a kernel log") && journal.contains(" entries."))
+        r.boots[i].textOnly = true
+        let text = ReportRenderer.render(r, as: .markdown, options: RenderOptions())
+        #expect(text.contains("| Last log line |") && text.contains("| Logs kept begin | older lines were rotated away or not collected |"))
+        #expect(!text.contains("Last journal entry") && !text.contains("Kept journal begins") && !text.contains("survived only in a kernel log"))
+        #expect(text.contains("290,123 log lines."))
+    }
+
     @Test("impact gives the outage window from the last entry to the next boot, with its length")
     func impact() {
         let lines = Self.section("## Impact", in: ReportRenderer.render(ReferenceReports.unclean(), as: .markdown,
