@@ -192,12 +192,14 @@ struct TimelineBuilder {
             if run.count > 3 {
                 let comms = Array(Set(run.compactMap(\.comm)).sorted().prefix(4))
                 rows.append(TimelineRow(time: k.time, endTime: run.last?.time, kind: .oomKill, subject: k.unit ?? k.comm ?? "?",
-                                        detail: .oomKills(kind: k.kind, count: run.count, victims: comms), count: run.count))
+                                        detail: .oomKills(kind: k.kind, count: run.count, victims: comms), count: run.count,
+                                        uptimeSeconds: k.uptimeSeconds))
             } else {
                 for x in run {
                     let d = TimelineDetail.oomKill(kind: x.kind, victim: x.comm, pid: x.pid, anonRSSKB: x.anonRSSKB, unit: x.unit,
                                                    invokedBy: x.invokedBy)
-                    rows.append(TimelineRow(time: x.time, endTime: nil, kind: .oomKill, subject: x.unit ?? x.comm ?? "?", detail: d, count: 1))
+                    rows.append(TimelineRow(time: x.time, endTime: nil, kind: .oomKill, subject: x.unit ?? x.comm ?? "?", detail: d, count: 1,
+                                            uptimeSeconds: x.uptimeSeconds))
                 }
             }
             i = j

@@ -196,7 +196,7 @@ struct MarkdownReport {
         if !report.oomKills.isEmpty {
             let list = report.oomKills.prefix(5).map { kill in
                 Markdown.code(kill.comm ?? "?") + " (\(kill.kind.rawValue)"
-                    + (kill.time.map { ", \(clock.time($0))" } ?? "") + ")"
+                    + (kill.time.map { ", \(clock.time($0))" } ?? kill.uptimeSeconds.map { ", " + Markdown.text(ZonedClock.uptime($0)) } ?? "") + ")"
             }
             let more = report.oomKills.count > 5 ? ", …" : ""
             out.append("- **OOM kills:** \(HumanFormat.count(report.oomKills.count)): " + list.joined(separator: ", ") + more + ".")

@@ -178,7 +178,7 @@ struct TextSections {
             let kind = k.kind.rawValue + (implied ? "" : ", " + (constraint ?? ""))
             var memcg = k.taskMemcg ?? k.unit ?? "-"
             if let limit = k.oomMemcg, limit != k.taskMemcg { memcg += " (limit of " + limit + ")" }
-            return [k.time.map(clock.time) ?? "-", kind, k.comm ?? "-", k.pid.map(String.init) ?? "-",
+            return [k.time.map(clock.time) ?? k.uptimeSeconds.map(ZonedClock.uptime) ?? "-", kind, k.comm ?? "-", k.pid.map(String.init) ?? "-",
                     k.anonRSSKB.map(HumanFormat.kibibytes) ?? "-", memcg]
         }
         let table = TextTable(headers: ["TIME", "KIND", "PROCESS", "PID", "RSS", "MEMCG"],

@@ -130,3 +130,25 @@ struct UntimedBootsTests {
         })
     }
 }
+
+/// An OOM kill in a console log without a wall clock (the lines as a 4.19+ kernel prints them on
+/// a serial console, `[ T…]` caller IDs as syzkaller's consoles show them): the kill is placed
+/// by the kernel's stamp in the report, as its other events are.
+@Suite struct ConsoleOOMTests {
+    @Test func aKillKeepsTheKernelsStamp() throws {
+        let text = """
+            [  244.900000][ T3106] dhclient invoked oom-killer: gfp_mask=0x6200ca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0
+            [  244.945440][ T3106] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0-1,global_oom,task_memcg=/,task=dhclient,pid=4526,uid=0
+            [  244.946537][ T3106] Out of memory: Killed process 4526 (dhclient) total-vm:20464kB, anon-rss:1112kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:76kB oom_score_adj:0
+
+            """
+        let file = KernelLogReader.parse(bytes: Array(text.utf8), path: "/var/crash/console.log", modificationTime: nil)
+        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
+        let kill = try #require(r.oomKills.first)
+        #expect(r.oomKills.count == 1)
+        #expect(kill.time == nil && kill.pid == 4526 && kill.comm == "dhclient")
+        let stamp = try #require(kill.uptimeSeconds)
+        #expect(stamp >= 244.945 && stamp <= 244.947, "\(stamp)")
+        #expect(r.timeline.first { $0.kind == .oomKill }?.uptimeSeconds == kill.uptimeSeconds)
+    }
+}

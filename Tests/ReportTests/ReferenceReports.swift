@@ -230,6 +230,11 @@ enum ReferenceReports {
         r.timeline.append(TimelineRow(time: nil, endTime: nil, kind: .kernel(.hungTask), subject: "kernel",
                                       detail: .text("INFO: task jbd2/sda-8:3563 blocked for more than 140 seconds."), count: 1,
                                       uptimeSeconds: 1431.920513))
+        var consoleKill = OOMKillSummary(time: nil, kind: .global)
+        consoleKill.comm = "dhclient"
+        consoleKill.pid = 4526
+        consoleKill.uptimeSeconds = 244.946537
+        r.oomKills.append(consoleKill)
         r.oomKills[0].oomMemcg = "/system.slice"
         r.oomKills[0].memcgLimitKB = 524_288
         r.boots[1].start = at(7, 59, 40)

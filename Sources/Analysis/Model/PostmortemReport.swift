@@ -500,6 +500,9 @@ public struct OOMKillSummary: Codable, Sendable, Hashable {
     public var biggestTasks: [String] = []
     /// Where the kill was read (`cursor` or `file:line`).
     public var evidence: [String] = []
+    /// For a kill without a wall-clock time (a console log's): the kernel's own stamp, seconds
+    /// since it started.
+    public var uptimeSeconds: Double?
 
     public init(time: Timestamp?, kind: OOMKind) {
         self.time = time
@@ -508,6 +511,7 @@ public struct OOMKillSummary: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case time, kind, pid, comm, uid, constraint, unit, evidence
+        case uptimeSeconds = "uptime_seconds"
         case anonRSSKB = "anon_rss_kb"
         case totalVMKB = "total_vm_kb"
         case taskMemcg = "task_memcg"
