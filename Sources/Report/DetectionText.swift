@@ -16,6 +16,13 @@ struct DetectionText {
 
     var fired: [RuleBacktest] { summary.rules.filter { $0.firedAt != nil } }
 
+    /// What `postmortem alerts` writes for this report: the promtool tests only when the
+    /// rebuilt series have samples to test the rules on.
+    var alertsWrites: String {
+        summary.series.contains { !$0.values.isEmpty } ? "these rules, their promtool tests and the systemd drop-ins"
+                                                       : "these rules and the systemd drop-ins (no promtool tests: no samples)"
+    }
+
     /// `crash-loop at 09:47:00 for polyscan.service, 2 min 34 s before …`.
     func firing(_ r: RuleBacktest) -> String {
         guard let at = r.firedAt else { return "" }

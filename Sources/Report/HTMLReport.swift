@@ -169,8 +169,8 @@ struct HTMLReport {
             out.append("<p>Guard rails for <code>\(e(d.unit))</code>, as <code>\(e(d.path))</code>:</p>")
             out.append("<pre><code>\(e(d.text))</code></pre>")
         }
-        out.append("<p class=\"muted\">\(text.context.isEmpty ? "" : e(text.context) + " ")<code>postmortem alerts</code> writes these rules, their promtool tests "
-                   + "and the drop-ins.</p>")
+        out.append("<p class=\"muted\">\(text.context.isEmpty ? "" : e(text.context) + " ")<code>postmortem alerts</code> writes "
+                   + e(text.alertsWrites) + ".</p>")
         out.append("</section>")
         return out
     }

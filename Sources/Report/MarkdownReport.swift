@@ -230,7 +230,7 @@ struct MarkdownReport {
             let forText = rule.forSeconds > 0 ? " for \(HumanFormat.duration(seconds: Double(rule.forSeconds)))" : ""
             out.append("- **\(md(rule.alert))** \(Markdown.code(rule.expression))\(forText): \(md(body))")
         }
-        out += ["", "_\(text.context.isEmpty ? "" : md(text.context) + " ")`postmortem alerts` writes these rules, their promtool tests and systemd drop-ins (see docs/detection.md)._", ""]
+        out += ["", "_\(text.context.isEmpty ? "" : md(text.context) + " ")`postmortem alerts` writes \(text.alertsWrites) (see docs/detection.md)._", ""]
         return out
     }
 

@@ -387,8 +387,12 @@ struct UntimedDetectionTests {
         #expect(text.contains("Detection\n  The 7 default alert rules were not evaluated: the logs carry no wall-clock time"))
         #expect(!text.contains("its condition never held"))
         #expect(!text.contains("signals sampled"))
+        let markdown = ReportRenderer.render(report, as: .markdown, options: RenderOptions(timeZone: .utc))
+        #expect(markdown.contains("`postmortem alerts` writes these rules and the systemd drop-ins (no promtool tests: no samples)"))
         let reference = try #require(Sample.reference).report
         #expect(reference.detection?.rules.allSatisfy { $0.notFired != .noWallClock } == true)
+        #expect(ReportRenderer.render(reference, as: .html, options: RenderOptions(timeZone: .utc))
+            .contains("writes these rules, their promtool tests and the systemd drop-ins."))
     }
 
     @Test func alertsWritesNoTests() throws {
