@@ -48,10 +48,9 @@ struct ForkRateEstimator {
         return maxPID > 32768 ? 4_194_304 : 32768
     }
 
-    var pidMaxSource: String {
-        if pidMaxFromCommandLine != nil { return pidMaxSetBy ?? "kernel command line" }
-        return maxPID > 32768 ? "largest PID seen (\(maxPID)) is above 32768: 4194304 assumed"
-                              : "largest PID seen (\(maxPID)): kernel default 32768 assumed"
+    var pidMaxSource: PIDMaxSource {
+        if pidMaxFromCommandLine != nil { return pidMaxSetBy.map(PIDMaxSource.sysctl) ?? .commandLine }
+        return .assumed(largestPIDSeen: maxPID, pidMax: pidMax)
     }
 
     /// Starts the frontier at PID 1 at the moment the kernel booted, when the journal reaches

@@ -99,11 +99,10 @@ struct HostFactsBuilder {
         }
         if let boot, let start = boot.start, let life = end?.lastSignOfLife, life.microseconds >= start.microseconds {
             facts.uptimeAtEndSeconds = Double(life.microseconds &- start.microseconds) / 1e6
-            facts.uptimeSource = "kernel start (\(boot.startSource?.rawValue ?? "?")) to last sign of life (\(end?.lastSignSource?.rawValue ?? "journal"))"
+            facts.uptimeSource = .kernelStartToLastSign(start: boot.startSource, lastSign: end?.lastSignSource)
         } else if let up = boot?.uptimeSeconds {
             facts.uptimeAtEndSeconds = up
-            facts.uptimeSource = boot?.textOnly == true ? "uptime stamps of the boot's kernel log lines"
-                : "monotonic clock of the boot's last journal entry"
+            facts.uptimeSource = boot?.textOnly == true ? .kernelLineStamps : .journalMonotonic
         }
         return facts
     }

@@ -121,7 +121,7 @@ enum CauseWording {
             s += " PIDs advanced at up to \(HumanFormat.number(r.peakPerSecond, decimals: 0))/s"
                 + (r.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")
             s += " against a median of \(HumanFormat.number(r.medianPerSecond, decimals: 1))/s for the boot (pid_max \(r.pidMax.map(String.init) ?? "?")"
-            s += r.pidMaxSource.map { ", from \($0))." } ?? ")."
+            s += r.pidMaxSource.map { ", from \(FactSourceText.pidMax($0)))." } ?? ")."
         }
         if let subject = f.subject { s += " Most new PIDs came from \(subject)." }
         return s

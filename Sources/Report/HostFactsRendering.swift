@@ -59,7 +59,7 @@ struct HostFactsRows {
             out.append(Row(label: "Virtualisation", value: value, source: v.source))
         }
         if let up = f.uptimeAtEndSeconds {
-            out.append(Row(label: "Uptime at the end", value: HumanFormat.duration(seconds: up), source: f.uptimeSource))
+            out.append(Row(label: "Uptime at the end", value: HumanFormat.duration(seconds: up), source: f.uptimeSource.map(FactSourceText.uptime)))
         }
         rows = out
     }

@@ -19,6 +19,10 @@ enum JSONText {
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = facts }
         let settings: ImpliedSetting.Writer = ImpliedSettingText.sentence
         if let key = ImpliedSetting.writerKey { encoder.userInfo[key] = settings }
+        let pidMax: PIDMaxSource.Writer = FactSourceText.pidMax
+        if let key = PIDMaxSource.writerKey { encoder.userInfo[key] = pidMax }
+        let uptime: UptimeSource.Writer = FactSourceText.uptime
+        if let key = UptimeSource.writerKey { encoder.userInfo[key] = uptime }
         // And the notes.
         let notes: ReportNote.Writer = NoteText.sentence
         if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }

@@ -193,7 +193,7 @@ struct TextSections {
             + (f.lowerBound ? " (a lower bound: PIDs may have wrapped more than once between observations)" : "")
         facts.append("peak fork rate " + peak + (f.peakAt.map { " in the minute from " + clock.time($0) } ?? ""))
         if let pidMax = f.pidMax {
-            var line = "pid_max " + HumanFormat.count(pidMax) + (f.pidMaxSource.map { " (\($0))" } ?? "")
+            var line = "pid_max " + HumanFormat.count(pidMax) + (f.pidMaxSource.map { " (\(FactSourceText.pidMax($0)))" } ?? "")
             if f.peakPerSecond > 0 {
                 line += "; at the peak rate every PID is handed out once in "
                     + HumanFormat.duration(seconds: Double(pidMax) / f.peakPerSecond)

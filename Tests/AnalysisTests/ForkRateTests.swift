@@ -99,7 +99,7 @@ struct ForkRateTests {
         let r = Analyzer.analyze(input, options: AnalysisOptions())
         let f = try #require(r.forkRate)
         #expect(f.pidMax == 65536)
-        #expect(f.pidMaxSource == "/etc/sysctl.d/10-pid.conf:2")
+        #expect(f.pidMaxSource == .sysctl("/etc/sysctl.d/10-pid.conf:2"))
         #expect(f.wraps > blind.wraps)
         #expect(r.host.facts?.panicSettings.pidMax?.source == "/etc/sysctl.d/10-pid.conf:2")
     }

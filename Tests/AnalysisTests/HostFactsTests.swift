@@ -66,7 +66,7 @@ struct HostFactsTests {
         var b = HostFactsBuilder()
         let f = b.finish(hostFiles: [], boot: boot, end: end)
         #expect(f.uptimeAtEndSeconds == 30)
-        #expect(f.uptimeSource?.contains("pstore") == true)
+        #expect(f.uptimeSource == .kernelStartToLastSign(start: .journalClock, lastSign: .pstore))
         var c = HostFactsBuilder()
         #expect(c.finish(hostFiles: [], boot: boot, end: nil).uptimeAtEndSeconds == 19)
     }

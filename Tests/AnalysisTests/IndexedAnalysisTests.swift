@@ -209,6 +209,10 @@ struct IndexedAnalysisTests {
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = causes }
         let settings: ImpliedSetting.Writer = { String(describing: $0) }
         if let key = ImpliedSetting.writerKey { encoder.userInfo[key] = settings }
+        let pidMax: PIDMaxSource.Writer = { String(describing: $0) }
+        if let key = PIDMaxSource.writerKey { encoder.userInfo[key] = pidMax }
+        let uptime: UptimeSource.Writer = { String(describing: $0) }
+        if let key = UptimeSource.writerKey { encoder.userInfo[key] = uptime }
         let notes: ReportNote.Writer = { String(describing: $0) }
         if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]

@@ -55,7 +55,7 @@ struct TextOnlyBootTests {
         #expect(boot.startSource == .dmesgUptime)
         #expect(boot.beginningLost())
         #expect((boot.uptimeSeconds ?? 0) > 175 * 86_400)
-        #expect(r.host.facts?.uptimeSource?.contains("journal") == false)
+        #expect(r.host.facts?.uptimeSource == .kernelStartToLastSign(start: .dmesgUptime, lastSign: .kernelLog))
         #expect(r.timeline.contains { row in
             if case .journalKeptFrom(_, let textOnly) = row.detail { return textOnly } else { return false }
         })

@@ -25,7 +25,8 @@ extension ReferenceReports {
         f.cpus = CPUFacts(online: 4, present: 8, nodes: 1, source: "/var/log/kern.log:16")
         f.virtualization = VirtualizationFacts(dmi: "QEMU Standard PC (Q35 + ICH9, 2009)", hypervisor: "KVM", source: "/var/log/kern.log:9")
         f.uptimeAtEndSeconds = 47_375.6
-        f.uptimeSource = "kernel start (journal-clock) to last sign of life (kernel-log)"
+        // As JSON gives it back (the typed source is written the same: FactSourceTextTests).
+        f.uptimeSource = .text("kernel start (journal-clock) to last sign of life (kernel-log)")
         return f
     }
 }

@@ -83,7 +83,7 @@ enum ReferenceReports {
         let fork: [ForkRatePoint] = (0..<50).map { i in
             ForkRatePoint(start: at(12, 12 + i, 0), perSecond: 180 + Double(i * 4) + (i == 46 ? 50 : 0))
         }
-        r.forkRate = ForkRate(method: "pid-advance", pidMax: 4_194_304, pidMaxSource: "kernel.pid_max in sysctl.conf",
+        r.forkRate = ForkRate(method: "pid-advance", pidMax: 4_194_304, pidMaxSource: .text("kernel.pid_max in sysctl.conf"),
                               series: fork, peakPerSecond: 414, peakAt: at(12, 58, 0), lowerBound: false, wraps: 2,
                               forkFailures: 17)
         r.kernelEvents = [

@@ -137,9 +137,9 @@ public struct ForkBombFacts: Sendable, Hashable {
         public var medianPerSecond: Double
         public var pidMax: Int?
         /// Where `pidMax` was read.
-        public var pidMaxSource: String?
+        public var pidMaxSource: PIDMaxSource?
 
-        public init(peakPerSecond: Double, lowerBound: Bool, medianPerSecond: Double, pidMax: Int?, pidMaxSource: String?) {
+        public init(peakPerSecond: Double, lowerBound: Bool, medianPerSecond: Double, pidMax: Int?, pidMaxSource: PIDMaxSource?) {
             (self.peakPerSecond, self.lowerBound, self.medianPerSecond, self.pidMax, self.pidMaxSource) =
                 (peakPerSecond, lowerBound, medianPerSecond, pidMax, pidMaxSource)
         }

@@ -11,7 +11,7 @@ public struct HostFacts: Codable, Sendable, Hashable {
     /// Seconds from the kernel's start to the last sign of life of the analysed boot.
     public var uptimeAtEndSeconds: Double?
     /// How `uptimeAtEndSeconds` was worked out.
-    public var uptimeSource: String?
+    public var uptimeSource: UptimeSource?
 
     public init() {}
 
@@ -37,7 +37,7 @@ public struct HostFacts: Codable, Sendable, Hashable {
         cpus = try c.decodeIfPresent(CPUFacts.self, forKey: .cpus)
         virtualization = try c.decodeIfPresent(VirtualizationFacts.self, forKey: .virtualization)
         uptimeAtEndSeconds = try c.decodeIfPresent(Double.self, forKey: .uptimeAtEndSeconds)
-        uptimeSource = try c.decodeIfPresent(String.self, forKey: .uptimeSource)
+        uptimeSource = try c.decodeIfPresent(UptimeSource.self, forKey: .uptimeSource)
     }
 }
 

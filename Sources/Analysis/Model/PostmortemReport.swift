@@ -542,7 +542,7 @@ public struct ForkRate: Codable, Sendable, Hashable {
     /// How the figure was obtained, e.g. `pid-advance`.
     public var method: String
     public var pidMax: Int?
-    public var pidMaxSource: String?
+    public var pidMaxSource: PIDMaxSource?
     /// One point per minute.
     public var series: [ForkRatePoint]
     /// The highest one-minute average.
@@ -554,7 +554,7 @@ public struct ForkRate: Codable, Sendable, Hashable {
     /// pids-controller rejections, spawn failures with EAGAIN, TasksMax hits.
     public var forkFailures: Int
 
-    public init(method: String, pidMax: Int?, pidMaxSource: String?, series: [ForkRatePoint], peakPerSecond: Double,
+    public init(method: String, pidMax: Int?, pidMaxSource: PIDMaxSource?, series: [ForkRatePoint], peakPerSecond: Double,
                 peakAt: Timestamp?, lowerBound: Bool, wraps: Int, forkFailures: Int) {
         self.method = method
         self.pidMax = pidMax
