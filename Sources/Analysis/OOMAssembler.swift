@@ -100,7 +100,7 @@ struct OOMAssembler {
 
     private func newKill(_ line: KernelLine, kind: OOMKind) -> OOMKillSummary {
         var k = OOMKillSummary(time: line.time.map(Timestamp.init(microseconds:)), kind: kind)
-        if line.time == nil { k.uptimeSeconds = line.uptime.map { Double($0) / 1e6 } }
+        k.uptimeSeconds = line.uptime.map { Double($0) / 1e6 }  // set only for a line without a wall clock
         if let t = invokedTime, let lt = line.time, timeDistance(lt, t) > 60_000_000 {
             // An invocation line from long ago belongs to another report.
         } else {

@@ -562,24 +562,6 @@ enum BootSplitter {
                       program: (Int) -> String? = { _ in nil }) -> [TextBoot] {
         guard !records.isEmpty else { return [] }
         func isMessage(_ i: Int) -> Bool { program(i) != nil }
-        /// The first of the lines just before record `i` that are the boot beginning at `i`'s:
-        /// unstamped kernel lines (printed before the banner) and a syslog daemon's start lines,
-        /// no further than `window` µs of wall clock back; never over another program's line or
-        /// a syslog daemon's stop (the last boot's end). `kernelLines` false: only the daemon's.
-        func firstLineOfBoot(at i: Int, window: Int64, kernelLines: Bool, after floor: Int) -> Int {
-            var j = i
-            while j - 1 > floor, i - (j - 1) <= lookBack {
-                let p = records[j - 1]
-                let logger = SyslogDaemonLine(text: p.text, program: program(j - 1))
-                if logger == .stopping { break }
-                if logger == nil && (isMessage(j - 1) || !kernelLines) { break }
-                if let m = p.monotonicUSec, m >= 1_000_000 { break }
-                if let pw = p.wallclockUSec, let w = records[i].wallclockUSec, pw < w &- window { break }
-                if !kernelLines && (p.wallclockUSec == nil || records[i].wallclockUSec == nil) { break }
-                j -= 1
-            }
-            return j
-        }
         var starts: [(Int, String?)] = [(0, nil)]
         var journalIndex = 0
         var maxMono: UInt64 = 0
@@ -594,6 +576,26 @@ enum BootSplitter {
             if let f = firstWall, f < w &- 60_000_000 { return true }
             if let p = records[i - 1].wallclockUSec, p < w &- 5_000_000 { return true }
             return false
+        }
+        /// The first of the lines just before record `i` that are the boot beginning at `i`'s:
+        /// unstamped kernel lines (printed before the banner) and a syslog daemon's start lines,
+        /// no further than `window` µs of wall clock back; never over another program's line or
+        /// a syslog daemon's stop (the last boot's end), nor back into the boot so far past its
+        /// first second. `kernelLines` false: only the daemon's.
+        func firstLineOfBoot(at i: Int, window: Int64, kernelLines: Bool) -> Int {
+            let floor = Swift.max(lastAdvancedIndex, starts[starts.count - 1].0 - 1)
+            var j = i
+            while j - 1 > floor, i - (j - 1) <= lookBack {
+                let p = records[j - 1]
+                let logger = SyslogDaemonLine(text: p.text, program: program(j - 1))
+                if logger == .stopping { break }
+                if logger == nil && (isMessage(j - 1) || !kernelLines) { break }
+                if let m = p.monotonicUSec, m >= 1_000_000 { break }
+                if let pw = p.wallclockUSec, let w = records[i].wallclockUSec, pw < w &- window { break }
+                if !kernelLines && (p.wallclockUSec == nil || records[i].wallclockUSec == nil) { break }
+                j -= 1
+            }
+            return j
         }
         for i in records.indices {
             while journalIndex < journalStarts.count && journalStarts[journalIndex].record <= i {
@@ -615,8 +617,7 @@ enum BootSplitter {
             // The kernel's clock only: other programs' last lines are added when their boot ends.
             if kernelLine, let mono = r.monotonicUSec, (mono == 0 && maxMono > 1_000_000) || (mono < 5_000_000 && mono &+ 60_000_000 < maxMono) {
                 // A syslog daemon that started with the boot logged its start just before.
-                newBootAt = firstLineOfBoot(at: i, window: 5_000_000, kernelLines: false,
-                                            after: Swift.max(lastAdvancedIndex, starts[starts.count - 1].0 - 1))
+                newBootAt = firstLineOfBoot(at: i, window: 5_000_000, kernelLines: false)
             } else if isBanner && r.monotonicUSec == nil && r.wallclockUSec == nil && (hasBanner || maxMono > 1_000_000) {
                 // Text without any stamp (`dmesg -t`): the banner is the first line of its boot.
                 newBootAt = i
@@ -626,8 +627,7 @@ enum BootSplitter {
                 // after journalctl's `-- Boot` line, which says where the boot began: an RTC-less
                 // board's first lines before its banner are on an unset clock.)
                 // Back up over the unstamped lines printed just before the banner.
-                newBootAt = firstLineOfBoot(at: i, window: hasBanner || maxMono > 1_000_000 ? 60_000_000 : 5_000_000, kernelLines: true,
-                                            after: Swift.max(lastAdvancedIndex, starts[starts.count - 1].0 - 1))
+                newBootAt = firstLineOfBoot(at: i, window: hasBanner || maxMono > 1_000_000 ? 60_000_000 : 5_000_000, kernelLines: true)
             } else if isCommandLine && hasCommandLine && !hasBanner {
                 newBootAt = i
             }

@@ -11,21 +11,19 @@ enum JSONText {
         // Timeline rows hold facts; their JSON `detail` is the sentence the other formats show.
         let writer: TimelineRow.DetailWriter = TimelineText.detail
         if let key = TimelineRow.detailWriterKey { encoder.userInfo[key] = writer }
-        // So is boot-end evidence; its times in ISO 8601 UTC, as the document's other times.
-        let evidence: BootEndEvidence.Writer = BootEndText.json
-        if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
         // And findings: their summary and remediation.
         let facts: CauseFacts.Writer = CauseWording.json
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = facts }
-        let settings: ImpliedSetting.Writer = ImpliedSettingText.sentence
-        if let key = ImpliedSetting.writerKey { encoder.userInfo[key] = settings }
-        let pidMax: PIDMaxSource.Writer = FactSourceText.pidMax
-        if let key = PIDMaxSource.writerKey { encoder.userInfo[key] = pidMax }
-        let uptime: UptimeSource.Writer = FactSourceText.uptime
-        if let key = UptimeSource.writerKey { encoder.userInfo[key] = uptime }
-        // And the notes.
-        let notes: ReportNote.Writer = NoteText.sentence
-        if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }
+        // So are the facts written as one sentence each (boot-end evidence with its times in
+        // ISO 8601 UTC, as the document's other times).
+        func use<T: WrittenAsSentence>(_ writer: @escaping T.Writer) {
+            if let key = T.writerKey { encoder.userInfo[key] = writer }
+        }
+        use(BootEndText.json)
+        use(ImpliedSettingText.sentence)
+        use(FactSourceText.pidMax)
+        use(FactSourceText.uptime)
+        use(NoteText.sentence)
         return encoder
     }
 

@@ -203,18 +203,17 @@ struct IndexedAnalysisTests {
         // Timeline details compared as the facts they are (the sentences are the report's).
         let facts: TimelineRow.DetailWriter = { String(describing: $0) }
         if let key = TimelineRow.detailWriterKey { encoder.userInfo[key] = facts }
-        let evidence: BootEndEvidence.Writer = { String(describing: $0) }
-        if let key = BootEndEvidence.writerKey { encoder.userInfo[key] = evidence }
         let causes: CauseFacts.Writer = { (String(describing: $0), []) }
         if let key = CauseFacts.writerKey { encoder.userInfo[key] = causes }
-        let settings: ImpliedSetting.Writer = { String(describing: $0) }
-        if let key = ImpliedSetting.writerKey { encoder.userInfo[key] = settings }
-        let pidMax: PIDMaxSource.Writer = { String(describing: $0) }
-        if let key = PIDMaxSource.writerKey { encoder.userInfo[key] = pidMax }
-        let uptime: UptimeSource.Writer = { String(describing: $0) }
-        if let key = UptimeSource.writerKey { encoder.userInfo[key] = uptime }
-        let notes: ReportNote.Writer = { String(describing: $0) }
-        if let key = ReportNote.writerKey { encoder.userInfo[key] = notes }
+        func asFact<T: WrittenAsSentence>(_: T.Type) {
+            let writer: T.Writer = { String(describing: $0) }
+            if let key = T.writerKey { encoder.userInfo[key] = writer }
+        }
+        asFact(BootEndEvidence.self)
+        asFact(ImpliedSetting.self)
+        asFact(PIDMaxSource.self)
+        asFact(UptimeSource.self)
+        asFact(ReportNote.self)
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]
         var out: [String: String] = [:]
         for (k, v) in object {
