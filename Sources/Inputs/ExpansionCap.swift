@@ -8,8 +8,9 @@ import Glibc
 /// file that is mapped, not to memory, so the cap guards the disk and the time spent rather
 /// than memory: four times the memory budget at least (a decompression bomb stops there), more
 /// for an archive whose own size says it holds that much (up to `ratio` times its compressed
-/// size: a host's journals compress 5 to 10 times), and no more than half the free space where
-/// it is written.
+/// size: a host's journals compress 5 to 10 times), and never more than half the free space
+/// where it is written, even below the floor: filling the disk of the machine that just
+/// crashed (its `/var/tmp`) would harm it, and the expansion would fail there anyway.
 public struct ExpansionCap: Sendable, Equatable, CustomStringConvertible {
     public let bytes: Int
     public let reason: Reason
@@ -31,12 +32,12 @@ public struct ExpansionCap: Sendable, Equatable, CustomStringConvertible {
         let floor = budget.archiveExpansion
         let (bySize, overflow) = max(0, compressedSize).multipliedReportingOverflow(by: Self.ratio)
         let wanted = overflow ? Int.max : bySize
-        guard wanted > floor else { self.init(floor, .budget(budget)); return }
-        if let free, free / 2 < wanted {
-            let half = max(0, free / 2)
-            self.init(max(floor, half), half > floor ? .disk(folder: folder, free: free) : .budget(budget))
+        let (bytes, reason): (Int, Reason) = wanted > floor ? (wanted, .archiveSize(compressed: compressedSize))
+                                                            : (floor, .budget(budget))
+        if let free, max(0, free / 2) < bytes {
+            self.init(max(0, free / 2), .disk(folder: folder, free: free))
         } else {
-            self.init(wanted, .archiveSize(compressed: compressedSize))
+            self.init(bytes, reason)
         }
     }
 

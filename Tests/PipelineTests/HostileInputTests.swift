@@ -225,7 +225,8 @@ struct MemoryBudgetTests {
     /// 150 KB of .tar.zst that expands to 1.6 GB: expanded into a temporary file, never
     /// held in memory; the oversized logs are named and skipped.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)
-                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")),
+          .enabled(if: TestPaths.freeTempBytes > 4 << 30, "needs 4 GiB free in the temp folder to expand the bomb whole"))
     func archiveBombStaysInBudget() throws {
         let dir = TestPaths.scratch("bomb")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -284,7 +285,8 @@ extension MemoryBudgetTests {
     /// `batch -j 2` over two archive bombs (14.4 GB before): each expanded to its own
     /// temporary file, the run under budget, both hosts reported as unreadable.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)
-                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")),
+          .enabled(if: TestPaths.freeTempBytes > 6 << 30, "needs 6 GiB free in the temp folder to expand both bombs whole"))
     func batchOverTwoBombsStaysInBudget() throws {
         let dir = TestPaths.scratch("bombs")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -335,7 +337,8 @@ extension MemoryBudgetTests {
     /// An archive bomb under a small budget: the expansion stops at four times the budget
     /// (512 MiB of 128M), said with the cap; the members before it are still used.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)
-                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")),
+          .enabled(if: TestPaths.freeTempBytes > 2 << 30, "needs 2 GiB free in the temp folder, or the disk sets the cap"))
     func archiveExpansionFollowsTheBudget() throws {
         let dir = TestPaths.scratch("budget-bomb")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -367,12 +370,15 @@ extension HostileArchiveTests {
         let big = ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/var/tmp", free: 80 * gib)
         #expect(big.bytes == 25_000 << 20 && big.reason == .archiveSize(compressed: 500 << 20))
         #expect(big.description.contains("(50 times its 500 MiB)"))
-        // The disk bounds it: half the free space, never below the floor.
+        // The disk bounds it: half the free space, even below the floor (a bomb on a nearly
+        // full disk stops before it fills it).
         let tight = ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/srv/spill", free: 12 * gib)
         #expect(tight.bytes == 6 * gib && tight.reason == .disk(folder: "/srv/spill", free: 12 * gib))
         #expect(tight.description.contains("half the 12 GiB free in /srv/spill"))
         let full = ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/srv/spill", free: 1 << 20)
-        #expect(full.bytes == 4 * gib && full.reason == .budget(budget))
+        #expect(full.bytes == 512 << 10 && full.reason == .disk(folder: "/srv/spill", free: 1 << 20))
+        let bombOnFullDisk = ExpansionCap(compressedSize: 150_000, budget: budget, folder: "/var/tmp", free: 2 * gib)
+        #expect(bombOnFullDisk.bytes == gib && bombOnFullDisk.reason == .disk(folder: "/var/tmp", free: 2 * gib))
         // Free space unknown: the archive's size decides; sizes past any product do not overflow.
         #expect(ExpansionCap(compressedSize: 500 << 20, budget: budget, folder: "/x", free: nil).bytes == 25_000 << 20)
         #expect(ExpansionCap(compressedSize: .max, budget: budget, folder: "/x", free: nil).bytes == .max)
@@ -381,7 +387,8 @@ extension HostileArchiveTests {
 
     /// An honest archive bigger than four times a small budget: it is expanded whole, so its
     /// last member (the kernel log with the panic) is read; a bomb of the same size is cut.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")),
+          .enabled(if: TestPaths.freeTempBytes > 2 << 30, "needs 2 GiB free in the temp folder, or the disk sets the cap"))
     func bigArchiveIsNotCutAtTheBudget() throws {
         let dir = TestPaths.scratch("big-archive")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -420,5 +427,46 @@ extension HostileArchiveTests {
         #expect(!r.stderrText.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0 == "\u{202E}" })
         #expect(!r.stderrText.split(separator: "\n").contains { $0.hasPrefix("postmortem: forged line") })
         #expect(r.stderrText.contains("x\\x1b]0;pwned\\x07 postmortem: forged line\\u202e.journal"))
+    }
+}
+
+extension MemoryBudgetTests {
+    /// A 64 MiB file system, mounted for one test; `nil` where mounting is not allowed.
+    final class SmallFolder {
+        let path: String
+        init?(megabytes: Int) {
+            let path = TestPaths.scratch("small-folder")
+            guard getuid() == 0,
+                  let r = try? Command.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]),
+                  r.status == 0 else { return nil }
+            self.path = path
+        }
+        deinit { _ = try? Command.run("/usr/bin/umount", [path]) }
+        static let canMount: Bool = SmallFolder(megabytes: 1) != nil
+    }
+
+    /// A bomb expanded where little space is free: the expansion stops at half the free space
+    /// (here 32 MiB of a 64 MiB folder) and says so with the folder, never filling it; the
+    /// member the cut reached is still named, and the folder is empty afterwards.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")),
+          .enabled(if: SmallFolder.canMount, "needs root and a tmpfs mount"))
+    func expansionStopsAtHalfTheFreeSpace() throws {
+        let dir = TestPaths.scratch("bomb-small-disk")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Command.shell("""
+            cd '\(dir)' && mkdir -p var/log && truncate -s 200M var/log/kern.log \
+            && tar -cf - var | zstd -q -1 > bomb.tar.zst && rm -rf var
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let spill = try #require(SmallFolder(megabytes: 64))
+        var env = ProcessInfo.processInfo.environment
+        env["POSTMORTEM_SPILL_DIR"] = spill.path
+        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", dir + "/bomb.tar.zst"], environment: env)
+        #expect(r.status == 3, "\(r.stderrText)")
+        #expect(r.stderrText.contains("bomb.tar.zst: expands past 32 MiB of expanded archive (half the 64 MiB free in \(spill.path); "
+                                      + "$POSTMORTEM_SPILL_DIR names another folder); the members in its first 32 MiB are used"),
+                "\(r.stderrText)")
+        #expect(r.stderrText.contains("var/log/kern.log"), "\(r.stderrText)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spill.path).isEmpty)
     }
 }

@@ -27,11 +27,35 @@ public enum TestPaths {
         return names.sorted().map { dir + "/" + $0 }
     }
 
-    /// A fresh scratch directory under the system temp dir.
+    /// A fresh scratch directory inside this test process's `scratchRoot`.
     public static func scratch(_ label: String) -> String {
-        let path = NSTemporaryDirectory() + "postmortem-test-\(label)-\(UUID().uuidString.prefix(8))"
+        let path = scratchRoot + "/\(label)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// One folder under the system temp dir for everything this test process makes, removed
+    /// when the process exits. Generated scenarios are kept for the whole run (tests share
+    /// them), so per-test cleanup cannot remove them; without this each run left ~700 MB
+    /// behind and a machine's disk filled. Folders of runs that died before exiting are
+    /// removed when the next run starts.
+    public static let scratchRoot: String = {
+        let base = NSTemporaryDirectory() + "postmortem-tests"
+        try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
+            guard let pid = Int32(name.prefix { $0 != "-" }) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: base + "/" + name) }
+        }
+        let root = base + "/\(getpid())-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestPaths.scratchRoot) }
+        return root
+    }()
+
+    /// Bytes free in the system temp dir, where `postmortem` expands archives in tests; 0 when unknown.
+    public static var freeTempBytes: Int {
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: NSTemporaryDirectory())
+        return (attributes?[.systemFreeSize] as? NSNumber)?.intValue ?? 0
     }
 
     /// The built `postmortem` executable next to the test bundle.
