@@ -21,7 +21,7 @@ public enum Analyzer {
         if let set = SysctlFiles.assignments(input.hostFiles).last(where: { $0.key == "kernel.pid_max" }),
            let n = Int(set.value), n > 300 {
             scan.pidMaxHint = n
-            scan.pidMaxHintSource = "\(set.path):\(set.line)"
+            scan.pidMaxHintSource = .sysctl(path: set.path, line: set.line)
         }
         guard let reader = input.journal else { return analyze(input, options: options, scan: scan) }
         // A journal of one boot is analysed by reading it through: its edges would be read twice

@@ -12,8 +12,8 @@ import Events
 struct ForkRateEstimator {
     /// `pid_max` from the kernel command line, when it was logged.
     var pidMaxFromCommandLine: Int?
-    /// Where `pidMaxFromCommandLine` came from when not the command line (a sysctl file's `path:line`).
-    var pidMaxSetBy: String?
+    /// Where `pidMaxFromCommandLine` came from when not the command line (a sysctl file's line).
+    var pidMaxSetBy: PIDMaxSource?
     private(set) var maxPID = 0
     private(set) var wraps = 0
     /// Set when a single advance was so large that a wrap could hide inside it.
@@ -49,7 +49,7 @@ struct ForkRateEstimator {
     }
 
     var pidMaxSource: PIDMaxSource {
-        if pidMaxFromCommandLine != nil { return pidMaxSetBy.map(PIDMaxSource.sysctl) ?? .commandLine }
+        if pidMaxFromCommandLine != nil { return pidMaxSetBy ?? .commandLine }
         return .assumed(largestPIDSeen: maxPID, pidMax: pidMax)
     }
 

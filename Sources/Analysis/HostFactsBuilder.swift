@@ -29,7 +29,7 @@ struct HostFactsBuilder {
             if facts.memory?.totalKB == nil {
                 var m = facts.memory ?? MemoryFacts()
                 (m.totalKB, m.availableKB) = (total, available)
-                m.sources.append("RAM: \(source)")
+                m.sources.append(.ram(readAt: source))
                 facts.memory = m
             }
         case .swapAdded(let kb, let device):
@@ -74,12 +74,12 @@ struct HostFactsBuilder {
         if let swap = totalSwap {
             var m = facts.memory ?? MemoryFacts()
             m.swapKB = swap.0
-            m.sources.append("swap: \(swap.1) (OOM report)")
+            m.sources.append(.swapFromOOMReport(readAt: swap.1))
             facts.memory = m
         } else if !swapAdded.isEmpty, let source = swapAddedSource {
             var m = facts.memory ?? MemoryFacts()
             m.swapKB = swapAdded.values.reduce(0) { $0.addingReportingOverflow($1).overflow ? $0 : $0 + $1 }
-            m.sources.append("swap: \(source)")
+            m.sources.append(.swap(readAt: source))
             facts.memory = m
         }
         if facts.memory?.totalKB == nil, let (pages, source) = pagesRAM {
@@ -88,14 +88,14 @@ struct HostFactsBuilder {
             if !overflow {
                 var m = facts.memory ?? MemoryFacts()
                 m.totalKB = kb
-                m.sources.append("RAM: \(source) (\(pages) pages RAM, 4 KiB pages assumed)")
+                m.sources.append(.ramFromPageCount(readAt: source, pages: pages))
                 facts.memory = m
             }
         }
         facts.panicSettings = Self.panicSettings(commandLine: facts.kernel?.commandLine, commandLineSource: commandLineSource,
                                                  sysctl: SysctlFiles.assignments(hostFiles))
         if facts.panicSettings.pidMax == nil, let (n, source) = kernelPidMaxDefault {
-            facts.panicSettings.pidMax = PanicSetting(value: String(n), source: "kernel default (\(source))")
+            facts.panicSettings.pidMax = PanicSetting(value: String(n), source: .kernelDefault(readAt: source))
         }
         if let boot, let start = boot.start, let life = end?.lastSignOfLife, life.microseconds >= start.microseconds {
             facts.uptimeAtEndSeconds = Double(life.microseconds &- start.microseconds) / 1e6
@@ -137,21 +137,21 @@ struct HostFactsBuilder {
             ("kernel.nmi_watchdog", "nmi_watchdog", \.nmiWatchdog),
             ("kernel.pid_max", "pid_max", \.pidMax),
         ]
-        func set(_ path: WritableKeyPath<PanicSettings, PanicSetting?>, _ value: String, _ source: String) {
-            var overrides = s[keyPath: path].map { $0.overrides + ["\($0.value) (\($0.source))"] } ?? []
+        func set(_ path: WritableKeyPath<PanicSettings, PanicSetting?>, _ value: String, _ source: SettingSource) {
+            var overrides = s[keyPath: path].map { $0.overrides + [.assignment(value: $0.value, source: $0.source)] } ?? []
             if s[keyPath: path]?.value == value { overrides.removeLast() }
             s[keyPath: path] = PanicSetting(value: value, source: source, overrides: overrides)
         }
         if let commandLine {
             let parsed = KernelCommandLine(commandLine)
-            let source = "kernel command line" + (commandLineSource.map { " (\($0))" } ?? "")
+            let source = SettingSource.commandLine(readAt: commandLineSource)
             for k in keys {
                 // `sysctl.kernel.x=` on the command line (Linux 5.8) sets the sysctl itself.
                 if let v = parsed.value("sysctl." + k.sysctl) ?? k.boot.flatMap({ parsed.value($0) }) { set(k.path, v, source) }
             }
         }
         for a in sysctl {
-            if let k = keys.first(where: { $0.sysctl == a.key }) { set(k.path, a.value, "\(a.path):\(a.line)") }
+            if let k = keys.first(where: { $0.sysctl == a.key }) { set(k.path, a.value, .sysctl(path: a.path, line: a.line)) }
         }
         return s
     }

@@ -373,7 +373,7 @@ struct JournalScan {
     private var readingEdges = false
     var pidMaxHint: Int?
     /// Where `pidMaxHint` was set, when a sysctl file set it.
-    var pidMaxHintSource: String?
+    var pidMaxHintSource: PIDMaxSource?
     let window: (since: Int64?, until: Int64?)
     /// The journal's boot index, when one boot is read through it (`scanEdges`).
     var index: BootIndex?

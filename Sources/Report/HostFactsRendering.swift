@@ -37,16 +37,16 @@ struct HostFactsRows {
             out.append(Row(label: "Panic settings", value: value, source: nil))
         }
         for (name, s) in set {
-            let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.joined(separator: ", ")
+            let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.map(FactSourceText.settingOverride).joined(separator: ", ")
             out.append(Row(label: "Panic setting", code: "\(name) = \(s.value)", value: Self.meaning(name, s.value),
-                           source: s.source + overrides))
+                           source: FactSourceText.setting(s.source) + overrides))
         }
         if let m = f.memory {
             var parts: [String] = []
             if let t = m.totalKB { parts.append(HumanFormat.kibibytes(Self.int(t)) + " RAM") }
             if let a = m.availableKB { parts.append(HumanFormat.kibibytes(Self.int(a)) + " available after the kernel's reservations") }
             if let s = m.swapKB { parts.append(s == 0 ? "no swap" : HumanFormat.kibibytes(Self.int(s)) + " swap") }
-            out.append(Row(label: "Memory", value: parts.joined(separator: ", "), source: m.sources.joined(separator: "; ")))
+            out.append(Row(label: "Memory", value: parts.joined(separator: ", "), source: m.sources.map(FactSourceText.memory).joined(separator: "; ")))
         }
         if let c = f.cpus {
             var v = c.online.map { "\($0) online" } ?? ""

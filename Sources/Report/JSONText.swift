@@ -23,6 +23,9 @@ enum JSONText {
         use(ImpliedSettingText.sentence)
         use(FactSourceText.pidMax)
         use(FactSourceText.uptime)
+        use(FactSourceText.setting)
+        use(FactSourceText.settingOverride)
+        use(FactSourceText.memory)
         use(NoteText.sentence)
         return encoder
     }

@@ -99,9 +99,9 @@ struct ForkRateTests {
         let r = Analyzer.analyze(input, options: AnalysisOptions())
         let f = try #require(r.forkRate)
         #expect(f.pidMax == 65536)
-        #expect(f.pidMaxSource == .sysctl("/etc/sysctl.d/10-pid.conf:2"))
+        #expect(f.pidMaxSource == .sysctl(path: "/etc/sysctl.d/10-pid.conf", line: 2))
         #expect(f.wraps > blind.wraps)
-        #expect(r.host.facts?.panicSettings.pidMax?.source == "/etc/sysctl.d/10-pid.conf:2")
+        #expect(r.host.facts?.panicSettings.pidMax?.source == .sysctl(path: "/etc/sysctl.d/10-pid.conf", line: 2))
     }
 }
 

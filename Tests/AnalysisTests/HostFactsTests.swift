@@ -24,13 +24,13 @@ struct HostFactsTests {
         let facts = builder.finish(hostFiles: files, boot: nil, end: nil)
         let p = facts.panicSettings
         #expect(p.softlockupPanic?.value == "0")
-        #expect(p.softlockupPanic?.source == "/etc/sysctl.d/10-lockup.conf:2")
-        #expect(p.softlockupPanic?.overrides == ["1 (kernel command line (kern.log:2))"])
-        #expect(p.hungTaskPanic == PanicSetting(value: "1", source: "/usr/lib/sysctl.d/99-hung.conf:1"))
-        #expect(p.panicOnOOM?.source == "/etc/sysctl.conf:1")
+        #expect(p.softlockupPanic?.source == .sysctl(path: "/etc/sysctl.d/10-lockup.conf", line: 2))
+        #expect(p.softlockupPanic?.overrides == [.assignment(value: "1", source: .commandLine(readAt: "kern.log:2"))])
+        #expect(p.hungTaskPanic == PanicSetting(value: "1", source: .sysctl(path: "/usr/lib/sysctl.d/99-hung.conf", line: 1)))
+        #expect(p.panicOnOOM?.source == .sysctl(path: "/etc/sysctl.conf", line: 1))
         // 50-default.conf from /etc (10), then sysctl.conf (30), applied last.
         #expect(p.panicTimeout?.value == "30")
-        #expect(p.panicTimeout?.overrides == ["10 (/etc/sysctl.d/50-default.conf:2)"])
+        #expect(p.panicTimeout?.overrides == [.assignment(value: "10", source: .sysctl(path: "/etc/sysctl.d/50-default.conf", line: 2))])
         #expect(p.nmiWatchdog?.value == "panic")
         // The /usr/lib file of the same name is hidden: pid_max stays the command line's.
         #expect(p.pidMax?.value == "65536")
@@ -47,9 +47,10 @@ struct HostFactsTests {
         b.observe(kernelText: "Total swap = 0kB", source: "messages:8")
         b.observe(kernelText: "Total swap = 2097148kB", source: "messages:20")
         let f = b.finish(hostFiles: [("/etc/os-release", "# no names here\n")], boot: nil, end: nil)
-        #expect(f.panicSettings.pidMax == PanicSetting(value: "32768", source: "kernel default (dmesg:40)"))
+        #expect(f.panicSettings.pidMax == PanicSetting(value: "32768", source: .kernelDefault(readAt: "dmesg:40")))
         #expect(f.memory?.totalKB == 33_554_428)
         #expect(f.memory?.swapKB == 2_097_148, "the last OOM report's swap")
+        #expect(f.memory?.sources == [.swapFromOOMReport(readAt: "messages:20"), .ramFromPageCount(readAt: "messages:9", pages: 8_388_607)])
         #expect(f.os == nil)
     }
 
@@ -151,7 +152,7 @@ struct CorpusHostFactsTests {
         #expect(f.cpus?.online == 12)
         // `pid_max: default: 49152 minimum: 384`: 4096 per CPU on 12 CPUs; nothing else set.
         #expect(f.panicSettings.pidMax?.value == "49152")
-        #expect(f.panicSettings.pidMax?.source.hasPrefix("kernel default") == true)
+        #expect(f.panicSettings.pidMax.map { if case .kernelDefault = $0.source { true } else { false } } == true)
         #expect(f.panicSettings.softlockupPanic == nil && f.panicSettings.panicOnOOM == nil)
     }
 

@@ -213,6 +213,9 @@ struct IndexedAnalysisTests {
         asFact(ImpliedSetting.self)
         asFact(PIDMaxSource.self)
         asFact(UptimeSource.self)
+        asFact(SettingSource.self)
+        asFact(SettingOverride.self)
+        asFact(MemorySource.self)
         asFact(ReportNote.self)
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(r)) as? [String: Any] ?? [:]
         var out: [String: String] = [:]

@@ -28,7 +28,7 @@ struct CauseWordingTests {
 
     @Test("task exhaustion: each kind of evidence it had, and a lower-bound rate said so")
     func forkBomb() {
-        let rate = ForkBombFacts.Rate(peakPerSecond: 912.4, lowerBound: true, medianPerSecond: 3.24, pidMax: 32768, pidMaxSource: .sysctl("sysctl.conf:3"))
+        let rate = ForkBombFacts.Rate(peakPerSecond: 912.4, lowerBound: true, medianPerSecond: 3.24, pidMax: 32768, pidMaxSource: .sysctl(path: "sysctl.conf", line: 3))
         let f = ForkBombFacts(subject: "worker.service", rejectedIn: "/system.slice/worker.service", eagainFailures: 1_200,
                               resourceFailures: 0, hungInFork: 1, rate: rate)
         #expect(CauseWording.summary(.forkBomb(f)) == "Processes could not be created: the pids controller rejected forks in "
@@ -95,7 +95,7 @@ struct CauseWordingTests {
         (FactSourceText.pidMax(.assumed(largestPIDSeen: 8274, pidMax: 32768)), "largest PID seen (8274): kernel default 32768 assumed"),
         (FactSourceText.pidMax(.assumed(largestPIDSeen: 40000, pidMax: 4_194_304)), "largest PID seen (40000) is above 32768: 4194304 assumed"),
         (FactSourceText.pidMax(.commandLine), "kernel command line"),
-        (FactSourceText.pidMax(.sysctl("/etc/sysctl.d/10-pid.conf:2")), "/etc/sysctl.d/10-pid.conf:2"),
+        (FactSourceText.pidMax(.sysctl(path: "/etc/sysctl.d/10-pid.conf", line: 2)), "/etc/sysctl.d/10-pid.conf:2"),
     ])
     func factSources(_ written: String, _ expected: String) {
         #expect(written == expected)

@@ -11,16 +11,16 @@ extension ReferenceReports {
         f.os = OSFacts(name: "Debian GNU/Linux 12 (bookworm)", id: "debian", versionID: "12", source: "/etc/os-release")
         f.kernel = KernelFacts(version: "6.1.0-18-amd64", commandLine: "BOOT_IMAGE=/boot/vmlinuz ro quiet softlockup_panic=1",
                                source: "/var/log/kern.log:1")
-        f.panicSettings.softlockupPanic = PanicSetting(value: "1", source: "kernel command line (/var/log/kern.log:2)")
-        f.panicSettings.hungTaskPanic = PanicSetting(value: "0", source: "/etc/sysctl.d/90-hung.conf:1")
-        f.panicSettings.panicOnOOM = PanicSetting(value: "0", source: "/etc/sysctl.conf:4")
-        f.panicSettings.panicTimeout = PanicSetting(value: "10", source: "/etc/sysctl.conf:5",
-                                                    overrides: ["0 (/usr/lib/sysctl.d/50-default.conf:3)"])
-        f.panicSettings.nmiWatchdog = PanicSetting(value: "panic", source: "kernel command line (/var/log/kern.log:2)")
-        f.panicSettings.pidMax = PanicSetting(value: "32768", source: "kernel default (/var/log/kern.log:80)")
+        f.panicSettings.softlockupPanic = PanicSetting(value: "1", source: .commandLine(readAt: "/var/log/kern.log:2"))
+        f.panicSettings.hungTaskPanic = PanicSetting(value: "0", source: .sysctl(path: "/etc/sysctl.d/90-hung.conf", line: 1))
+        f.panicSettings.panicOnOOM = PanicSetting(value: "0", source: .sysctl(path: "/etc/sysctl.conf", line: 4))
+        f.panicSettings.panicTimeout = PanicSetting(value: "10", source: .sysctl(path: "/etc/sysctl.conf", line: 5),
+                                                    overrides: [.assignment(value: "0", source: .sysctl(path: "/usr/lib/sysctl.d/50-default.conf", line: 3))])
+        f.panicSettings.nmiWatchdog = PanicSetting(value: "panic", source: .commandLine(readAt: "/var/log/kern.log:2"))
+        f.panicSettings.pidMax = PanicSetting(value: "32768", source: .kernelDefault(readAt: "/var/log/kern.log:80"))
         var m = MemoryFacts()
         (m.totalKB, m.availableKB, m.swapKB) = (16_777_216, 16_252_928, 0)
-        m.sources = ["RAM: /var/log/kern.log:14", "swap: journal (OOM report)"]
+        m.sources = [.ram(readAt: "/var/log/kern.log:14"), .swapFromOOMReport(readAt: "journal")]
         f.memory = m
         f.cpus = CPUFacts(online: 4, present: 8, nodes: 1, source: "/var/log/kern.log:16")
         f.virtualization = VirtualizationFacts(dmi: "QEMU Standard PC (Q35 + ICH9, 2009)", hypervisor: "KVM", source: "/var/log/kern.log:9")
@@ -82,7 +82,7 @@ struct HostFactsRenderingTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cmark-gfm"), "needs cmark-gfm"))
     func commonMark() throws {
         var r = Self.report()
-        r.host.facts?.panicSettings.pidMax = PanicSetting(value: "4194304", source: "/usr/lib/sysctl.d/50-pid_max_*.conf:1")
+        r.host.facts?.panicSettings.pidMax = PanicSetting(value: "4194304", source: .sysctl(path: "/usr/lib/sysctl.d/50-pid_max_*.conf", line: 1))
         let md = ReportRenderer.render(r, as: .markdown, options: RenderOptions())
         let dir = TestPaths.scratch("hostfacts-md")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -114,7 +114,10 @@ struct HostFactsRenderingTests {
         #expect((panic["softlockup_panic"] as? [String: Any])?["value"] as? String == "1")
         #expect((facts["memory"] as? [String: Any])?["total_kb"] as? Int == 16_777_216)
         let back = try JSONDecoder().decode(PostmortemReport.self, from: Data(json.utf8))
-        #expect(back.host.facts == ReferenceReports.hostFacts())
+        // Typed sources are read back as the sentences they were written as: equal when written again.
+        #expect(back.host.facts?.memory?.totalKB == 16_777_216 && back.host.facts?.panicSettings.pidMax?.value == "32768")
+        #expect(back.host.facts?.memory?.sources == [.text("RAM: /var/log/kern.log:14"), .text("swap: journal (OOM report)")])
+        #expect(ReportRenderer.render(back, as: .json, options: RenderOptions()) == json)
     }
 }
 

@@ -109,7 +109,9 @@ struct JSONReportTests {
         #expect(back.schema == report.schema)
         #expect(back.generator == report.generator)
         #expect(back.inputs == report.inputs)
-        #expect(back.host == report.host)
+        // Typed sources are read back as the sentences they were written as: equal when written again.
+        #expect(back.host.hostname == report.host.hostname && back.host.machineID == report.host.machineID)
+        #expect(ReportRenderer.render(back, as: .json, options: RenderOptions()) == json)
         #expect(back.boots == report.boots)
         #expect(back.analyzedBoot == report.analyzedBoot)
         #expect(back.end == report.end)

@@ -87,11 +87,11 @@ public struct KernelFacts: Codable, Sendable, Hashable {
 /// sysctl file and line that set it last (`/etc/sysctl.d/99-panic.conf:3`).
 public struct PanicSetting: Codable, Sendable, Hashable {
     public var value: String
-    public var source: String
-    /// Earlier assignments that this one overrides, as `value (source)`.
-    public var overrides: [String] = []
+    public var source: SettingSource
+    /// Earlier assignments that this one overrides, oldest first.
+    public var overrides: [SettingOverride] = []
 
-    public init(value: String, source: String, overrides: [String] = []) {
+    public init(value: String, source: SettingSource, overrides: [SettingOverride] = []) {
         self.value = value
         self.source = source
         self.overrides = overrides
@@ -103,8 +103,8 @@ public struct PanicSetting: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         value = try c.decode(String.self, forKey: .value)
-        source = try c.decode(String.self, forKey: .source)
-        overrides = try c.decodeIfPresent([String].self, forKey: .overrides) ?? []
+        source = try c.decode(SettingSource.self, forKey: .source)
+        overrides = try c.decodeIfPresent([SettingOverride].self, forKey: .overrides) ?? []
     }
 
     enum CodingKeys: String, CodingKey { case value, source, overrides }
@@ -159,7 +159,7 @@ public struct MemoryFacts: Codable, Sendable, Hashable {
     /// Swap: the OOM report's `Total swap` (at the time of the report), else the sum of `Adding …k swap` lines.
     public var swapKB: Int64?
     /// Where each figure was read.
-    public var sources: [String] = []
+    public var sources: [MemorySource] = []
 
     public init() {}
 
@@ -175,7 +175,7 @@ public struct MemoryFacts: Codable, Sendable, Hashable {
         totalKB = try c.decodeIfPresent(Int64.self, forKey: .totalKB)
         availableKB = try c.decodeIfPresent(Int64.self, forKey: .availableKB)
         swapKB = try c.decodeIfPresent(Int64.self, forKey: .swapKB)
-        sources = try c.decodeIfPresent([String].self, forKey: .sources) ?? []
+        sources = try c.decodeIfPresent([MemorySource].self, forKey: .sources) ?? []
     }
 }
 
