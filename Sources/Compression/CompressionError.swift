@@ -207,6 +207,33 @@ public final class ExpandedBytes: @unchecked Sendable {
     func withStorage<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
 }
 
+extension ExpandedBytes {
+    /// Storage a writer fills in place (a journal file made from journalctl's text output):
+    /// an unlinked temporary file when one can be made, else memory.
+    public static func writable(capacity: Int) -> ExpandedBytes {
+        ExpandedBytes(spillingCapacity: capacity) ?? ExpandedBytes(capacity: capacity)
+    }
+
+    /// Makes room for `count` bytes, keeping those written (`filled`); false when the disk or
+    /// memory is full (then `growthFailure` says why).
+    public func reserve(_ count: Int) -> Bool {
+        while capacity < count {
+            let (doubled, overflow) = capacity.multipliedReportingOverflow(by: 2)
+            guard !overflow, grow(to: Swift.max(doubled, 4096), keeping: filled) else { return false }
+        }
+        return true
+    }
+
+    /// Why the storage could not grow, when it could not.
+    public var failure: String? { growthFailure }
+
+    /// Sets how many bytes are written (at most the capacity).
+    public func markFilled(_ count: Int) { filled = Swift.min(Swift.max(count, 0), capacity) }
+
+    /// The whole storage, written or not, for a writer; valid until the next `reserve`.
+    public func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
+}
+
 extension ProcessInfo {
     /// Where archives are expanded: `$POSTMORTEM_SPILL_DIR`, else `$TMPDIR`, else `/var/tmp`.
     public static var spillDirectory: String {

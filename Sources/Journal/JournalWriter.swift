@@ -1,0 +1,277 @@
+import Compression
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a journal file in systemd's format (`docs/JOURNAL_FILE_FORMAT.md`): offline,
+/// uncompressed, Jenkins-hashed, with the hash tables and entry arrays the reader's indexes
+/// use. It turns entries read from journalctl's textual outputs (`-o export`, `-o json`) into a
+/// file the reader then reads like any other, so boots, cursors and every analysis work the
+/// same way.
+///
+/// The file is written into storage of its own (an unlinked temporary file when one can be
+/// made), never held twice; DATA and FIELD objects are found again through the file's own
+/// hash tables and each DATA object's entry array through its chain (arrays doubling in
+/// size, so a chain of n entries is log n arrays long), so the writer keeps no table of its
+/// own that grows with the input.
+public struct JournalWriter {
+    private let box: ExpandedBytes
+    /// Where the next object goes (8-byte aligned).
+    private var end: Int
+    private let dataTable: Int, dataBuckets: Int
+    private let fieldTable: Int, fieldBuckets: Int
+    private var counts = (objects: UInt64(2), entries: UInt64(0), data: UInt64(0), fields: UInt64(0), arrays: UInt64(0))
+    private var tailObject: Int = 0
+    private var head = (seqnum: UInt64(0), realtime: UInt64(0))
+    private var tail = (seqnum: UInt64(0), realtime: UInt64(0), monotonic: UInt64(0), bootID: ID128(high: 0, low: 0))
+    /// Why the file could not grow (a full disk), once it could not; nothing is written after.
+    public private(set) var failure: String?
+
+    static let headerSize = 256
+    /// The first entry array of a chain holds this many entries; each next one twice the last.
+    static let firstArrayCapacity = 4
+
+    /// A writer for a file of `seqnumID`'s entries on `machineID`; `expectedEntries` sizes the
+    /// hash tables (more entries than that still work, with longer chains).
+    public init(seqnumID: ID128, machineID: ID128, fileID: ID128, expectedEntries: Int) {
+        let buckets = Swift.min(Swift.max(expectedEntries / 2, 2047), 1 << 22)
+        dataBuckets = buckets
+        fieldBuckets = 1023
+        let dataTableObject = Self.headerSize
+        dataTable = dataTableObject + ObjectLayout.hashTableItems
+        let fieldTableObject = dataTable + buckets * 16
+        fieldTable = fieldTableObject + ObjectLayout.hashTableItems
+        end = fieldTable + fieldBuckets * 16
+        box = ExpandedBytes.writable(capacity: Swift.max(end * 2, 1 << 20))
+        guard box.reserve(end) else {
+            failure = box.failure ?? "cannot make room for the journal file"
+            return
+        }
+        box.withMutableBytes { s in
+            guard let base = s.baseAddress else { return }
+            base.initializeMemory(as: UInt8.self, repeating: 0, count: end)
+        }
+        box.markFilled(end)
+        writeObjectHeader(at: dataTableObject, type: .dataHashTable, size: ObjectLayout.hashTableItems + buckets * 16)
+        writeObjectHeader(at: fieldTableObject, type: .fieldHashTable, size: ObjectLayout.hashTableItems + fieldBuckets * 16)
+        tailObject = fieldTableObject
+        box.withMutableBytes { s in
+            for (i, b) in JournalHeader.signature.enumerated() { s[i] = b }
+        }
+        putID(fileID, at: 24)
+        putID(machineID, at: 40)
+        putID(seqnumID, at: 72)
+        put(UInt64(Self.headerSize), at: 88)
+        put(UInt64(dataTable), at: 104)
+        put(UInt64(buckets * 16), at: 112)
+        put(UInt64(fieldTable), at: 120)
+        put(UInt64(fieldBuckets * 16), at: 128)
+    }
+
+    /// Appends one entry: its `NAME=value` items in the order given (a payload repeated in the
+    /// entry is linked once, as journald links it). False when the file could not grow.
+    @discardableResult
+    public mutating func append(seqnum: UInt64, realtime: UInt64, monotonic: UInt64, bootID: ID128,
+                                items payloads: [[UInt8]]) -> Bool {
+        guard failure == nil else { return false }
+        var items: [(offset: Int, hash: UInt64)] = []
+        items.reserveCapacity(payloads.count)
+        var xor: UInt64 = 0
+        for payload in payloads {
+            guard let item = findOrAddData(payload) else { return false }
+            if items.contains(where: { $0.offset == item.offset }) { continue }
+            items.append(item)
+            xor ^= item.hash
+        }
+        guard let entry = allocate(.entry, payload: ObjectLayout.entryItems - ObjectLayout.headerSize + items.count * 16) else { return false }
+        put(seqnum, at: entry + ObjectLayout.entrySeqnum)
+        put(realtime, at: entry + ObjectLayout.entryRealtime)
+        put(monotonic, at: entry + ObjectLayout.entryMonotonic)
+        putID(bootID, at: entry + ObjectLayout.entryBootID)
+        put(xor, at: entry + ObjectLayout.entryXorHash)
+        for (i, item) in items.enumerated() {
+            put(UInt64(item.offset), at: entry + ObjectLayout.entryItems + i * 16)
+            put(item.hash, at: entry + ObjectLayout.entryItems + i * 16 + 8)
+        }
+        // Linked from the file's entry array, then from each DATA object's.
+        guard link(entry, chainAt: 176, index: Int(counts.entries)) else { return false }
+        for item in items {
+            let n = u64(item.offset + ObjectLayout.dataNEntries)
+            if n == 0 {
+                put(UInt64(entry), at: item.offset + ObjectLayout.dataEntryOffset)
+            } else {
+                guard link(entry, chainAt: item.offset + ObjectLayout.dataEntryArrayOffset, index: Int(n - 1)) else { return false }
+            }
+            put(n + 1, at: item.offset + ObjectLayout.dataNEntries)
+        }
+        if counts.entries == 0 { head = (seqnum, realtime) }
+        counts.entries += 1
+        tail = (seqnum, realtime, monotonic, bootID)
+        return true
+    }
+
+    /// How many entries were written.
+    public var entryCount: Int { Int(counts.entries) }
+
+    /// The finished file's bytes (the header filled in, the file offline).
+    public consuming func finish() -> SharedBytes {
+        put(UInt64(end - Self.headerSize), at: 96)
+        put(UInt64(tailObject), at: 136)
+        put(counts.objects, at: 144)
+        put(counts.entries, at: 152)
+        put(tail.seqnum, at: 160)
+        put(head.seqnum, at: 168)
+        put(head.realtime, at: 184)
+        put(tail.realtime, at: 192)
+        put(tail.monotonic, at: 200)
+        put(counts.data, at: 208)
+        put(counts.fields, at: 216)
+        put(0, at: 224)
+        put(counts.arrays, at: 232)
+        putID(tail.bootID, at: 56)
+        box.markFilled(end)
+        return SharedBytes(adopting: box)
+    }
+
+    // MARK: - Objects
+
+    private mutating func findOrAddData(_ payload: [UInt8]) -> (offset: Int, hash: UInt64)? {
+        let hash = payload.withUnsafeBytes { JournalHash.jenkins64($0) }
+        let bucket = dataTable + Int(hash % UInt64(dataBuckets)) * 16
+        if let o = find(payload, hash: hash, bucket: bucket, hashAt: ObjectLayout.dataHash, nextAt: ObjectLayout.dataNextHash,
+                        payloadAt: ObjectLayout.dataPayloadRegular) {
+            return (o, hash)
+        }
+        let eq = payload.firstIndex(of: UInt8(ascii: "=")) ?? payload.count
+        guard let field = findOrAddField(Array(payload[..<eq])),
+              let data = allocate(.data, payload: ObjectLayout.dataPayloadRegular - ObjectLayout.headerSize + payload.count) else { return nil }
+        put(hash, at: data + ObjectLayout.dataHash)
+        copy(payload, to: data + ObjectLayout.dataPayloadRegular)
+        // Appended to its hash chain; put at the head of its field's list, as journald does.
+        appendToChain(bucket: bucket, object: data, nextAt: ObjectLayout.dataNextHash)
+        put(u64(field + ObjectLayout.fieldHeadData), at: data + ObjectLayout.dataNextField)
+        put(UInt64(data), at: field + ObjectLayout.fieldHeadData)
+        counts.data += 1
+        return (data, hash)
+    }
+
+    private mutating func findOrAddField(_ name: [UInt8]) -> Int? {
+        let hash = name.withUnsafeBytes { JournalHash.jenkins64($0) }
+        let bucket = fieldTable + Int(hash % UInt64(fieldBuckets)) * 16
+        if let o = find(name, hash: hash, bucket: bucket, hashAt: ObjectLayout.fieldHash, nextAt: ObjectLayout.fieldNextHash,
+                        payloadAt: ObjectLayout.fieldPayload) {
+            return o
+        }
+        guard let field = allocate(.field, payload: ObjectLayout.fieldPayload - ObjectLayout.headerSize + name.count) else { return nil }
+        put(hash, at: field + ObjectLayout.fieldHash)
+        copy(name, to: field + ObjectLayout.fieldPayload)
+        appendToChain(bucket: bucket, object: field, nextAt: ObjectLayout.fieldNextHash)
+        counts.fields += 1
+        return field
+    }
+
+    /// The object in `bucket`'s hash chain (linked at `nextAt`) with `hash` and `payload`.
+    /// The writer made every chain, so they end.
+    private func find(_ payload: [UInt8], hash: UInt64, bucket: Int, hashAt: Int, nextAt: Int, payloadAt: Int) -> Int? {
+        var o = Int(u64(bucket))
+        while o != 0 {
+            if u64(o + hashAt) == hash, payloadEquals(payload, at: o + payloadAt, size: Int(u64(o + 8)) - payloadAt) { return o }
+            o = Int(u64(o + nextAt))
+        }
+        return nil
+    }
+
+    /// Appends `object` to the end of `bucket`'s hash chain (linked at `nextAt`).
+    private func appendToChain(bucket: Int, object: Int, nextAt: Int) {
+        let last = Int(u64(bucket + 8))
+        put(UInt64(object), at: last == 0 ? bucket : last + nextAt)
+        put(UInt64(object), at: bucket + 8)
+    }
+
+    /// Puts `entry` at `index` of the chain of entry arrays whose first offset is stored at
+    /// `slot`, adding the array it falls in when the chain ends before it.
+    private mutating func link(_ entry: Int, chainAt firstSlot: Int, index: Int) -> Bool {
+        var slot = firstSlot, capacity = Self.firstArrayCapacity, position = index
+        while true {
+            let array = Int(u64(slot))
+            if array == 0 {
+                guard let new = allocate(.entryArray, payload: ObjectLayout.arrayItems - ObjectLayout.headerSize + capacity * 8) else { return false }
+                // Offsets in use moved with the storage only in address, never in value.
+                put(UInt64(new), at: slot)
+                put(UInt64(entry), at: new + ObjectLayout.arrayItems)
+                counts.arrays += 1
+                return true
+            }
+            if position < capacity {
+                put(UInt64(entry), at: array + ObjectLayout.arrayItems + position * 8)
+                return true
+            }
+            position -= capacity
+            capacity = capacity &* 2
+            slot = array + ObjectLayout.arrayNext
+        }
+    }
+
+    /// A zeroed object of `payload` bytes after its 16-byte header, 8-byte aligned.
+    private mutating func allocate(_ type: ObjectType, payload: Int) -> Int? {
+        let size = ObjectLayout.headerSize + payload
+        let at = end
+        let next = (at + size + 7) & ~7
+        guard box.reserve(next) else {
+            failure = box.failure ?? "cannot grow the journal file"
+            return nil
+        }
+        box.withMutableBytes { s in
+            guard let base = s.baseAddress else { return }
+            (base + at).initializeMemory(as: UInt8.self, repeating: 0, count: next - at)
+        }
+        end = next
+        box.markFilled(end)
+        writeObjectHeader(at: at, type: type, size: size)
+        tailObject = at
+        counts.objects += 1
+        return at
+    }
+
+    private func writeObjectHeader(at offset: Int, type: ObjectType, size: Int) {
+        box.withMutableBytes { s in s[offset] = type.rawValue }
+        put(UInt64(size), at: offset + 8)
+    }
+
+    // MARK: - Bytes
+
+    private func u64(_ offset: Int) -> UInt64 {
+        box.withMutableBytes { UInt64(littleEndian: UnsafeRawBufferPointer($0).loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    }
+
+    private func put(_ value: UInt64, at offset: Int) {
+        box.withMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self) }
+    }
+
+    /// An ID's 16 bytes in the order they are printed.
+    private func putID(_ id: ID128, at offset: Int) {
+        box.withMutableBytes { s in
+            s.storeBytes(of: id.high.bigEndian, toByteOffset: offset, as: UInt64.self)
+            s.storeBytes(of: id.low.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+        }
+    }
+
+    private func copy(_ bytes: [UInt8], to offset: Int) {
+        box.withMutableBytes { s in
+            bytes.withUnsafeBytes { b in
+                guard let base = s.baseAddress, let from = b.baseAddress else { return }
+                (base + offset).copyMemory(from: from, byteCount: b.count)
+            }
+        }
+    }
+
+    private func payloadEquals(_ bytes: [UInt8], at offset: Int, size: Int) -> Bool {
+        guard size == bytes.count else { return false }
+        return box.withMutableBytes { s in
+            bytes.withUnsafeBytes { b in
+                guard let base = s.baseAddress, let other = b.baseAddress else { return b.isEmpty }
+                return memcmp(base + offset, other, b.count) == 0
+            }
+        }
+    }
+}
