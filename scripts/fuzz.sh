@@ -48,6 +48,13 @@ seed_journal() {  # $1 = seed dir
     for f in "$corpus"/journals/*; do head -c 65536 "$f" > "$1/$(basename "$f" | tr -c 'A-Za-z0-9.\n' _)"; done
   fi
   for compact in 0 1; do journal_seed "$compact" "$1/generated-compact$compact.journal"; done
+  # journalctl dumps, which the target also makes back into journal files.
+  if command -v journalctl >/dev/null; then
+    for format in export json; do
+      journalctl --file "$1/generated-compact0.journal" -o "$format" > "$work/dump" 2>/dev/null || true
+      head -c 32768 "$work/dump" > "$1/generated.$format"
+    done
+  fi
 }
 
 kernel_sample() {  # a few lines of every format the kernel-log reader knows

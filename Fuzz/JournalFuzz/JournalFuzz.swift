@@ -20,11 +20,19 @@ func fuzzOne(_ bytes: [UInt8]) {
     }
     for l in locations { _ = reader.entry(at: l, fields: .only(["MESSAGE"])) }
     reader.writeExport { chunk in total &+= chunk.count }
-    _ = total
     reader.forEachEntry(matching: "MESSAGE_ID", value: "5eb03494b6584870a536b337290809b3") { _ in }
     _ = reader.values(ofField: "_SYSTEMD_UNIT")
     _ = reader.firstAppearances(ofField: "_PID")
     _ = reader.health.map(\.summary)
+    // The same bytes as a journalctl dump: made into journal files, which are then read.
+    for format in [JournalTextFormat.export, .json] {
+        let made = bytes.withUnsafeBytes { JournalTextImport.convert($0, format: format, path: "fuzz-input") }
+        for f in made.files {
+            guard let file = try? JournalFile(name: f.name, shared: f.bytes, range: 0..<f.bytes.count) else { continue }
+            JournalReader(files: [file]).forEachEntry { e in total &+= e.fields.count }
+        }
+    }
+    _ = total
 }
 
 #if FUZZING

@@ -39,7 +39,7 @@ struct BootAnalysis {
         for (name, lines) in b.unitLines {
             unitLines[name, default: []] += lines.map { l in
                 EvidenceLine(time: Timestamp(microseconds: l.time),
-                             source: .journal(file: locator.file(of: l.ref), cursor: l.ref.cursor), text: l.text)
+                             source: locator.source(of: l.ref, cursor: l.ref.cursor), text: l.text)
             }
         }
         forkFailures += b.forkFailures
@@ -129,7 +129,7 @@ struct BootAnalysis {
         for (name, w) in ownWords {
             guard let top = w.topExample else { continue }
             causes.ownWordLines[name] = EvidenceLine(time: Timestamp(microseconds: top.time),
-                                                     source: .journal(file: locator.file(of: top.ref), cursor: top.ref.cursor),
+                                                     source: locator.source(of: top.ref, cursor: top.ref.cursor),
                                                      text: top.example)
         }
         for (u, n) in fork?.advanceByUnit ?? [:] { causes.forkByUnit[String(decoding: u, as: UTF8.self)] = n }

@@ -140,7 +140,7 @@ struct RootCauseRanker {
     func origin(_ i: Int) -> EvidenceSource {
         let o = kernel.origins[i]
         if case .journal(nil, let cursor) = o, i < kernel.refs.count, let ref = kernel.refs[i] {
-            return .journal(file: locator.file(of: ref), cursor: cursor)
+            return locator.source(of: ref, cursor: cursor)
         }
         return o
     }

@@ -140,6 +140,7 @@ struct JournalFileLocator {
         var head: UInt64
         var tail: UInt64
         var path: String
+        var madeFrom: JournalTextOrigin?
     }
 
     var ranges: [Range] = []
@@ -148,17 +149,27 @@ struct JournalFileLocator {
 
     init(files: [JournalFile]) {
         ranges = files.map { Range(seqnumID: $0.header.seqnumID, head: $0.header.headEntrySeqnum,
-                                   tail: $0.header.tailEntrySeqnum, path: $0.path) }
+                                   tail: $0.header.tailEntrySeqnum, path: $0.path, madeFrom: $0.madeFrom) }
+    }
+
+    /// Where the entry can be looked at: its journal file and cursor, or the line of the
+    /// journalctl text the file was made from.
+    func source(of ref: EntryRef, cursor: String) -> EvidenceSource {
+        guard let range = range(of: ref) else { return .journal(file: nil, cursor: cursor) }
+        if let text = range.madeFrom { return .journalText(path: text.path, cursor: cursor) }
+        return .journal(file: range.path, cursor: cursor)
     }
 
     /// The file whose seqnum range holds the entry; `nil` when none or several could.
-    func file(of ref: EntryRef) -> String? {
+    func file(of ref: EntryRef) -> String? { range(of: ref)?.path }
+
+    private func range(of ref: EntryRef) -> Range? {
         guard ref != .none else { return nil }
         let hits = ranges.filter { $0.seqnumID == ref.seqnumID && $0.head <= ref.seqnum && ref.seqnum <= $0.tail && $0.head > 0 }
-        if hits.count == 1 { return hits.first?.path }
+        if hits.count == 1 { return hits.first }
         // A torn or online file may not have its tail in the header: the one file of that
         // seqnum ID whose head is the highest at or below the entry.
         let candidates = ranges.filter { $0.seqnumID == ref.seqnumID && $0.head > 0 && $0.head <= ref.seqnum }
-        return candidates.max { $0.head < $1.head }?.path
+        return candidates.max { $0.head < $1.head }
     }
 }

@@ -50,6 +50,17 @@ enum FileNames {
         return base.hasSuffix(".log") || ["kern", "dmesg", "messages", "syslog"].contains { base.contains($0) }
     }
 
+    /// A name journalctl's `-o export` or `-o json` output is saved under (`boot.json`,
+    /// `journal.export.gz`): a compressed one is expanded to tell what it holds.
+    static func isJournalTextName(_ name: String) -> Bool {
+        var base = Substring(name.lowercased())
+        for suffix in compressionSuffixes where base.hasSuffix(suffix) {
+            base = base.dropLast(suffix.count)
+            break
+        }
+        return [".json", ".jsonl", ".export"].contains { base.hasSuffix($0) }
+    }
+
     /// A name under which a text log may hide (`.txt`, `.out`, no extension, sosreport's
     /// `journalctl_--no-pager`, supportconfig's `messages.txt`): its content decides.
     static func mayBeTextLog(_ name: String) -> Bool {

@@ -75,12 +75,25 @@ public enum JournalSource: Sendable, Hashable {
     /// archive's bytes (mapped, or expanded once) are shared, never copied per member.
     /// `name` is `archive:member`.
     case member(name: String, archive: SharedBytes, range: Range<Int>)
+    /// A journal file made from journalctl's text output (`JournalTextImport`), read like a
+    /// member; `name` is the text's path, with `[n]` when the text held several files.
+    case made(name: String, bytes: SharedBytes, from: JournalTextOrigin)
 
     /// The path or the member's name.
     public var name: String {
         switch self {
         case .file(let path): return path
         case .member(let name, _, _): return name
+        case .made(let name, _, _): return name
+        }
+    }
+
+    /// The file, opened where it lies (mapped, or in the bytes it shares).
+    public func open() throws(JournalError) -> JournalFile {
+        switch self {
+        case .file(let path): try JournalFile(path: path)
+        case .member(let name, let archive, let range): try JournalFile(name: name, shared: archive, range: range)
+        case .made(let name, let bytes, let origin): try JournalFile(name: name, shared: bytes, range: 0..<bytes.count, madeFrom: origin)
         }
     }
 }

@@ -189,6 +189,12 @@ struct Collector {
         if reportUnreadable(tree, rel, into: loose(looseKey)) { return }
         guard take(tree, rel) else { return }
         let head = tree.head(rel, 512)
+        let compressed = head.withUnsafeBytes { CompressionAlgorithm.sniff($0) } != nil
+        if !FileNames.hasJournalMagic(head), !TarArchive.looksLikeTar(head),
+           compressed ? FileNames.isJournalTextName(name) : Self.mayBeJournalText(head),
+           addJournalText(tree, rel, looseKey: looseKey) {
+            return
+        }
         if FileNames.hasJournalMagic(head) || FileNames.isJournalName(name) {
             guard FileNames.hasJournalMagic(head) else {
                 hosts[loose(looseKey)].problems.append(InputProblem(
@@ -237,6 +243,49 @@ struct Collector {
     }
 
     static let sniffBytes = 16 << 10
+
+    /// Whether a file's first bytes may be journalctl's export or JSON output (then its
+    /// first 16 KiB decide).
+    static func mayBeJournalText(_ head: [UInt8]) -> Bool {
+        guard let first = head.first(where: { $0 != 0x1E && $0 != 10 && $0 != 13 && $0 != UInt8(ascii: " ") }) else { return false }
+        return first == UInt8(ascii: "{") || (first == UInt8(ascii: "_") && head.starts(with: Array("__".utf8)))
+    }
+
+    /// journalctl's `-o export` or `-o json` output, made into journal files of the host its
+    /// entries name (`_MACHINE_ID`). A compressed one is expanded first (on disk, like an
+    /// archive). False when it is not one after all: it is then looked at like any other file.
+    private mutating func addJournalText<T: FileTree>(_ tree: T, _ rel: String, looseKey: String) -> Bool {
+        let path = tree.display(rel)
+        var text: SharedBytes
+        do throws(InputProblem) {
+            if let mapped = tree.mapped(rel) { text = mapped } else { text = SharedBytes(bytes: try tree.read(rel, limit: budget.archiveExpansion)) }
+        } catch {
+            hosts[loose(looseKey)].problems.append(error)
+            return true
+        }
+        if CompressionAlgorithm.sniff(text.unsafeBytes) != nil {
+            let (expanded, damage) = Expand.archive(text.unsafeBytes, path: path, budget: budget)
+            if let damage { hosts[loose(looseKey)].problems.append(damage) }
+            text = expanded
+        }
+        guard let format = JournalTextFormat.sniff(Array(text.unsafeBytes.prefix(Self.sniffBytes))) else { return false }
+        let result = JournalTextImport.convert(text.unsafeBytes, format: format, path: path)
+        for reason in result.problems { hosts[loose(looseKey)].problems.append(InputProblem(path: path, reason: reason)) }
+        if result.files.isEmpty {
+            hosts[loose(looseKey)].problems.append(InputProblem(path: path, reason: "journalctl \(format.rawValue) output without a usable entry"))
+        }
+        for made in result.files {
+            let i: Int
+            if let id = made.machineID?.description {
+                i = host(key: "machine:" + id, label: id, kind: .machine)
+                hosts[i].machineID = id
+            } else {
+                i = loose(looseKey)
+            }
+            hosts[i].journalFiles.append(.made(name: made.name, bytes: made.bytes, from: JournalTextOrigin(path: path, format: format)))
+        }
+        return true
+    }
     /// sosreport's command outputs that are logs: `sos_commands/logs/journalctl_--no-pager…`,
     /// `sos_commands/kernel/dmesg`.
     static let sosreportLogs: [(String, @Sendable (String) -> Bool)] = [

@@ -17,6 +17,8 @@ struct EntryHead: Sendable {
 /// go into `health`.
 public final class JournalFile: @unchecked Sendable {
     public let path: String
+    /// The journalctl text this file was made from (`JournalTextImport`), when it was.
+    public let madeFrom: JournalTextOrigin?
     public let header: JournalHeader
     private let storage: MappedFile
     /// The usable bytes: the file, clamped to `header_size + arena_size`.
@@ -53,16 +55,17 @@ public final class JournalFile: @unchecked Sendable {
     }
 
     /// A journal file lying at `range` of shared bytes (an archive member), read in place.
-    public convenience init(name: String, shared: SharedBytes, range: Range<Int>) throws(JournalError) {
+    public convenience init(name: String, shared: SharedBytes, range: Range<Int>, madeFrom: JournalTextOrigin? = nil) throws(JournalError) {
         guard let slice = MappedFile(slice: shared.file, range: range) else {
             throw JournalError(.truncated, path: name, offset: range.lowerBound,
                                detail: "member range \(range) lies outside the \(shared.count) bytes held")
         }
-        try self.init(path: name, storage: slice)
+        try self.init(path: name, storage: slice, madeFrom: madeFrom)
     }
 
-    private init(path: String, storage: MappedFile) throws(JournalError) {
+    private init(path: String, storage: MappedFile, madeFrom: JournalTextOrigin? = nil) throws(JournalError) {
         self.path = path
+        self.madeFrom = madeFrom
         self.storage = storage
         let all = storage.bytes
         header = try JournalHeader(bytes: all, path: path)

@@ -21,6 +21,18 @@ public enum JournalTextFormat: String, Sendable, Hashable {
     }
 }
 
+/// The journalctl text a journal file was made from.
+public struct JournalTextOrigin: Sendable, Hashable {
+    /// The text's path (or `archive:member`).
+    public var path: String
+    public var format: JournalTextFormat
+
+    public init(path: String, format: JournalTextFormat) {
+        self.path = path
+        self.format = format
+    }
+}
+
 /// Turns journalctl's `-o export` or `-o json` text back into journal files (`JournalWriter`),
 /// one per run of entries of one sequence-number ID, so the reader reads them like the files
 /// they came from: an export's cursors are the original files' cursors.
@@ -31,6 +43,8 @@ public enum JournalTextImport {
         public var name: String
         public var bytes: SharedBytes
         public var entries: Int
+        /// The `_MACHINE_ID` of its first entry that carried one.
+        public var machineID: ID128?
     }
 
     /// What was made, and what could not be used (each problem one sentence, without the path).
@@ -109,6 +123,7 @@ public enum JournalTextImport {
         let expectedEntries: Int
         var open: [ID128: (writer: JournalWriter, index: Int, last: UInt64)] = [:]
         var done: [(index: Int, writer: JournalWriter)] = []
+        var machines: [Int: ID128] = [:]
         var made = 0
         var problems: [String] = []
         var skipped: [String: (count: Int, first: Int)] = [:]
@@ -149,6 +164,7 @@ public enum JournalTextImport {
                 made += 1
             }
             guard var r = run else { return }
+            if machines[r.index] == nil, let m = e.machineID { machines[r.index] = m }
             open[id] = nil  // the writer is moved out while it is appended to, so it is not copied
             let ok = r.writer.append(seqnum: seqnum, realtime: realtime, monotonic: e.monotonic ?? 0, bootID: bootID, items: e.items)
             r.last = seqnum
@@ -171,7 +187,8 @@ public enum JournalTextImport {
             let several = all.count > 1
             for (i, w) in all.enumerated() where w.writer.entryCount > 0 {
                 let entries = w.writer.entryCount
-                result.files.append(Made(name: several ? "\(path)[\(i + 1)]" : path, bytes: w.writer.finish(), entries: entries))
+                result.files.append(Made(name: several ? "\(path)[\(i + 1)]" : path, bytes: w.writer.finish(), entries: entries,
+                                         machineID: machines[w.index]))
             }
             return result
         }

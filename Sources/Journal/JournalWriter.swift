@@ -42,7 +42,7 @@ public struct JournalWriter {
         let fieldTableObject = dataTable + buckets * 16
         fieldTable = fieldTableObject + ObjectLayout.hashTableItems
         end = fieldTable + fieldBuckets * 16
-        box = ExpandedBytes.writable(capacity: Swift.max(end * 2, 1 << 20))
+        box = ExpandedBytes.writable(capacity: Swift.max(end * 2, 64 << 10))
         guard box.reserve(end) else {
             failure = box.failure ?? "cannot make room for the journal file"
             return

@@ -35,11 +35,7 @@ public enum HostAnalysis {
         var dirty: [String] = []
         for source in host.journalFiles {
             do {
-                switch source {
-                case .file(let path): files.append(try JournalFile(path: path))
-                case .member(let name, let archive, let range):
-                    files.append(try JournalFile(name: name, shared: archive, range: range))
-                }
+                files.append(try source.open())
                 if source.name.hasSuffix(".journal~") { dirty.append(source.name) }
             } catch {
                 problems.append(error.description)

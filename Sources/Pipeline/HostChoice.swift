@@ -32,15 +32,7 @@ public enum HostChoice {
     static func journalHostnames(_ host: HostInputs) -> [String] {
         var out: [String] = []
         for source in host.journalFiles {
-            let file: JournalFile
-            switch source {
-            case .file(let path):
-                guard let f = try? JournalFile(path: path) else { continue }
-                file = f
-            case .member(let name, let archive, let range):
-                guard let f = try? JournalFile(name: name, shared: archive, range: range) else { continue }
-                file = f
-            }
+            guard let file = try? source.open() else { continue }
             for value in file.values(ofField: "_HOSTNAME") {
                 let name = String(decoding: value, as: UTF8.self)
                 if !out.contains(name) { out.append(name) }

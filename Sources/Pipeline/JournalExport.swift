@@ -88,10 +88,7 @@ public enum JournalExport {
         var files: [JournalFile] = []
         for source in hosts.flatMap(\.journalFiles) {
             do {
-                switch source {
-                case .file(let path): files.append(try JournalFile(path: path))
-                case .member(let name, let archive, let range): files.append(try JournalFile(name: name, shared: archive, range: range))
-                }
+                files.append(try source.open())
             } catch {
                 problems.append(error.description)
             }

@@ -124,6 +124,7 @@ private func journalBytes(_ s: JournalSource) -> [UInt8] {
     switch s {
     case .file(let path): return bytes(path)
     case .member(_, let archive, let range): return archive.copy(range)
+    case .made(_, let bytes, _): return bytes.copy(0..<bytes.count)
     }
 }
 

@@ -123,6 +123,9 @@ public enum EvidenceSource: Codable, Sendable, Hashable {
     case journal(file: String?, cursor: String)
     /// A line of a text file (kern.log, a pstore record, vmcore-dmesg.txt, a unit file).
     case file(path: String, line: Int?)
+    /// A journal entry read from journalctl's `-o export` or `-o json` output at `path`: its
+    /// cursor is on the entry's line there.
+    case journalText(path: String, cursor: String)
 
     /// The command that shows the line in its context: `journalctl --file F --cursor C -n 20`,
     /// or `path:line` for a text file.
@@ -133,6 +136,8 @@ public enum EvidenceSource: Codable, Sendable, Hashable {
             return "journalctl \(where_) --cursor \(Self.shellQuoted(cursor)) -n 20"
         case .file(let path, let line):
             return line.map { "\(path):\($0)" } ?? path
+        case .journalText(let path, let cursor):
+            return "grep -n -a -F -e \(Self.shellQuoted(cursor)) \(Self.shellQuoted(path))"
         }
     }
 
@@ -153,6 +158,8 @@ public enum EvidenceSource: Codable, Sendable, Hashable {
         case "journal":
             self = .journal(file: try c.decodeIfPresent(String.self, forKey: .file),
                             cursor: try c.decode(String.self, forKey: .cursor))
+        case "journal-text":
+            self = .journalText(path: try c.decode(String.self, forKey: .path), cursor: try c.decode(String.self, forKey: .cursor))
         default:
             self = .file(path: try c.decode(String.self, forKey: .path), line: try c.decodeIfPresent(Int.self, forKey: .line))
         }
@@ -169,6 +176,10 @@ public enum EvidenceSource: Codable, Sendable, Hashable {
             try c.encode("file", forKey: .type)
             try c.encode(path, forKey: .path)
             try c.encodeIfPresent(line, forKey: .line)
+        case .journalText(let path, let cursor):
+            try c.encode("journal-text", forKey: .type)
+            try c.encode(path, forKey: .path)
+            try c.encode(cursor, forKey: .cursor)
         }
     }
 }

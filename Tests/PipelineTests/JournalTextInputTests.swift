@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `journalctl -o export` and `-o json` dumps as inputs: journalctl wrote them from the real
+/// files, and the analysis of the dump must be the analysis of those files.
+@Suite("journalctl dumps as inputs")
+struct JournalTextInputTests {
+    static let journalctl = "/usr/bin/journalctl"
+    static let sample = TestPaths.packageRoot + "/samples/reference-incident"
+
+    /// The sample's journal files that journalctl reads (it refuses the torn `.journal~`), copied apart.
+    static func readableJournals(_ dir: String) throws -> String {
+        let journals = dir + "/journal"
+        try FileManager.default.createDirectory(atPath: journals, withIntermediateDirectories: true)
+        let from = sample + "/var/log/journal/65935178b7f7b28f006093b5970de8da"
+        for name in try FileManager.default.contentsOfDirectory(atPath: from) where name.hasSuffix(".journal") {
+            try FileManager.default.copyItem(atPath: from + "/" + name, toPath: journals + "/" + name)
+        }
+        return journals
+    }
+
+    static func report(_ path: String) throws -> (json: [String: Any], result: CommandResult) {
+        let r = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", "-o", "json", path])
+        return ((try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any]) ?? [:], r)
+    }
+
+    /// The report without what names the files read (their paths, the commands to look) and
+    /// without the newest boot's end, which a dump cannot tell (below).
+    static func verdict(_ json: [String: Any]) -> String {
+        var json = json
+        json["inputs"] = nil
+        json["generator"] = nil
+        if var boots = json["boots"] as? [[String: Any]], !boots.isEmpty {
+            boots[boots.count - 1]["end"] = nil
+            boots[boots.count - 1]["end_evidence"] = nil
+            json["boots"] = boots
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+            .replacing(/\{"command":"[^"]*","source":\{[^}]*\}/, with: "{EVIDENCE")
+    }
+
+    @Test("an export and a JSON dump give the verdict, causes, timeline and detection of the files they came from",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)),
+          arguments: ["export", "json", "json-seq", "json-pretty"])
+    func sameAnalysis(format: String) throws {
+        let dir = TestPaths.scratch("dump-\(format)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journals = try Self.readableJournals(dir)
+        let dump = dir + "/boot.\(format == "export" ? "export" : "json")"
+        let written = try Command.run(Self.journalctl, ["-D", journals, "-o", format, "--all"])
+        #expect(written.status == 0, "\(written.stderrText)")
+        try Data(written.stdout).write(to: URL(fileURLWithPath: dump))
+
+        let (files, fromFiles) = try Self.report(journals)
+        let (text, fromText) = try Self.report(dump)
+        #expect(fromFiles.status == 0 && fromText.status == 0, "\(fromText.stderrText)")
+        #expect((text["end"] as? [String: Any])?["kind"] as? String == "unclean")
+        #expect(Self.verdict(text) == Self.verdict(files))
+        // The newest boot's file was still online: it was running when the files were copied.
+        // A dump does not keep the file's state, so there its end is unknown, not ongoing.
+        func newestEnd(_ json: [String: Any]) -> String? { (json["boots"] as? [[String: Any]])?.last?["end"] as? String }
+        #expect(newestEnd(files) == "ongoing" && newestEnd(text) == "unknown")
+        // The inputs name the dump; each file it held is one input.
+        let inputs = text["inputs"] as? [[String: Any]] ?? []
+        #expect(inputs.map { $0["path"] as? String } == [dump + "[1]", dump + "[2]"])
+    }
+
+    @Test("evidence from a dump points into it: the command given finds the entry's line",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)))
+    func evidencePointsIntoTheDump() throws {
+        let dir = TestPaths.scratch("dump-evidence")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journals = try Self.readableJournals(dir)
+        let dump = dir + "/boot.export"
+        try Data(try Command.run(Self.journalctl, ["-D", journals, "-o", "export"]).stdout).write(to: URL(fileURLWithPath: dump))
+        let (json, _) = try Self.report(dump)
+        let evidence = (json["root_causes"] as? [[String: Any]] ?? []).flatMap { $0["evidence"] as? [[String: Any]] ?? [] }
+        let fromDump = evidence.filter { ($0["source"] as? [String: Any])?["type"] as? String == "journal-text" }
+        #expect(!fromDump.isEmpty)
+        for e in fromDump {
+            let source = try #require(e["source"] as? [String: Any])
+            #expect(source["path"] as? String == dump)
+            let command = try #require(e["command"] as? String)
+            let found = try Command.shell(command)
+            #expect(found.status == 0 && found.stdoutText.contains("__CURSOR=" + (source["cursor"] as? String ?? "?")), "\(command)")
+        }
+    }
+
+    @Test("a gzipped dump is expanded; a file that only starts like a dump is read as a log or skipped, never as a journal")
+    func compressedAndLookalikes() throws {
+        let dir = TestPaths.scratch("dump-lookalike")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let entry = """
+            __CURSOR=s=0123456789abcdef0123456789abcdef;i=1;b=1f0e3d5c7b9a48f6a2c4e6f8091b2d3c;m=1;t=1;x=1
+            __REALTIME_TIMESTAMP=1733000000000000
+            __MONOTONIC_TIMESTAMP=5000000
+            _BOOT_ID=1f0e3d5c7b9a48f6a2c4e6f8091b2d3c
+            _MACHINE_ID=65935178b7f7b28f006093b5970de8da
+            _HOSTNAME=dumped
+            _TRANSPORT=kernel
+            MESSAGE=Kernel panic - not syncing: Fatal exception
+
+
+            """
+        try Data(entry.utf8).write(to: URL(fileURLWithPath: dir + "/boot.export"))
+        let gz = try Command.shell("cd '\(dir)' && gzip -k boot.export && mv boot.export.gz only.export.gz")
+        #expect(gz.status == 0)
+        let (json, r) = try Self.report(dir + "/only.export.gz")
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect((json["host"] as? [String: Any])?["hostname"] as? String == "dumped")
+        #expect(((json["inputs"] as? [[String: Any]])?.first?["entries"] as? Int) == 1)
+        // JSON that is not journalctl's is not taken for a dump.
+        try Data(#"{"level":"info","msg":"hello"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/app.json"))
+        let other = try Command.run(TestPaths.executable, ["analyze", "--quiet", "--utc", dir + "/app.json"])
+        #expect(!other.stderrText.contains("journalctl"), "\(other.stderrText)")
+        #expect(other.status == 3, "\(other.stderrText)")
+    }
+}
