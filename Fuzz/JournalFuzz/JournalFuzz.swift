@@ -26,7 +26,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     _ = reader.health.map(\.summary)
     // The same bytes as a journalctl dump: made into journal files, which are then read.
     for format in [JournalTextFormat.export, .json] {
-        let made = bytes.withUnsafeBytes { JournalTextImport.convert($0, format: format, path: "fuzz-input") }
+        let made = JournalTextImport.convert(SharedBytes(bytes: bytes), format: format, path: "fuzz-input")
         for f in made.files {
             guard let file = try? JournalFile(name: f.name, shared: f.bytes, range: 0..<f.bytes.count) else { continue }
             JournalReader(files: [file]).forEachEntry { e in total &+= e.fields.count }

@@ -224,6 +224,15 @@ extension ExpandedBytes {
         return true
     }
 
+    /// Lets the written pages of a spill file go from memory: they are kept in the file (the
+    /// page cache) and read back when touched. Heap storage is kept.
+    public func releaseWritten() {
+        guard spillFD >= 0, let base = storage.baseAddress else { return }
+        let page = Swift.max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+        let length = (Swift.min(filled, storage.count) / page) * page
+        if length > 0 { _ = madvise(base, length, MADV_DONTNEED) }
+    }
+
     /// Why the storage could not grow, when it could not.
     public var failure: String? { growthFailure }
 

@@ -192,7 +192,7 @@ struct Collector {
         let compressed = head.withUnsafeBytes { CompressionAlgorithm.sniff($0) } != nil
         if !FileNames.hasJournalMagic(head), !TarArchive.looksLikeTar(head),
            compressed ? FileNames.isJournalTextName(name) : Self.mayBeJournalText(head),
-           addJournalText(tree, rel, looseKey: looseKey) {
+           addJournalText(tree, rel, host: nil, looseKey: looseKey) {
             return
         }
         if FileNames.hasJournalMagic(head) || FileNames.isJournalName(name) {
@@ -251,32 +251,35 @@ struct Collector {
         return first == UInt8(ascii: "{") || (first == UInt8(ascii: "_") && head.starts(with: Array("__".utf8)))
     }
 
-    /// journalctl's `-o export` or `-o json` output, made into journal files of the host its
-    /// entries name (`_MACHINE_ID`). A compressed one is expanded first (on disk, like an
-    /// archive). False when it is not one after all: it is then looked at like any other file.
-    private mutating func addJournalText<T: FileTree>(_ tree: T, _ rel: String, looseKey: String) -> Bool {
+    /// journalctl's `-o export` or `-o json` output, made into journal files of `host` (in a
+    /// host root), else of the host its entries name (`_MACHINE_ID`). A compressed one is
+    /// expanded first (on disk, like an archive). False when it is not one after all: it is
+    /// then looked at like any other file.
+    private mutating func addJournalText<T: FileTree>(_ tree: T, _ rel: String, host fixed: Int?, looseKey: String) -> Bool {
         let path = tree.display(rel)
         var text: SharedBytes
         do throws(InputProblem) {
             if let mapped = tree.mapped(rel) { text = mapped } else { text = SharedBytes(bytes: try tree.read(rel, limit: budget.archiveExpansion)) }
         } catch {
-            hosts[loose(looseKey)].problems.append(error)
+            hosts[fixed ?? loose(looseKey)].problems.append(error)
             return true
         }
         if CompressionAlgorithm.sniff(text.unsafeBytes) != nil {
             let (expanded, damage) = Expand.archive(text.unsafeBytes, path: path, budget: budget)
-            if let damage { hosts[loose(looseKey)].problems.append(damage) }
+            if let damage { hosts[fixed ?? loose(looseKey)].problems.append(damage) }
             text = expanded
         }
         guard let format = JournalTextFormat.sniff(Array(text.unsafeBytes.prefix(Self.sniffBytes))) else { return false }
-        let result = JournalTextImport.convert(text.unsafeBytes, format: format, path: path)
-        for reason in result.problems { hosts[loose(looseKey)].problems.append(InputProblem(path: path, reason: reason)) }
+        let result = JournalTextImport.convert(text, format: format, path: path)
+        for reason in result.problems { hosts[fixed ?? loose(looseKey)].problems.append(InputProblem(path: path, reason: reason)) }
         if result.files.isEmpty {
-            hosts[loose(looseKey)].problems.append(InputProblem(path: path, reason: "journalctl \(format.rawValue) output without a usable entry"))
+            hosts[fixed ?? loose(looseKey)].problems.append(InputProblem(path: path, reason: "journalctl \(format.rawValue) output without a usable entry"))
         }
         for made in result.files {
             let i: Int
-            if let id = made.machineID?.description {
+            if let fixed {
+                i = fixed
+            } else if let id = made.machineID?.description {
                 i = host(key: "machine:" + id, label: id, kind: .machine)
                 hosts[i].machineID = id
             } else {
@@ -479,6 +482,8 @@ struct Collector {
                 let rel = tree.join(dir, name)
                 guard tree.isFile(rel), take(tree, rel) else { continue }
                 let start = tree.head(rel, Self.sniffBytes)
+                // sos keeps `journalctl -o export` on some systems (its CoS logs with all_logs).
+                if Self.mayBeJournalText(start), addJournalText(tree, rel, host: i, looseKey: tree.display(rel)) { continue }
                 let sniff = TextLogSniff.sniff(start, complete: start.count < Self.sniffBytes)
                 if sniff.isLog {
                     hosts[i].kernelLogs.append(tree.textSource(rel))

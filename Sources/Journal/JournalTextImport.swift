@@ -56,18 +56,29 @@ public enum JournalTextImport {
     /// A value longer than this is refused: journald itself keeps fields far smaller, and the
     /// reader's own cap is 256 MiB.
     public static let valueLimit = 64 << 20
-    /// Runs of entries (sequence-number IDs, and restarts of their numbering) past this many
-    /// are not made into files of their own.
-    public static let fileLimit = 256
+    /// Files past this many (runs of a sequence-number ID, restarts of their numbering, and
+    /// files full at `fileSizeLimit`) are not made: the rest of the text is not read.
+    public static let fileLimit = 1024
+    /// A made file is closed at this size, as journald closes one at 128 MiB by default.
+    public static let fileSizeLimit = 128 << 20
 
-    /// Converts `bytes` (the whole text) read from `path`.
-    public static func convert(_ bytes: UnsafeRawBufferPointer, format: JournalTextFormat, path: String) -> Result {
-        var builder = Builder(path: path, expectedEntries: max(bytes.count / 600, 1))
+    /// Converts `text` (the whole text) read from `path`. A mapped text's pages are let go as
+    /// the parser moves past them, so the text does not stay resident as it is read.
+    public static func convert(_ text: SharedBytes, format: JournalTextFormat, path: String) -> Result {
+        let bytes = text.unsafeBytes
+        var builder = Builder(path: path, input: bytes, release: text, expectedEntries: max(bytes.count / 600, 1))
         switch format {
         case .export: ExportTextParser(bytes: bytes).forEach(into: &builder)
         case .json: JSONTextParser(bytes: bytes).forEach(into: &builder)
         }
         return builder.finish()
+    }
+
+    /// An item's `NAME=value` bytes: a line of the text where they lie there whole, else
+    /// bytes of the entry's own.
+    enum Item {
+        case input(Range<Int>)
+        case owned(Range<Int>)
     }
 
     /// One entry as the text gave it.
@@ -77,38 +88,85 @@ public enum JournalTextImport {
         var bootID: ID128?
         var seqnum: UInt64?
         var seqnumID: ID128?
-        var items: [[UInt8]] = []
+        var items: [Item] = []
+        /// The bytes of the `.owned` items.
+        var owned: [UInt8] = []
         var machineID: ID128?
+
+        mutating func own(_ parts: [UInt8]...) {
+            let start = owned.count
+            for p in parts { owned += p }
+            items.append(.owned(start..<owned.count))
+        }
 
         /// The fields journalctl prints from the entry's header or the file rather than its
         /// items; `_BOOT_ID` is both.
-        mutating func meta(_ name: Substring, _ value: Substring) -> Bool {
-            switch name {
-            case "__CURSOR":
-                for part in value.split(separator: ";") {
-                    let kv = part.split(separator: "=", maxSplits: 1)
-                    guard kv.count == 2 else { continue }
-                    switch kv[0] {
-                    case "s": seqnumID = seqnumID ?? ID128(hex: kv[1])
-                    case "i": seqnum = seqnum ?? UInt64(kv[1], radix: 16)
+        mutating func meta(_ name: some Collection<UInt8>, _ value: some Collection<UInt8>) -> Bool {
+            func named(_ s: String) -> Bool { name.elementsEqual(s.utf8) }
+            if named("__CURSOR") {
+                // `s=<seqnum ID>;i=<seqnum, hex>;b=…;m=…;t=…;x=…`
+                var rest = Array(value)[...]
+                while !rest.isEmpty {
+                    let part = rest.prefix { $0 != UInt8(ascii: ";") }
+                    rest = rest.dropFirst(part.count + 1)
+                    guard part.count > 2, part.dropFirst().first == UInt8(ascii: "=") else { continue }
+                    switch part.first {
+                    case UInt8(ascii: "s"): seqnumID = seqnumID ?? JournalTextImport.id128(part.dropFirst(2))
+                    case UInt8(ascii: "i"): seqnum = seqnum ?? JournalTextImport.number(part.dropFirst(2), radix: 16)
                     default: break
                     }
                 }
-            case "__REALTIME_TIMESTAMP": realtime = UInt64(value)
-            case "__MONOTONIC_TIMESTAMP": monotonic = UInt64(value)
-            case "__SEQNUM": seqnum = UInt64(value)
-            case "__SEQNUM_ID": seqnumID = ID128(hex: value)
-            case "_BOOT_ID":
-                bootID = ID128(hex: value)
+            } else if named("__REALTIME_TIMESTAMP") {
+                realtime = JournalTextImport.number(value, radix: 10)
+            } else if named("__MONOTONIC_TIMESTAMP") {
+                monotonic = JournalTextImport.number(value, radix: 10)
+            } else if named("__SEQNUM") {
+                seqnum = JournalTextImport.number(value, radix: 10)
+            } else if named("__SEQNUM_ID") {
+                seqnumID = JournalTextImport.id128(value)
+            } else if named("_BOOT_ID") {
+                bootID = JournalTextImport.id128(value)
                 return false
-            case "_MACHINE_ID":
-                machineID = machineID ?? ID128(hex: value)
+            } else if named("_MACHINE_ID") {
+                machineID = machineID ?? JournalTextImport.id128(value)
                 return false
-            default:
-                return name.hasPrefix("__")
+            } else {
+                return name.starts(with: [UInt8(ascii: "_"), UInt8(ascii: "_")])
             }
             return true
         }
+    }
+
+    /// Names `Entry.meta` reads: journalctl's own (`__…`), and the boot and machine IDs.
+    static func isMetaName(_ name: some Collection<UInt8>) -> Bool {
+        if name.starts(with: [UInt8(ascii: "_"), UInt8(ascii: "_")]) { return true }
+        return name.elementsEqual("_BOOT_ID".utf8) || name.elementsEqual("_MACHINE_ID".utf8)
+    }
+
+    /// A number in `radix` (10 or 16), digits only; nil on anything else or past 64 bits.
+    static func number(_ digits: some Collection<UInt8>, radix: UInt64) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 20 else { return nil }
+        var n: UInt64 = 0
+        for c in digits {
+            let d: UInt64
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt64(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: d = UInt64(c - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+            let (m, o1) = n.multipliedReportingOverflow(by: radix)
+            let (a, o2) = m.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            n = a
+        }
+        return n
+    }
+
+    /// A 128-bit ID written as 32 lower-case hex digits.
+    static func id128(_ digits: some Collection<UInt8>) -> ID128? {
+        guard digits.count == 32, let high = number(digits.prefix(16), radix: 16),
+              let low = number(digits.dropFirst(16), radix: 16) else { return nil }
+        return ID128(high: high, low: low)
     }
 
     /// Field names journald accepts: upper-case letters, digits and `_`, not starting with a digit.
@@ -128,9 +186,14 @@ public enum JournalTextImport {
         var problems: [String] = []
         var skipped: [String: (count: Int, first: Int)] = [:]
         var stopped = false
+        let input: UnsafeRawBufferPointer
+        let release: SharedBytes
+        var released = 0
 
-        init(path: String, expectedEntries: Int) {
+        init(path: String, input: UnsafeRawBufferPointer, release: SharedBytes, expectedEntries: Int) {
             self.path = path
+            self.input = input
+            self.release = release
             self.expectedEntries = expectedEntries
         }
 
@@ -146,9 +209,12 @@ public enum JournalTextImport {
             guard !e.items.isEmpty else { return skip("entries without fields", at: place) }
             // A text without sequence numbers (json without __CURSOR) is one run, numbered here.
             let id = e.seqnumID ?? ID128(high: 0x706f_7374_6d6f_7274, low: 0x656d_2d74_6578_7421)
-            var run = open[id]
+            // Taken out of the table while it is appended to, so that its writer's tables are
+            // held once and grow in place (a second holder would make every change a copy).
+            var run = open.removeValue(forKey: id)
             let seqnum = e.seqnum ?? (run.map { $0.last &+ 1 } ?? 1)
-            if let r = run, seqnum <= r.last {
+            if var r = run, seqnum <= r.last {
+                r.writer.releasePages()
                 done.append((r.index, r.writer))
                 run = nil
             }
@@ -163,16 +229,35 @@ public enum JournalTextImport {
                                      expectedEntries: expectedEntries), made, 0)
                 made += 1
             }
-            guard var r = run else { return }
+            guard var r = run.take() else { return }
             if machines[r.index] == nil, let m = e.machineID { machines[r.index] = m }
-            open[id] = nil  // the writer is moved out while it is appended to, so it is not copied
-            let ok = r.writer.append(seqnum: seqnum, realtime: realtime, monotonic: e.monotonic ?? 0, bootID: bootID, items: e.items)
+            let ok = e.owned.withUnsafeBytes { owned in
+                let payloads = e.items.map { item -> UnsafeRawBufferPointer in
+                    switch item {
+                    case .input(let r): UnsafeRawBufferPointer(rebasing: input[r])
+                    case .owned(let r): UnsafeRawBufferPointer(rebasing: owned[r])
+                    }
+                }
+                return r.writer.append(seqnum: seqnum, realtime: realtime, monotonic: e.monotonic ?? 0, bootID: bootID, items: payloads)
+            }
+            // The text before this entry is done with: 64 MiB at a time, its pages are let go.
+            if place - released > 64 << 20 {
+                release.releasePages(before: place)
+                released = place
+            }
             r.last = seqnum
             if !ok {
                 problems.append("the journal file made from it could not grow (\(r.writer.failure ?? "no space")); the rest is not read")
                 stopped = true
             }
-            open[id] = r
+            // A full file is put aside, as journald rotates one: the next entry of the run
+            // starts another. The reader then maps and lets go one file at a time.
+            if r.writer.size >= JournalTextImport.fileSizeLimit {
+                r.writer.releasePages()
+                done.append((r.index, r.writer))
+            } else {
+                open[id] = r
+            }
         }
 
         consuming func finish() -> Result {
@@ -220,18 +305,23 @@ struct ExportTextParser {
             let line = UnsafeRawBufferPointer(rebasing: bytes[i..<lineEnd])
             if let eq = line.firstIndex(of: UInt8(ascii: "=")) {
                 let name = line[..<eq]
-                let value = Array(line[(eq + 1)...])
                 guard JournalTextImport.isFieldName(name) else {
                     builder.skip("lines that are not fields", at: i)
                     i = lineEnd + 1
                     continue
                 }
-                let nameText = String(decoding: name, as: UTF8.self)
+                // Most lines are plain fields, kept where they lie; only the few that say what
+                // the entry header holds are read.
+                guard name.first == UInt8(ascii: "_"), JournalTextImport.isMetaName(name) else {
+                    entry.items.append(.input(i..<lineEnd))
+                    i = lineEnd + 1
+                    continue
+                }
                 // A cursor where an entry has begun starts the next one (texts pasted together
                 // without their blank line).
-                if nameText == "__CURSOR", entry.realtime != nil || !entry.items.isEmpty { flush(i) }
-                if !entry.meta(Substring(nameText), Substring(String(decoding: value, as: UTF8.self))) {
-                    entry.items.append(Array(line))
+                if name.elementsEqual("__CURSOR".utf8), entry.realtime != nil || !entry.items.isEmpty { flush(i) }
+                if !entry.meta(name, line[(eq + 1)...]) {
+                    entry.items.append(.input(i..<lineEnd))
                 }
                 i = lineEnd + 1
             } else {
@@ -256,7 +346,7 @@ struct ExportTextParser {
                     entry = JournalTextImport.Entry()
                     break
                 }
-                entry.items.append(name + [UInt8(ascii: "=")] + Array(bytes[valueAt..<(valueAt + count)]))
+                entry.own(name, [UInt8(ascii: "=")], Array(bytes[valueAt..<(valueAt + count)]))
                 i = valueAt + count
                 if i < n && bytes[i] == 10 { i += 1 }
             }
@@ -348,9 +438,9 @@ struct JSONTextParser {
                 }
             }
             for v in values {
-                if let text = String(validating: v, as: UTF8.self), entry.meta(Substring(key), Substring(text)) { continue }
+                if entry.meta(name, v) { continue }
                 if key == "__CURSOR" || key.hasPrefix("__") { continue }
-                entry.items.append(name + [UInt8(ascii: "=")] + v)
+                entry.own(name, [UInt8(ascii: "=")], v)
             }
         }
         if nulls > 0 { builder.skip("fields longer than 4096 bytes left out by journalctl (its --all keeps them)", at: place) }

@@ -16,14 +16,32 @@ import Glibc
 /// own that grows with the input.
 public struct JournalWriter {
     private let box: ExpandedBytes
+    /// The storage's start: valid until the next `reserve`, after which it is read again.
+    private var base: UnsafeMutableRawPointer
     /// Where the next object goes (8-byte aligned).
     private var end: Int
     private let dataTable: Int, dataBuckets: Int
     private let fieldTable: Int, fieldBuckets: Int
     private var counts = (objects: UInt64(2), entries: UInt64(0), data: UInt64(0), fields: UInt64(0), arrays: UInt64(0))
     private var tailObject: Int = 0
+    /// Where the written pages were last let go (`releaseStep`).
+    private var releasedAt = 0
+    /// Every this many bytes written, the file's pages are let go from memory: lookups touch
+    /// objects all over the file, which would otherwise stay resident until the end.
+    static let releaseStep = 64 << 20
     private var head = (seqnum: UInt64(0), realtime: UInt64(0))
     private var tail = (seqnum: UInt64(0), realtime: UInt64(0), monotonic: UInt64(0), bootID: ID128(high: 0, low: 0))
+    /// The last array of each long chain (the file's, and those of DATA objects many entries
+    /// share: a hostname, a boot ID), so an entry is linked without walking the chain. Chains
+    /// shorter than `tailedAfter` are walked (a few arrays); so the table holds at most one
+    /// chain per `tailedAfter` entries.
+    private var tails: [Int: (array: Int, capacity: Int, first: Int)] = [:]
+    /// Where the DATA object of each hash is, so that finding a value touches only its own
+    /// object, not a hash chain's all over the file (which kept the whole file resident).
+    /// Past `knownLimit` values, new ones are found through the chains alone.
+    private var known: [UInt64: Int] = [:]
+    static let knownLimit = 4 << 20
+    static let tailedAfter = 64
     /// Why the file could not grow (a full disk), once it could not; nothing is written after.
     public private(set) var failure: String?
 
@@ -43,21 +61,18 @@ public struct JournalWriter {
         fieldTable = fieldTableObject + ObjectLayout.hashTableItems
         end = fieldTable + fieldBuckets * 16
         box = ExpandedBytes.writable(capacity: Swift.max(end * 2, 64 << 10))
+        base = Self.start(of: box)
         guard box.reserve(end) else {
             failure = box.failure ?? "cannot make room for the journal file"
             return
         }
-        box.withMutableBytes { s in
-            guard let base = s.baseAddress else { return }
-            base.initializeMemory(as: UInt8.self, repeating: 0, count: end)
-        }
+        base = Self.start(of: box)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: end)
         box.markFilled(end)
         writeObjectHeader(at: dataTableObject, type: .dataHashTable, size: ObjectLayout.hashTableItems + buckets * 16)
         writeObjectHeader(at: fieldTableObject, type: .fieldHashTable, size: ObjectLayout.hashTableItems + fieldBuckets * 16)
         tailObject = fieldTableObject
-        box.withMutableBytes { s in
-            for (i, b) in JournalHeader.signature.enumerated() { s[i] = b }
-        }
+        for (i, b) in JournalHeader.signature.enumerated() { base.storeBytes(of: b, toByteOffset: i, as: UInt8.self) }
         putID(fileID, at: 24)
         putID(machineID, at: 40)
         putID(seqnumID, at: 72)
@@ -72,7 +87,7 @@ public struct JournalWriter {
     /// entry is linked once, as journald links it). False when the file could not grow.
     @discardableResult
     public mutating func append(seqnum: UInt64, realtime: UInt64, monotonic: UInt64, bootID: ID128,
-                                items payloads: [[UInt8]]) -> Bool {
+                                items payloads: [UnsafeRawBufferPointer]) -> Bool {
         guard failure == nil else { return false }
         var items: [(offset: Int, hash: UInt64)] = []
         items.reserveCapacity(payloads.count)
@@ -110,6 +125,16 @@ public struct JournalWriter {
         return true
     }
 
+    /// Lets the pages written so far go from memory (they stay in the file): for a file put
+    /// aside while others are written.
+    public mutating func releasePages() {
+        box.releaseWritten()
+        releasedAt = end
+    }
+
+    /// The file's size so far.
+    public var size: Int { end }
+
     /// How many entries were written.
     public var entryCount: Int { Int(counts.entries) }
 
@@ -135,28 +160,36 @@ public struct JournalWriter {
 
     // MARK: - Objects
 
-    private mutating func findOrAddData(_ payload: [UInt8]) -> (offset: Int, hash: UInt64)? {
-        let hash = payload.withUnsafeBytes { JournalHash.jenkins64($0) }
+    private mutating func findOrAddData(_ payload: UnsafeRawBufferPointer) -> (offset: Int, hash: UInt64)? {
+        let hash = JournalHash.jenkins64(payload)
         let bucket = dataTable + Int(hash % UInt64(dataBuckets)) * 16
-        if let o = find(payload, hash: hash, bucket: bucket, hashAt: ObjectLayout.dataHash, nextAt: ObjectLayout.dataNextHash,
+        if let o = known[hash], payloadEquals(payload, at: o + ObjectLayout.dataPayloadRegular,
+                                               size: Int(u64(o + 8)) - ObjectLayout.dataPayloadRegular) {
+            return (o, hash)
+        }
+        // Not known (the table is full, or two values share a hash): the chain tells.
+        if known.count >= Self.knownLimit || known[hash] != nil,
+           let o = find(payload, hash: hash, bucket: bucket, hashAt: ObjectLayout.dataHash, nextAt: ObjectLayout.dataNextHash,
                         payloadAt: ObjectLayout.dataPayloadRegular) {
             return (o, hash)
         }
         let eq = payload.firstIndex(of: UInt8(ascii: "=")) ?? payload.count
-        guard let field = findOrAddField(Array(payload[..<eq])),
+        guard let field = findOrAddField(UnsafeRawBufferPointer(rebasing: payload[..<eq])),
               let data = allocate(.data, payload: ObjectLayout.dataPayloadRegular - ObjectLayout.headerSize + payload.count) else { return nil }
         put(hash, at: data + ObjectLayout.dataHash)
         copy(payload, to: data + ObjectLayout.dataPayloadRegular)
-        // Appended to its hash chain; put at the head of its field's list, as journald does.
+        // Appended to its hash chain (chains run forward through the file, which
+        // `journalctl --verify` checks); put at the head of its field's list, as journald does.
         appendToChain(bucket: bucket, object: data, nextAt: ObjectLayout.dataNextHash)
+        if known.count < Self.knownLimit, known[hash] == nil { known[hash] = data }
         put(u64(field + ObjectLayout.fieldHeadData), at: data + ObjectLayout.dataNextField)
         put(UInt64(data), at: field + ObjectLayout.fieldHeadData)
         counts.data += 1
         return (data, hash)
     }
 
-    private mutating func findOrAddField(_ name: [UInt8]) -> Int? {
-        let hash = name.withUnsafeBytes { JournalHash.jenkins64($0) }
+    private mutating func findOrAddField(_ name: UnsafeRawBufferPointer) -> Int? {
+        let hash = JournalHash.jenkins64(name)
         let bucket = fieldTable + Int(hash % UInt64(fieldBuckets)) * 16
         if let o = find(name, hash: hash, bucket: bucket, hashAt: ObjectLayout.fieldHash, nextAt: ObjectLayout.fieldNextHash,
                         payloadAt: ObjectLayout.fieldPayload) {
@@ -172,7 +205,7 @@ public struct JournalWriter {
 
     /// The object in `bucket`'s hash chain (linked at `nextAt`) with `hash` and `payload`.
     /// The writer made every chain, so they end.
-    private func find(_ payload: [UInt8], hash: UInt64, bucket: Int, hashAt: Int, nextAt: Int, payloadAt: Int) -> Int? {
+    private func find(_ payload: UnsafeRawBufferPointer, hash: UInt64, bucket: Int, hashAt: Int, nextAt: Int, payloadAt: Int) -> Int? {
         var o = Int(u64(bucket))
         while o != 0 {
             if u64(o + hashAt) == hash, payloadEquals(payload, at: o + payloadAt, size: Int(u64(o + 8)) - payloadAt) { return o }
@@ -192,6 +225,14 @@ public struct JournalWriter {
     /// `slot`, adding the array it falls in when the chain ends before it.
     private mutating func link(_ entry: Int, chainAt firstSlot: Int, index: Int) -> Bool {
         var slot = firstSlot, capacity = Self.firstArrayCapacity, position = index
+        if let tail = tails[firstSlot], index >= tail.first {
+            (slot, capacity, position) = (tail.array + ObjectLayout.arrayNext, tail.capacity * 2, index - tail.first - tail.capacity)
+            if index - tail.first < tail.capacity {
+                put(UInt64(entry), at: tail.array + ObjectLayout.arrayItems + (index - tail.first) * 8)
+                return true
+            }
+        }
+        var first = index - position
         while true {
             let array = Int(u64(slot))
             if array == 0 {
@@ -200,13 +241,16 @@ public struct JournalWriter {
                 put(UInt64(new), at: slot)
                 put(UInt64(entry), at: new + ObjectLayout.arrayItems)
                 counts.arrays += 1
+                if index >= Self.tailedAfter { tails[firstSlot] = (new, capacity, first) }
                 return true
             }
             if position < capacity {
                 put(UInt64(entry), at: array + ObjectLayout.arrayItems + position * 8)
+                if index >= Self.tailedAfter { tails[firstSlot] = (array, capacity, first) }
                 return true
             }
             position -= capacity
+            first += capacity
             capacity = capacity &* 2
             slot = array + ObjectLayout.arrayNext
         }
@@ -221,12 +265,14 @@ public struct JournalWriter {
             failure = box.failure ?? "cannot grow the journal file"
             return nil
         }
-        box.withMutableBytes { s in
-            guard let base = s.baseAddress else { return }
-            (base + at).initializeMemory(as: UInt8.self, repeating: 0, count: next - at)
-        }
+        base = Self.start(of: box)
+        (base + at).initializeMemory(as: UInt8.self, repeating: 0, count: next - at)
         end = next
         box.markFilled(end)
+        if end - releasedAt > Self.releaseStep {
+            box.releaseWritten()
+            releasedAt = end
+        }
         writeObjectHeader(at: at, type: type, size: size)
         tailObject = at
         counts.objects += 1
@@ -234,44 +280,45 @@ public struct JournalWriter {
     }
 
     private func writeObjectHeader(at offset: Int, type: ObjectType, size: Int) {
-        box.withMutableBytes { s in s[offset] = type.rawValue }
+        base.storeBytes(of: type.rawValue, toByteOffset: offset, as: UInt8.self)
         put(UInt64(size), at: offset + 8)
     }
 
     // MARK: - Bytes
+    //
+    // Every offset below was made by the writer inside what it reserved (`end`), never read
+    // from input, so it needs no bounds check.
+
+    /// Where `box`'s bytes start. Its storage always has an address (it is never empty); were
+    /// it not to, the writer would write into a placeholder after `reserve` had failed.
+    private static func start(of box: ExpandedBytes) -> UnsafeMutableRawPointer {
+        box.withMutableBytes { $0.baseAddress } ?? placeholder
+    }
+
+    nonisolated(unsafe) private static let placeholder = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
 
     private func u64(_ offset: Int) -> UInt64 {
-        box.withMutableBytes { UInt64(littleEndian: UnsafeRawBufferPointer($0).loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     private func put(_ value: UInt64, at offset: Int) {
-        box.withMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self) }
+        base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
     }
 
     /// An ID's 16 bytes in the order they are printed.
     private func putID(_ id: ID128, at offset: Int) {
-        box.withMutableBytes { s in
-            s.storeBytes(of: id.high.bigEndian, toByteOffset: offset, as: UInt64.self)
-            s.storeBytes(of: id.low.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
-        }
+        base.storeBytes(of: id.high.bigEndian, toByteOffset: offset, as: UInt64.self)
+        base.storeBytes(of: id.low.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
     }
 
-    private func copy(_ bytes: [UInt8], to offset: Int) {
-        box.withMutableBytes { s in
-            bytes.withUnsafeBytes { b in
-                guard let base = s.baseAddress, let from = b.baseAddress else { return }
-                (base + offset).copyMemory(from: from, byteCount: b.count)
-            }
-        }
+    private func copy(_ bytes: UnsafeRawBufferPointer, to offset: Int) {
+        guard let from = bytes.baseAddress, !bytes.isEmpty else { return }
+        (base + offset).copyMemory(from: from, byteCount: bytes.count)
     }
 
-    private func payloadEquals(_ bytes: [UInt8], at offset: Int, size: Int) -> Bool {
+    private func payloadEquals(_ bytes: UnsafeRawBufferPointer, at offset: Int, size: Int) -> Bool {
         guard size == bytes.count else { return false }
-        return box.withMutableBytes { s in
-            bytes.withUnsafeBytes { b in
-                guard let base = s.baseAddress, let other = b.baseAddress else { return b.isEmpty }
-                return memcmp(base + offset, other, b.count) == 0
-            }
-        }
+        guard let other = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return memcmp(base + offset, other, bytes.count) == 0
     }
 }

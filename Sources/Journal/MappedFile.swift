@@ -136,6 +136,16 @@ final class MappedFile: @unchecked Sendable {
 
     private static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
 
+    /// Lets the kernel drop the pages wholly before `offset` (a file mapping only: they are
+    /// read again from the file if touched).
+    func adviseDone(before offset: Int) {
+        guard let (start, length) = advice, let base = bytes.baseAddress else { return }
+        let upper = min(Int(bitPattern: base) + min(max(offset, 0), bytes.count), Int(bitPattern: start) + length) & ~(Self.pageSize - 1)
+        let lower = Int(bitPattern: start)
+        guard lower < upper else { return }
+        _ = madvise(start, upper - lower, MADV_DONTNEED)
+    }
+
     func adviseDone() {
         if let (start, length) = advice { _ = madvise(start, length, MADV_DONTNEED) }
     }
@@ -236,6 +246,10 @@ public final class SharedBytes: @unchecked Sendable, Hashable {
 
     /// The bytes; valid for as long as this object lives.
     public var unsafeBytes: UnsafeRawBufferPointer { file.bytes }
+
+    /// Lets the pages before `offset` go from memory when the bytes are a file mapping (a
+    /// text read once from start to end); bytes held in memory are kept.
+    public func releasePages(before offset: Int) { file.adviseDone(before: offset) }
 
     /// A copy of `range`, clamped to the bytes there are.
     public func copy(_ range: Range<Int>) -> [UInt8] {

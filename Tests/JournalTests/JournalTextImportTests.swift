@@ -21,7 +21,7 @@ struct JournalTextImportTests {
 
     /// Converts a text and writes the files it made to `dir`.
     static func made(_ text: [UInt8], format: JournalTextFormat, in dir: String) throws -> (paths: [String], result: JournalTextImport.Result) {
-        let result = text.withUnsafeBytes { JournalTextImport.convert($0, format: format, path: "input") }
+        let result = JournalTextImport.convert(SharedBytes(bytes: text), format: format, path: "input")
         var paths: [String] = []
         for (i, f) in result.files.enumerated() {
             let path = dir + "/made-\(i).journal"
@@ -138,7 +138,7 @@ struct JournalTextImportTests {
             MESSAGE=second
 
             """.utf8)
-        let clean = text.withUnsafeBytes { JournalTextImport.convert($0, format: .export, path: "t") }
+        let clean = JournalTextImport.convert(SharedBytes(bytes: text), format: .export, path: "t")
         #expect(clean.files.map(\.entries) == [2])
         let lower = try #require(String(decoding: text, as: UTF8.self).utf8.firstRange(of: "lower=".utf8)?.lowerBound)
         let at = String(decoding: text, as: UTF8.self).utf8.distance(from: String(decoding: text, as: UTF8.self).utf8.startIndex, to: lower)
@@ -148,14 +148,14 @@ struct JournalTextImportTests {
             var cut = text + Array("__CURSOR=s=0123456789abcdef0123456789abcdef;i=3\n__REALTIME_TIMESTAMP=1733000000000002\n_BOOT_ID=1f0e3d5c7b9a48f6a2c4e6f8091b2d3c\nBLOB\n".utf8)
             withUnsafeBytes(of: size.littleEndian) { cut += $0 }
             cut += Array("abc".utf8)
-            let r = cut.withUnsafeBytes { JournalTextImport.convert($0, format: .export, path: "t") }
+            let r = JournalTextImport.convert(SharedBytes(bytes: cut), format: .export, path: "t")
             #expect(r.files.map(\.entries) == [2], "size \(size)")
             #expect(r.problems.contains { $0.contains("BLOB") }, "size \(size): \(r.problems)")
         }
         // Every prefix of a JSON dump: no trap, never more entries than were whole.
         let json = Array(#"{"__CURSOR":"s=0123456789abcdef0123456789abcdef;i=1","__REALTIME_TIMESTAMP":"1733000000000000","_BOOT_ID":"1f0e3d5c7b9a48f6a2c4e6f8091b2d3c","MESSAGE":"a \"quoted\" {brace}","BIN":[1,2,300],"TWO":["x",[0,255]],"BIG":null}"#.utf8) + [10]
         for n in 0...json.count {
-            let r = Array(json.prefix(n)).withUnsafeBytes { JournalTextImport.convert($0, format: .json, path: "j") }
+            let r = JournalTextImport.convert(SharedBytes(bytes: Array(json.prefix(n))), format: .json, path: "j")
             #expect(r.files.map(\.entries) == (n >= json.count - 1 ? [1] : []), "prefix \(n)")
         }
     }

@@ -67,6 +67,27 @@ struct JournalTextInputTests {
         #expect(inputs.map { $0["path"] as? String } == [dump + "[1]", dump + "[2]"])
     }
 
+    @Test("a sosreport's journalctl -o export (sos_commands/logs) is read as the journal it dumped",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)))
+    func sosreportExport() throws {
+        let dir = TestPaths.scratch("dump-sos")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journals = try Self.readableJournals(dir)
+        let sos = dir + "/sosreport-polybox-2024-02-11-abcdef"
+        try FileManager.default.createDirectory(atPath: sos + "/sos_commands/logs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: sos + "/etc", withIntermediateDirectories: true)
+        try Data("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n".utf8).write(to: URL(fileURLWithPath: sos + "/etc/os-release"))
+        try Data(try Command.run(Self.journalctl, ["-D", journals, "-o", "export"]).stdout)
+            .write(to: URL(fileURLWithPath: sos + "/sos_commands/logs/journalctl_-o_export"))
+        let (files, _) = try Self.report(journals)
+        let (fromSos, r) = try Self.report(sos)
+        #expect(r.status == 0, "\(r.stderrText)")
+        var withoutHost = fromSos
+        withoutHost["host"] = files["host"]
+        #expect(Self.verdict(withoutHost) == Self.verdict(files))
+        #expect(((fromSos["host"] as? [String: Any])?["facts"] as? [String: Any])?["os"] != nil, "one host: the sosreport's")
+    }
+
     @Test("evidence from a dump points into it: the command given finds the entry's line",
           .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)))
     func evidencePointsIntoTheDump() throws {
