@@ -20,8 +20,10 @@ enum JournalFileState {
     /// The report's input table: what discovery found, completed with the reader's health.
     static func merge(_ inputs: [InputSummary], reader: JournalReader?) -> [InputSummary] {
         var out = inputs
+        // A file made from journalctl's text has the state its writer gave it, not the machine's.
+        let made = Set((reader?.files ?? []).filter { $0.madeFrom != nil }.map(\.path))
         for h in reader?.health ?? [] {
-            let health = InputHealth(status: h.isDamaged ? .damaged : .ok, state: h.state,
+            let health = InputHealth(status: h.isDamaged ? .damaged : .ok, state: made.contains(h.path) ? nil : h.state,
                                      entriesLinked: h.entriesLinked, entriesRecovered: h.entriesRecovered,
                                      problems: h.problems.map(\.description))
             if let i = out.firstIndex(where: { $0.path == h.path }) {

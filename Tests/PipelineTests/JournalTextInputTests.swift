@@ -65,6 +65,13 @@ struct JournalTextInputTests {
         // The inputs name the dump; each file it held is one input.
         let inputs = text["inputs"] as? [[String: Any]] ?? []
         #expect(inputs.map { $0["path"] as? String } == [dump + "[1]", dump + "[2]"])
+        // `postmortem export` of an export dump writes the dump again, byte for byte.
+        if format == "export" {
+            let again = try Command.run(TestPaths.executable, ["export", "-o", "export", dump])
+            #expect(again.stdout == written.stdout)
+        }
+        // A dump keeps no file state: none is claimed.
+        #expect(inputs.allSatisfy { ($0["health"] as? [String: Any])?["state"] == nil })
     }
 
     @Test("a sosreport's journalctl -o export (sos_commands/logs) is read as the journal it dumped",
