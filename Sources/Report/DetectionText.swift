@@ -96,10 +96,8 @@ struct DetectionText {
             case .errorRate: "not evaluated: the analysis does not count entries by priority"
             default: "not evaluated: no such signal in the logs"
             }
-        case .noWallClock?:
-            body = "not evaluated: the logs carry no wall-clock time"
-        case .noSamples?:
-            body = "not evaluated: no scrape fell within the logs"
+        case .noWallClock?, .noSamples?:
+            body = "not evaluated: " + (r.notFired.flatMap(Self.noSamples) ?? "")
         case .afterLastSample?:
             let when = r.signalAt.map { " came at \(clock.time($0))" } ?? " came"
             let last = lastSample.map { ", after the last sample (\(clock.time($0)))" } ?? ""
@@ -111,5 +109,15 @@ struct DetectionText {
             body = "would not have fired: its condition never held\(peak)"
         }
         return (head, body)
+    }
+
+    /// Why the rebuilt signals have no samples, for the reasons that leave every rule
+    /// unevaluated (and `postmortem alerts` without promtool tests); nil for the others.
+    static func noSamples(_ reason: NotFiredReason) -> String? {
+        switch reason {
+        case .noWallClock: "the logs carry no wall-clock time"
+        case .noSamples: "no scrape fell within the logs"
+        default: nil
+        }
     }
 }

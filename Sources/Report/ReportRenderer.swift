@@ -15,6 +15,11 @@ public enum ReportRenderer {
 
     /// The verdict on one line (host, how the boot ended, the top cause), in `options.timeZone`:
     /// what the boot unit logs to the journal.
+    /// Why `postmortem alerts` wrote no promtool tests: the sentence the report's rules say.
+    public static func promtoolTestsOmitted(_ reason: NotFiredReason) -> String {
+        "\(DetectionText.noSamples(reason) ?? reason.rawValue), so the rebuilt signals have no samples to test the rules on"
+    }
+
     public static func summaryLine(_ report: PostmortemReport, options: RenderOptions) -> String {
         Verdict(report, zone: options.timeZone).oneLine
     }

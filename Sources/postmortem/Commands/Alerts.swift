@@ -1,6 +1,7 @@
 import ArgumentParser
 import Detection
 import Pipeline
+import Report
 
 extension PostmortemCommand {
     struct Alerts: ParsableCommand {
@@ -25,9 +26,7 @@ extension PostmortemCommand {
                 let written = try AlertsExport.write(result.report, source: source, to: out)
                 for path in written.paths { Console.out(path + "\n") }
                 if let reason = written.testsOmitted {
-                    let why = reason == .noWallClock ? "the logs carry no wall-clock time" : "no scrape fell between the logs' first and last lines"
-                    Console.error("postmortem: \(PrometheusFiles.testFileName) not written: \(why), "
-                                  + "so the rebuilt signals have no samples to test the rules on")
+                    Console.error("postmortem: \(PrometheusFiles.testFileName) not written: \(ReportRenderer.promtoolTestsOmitted(reason))")
                 }
             } catch let failure as AlertsExport.WriteError {
                 throw OutputFailure(path: failure.path, reason: failure.reason)
