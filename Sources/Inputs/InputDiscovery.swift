@@ -270,7 +270,8 @@ struct Collector {
             text = expanded
         }
         guard let format = JournalTextFormat.sniff(Array(text.unsafeBytes.prefix(Self.sniffBytes))) else { return false }
-        let result = JournalTextImport.convert(text, format: format, path: path)
+        let result = JournalTextImport.convert(text, format: format, path: path, valueTable: budget.dumpValueTable,
+                                               releaseStep: budget.dumpReleaseStep)
         for reason in result.problems { hosts[fixed ?? loose(looseKey)].problems.append(InputProblem(path: path, reason: reason)) }
         if result.files.isEmpty {
             hosts[fixed ?? loose(looseKey)].problems.append(InputProblem(path: path, reason: "journalctl \(format.rawValue) output without a usable entry"))

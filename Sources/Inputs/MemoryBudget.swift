@@ -36,6 +36,12 @@ public struct MemoryBudget: Sendable, Hashable, CustomStringConvertible {
     public var archiveExpansion: Int { bytes * 4 }
     /// Unit files and drop-ins read per host, in all: 16 MiB of 1 GiB.
     public var unitFileBytes: Int { bytes / 64 }
+    /// The table a journalctl dump's values are found through while it is made into journal
+    /// files (past it, through the files' own hash chains: slower, same result).
+    public var dumpValueTable: Int { bytes / 8 }
+    /// How much of a dump, and of the files made from it, is read or written before their
+    /// pages are let go from memory.
+    public var dumpReleaseStep: Int { bytes / 16 }
     /// One pstore record: 64 MiB of 1 GiB.
     public var pstoreFile: Int { bytes / 16 }
     /// The package lists (`var/lib/dpkg/info/*.list`) read for unit provenance: 64 MiB of 1 GiB.

@@ -59,14 +59,21 @@ public enum JournalTextImport {
     /// Files past this many (runs of a sequence-number ID, restarts of their numbering, and
     /// files full at `fileSizeLimit`) are not made: the rest of the text is not read.
     public static let fileLimit = 1024
-    /// A made file is closed at this size, as journald closes one at 128 MiB by default.
-    public static let fileSizeLimit = 128 << 20
+    /// A made file is closed at this size, as journald closes its own (at most 128 MiB, less on
+    /// smaller disks): the reader maps a whole file's objects at once, one file at a time.
+    public static let fileSizeLimit = 32 << 20
 
     /// Converts `text` (the whole text) read from `path`. A mapped text's pages are let go as
     /// the parser moves past them, so the text does not stay resident as it is read.
-    public static func convert(_ text: SharedBytes, format: JournalTextFormat, path: String) -> Result {
+    /// `valueTable` bounds the memory each file's table of values may take; every
+    /// `releaseStep` bytes read (and written) the pages behind are let go.
+    public static func convert(_ text: SharedBytes, format: JournalTextFormat, path: String, valueTable: Int = 64 << 20,
+                               releaseStep: Int = 64 << 20) -> Result {
         let bytes = text.unsafeBytes
-        var builder = Builder(path: path, input: bytes, release: text, expectedEntries: max(bytes.count / 600, 1))
+        // Hash tables sized for what one file holds (an entry and its new values take some 300
+        // bytes), not for the whole text: a table is part of every file made.
+        var builder = Builder(path: path, input: bytes, release: text, expectedEntries: max(min(bytes.count, fileSizeLimit) / 300, 1),
+                              valueTable: valueTable, releaseStep: releaseStep)
         switch format {
         case .export: ExportTextParser(bytes: bytes).forEach(into: &builder)
         case .json: JSONTextParser(bytes: bytes).forEach(into: &builder)
@@ -190,7 +197,13 @@ public enum JournalTextImport {
         let release: SharedBytes
         var released = 0
 
-        init(path: String, input: UnsafeRawBufferPointer, release: SharedBytes, expectedEntries: Int) {
+        let valueTable: Int
+        let releaseStep: Int
+
+        init(path: String, input: UnsafeRawBufferPointer, release: SharedBytes, expectedEntries: Int, valueTable: Int,
+             releaseStep: Int) {
+            self.valueTable = valueTable
+            self.releaseStep = max(releaseStep, 1 << 20)
             self.path = path
             self.input = input
             self.release = release
@@ -214,7 +227,7 @@ public enum JournalTextImport {
             var run = open.removeValue(forKey: id)
             let seqnum = e.seqnum ?? (run.map { $0.last &+ 1 } ?? 1)
             if var r = run, seqnum <= r.last {
-                r.writer.releasePages()
+                r.writer.putAside()
                 done.append((r.index, r.writer))
                 run = nil
             }
@@ -226,7 +239,7 @@ public enum JournalTextImport {
                 }
                 let file = ID128(high: id.high ^ UInt64(made &+ 1), low: id.low ^ 0x9e37_79b9_7f4a_7c15)
                 run = (JournalWriter(seqnumID: id, machineID: e.machineID ?? ID128(high: 0, low: 0), fileID: file,
-                                     expectedEntries: expectedEntries), made, 0)
+                                     expectedEntries: expectedEntries, valueTable: valueTable, releaseStep: releaseStep), made, 0)
                 made += 1
             }
             guard var r = run.take() else { return }
@@ -240,8 +253,8 @@ public enum JournalTextImport {
                 }
                 return r.writer.append(seqnum: seqnum, realtime: realtime, monotonic: e.monotonic ?? 0, bootID: bootID, items: payloads)
             }
-            // The text before this entry is done with: 64 MiB at a time, its pages are let go.
-            if place - released > 64 << 20 {
+            // The text before this entry is done with: a step at a time, its pages are let go.
+            if place - released > releaseStep {
                 release.releasePages(before: place)
                 released = place
             }
@@ -253,7 +266,7 @@ public enum JournalTextImport {
             // A full file is put aside, as journald rotates one: the next entry of the run
             // starts another. The reader then maps and lets go one file at a time.
             if r.writer.size >= JournalTextImport.fileSizeLimit {
-                r.writer.releasePages()
+                r.writer.putAside()
                 done.append((r.index, r.writer))
             } else {
                 open[id] = r

@@ -28,7 +28,7 @@ public struct JournalWriter {
     private var releasedAt = 0
     /// Every this many bytes written, the file's pages are let go from memory: lookups touch
     /// objects all over the file, which would otherwise stay resident until the end.
-    static let releaseStep = 64 << 20
+    private let releaseStep: Int
     private var head = (seqnum: UInt64(0), realtime: UInt64(0))
     private var tail = (seqnum: UInt64(0), realtime: UInt64(0), monotonic: UInt64(0), bootID: ID128(high: 0, low: 0))
     /// The last array of each long chain (the file's, and those of DATA objects many entries
@@ -40,7 +40,9 @@ public struct JournalWriter {
     /// object, not a hash chain's all over the file (which kept the whole file resident).
     /// Past `knownLimit` values, new ones are found through the chains alone.
     private var known: [UInt64: Int] = [:]
-    static let knownLimit = 4 << 20
+    private let knownLimit: Int
+    /// What one value in `known` costs, with the dictionary's spare room.
+    public static let bytesPerKnownValue = 40
     static let tailedAfter = 64
     /// Why the file could not grow (a full disk), once it could not; nothing is written after.
     public private(set) var failure: String?
@@ -51,7 +53,10 @@ public struct JournalWriter {
 
     /// A writer for a file of `seqnumID`'s entries on `machineID`; `expectedEntries` sizes the
     /// hash tables (more entries than that still work, with longer chains).
-    public init(seqnumID: ID128, machineID: ID128, fileID: ID128, expectedEntries: Int) {
+    public init(seqnumID: ID128, machineID: ID128, fileID: ID128, expectedEntries: Int, valueTable: Int = 64 << 20,
+                releaseStep: Int = 64 << 20) {
+        knownLimit = max(valueTable / Self.bytesPerKnownValue, 1024)
+        self.releaseStep = max(releaseStep, 1 << 20)
         let buckets = Swift.min(Swift.max(expectedEntries / 2, 2047), 1 << 22)
         dataBuckets = buckets
         fieldBuckets = 1023
@@ -125,11 +130,14 @@ public struct JournalWriter {
         return true
     }
 
-    /// Lets the pages written so far go from memory (they stay in the file): for a file put
-    /// aside while others are written.
-    public mutating func releasePages() {
+    /// Puts the file aside while others are written: its pages go from memory (they stay in
+    /// the file) and so do its lookup tables. Nothing is appended to it after.
+    public mutating func putAside() {
         box.releaseWritten()
         releasedAt = end
+        known = [:]
+        tails = [:]
+        failure = failure ?? "the file was put aside"
     }
 
     /// The file's size so far.
@@ -168,7 +176,7 @@ public struct JournalWriter {
             return (o, hash)
         }
         // Not known (the table is full, or two values share a hash): the chain tells.
-        if known.count >= Self.knownLimit || known[hash] != nil,
+        if known.count >= knownLimit || known[hash] != nil,
            let o = find(payload, hash: hash, bucket: bucket, hashAt: ObjectLayout.dataHash, nextAt: ObjectLayout.dataNextHash,
                         payloadAt: ObjectLayout.dataPayloadRegular) {
             return (o, hash)
@@ -181,7 +189,7 @@ public struct JournalWriter {
         // Appended to its hash chain (chains run forward through the file, which
         // `journalctl --verify` checks); put at the head of its field's list, as journald does.
         appendToChain(bucket: bucket, object: data, nextAt: ObjectLayout.dataNextHash)
-        if known.count < Self.knownLimit, known[hash] == nil { known[hash] = data }
+        if known.count < knownLimit, known[hash] == nil { known[hash] = data }
         put(u64(field + ObjectLayout.fieldHeadData), at: data + ObjectLayout.dataNextField)
         put(UInt64(data), at: field + ObjectLayout.fieldHeadData)
         counts.data += 1
@@ -269,7 +277,7 @@ public struct JournalWriter {
         (base + at).initializeMemory(as: UInt8.self, repeating: 0, count: next - at)
         end = next
         box.markFilled(end)
-        if end - releasedAt > Self.releaseStep {
+        if end - releasedAt > releaseStep {
             box.releaseWritten()
             releasedAt = end
         }

@@ -146,3 +146,38 @@ struct JournalTextInputTests {
         #expect(other.status == 3, "\(other.stderrText)")
     }
 }
+
+extension JournalTextInputTests {
+    /// A dump larger than a small budget: made into files and analysed within it, every entry kept.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
+    func aLargeDumpStaysInBudget() throws {
+        let dir = TestPaths.scratch("dump-budget")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 150,000 entries of one crash loop, each with values of its own (PID, message): ~70 MB.
+        let made = try Command.shell("""
+            python3 - '\(dir)/loop.export' <<'PY'
+            import sys
+            with open(sys.argv[1], 'w') as out:
+                for i in range(150000):
+                    t = 1707644675000000 + i * 150000
+                    out.write(f"__CURSOR=s=23710e79e2ef70a210aafca88b5d8051;i={i + 1:x};b=9b094a1e218e0eaac0e0d2f5e4f02fec;m={t - 1707600000000000:x};t={t:x};x=0\\n"
+                              f"__REALTIME_TIMESTAMP={t}\\n__MONOTONIC_TIMESTAMP={t - 1707600000000000}\\n"
+                              "_BOOT_ID=9b094a1e218e0eaac0e0d2f5e4f02fec\\n_MACHINE_ID=65935178b7f7b28f006093b5970de8da\\n"
+                              "_HOSTNAME=polybox\\n_TRANSPORT=journal\\nPRIORITY=3\\n_PID=1\\n_COMM=systemd\\nUNIT=polyscan.service\\n"
+                              "MESSAGE_ID=98e322203f7a4ed290d09fe03c09fe15\\n"
+                              f"MESSAGE=polyscan.service: Main process exited, code=exited, status=1/FAILURE (run {i}, {'x' * 200})\\n"
+                              f"EXIT_CODE=exited\\nEXIT_STATUS=1\\n_SOURCE_REALTIME_TIMESTAMP={t - 7}\\n\\n")
+            PY
+            """)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let r = try Command.run("/usr/bin/time", ["-f", "peak-kib=%M", TestPaths.executable, "analyze", "--quiet", "--utc", "-o", "json",
+                                                  "--memory-budget", "128M", dir + "/loop.export"])
+        let peak = r.stderrText.split(separator: "\n").last { $0.hasPrefix("peak-kib=") }.flatMap { Int($0.dropFirst(9)) } ?? .max
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(peak < 128 << 10, "peak \(peak) KiB")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
+        let entries = (json["inputs"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["entries"] as? Int ?? 0) }
+        #expect(entries == 150_000)
+        #expect((json["inputs"] as? [[String: Any]] ?? []).count > 1, "closed at the file size limit, as journald closes files")
+    }
+}
