@@ -59,6 +59,10 @@ public enum JournalTextImport {
     /// Files past this many (runs of a sequence-number ID, restarts of their numbering, and
     /// files full at `fileSizeLimit`) are not made: the rest of the text is not read.
     public static let fileLimit = 1024
+    /// An entry of more fields than this is skipped: journald keeps at most 1024 (`ENTRY_FIELD_COUNT_MAX`).
+    public static let fieldLimit = 1024
+    /// A JSON object larger than this is skipped: its parse would take several times its size.
+    public static let objectLimit = 16 << 20
     /// A made file is closed at this size, as journald closes its own (at most 128 MiB, less on
     /// smaller disks): the reader maps a whole file's objects at once, one file at a time.
     public static let fileSizeLimit = 32 << 20
@@ -220,6 +224,9 @@ public enum JournalTextImport {
             guard let realtime = e.realtime else { return skip("entries without __REALTIME_TIMESTAMP", at: place) }
             guard let bootID = e.bootID else { return skip("entries without _BOOT_ID", at: place) }
             guard !e.items.isEmpty else { return skip("entries without fields", at: place) }
+            guard e.items.count <= JournalTextImport.fieldLimit else {
+                return skip("entries of more than \(JournalTextImport.fieldLimit) fields (journald's own limit)", at: place)
+            }
             // A text without sequence numbers (json without __CURSOR) is one run, numbered here.
             let id = e.seqnumID ?? ID128(high: 0x706f_7374_6d6f_7274, low: 0x656d_2d74_6578_7421)
             // Taken out of the table while it is appended to, so that its writer's tables are
@@ -406,7 +413,11 @@ struct JSONTextParser {
             } else if c == UInt8(ascii: "}"), depth > 0 {
                 depth -= 1
                 if depth == 0, let start = depthZeroStart {
-                    parse(UnsafeRawBufferPointer(rebasing: bytes[start...i]), at: start, into: &builder)
+                    if i - start < JournalTextImport.objectLimit {
+                        parse(UnsafeRawBufferPointer(rebasing: bytes[start...i]), at: start, into: &builder)
+                    } else {
+                        builder.skip("objects larger than \(JournalTextImport.objectLimit >> 20) MiB", at: start)
+                    }
                     depthZeroStart = nil
                 }
             } else if depth == 0, c != 10, c != 13, c != 0x1E, c != UInt8(ascii: " "), c != UInt8(ascii: "\t") {

@@ -96,10 +96,16 @@ public struct JournalWriter {
         guard failure == nil else { return false }
         var items: [(offset: Int, hash: UInt64)] = []
         items.reserveCapacity(payloads.count)
+        // A few items are checked against each other; many (up to journald's 1024) through a set.
+        var linked = payloads.count > 32 ? Set<Int>(minimumCapacity: payloads.count) : nil
         var xor: UInt64 = 0
         for payload in payloads {
             guard let item = findOrAddData(payload) else { return false }
-            if items.contains(where: { $0.offset == item.offset }) { continue }
+            if linked != nil {
+                guard linked?.insert(item.offset).inserted == true else { continue }
+            } else if items.contains(where: { $0.offset == item.offset }) {
+                continue
+            }
             items.append(item)
             xor ^= item.hash
         }

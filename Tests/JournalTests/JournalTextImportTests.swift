@@ -152,6 +152,12 @@ struct JournalTextImportTests {
             #expect(r.files.map(\.entries) == [2], "size \(size)")
             #expect(r.problems.contains { $0.contains("BLOB") }, "size \(size): \(r.problems)")
         }
+        // An entry of 200,000 fields (journald keeps at most 1024): skipped, said, and quickly.
+        var wide = Array("__CURSOR=s=0123456789abcdef0123456789abcdef;i=9\n__REALTIME_TIMESTAMP=1733000000000009\n_BOOT_ID=1f0e3d5c7b9a48f6a2c4e6f8091b2d3c\n".utf8)
+        for i in 0..<200_000 { wide += Array("F\(i)=\(i)\n".utf8) }
+        let w = JournalTextImport.convert(SharedBytes(bytes: text + wide + [10]), format: .export, path: "w")
+        #expect(w.files.map(\.entries) == [2])
+        #expect(w.problems.contains { $0.hasPrefix("1 entries of more than 1024 fields") }, "\(w.problems)")
         // Every prefix of a JSON dump: no trap, never more entries than were whole.
         let json = Array(#"{"__CURSOR":"s=0123456789abcdef0123456789abcdef;i=1","__REALTIME_TIMESTAMP":"1733000000000000","_BOOT_ID":"1f0e3d5c7b9a48f6a2c4e6f8091b2d3c","MESSAGE":"a \"quoted\" {brace}","BIN":[1,2,300],"TWO":["x",[0,255]],"BIG":null}"#.utf8) + [10]
         for n in 0...json.count {
