@@ -113,7 +113,9 @@ extension Array: DecoderOutput where Element == UInt8 {
 public final class ExpandedBytes: @unchecked Sendable {
     private var storage: UnsafeMutableRawBufferPointer
     /// The temporary file behind `storage`, or -1 when it is heap memory.
-    private let spillFD: Int32
+    private var spillFD: Int32
+    /// The bytes are a shared mapping of a temporary file (its descriptor may be closed since).
+    public let isFileBacked: Bool
     /// How many bytes the decoder wrote.
     public internal(set) var filled = 0
     /// Why growing the spill file failed (a full disk), for the decoder's error.
@@ -125,6 +127,7 @@ public final class ExpandedBytes: @unchecked Sendable {
     init(capacity: Int) {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(capacity, 1), alignment: 16)
         spillFD = -1
+        isFileBacked = false
     }
 
     /// File-backed storage in `directory` (`$POSTMORTEM_SPILL_DIR`, else `$TMPDIR`, else
@@ -152,12 +155,13 @@ public final class ExpandedBytes: @unchecked Sendable {
         }
         storage = UnsafeMutableRawBufferPointer(start: p, count: size)
         spillFD = fd
+        isFileBacked = true
     }
 
     deinit {
-        if spillFD >= 0 {
+        if isFileBacked {
             munmap(storage.baseAddress, storage.count)
-            close(spillFD)
+            if spillFD >= 0 { close(spillFD) }
         } else {
             storage.deallocate()
         }
@@ -167,7 +171,6 @@ public final class ExpandedBytes: @unchecked Sendable {
 
     /// True when the bytes live in a file mapping: pages may be dropped after reading
     /// (`MADV_DONTNEED`) and are read again from the file when needed.
-    public var isFileBacked: Bool { spillFD >= 0 }
 
     /// The bytes written; valid for as long as this object lives.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[..<filled]) }
@@ -176,7 +179,7 @@ public final class ExpandedBytes: @unchecked Sendable {
     /// `spillStep` and releases what was written. Returns false when the disk is full.
     @discardableResult
     func grow(to wanted: Int, keeping: Int) -> Bool {
-        guard spillFD >= 0 else {
+        guard isFileBacked else {
             let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: wanted, alignment: 16)
             if keeping > 0 { bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[..<keeping])) }
             storage.deallocate()
@@ -184,6 +187,10 @@ public final class ExpandedBytes: @unchecked Sendable {
             return true
         }
         let size = Swift.min(wanted, storage.count &+ Self.spillStep)
+        guard spillFD >= 0 else {
+            growthFailure = "the temporary file was sealed"
+            return false
+        }
         let reserved = posix_fallocate(spillFD, 0, off_t(size))
         guard reserved == 0 else {
             growthFailure = "cannot grow the temporary file in \(ProcessInfo.spillDirectory) to \(size) bytes: "
@@ -227,10 +234,18 @@ extension ExpandedBytes {
     /// Lets the written pages of a spill file go from memory: they are kept in the file (the
     /// page cache) and read back when touched. Heap storage is kept.
     public func releaseWritten() {
-        guard spillFD >= 0, let base = storage.baseAddress else { return }
+        guard isFileBacked, let base = storage.baseAddress else { return }
         let page = Swift.max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
         let length = (Swift.min(filled, storage.count) / page) * page
         if length > 0 { _ = madvise(base, length, MADV_DONTNEED) }
+    }
+
+    /// Closes the temporary file's descriptor: the mapping stays, the bytes can no longer grow.
+    /// Many files put aside at once (a dump made into hundreds) then hold no descriptor each.
+    public func seal() {
+        guard spillFD >= 0 else { return }
+        close(spillFD)
+        spillFD = -1
     }
 
     /// Why the storage could not grow, when it could not.

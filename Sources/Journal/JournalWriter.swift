@@ -140,6 +140,7 @@ public struct JournalWriter {
     /// the file) and so do its lookup tables. Nothing is appended to it after.
     public mutating func putAside() {
         box.releaseWritten()
+        box.seal()
         releasedAt = end
         known = [:]
         tails = [:]
