@@ -248,7 +248,9 @@ struct Collector {
     /// first 16 KiB decide).
     static func mayBeJournalText(_ head: [UInt8]) -> Bool {
         guard let first = head.first(where: { $0 != 0x1E && $0 != 10 && $0 != 13 && $0 != UInt8(ascii: " ") }) else { return false }
-        return first == UInt8(ascii: "{") || (first == UInt8(ascii: "_") && head.starts(with: Array("__".utf8)))
+        if first == UInt8(ascii: "{") || (first == UInt8(ascii: "_") && head.starts(with: Array("__".utf8))) { return true }
+        // `-o verbose`: a cursor in brackets ends its first lines.
+        return String(decoding: head, as: UTF8.self).contains(" [s=")
     }
 
     /// journalctl's `-o export` or `-o json` output, made into journal files of `host` (in a
