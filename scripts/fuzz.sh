@@ -50,7 +50,7 @@ seed_journal() {  # $1 = seed dir
   for compact in 0 1; do journal_seed "$compact" "$1/generated-compact$compact.journal"; done
   # journalctl dumps, which the target also makes back into journal files.
   if command -v journalctl >/dev/null; then
-    for format in export json; do
+    for format in export json verbose; do
       journalctl --file "$1/generated-compact0.journal" -o "$format" > "$work/dump" 2>/dev/null || true
       head -c 32768 "$work/dump" > "$1/generated.$format"
     done

@@ -25,7 +25,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     _ = reader.firstAppearances(ofField: "_PID")
     _ = reader.health.map(\.summary)
     // The same bytes as a journalctl dump: made into journal files, which are then read.
-    for format in [JournalTextFormat.export, .json] {
+    for format in [JournalTextFormat.export, .json, .verbose] {
         let made = JournalTextImport.convert(SharedBytes(bytes: bytes), format: format, path: "fuzz-input")
         for f in made.files {
             guard let file = try? JournalFile(name: f.name, shared: f.bytes, range: 0..<f.bytes.count) else { continue }
