@@ -1,7 +1,8 @@
 import Compression
 
-/// journalctl's outputs that keep whole entries: `-o export` (every field, binary-safe) and
-/// `-o json` / `json-seq` / `json-pretty` (every field up to 4096 bytes unless `--all`).
+/// journalctl's outputs that keep whole entries: `-o export` (every field, binary-safe),
+/// `-o json` / `json-seq` / `json-pretty` (every field up to 4096 bytes unless `--all`) and
+/// `-o verbose` (every field journalctl can print as text).
 /// An incident often arrives as one of these attached to a ticket rather than as journal files.
 public enum JournalTextFormat: String, Sendable, Hashable {
     case export
