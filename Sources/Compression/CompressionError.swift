@@ -114,7 +114,8 @@ public final class ExpandedBytes: @unchecked Sendable {
     private var storage: UnsafeMutableRawBufferPointer
     /// The temporary file behind `storage`, or -1 when it is heap memory.
     private var spillFD: Int32
-    /// The bytes are a shared mapping of a temporary file (its descriptor may be closed since).
+    /// True when the bytes live in a file mapping (its descriptor may be closed since): pages
+    /// may be dropped after reading (`MADV_DONTNEED`) and are read again from the file when needed.
     public let isFileBacked: Bool
     /// How many bytes the decoder wrote.
     public internal(set) var filled = 0
@@ -169,9 +170,6 @@ public final class ExpandedBytes: @unchecked Sendable {
 
     var capacity: Int { storage.count }
 
-    /// True when the bytes live in a file mapping: pages may be dropped after reading
-    /// (`MADV_DONTNEED`) and are read again from the file when needed.
-
     /// The bytes written; valid for as long as this object lives.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[..<filled]) }
 
@@ -211,7 +209,8 @@ public final class ExpandedBytes: @unchecked Sendable {
         return true
     }
 
-    func withStorage<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
+    /// The whole storage, written or not (a decoder's or a writer's); valid until it grows.
+    public func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
 }
 
 extension ExpandedBytes {
@@ -254,8 +253,6 @@ extension ExpandedBytes {
     /// Sets how many bytes are written (at most the capacity).
     public func markFilled(_ count: Int) { filled = Swift.min(Swift.max(count, 0), capacity) }
 
-    /// The whole storage, written or not, for a writer; valid until the next `reserve`.
-    public func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R { try body(storage) }
 }
 
 extension ProcessInfo {
@@ -273,7 +270,7 @@ struct ExpandedOutput: DecoderOutput {
     init(box: ExpandedBytes) { self.box = box }
     var count: Int { box.capacity }
     mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try box.withStorage(body)
+        try box.withMutableBytes(body)
     }
     mutating func growForDecoder(filled: Int, limit: Int, algorithm: String) throws(CompressionError) {
         guard box.grow(to: try decoderGrowth(from: count, limit: limit, algorithm: algorithm), keeping: filled) else {
@@ -318,7 +315,7 @@ extension CompressionAlgorithm {
         case .lz4:
             let out = decompressKeepingPartial(input, limit: limit)
             let box = ExpandedBytes(capacity: out.bytes.count)
-            box.withStorage { s in out.bytes.withUnsafeBytes { s.copyMemory(from: $0) } }
+            box.withMutableBytes { s in out.bytes.withUnsafeBytes { s.copyMemory(from: $0) } }
             box.filled = out.bytes.count
             return (box, out.problem)
         }

@@ -191,7 +191,7 @@ struct Collector {
         let head = tree.head(rel, 512)
         let compressed = head.withUnsafeBytes { CompressionAlgorithm.sniff($0) } != nil
         if !FileNames.hasJournalMagic(head), !TarArchive.looksLikeTar(head),
-           compressed ? FileNames.isJournalTextName(name) : Self.mayBeJournalText(head),
+           compressed ? FileNames.isJournalTextName(name) : JournalTextFormat.mayStart(head),
            addJournalText(tree, rel, host: nil, looseKey: looseKey) {
             return
         }
@@ -243,15 +243,6 @@ struct Collector {
     }
 
     static let sniffBytes = 16 << 10
-
-    /// Whether a file's first bytes may be journalctl's export or JSON output (then its
-    /// first 16 KiB decide).
-    static func mayBeJournalText(_ head: [UInt8]) -> Bool {
-        guard let first = head.first(where: { $0 != 0x1E && $0 != 10 && $0 != 13 && $0 != UInt8(ascii: " ") }) else { return false }
-        if first == UInt8(ascii: "{") || (first == UInt8(ascii: "_") && head.starts(with: Array("__".utf8))) { return true }
-        // `-o verbose`: a cursor in brackets ends its first lines.
-        return String(decoding: head, as: UTF8.self).contains(" [s=")
-    }
 
     /// journalctl's `-o export` or `-o json` output, made into journal files of `host` (in a
     /// host root), else of the host its entries name (`_MACHINE_ID`). A compressed one is
@@ -486,7 +477,7 @@ struct Collector {
                 guard tree.isFile(rel), take(tree, rel) else { continue }
                 let start = tree.head(rel, Self.sniffBytes)
                 // sos keeps `journalctl -o export` on some systems (its CoS logs with all_logs).
-                if Self.mayBeJournalText(start), addJournalText(tree, rel, host: i, looseKey: tree.display(rel)) { continue }
+                if JournalTextFormat.mayStart(start), addJournalText(tree, rel, host: i, looseKey: tree.display(rel)) { continue }
                 let sniff = TextLogSniff.sniff(start, complete: start.count < Self.sniffBytes)
                 if sniff.isLog {
                     hosts[i].kernelLogs.append(tree.textSource(rel))

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `journalctl -o export`: `NAME=value` lines, or a name line then a 64-bit little-endian size,
 /// the value's bytes and a newline; a blank line ends an entry.
 struct ExportTextParser {
@@ -18,7 +14,7 @@ struct ExportTextParser {
             entryStart = at
         }
         while i < n && !builder.stopped {
-            let lineEnd = newline(from: i) ?? n
+            let lineEnd = JournalTextImport.lineEnd(bytes, from: i)
             if lineEnd == i {
                 i += 1
                 flush(i)
@@ -74,11 +70,5 @@ struct ExportTextParser {
             }
         }
         flush(n)
-    }
-
-    private func newline(from start: Int) -> Int? {
-        guard start < bytes.count, let base = bytes.baseAddress else { return nil }
-        guard let p = memchr(base + start, 10, bytes.count - start) else { return nil }
-        return base.distance(to: UnsafeRawPointer(p))
     }
 }

@@ -24,16 +24,20 @@ public struct ID128: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses 32 hex digits (dashes allowed, as in UUID form); `nil` for anything else.
     public init?(hex: some StringProtocol) {
-        var digits: [UInt8] = []
-        for c in hex.utf8 where c != UInt8(ascii: "-") {
-            guard let v = hexValue(c) else { return nil }
-            digits.append(v)
-        }
-        guard digits.count == 32 else { return nil }
+        self.init(hexDigits: hex.utf8)
+    }
+
+    /// `init(hex:)` over bytes as they lie in a text (a journalctl dump's lines).
+    public init?(hexDigits: some Collection<UInt8>) {
         var h: UInt64 = 0
         var l: UInt64 = 0
-        for d in digits[0..<16] { h = h << 4 | UInt64(d) }
-        for d in digits[16..<32] { l = l << 4 | UInt64(d) }
+        var count = 0
+        for c in hexDigits where c != UInt8(ascii: "-") {
+            guard count < 32, let v = hexValue(c) else { return nil }
+            if count < 16 { h = h << 4 | UInt64(v) } else { l = l << 4 | UInt64(v) }
+            count += 1
+        }
+        guard count == 32 else { return nil }
         self.init(high: h, low: l)
     }
 

@@ -8,8 +8,8 @@ struct JSONTextParser {
     let bytes: UnsafeRawBufferPointer
 
     func forEach(into builder: inout JournalTextImport.Builder) {
-        var objectStart = 0
-        var depthZeroStart: Int?
+        /// Where the object being read began, while one is.
+        var objectStart: Int?
         var i = 0
         let n = bytes.count
         var inString = false, escaped = false, depth = 0
@@ -21,23 +21,23 @@ struct JSONTextParser {
             } else if c == UInt8(ascii: "\"") {
                 inString = true
             } else if c == UInt8(ascii: "{") {
-                if depth == 0 { objectStart = i; depthZeroStart = i }
+                if depth == 0 { objectStart = i }
                 depth += 1
                 if depth > 4 {
-                    builder.skip("objects nested deeper than journalctl writes", at: objectStart)
-                    depth = 0; depthZeroStart = nil
+                    builder.skip("objects nested deeper than journalctl writes", at: objectStart ?? i)
+                    depth = 0; objectStart = nil
                     i = skipLine(from: i)
                     continue
                 }
             } else if c == UInt8(ascii: "}"), depth > 0 {
                 depth -= 1
-                if depth == 0, let start = depthZeroStart {
+                if depth == 0, let start = objectStart {
                     if i - start < JournalTextImport.objectLimit {
                         parse(UnsafeRawBufferPointer(rebasing: bytes[start...i]), at: start, into: &builder)
                     } else {
                         builder.skip("objects larger than \(JournalTextImport.objectLimit >> 20) MiB", at: start)
                     }
-                    depthZeroStart = nil
+                    objectStart = nil
                 }
             } else if depth == 0, c != 10, c != 13, c != 0x1E, c != UInt8(ascii: " "), c != UInt8(ascii: "\t") {
                 builder.skip("lines that are not JSON objects", at: i)
@@ -46,14 +46,10 @@ struct JSONTextParser {
             }
             i += 1
         }
-        if depthZeroStart != nil { builder.problems.append("the text ends inside an object at byte \(objectStart); the entries before it are read") }
+        if let start = objectStart { builder.problems.append("the text ends inside an object at byte \(start); the entries before it are read") }
     }
 
-    private func skipLine(from start: Int) -> Int {
-        var i = start
-        while i < bytes.count && bytes[i] != 10 { i += 1 }
-        return i + 1
-    }
+    private func skipLine(from start: Int) -> Int { JournalTextImport.lineEnd(bytes, from: start) + 1 }
 
     private func parse(_ object: UnsafeRawBufferPointer, at place: Int, into builder: inout JournalTextImport.Builder) {
         guard let any = try? JSONSerialization.jsonObject(with: Data(object)), let dict = any as? [String: Any] else {

@@ -10,19 +10,30 @@ public enum JournalTextFormat: String, Sendable, Hashable {
     /// `-o verbose`: a line with the time and the cursor, then every field indented.
     case verbose
 
+    /// Whether `head` (a file's first few hundred bytes) may start one of these: a cheap look
+    /// before the file is read to tell (`sniff`).
+    public static func mayStart(_ head: [UInt8]) -> Bool {
+        let start = content(head)
+        if start.first == UInt8(ascii: "{") || start.starts(with: [UInt8(ascii: "_"), UInt8(ascii: "_")]) { return true }
+        // `-o verbose`: a cursor in brackets ends its first lines.
+        return String(decoding: start, as: UTF8.self).contains(" [s=")
+    }
+
     /// The format `head` (a file's first bytes) starts with, if it is one of these.
     public static func sniff(_ head: [UInt8]) -> JournalTextFormat? {
-        var start = head[...]
-        while let first = start.first, first == 0x1E || first == UInt8(ascii: " ") || first == UInt8(ascii: "\n") {
-            start = start.dropFirst()
-        }
-        let text = String(decoding: start.prefix(4096), as: UTF8.self)
+        let text = String(decoding: content(head).prefix(4096), as: UTF8.self)
         if text.hasPrefix("__CURSOR=") || text.hasPrefix("__REALTIME_TIMESTAMP=") { return .export }
         if text.hasPrefix("{"), text.contains("\"__REALTIME_TIMESTAMP\"") { return .json }
         // `Sun 2024-02-11 09:44:35.000000 UTC [s=…;i=…;b=…;m=…;t=…;x=…]`, perhaps after a `-- … --` line.
         let first = text.split(separator: "\n", maxSplits: 2).first { !$0.hasPrefix("-- ") } ?? ""
-        if VerboseTextParser.cursor(of: Array(first.utf8)[...]) != nil { return .verbose }
+        let line = Array(first.utf8)
+        if line.withUnsafeBytes({ VerboseTextParser.cursor(of: $0) }) != nil { return .verbose }
         return nil
+    }
+
+    /// `head` without the blank space and record separators (`json-seq`) before the text.
+    private static func content(_ head: [UInt8]) -> ArraySlice<UInt8> {
+        head.drop { $0 == 0x1E || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
     }
 }
 
@@ -81,7 +92,7 @@ public enum JournalTextImport {
         let bytes = text.unsafeBytes
         // Hash tables sized for what one file holds (an entry and its new values take some 300
         // bytes), not for the whole text: a table is part of every file made.
-        var builder = Builder(path: path, input: bytes, release: text, expectedEntries: max(min(bytes.count, fileSizeLimit) / 300, 1),
+        var builder = Builder(path: path, text: text, expectedEntries: max(min(bytes.count, fileSizeLimit) / 300, 1),
                               valueTable: valueTable, releaseStep: releaseStep)
         switch format {
         case .export: ExportTextParser(bytes: bytes).forEach(into: &builder)
@@ -121,18 +132,9 @@ public enum JournalTextImport {
         mutating func meta(_ name: some Collection<UInt8>, _ value: some Collection<UInt8>) -> Bool {
             func named(_ s: String) -> Bool { name.elementsEqual(s.utf8) }
             if named("__CURSOR") {
-                // `s=<seqnum ID>;i=<seqnum, hex>;b=…;m=…;t=…;x=…`
-                var rest = Array(value)[...]
-                while !rest.isEmpty {
-                    let part = rest.prefix { $0 != UInt8(ascii: ";") }
-                    rest = rest.dropFirst(part.count + 1)
-                    guard part.count > 2, part.dropFirst().first == UInt8(ascii: "=") else { continue }
-                    switch part.first {
-                    case UInt8(ascii: "s"): seqnumID = seqnumID ?? JournalTextImport.id128(part.dropFirst(2))
-                    case UInt8(ascii: "i"): seqnum = seqnum ?? JournalTextImport.number(part.dropFirst(2), radix: 16)
-                    default: break
-                    }
-                }
+                let cursor = Cursor(value)
+                seqnumID = seqnumID ?? cursor.seqnumID
+                seqnum = seqnum ?? cursor.seqnum
             } else if named("__REALTIME_TIMESTAMP") {
                 realtime = JournalTextImport.number(value, radix: 10)
             } else if named("__MONOTONIC_TIMESTAMP") {
@@ -140,12 +142,12 @@ public enum JournalTextImport {
             } else if named("__SEQNUM") {
                 seqnum = JournalTextImport.number(value, radix: 10)
             } else if named("__SEQNUM_ID") {
-                seqnumID = JournalTextImport.id128(value)
+                seqnumID = ID128(hexDigits: value)
             } else if named("_BOOT_ID") {
-                bootID = JournalTextImport.id128(value)
+                bootID = ID128(hexDigits: value)
                 return false
             } else if named("_MACHINE_ID") {
-                machineID = machineID ?? JournalTextImport.id128(value)
+                machineID = machineID ?? ID128(hexDigits: value)
                 return false
             } else {
                 return name.starts(with: [UInt8(ascii: "_"), UInt8(ascii: "_")])
@@ -179,11 +181,37 @@ public enum JournalTextImport {
         return n
     }
 
-    /// A 128-bit ID written as 32 lower-case hex digits.
-    static func id128(_ digits: some Collection<UInt8>) -> ID128? {
-        guard digits.count == 32, let high = number(digits.prefix(16), radix: 16),
-              let low = number(digits.dropFirst(16), radix: 16) else { return nil }
-        return ID128(high: high, low: low)
+    /// A cursor's parts: `s=<seqnum ID>;i=<seqnum>;b=<boot ID>;m=<monotonic>;t=<realtime>;x=…`,
+    /// numbers in hex.
+    struct Cursor {
+        var seqnumID: ID128?
+        var seqnum: UInt64?
+        var bootID: ID128?
+        var monotonic: UInt64?
+        var realtime: UInt64?
+
+        init(_ text: some Collection<UInt8>) {
+            for part in text.split(separator: UInt8(ascii: ";")) where part.count > 2 && part.dropFirst().first == UInt8(ascii: "=") {
+                let value = part.dropFirst(2)
+                switch part.first {
+                case UInt8(ascii: "s"): seqnumID = ID128(hexDigits: value)
+                case UInt8(ascii: "i"): seqnum = JournalTextImport.number(value, radix: 16)
+                case UInt8(ascii: "b"): bootID = ID128(hexDigits: value)
+                case UInt8(ascii: "m"): monotonic = JournalTextImport.number(value, radix: 16)
+                case UInt8(ascii: "t"): realtime = JournalTextImport.number(value, radix: 16)
+                default: break
+                }
+            }
+        }
+
+        /// Every part an entry's position needs is there.
+        var isWhole: Bool { seqnumID != nil && seqnum != nil && bootID != nil && monotonic != nil && realtime != nil }
+    }
+
+    /// The end of the line that begins at `start`: its newline, or the end of the text.
+    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard start < bytes.count else { return bytes.count }
+        return UnsafeRawBufferPointer(rebasing: bytes[start...]).firstIndex(ofByte: 10).map { start + $0 } ?? bytes.count
     }
 
     /// Field names journald accepts: upper-case letters, digits and `_`, not starting with a digit.
@@ -203,21 +231,19 @@ public enum JournalTextImport {
         var problems: [String] = []
         var skipped: [String: (count: Int, first: Int)] = [:]
         var stopped = false
-        let input: UnsafeRawBufferPointer
-        let release: SharedBytes
+        /// The text the entries' `.input` items lie in.
+        let text: SharedBytes
+        /// Where the text's pages were last let go.
         var released = 0
-
         let valueTable: Int
         let releaseStep: Int
 
-        init(path: String, input: UnsafeRawBufferPointer, release: SharedBytes, expectedEntries: Int, valueTable: Int,
-             releaseStep: Int) {
+        init(path: String, text: SharedBytes, expectedEntries: Int, valueTable: Int, releaseStep: Int) {
+            self.path = path
+            self.text = text
+            self.expectedEntries = expectedEntries
             self.valueTable = valueTable
             self.releaseStep = max(releaseStep, 1 << 20)
-            self.path = path
-            self.input = input
-            self.release = release
-            self.expectedEntries = expectedEntries
         }
 
         /// Counts an entry or line that was not used, named once with where it first happened.
@@ -257,6 +283,7 @@ public enum JournalTextImport {
             }
             guard var r = run.take() else { return }
             if machines[r.index] == nil, let m = e.machineID { machines[r.index] = m }
+            let input = text.unsafeBytes
             let ok = e.owned.withUnsafeBytes { owned in
                 let payloads = e.items.map { item -> UnsafeRawBufferPointer in
                     switch item {
@@ -268,7 +295,7 @@ public enum JournalTextImport {
             }
             // The text before this entry is done with: a step at a time, its pages are let go.
             if place - released > releaseStep {
-                release.releasePages(before: place)
+                text.releasePages(before: place)
                 released = place
             }
             r.last = seqnum

@@ -5,15 +5,15 @@ import Glibc
 
 /// Writes a journal file in systemd's format (`docs/JOURNAL_FILE_FORMAT.md`): offline,
 /// uncompressed, Jenkins-hashed, with the hash tables and entry arrays the reader's indexes
-/// use. It turns entries read from journalctl's textual outputs (`-o export`, `-o json`) into a
+/// use. It turns entries read from journalctl's textual outputs (`JournalTextImport`) into a
 /// file the reader then reads like any other, so boots, cursors and every analysis work the
 /// same way.
 ///
 /// The file is written into storage of its own (an unlinked temporary file when one can be
-/// made), never held twice; DATA and FIELD objects are found again through the file's own
-/// hash tables and each DATA object's entry array through its chain (arrays doubling in
-/// size, so a chain of n entries is log n arrays long), so the writer keeps no table of its
-/// own that grows with the input.
+/// made), never held twice. A DATA object is found again through a bounded table of its own
+/// (`valueTable`), past which through the file's hash chains; each DATA object's entry array
+/// through its chain (arrays doubling in size, so a chain of n entries is log n arrays long),
+/// long chains through their last array kept aside.
 public struct JournalWriter {
     private let box: ExpandedBytes
     /// The storage's start: valid until the next `reserve`, after which it is read again.
@@ -178,12 +178,13 @@ public struct JournalWriter {
     private mutating func findOrAddData(_ payload: UnsafeRawBufferPointer) -> (offset: Int, hash: UInt64)? {
         let hash = JournalHash.jenkins64(payload)
         let bucket = dataTable + Int(hash % UInt64(dataBuckets)) * 16
-        if let o = known[hash], payloadEquals(payload, at: o + ObjectLayout.dataPayloadRegular,
-                                               size: Int(u64(o + 8)) - ObjectLayout.dataPayloadRegular) {
+        let knownAt = known[hash]
+        if let o = knownAt, payloadEquals(payload, at: o + ObjectLayout.dataPayloadRegular,
+                                          size: Int(u64(o + 8)) - ObjectLayout.dataPayloadRegular) {
             return (o, hash)
         }
         // Not known (the table is full, or two values share a hash): the chain tells.
-        if known.count >= knownLimit || known[hash] != nil,
+        if knownAt != nil || known.count >= knownLimit,
            let o = find(payload, hash: hash, bucket: bucket, hashAt: ObjectLayout.dataHash, nextAt: ObjectLayout.dataNextHash,
                         payloadAt: ObjectLayout.dataPayloadRegular) {
             return (o, hash)
@@ -196,7 +197,7 @@ public struct JournalWriter {
         // Appended to its hash chain (chains run forward through the file, which
         // `journalctl --verify` checks); put at the head of its field's list, as journald does.
         appendToChain(bucket: bucket, object: data, nextAt: ObjectLayout.dataNextHash)
-        if known.count < knownLimit, known[hash] == nil { known[hash] = data }
+        if knownAt == nil, known.count < knownLimit { known[hash] = data }
         put(u64(field + ObjectLayout.fieldHeadData), at: data + ObjectLayout.dataNextField)
         put(UInt64(data), at: field + ObjectLayout.fieldHeadData)
         counts.data += 1
@@ -252,7 +253,6 @@ public struct JournalWriter {
             let array = Int(u64(slot))
             if array == 0 {
                 guard let new = allocate(.entryArray, payload: ObjectLayout.arrayItems - ObjectLayout.headerSize + capacity * 8) else { return false }
-                // Offsets in use moved with the storage only in address, never in value.
                 put(UInt64(new), at: slot)
                 put(UInt64(entry), at: new + ObjectLayout.arrayItems)
                 counts.arrays += 1

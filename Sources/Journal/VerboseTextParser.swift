@@ -5,14 +5,12 @@ struct VerboseTextParser {
     let bytes: UnsafeRawBufferPointer
 
     /// The cursor of an entry's first line: the text between ` [` and the closing `]`, when it
-    /// holds `s=`, `i=`, `b=`, `m=` and `t=`.
-    static func cursor(of line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        guard line.last == UInt8(ascii: "]"), let open = line.lastIndex(of: UInt8(ascii: "[")), open > line.startIndex,
-              line[line.index(before: open)] == UInt8(ascii: " ") else { return nil }
-        let inside = line[line.index(after: open)..<line.index(before: line.endIndex)]
-        let keys = inside.split(separator: UInt8(ascii: ";")).compactMap { $0.count > 2 && $0.dropFirst().first == UInt8(ascii: "=") ? $0.first : nil }
-        for k in "sibmt".utf8 where !keys.contains(k) { return nil }
-        return inside
+    /// gives the entry's seqnum ID, seqnum, boot and both clocks.
+    static func cursor(of line: UnsafeRawBufferPointer) -> JournalTextImport.Cursor? {
+        guard line.last == UInt8(ascii: "]"), let open = line.lastIndex(of: UInt8(ascii: "[")), open > 0,
+              line[open - 1] == UInt8(ascii: " ") else { return nil }
+        let cursor = JournalTextImport.Cursor(line[(open + 1)..<(line.count - 1)])
+        return cursor.isWhole ? cursor : nil
     }
 
     func forEach(into builder: inout JournalTextImport.Builder) {
@@ -27,12 +25,11 @@ struct VerboseTextParser {
             entry = nil
         }
         while i < n && !builder.stopped {
-            var lineEnd = i
-            while lineEnd < n && bytes[lineEnd] != 10 { lineEnd += 1 }
-            let line = Array(bytes[i..<lineEnd])[...]
+            let lineEnd = JournalTextImport.lineEnd(bytes, from: i)
+            let line = UnsafeRawBufferPointer(rebasing: bytes[i..<lineEnd])
             defer { i = lineEnd + 1 }
             if line.first != UInt8(ascii: " ") {
-                if line.starts(with: Array("-- ".utf8)) { continue }  // a boot separator
+                if line.starts(with: "-- ".utf8) { continue }  // a boot separator
                 flush()
                 continuation = 0
                 guard let cursor = Self.cursor(of: line) else {
@@ -40,15 +37,8 @@ struct VerboseTextParser {
                     continue
                 }
                 var e = JournalTextImport.Entry()
-                _ = e.meta(Array("__CURSOR".utf8), cursor)
-                for part in cursor.split(separator: UInt8(ascii: ";")) where part.count > 2 {
-                    switch part.first {
-                    case UInt8(ascii: "t"): e.realtime = JournalTextImport.number(part.dropFirst(2), radix: 16)
-                    case UInt8(ascii: "m"): e.monotonic = JournalTextImport.number(part.dropFirst(2), radix: 16)
-                    case UInt8(ascii: "b"): e.bootID = JournalTextImport.id128(part.dropFirst(2))
-                    default: break
-                    }
-                }
+                (e.seqnumID, e.seqnum, e.bootID, e.monotonic, e.realtime) =
+                    (cursor.seqnumID, cursor.seqnum, cursor.bootID, cursor.monotonic, cursor.realtime)
                 entry = e
                 entryStart = i
                 continue
@@ -65,17 +55,18 @@ struct VerboseTextParser {
 
     /// Reads one indented line into `e`: a further line of the value before (indented to
     /// `continuing`), or a field. Returns the indent of the new value's further lines (0: none).
-    private func fieldLine(_ line: ArraySlice<UInt8>, at place: Int, continuing: Int, into e: inout JournalTextImport.Entry,
+    private func fieldLine(_ line: UnsafeRawBufferPointer, at place: Int, continuing: Int, into e: inout JournalTextImport.Entry,
                            builder: inout JournalTextImport.Builder) -> Int {
         let indent = line.prefix { $0 == UInt8(ascii: " ") }.count
         // Further lines start where the value began (a field's line has four spaces, fewer than
         // any value's start); spaces past that are the value's own.
         if continuing > 0, indent >= continuing, case .owned(let r)? = e.items.last {
-            e.owned += [10] + line.dropFirst(continuing)
+            e.owned.append(10)
+            e.owned += line.dropFirst(continuing)
             e.items[e.items.count - 1] = .owned(r.lowerBound..<e.owned.count)
             return continuing
         }
-        let field = line.dropFirst(indent)
+        let field = line[indent...]
         guard indent == 4, let eq = field.firstIndex(of: UInt8(ascii: "=")), JournalTextImport.isFieldName(field[..<eq]) else {
             builder.skip("lines that are neither an entry's first line nor its fields", at: place)
             return 0
