@@ -426,12 +426,7 @@ struct JournalScan {
             b.files.formUnion(index.files(of: bootID))
             // Which journald runs the boot's entries are in, and where in them: from the index.
             b.flushRun()
-            var runs: [ID128: (min: UInt64, max: UInt64, count: Int)] = [:]
-            for e in index.extents(of: bootID) where e.file < reader.files.count {
-                let run = reader.files[e.file].seqnumID
-                let r = runs[run]
-                runs[run] = (min(r?.min ?? .max, e.first.seqnum), max(r?.max ?? 0, e.last.seqnum), (r?.count ?? 0) &+ e.entries)
-            }
+            let runs = index.sequences(of: bootID)
             if !runs.isEmpty { b.seqnums = runs }
         }
         resolve(reader, boots: bootOrder)

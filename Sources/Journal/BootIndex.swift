@@ -9,6 +9,8 @@ public struct BootIndex: Sendable {
         /// Index into the reader's files.
         public var file: Int
         public var bootID: ID128
+        /// The journald sequence (the file's seqnum ID) the entries' sequence numbers count in.
+        public var seqnumID: ID128
         /// Entries the file's index links to this boot.
         public var entries: Int
         public var first: Stamp
@@ -45,6 +47,8 @@ public struct BootIndex: Sendable {
         var extents: [Int] = []
         var entries = 0
         var files = Set<Int>()
+        /// Per journald sequence: the boot's lowest and highest numbers and its entries, counted once.
+        var sequences: [ID128: (min: UInt64, max: UInt64, count: Int)] = [:]
 
         mutating func add(entries n: Int, file: Int, extent: Int? = nil) {
             if let extent { extents.append(extent) }
@@ -63,12 +67,70 @@ public struct BootIndex: Sendable {
         byBoot = [:]
         byFile = Array(repeating: [], count: unlinked.count)
         for (n, e) in extents.enumerated() {
-            byBoot[e.bootID, default: BootShare()].add(entries: e.entries, file: e.file, extent: n)
+            byBoot[e.bootID, default: BootShare()].add(entries: 0, file: e.file, extent: n)
             if e.file >= 0, e.file < byFile.count { byFile[e.file].append(n) }
+        }
+        for id in Array(byBoot.keys) {
+            guard let share = byBoot[id] else { continue }
+            let runs = Self.sequences(share.extents.map { extents[$0] })
+            byBoot[id]?.entries = runs.values.reduce(0) { Self.clampedSum($0, $1.count) }
+            byBoot[id]?.sequences = runs
         }
         for (i, f) in unlinked.enumerated() {
             for u in f { byBoot[u.bootID, default: BootShare()].add(entries: 1, file: i) }
         }
+    }
+
+    /// Where one boot's entries lie in each journald sequence (seqnum ID) and how many there are,
+    /// each entry counted once where two files hold the same ones (a journal given twice, or a
+    /// journalctl dump beside the files it was made from): the same stretch twice counts once,
+    /// and stretches whose sequence numbers overlap count no more entries than the numbers they
+    /// span. journald numbers the system and user files of one run in one sequence, so their
+    /// stretches overlap while holding different entries: those add up to the span.
+    static func sequences(_ extents: [Extent]) -> [ID128: (min: UInt64, max: UInt64, count: Int)] {
+        struct Copy: Hashable { var first: UInt64, last: UInt64, entries: Int, realtime: UInt64 }
+        var bySequence: [ID128: [Extent]] = [:]
+        for e in extents { bySequence[e.seqnumID, default: []].append(e) }
+        var out: [ID128: (min: UInt64, max: UInt64, count: Int)] = [:]
+        for (sequence, list) in bySequence {
+            var copies = Set<Copy>()
+            let distinct = list.filter { copies.insert(Copy(first: $0.first.seqnum, last: $0.last.seqnum, entries: $0.entries,
+                                                            realtime: $0.first.realtime)).inserted }
+            // Stretches by their lowest number; a damaged file's may run backwards.
+            let stretches = distinct.map { (low: min($0.first.seqnum, $0.last.seqnum), high: max($0.first.seqnum, $0.last.seqnum),
+                                            entries: max(0, $0.entries)) }.sorted { $0.low < $1.low }
+            var count = 0
+            var cluster: (low: UInt64, high: UInt64, entries: Int, members: Int)?
+            func close() {
+                guard let c = cluster else { return }
+                // One stretch alone is counted as its index says, whatever its numbers.
+                let width = c.high - c.low
+                let span = width >= UInt64(Int.max) ? Int.max : Int(width) + 1
+                count = clampedSum(count, c.members > 1 ? min(c.entries, span) : c.entries)
+            }
+            for s in stretches {
+                if let c = cluster, s.low <= c.high {
+                    cluster = (c.low, max(c.high, s.high), clampedSum(c.entries, s.entries), c.members + 1)
+                } else {
+                    close()
+                    cluster = (s.low, s.high, s.entries, 1)
+                }
+            }
+            close()
+            let low = stretches.map(\.low).min() ?? 0
+            let high = stretches.map(\.high).max() ?? 0
+            out[sequence] = (low, high, count)
+        }
+        return out
+    }
+
+    /// Counts from a damaged index can be anything (never negative here): held at `Int.max`
+    /// rather than wrapping.
+    private static func clampedSum(_ a: Int, _ b: Int) -> Int { a.addingReportingOverflow(b).overflow ? .max : a + b }
+
+    /// `sequences` of one boot, as the index holds it.
+    public func sequences(of boot: ID128) -> [ID128: (min: UInt64, max: UInt64, count: Int)] {
+        byBoot[boot]?.sequences ?? [:]
     }
 
     /// The extents of file `i`.
@@ -150,7 +212,7 @@ extension JournalReader {
                     }
                     guard let f = first, let l = last else { continue }
                     extents.append(BootIndex.Extent(
-                        file: i, bootID: f.bootID, entries: list.count,
+                        file: i, bootID: f.bootID, seqnumID: file.seqnumID, entries: list.count,
                         first: .init(realtime: f.realtime, monotonic: f.monotonic, seqnum: f.seqnum, offset: f.offset),
                         last: .init(realtime: l.realtime, monotonic: l.monotonic, seqnum: l.seqnum, offset: l.offset), data: d))
                 }

@@ -125,4 +125,32 @@ struct BootIndexTests {
         }
         #expect(compared > 0)
     }
+
+    /// One stretch of a boot in one file, as the index reads it.
+    static func stretch(_ sequence: UInt64, _ first: UInt64, _ last: UInt64, entries: Int, file: Int = 0, realtime: UInt64 = 1) -> BootIndex.Extent {
+        BootIndex.Extent(file: file, bootID: ID128(high: 1, low: 1), seqnumID: ID128(high: 0, low: sequence), entries: entries,
+                         first: .init(realtime: realtime, monotonic: 0, seqnum: first, offset: 0),
+                         last: .init(realtime: realtime &+ 1, monotonic: 0, seqnum: last, offset: 0), data: 0)
+    }
+
+    @Test("a boot's entries in two files are counted once where the files hold the same ones, never where they hold different ones")
+    func entriesCountedOnce() {
+        func count(_ extents: [BootIndex.Extent]) -> Int { BootIndex.sequences(extents).values.reduce(0) { $0 + $1.count } }
+        // journald numbers a run's system and user files in one sequence: overlapping numbers,
+        // different entries, all of them counted.
+        #expect(count([Self.stretch(1, 1, 1000, entries: 900), Self.stretch(1, 5, 990, entries: 100, file: 1)]) == 1000)
+        // Rotated files: one after the other.
+        #expect(count([Self.stretch(1, 1, 500, entries: 500), Self.stretch(1, 501, 800, entries: 300, file: 1)]) == 800)
+        // The same file twice, and a dump holding part of it.
+        #expect(count([Self.stretch(1, 1, 500, entries: 500), Self.stretch(1, 1, 500, entries: 500, file: 1)]) == 500)
+        #expect(count([Self.stretch(1, 1, 500, entries: 500), Self.stretch(1, 100, 400, entries: 301, file: 1)]) == 500)
+        // The same numbers in two sequences are different entries.
+        #expect(count([Self.stretch(1, 1, 500, entries: 500), Self.stretch(2, 1, 500, entries: 500, file: 1)]) == 1000)
+        // A damaged file's numbers (backwards, the whole range, all zero) never make a count
+        // negative or overflow; one stretch alone counts what its index links.
+        #expect(count([Self.stretch(1, 500, 1, entries: 500)]) == 500)
+        #expect(count([Self.stretch(1, 0, 0, entries: 70)]) == 70)
+        #expect(count([Self.stretch(1, 0, .max, entries: 10), Self.stretch(1, 3, 4, entries: .max, file: 1)]) == .max)
+        #expect(count([Self.stretch(1, 0, 0, entries: 70), Self.stretch(1, 0, 0, entries: 30, file: 1)]) == 1)
+    }
 }

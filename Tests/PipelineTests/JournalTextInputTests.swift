@@ -96,6 +96,36 @@ struct JournalTextInputTests {
         #expect(((fromSos["host"] as? [String: Any])?["facts"] as? [String: Any])?["os"] != nil, "one host: the sosreport's")
     }
 
+    @Test("entries given twice (the files and their dump, or the files copied twice) are counted once in the boots' list",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)))
+    func entriesGivenTwiceCountOnce() throws {
+        let dir = TestPaths.scratch("dump-twice")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The whole journal, the torn file included: journalctl's dump of it holds fewer entries
+        // of the older boot than the files do (it stops where the torn file's index does), so
+        // the dump overlaps the files without being a copy of them.
+        let journals = Self.sample + "/var/log/journal"
+        let dump = dir + "/all.export"
+        try Data(try Command.run(Self.journalctl, ["-D", journals, "-o", "export"]).stdout).write(to: URL(fileURLWithPath: dump))
+        let copy = dir + "/copy"
+        try FileManager.default.copyItem(atPath: journals, toPath: copy)
+        func counts(_ paths: [String]) throws -> [String: Int] {
+            let r = try Command.run(TestPaths.executable, ["boots", "--quiet", "-o", "json"] + paths)
+            #expect(r.status == 0, "\(r.stderrText)")
+            let boots = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]] ?? []
+            return boots.reduce(into: [:]) { $0[$1["boot_id"] as? String ?? "?"] = $1["entries"] as? Int }
+        }
+        let alone = try counts([journals])
+        #expect(alone.count == 2 && alone.values.allSatisfy { $0 > 0 })
+        #expect(try counts([journals, dump]) == alone)
+        #expect(try counts([journals, copy]) == alone)
+        // The dump alone: journalctl's entries of each boot, no more.
+        let dumped = try Command.run(Self.journalctl, ["-D", journals, "-o", "export", "--output-fields=_BOOT_ID"]).stdoutText
+        let perBoot = dumped.split(separator: "\n").filter { $0.hasPrefix("_BOOT_ID=") }
+            .reduce(into: [String: Int]()) { $0[String($1.dropFirst(9)), default: 0] += 1 }
+        #expect(try counts([dump]) == perBoot)
+    }
+
     @Test("evidence from a dump points into it: the command given finds the entry's line",
           .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)))
     func evidencePointsIntoTheDump() throws {
