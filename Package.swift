@@ -35,11 +35,13 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"]), .yum(["lz4-devel"]), .brew(["lz4"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]),
+        // libbz2 ships no pkg-config file: the module map links it by name.
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"]), .yum(["bzip2-devel"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]),
 
         // read
-        .target(name: "Compression", dependencies: ["CZstd", "CLZMA", "CLZ4", "CZlib"], swiftSettings: strict),
+        .target(name: "Compression", dependencies: ["CZstd", "CLZMA", "CLZ4", "CZlib", "CBzip2"], swiftSettings: strict),
         .target(name: "Journal", dependencies: ["Compression"], swiftSettings: hot),
         .target(name: "SystemdJournal", dependencies: ["CSystemd", "Journal"], swiftSettings: strict),
         .target(name: "KernelLog", dependencies: ["Compression"], swiftSettings: strict),

@@ -19,7 +19,7 @@ public struct CompressionError: Error, Equatable, Sendable, CustomStringConverti
 
 /// The compressed formats postmortem reads, inside journal objects and as whole files.
 public enum CompressionAlgorithm: String, Sendable, CaseIterable {
-    case zstd, xz, lz4, gzip
+    case zstd, xz, lz4, gzip, bzip2
 
     /// Guesses the format of a whole file from its magic bytes (`nil` when it is not compressed).
     public static func sniff(_ bytes: UnsafeRawBufferPointer) -> CompressionAlgorithm? {
@@ -31,6 +31,12 @@ public enum CompressionAlgorithm: String, Sendable, CaseIterable {
         if starts([0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .xz }
         if starts([0x1F, 0x8B]) { return .gzip }
+        // "BZh", the block size (1–9), then the first block's or the stream end's magic: the
+        // three letters alone would take text starting "BZh".
+        if bytes.count >= 10, starts([0x42, 0x5A, 0x68]), (0x31...0x39).contains(bytes[3]) {
+            let next = (4..<10).map { bytes[$0] }
+            if next == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59] || next == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90] { return .bzip2 }
+        }
         return nil
     }
 
@@ -41,6 +47,7 @@ public enum CompressionAlgorithm: String, Sendable, CaseIterable {
         case .zstd: return PartialOutput(Zstd.decode(input, limit: limit, as: [UInt8].self))
         case .xz: return PartialOutput(XZ.decode(input, limit: limit, as: [UInt8].self))
         case .gzip: return PartialOutput(Gzip.decode(input, limit: limit, as: [UInt8].self))
+        case .bzip2: return PartialOutput(Bzip2.decode(input, limit: limit, as: [UInt8].self))
         case .lz4:
             do { return PartialOutput(try LZ4.decompressJournalPayload(input, limit: limit), nil) } catch {
                 return PartialOutput([], error)
@@ -54,6 +61,7 @@ public enum CompressionAlgorithm: String, Sendable, CaseIterable {
         case .zstd: return try Zstd.decompress(input, limit: limit)
         case .xz: return try XZ.decompress(input, limit: limit)
         case .gzip: return try Gzip.decompress(input, limit: limit)
+        case .bzip2: return try Bzip2.decompress(input, limit: limit)
         case .lz4: return try LZ4.decompressJournalPayload(input, limit: limit)
         }
     }
@@ -305,6 +313,7 @@ extension CompressionAlgorithm {
             case .zstd: return Self.finish(Zstd.decode(input, limit: limit, as: SpilledOutput.self))
             case .xz: return Self.finish(XZ.decode(input, limit: limit, as: SpilledOutput.self))
             case .gzip: return Self.finish(Gzip.decode(input, limit: limit, as: SpilledOutput.self))
+            case .bzip2: return Self.finish(Bzip2.decode(input, limit: limit, as: SpilledOutput.self))
             case .lz4: break
             }
         }
@@ -312,6 +321,7 @@ extension CompressionAlgorithm {
         case .zstd: return Self.finish(Zstd.decode(input, limit: limit, as: ExpandedOutput.self))
         case .xz: return Self.finish(XZ.decode(input, limit: limit, as: ExpandedOutput.self))
         case .gzip: return Self.finish(Gzip.decode(input, limit: limit, as: ExpandedOutput.self))
+        case .bzip2: return Self.finish(Bzip2.decode(input, limit: limit, as: ExpandedOutput.self))
         case .lz4:
             let out = decompressKeepingPartial(input, limit: limit)
             let box = ExpandedBytes(capacity: out.bytes.count)

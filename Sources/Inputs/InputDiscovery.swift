@@ -208,7 +208,8 @@ struct Collector {
             } else {
                 hosts[loose(looseKey)].journalFiles.append(tree.journalSource(rel))
             }
-        } else if allowArchives && (FileNames.isArchiveName(name) || TarArchive.looksLikeTar(head)) {
+        } else if allowArchives && (FileNames.isArchiveName(name) || TarArchive.looksLikeTar(head)
+                                    || compressed && Self.holdsTar(tree.head(rel, Self.sniffBytes))) {
             if deferArchives, T.self == DiskTree.self {
                 if !deferredArchives.contains(tree.display(rel)) { deferredArchives.append(tree.display(rel)) }
             } else {
@@ -243,6 +244,16 @@ struct Collector {
     }
 
     static let sniffBytes = 16 << 10
+
+    /// Whether compressed bytes (a file's first `sniffBytes`) start a tar archive, whatever the
+    /// file is called (`logs.gz`, a download's `sosreport.tar.xz.1`). bzip2 gives nothing before
+    /// its first block (up to 900 kB) is read: it is told by its name only.
+    static func holdsTar(_ head: [UInt8]) -> Bool {
+        head.withUnsafeBytes { raw in
+            guard let algorithm = CompressionAlgorithm.sniff(raw), algorithm != .bzip2 else { return false }
+            return TarArchive.looksLikeTar(algorithm.decompressKeepingPartial(raw, limit: 512).bytes)
+        }
+    }
 
     /// journalctl's `-o export` or `-o json` output, made into journal files of `host` (in a
     /// host root), else of the host its entries name (`_MACHINE_ID`). A compressed one is

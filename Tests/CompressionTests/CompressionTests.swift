@@ -32,10 +32,21 @@ import Compression
         #expect(throws: CompressionError.self) { try packed.withUnsafeBytes { try LZ4.decompressJournalPayload($0, limit: 1 << 20) } }
     }
 
-    @Test(arguments: [CompressionAlgorithm.zstd, .xz, .gzip])
+    /// The system tool that writes `algorithm`'s files: the oracle.
+    static func tool(_ algorithm: CompressionAlgorithm) -> String {
+        switch algorithm {
+        case .zstd: "zstd"
+        case .xz: "xz"
+        case .gzip: "gzip"
+        case .bzip2: "bzip2"
+        case .lz4: "lz4"
+        }
+    }
+
+    @Test(arguments: [CompressionAlgorithm.zstd, .xz, .gzip, .bzip2])
     func wholeFileCodecsAgainstSystemTools(_ algorithm: CompressionAlgorithm) throws {
         let text = String(repeating: "Dec 31 23:59:59 host kernel: [  1.000000] line\n", count: 500)
-        let tool = algorithm == .zstd ? "zstd" : algorithm == .xz ? "xz" : "gzip"
+        let tool = Self.tool(algorithm)
         let dir = TestPaths.scratch("codec")
         let path = dir + "/plain"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -57,9 +68,9 @@ import Compression
     }
 
     @Test("archives expand into memory of their own exactly as into arrays, whole, cut, and with a size that fills the buffer exactly",
-          arguments: [CompressionAlgorithm.zstd, .xz, .gzip])
+          arguments: [CompressionAlgorithm.zstd, .xz, .gzip, .bzip2])
     func expandedBytesAgreeWithArrays(_ algorithm: CompressionAlgorithm) throws {
-        let tool = algorithm == .zstd ? "zstd" : algorithm == .xz ? "xz" : "gzip"
+        let tool = Self.tool(algorithm)
         let dir = TestPaths.scratch("expand")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Sizes around the decoders' first buffer and its doublings, plus one that is not
@@ -88,6 +99,34 @@ import Compression
                 #expect(Array(prefix.bytes) == viaArray.bytes)
                 #expect(original.starts(with: Array(prefix.bytes)))
             }
+        }
+    }
+
+    @Test("bzip2: streams written one after another (pbzip2, cat) and zero padding after them expand as bzip2 -d expands them; text starting BZh is not bzip2")
+    func bzip2Streams() throws {
+        let dir = TestPaths.scratch("bzip2")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(String(repeating: "first stream line\n", count: 3000).utf8).write(to: URL(fileURLWithPath: dir + "/a"))
+        try Data(String(repeating: "second stream line\n", count: 70_000).utf8).write(to: URL(fileURLWithPath: dir + "/b"))
+        let r = try Command.shell("cd '\(dir)' && bzip2 -k a b && cat a.bz2 b.bz2 > ab.bz2 && head -c 4096 /dev/zero >> ab.bz2"
+                                  + " && bzip2 -dc ab.bz2 > ab.oracle")
+        try #require(r.status == 0, "bzip2 is needed: \(r.stderrText)")
+        let packed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/ab.bz2")))
+        let oracle = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/ab.oracle")))
+        #expect(packed.withUnsafeBytes { CompressionAlgorithm.sniff($0) } == .bzip2)
+        #expect(try packed.withUnsafeBytes { try Bzip2.decompress($0, limit: 1 << 26) } == oracle)
+        let (spilled, problem) = packed.withUnsafeBytes { CompressionAlgorithm.bzip2.expandKeepingPartial($0, limit: 1 << 26, spilling: true) }
+        #expect(problem == nil)
+        #expect(Array(spilled.bytes) == oracle)
+        // Past the limit: refused whole, the partial decoder stops there.
+        #expect(throws: CompressionError.self) { try packed.withUnsafeBytes { try Bzip2.decompress($0, limit: 100_000) } }
+        #expect(packed.withUnsafeBytes { CompressionAlgorithm.bzip2.decompressKeepingPartial($0, limit: 100_000).bytes.count } <= 100_000)
+        // Corrupt data (a byte of the first block flipped) is an error, not a crash.
+        var bad = packed
+        bad[40] ^= 0xFF
+        #expect(throws: CompressionError.self) { try bad.withUnsafeBytes { try Bzip2.decompress($0, limit: 1 << 26) } }
+        for text in ["BZh", "BZh9 is not a stream", "BZh91AY&SX and more text"] {
+            #expect(Array(text.utf8).withUnsafeBytes { CompressionAlgorithm.sniff($0) } == nil, "\(text)")
         }
     }
 }

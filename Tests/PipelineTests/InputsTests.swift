@@ -71,9 +71,12 @@ private func plantHost(base: String, rel: String, machineID: String, hostname: S
     try write("Jan  1 00:00:01 \(hostname) kernel: [    1.0] older\n", root + "/var/log/kern.log.1")
     try write("Jan  1 00:00:00 \(hostname) kernel: [    0.5] oldest\n", root + "/var/log/kern.log.2")
     try Command.shell("gzip -n '\(root)/var/log/kern.log.2'")
+    // logrotate with `compresscmd bzip2`.
+    try write("Jan  1 00:00:00 \(hostname) kernel: [    0.1] very oldest\n", root + "/var/log/kern.log.3")
+    try Command.shell("bzip2 '\(root)/var/log/kern.log.3'")
     try write("Jan  1 00:00:03 \(hostname) sshd[1]: not kernel\n", root + "/var/log/syslog")
     try write("Jan  1 00:00:03 \(hostname) sshd[1]: auth\n", root + "/var/log/auth.log")
-    p.kernelLogs = ["var/log/kern.log.2.gz", "var/log/kern.log.1", "var/log/kern.log", "var/log/syslog"].map { rel + "/" + $0 }
+    p.kernelLogs = ["var/log/kern.log.3.bz2", "var/log/kern.log.2.gz", "var/log/kern.log.1", "var/log/kern.log", "var/log/syslog"].map { rel + "/" + $0 }
 
     // systemd-pstore record without dmesg.txt: parts joined Part2 then Part1 (Part1 is newest).
     let part1 = "Panic#1 Part1\n<0>[ 10.0] Kernel panic - not syncing: test\n"
@@ -176,17 +179,22 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(onDisk[0].machineID == machineA)
         #expect(onDisk[0].problems.isEmpty, "\(onDisk[0].problems)")
         expectFound(onDisk[0], planted, base: base, label: "disk")
-        // The rotated .gz log expands to what was written.
-        let oldest = try #require(onDisk[0].kernelLogs.first)
-        #expect(String(decoding: try oldest.load(), as: UTF8.self).contains("oldest"))
+        // The rotated .bz2 and .gz logs expand to what was written.
+        let logs = onDisk[0].kernelLogs
+        try #require(logs.count >= 2)
+        #expect(String(decoding: try logs[0].load(), as: UTF8.self).contains("very oldest"))
+        #expect(String(decoding: try logs[1].load(), as: UTF8.self).contains("[    0.5] oldest"))
 
         // `root:` takes a directory as a host root directly.
         let viaRoot = InputDiscovery.discover(paths: [], root: base + "/web1")
         try #require(viaRoot.count == 1)
         expectFound(viaRoot[0], planted, base: base, label: "root")
 
+        // Compressed archives are told by their content under any name (a download's `.1`, `logs.gz`),
+        // but bzip2's (nothing comes out before its first block is read), told by its name.
         for (file, flags) in [("web1.tar", "-cf"), ("web1.tar.gz", "-czf"), ("web1.tar.zst", "--zstd -cf"),
-                              ("web1.tar.xz", "-cJf")] {
+                              ("web1.tar.xz", "-cJf"), ("web1.tar.bz2", "-cjf"), ("web1.tbz", "-cjf"),
+                              ("web1-logs.gz", "-czf"), ("web1.tar.xz.1", "-cJf"), ("web1.zst", "--zstd -cf")] {
             let archive = base + "/" + file
             try tar("\(flags) '\(archive)' -C '\(base)' web1")
             let found = InputDiscovery.discover(paths: [archive], root: nil)
@@ -390,7 +398,8 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(found.flatMap(\.journalFiles).isEmpty)
     }
 
-    @Test("a cut .tar.gz / .tar.zst / .tar.xz still gives the members before the cut", arguments: ["-czf", "--zstd -cf", "-cJf"])
+    @Test("a cut .tar.gz / .tar.zst / .tar.xz / .tar.bz2 still gives the members before the cut",
+          arguments: ["-czf", "--zstd -cf", "-cJf", "-I 'bzip2 -1' -cf"])
     func cutCompressedArchiveKeepsEarlyMembers(_ flags: String) throws {
         let base = TestPaths.scratch("inputs-cutz")
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -401,7 +410,9 @@ private func tar(_ arguments: String) throws -> CommandResult {
         var rng = UInt64(7)
         let noise = (0..<400_000).map { _ -> UInt8 in rng = rng &* 6364136223846793005 &+ 1442695040888963407; return UInt8(truncatingIfNeeded: rng >> 33) }
         try write(noise, base + "/t/var/log/messages")
-        let archive = base + (flags == "-czf" ? "/host.tar.gz" : flags == "-cJf" ? "/host.tar.xz" : "/host.tar.zst")
+        // bzip2 -1 writes blocks of 100 kB: a cut in the middle leaves whole blocks before it.
+        let archive = base + (flags == "-czf" ? "/host.tar.gz" : flags == "-cJf" ? "/host.tar.xz"
+                              : flags.contains("bzip2") ? "/host.tar.bz2" : "/host.tar.zst")
         let r = try Command.shell("tar -C '\(base)/t' \(flags) '\(archive)' var/log/kern.log var/log/messages")
         try #require(r.status == 0, "\(r.stderrText)")
         let whole = bytes(archive)
