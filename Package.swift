@@ -37,6 +37,8 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]),
         // libbz2 ships no pkg-config file: the module map links it by name.
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"]), .yum(["bzip2-devel"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"]), .yum(["libarchive-devel"]), .brew(["libarchive"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]),
 
@@ -45,7 +47,7 @@ let package = Package(
         .target(name: "Journal", dependencies: ["Compression"], swiftSettings: hot),
         .target(name: "SystemdJournal", dependencies: ["CSystemd", "Journal"], swiftSettings: strict),
         .target(name: "KernelLog", dependencies: ["Compression"], swiftSettings: strict),
-        .target(name: "Inputs", dependencies: ["Journal", "KernelLog", "Compression"], swiftSettings: strict),
+        .target(name: "Inputs", dependencies: ["Journal", "KernelLog", "Compression", "CArchive"], swiftSettings: strict),
         // events
         .target(name: "Events", dependencies: ["Journal", "KernelLog"], swiftSettings: hot),
         // analysis

@@ -84,7 +84,7 @@ enum FileNames {
     }
 
     static func isArchiveName(_ name: String) -> Bool {
-        [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz", ".tar.bz2", ".tbz", ".tbz2"].contains { name.hasSuffix($0) }
+        [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz", ".tar.bz2", ".tbz", ".tbz2", ".zip", ".7z"].contains { name.hasSuffix($0) }
     }
 
     static func isMachineID(_ name: String) -> Bool {

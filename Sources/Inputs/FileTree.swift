@@ -167,15 +167,16 @@ struct DiskTree: FileTree {
 /// of their own are implied by the paths below them.
 struct ArchiveTree: FileTree {
     let archivePath: String
-    let archive: TarArchive
+    /// The bytes the members' ranges point into (a mapped .tar, or an expansion).
+    let store: SharedBytes
     private var nodes: [String: (kind: NodeKind, member: TarArchive.Member?)] = ["": (.directory, nil)]
     private var listing: [String: [String]] = [:]
 
-    init(archivePath: String, archive: TarArchive) {
+    init(archivePath: String, store: SharedBytes, members: [TarArchive.Member]) {
         self.archivePath = archivePath
-        self.archive = archive
+        self.store = store
         var listing: [String: Set<String>] = [:]
-        for member in archive.members {
+        for member in members {
             let kind: NodeKind
             switch member.kind {
             case .file, .hardlink: kind = .file
@@ -209,7 +210,7 @@ struct ArchiveTree: FileTree {
 
     func head(_ rel: String, _ count: Int) -> [UInt8] {
         guard let r = range(rel) else { return [] }
-        return archive.store.copy(r.lowerBound..<(r.lowerBound + min(count, r.count)))
+        return store.copy(r.lowerBound..<(r.lowerBound + min(count, r.count)))
     }
 
     func read(_ rel: String, limit: Int) throws(InputProblem) -> [UInt8] {
@@ -217,7 +218,7 @@ struct ArchiveTree: FileTree {
         guard r.count <= limit else {
             throw InputProblem(path: display(rel), reason: "member of \(r.count) bytes is larger than the \(limit)-byte limit")
         }
-        return archive.store.copy(r)
+        return store.copy(r)
     }
 
     func modificationTime(_ rel: String) -> Int64? { nodes[rel]?.member?.modificationTime }
@@ -241,11 +242,11 @@ struct ArchiveTree: FileTree {
     func isPseudoFileSystem(_ rel: String) -> Bool { false }
 
     func journalSource(_ rel: String) -> JournalSource {
-        .member(name: display(rel), archive: archive.store, range: range(rel) ?? 0..<0)
+        .member(name: display(rel), archive: store, range: range(rel) ?? 0..<0)
     }
 
     func textSource(_ rel: String) -> TextSource {
-        TextSource(path: display(rel), member: ArchiveSlice(store: archive.store, range: range(rel) ?? 0..<0),
+        TextSource(path: display(rel), member: ArchiveSlice(store: store, range: range(rel) ?? 0..<0),
                    modificationTime: modificationTime(rel))
     }
 }

@@ -208,7 +208,7 @@ struct Collector {
             } else {
                 hosts[loose(looseKey)].journalFiles.append(tree.journalSource(rel))
             }
-        } else if allowArchives && (FileNames.isArchiveName(name) || TarArchive.looksLikeTar(head)
+        } else if allowArchives && (FileNames.isArchiveName(name) || TarArchive.looksLikeTar(head) || ZipArchive.sniff(head) != nil
                                     || compressed && Self.holdsTar(tree.head(rel, Self.sniffBytes))) {
             if deferArchives, T.self == DiskTree.self {
                 if !deferredArchives.contains(tree.display(rel)) { deferredArchives.append(tree.display(rel)) }
@@ -315,6 +315,11 @@ struct Collector {
 
     private mutating func openArchive<T: FileTree>(_ tree: T, _ rel: String) {
         let path = tree.display(rel)
+        // Told by content; a file only named like one is left to libarchive to say what is wrong.
+        if ZipArchive.sniff(tree.head(rel, 8)) != nil || rel.hasSuffix(".zip") || rel.hasSuffix(".7z") {
+            openZip(tree, rel)
+            return
+        }
         let archive: TarArchive
         do throws(InputProblem) {
             // A plain .tar on disk is mapped and read in place: its journals are never copied.
@@ -342,11 +347,35 @@ struct Collector {
             hosts[loose(path)].problems.append(error)
             return
         }
-        let archiveTree = ArchiveTree(archivePath: path, archive: archive)
+        let archiveTree = ArchiveTree(archivePath: path, store: archive.store, members: archive.members)
         scan(archiveTree, "", depth: 0, allowArchives: false)
         for p in archive.problems {
             hosts[loose(path)].problems.append(InputProblem(path: path, reason: p.description))
         }
+    }
+
+    /// A zip or 7-Zip archive: its members expanded one after the other into one temporary
+    /// file, then walked like a tar's.
+    private mutating func openZip<T: FileTree>(_ tree: T, _ rel: String) {
+        let path = tree.display(rel)
+        let format = ZipArchive.sniff(tree.head(rel, 8))
+        let archive: ZipArchive
+        if let disk = tree as? DiskTree, let size = RegularFile.size(path: disk.full(rel)) {
+            archive = ZipArchive(.file(disk.full(rel)), size: size, format: format, path: path,
+                                 cap: ExpansionCap.here(compressedSize: size, budget: budget))
+        } else {
+            let raw: SharedBytes
+            do throws(InputProblem) {
+                if let mapped = tree.mapped(rel) { raw = mapped } else { raw = SharedBytes(bytes: try tree.read(rel, limit: budget.archiveExpansion)) }
+            } catch {
+                hosts[loose(path)].problems.append(error)
+                return
+            }
+            archive = ZipArchive(.bytes(raw.unsafeBytes), size: raw.count, format: format, path: path,
+                                 cap: ExpansionCap.here(compressedSize: raw.count, budget: budget))
+        }
+        hosts[loose(path)].problems += archive.problems
+        scan(ArchiveTree(archivePath: path, store: archive.store, members: archive.members), "", depth: 0, allowArchives: false)
     }
 
     // MARK: - Walking folders

@@ -80,14 +80,16 @@ struct EndToEndTests {
         Self.checkAgainstTruth(json, truth)
     }
 
-    @Test("the same host from .tar, .tar.gz and .tar.zst archives, read in memory")
+    @Test("the same host from .tar, .tar.gz, .tar.zst, .tar.bz2, .zip and .7z archives, never unpacked")
     func archives() throws {
         let (root, truth) = try Scenarios.generate("reference-incident")
         let dir = TestPaths.scratch("archives")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (name, flags) in [("host.tar", "-cf"), ("host.tar.gz", "-czf"), ("host.tar.zst", "--zstd -cf")] {
-            let t = try Command.shell("tar -C \(root) \(flags) \(dir)/\(name) .")
-            try #require(t.status == 0, "tar: \(t.stderrText)")
+        for (name, command) in [("host.tar", "tar -cf"), ("host.tar.gz", "tar -czf"), ("host.tar.zst", "tar --zstd -cf"),
+                                ("host.tar.bz2", "tar -cjf"), ("host.zip", "zip -q -r"), ("host.7z", "7zz a -bd -bso0")] {
+            let t = try Command.shell(command.hasPrefix("tar") ? "tar -C \(root) \(command.dropFirst(4)) \(dir)/\(name) ."
+                                                              : "cd \(root) && \(command) \(dir)/\(name) .")
+            try #require(t.status == 0, "\(command): \(t.stderrText)")
             let (json, r) = try Self.report([dir + "/" + name])
             #expect(r.status == 0, "\(name): \(r.stderrText)")
             Self.checkAgainstTruth(json, truth)

@@ -30,7 +30,7 @@ struct PostmortemCommand: ParsableCommand {
 
 /// What to read and which part of it.
 struct InputOptions: ParsableArguments {
-    @Argument(help: "Journal files or directories, journalctl -o export/json/verbose dumps, kernel logs, pstore folders, host roots, or .tar/.tar.gz/.tar.zst/.tar.xz/.tar.bz2 archives of them. None: this machine.")
+    @Argument(help: "Journal files or directories, journalctl -o export/json/verbose dumps, kernel logs, pstore folders, host roots, or .tar/.tar.gz/.tar.zst/.tar.xz/.tar.bz2/.zip/.7z archives of them. None: this machine.")
     var paths: [String] = []
 
     @Option(help: "A host root (mounted image or copied tree) to find every input inside.")
