@@ -24,7 +24,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 RELEASE_BIN = .build/release/postmortem
 # Generated for install: man pages, completion scripts, the unit with its paths filled in.
 GEN = .build/packaging
-MAN_PAGES = postmortem analyze boots timeline export batch alerts
+MAN_PAGES = postmortem analyze boots timeline export batch alerts fleet fleet-merge
 UNITS = postmortem-boot.service
 DOCS = README.md docs/report.schema.json
 
@@ -85,12 +85,17 @@ man:
 	rm -rf $(MAN_OUT) $(GEN)/man
 	$(SWIFT) package plugin generate-manual --configuration debug --multi-page --date $$(date -u +%Y-%m-%d)
 	mkdir -p $(GEN)/man
-	cp $(MAN_OUT)/postmortem.1 $(GEN)/man/postmortem.1
+	sed $(MAN_SEE_ALSO) -e 's/^$$/.Pp/' $(MAN_OUT)/postmortem.1 > $(GEN)/man/postmortem.1
 	for p in $(filter-out postmortem,$(MAN_PAGES)); do \
+	  words=$$(echo $$p | tr - ' '); \
 	  sed -e 's/^\.Dt .* 1$$/.Dt POSTMORTEM-'$$(echo $$p | tr a-z A-Z)' 1/' \
-	      -e 's/^\.Nm "postmortem '$$p'"$$/.Nm postmortem-'$$p'/' -e 's/^\.Nm$$/.Nm "postmortem '$$p'"/' \
-	      -e 's/^$$/.Pp/' $(MAN_OUT)/postmortem.$$p.1 > $(GEN)/man/postmortem-$$p.1 || exit 1; \
+	      -e 's/^\.Nm "postmortem '"$$words"'"$$/.Nm postmortem-'$$p'/' -e 's/^\.Nm$$/.Nm "postmortem '"$$words"'"/' \
+	      $(MAN_SEE_ALSO) -e 's/^$$/.Pp/' $(MAN_OUT)/postmortem.$$(echo $$p | tr - .).1 > $(GEN)/man/postmortem-$$p.1 || exit 1; \
 	done
+## SEE ALSO names the pages as they are installed (postmortem-fleet-merge, not postmortem.fleet.merge),
+## without `help`, which has no page.
+MAN_SEE_ALSO = -e '/^\.Xr postmortem\.help 1/d' -e 's/^\.Xr postmortem\./.Xr postmortem-/' \
+               -e 's/^\(\.Xr postmortem-[a-z]*\)\./\1-/'
 
 ## bash, zsh and fish completion scripts, from the release binary.
 completions: release

@@ -87,7 +87,8 @@ else
 fi
 
 # 5. Man pages render without warnings, and man finds them by name.
-for page in postmortem postmortem-analyze postmortem-boots postmortem-timeline postmortem-export postmortem-batch; do
+for page in postmortem postmortem-analyze postmortem-boots postmortem-timeline postmortem-export postmortem-batch \
+            postmortem-alerts postmortem-fleet postmortem-fleet-merge; do
     file=/usr/share/man/man1/$page.1.gz
     warnings=$(MANWIDTH=80 man --warnings -l "$file" 2>&1 >/dev/null || echo "man failed")
     text=$(MANWIDTH=80 man -l "$file" 2>/dev/null | col -b)

@@ -33,6 +33,9 @@ struct ZipArchive {
 
     static func sniff(_ head: [UInt8]) -> Format? { head.withUnsafeBytes { sniff($0) } }
 
+    /// Members kept at most: a zip entry costs some 80 bytes of archive, so a hostile one could
+    /// name millions (each a path and a node in memory); a host's logs are thousands.
+    static let memberLimit = 250_000
     /// libarchive's read buffer for an archive on disk.
     static let chunk = 1 << 20
     /// How often the written pages are let go from memory (they stay in the file).
@@ -84,6 +87,10 @@ struct ZipArchive {
             var entry: OpaquePointer?
             let status = archive_read_next_header(reader, &entry)
             if status == ARCHIVE_EOF { break }
+            guard index < Self.memberLimit else {
+                problems.append(InputProblem(path: path, reason: "holds more than \(Self.memberLimit) members; the first ones are used"))
+                break
+            }
             guard status >= ARCHIVE_WARN, let entry else {
                 // 7-Zip keeps its index at the end, and a zip cut inside its first member has nothing before it.
                 let reason = index == 0

@@ -9,14 +9,25 @@ import TestSupport
 @Suite("documented examples", .serialized,
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd"), "needs zstd to build the archive examples"))
 struct DocumentedExamplesTests {
-    /// The example lines of a text: those that start with `postmortem`, without their `# comment`.
+    /// The example lines of a text: those that start with `postmortem`, without their `# comment`,
+    /// joined to the lines they continue onto (a line ending in ` \`).
     static func examples(in text: String) -> [String] {
-        text.split(separator: "\n").compactMap { line in
+        var out: [String] = []
+        var continuing = false
+        for line in text.split(separator: "\n") {
             let trimmed = line.drop { $0 == " " }
-            guard trimmed.hasPrefix("postmortem") else { return nil }
-            let command = trimmed.split(separator: "#", maxSplits: 1).first.map(String.init) ?? String(trimmed)
-            return command.trimmingCharacters(in: .whitespaces)
+            let command = (trimmed.split(separator: "#", maxSplits: 1).first.map(String.init) ?? String(trimmed))
+                .trimmingCharacters(in: .whitespaces)
+            if continuing, let last = out.popLast() {
+                out.append(String(last.dropLast()).trimmingCharacters(in: .whitespaces) + " " + command)
+            } else if trimmed.hasPrefix("postmortem") {
+                out.append(command)
+            } else {
+                continue
+            }
+            continuing = out.last?.hasSuffix("\\") ?? false
         }
+        return out
     }
 
     /// The README's command list: the `sh` block under "Commands and formats".
@@ -86,6 +97,7 @@ struct DocumentedExamplesTests {
         let help = try Self.helpExamples([]) + Self.helpExamples(["analyze"])
         #expect(readme.count >= 10, "\(readme)")
         #expect(help.count >= 6, "\(help)")
+        #expect(help.contains { $0.hasSuffix("--out-dir /var/lib/postmortem --keep 10") }, "a continued example is joined: \(help)")
         let stage = try Self.stage()
         defer { try? FileManager.default.removeItem(atPath: stage.dir) }
         for example in readme + help {

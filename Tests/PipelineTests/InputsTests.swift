@@ -281,6 +281,18 @@ private func tar(_ arguments: String) throws -> CommandResult {
 
         let fake = InputDiscovery.discover(paths: [base + "/fake.zip"], root: nil)
         #expect(fake.flatMap(\.problems).contains { $0.reason.contains("not a readable zip or 7-Zip archive") })
+
+        // A zip naming more members than a host's logs ever are: the first ones, and why.
+        let many = try Command.shell("""
+            cd '\(base)' && python3 -c "
+            import zipfile
+            with zipfile.ZipFile('many.zip', 'w') as z:
+                for i in range(250_001): z.writestr('d/%d' % i, '')
+            "
+            """)
+        try #require(many.status == 0, "\(many.stderrText)")
+        let crowded = InputDiscovery.discover(paths: [base + "/many.zip"], root: nil)
+        #expect(crowded.flatMap(\.problems).contains { $0.reason.contains("holds more than 250000 members; the first ones are used") })
     }
 
     @Test(.enabled(if: TestPaths.corpus != nil || JournalRemote.isAvailable, "needs ../shared/corpus or systemd-journal-remote")) func manyHostsInOneFolderAndOneArchive() throws {

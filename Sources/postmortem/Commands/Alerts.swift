@@ -9,6 +9,7 @@ extension PostmortemCommand {
             abstract: "Write the alert rules, promtool tests and systemd drop-ins that would have caught this boot.",
             discussion: """
             Writes DIR/alerts.rules.yml (Prometheus alerting rules), DIR/alerts.test.yml (promtool unit tests: the signals rebuilt from the logs, and the alerts firing at the back-tested times) and DIR/dropins/<unit>.d/50-postmortem.conf (guard rails per cause). See docs/detection.md.
+
             Example:
               postmortem alerts samples/reference-incident --out alerts
               promtool test rules alerts/alerts.test.yml

@@ -11,17 +11,15 @@ extension PostmortemCommand {
             abstract: "Analyse a boot: how it ended, ranked root causes, and the timeline.",
             discussion: """
             Examples:
-              postmortem analyze                                   # this machine's previous boot
+              postmortem analyze                  # this machine's previous boot
               postmortem analyze samples/reference-incident
               postmortem analyze --root /mnt/disk -o markdown --output-file incident.md
               postmortem analyze host.tar.zst -o html --output-file report.html
               postmortem analyze /var/log/journal --boot -1 --utc --format json
-              postmortem analyze --previous-boot-if-unclean --out-dir /var/lib/postmortem --keep 10
+              postmortem analyze --previous-boot-if-unclean \\
+                  --out-dir /var/lib/postmortem --keep 10
 
-            With --out-dir, report.md, report.json and report.html go to DIR/<boot-id>/ and one
-            summary line is printed. --previous-boot-if-unclean is what postmortem-boot.service
-            runs at boot: it analyses the previous boot only when that did not end cleanly, and
-            otherwise writes nothing and exits 0.
+            With --out-dir, report.md, report.json and report.html go to DIR/<boot-id>/ and one summary line is printed. --previous-boot-if-unclean is what postmortem-boot.service runs at boot: it analyses the previous boot only when that did not end cleanly, and otherwise writes nothing and exits 0.
             """)
 
         @OptionGroup var input: InputOptions

@@ -33,7 +33,7 @@ extension PostmortemCommand {
     struct Timeline: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the incident timeline alone.",
-            discussion: "Example: postmortem timeline samples/reference-incident --format csv > timeline.csv")
+            discussion: "Example:\n  postmortem timeline samples/reference-incident --format csv > timeline.csv")
 
         @OptionGroup var input: InputOptions
         @OptionGroup var output: OutputOptions
@@ -62,10 +62,12 @@ extension PostmortemCommand {
               postmortem export /var/log/journal -o export > all.export
               postmortem export system.journal -o json | jq .MESSAGE
               postmortem export system.journal --reader libsystemd    # through sd-journal
-            Exit status: 0 the entries were written, 3 no journal file could be read (with
-            --reader libsystemd: libsystemd refused the files), 4 libsystemd stopped partway (an
-            assertion or a read error in it, reported naming the files; the entries before it
-            were written).
+
+            Exit status:
+              0   the entries were written
+              3   no journal file could be read (--reader libsystemd: it refused them)
+              4   libsystemd stopped partway (an assertion or a read error in it, reported
+                  naming the files; the entries before it were written)
             """)
 
         @Option(name: .shortAndLong, help: "export or json.")
@@ -110,16 +112,19 @@ extension PostmortemCommand {
             commandName: "batch",
             abstract: "Analyse many hosts' archived journals: one report per host and a fleet summary.",
             discussion: """
-            Each host (a host root, a machine-ID journal folder, or an archive) gets
-            DIR/<host>/report.json, report.md and report.html; DIR/fleet.txt, fleet.jsonl,
-            fleet.md and fleet.html sum them up, hosts most severe first.
-            With --shard K/N (K from 0 to N-1) only the hosts whose path under the named
-            folders hashes to K are analysed, so N machines split a fleet; put the shards
-            back together with `postmortem fleet merge`.
-            Exit status: 0 every host was read, 3 none could be, 4 some could not be (their
-            rows and reports say why).
-            Example: postmortem batch /srv/archives/*.tar.zst --out reports -j 2
-            Example: postmortem batch /srv/archives --shard "$JOB_COMPLETION_INDEX/8" --out shard-$JOB_COMPLETION_INDEX
+            Each host (a host root, a machine-ID journal folder, or an archive) gets DIR/<host>/report.json, report.md and report.html; DIR/fleet.txt, fleet.jsonl, fleet.md and fleet.html sum them up, hosts most severe first.
+
+            With --shard K/N (K from 0 to N-1) only the hosts whose path under the named folders hashes to K are analysed, so N machines split a fleet; put the shards back together with `postmortem fleet merge`.
+
+            Examples:
+              postmortem batch /srv/archives/*.tar.zst --out reports -j 2
+              postmortem batch /srv/archives --shard "$JOB_COMPLETION_INDEX/8" \\
+                  --out "shard-$JOB_COMPLETION_INDEX"
+
+            Exit status:
+              0   every host was read
+              3   none could be
+              4   some could not be (their rows and reports say why)
             """)
 
         @Argument(help: "Folders or archives holding one or many hosts.")
@@ -182,9 +187,8 @@ extension PostmortemCommand {
                 commandName: "merge",
                 abstract: "Merge the folders of `batch --shard` runs into one fleet report.",
                 discussion: """
-                Reads each DIR/fleet.jsonl, copies the hosts' report folders into --out, and
-                writes fleet.txt, fleet.jsonl, fleet.md and fleet.html there: the same files
-                one unsharded batch over every host writes. Exit status as for batch.
+                Reads each DIR/fleet.jsonl, copies the hosts' report folders into --out, and writes fleet.txt, fleet.jsonl, fleet.md and fleet.html there: the same files one unsharded batch over every host writes. Exit status as for batch.
+
                 Example: postmortem fleet merge shard-* --out fleet
                 """)
 

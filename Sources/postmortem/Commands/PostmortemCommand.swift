@@ -14,14 +14,19 @@ struct PostmortemCommand: ParsableCommand {
         abstract: "What killed this machine? Reads the journal and kernel logs a crashed boot left behind.",
         discussion: """
         With no arguments, analyses the local machine's previous boot. Examples:
-          postmortem                                  # this machine, after a reboot
+          postmortem                          # this machine, after a reboot
           postmortem analyze /mnt/image -o markdown --output-file incident.md
           postmortem analyze var-log-copy.tar.zst --boot -1
           postmortem boots /var/log/journal
           postmortem batch fleet-archives/ --out reports/ -j 2
-        Exit status: 0 the analysis ran, 1 the report could not be written, 2 usage error,
-        3 no input could be read, 4 batch could not read some hosts (or export --reader
-        libsystemd stopped partway), 10 a root cause was found (with --fail-on-cause).
+
+        Exit status:
+          0   the analysis ran
+          1   the report could not be written
+          2   usage error
+          3   no input could be read
+          4   some hosts could not be read (batch), libsystemd stopped (export)
+          10  a root cause was found (with --fail-on-cause)
         """,
         version: BuildInfo.versionLine,
         subcommands: [Analyze.self, Boots.self, Timeline.self, Export.self, BatchCommand.self, Fleet.self, Alerts.self],
