@@ -22,6 +22,24 @@ public struct HostInputs: Sendable {
     /// Kernel text logs (kern.log, messages, syslog, dmesg, or any file named explicitly),
     /// oldest rotation first. Syslog files hold other lines too; only kernel lines are used later.
     public var kernelLogs: [TextSource]
+    /// The newest log of each rotation family (`kern.log` of `kern.log.2.gz`, `kern.log.1`,
+    /// `kern.log`; a log that is no rotation is its own family): the logs whose end is the
+    /// crash's end.
+    public var newestKernelLogs: Set<String> {
+        var newest: [String: String] = [:]
+        // `kernelLogs` runs oldest first within a family: the last one met is the newest.
+        for log in kernelLogs { newest[Self.rotationFamily(log.path)] = log.path }
+        return Set(newest.values)
+    }
+
+    /// A kernel log's rotation family: its folder and its name without the rotation
+    /// (`/var/log` and `kern.log` for `/var/log/kern.log.2.gz`).
+    public static func rotationFamily(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return folder + "\u{0}" + FileNames.rotationKey(name).stem
+    }
     /// One source per pstore record: a record directory's `dmesg.txt` (written by
     /// systemd-pstore), or its parts joined oldest part first, or a single flat file.
     public var pstore: [TextSource]
@@ -131,6 +149,40 @@ public struct TextSource: Sendable, Hashable {
         if let member { return member.range.count }
         if let bytes { return bytes.count }
         return RegularFile.size(path: path)
+    }
+
+    /// The last lines of an uncompressed text that fit in `limit` bytes (the first line cut by
+    /// the limit is dropped), and how many bytes before them were left unread; `nil` for
+    /// compressed text, which has no end to read without reading all of it.
+    public func loadTail(limit: Int) throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int)? {
+        let stored: [UInt8]
+        let size: Int
+        if let member {
+            let head = member.store.copy(member.range.lowerBound..<min(member.range.upperBound, member.range.lowerBound + 16))
+            guard head.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) == nil else { return nil }
+            let range = max(member.range.lowerBound, member.range.upperBound - max(limit, 0))..<member.range.upperBound
+            stored = member.store.copy(range.lowerBound > member.range.lowerBound ? (range.lowerBound - 1)..<range.upperBound : range)
+            size = member.range.count
+        } else if let bytes {
+            guard bytes.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) == nil else { return nil }
+            stored = Array(bytes.suffix(max(limit, 0) + (bytes.count > limit ? 1 : 0)))
+            size = bytes.count
+        } else {
+            guard RegularFile.head(path: path, count: 16).withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) == nil else { return nil }
+            do {
+                size = RegularFile.size(path: path) ?? 0
+                stored = try RegularFile.tail(path: path, count: size > limit ? limit + 1 : limit)
+            } catch {
+                throw InputProblem(error)
+            }
+        }
+        // One byte before the tail was read when there is one: the tail starts a line when it is a newline.
+        guard stored.count > limit else { return (stored[...], 0) }
+        let tail = stored.dropFirst()
+        if stored.first == UInt8(ascii: "\n") { return (tail, size - tail.count) }
+        guard let newline = tail.firstIndex(of: UInt8(ascii: "\n")) else { return (tail[tail.endIndex...], size) }
+        let kept = tail[(newline + 1)...]
+        return (kept, size - kept.count)
     }
 
     /// The text's bytes: read from disk when needed, and expanded when they are gzip, xz or

@@ -61,6 +61,18 @@ public enum RegularFile {
         return (try readUpTo(fd, size, path: path), mtime)
     }
 
+    /// The last `count` bytes of the file (all of it when it is smaller).
+    public static func tail(path: String, count: Int) throws(KernelLogError) -> [UInt8] {
+        let (fd, st) = try open(path)
+        defer { close(fd) }
+        let size = Int(max(st.st_size, 0))
+        let start = max(0, size - max(count, 0))
+        guard lseek(fd, off_t(start), SEEK_SET) == off_t(start) else {
+            throw KernelLogError(code: .cannotRead, path: path, detail: String(cString: strerror(errno)))
+        }
+        return try readUpTo(fd, size - start, path: path)
+    }
+
     /// The size of the regular file at `path` (links followed), without opening it; `nil`
     /// for anything else or when it cannot be looked at.
     public static func size(path: String) -> Int? {

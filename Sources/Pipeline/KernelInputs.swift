@@ -15,8 +15,9 @@ struct KernelInputs {
     var budgetNotes: [String] = []
 
     /// Kernel text read per host is `budget.kernelText` (parsed text costs about eight times
-    /// its size in memory); the newest logs are read first (the crash is at their end) and
-    /// older rotations past it are named and skipped, with the cap and the budget it came from.
+    /// its size in memory); the newest logs are read first (the crash is at their end), a log
+    /// larger than what is left is read from its end as far as the budget goes, and older
+    /// rotations past it are named and skipped, with the cap and the budget it came from.
     static func read(_ host: HostInputs, budget: MemoryBudget = .standard) -> KernelInputs {
         var out = KernelInputs()
         let textBudget = budget.kernelText
@@ -26,6 +27,10 @@ struct KernelInputs {
         // discovery order (oldest rotation first), which the clock's year inference follows.
         let texts: [(TextSource, SourceKind)] = host.kdump.map { ($0, .kdump) } + host.kernelLogs.reversed().map { ($0, .kernelLog) }
         var loaded: [(source: TextSource, kind: SourceKind, bytes: [UInt8])] = []
+        // The newest log of a family (and a kdump record) past what is left is read from its end
+        // once the others that fit are read; its older rotations then wait for it.
+        let newest = host.newestKernelLogs.union(host.kdump.map(\.path))
+        var fromTheEnd: [(source: TextSource, kind: SourceKind, size: Int)] = []
         for (source, kind) in texts {
             guard left > 0 else {
                 out.skip(source, kind: kind, reason: "not read: the newer kernel logs used the " + cap, budget: true)
@@ -33,14 +38,51 @@ struct KernelInputs {
             }
             // Refused before it is read: a file past what is left is not read and then dropped.
             if let size = source.storedSize, size > left {
+                if newest.contains(source.path) {
+                    fromTheEnd.append((source, kind, size))
+                    continue
+                }
+                if fromTheEnd.contains(where: { Self.sameFamily($0.source, source) }) {
+                    out.skip(source, kind: kind, reason: "not read: its newer rotation is read from its end, as far as the "
+                             + cap + " goes", budget: true)
+                    continue
+                }
                 let limit = left == textBudget ? cap : "\(MemoryBudget.format(left)) left of " + cap
                 out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); skipped", budget: true)
+                continue
+            }
+            if fromTheEnd.contains(where: { Self.sameFamily($0.source, source) }) {
+                out.skip(source, kind: kind, reason: "not read: its newer rotation is read from its end, as far as the "
+                         + cap + " goes", budget: true)
                 continue
             }
             do {
                 let bytes = try source.load(limit: left)
                 left -= bytes.count
                 loaded.append((source, kind, bytes))
+            } catch {
+                out.skip(source, kind: kind, reason: error.description)
+            }
+        }
+        // What is left is shared by the logs read from their end.
+        let share = fromTheEnd.isEmpty ? 0 : left / fromTheEnd.count
+        for (source, kind, size) in fromTheEnd {
+            let limit = share == textBudget ? cap : "\(MemoryBudget.format(share)) left of " + cap
+            do {
+                guard share > 0, let (tail, unread) = try source.loadTail(limit: share) else {
+                    out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); skipped", budget: true)
+                    continue
+                }
+                guard !tail.isEmpty else {
+                    out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); no line ends in "
+                             + "its last \(MemoryBudget.format(share)); skipped", budget: true)
+                    continue
+                }
+                loaded.append((source, kind, Array(tail)))
+                let read = "its last \(MemoryBudget.format(tail.count)) are read"
+                out.budgetNotes.append("Partly read: \(source.path): \(size) bytes is over the limit: \(limit); "
+                                       + "\(read), the \(MemoryBudget.format(unread)) before them are not")
+                out.problems.append("\(source.path): \(size) bytes is over the limit: \(limit); only \(read)")
             } catch {
                 out.skip(source, kind: kind, reason: error.description)
             }
@@ -69,6 +111,11 @@ struct KernelInputs {
             }
         }
         return out
+    }
+
+    /// Two logs of one rotation family (`kern.log` and `kern.log.1`), as discovery groups them.
+    private static func sameFamily(_ a: TextSource, _ b: TextSource) -> Bool {
+        HostInputs.rotationFamily(a.path) == HostInputs.rotationFamily(b.path)
     }
 
     /// With `budget`, the file was left out for the memory budget, and the report's notes say so.

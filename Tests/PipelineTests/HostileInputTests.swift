@@ -246,7 +246,8 @@ struct MemoryBudgetTests {
         #expect(r.stderrText.contains("bomb.\(form):var/log/kern.log: 1258291200 bytes is over the limit"))
     }
 
-    /// A kern.log far past the text budget: refused before it is read, not read and then refused.
+    /// A kern.log far past the text budget: only its end is read (never the whole file), and
+    /// here its end holds no line at all.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: timeTool)))
     func hugeKernelLogStaysInBudget() throws {
         let dir = TestPaths.scratch("huge-log")
@@ -260,7 +261,38 @@ struct MemoryBudgetTests {
         #expect(kib < Self.budgetKiB, "peak \(kib) KiB")
         #expect(r.status == 3)
         #expect(r.stderrText.contains("kern.log: 3221225472 bytes is over the limit: 96 MiB of kernel text per host, "
-                                      + "from the memory budget of 1 GiB (--memory-budget); skipped"))
+                                      + "from the memory budget of 1 GiB (--memory-budget); no line ends in its last 96 MiB; skipped"))
+    }
+
+    /// A kern.log past the text budget whose end holds the crash: its last lines are read, the
+    /// first of them whole, and the verdict comes from them; the report says what was not read.
+    @Test func oversizedKernelLogIsReadFromItsEnd() throws {
+        let dir = try HostileInputTests.sampleTree("tail-log")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/var/log/kern.log"
+        let original = try String(contentsOfFile: HostileInputTests.sample + "/var/log/kern.log", encoding: .utf8)
+        // 17 MB of older lines before the sample's own: past the 12 MiB of text a budget of 128 MiB allows.
+        var filler = ""
+        for i in 0..<250_000 { filler += "Feb 10 20:43:\(String(format: "%02d", i % 60)) polybox kernel: [  \(i).000000] older line \(i)\n" }
+        try (filler + original).write(toFile: log, atomically: true, encoding: .utf8)
+        // An older rotation that would fit waits for its newer log, read from its end; another
+        // family's newest log past the budget shares what is left.
+        try "Feb 10 20:40:00 polybox kernel: [    1.000000] rotated away\n".write(toFile: log + ".1", atomically: true, encoding: .utf8)
+        try filler.write(toFile: dir + "/var/log/messages", atomically: true, encoding: .utf8)
+        let r = try Command.run(TestPaths.executable, ["analyze", "--utc", "-o", "json", "--memory-budget", "128M", dir])
+        #expect(r.status == 0, "\(r.stderrText)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
+        let end = try #require(json["end"] as? [String: Any])
+        #expect(end["last_sign_source"] as? String == "kernel-log", "the panic in the log's last lines: \(end)")
+        let notes = (json["notes"] as? [Any] ?? []).map { "\($0)" }
+        #expect(notes.contains { $0.contains("Partly read: \(log)") && $0.contains("MiB are read, the") && $0.contains("before them are not") }, "\(notes)")
+        #expect(notes.contains { $0.contains("Partly read: \(dir)/var/log/messages") && $0.contains("6 MiB left of 12 MiB") }, "\(notes)")
+        #expect(notes.contains { $0.contains("Not read: \(log).1: not read: its newer rotation is read from its end") }, "\(notes)")
+        #expect(r.stderrText.contains("kern.log: \(filler.utf8.count + original.utf8.count) bytes is over the limit: 6 MiB left of 12 MiB of kernel text per host"))
+        // No line is read cut: every line the log's input lists as skipped is one of ours, whole.
+        let inputs = json["inputs"] as? [[String: Any]] ?? []
+        let kern = try #require(inputs.first { ($0["path"] as? String) == log })
+        #expect((kern["health"] as? [String: Any])?["status"] as? String == "ok", "\(kern)")
     }
 }
 
