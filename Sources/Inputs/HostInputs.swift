@@ -143,6 +143,19 @@ public struct TextSource: Sendable, Hashable {
     /// True when the text is on disk at `path` (not assembled, not in an archive).
     public var isOnDisk: Bool { bytes == nil && member == nil }
 
+    /// Whether the text is stored compressed (told by its first bytes).
+    public var isCompressed: Bool {
+        let head: [UInt8]
+        if let member {
+            head = member.store.copy(member.range.lowerBound..<min(member.range.upperBound, member.range.lowerBound + 16))
+        } else if let bytes {
+            head = Array(bytes.prefix(16))
+        } else {
+            head = RegularFile.head(path: path, count: 16)
+        }
+        return head.withUnsafeBytes { CompressionAlgorithm.sniff($0) } != nil
+    }
+
     /// How many bytes the text takes where it is stored (compressed, if it is), known before
     /// it is read; `nil` when it is not a regular file that can be looked at.
     public var storedSize: Int? {
@@ -151,35 +164,75 @@ public struct TextSource: Sendable, Hashable {
         return RegularFile.size(path: path)
     }
 
-    /// The last lines of an uncompressed text that fit in `limit` bytes (the first line cut by
-    /// the limit is dropped), and how many bytes before them were left unread; `nil` for
-    /// compressed text, which has no end to read without reading all of it.
-    public func loadTail(limit: Int) throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int)? {
-        let stored: [UInt8]
-        let size: Int
+    /// The last lines of the text that fit in `limit` bytes (the first line cut by the limit is
+    /// dropped), how many bytes before them were left unread, and what went wrong expanding it.
+    /// Compressed text has no end to read without expanding it all: it is expanded into an
+    /// unlinked temporary file (pages released as they are written, like an archive), at most
+    /// `cap` bytes, and the end of what came out is taken.
+    public func loadTail(limit: Int, cap: ExpansionCap) throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int, problem: InputProblem?) {
+        let limit = max(limit, 0)
+        // The tail and the byte before it, when there is one: a newline there means the tail starts a line.
+        func lastLines(_ stored: UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int) {
+            let withBefore = Array(stored.suffix(stored.count > limit ? limit + 1 : limit))
+            return Self.wholeLines(withBefore, limit: limit, size: stored.count)
+        }
         if let member {
-            let head = member.store.copy(member.range.lowerBound..<min(member.range.upperBound, member.range.lowerBound + 16))
-            guard head.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) == nil else { return nil }
-            let range = max(member.range.lowerBound, member.range.upperBound - max(limit, 0))..<member.range.upperBound
-            stored = member.store.copy(range.lowerBound > member.range.lowerBound ? (range.lowerBound - 1)..<range.upperBound : range)
-            size = member.range.count
-        } else if let bytes {
-            guard bytes.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) == nil else { return nil }
-            stored = Array(bytes.suffix(max(limit, 0) + (bytes.count > limit ? 1 : 0)))
-            size = bytes.count
-        } else {
-            guard RegularFile.head(path: path, count: 16).withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) == nil else { return nil }
+            let bytes = member.store.unsafeBytes
+            guard member.range.lowerBound >= 0, member.range.upperBound <= bytes.count else {
+                throw InputProblem(path: path, reason: "member lies outside its archive")
+            }
+            let stored = UnsafeRawBufferPointer(rebasing: bytes[member.range])
+            return try Self.expandedTail(stored, path: path, limit: limit, cap: cap, lastLines)
+        }
+        if let bytes {
+            let result = bytes.withUnsafeBytes { stored in
+                Result { () throws(InputProblem) in try Self.expandedTail(stored, path: path, limit: limit, cap: cap, lastLines) }
+            }
+            return try result.get()
+        }
+        guard isCompressed else {
+            // Plain text on disk: only its end is read.
             do {
-                size = RegularFile.size(path: path) ?? 0
-                stored = try RegularFile.tail(path: path, count: size > limit ? limit + 1 : limit)
+                let size = RegularFile.size(path: path) ?? 0
+                let (lines, unread) = Self.wholeLines(try RegularFile.tail(path: path, count: size > limit ? limit + 1 : limit),
+                                                      limit: limit, size: size)
+                return (lines, unread, nil)
             } catch {
                 throw InputProblem(error)
             }
         }
-        // One byte before the tail was read when there is one: the tail starts a line when it is a newline.
-        guard stored.count > limit else { return (stored[...], 0) }
-        let tail = stored.dropFirst()
-        if stored.first == UInt8(ascii: "\n") { return (tail, size - tail.count) }
+        let mapped: SharedBytes
+        do { mapped = try SharedBytes(mapping: path) } catch {
+            throw InputProblem(path: path, reason: "cannot map it: \(error)")
+        }
+        return try Self.expandedTail(mapped.unsafeBytes, path: path, limit: limit, cap: cap, lastLines)
+    }
+
+    /// `lastLines` of `stored`, expanded first when it is compressed.
+    private static func expandedTail(_ stored: UnsafeRawBufferPointer, path: String, limit: Int, cap: ExpansionCap,
+                                     _ lastLines: (UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int))
+        throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int, problem: InputProblem?) {
+        guard let algorithm = CompressionAlgorithm.sniff(stored) else {
+            let (lines, unread) = lastLines(stored)
+            return (lines, unread, nil)
+        }
+        let (expanded, error) = algorithm.expandKeepingPartial(stored, limit: cap.bytes, spilling: true)
+        let problem = error.map { e in
+            expanded.filled >= cap.bytes
+                ? InputProblem(path: path, reason: "expands past \(cap); the end of its first \(MemoryBudget.format(cap.bytes)) is read")
+                : InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\(e.detail)); "
+                               + "the end of the \(expanded.filled) bytes before the damage is read")
+        }
+        let (lines, unread) = lastLines(expanded.bytes)
+        return (lines, unread, problem)
+    }
+
+    /// Whole lines of a tail read with the byte before it (when the text is longer than
+    /// `limit`): the line the limit cuts is dropped. `size` is the whole text's.
+    static func wholeLines(_ withBefore: [UInt8], limit: Int, size: Int) -> (bytes: ArraySlice<UInt8>, unread: Int) {
+        guard withBefore.count > limit else { return (withBefore[...], max(0, size - withBefore.count)) }
+        let tail = withBefore.dropFirst()
+        if withBefore.first == UInt8(ascii: "\n") { return (tail, size - tail.count) }
         guard let newline = tail.firstIndex(of: UInt8(ascii: "\n")) else { return (tail[tail.endIndex...], size) }
         let kept = tail[(newline + 1)...]
         return (kept, size - kept.count)

@@ -37,7 +37,9 @@ struct KernelInputs {
                 continue
             }
             // Refused before it is read: a file past what is left is not read and then dropped.
-            if let size = source.storedSize, size > left {
+            // A newest log that is compressed may expand past what is left whatever its size: it
+            // is read from its end too (whole, when all of it fits).
+            if let size = source.storedSize, size > left || newest.contains(source.path) && source.isCompressed {
                 if newest.contains(source.path) {
                     fromTheEnd.append((source, kind, size))
                     continue
@@ -69,20 +71,26 @@ struct KernelInputs {
         for (source, kind, size) in fromTheEnd {
             let limit = share == textBudget ? cap : "\(MemoryBudget.format(share)) left of " + cap
             do {
-                guard share > 0, let (tail, unread) = try source.loadTail(limit: share) else {
+                guard share > 0 else {
                     out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); skipped", budget: true)
                     continue
                 }
+                let (tail, unread, damage) = try source.loadTail(
+                    limit: share, cap: ExpansionCap.here(compressedSize: size, budget: budget))
+                if let damage { out.problems.append(damage.description) }
                 guard !tail.isEmpty else {
                     out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); no line ends in "
                              + "its last \(MemoryBudget.format(share)); skipped", budget: true)
                     continue
                 }
                 loaded.append((source, kind, Array(tail)))
+                guard unread > 0 else { continue }
+                // The text's own size: a compressed log's once expanded.
+                let whole = source.isCompressed ? "\(tail.count + unread) bytes once expanded" : "\(size) bytes"
                 let read = "its last \(MemoryBudget.format(tail.count)) are read"
-                out.budgetNotes.append("Partly read: \(source.path): \(size) bytes is over the limit: \(limit); "
+                out.budgetNotes.append("Partly read: \(source.path): \(whole) is over the limit: \(limit); "
                                        + "\(read), the \(MemoryBudget.format(unread)) before them are not")
-                out.problems.append("\(source.path): \(size) bytes is over the limit: \(limit); only \(read)")
+                out.problems.append("\(source.path): \(whole) is over the limit: \(limit); only \(read)")
             } catch {
                 out.skip(source, kind: kind, reason: error.description)
             }

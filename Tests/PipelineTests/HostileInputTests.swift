@@ -266,7 +266,9 @@ struct MemoryBudgetTests {
 
     /// A kern.log past the text budget whose end holds the crash: its last lines are read, the
     /// first of them whole, and the verdict comes from them; the report says what was not read.
-    @Test func oversizedKernelLogIsReadFromItsEnd() throws {
+    /// Compressed (a ticket's `kern.log.gz`), it is expanded on disk and its end read the same way.
+    @Test(arguments: [false, true])
+    func oversizedKernelLogIsReadFromItsEnd(compressed: Bool) throws {
         let dir = try HostileInputTests.sampleTree("tail-log")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = dir + "/var/log/kern.log"
@@ -279,19 +281,22 @@ struct MemoryBudgetTests {
         // family's newest log past the budget shares what is left.
         try "Feb 10 20:40:00 polybox kernel: [    1.000000] rotated away\n".write(toFile: log + ".1", atomically: true, encoding: .utf8)
         try filler.write(toFile: dir + "/var/log/messages", atomically: true, encoding: .utf8)
+        if compressed { try #require(try Command.shell("gzip -n '\(log)'").status == 0) }
         let r = try Command.run(TestPaths.executable, ["analyze", "--utc", "-o", "json", "--memory-budget", "128M", dir])
         #expect(r.status == 0, "\(r.stderrText)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
         let end = try #require(json["end"] as? [String: Any])
         #expect(end["last_sign_source"] as? String == "kernel-log", "the panic in the log's last lines: \(end)")
         let notes = (json["notes"] as? [Any] ?? []).map { "\($0)" }
-        #expect(notes.contains { $0.contains("Partly read: \(log)") && $0.contains("MiB are read, the") && $0.contains("before them are not") }, "\(notes)")
+        let read = compressed ? log + ".gz" : log
+        #expect(notes.contains { $0.contains("Partly read: \(read)") && $0.contains("MiB are read, the") && $0.contains("before them are not") }, "\(notes)")
         #expect(notes.contains { $0.contains("Partly read: \(dir)/var/log/messages") && $0.contains("6 MiB left of 12 MiB") }, "\(notes)")
         #expect(notes.contains { $0.contains("Not read: \(log).1: not read: its newer rotation is read from its end") }, "\(notes)")
-        #expect(r.stderrText.contains("kern.log: \(filler.utf8.count + original.utf8.count) bytes is over the limit: 6 MiB left of 12 MiB of kernel text per host"))
+        #expect(r.stderrText.contains("\(read): \(filler.utf8.count + original.utf8.count) bytes\(compressed ? " once expanded" : "") "
+                                      + "is over the limit: 6 MiB left of 12 MiB of kernel text per host"), "\(r.stderrText)")
         // No line is read cut: every line the log's input lists as skipped is one of ours, whole.
         let inputs = json["inputs"] as? [[String: Any]] ?? []
-        let kern = try #require(inputs.first { ($0["path"] as? String) == log })
+        let kern = try #require(inputs.first { ($0["path"] as? String) == read })
         #expect((kern["health"] as? [String: Any])?["status"] as? String == "ok", "\(kern)")
     }
 }

@@ -373,33 +373,41 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(!host.label.isEmpty)
     }
 
-    @Test("a log's tail within a limit: whole lines only, from disk and from an archive member; none for compressed text")
+    @Test("a log's tail within a limit: whole lines only, from disk, from an archive member, and from compressed text expanded on disk")
     func textTails() throws {
         let base = TestPaths.scratch("inputs-tail")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let text = "first line\nsecond line\nthird\n"
         try write(text, base + "/h/var/log/kern.log")
-        try write(text, base + "/h/var/log/kern.log.1")
-        try Command.shell("gzip -n '\(base)/h/var/log/kern.log.1'")
+        try write(text, base + "/h/var/log/messages")
+        try Command.shell("gzip -n '\(base)/h/var/log/messages'")
         try tar("-cf '\(base)/h.tar' -C '\(base)' h")
         let fromDisk = try #require(InputDiscovery.discover(paths: [base + "/h"], root: nil).first?.kernelLogs)
         let fromTar = try #require(InputDiscovery.discover(paths: [base + "/h.tar"], root: nil).first?.kernelLogs)
+        let cap = ExpansionCap.here(compressedSize: 100, budget: .standard)
         for logs in [fromDisk, fromTar] {
             let plain = try #require(logs.first { $0.path.hasSuffix("kern.log") })
             let compressed = try #require(logs.first { $0.path.hasSuffix(".gz") })
-            func tail(_ limit: Int) throws -> (String, Int)? {
-                try plain.loadTail(limit: limit).map { (String(decoding: $0.bytes, as: UTF8.self), $0.unread) }
+            #expect(!plain.isCompressed && compressed.isCompressed)
+            for log in [plain, compressed] {
+                func tail(_ limit: Int) throws -> (String, Int) {
+                    let t = try log.loadTail(limit: limit, cap: cap)
+                    #expect(t.problem == nil)
+                    return (String(decoding: t.bytes, as: UTF8.self), t.unread)
+                }
+                #expect(try tail(100) == (text, 0))
+                // The limit falls exactly on a line's start: that line is whole.
+                #expect(try tail(6) == ("third\n", text.utf8.count - 6))
+                // Inside a line: the cut line is dropped, never read in part.
+                #expect(try tail(10) == ("third\n", text.utf8.count - 6))
+                #expect(try tail(5).0 == "")
             }
-            #expect(try tail(100)?.0 == text)
-            #expect(try tail(100)?.1 == 0)
-            // The limit falls exactly on a line's start: that line is whole.
-            #expect(try tail(6)?.0 == "third\n")
-            #expect(try tail(6)?.1 == text.utf8.count - 6)
-            // Inside a line: the cut line is dropped, never read in part.
-            #expect(try tail(10)?.0 == "third\n")
-            #expect(try tail(5)?.0 == "")
-            #expect(try compressed.loadTail(limit: 10) == nil)
         }
+        // A cut stream: the end of what came out before the cut, and why.
+        let packed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: base + "/h/var/log/messages.gz")))
+        let cut = TextSource(path: "cut.gz", bytes: Array(packed.prefix(packed.count - 6)))
+        let t = try cut.loadTail(limit: 100, cap: cap)
+        #expect(t.problem?.reason.contains("cannot expand all of the gzip data") == true)
     }
 
     @Test func hardLinkedMembersAreOneFile() throws {
