@@ -100,10 +100,32 @@ public enum KernelClock {
         var absorbed = [Set<String>](repeating: [], count: journalCount)
         var textIndex = DedupIndex()
         var duplicates = 0
-        for r in placedText {
+        // A text line can only be the same line as another text source's when its text is in
+        // two sources: only those are indexed and looked up (a long log's lines are mostly in
+        // no other file, and each indexed line costs its lists).
+        var firstPath: [Int: String] = [:]
+        var inTwoSources = Set<Int>()
+        let hashes = placedText.map { r -> Int in
+            let hash = DedupKey.hash(r.text.trimmingSpaces())
+            let path = r.sources.first?.path ?? ""
+            if let first = firstPath[hash] {
+                if first != path { inTwoSources.insert(hash) }
+            } else {
+                firstPath[hash] = path
+            }
+            return hash
+        }
+        firstPath = [:]
+        for (k, r) in placedText.enumerated() {
+            let textHash = hashes[k]
+            let shared = inTwoSources.contains(textHash)
+            guard shared || journalIndex.holds(textHash) else {
+                merged.append(r)
+                continue
+            }
             let path = r.sources.first?.path ?? ""
             let text = r.text.trimmingSpaces()
-            if let hit = journalIndex.firstMatch(r, text: text, path: path,
+            if let hit = journalIndex.firstMatch(r, textHash: textHash, path: path,
                                                  taken: { absorbed[$0].contains(path) },
                                                  matches: { merged[$0].text.trimmingSpaces() == text && sameLine(merged[$0], r) }) {
                 absorbed[hit].insert(path)
@@ -111,14 +133,14 @@ public enum KernelClock {
                 duplicates += 1
                 continue
             }
-            if let hit = textIndex.firstMatch(r, text: text, path: path,
+            if shared, let hit = textIndex.firstMatch(r, textHash: textHash, path: path,
                                               taken: { i in merged[i].sources.contains { $0.path == path } },
                                               matches: { merged[$0].text.trimmingSpaces() == text && sameLine(merged[$0], r) }) {
                 mergeInto(&merged[hit], r)
                 duplicates += 1
                 continue
             }
-            textIndex.insert(r, at: merged.count)
+            if shared { textIndex.insert(r, at: merged.count, textHash: textHash) }
             merged.append(r)
         }
         if duplicates > 0 {
@@ -479,8 +501,20 @@ struct DedupIndex {
     }
     private var paths: [String: Int] = [:]
 
+    /// The texts held (by hash): a line whose text no list holds is answered with one look-up,
+    /// not ten (most lines of a long log are in no other source).
+    private var texts = Set<Int>()
+
     mutating func insert(_ r: KernelRecord, at i: Int) {
-        let text = DedupKey.hash(r.text.trimmingSpaces())
+        insert(r, at: i, textHash: DedupKey.hash(r.text.trimmingSpaces()))
+    }
+
+    /// Whether a record with this text hash was inserted.
+    func holds(_ textHash: Int) -> Bool { texts.contains(textHash) }
+
+    /// `insert` with the hash of the record's trimmed text already worked out.
+    mutating func insert(_ r: KernelRecord, at i: Int, textHash text: Int) {
+        texts.insert(text)
         if let m = r.monotonicUSec {
             byMonotonic[DedupKey(text: text, byMonotonic: true, bucket: Int64(m / DedupKey.monoBucket)), default: []].append(i)
         }
@@ -496,7 +530,13 @@ struct DedupIndex {
     /// `path` at the head of a list are skipped once and never looked at again for it.
     mutating func firstMatch(_ r: KernelRecord, text: String, path: String,
                              taken: (Int) -> Bool, matches: (Int) -> Bool) -> Int? {
-        let text = DedupKey.hash(text)
+        firstMatch(r, textHash: DedupKey.hash(text), path: path, taken: taken, matches: matches)
+    }
+
+    /// `firstMatch` with the hash of the record's trimmed text already worked out.
+    mutating func firstMatch(_ r: KernelRecord, textHash text: Int, path: String,
+                             taken: (Int) -> Bool, matches: (Int) -> Bool) -> Int? {
+        guard texts.contains(text) else { return nil }
         let pathNumber: Int
         if let n = paths[path] {
             pathNumber = n
