@@ -3,7 +3,7 @@
 # shared corpus (when present) and from files written by systemd-journal-remote, tar and zstd.
 #   scripts/fuzz.sh [--runs N] [--seconds S] [--target NAME]... [--keep DIR]
 # Targets: journal (the journal reader), kernel-log (kernel text logs and their line parsers),
-# tar (archives, plain and compressed), host (a small host tree, discovered, analysed, rendered).
+# tar (archives: tar plain and compressed, zip, 7-Zip), host (a small host tree, discovered, analysed, rendered).
 # --seconds applies to each target; --runs is scaled by what one input costs (the journal and
 # tar targets get N, kernel-log N/8, host N/40), so that `make test`'s --runs 8000 takes about
 # a minute and a half in all. --keep DIR keeps each target's grown corpus in DIR/<target>.
@@ -93,6 +93,7 @@ seed_tar() {
   zstd -q -c "$1/host.tar" > "$1/host.tar.zst"
   gzip -c "$1/host.tar" > "$1/host.tar.gz"
   xz -c "$1/host.tar" > "$1/host.tar.xz"
+  (cd "$tree" && zip -q -r "$1/host.zip" . && 7zz a -bd -bso0 -snl "$1/host.7z" .)
 }
 
 seed_host() {  # parts cut at \n@@\n: journal, kern.log, unit, pstore, kdump, syslog, zone

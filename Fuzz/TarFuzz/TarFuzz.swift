@@ -2,10 +2,19 @@ import Compression
 import Inputs
 import Journal
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads arbitrary bytes as a tar archive, plain or compressed (expanded with a small
 /// limit, as an archive bomb would be), and walks every member as discovery does: the data
-/// of files and hard links, symlink targets. Any trap, hang or sanitizer report is a bug.
+/// of files and hard links, symlink targets. Bytes that start like a zip or 7-Zip archive are
+/// written to a file and discovered as one (libarchive's path), and every text found is loaded.
+/// Any trap, hang or sanitizer report is a bug.
 func fuzzOne(_ bytes: [UInt8]) {
+    if bytes.starts(with: [0x50, 0x4B]) || bytes.starts(with: [0x37, 0x7A, 0xBC, 0xAF]) {
+        fuzzZip(bytes)
+    }
     var archives = [TarArchive(bytes: bytes)]
     if let algorithm = bytes.withUnsafeBytes({ CompressionAlgorithm.sniff($0) }) {
         let (expanded, _) = bytes.withUnsafeBytes { algorithm.expandKeepingPartial($0, limit: 16 << 20) }
@@ -31,6 +40,30 @@ func fuzzOne(_ bytes: [UInt8]) {
             total &+= member.path.utf8.count
         }
         _ = total
+    }
+}
+
+/// This process's zip file, rewritten for each input.
+let zipPath: String = {
+    var template = Array("/tmp/postmortem-tar-fuzz-XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+    let dir = made.map { String(cString: $0) } ?? "/tmp"
+    atexit {
+        unlink(zipPath)
+        rmdir(String(zipPath.dropLast("/input.zip".count)))
+    }
+    return dir + "/input.zip"
+}()
+
+func fuzzZip(_ bytes: [UInt8]) {
+    let fd = open(zipPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { return }
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    for host in InputDiscovery.discover(paths: [zipPath], root: nil) {
+        _ = host.problems.map(\.description)
+        for text in host.kernelLogs + host.pstore + host.kdump { _ = try? text.load(limit: 16 << 20) }
+        for journal in host.journalFiles { _ = try? journal.open() }
     }
 }
 
