@@ -134,6 +134,10 @@ public enum Analyzer {
             report.untimedBoots = which
             guard !records.isEmpty else { return report }
             analyzeKernelOnly(records, input: input, options: options, into: &report)
+            if options.boot != .all {
+                let end = BootEndClassifier.classify(kernelOnly: records, isNewest: which.map { $0.analysed == $0.count } ?? true)
+                report.end = BootEnd(kind: end.kind, lastEntry: nil, nextBootFirst: nil, gapSeconds: nil, evidence: end.evidence)
+            }
             // Host facts from the last boot the lines hold (after its `Linux version` line).
             // Stable: lines without a wall-clock time keep their order in the file.
             let sorted = records.enumerated().sorted {

@@ -82,6 +82,11 @@ enum BootEndClassifier {
         if textRecords.contains(where: { $0.isLastWords && KernelDistress.classify($0.text) == .panic }) {
             evidence.append(.panicAfterJournal)
             crashed = true
+        } else if b.textOnly, let panic = kernelPanic(in: textRecords) {
+            // A boot rebuilt from text logs whose own kernel lines say the kernel panicked: it
+            // stopped there, whatever came before.
+            evidence.append(panic)
+            crashed = true
         }
         let shown = counted.suffix(3).map { (time: Timestamp(microseconds: $0.time), text: $0.text, cursor: $0.cursor) }
         if !evidence.isEmpty {
@@ -119,6 +124,22 @@ enum BootEndClassifier {
                                   ignored: ignored)
         }
         return BootEndFinding(kind: .unknown, evidence: [.noSigns], ignored: ignored)
+    }
+
+    /// The end of kernel lines read without a boot or a wall clock (a console log): unclean
+    /// when they hold a kernel panic, else unknown (a console shows no shutdown markers).
+    static func classify(kernelOnly records: [KernelRecord], isNewest: Bool) -> BootEndFinding {
+        if let panic = kernelPanic(in: records) {
+            return BootEndFinding(kind: .unclean, evidence: [panic])
+        }
+        return BootEndFinding(kind: .unknown, evidence: [isNewest ? .newestNoSigns : .noSigns])
+    }
+
+    /// The last kernel panic among `records`, as evidence.
+    static func kernelPanic(in records: [KernelRecord]) -> BootEndEvidence? {
+        guard let r = records.last(where: { KernelDistress.classify($0.text) == .panic }) else { return nil }
+        return .kernelPanic(time: r.wallclockUSec.map { Timestamp(microseconds: $0) }, text: r.text,
+                            source: r.sources.first?.description ?? "")
     }
 
     /// The boot's shutdown markers that speak for its end, and the others with the reason.

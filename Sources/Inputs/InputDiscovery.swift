@@ -26,10 +26,15 @@ public enum InputDiscovery {
     /// Like `discover`, but archives on disk are not opened: they are returned by path, to be
     /// discovered one at a time (`batch`, so that a folder of many archives is not expanded
     /// into memory all at once). Each archive's hosts then stand on their own.
-    public static func discover(paths: [String], root: String?, deferringArchives: Bool,
+    ///
+    /// With `foldersApart` (a fleet's sweep), loose logs whose lines name no host join only a
+    /// host found in their own folder, or in a folder above or below it: two folders of a fleet
+    /// are two machines, not one machine's logs given in two places.
+    public static func discover(paths: [String], root: String?, deferringArchives: Bool, foldersApart: Bool = false,
                                 budget: MemoryBudget = .standard) -> (hosts: [HostInputs], archives: [String]) {
         var collector = Collector(budget: budget)
         collector.deferArchives = deferringArchives
+        collector.foldersApart = foldersApart
         if let root {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -72,6 +77,8 @@ struct Collector {
     /// Record archives met on disk in `deferredArchives` instead of opening them.
     var deferArchives = false
     private(set) var deferredArchives: [String] = []
+    /// A fleet's sweep: loose logs that name no host stay with their own folder's host.
+    var foldersApart = false
     enum HostKind { case root, machine, loose }
 
     static let scanDepth = 8
@@ -82,6 +89,9 @@ struct Collector {
 
     private var hosts: [HostInputs] = []
     private var kinds: [HostKind] = []
+    /// The folders each host's files were found in (a host root, a loose folder, the folder
+    /// holding a machine-ID journal directory), to tell which hosts a loose folder may join.
+    private var homes: [Set<String>] = []
     private var index: [String: Int] = [:]
     private var visited = 0
     private var budgetReported = false
@@ -103,6 +113,10 @@ struct Collector {
         found.source = label
         hosts.append(found)
         kinds.append(kind)
+        // A loose host's key is its folder (with the host its lines name after a NUL); a root's is its path.
+        let home = key.hasPrefix("loose:") ? key.dropFirst(6).prefix { $0 != "\u{0}" }
+            : key.hasPrefix("root:") ? key.dropFirst(5) : nil
+        homes.append(home.map { [String($0)] } ?? [])
         index[key] = hosts.count - 1
         return hosts.count - 1
     }
@@ -204,6 +218,7 @@ struct Collector {
             if let id = FileNames.journalMachineID(head) {
                 let i = host(key: "machine:" + id, label: id, kind: .machine)
                 hosts[i].machineID = id
+                homes[i].insert(explicit ? tree.display("") : looseKey)
                 hosts[i].journalFiles.append(tree.journalSource(rel))
             } else {
                 hosts[loose(looseKey)].journalFiles.append(tree.journalSource(rel))
@@ -287,6 +302,7 @@ struct Collector {
             } else if let id = made.machineID?.description {
                 i = host(key: "machine:" + id, label: id, kind: .machine)
                 hosts[i].machineID = id
+                homes[i].insert(looseKey)
             } else {
                 i = loose(looseKey)
             }
@@ -410,6 +426,7 @@ struct Collector {
                 if FileNames.isMachineID(name), containsJournals(tree, child) {
                     let i = host(key: "machine:" + name, label: name, kind: .machine)
                     hosts[i].machineID = hosts[i].machineID ?? name
+                    homes[i].insert(looseKey)
                     collectJournals(tree, child, into: i)
                 } else if name == "pstore" || containsPstoreFiles(tree, child) {
                     let (sources, problems) = pstoreRecords(tree, child)
@@ -757,7 +774,9 @@ struct Collector {
         let looseNamed = named.filter { kinds[$0] == .loose && hosts[$0].machineID == nil }
         // Files whose lines name no host (or several) join the one host found, when there is one.
         let targets = Set(identified).union(looseNamed)
-        if targets.count == 1, let only = targets.first {
+        if foldersApart {
+            joinByFolder(targets: targets, named: named, merged: &merged)
+        } else if targets.count == 1, let only = targets.first {
             for i in kinds.indices where !merged[i] && i != only && kinds[i] == .loose && !named.contains(i) {
                 absorb(i, into: only)
                 merged[i] = true
@@ -787,6 +806,33 @@ struct Collector {
             out.append(h)
         }
         return out
+    }
+
+    /// A fleet's loose folders whose lines name no host: each joins the one host found in its
+    /// own folder or in a folder above or below it (a console log beside a machine's journal
+    /// folder), else the loose folder nearest above it that names no host either, else it is a
+    /// machine of its own.
+    private mutating func joinByFolder(targets: Set<Int>, named: Set<Int>, merged: inout [Bool]) {
+        func related(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
+        let nameless = kinds.indices.filter { !merged[$0] && kinds[$0] == .loose && !named.contains($0) && !targets.contains($0) }
+        // Deepest first, so that a folder's logs gather upwards one level at a time.
+        for i in nameless.sorted(by: { (homes[$0].first?.count ?? 0) > (homes[$1].first?.count ?? 0) }) {
+            guard let folder = homes[i].first else { continue }
+            let hosts = targets.filter { t in !merged[t] && homes[t].contains { related($0, folder) } }
+            if hosts.count == 1, let only = hosts.first {
+                absorb(i, into: only)
+                merged[i] = true
+                continue
+            }
+            guard hosts.isEmpty else { continue }
+            let above = nameless.filter { j in
+                j != i && !merged[j] && homes[j].contains { folder.hasPrefix($0 + "/") }
+            }.max { (homes[$0].first?.count ?? 0) < (homes[$1].first?.count ?? 0) }
+            if let above {
+                absorb(i, into: above)
+                merged[i] = true
+            }
+        }
     }
 
     private mutating func absorb(_ i: Int, into j: Int) {

@@ -15,7 +15,7 @@ public enum Batch {
     /// The identities of the hosts and archives under `paths` that `shard` owns (nothing is
     /// read but the folders' listings): what that shard will analyse.
     public static func plan(paths: [String], shard: FleetShard) -> [String] {
-        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true)
+        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true, foldersApart: true)
         return (direct.map(\.source) + archives).map { FleetShard.identity(of: $0, under: paths) }.filter(shard.owns)
     }
 
@@ -30,7 +30,7 @@ public enum Batch {
         // Host folders are found up front (nothing is read yet); an archive is a work item of its
         // own, expanded by the worker that takes it and let go when its hosts are done, so that
         // memory follows the `jobs` archives open at once, not the whole fleet.
-        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true,
+        let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true, foldersApart: true,
                                                          budget: budget.shared(among: jobs))
         let items = (direct.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
             shard.owns(FleetShard.identity(of: $0.source, under: paths))
@@ -49,7 +49,8 @@ public enum Batch {
                 let hosts: [HostInputs]
                 switch item {
                 case .host(let h): hosts = [h]
-                case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil, budget: share)
+                case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil, deferringArchives: false,
+                                                                           foldersApart: true, budget: share).hosts
                 }
                 for (j, host) in hosts.enumerated() {
                     let dir = staging + "/\(index)-\(j)"

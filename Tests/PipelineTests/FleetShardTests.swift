@@ -81,6 +81,32 @@ struct FleetShardTests {
         #expect(sources.sorted() == ["logs (host web1)", "logs (host web2)"], "no key separator leaks into the source")
     }
 
+    /// A host known only by a console log that ends in a kernel panic (syzkaller 349, no wall
+    /// clock) ended uncleanly: the fleet says so and lists it first, before a host whose kern.log
+    /// just stops (Ubuntu 16, end unknown). Before, its end was blank and it came last.
+    @Test("a console log ending in a panic heads the fleet as unclean", .enabled(if: TestPaths.corpus != nil))
+    func consolePanicHeadsTheFleet() throws {
+        let base = TestPaths.scratch("fleet-console")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let kernel = TestPaths.corpusFiles("kernel")
+        let console = try #require(kernel.first { $0.hasSuffix("/syzkaller-report-349-hung-task-jbd2-panic.log") })
+        let kernLog = try #require(kernel.first { $0.hasSuffix("/s4-ubuntu16-kern.log") })
+        for (host, file, name) in [("vm1", console, "console.log"), ("flint", kernLog, "kern.log")] {
+            try FileManager.default.createDirectory(atPath: base + "/fleet/\(host)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: file, toPath: base + "/fleet/\(host)/\(name)")
+        }
+        let out = base + "/out"
+        let r = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", out, base + "/fleet/flint", base + "/fleet/vm1"])
+        #expect(r.status == 0, "\(r.stderrText)")
+        let rows = try String(contentsOfFile: out + "/fleet.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(rows.map { $0["source"] as? String } == ["vm1", "flint (host flint)"], "two folders, two machines")
+        #expect(rows.map { $0["end"] as? String } == ["unclean", "unknown"])
+        let table = try String(contentsOfFile: out + "/fleet.md", encoding: .utf8)
+        #expect(table.contains("2 hosts, 1 ended uncleanly."), "\(table)")
+    }
+
     /// Every regular file under `dir`, by relative path.
     static func tree(_ dir: String) throws -> [String: Data] {
         var files: [String: Data] = [:]

@@ -360,6 +360,31 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(found.flatMap(\.kernelLogs).map(\.path).sorted() == files.sorted())
     }
 
+    /// A fleet's folders are machines: a console log that names no host stays with its own
+    /// folder (and one below it), it does not join the only host whose lines name themselves.
+    /// `analyze` given the same paths still reads them as one machine's logs.
+    @Test func aFleetsLooseFoldersStayApart() throws {
+        let base = TestPaths.scratch("folders-apart")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try write("Dec 15 00:41:04 flint kernel: [    0.000000] Linux version 4.4.0-142-generic\n", base + "/fleet/flint/kern.log")
+        try write("[    0.000000] Linux version 4.20.0\n[ 1432.309388] Kernel panic - not syncing: hung_task: blocked tasks\n",
+                  base + "/fleet/flint/console.log")
+        try write("[    0.000000] Linux version 4.20.0\n", base + "/fleet/vm7/console.log")
+        try write("[    0.000000] Linux version 4.19.0\n", base + "/fleet/vm7/old/console.log")
+        let fleet = InputDiscovery.discover(paths: [base + "/fleet"], root: nil, deferringArchives: true, foldersApart: true).hosts
+        #expect(fleet.count == 2, "\(fleet.map(\.label))")
+        let flint = try #require(fleet.first { $0.label == "flint" })
+        #expect(flint.kernelLogs.map { ($0.path as NSString).lastPathComponent }.sorted() == ["console.log", "kern.log"],
+                "a nameless log beside a named one is that machine's")
+        let vm7 = try #require(fleet.first { $0.label != "flint" })
+        #expect(vm7.label == base + "/fleet/vm7")
+        #expect(vm7.kernelLogs.map(\.path).sorted() == [base + "/fleet/vm7/console.log", base + "/fleet/vm7/old/console.log"],
+                "a folder below gathers into the one above")
+        // One machine's logs given in two places (analyze): one host, as before.
+        let one = InputDiscovery.discover(paths: [base + "/fleet/flint/kern.log", base + "/fleet/vm7/console.log"], root: nil)
+        #expect(one.count == 1 && one.first?.kernelLogs.count == 2)
+    }
+
     @Test func localMachineFindsThisMachinesJournals() throws {
         let host = InputDiscovery.localMachine()
         if let id = try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8) {

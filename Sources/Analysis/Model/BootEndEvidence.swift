@@ -30,6 +30,10 @@ public enum BootEndEvidence: Sendable, Hashable {
     case crashArtefacts([String])
     /// A kernel log holds a panic after the journal's last entry.
     case panicAfterJournal
+    /// The boot's own kernel lines (a text log's boot, a console log) hold a kernel panic:
+    /// the kernel stopped there. `time` is nil for a console log without a wall clock;
+    /// `source` is where the line is (`console.log:207`).
+    case kernelPanic(time: Timestamp?, text: String, source: String)
     /// No system shutdown line, but a user manager (`who`, as journalctl names it) was stopping
     /// among the boot's last lines: a logout, or a shutdown whose system lines were lost.
     case userManagerStopping(time: Timestamp, who: String)
