@@ -302,7 +302,7 @@ public enum Analyzer {
             guard let w = r.wallclockUSec, w > out.time, plausible(w), before.map({ w < $0 }) ?? true,
                   !r.sources.contains(where: { $0.format == .journal }) else { continue }
             let formats = r.sources.map(\.format)
-            out = (w, formats.contains(.pstore) ? .pstore : formats.contains(.kdump) ? .kdump : .kernelLog)
+            out = (w, formats.contains(.pstore) || formats.contains(.pstoreConsole) ? .pstore : formats.contains(.kdump) ? .kdump : .kernelLog)
         }
         return out
     }
@@ -327,7 +327,7 @@ public enum Analyzer {
                 continue
             }
             guard let t = r.wallclockUSec else {
-                let dump = r.sources.contains { $0.format == .pstore || $0.format == .kdump }
+                let dump = r.sources.contains { $0.format.isCrashDump }
                 if dump, let b = crashBoot, let m = r.monotonicUSec {
                     r.wallclockUSec = b.wallclock(monotonic: m)
                     r.clock = .bootAnchor

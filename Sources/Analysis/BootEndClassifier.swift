@@ -71,7 +71,8 @@ enum BootEndClassifier {
         }
         // Signs the kernel itself died: no shutdown marker outweighs them.
         var crashed = false
-        let crash = textRecords.filter { r in r.sources.contains { $0.format == .pstore || $0.format == .kdump } }
+        // (The previous boot's console kept by pstore is no crash record: a clean reboot leaves one too.)
+        let crash = textRecords.filter { r in r.sources.contains { $0.format.isCrashDump } }
         if let r = crash.first {
             evidence.append(.crashDumpRecords(count: crash.count, source: r.sources.first?.path ?? "pstore"))
             crashed = true
@@ -82,9 +83,9 @@ enum BootEndClassifier {
         if textRecords.contains(where: { $0.isLastWords && KernelDistress.classify($0.text) == .panic }) {
             evidence.append(.panicAfterJournal)
             crashed = true
-        } else if b.textOnly, let panic = kernelPanic(in: textRecords) {
-            // A boot rebuilt from text logs whose own kernel lines say the kernel panicked: it
-            // stopped there, whatever came before.
+        } else if let panic = kernelPanic(in: b.textOnly ? textRecords : textRecords.filter { $0.sources.contains { $0.format == .pstoreConsole } }) {
+            // The boot's own kernel lines (a boot rebuilt from text logs, or its console as pstore
+            // kept it) say the kernel panicked: it stopped there, whatever came before.
             evidence.append(panic)
             crashed = true
         }

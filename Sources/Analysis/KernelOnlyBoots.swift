@@ -13,20 +13,20 @@ struct KernelOnlyBoots {
 
     /// Groups `records` by the text boot each was read in, files in `files` order; a boot
     /// that does not begin another (`beginsAnother`) continues the one before.
-    /// pstore and kdump records hold the last boot's end: they join the last boot.
+    /// pstore, kdump and console-ramoops records hold the last boot's end: they join the last boot.
     init(_ records: [KernelRecord], files: [KernelLogFile]) {
         struct Key: Hashable { var path: String, boot: Int }
         var byKey: [Key: [KernelRecord]] = [:]
         var crashRecords: [KernelRecord] = []
         for r in records {
-            guard let src = r.sources.first, src.format != .pstore, src.format != .kdump, let tb = r.textBoot else {
+            guard let src = r.sources.first, !src.format.keepsABootsEnd, let tb = r.textBoot else {
                 crashRecords.append(r)
                 continue
             }
             byKey[Key(path: src.path, boot: tb), default: []].append(r)
         }
         var lastMonotonic: UInt64?
-        for file in files where file.format != .pstore && file.format != .kdump {
+        for file in files where !file.format.keepsABootsEnd {
             for b in file.boots {
                 guard let rs = byKey.removeValue(forKey: Key(path: file.path, boot: b.index)), !rs.isEmpty else { continue }
                 if !boots.isEmpty, !Self.beginsAnother(b, after: lastMonotonic) {

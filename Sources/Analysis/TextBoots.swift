@@ -84,8 +84,8 @@ struct TextBoots {
             }) { $0.record.textBoot ?? 0 }
         }
         for (f, file) in files.enumerated() {
-            // pstore and kdump records belong to the boot they ended, never a boot of their own.
-            guard file.format != .pstore, file.format != .kdump else { continue }
+            // pstore, kdump and console-ramoops records belong to the boot they ended, never a boot of their own.
+            guard !file.format.keepsABootsEnd else { continue }
             for b in file.boots where !excluding.contains("\(file.path)#\(b.index)") && !journalIDs.contains(b.journalBootID ?? "") {
                 let placed = (placedBySegment["\(file.path)#\(b.index)"] ?? []).map { records[$0] }
                 let start = Analyzer.kernelStart(fromText: placed)

@@ -26,7 +26,8 @@ public struct BootMatch: Sendable, Hashable {
         case kernelLines
         /// The text boot's times fall inside the journal boot.
         case timeOverlap
-        /// pstore/kdump: the record's time follows the journal boot's start.
+        /// pstore/kdump: the record's time follows the journal boot's start (console-ramoops: the
+        /// next boot's does).
         case recordTime
     }
     public var path: String
@@ -269,11 +270,18 @@ public enum KernelClock {
             }
         }
         // pstore / kdump: the record was written during the boot that crashed.
-        if file.format == .pstore || file.format == .kdump, let t = file.recordTimeUSec ?? file.modificationTimeUSec {
+        if file.format.isCrashDump, let t = file.recordTimeUSec ?? file.modificationTimeUSec {
             if let b = index.ordered.last(where: { $0.firstRealtime <= t }) {
                 m.bootID = b.bootID
                 m.method = .recordTime
             }
+        }
+        // The previous boot's console: its file is dated when the next boot mounted pstore (the
+        // kernel keeps no time for it), so it is the boot before the one holding that time.
+        if file.format == .pstoreConsole, let t = file.modificationTimeUSec,
+           let i = index.ordered.lastIndex(where: { $0.firstRealtime <= t }), i > 0 {
+            m.bootID = index.ordered[i - 1].bootID
+            m.method = .recordTime
         }
         return m
     }

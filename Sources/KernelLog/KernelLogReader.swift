@@ -59,9 +59,10 @@ public enum KernelLogReader {
     static func formatFromName(_ path: String) -> KernelLogFormat? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if name.hasPrefix("dmesg-ramoops-") || name.hasPrefix("dmesg-efi-") || name.hasPrefix("dmesg-efi_pstore-")
-            || name.hasPrefix("console-ramoops") || name.hasPrefix("dmesg-erst-") || name.hasPrefix("dmesg-nvram") {
+            || name.hasPrefix("dmesg-erst-") || name.hasPrefix("dmesg-nvram") {
             return .pstore
         }
+        if name.hasPrefix("console-ramoops") { return .pstoreConsole }
         if name.hasPrefix("vmcore-dmesg") { return .kdump }
         return nil
     }
@@ -340,7 +341,7 @@ struct FileBuilder {
             switch LineParser.parse(b, r, journalMode: false) {
             case .record(let line):
                 switch line.format {
-                case .dmesg, .pstore, .kdump: console += 1
+                case .dmesg, .pstore, .kdump, .pstoreConsole: console += 1
                 case .journalctlText: journal = true
                 default: syslog += 1
                 }

@@ -18,6 +18,17 @@ public enum KernelLogFormat: String, Sendable, Codable, CaseIterable {
     case pstore
     /// kdump's `vmcore-dmesg.txt`.
     case kdump
+    /// pstore's copy of the previous boot's console (`console-ramoops-N`): the end of that
+    /// boot's kernel log, kept after every warm reboot, clean or not. Not a crash record.
+    case pstoreConsole = "pstore-console"
+
+    /// What the kernel kept of a boot's end (pstore, kdump, the previous boot's console): part
+    /// of the boot it ended, never a boot of its own.
+    public var keepsABootsEnd: Bool { self == .pstore || self == .kdump || self == .pstoreConsole }
+
+    /// A record the kernel wrote because it crashed (pstore's dumps, kdump): a sign the boot did
+    /// not end cleanly.
+    public var isCrashDump: Bool { self == .pstore || self == .kdump }
 }
 
 /// Where a record was read.

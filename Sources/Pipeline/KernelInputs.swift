@@ -112,7 +112,8 @@ struct KernelInputs {
             for file in PstoreReader.read(directory: folder) where !file.records.isEmpty {
                 out.files.append(file)
                 if let s = file.skipped.summary(path: file.path) { out.problems.append(s) }
-                out.crashArtefacts.append(file.path)
+                // The previous boot's console is kept after every warm reboot: no crash artefact.
+                if file.format.isCrashDump { out.crashArtefacts.append(file.path) }
                 out.inputs.append(InputSummary(path: file.path, kind: .pstore, entries: file.records.count,
                                                health: InputHealth(status: file.skipped.count > 0 ? .damaged : .ok,
                                                                    problems: skippedProblems(file))))
@@ -152,7 +153,7 @@ struct KernelInputs {
         files.append(file)
         // Skipped lines are named on stderr, one line per file, like a damaged journal.
         if let s = file.skipped.summary(path: file.path) { problems.append(s) }
-        if kind != .kernelLog { crashArtefacts.append(source.path) }
+        if kind != .kernelLog, file.format.isCrashDump { crashArtefacts.append(source.path) }
         inputs.append(InputSummary(path: source.path, kind: kind, entries: file.records.count + file.messages.count,
                                    health: InputHealth(status: file.skipped.count > 0 ? .damaged : .ok,
                                                        problems: Self.skippedProblems(file))))
