@@ -215,11 +215,8 @@ struct Collector {
                     path: tree.display(rel), reason: "named like a journal file but lacks the journal signature; skipped"))
                 return
             }
-            if let id = FileNames.journalMachineID(head) {
-                let i = host(key: "machine:" + id, label: id, kind: .machine)
-                hosts[i].machineID = id
-                homes[i].insert(explicit ? tree.display("") : looseKey)
-                hosts[i].journalFiles.append(tree.journalSource(rel))
+            if let header = FileNames.journalMachineID(head) {
+                addMachineJournal(tree, rel, header: header, home: explicit ? tree.display("") : looseKey)
             } else {
                 hosts[loose(looseKey)].journalFiles.append(tree.journalSource(rel))
             }
@@ -485,6 +482,23 @@ struct Collector {
         }
     }
 
+    /// `var/log/journal/remote`: each file is the machine its entries name.
+    private mutating func collectRemoteJournals<T: FileTree>(_ tree: T, _ dir: String) {
+        for name in tree.children(dir) {
+            let child = tree.join(dir, name)
+            guard tree.isFile(child), FileNames.isJournalName(name) || FileNames.hasJournalMagic(tree.head(child, 8)) else { continue }
+            if reportUnreadable(tree, child, into: loose(tree.display(dir))) { continue }
+            guard take(tree, child) else { continue }
+            let head = tree.head(child, Self.sniffBytes)
+            if let header = FileNames.journalMachineID(head) {
+                addMachineJournal(tree, child, header: header, home: tree.display(dir))
+            } else {
+                hosts[loose(tree.display(dir))].problems.append(InputProblem(
+                    path: tree.display(child), reason: "named like a journal file but lacks the journal signature; skipped"))
+            }
+        }
+    }
+
     // MARK: - Host roots
 
     /// Everything postmortem reads from one machine's file system, rooted at `rel`.
@@ -500,6 +514,11 @@ struct Collector {
             let dir = at(journalDir)
             collectJournals(tree, dir, into: i)
             for name in tree.children(dir) where tree.isDirectory(tree.join(dir, name)) {
+                if name == "remote" {
+                    // A log server's systemd-journal-remote files: other machines' journals.
+                    collectRemoteJournals(tree, tree.join(dir, name))
+                    continue
+                }
                 if FileNames.isMachineID(name) { journalIDs.insert(name) }
                 collectJournals(tree, tree.join(dir, name), into: i)
             }
@@ -806,6 +825,33 @@ struct Collector {
             out.append(h)
         }
         return out
+    }
+
+    /// A journal file that names its machine, added to that machine's host. systemd-journal-remote's
+    /// files carry the log server's machine ID in their header: the machine is the one their
+    /// entries name (`home` is the folder it was found in).
+    private mutating func addMachineJournal<T: FileTree>(_ tree: T, _ rel: String, header: String, home: String) {
+        let source = tree.journalSource(rel)
+        let named = Self.entryMachineIDs(source)
+        let id = named.count == 1 ? named[0] : header
+        let i = host(key: "machine:" + id, label: id, kind: .machine)
+        hosts[i].machineID = id
+        homes[i].insert(home)
+        hosts[i].journalFiles.append(source)
+        if named.count > 1 {
+            hosts[i].problems.append(InputProblem(
+                path: tree.display(rel), reason: "its entries are of \(named.count) machines (_MACHINE_ID "
+                    + named.prefix(3).map { String($0.prefix(12)) + "…" }.joined(separator: ", ") + (named.count > 3 ? ", …" : "")
+                    + "), as systemd-journal-remote writes without --split-mode=host; they are read as one machine's"))
+        }
+    }
+
+    /// The machine IDs a journal file's entries name (`_MACHINE_ID`, from the field's own DATA
+    /// objects: no entry is read), sorted; empty when it cannot be opened or names none.
+    static func entryMachineIDs(_ source: JournalSource) -> [String] {
+        guard let file = try? source.open() else { return [] }
+        return file.values(ofField: "_MACHINE_ID").compactMap { String(bytes: $0, encoding: .utf8) }
+            .filter(FileNames.isMachineID).sorted()
     }
 
     /// A fleet's loose folders whose lines name no host: each joins the one host found in its
