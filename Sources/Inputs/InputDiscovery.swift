@@ -519,6 +519,16 @@ struct Collector {
                     collectRemoteJournals(tree, tree.join(dir, name))
                     continue
                 }
+                if FileNames.isMachineID(name), let own = machineID, name != own {
+                    // Another machine's journals beside this one's: a container's linked in
+                    // (systemd-nspawn --link-journal), or an earlier machine ID's. Its boots are
+                    // not this machine's: a host of its own.
+                    let j = host(key: "machine:" + name, label: name, kind: .machine)
+                    hosts[j].machineID = hosts[j].machineID ?? name
+                    homes[j].insert(tree.display(tree.join(dir, name)))
+                    collectJournals(tree, tree.join(dir, name), into: j)
+                    continue
+                }
                 if FileNames.isMachineID(name) { journalIDs.insert(name) }
                 collectJournals(tree, tree.join(dir, name), into: i)
             }

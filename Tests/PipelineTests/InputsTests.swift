@@ -360,6 +360,36 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(found.flatMap(\.kernelLogs).map(\.path).sorted() == files.sorted())
     }
 
+    /// A container's journal linked into its host's (`systemd-nspawn --link-journal`: another
+    /// machine-ID folder under var/log/journal) is another machine: its boots are not the host's.
+    /// Here the reference incident's root holds the healthy-reboot sample's journal folder too;
+    /// before, its boots were interleaved with the host's and its running boot was "the crash".
+    @Test func anotherMachinesJournalFolderIsAHostOfItsOwn() throws {
+        let base = TestPaths.scratch("container-journal")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let samples = TestPaths.packageRoot + "/samples/"
+        try FileManager.default.copyItem(atPath: samples + "reference-incident", toPath: base + "/host")
+        let guest = "46e0986330bedf30c1e5961992156be9"
+        try FileManager.default.copyItem(atPath: samples + "healthy-reboot/var/log/journal/" + guest,
+                                         toPath: base + "/host/var/log/journal/" + guest)
+        let hosts = InputDiscovery.discover(paths: [base + "/host"], root: nil)
+        #expect(hosts.count == 2)
+        let host = try #require(hosts.first { $0.label == "polybox" })
+        #expect(host.machineID == "65935178b7f7b28f006093b5970de8da")
+        #expect(!host.journalFiles.contains { $0.name.contains(guest) })
+        let container = try #require(hosts.first { $0.machineID == guest })
+        #expect(!container.journalFiles.isEmpty && container.journalFiles.allSatisfy { $0.name.contains(guest) })
+        // The host's boots are the reference incident's, alone.
+        func bootIDs(_ path: String) throws -> [String] {
+            let r = try Command.run(TestPaths.executable, ["boots", "-o", "json", path])
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8)) as? [[String: Any]], "\(r.stderrText)")
+            return rows.compactMap { $0["boot_id"] as? String }
+        }
+        let alone = try bootIDs(samples + "reference-incident")
+        #expect(!alone.isEmpty)
+        #expect(try bootIDs(base + "/host") == alone)
+    }
+
     /// A fleet's folders are machines: a console log that names no host stays with its own
     /// folder (and one below it), it does not join the only host whose lines name themselves.
     /// `analyze` given the same paths still reads them as one machine's logs.
