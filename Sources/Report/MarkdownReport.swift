@@ -175,6 +175,8 @@ struct MarkdownReport {
                        + "(\(nextLabel)): **\(gap)** without logs.")
         } else if let last = verdict.lastEntry {
             out.append("- **Outage window:** from \(clock.labelled(last)) (last entry); no later boot in the input.")
+        } else if report.untimedBoots != nil || report.kernelEvents.contains(where: { $0.uptimeSeconds != nil }) {
+            out.append("- **Outage window:** unknown (the logs carry no wall-clock time).")
         } else {
             out.append("- **Outage window:** unknown (no entries in the analysed boot).")
         }

@@ -105,6 +105,11 @@ struct FleetShardTests {
         #expect(rows.map { $0["end"] as? String } == ["unclean", "unknown"])
         let table = try String(contentsOfFile: out + "/fleet.md", encoding: .utf8)
         #expect(table.contains("2 hosts, 1 ended uncleanly."), "\(table)")
+        // Its own report says how it ended, and why no outage window can be given.
+        let folder = try #require(rows.first?["reports"] as? String)
+        let report = try String(contentsOfFile: out + "/" + folder + "/report.md", encoding: .utf8)
+        #expect(report.contains("- **How the boot ended:** unclean."))
+        #expect(report.contains("- **Outage window:** unknown (the logs carry no wall-clock time)."), "\(report)")
     }
 
     /// Every regular file under `dir`, by relative path.
