@@ -510,6 +510,11 @@ struct Collector {
         let i = host(key: "root:" + rootDisplay, label: rootDisplay, kind: .root)
 
         var journalIDs: Set<String> = []
+        // Other machine-ID folders are other machines only beside the machine's own: alone, one
+        // is the machine's, whatever etc/machine-id says (an etc taken from another system).
+        let ownFolder = machineID.map { own in
+            ["var/log/journal", "run/log/journal"].contains { tree.isDirectory(tree.join(at($0), own)) }
+        } ?? false
         for journalDir in ["var/log/journal", "run/log/journal"] {
             let dir = at(journalDir)
             collectJournals(tree, dir, into: i)
@@ -519,7 +524,7 @@ struct Collector {
                     collectRemoteJournals(tree, tree.join(dir, name))
                     continue
                 }
-                if FileNames.isMachineID(name), let own = machineID, name != own {
+                if ownFolder, FileNames.isMachineID(name), let own = machineID, name != own {
                     // Another machine's journals beside this one's: a container's linked in
                     // (systemd-nspawn --link-journal), or an earlier machine ID's. Its boots are
                     // not this machine's: a host of its own.

@@ -388,6 +388,13 @@ private func tar(_ arguments: String) throws -> CommandResult {
         let alone = try bootIDs(samples + "reference-incident")
         #expect(!alone.isEmpty)
         #expect(try bootIDs(base + "/host") == alone)
+        // Negative: an etc/machine-id that names no folder there (an etc from another system):
+        // the one journal folder is the machine's, not a second machine.
+        try FileManager.default.copyItem(atPath: samples + "reference-incident", toPath: base + "/lone")
+        try "0123456789abcdef0123456789abcdef\n".write(toFile: base + "/lone/etc/machine-id", atomically: true, encoding: .utf8)
+        let lone = InputDiscovery.discover(paths: [base + "/lone"], root: nil)
+        #expect(lone.count == 1 && lone.first?.journalFiles.isEmpty == false)
+        #expect(try bootIDs(base + "/lone") == alone)
     }
 
     /// A fleet's folders are machines: a console log that names no host stays with its own
