@@ -134,8 +134,9 @@ public enum Analyzer {
             report.untimedBoots = which
             guard !records.isEmpty else { return report }
             analyzeKernelOnly(records, input: input, options: options, into: &report)
-            if options.boot != .all {
-                let end = BootEndClassifier.classify(kernelOnly: records, isNewest: which.map { $0.analysed == $0.count } ?? true)
+            // Kernel lines that say nothing (no event, no stop) are no boot whose end could be told.
+            let end = BootEndClassifier.classify(kernelOnly: records, isNewest: which.map { $0.analysed == $0.count } ?? true)
+            if options.boot != .all, end.kind != .unknown || !report.kernelEvents.isEmpty || !report.oomKills.isEmpty {
                 report.end = BootEnd(kind: end.kind, lastEntry: nil, nextBootFirst: nil, gapSeconds: nil, evidence: end.evidence)
             }
             // Host facts from the last boot the lines hold (after its `Linux version` line).

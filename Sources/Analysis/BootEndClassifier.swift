@@ -116,6 +116,11 @@ enum BootEndClassifier {
             finding.request = request(of: b, before: counted)
             return finding
         }
+        // A boot rebuilt from text logs (a console captured with times) whose kernel stopped it
+        // in order: its shutdown marker.
+        if b.textOnly, let stop = kernelStop(in: textRecords) {
+            return BootEndFinding(kind: .clean, evidence: [stop], ignored: ignored)
+        }
         if isNewest {
             if options.localBootID == nil, isOnline(b, filePaths: filePaths, input: input) {
                 return BootEndFinding(kind: .ongoing, evidence: [.newestStillOnline],
@@ -133,7 +138,21 @@ enum BootEndClassifier {
         if let panic = kernelPanic(in: records) {
             return BootEndFinding(kind: .unclean, evidence: [panic])
         }
+        if let stop = kernelStop(in: records) {
+            return BootEndFinding(kind: .clean, evidence: [stop])
+        }
         return BootEndFinding(kind: .unknown, evidence: [isNewest ? .newestNoSigns : .noSigns])
+    }
+
+    /// The kernel's orderly stop (`reboot: Power down`) among `records`, as evidence, when no
+    /// distress follows it (a `Reboot failed` and a lockup after it is no clean end).
+    static func kernelStop(in records: [KernelRecord]) -> BootEndEvidence? {
+        guard let i = records.lastIndex(where: { KernelMessage.isSystemStop($0.text) }) else { return nil }
+        let after = records[(i + 1)...]
+        guard !after.contains(where: { KernelDistress.classify($0.text) != nil || $0.text.hasPrefix("Reboot failed") }) else { return nil }
+        let r = records[i]
+        return .kernelStopped(time: r.wallclockUSec.map { Timestamp(microseconds: $0) }, text: r.text,
+                              source: r.sources.first?.description ?? "")
     }
 
     /// The last kernel panic among `records`, as evidence.

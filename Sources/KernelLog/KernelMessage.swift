@@ -115,6 +115,16 @@ public enum KernelMessage {
         return nil
     }
 
+    /// True for the kernel's last line of an orderly stop (kernel/reboot.c): `reboot: Restarting
+    /// system` (`… with command 'x'`), `reboot: Power down`, `reboot: System halted`, and the
+    /// same before 3.12, without the prefix and with a full stop.
+    public static func isSystemStop(_ text: String) -> Bool {
+        var t = Substring(text)
+        if t.hasPrefix("reboot: ") { t = t.dropFirst(8) }
+        if t.hasSuffix(".") { t = t.dropLast() }
+        return t == "Restarting system" || t == "Power down" || t == "System halted" || t.hasPrefix("Restarting system with command '")
+    }
+
     /// True for a line only the kernel prints (its banner, command line, memory map, an event
     /// `classify` knows, an oops' register lines): how a log without stamps is recognised as kernel text.
     public static func isKernelBootLine(_ text: String) -> Bool {

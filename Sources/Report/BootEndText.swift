@@ -36,6 +36,8 @@ enum BootEndText {
             return "crash artefacts: \(paths.joined(separator: ", "))"
         case .panicAfterJournal:
             return "a kernel log holds a panic after the journal's last entry"
+        case .kernelStopped(let t, let text, let source):
+            return "the kernel stopped the machine: " + (t.map { time($0) + " " } ?? "") + "\(text) (\(source))"
         case .kernelPanic(let t, let text, let source):
             return "the kernel panicked: " + (t.map { time($0) + " " } ?? "") + "\(text) (\(source))"
         case .userManagerStopping(let t, let who):

@@ -58,7 +58,7 @@ struct Verdict {
                 return "No journal and no wall-clock time in the input: boot \(analysed) of the \(untimed.count) its kernel logs hold "
                     + "(told apart by their kernel clocks), read from \(untimed.paths.joined(separator: ", ")); --boot 1…\(untimed.count) chooses another"
             }
-            if n == 0, hasKernelEvidence {
+            if n == 0, hasKernelEvidence || report.end?.kind == .clean {
                 return "No boot's start in the input: its kernel lines were read as one boot (no journal, and no \"Linux version\" line to begin a boot)"
             }
             return n == 0 ? "No boot found in the input" : "All \(n) boot\(n == 1 ? "" : "s") analysed together (--boot all): see the boots below"
@@ -230,8 +230,12 @@ struct Verdict {
         switch endKind {
         case _ where report.analyzedBoot == nil:
             // No boot, but kernel lines that say what went wrong: those, and the causes below.
-            guard report.boots.isEmpty, hasKernelEvidence else { return hostLabel + ": " + headline }
-            line = hostLabel + ": " + (kernelDistress ?? "kernel lines without a boot")
+            guard report.boots.isEmpty, hasKernelEvidence || report.end?.kind == .clean else { return hostLabel + ": " + headline }
+            if report.end?.kind == .clean {
+                line = hostLabel + " shut down cleanly (the kernel stopped the machine in order)"
+            } else {
+                line = hostLabel + ": " + (kernelDistress ?? "kernel lines without a boot")
+            }
         case .unclean:
             line = hostLabel + " crashed" + (at.map { " at " + $0 } ?? "") + (whatHappened.map { ": " + $0 } ?? "")
         case .clean:

@@ -99,6 +99,47 @@ struct KernelPanicEndTests {
         #expect(plain.end?.evidence.contains { if case .kernelPanic = $0 { true } else { false } } == false)
     }
 
+    /// A console whose kernel stopped the machine in order (`reboot: Restarting system` after
+    /// syzkaller 145's RCU stall: the stall was before, the end is the reboot) ended cleanly; the
+    /// same stop followed by `Reboot failed` and a soft lockup (syzkaller 264's line) did not.
+    /// The kernel's lines are real; the stop lines are kernel/reboot.c's, with our stamps.
+    @Test func aConsoleEndingWithTheKernelsStopEndedCleanly() throws {
+        let stall = try String(contentsOfFile: try Self.path("syzkaller-report-145-rcu-stall.log"), encoding: .utf8)
+        let lockup = try #require(try String(contentsOfFile: try Self.path("syzkaller-report-264-soft-lockup-panic.log"), encoding: .utf8)
+            .split(separator: "\n").first { $0.contains("soft lockup - CPU#") })
+        let dir = TestPaths.scratch("console-stop")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clean = dir + "/clean.log", failed = dir + "/failed.log"
+        try (stall + "[  400.100000] reboot: Restarting system\n").write(toFile: clean, atomically: true, encoding: .utf8)
+        let r = try Self.analyze([clean])
+        #expect(r.kernelEvents.contains { $0.kind == .rcuStall })
+        #expect(r.end?.kind == .clean)
+        let lines = stall.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(r.end?.evidence == [.kernelStopped(time: nil, text: "reboot: Restarting system", source: "\(clean):\(lines)")])
+        let cli = try Command.run(TestPaths.executable, ["analyze", clean])
+        #expect(cli.stdoutText.hasPrefix("unknown host shut down cleanly"), "\(cli.stdoutText)")
+
+        let stamp = lockup.split(separator: "]", maxSplits: 1)
+        try (stall + "[  400.100000] reboot: Restarting system\n[  401.100000] Reboot failed -- System halted\n[  460.000000]"
+             + stamp[1] + "\n").write(toFile: failed, atomically: true, encoding: .utf8)
+        let f = try Self.analyze([failed])
+        #expect(f.kernelEvents.contains { $0.kind == .softLockup })
+        #expect(f.end?.kind == .unknown)
+    }
+
+    /// A boot rebuilt from a kern.log (a console captured with times) whose last kernel line is
+    /// the kernel's power-down ended cleanly. Negative: the log as it is, unknown (above).
+    @Test func aTextBootEndsCleanlyAtTheKernelsStop() throws {
+        let kernLog = try String(contentsOfFile: try Self.path("s4-ubuntu16-kern.log"), encoding: .utf8)
+        let dir = TestPaths.scratch("stop-kern-log")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/kern.log"
+        try (kernLog + "Dec 15 00:50:01 flint kernel: [  201.000000] reboot: Power down\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Self.analyze([path])
+        #expect(r.end?.kind == .clean)
+        #expect(r.end?.evidence.contains { if case .kernelStopped(_, "reboot: Power down", _) = $0 { true } else { false } } == true)
+    }
+
     /// Negative: OOM kills without a panic (CentOS 6 excerpt, 17 kills, the log stops mid-boot)
     /// are no panic evidence.
     @Test func oomKillsAreNoPanic() throws {
@@ -107,4 +148,15 @@ struct KernelPanicEndTests {
         #expect(r.end?.evidence.contains { if case .kernelPanic = $0 { true } else { false } } == false)
         #expect(r.end?.kind != .unclean)
     }
+}
+
+/// kernel/reboot.c's stop lines, as printed since 3.12 and before; lines that only look alike are not.
+@Suite struct SystemStopLineTests {
+    @Test(arguments: ["reboot: Restarting system", "reboot: Power down", "reboot: System halted",
+                      "reboot: Restarting system with command 'bootloader'", "Restarting system.", "Power down.", "System halted."])
+    func recognised(_ line: String) { #expect(KernelMessage.isSystemStop(line)) }
+
+    @Test(arguments: ["Restarting system service foo", "reboot: machine restart", "Reboot failed -- System halted",
+                      "systemd-shutdown[1]: Powering off.", "Power down request", ""])
+    func notAStop(_ line: String) { #expect(!KernelMessage.isSystemStop(line)) }
 }

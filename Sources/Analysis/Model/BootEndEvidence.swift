@@ -34,6 +34,10 @@ public enum BootEndEvidence: Sendable, Hashable {
     /// the kernel stopped there. `time` is nil for a console log without a wall clock;
     /// `source` is where the line is (`console.log:207`).
     case kernelPanic(time: Timestamp?, text: String, source: String)
+    /// The boot's own kernel lines end with the kernel stopping the machine in order (`reboot:
+    /// Power down`, `reboot: Restarting system`), nothing going wrong after it: a console's
+    /// shutdown marker.
+    case kernelStopped(time: Timestamp?, text: String, source: String)
     /// No system shutdown line, but a user manager (`who`, as journalctl names it) was stopping
     /// among the boot's last lines: a logout, or a shutdown whose system lines were lost.
     case userManagerStopping(time: Timestamp, who: String)
