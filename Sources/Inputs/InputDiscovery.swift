@@ -482,6 +482,17 @@ struct Collector {
         }
     }
 
+    /// True when a journal file in `dir` holds kernel lines (`_TRANSPORT=kernel`, looked up in
+    /// the file's hash table): a machine's own journal, not a container's.
+    private func holdsKernelLines<T: FileTree>(_ tree: T, _ dir: String) -> Bool {
+        tree.children(dir).prefix(1_000).contains { name in
+            let child = tree.join(dir, name)
+            guard tree.isFile(child), FileNames.hasJournalMagic(tree.head(child, 8)),
+                  let file = try? tree.journalSource(child).open() else { return false }
+            return file.values(ofField: "_TRANSPORT").contains(Array("kernel".utf8))
+        }
+    }
+
     /// `var/log/journal/remote`: each file is the machine its entries name.
     private mutating func collectRemoteJournals<T: FileTree>(_ tree: T, _ dir: String) {
         for name in tree.children(dir) {
@@ -510,11 +521,20 @@ struct Collector {
         let i = host(key: "root:" + rootDisplay, label: rootDisplay, kind: .root)
 
         var journalIDs: Set<String> = []
-        // Other machine-ID folders are other machines only beside the machine's own: alone, one
-        // is the machine's, whatever etc/machine-id says (an etc taken from another system).
-        let ownFolder = machineID.map { own in
-            ["var/log/journal", "run/log/journal"].contains { tree.isDirectory(tree.join(at($0), own)) }
-        } ?? false
+        // The machine's own journal folder, when others are beside it: etc/machine-id's (when it
+        // is there: alone, one folder is the machine's, whatever an etc taken from another system
+        // says), else, without etc/machine-id, the one folder whose journals hold the kernel's
+        // lines (a container's journal never does).
+        let idFolders = ["var/log/journal", "run/log/journal"].flatMap { d in
+            tree.children(at(d)).filter { FileNames.isMachineID($0) && tree.isDirectory(tree.join(at(d), $0)) }.map { (d, $0) }
+        }
+        var ownFolder: String?
+        if let machineID, idFolders.contains(where: { $0.1 == machineID }) {
+            ownFolder = machineID
+        } else if machineID == nil, Set(idFolders.map(\.1)).count > 1 {
+            let withKernel = Set(idFolders.filter { holdsKernelLines(tree, tree.join(at($0.0), $0.1)) }.map(\.1))
+            if withKernel.count == 1 { ownFolder = withKernel.first }
+        }
         for journalDir in ["var/log/journal", "run/log/journal"] {
             let dir = at(journalDir)
             collectJournals(tree, dir, into: i)
@@ -524,7 +544,7 @@ struct Collector {
                     collectRemoteJournals(tree, tree.join(dir, name))
                     continue
                 }
-                if ownFolder, FileNames.isMachineID(name), let own = machineID, name != own {
+                if let own = ownFolder, FileNames.isMachineID(name), name != own {
                     // Another machine's journals beside this one's: a container's linked in
                     // (systemd-nspawn --link-journal), or an earlier machine ID's. Its boots are
                     // not this machine's: a host of its own.
@@ -538,7 +558,7 @@ struct Collector {
                 collectJournals(tree, tree.join(dir, name), into: i)
             }
         }
-        hosts[i].machineID = machineID ?? (journalIDs.count == 1 ? journalIDs.first : nil)
+        hosts[i].machineID = machineID ?? ownFolder ?? (journalIDs.count == 1 ? journalIDs.first : nil)
         hosts[i].hostname = hostname
         if let (zone, source) = timeZone(tree, rel) {
             hosts[i].timeZone = zone

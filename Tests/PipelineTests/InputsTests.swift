@@ -397,6 +397,41 @@ private func tar(_ arguments: String) throws -> CommandResult {
         #expect(try bootIDs(base + "/lone") == alone)
     }
 
+    /// `/var/log` taken without `etc` (no etc/machine-id) from a host that runs a container: the
+    /// folder whose journals hold kernel lines is the machine's, the container's (which never
+    /// does) is a host of its own. The container's journal is the healthy-reboot sample's entries
+    /// without its kernel ones, written by systemd-journal-remote. Negative: two folders that
+    /// both hold kernel lines (an earlier machine ID's) cannot be told apart and stay together.
+    @Test(.enabled(if: JournalRemote.isAvailable, "needs systemd-journal-remote"))
+    func withoutMachineIDTheKernelsJournalIsTheMachines() throws {
+        let base = TestPaths.scratch("container-no-etc")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let samples = TestPaths.packageRoot + "/samples/"
+        let own = "65935178b7f7b28f006093b5970de8da", guest = "46e0986330bedf30c1e5961992156be9"
+        try FileManager.default.createDirectory(atPath: base + "/host/var/log/journal", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: samples + "reference-incident/var/log/journal/" + own,
+                                         toPath: base + "/host/var/log/journal/" + own)
+        let export = try Command.run(TestPaths.executable, ["export", "-o", "export", samples + "healthy-reboot"]).stdout
+        let entries = export.split(separator: Array("\n\n".utf8))
+        let userspace = entries.filter { !String(decoding: $0, as: UTF8.self).contains("\n_TRANSPORT=kernel\n") }
+        try #require(userspace.count < entries.count && !userspace.isEmpty)
+        try FileManager.default.createDirectory(atPath: base + "/host/var/log/journal/" + guest, withIntermediateDirectories: true)
+        try JournalRemote.write(Array(userspace.joined(separator: Array("\n\n".utf8))) + Array("\n\n".utf8),
+                                to: base + "/host/var/log/journal/\(guest)/system.journal")
+        let hosts = InputDiscovery.discover(paths: [base + "/host"], root: nil)
+        #expect(hosts.count == 2)
+        let machine = try #require(hosts.first { $0.machineID != guest })
+        #expect(machine.machineID == own)
+        #expect(!machine.journalFiles.isEmpty && machine.journalFiles.allSatisfy { $0.name.contains(own) })
+        #expect(hosts.first { $0.machineID == guest }?.journalFiles.count == 1)
+
+        // Negative: the healthy-reboot folder as it is (kernel lines too): one host, as before.
+        try FileManager.default.removeItem(atPath: base + "/host/var/log/journal/" + guest)
+        try FileManager.default.copyItem(atPath: samples + "healthy-reboot/var/log/journal/" + guest,
+                                         toPath: base + "/host/var/log/journal/" + guest)
+        #expect(InputDiscovery.discover(paths: [base + "/host"], root: nil).count == 1)
+    }
+
     /// A fleet's folders are machines: a console log that names no host stays with its own
     /// folder (and one below it), it does not join the only host whose lines name themselves.
     /// `analyze` given the same paths still reads them as one machine's logs.
