@@ -83,6 +83,11 @@ public struct HostInputs: Sendable {
     public var isEmpty: Bool {
         journalFiles.isEmpty && kernelLogs.isEmpty && pstore.isEmpty && kdump.isEmpty && unitFiles.isEmpty
     }
+
+    /// Nothing to read but files that are no logs (a fleet folder's README): no machine.
+    public var holdsOnlySkippedFiles: Bool {
+        isEmpty && !problems.isEmpty && problems.allSatisfy(\.isSkippedFile)
+    }
 }
 
 /// A journal file to open: on disk, or a member of an archive.
@@ -297,6 +302,8 @@ public struct UnitFileText: Sendable, Hashable {
 public struct InputProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public var path: String
     public var reason: String
+    /// A file that is no log (a README beside the logs), named and skipped: nothing was lost.
+    public var isSkippedFile = false
 
     public init(path: String, reason: String) {
         self.path = path

@@ -320,9 +320,13 @@ struct Collector {
     private mutating func skippedFile(_ path: String, reason: String, key: String) {
         skippedCount += 1
         if skippedCount <= Self.skippedNamed {
-            hosts[loose(key)].problems.append(InputProblem(path: path, reason: reason))
+            var problem = InputProblem(path: path, reason: reason)
+            problem.isSkippedFile = true
+            hosts[loose(key)].problems.append(problem)
         } else if skippedCount == Self.skippedNamed + 1 {
-            hosts[loose(key)].problems.append(InputProblem(path: key, reason: "further files that are not logs were skipped without being named"))
+            var problem = InputProblem(path: key, reason: "further files that are not logs were skipped without being named")
+            problem.isSkippedFile = true
+            hosts[loose(key)].problems.append(problem)
         }
     }
 

@@ -16,7 +16,7 @@ public enum Batch {
     /// read but the folders' listings): what that shard will analyse.
     public static func plan(paths: [String], shard: FleetShard) -> [String] {
         let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true, foldersApart: true)
-        return (direct.map(\.source) + archives).map { FleetShard.identity(of: $0, under: paths) }.filter(shard.owns)
+        return (direct.filter { !$0.holdsOnlySkippedFiles }.map(\.source) + archives).map { FleetShard.identity(of: $0, under: paths) }.filter(shard.owns)
     }
 
     /// With `hostZones`, each host's Markdown report shows times in that machine's own zone
@@ -32,7 +32,10 @@ public enum Batch {
         // memory follows the `jobs` archives open at once, not the whole fleet.
         let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true, foldersApart: true,
                                                          budget: budget.shared(among: jobs))
-        let items = (direct.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
+        // A folder holding nothing but files that are no logs (the fleet's README) is no machine:
+        // its files are named, without a host row that says it could not be read.
+        var skippedMessages = direct.filter(\.holdsOnlySkippedFiles).flatMap(\.problems).map(\.description)
+        let items = (direct.filter { !$0.holdsOnlySkippedFiles }.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
             shard.owns(FleetShard.identity(of: $0.source, under: paths))
         }
         // Each host's reports go to a staging folder of its own first: the final folder names
@@ -49,8 +52,11 @@ public enum Batch {
                 let hosts: [HostInputs]
                 switch item {
                 case .host(let h): hosts = [h]
-                case .archive(let path): hosts = InputDiscovery.discover(paths: [path], root: nil, deferringArchives: false,
-                                                                           foldersApart: true, budget: share).hosts
+                case .archive(let path):
+                    let found = InputDiscovery.discover(paths: [path], root: nil, deferringArchives: false,
+                                                        foldersApart: true, budget: share).hosts
+                    results.skipped(found.filter(\.holdsOnlySkippedFiles).flatMap(\.problems).map(\.description))
+                    hosts = found.filter { !$0.holdsOnlySkippedFiles }
                 }
                 for (j, host) in hosts.enumerated() {
                     let dir = staging + "/\(index)-\(j)"
@@ -62,6 +68,7 @@ public enum Batch {
             }
         }
         var (rows, problems, stagedDirs) = results.collect()
+        skippedMessages += results.skippedFiles()
         let folders = FleetFiles.assignFolders(rows)
         var messages: [String] = []
         for i in rows.indices {
@@ -78,7 +85,7 @@ public enum Batch {
         }
         try? FileManager.default.removeItem(atPath: staging)
         let sorted = try FleetFiles.write(rows, into: outDirectory, options: render)
-        return Outcome(rows: sorted, problems: messages)
+        return Outcome(rows: sorted, problems: skippedMessages + messages)
     }
 
     /// Analyses one host and writes its reports into `dir`; its fleet row (its `reports` set
@@ -148,6 +155,15 @@ private final class ResultBox: @unchecked Sendable {
     func add(order: (Int, Int), row: FleetSummary.FleetRow, problems: [String], staged: String) {
         lock.lock(); defer { lock.unlock() }
         entries.append((order, row, problems, staged))
+    }
+    private var skipped: [String] = []
+    func skipped(_ messages: [String]) {
+        lock.lock(); defer { lock.unlock() }
+        skipped += messages
+    }
+    func skippedFiles() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        return skipped.sorted()
     }
     func collect() -> ([FleetSummary.FleetRow], [[String]], [String]) {
         lock.lock(); defer { lock.unlock() }

@@ -112,6 +112,28 @@ struct FleetShardTests {
         #expect(report.contains("- **Outage window:** unknown (the logs carry no wall-clock time)."), "\(report)")
     }
 
+    /// A README beside a fleet's host folders is named as skipped, not made a host "that could
+    /// not be read" (which made the whole run exit 4); a fleet of nothing but it has no host
+    /// (exit 3). The shards' plan leaves it out the same way.
+    @Test("a fleet folder's README is no host")
+    func readmeIsNoHost() throws {
+        let base = TestPaths.scratch("fleet-readme")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/fleet/web1", withIntermediateDirectories: true)
+        try "# Hosts collected on 2024-02-11\n".write(toFile: base + "/fleet/README.md", atomically: true, encoding: .utf8)
+        try "Jul 19 07:52:01 web1 kernel: [    0.000000] Linux version 6.1.0\n"
+            .write(toFile: base + "/fleet/web1/kern.log", atomically: true, encoding: .utf8)
+        #expect(Batch.plan(paths: [base + "/fleet"], shard: .all) == ["web1 (host web1)"])
+        let r = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", base + "/out", base + "/fleet"])
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(r.stderrText.contains(base + "/fleet/README.md: not a journal, log, archive or crash record by its name; skipped"))
+        let rows = try String(contentsOfFile: base + "/out/fleet.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 1 && !rows[0].contains("\"error\""))
+        try FileManager.default.removeItem(atPath: base + "/fleet/web1")
+        let none = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", base + "/out2", base + "/fleet"])
+        #expect(none.status == 3)
+    }
+
     /// Every regular file under `dir`, by relative path.
     static func tree(_ dir: String) throws -> [String: Data] {
         var files: [String: Data] = [:]
