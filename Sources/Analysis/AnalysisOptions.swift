@@ -75,6 +75,9 @@ public struct AnalysisInput: @unchecked Sendable {
     public var dirtyJournalFiles: [String]
     /// pstore or kdump artefacts found (paths): evidence that a boot ended in a crash.
     public var crashArtefacts: [String]
+    /// The journal boots (32 hex digits) that are this host's, when its journal files hold other
+    /// machines' entries too (a log server's unsplit file): only those are the host's boots.
+    public var onlyBoots: Set<String>?
 
     public init(journal: JournalReader?, kernelLogs: [KernelLogFile] = [], kernelRecords: [KernelRecord] = [],
                 unitFiles: [(path: String, text: String)] = [], inputs: [InputSummary] = [],

@@ -60,7 +60,9 @@ public enum Analyzer {
         var report = PostmortemReport()
         let filePaths = input.journal?.files.map(\.path) ?? []
 
-        var ordered = BootOrder.order(scan.bootOrder.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
+        // A file of several machines: only this host's boots.
+        let ids = input.onlyBoots.map { only in scan.bootOrder.filter { only.contains($0) } } ?? scan.bootOrder
+        var ordered = BootOrder.order(ids.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
         var kernelNotes: [ReportNote] = []
         var textRecords = input.kernelRecords
         var matchedTextBoots: Set<String> = []
@@ -108,11 +110,18 @@ public enum Analyzer {
         report.host = HostInfo(hostname: nil, machineID: nil)
         if let reader = input.journal {
             // The field hash tables hold every distinct value without reading an entry.
-            if let h = reader.values(ofField: "_HOSTNAME").last {
-                report.host.hostname = String(decoding: h, as: UTF8.self)
-            }
-            if let m = reader.values(ofField: "_MACHINE_ID").last {
-                report.host.machineID = String(decoding: m, as: UTF8.self)
+            if let only = input.onlyBoots {
+                // The values this host's boots carried (the file holds other machines' too).
+                let own = { (field: String) in reader.firstAppearances(ofField: field).last { only.contains($0.bootID.description) }?.string }
+                report.host.hostname = own("_HOSTNAME")
+                report.host.machineID = own("_MACHINE_ID")
+            } else {
+                if let h = reader.values(ofField: "_HOSTNAME").last {
+                    report.host.hostname = String(decoding: h, as: UTF8.self)
+                }
+                if let m = reader.values(ofField: "_MACHINE_ID").last {
+                    report.host.machineID = String(decoding: m, as: UTF8.self)
+                }
             }
         }
         report.inputs = JournalFileState.merge(input.inputs, reader: input.journal)

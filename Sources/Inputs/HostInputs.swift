@@ -49,6 +49,12 @@ public struct HostInputs: Sendable {
     public var unitFiles: [UnitFileText]
     /// `etc/os-release` and the sysctl files of a host root, for the report's host facts.
     public var hostFiles: [HostConfigFile] = []
+    /// The journal boots that are this machine's (32 hex digits), when one of its journal files
+    /// holds other machines' entries too (systemd-journal-remote without --split-mode=host):
+    /// the analysis takes only those. `nil`: every boot its files hold.
+    public var onlyBoots: Set<String>?
+    /// Its journal files that hold other machines' entries too (by name).
+    var sharedJournalFiles: Set<String> = []
     /// The links that enable units and the packages that installed their files.
     public var unitProvenance = UnitProvenanceInputs()
     /// Paths that were named or found but could not be used, and why.

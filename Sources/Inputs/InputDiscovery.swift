@@ -857,6 +857,14 @@ struct Collector {
                 h.kernelLogs.sort { FileNames.rotationOrder(lastComponent($0.path), lastComponent($1.path)) }
             }
             h.journalFiles = unique(h.journalFiles) { $0.name }
+            if var boots = h.onlyBoots {
+                // Its files that are its own alone: every boot they hold is this machine's.
+                for source in h.journalFiles where !h.sharedJournalFiles.contains(source.name) {
+                    guard let file = try? source.open() else { continue }
+                    for b in file.values(ofField: "_BOOT_ID") { boots.insert(String(decoding: b, as: UTF8.self)) }
+                }
+                h.onlyBoots = boots
+            }
             h.kernelLogs = unique(h.kernelLogs) { $0.path }
             h.pstore = unique(h.pstore) { $0.path }
             h.kdump = unique(h.kdump) { $0.path }
@@ -872,16 +880,32 @@ struct Collector {
     private mutating func addMachineJournal<T: FileTree>(_ tree: T, _ rel: String, header: String, home: String) {
         let source = tree.journalSource(rel)
         let named = Self.entryMachineIDs(source)
-        let id = named.count == 1 ? named[0] : header
-        let i = host(key: "machine:" + id, label: id, kind: .machine)
-        hosts[i].machineID = id
-        homes[i].insert(home)
-        hosts[i].journalFiles.append(source)
-        if named.count > 1 {
-            hosts[i].problems.append(InputProblem(
-                path: tree.display(rel), reason: "its entries are of \(named.count) machines (_MACHINE_ID "
-                    + named.prefix(3).map { String($0.prefix(12)) + "…" }.joined(separator: ", ") + (named.count > 3 ? ", …" : "")
-                    + "), as systemd-journal-remote writes without --split-mode=host; they are read as one machine's"))
+        guard named.count > 1, let file = try? source.open() else {
+            let id = named.count == 1 ? named[0] : header
+            let i = host(key: "machine:" + id, label: id, kind: .machine)
+            hosts[i].machineID = id
+            homes[i].insert(home)
+            hosts[i].journalFiles.append(source)
+            return
+        }
+        // Several machines in one file (journal-remote without --split-mode=host): each is a host
+        // of its own, reading the file for its own boots (boots are one machine's: the first
+        // entry of each boot carrying each _MACHINE_ID, from the field's entry arrays).
+        var boots: [String: Set<String>] = [:]
+        for a in file.firstAppearances(ofField: "_MACHINE_ID") { boots[a.string, default: []].insert(a.bootID.description) }
+        for (k, id) in named.enumerated() {
+            let i = host(key: "machine:" + id, label: id, kind: .machine)
+            hosts[i].machineID = id
+            homes[i].insert(home)
+            hosts[i].journalFiles.append(source)
+            hosts[i].sharedJournalFiles.insert(source.name)
+            hosts[i].onlyBoots = (hosts[i].onlyBoots ?? []).union(boots[id] ?? [])
+            if k == 0 {
+                hosts[i].problems.append(InputProblem(
+                    path: tree.display(rel), reason: "its entries are of \(named.count) machines (_MACHINE_ID "
+                        + named.prefix(3).map { String($0.prefix(12)) + "…" }.joined(separator: ", ") + (named.count > 3 ? ", …" : "")
+                        + "), as systemd-journal-remote writes without --split-mode=host: each is read as a host of its own"))
+            }
         }
     }
 
@@ -932,6 +956,8 @@ struct Collector {
         hosts[j].problems += h.problems
         for n in h.textHostnames where !hosts[j].textHostnames.contains(n) { hosts[j].textHostnames.append(n) }
         if hosts[j].machineID == nil { hosts[j].machineID = h.machineID }
+        if let boots = h.onlyBoots { hosts[j].onlyBoots = (hosts[j].onlyBoots ?? []).union(boots) }
+        hosts[j].sharedJournalFiles.formUnion(h.sharedJournalFiles)
         if hosts[j].timeZone == nil && hosts[j].localtimeFile == nil {
             (hosts[j].timeZone, hosts[j].timeZoneSource, hosts[j].localtimeFile) = (h.timeZone, h.timeZoneSource, h.localtimeFile)
         }

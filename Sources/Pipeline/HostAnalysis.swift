@@ -56,6 +56,7 @@ public enum HostAnalysis {
             journal: reader, kernelLogs: kernel.files,
             unitFiles: host.unitFiles.map { (path: Self.pathOnHost($0.path), text: $0.text) },
             inputs: inputs, dirtyJournalFiles: dirty, crashArtefacts: kernel.crashArtefacts)
+        analysisInput.onlyBoots = host.onlyBoots
         analysisInput.hostFiles = host.hostFiles.map { (path: $0.hostPath, text: $0.text) }
         analysisInput.unitLinks = host.unitProvenance.links.map { (target: $0.target, unit: $0.unit) }
         analysisInput.unitPackages = host.unitProvenance.packages

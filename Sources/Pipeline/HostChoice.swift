@@ -33,7 +33,11 @@ public enum HostChoice {
         var out: [String] = []
         for source in host.journalFiles {
             guard let file = try? source.open() else { continue }
-            for value in file.values(ofField: "_HOSTNAME") {
+            // A file of several machines: only the names this host's boots carried.
+            let values = host.onlyBoots.map { only in
+                file.firstAppearances(ofField: "_HOSTNAME").filter { only.contains($0.bootID.description) }.map(\.value)
+            } ?? file.values(ofField: "_HOSTNAME")
+            for value in values {
                 let name = String(decoding: value, as: UTF8.self)
                 if !out.contains(name) { out.append(name) }
             }

@@ -6,7 +6,8 @@ import TestSupport
 /// A log server's `systemd-journal-remote` files (`/var/log/journal/remote/remote-HOST.journal`)
 /// carry the server's machine ID in their header, not the machines their entries are of. Before,
 /// every such file joined one host (the server's ID): a fleet's sweep gave one host named after
-/// one machine with another's crash. Now each file is the machine its entries name.
+/// one machine with another's crash. Now each file is the machine its entries name, and a file
+/// of several machines is split by their boots.
 ///
 /// The files are written by systemd-journal-remote from the exports of the two samples
 /// (polybox, which crashed, and web04, which rebooted cleanly), as the server writes them.
@@ -67,15 +68,35 @@ struct JournalRemoteFilesTests {
         #expect(r.stderrText.contains("2 hosts found"), "\(r.stderrText)")
     }
 
-    /// Negative: one file holding both machines (no split) cannot be told apart by file; it is
-    /// read as one machine's, and the report says so.
-    @Test func aFileOfSeveralMachinesIsNamed() throws {
+    /// One file holding both machines (journal-remote's `--split-mode=none`): each machine is a
+    /// host of its own, reading its own boots from the file, with its own hostname; the file is
+    /// named once.
+    @Test func aFileOfSeveralMachinesIsSplitByBoots() throws {
         let base = TestPaths.scratch("journal-remote-mixed")
         defer { try? FileManager.default.removeItem(atPath: base) }
         try Self.write(into: base, mixed: true)
-        let hosts = InputDiscovery.discover(paths: [base + "/remote-all.journal"], root: nil)
-        let host = try #require(hosts.first)
-        #expect(hosts.count == 1)
-        #expect(host.problems.contains { $0.reason.contains("its entries are of 2 machines") && $0.reason.contains("--split-mode=host") })
+        let file = base + "/remote-all.journal"
+        let hosts = InputDiscovery.discover(paths: [file], root: nil)
+        #expect(hosts.compactMap(\.machineID).sorted() == [Self.web04, Self.polybox].sorted() && hosts.count == 2)
+        #expect(hosts.allSatisfy { $0.journalFiles.map(\.name) == [file] && $0.onlyBoots?.isEmpty == false })
+        #expect(hosts.flatMap(\.problems).filter { $0.reason.contains("its entries are of 2 machines") }.count == 1)
+
+        func bootIDs(_ args: [String]) throws -> [String] {
+            let r = try Command.run(TestPaths.executable, ["boots", "-o", "json"] + args)
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8)) as? [[String: Any]], "\(r.stderrText)")
+            return rows.compactMap { $0["boot_id"] as? String }
+        }
+        let samples = TestPaths.packageRoot + "/samples/"
+        #expect(try bootIDs(["--host", "polybox", file]) == bootIDs([samples + "reference-incident"]))
+        #expect(try bootIDs(["--host", "web04", file]) == bootIDs([samples + "healthy-reboot"]))
+
+        let out = base + "/out"
+        let r = try Command.run(TestPaths.executable, ["batch", "--utc", "--out", out, file])
+        #expect(r.status == 0, "\(r.stderrText)")
+        let rows = try String(contentsOfFile: out + "/fleet.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(rows.map { $0["host"] as? String } == ["polybox", "web04"])
+        #expect(rows.map { $0["end"] as? String } == ["unclean", "clean"])
     }
 }
