@@ -111,10 +111,9 @@ public enum Analyzer {
         if let reader = input.journal {
             // The field hash tables hold every distinct value without reading an entry.
             if let only = input.onlyBoots {
-                // The values this host's boots carried (the file holds other machines' too).
-                let own = { (field: String) in reader.firstAppearances(ofField: field).last { only.contains($0.bootID.description) }?.string }
-                report.host.hostname = own("_HOSTNAME")
-                report.host.machineID = own("_MACHINE_ID")
+                // The name this host's boots carried (the file holds other machines' too); its
+                // machine ID is the one discovery split the file by.
+                report.host.hostname = reader.firstAppearances(ofField: "_HOSTNAME").last { only.contains($0.bootID.description) }?.string
             } else {
                 if let h = reader.values(ofField: "_HOSTNAME").last {
                     report.host.hostname = String(decoding: h, as: UTF8.self)

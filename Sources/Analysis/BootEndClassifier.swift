@@ -150,16 +150,20 @@ enum BootEndClassifier {
         guard let i = records.lastIndex(where: { KernelMessage.isSystemStop($0.text) }) else { return nil }
         let after = records[(i + 1)...]
         guard !after.contains(where: { KernelDistress.classify($0.text) != nil || $0.text.hasPrefix("Reboot failed") }) else { return nil }
-        let r = records[i]
-        return .kernelStopped(time: r.wallclockUSec.map { Timestamp(microseconds: $0) }, text: r.text,
-                              source: r.sources.first?.description ?? "")
+        let (time, text, source) = quoted(records[i])
+        return .kernelStopped(time: time, text: text, source: source)
     }
 
     /// The last kernel panic among `records`, as evidence.
     static func kernelPanic(in records: [KernelRecord]) -> BootEndEvidence? {
         guard let r = records.last(where: { KernelDistress.classify($0.text) == .panic }) else { return nil }
-        return .kernelPanic(time: r.wallclockUSec.map { Timestamp(microseconds: $0) }, text: r.text,
-                            source: r.sources.first?.description ?? "")
+        let (time, text, source) = quoted(r)
+        return .kernelPanic(time: time, text: text, source: source)
+    }
+
+    /// A kernel line as evidence quotes it: its time when known, its text, where it is.
+    private static func quoted(_ r: KernelRecord) -> (Timestamp?, String, String) {
+        (r.wallclockUSec.map { Timestamp(microseconds: $0) }, r.text, r.sources.first?.description ?? "")
     }
 
     /// The boot's shutdown markers that speak for its end, and the others with the reason.

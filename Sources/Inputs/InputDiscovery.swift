@@ -127,6 +127,14 @@ struct Collector {
         host(key: "loose:" + key, label: label ?? key, kind: .loose)
     }
 
+    /// The host of the machine `id` names (its journals found in `home`).
+    private mutating func machine(_ id: String, home: String) -> Int {
+        let i = host(key: "machine:" + id, label: id, kind: .machine)
+        hosts[i].machineID = hosts[i].machineID ?? id
+        homes[i].insert(home)
+        return i
+    }
+
     mutating func problem(_ problem: InputProblem, key: String, label: String) {
         let i = host(key: key, label: label, kind: .loose)
         hosts[i].problems.append(problem)
@@ -297,9 +305,7 @@ struct Collector {
             if let fixed {
                 i = fixed
             } else if let id = made.machineID?.description {
-                i = host(key: "machine:" + id, label: id, kind: .machine)
-                hosts[i].machineID = id
-                homes[i].insert(looseKey)
+                i = machine(id, home: looseKey)
             } else {
                 i = loose(looseKey)
             }
@@ -425,10 +431,7 @@ struct Collector {
             switch tree.kind(child) {
             case .directory:
                 if FileNames.isMachineID(name), containsJournals(tree, child) {
-                    let i = host(key: "machine:" + name, label: name, kind: .machine)
-                    hosts[i].machineID = hosts[i].machineID ?? name
-                    homes[i].insert(looseKey)
-                    collectJournals(tree, child, into: i)
+                    collectJournals(tree, child, into: machine(name, home: looseKey))
                 } else if name == "pstore" || containsPstoreFiles(tree, child) {
                     let (sources, problems) = pstoreRecords(tree, child)
                     hosts[loose(tree.display(child))].pstore += sources
@@ -501,10 +504,11 @@ struct Collector {
     private mutating func collectRemoteJournals<T: FileTree>(_ tree: T, _ dir: String) {
         for name in tree.children(dir) {
             let child = tree.join(dir, name)
-            guard tree.isFile(child), FileNames.isJournalName(name) || FileNames.hasJournalMagic(tree.head(child, 8)) else { continue }
+            guard tree.isFile(child) else { continue }
+            let head = tree.head(child, Self.sniffBytes)
+            guard FileNames.isJournalName(name) || FileNames.hasJournalMagic(head) else { continue }
             if reportUnreadable(tree, child, into: loose(tree.display(dir))) { continue }
             guard take(tree, child) else { continue }
-            let head = tree.head(child, Self.sniffBytes)
             if let header = FileNames.journalMachineID(head) {
                 addMachineJournal(tree, child, header: header, home: tree.display(dir))
             } else {
@@ -552,10 +556,7 @@ struct Collector {
                     // Another machine's journals beside this one's: a container's linked in
                     // (systemd-nspawn --link-journal), or an earlier machine ID's. Its boots are
                     // not this machine's: a host of its own.
-                    let j = host(key: "machine:" + name, label: name, kind: .machine)
-                    hosts[j].machineID = hosts[j].machineID ?? name
-                    homes[j].insert(tree.display(tree.join(dir, name)))
-                    collectJournals(tree, tree.join(dir, name), into: j)
+                    collectJournals(tree, tree.join(dir, name), into: machine(name, home: tree.display(tree.join(dir, name))))
                     continue
                 }
                 if FileNames.isMachineID(name) { journalIDs.insert(name) }
@@ -879,13 +880,10 @@ struct Collector {
     /// entries name (`home` is the folder it was found in).
     private mutating func addMachineJournal<T: FileTree>(_ tree: T, _ rel: String, header: String, home: String) {
         let source = tree.journalSource(rel)
-        let named = Self.entryMachineIDs(source)
-        guard named.count > 1, let file = try? source.open() else {
-            let id = named.count == 1 ? named[0] : header
-            let i = host(key: "machine:" + id, label: id, kind: .machine)
-            hosts[i].machineID = id
-            homes[i].insert(home)
-            hosts[i].journalFiles.append(source)
+        let file = try? source.open()
+        let named = file.map(Self.entryMachineIDs) ?? []
+        guard named.count > 1, let file else {
+            hosts[machine(named.count == 1 ? named[0] : header, home: home)].journalFiles.append(source)
             return
         }
         // Several machines in one file (journal-remote without --split-mode=host): each is a host
@@ -894,9 +892,7 @@ struct Collector {
         var boots: [String: Set<String>] = [:]
         for a in file.firstAppearances(ofField: "_MACHINE_ID") { boots[a.string, default: []].insert(a.bootID.description) }
         for (k, id) in named.enumerated() {
-            let i = host(key: "machine:" + id, label: id, kind: .machine)
-            hosts[i].machineID = id
-            homes[i].insert(home)
+            let i = machine(id, home: home)
             hosts[i].journalFiles.append(source)
             hosts[i].sharedJournalFiles.insert(source.name)
             hosts[i].onlyBoots = (hosts[i].onlyBoots ?? []).union(boots[id] ?? [])
@@ -910,10 +906,9 @@ struct Collector {
     }
 
     /// The machine IDs a journal file's entries name (`_MACHINE_ID`, from the field's own DATA
-    /// objects: no entry is read), sorted; empty when it cannot be opened or names none.
-    static func entryMachineIDs(_ source: JournalSource) -> [String] {
-        guard let file = try? source.open() else { return [] }
-        return file.values(ofField: "_MACHINE_ID").compactMap { String(bytes: $0, encoding: .utf8) }
+    /// objects: no entry is read), sorted.
+    static func entryMachineIDs(_ file: JournalFile) -> [String] {
+        file.values(ofField: "_MACHINE_ID").compactMap { String(bytes: $0, encoding: .utf8) }
             .filter(FileNames.isMachineID).sorted()
     }
 

@@ -16,7 +16,7 @@ public enum Batch {
     /// read but the folders' listings): what that shard will analyse.
     public static func plan(paths: [String], shard: FleetShard) -> [String] {
         let (direct, archives) = InputDiscovery.discover(paths: paths, root: nil, deferringArchives: true, foldersApart: true)
-        return (direct.filter { !$0.holdsOnlySkippedFiles }.map(\.source) + archives).map { FleetShard.identity(of: $0, under: paths) }.filter(shard.owns)
+        return (machines(direct).hosts.map(\.source) + archives).map { FleetShard.identity(of: $0, under: paths) }.filter(shard.owns)
     }
 
     /// With `hostZones`, each host's Markdown report shows times in that machine's own zone
@@ -34,8 +34,9 @@ public enum Batch {
                                                          budget: budget.shared(among: jobs))
         // A folder holding nothing but files that are no logs (the fleet's README) is no machine:
         // its files are named, without a host row that says it could not be read.
-        var skippedMessages = direct.filter(\.holdsOnlySkippedFiles).flatMap(\.problems).map(\.description)
-        let items = (direct.filter { !$0.holdsOnlySkippedFiles }.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
+        let (machinesFound, skippedHere) = machines(direct)
+        var skippedMessages = skippedHere
+        let items = (machinesFound.map(WorkItem.host) + archives.map(WorkItem.archive)).filter {
             shard.owns(FleetShard.identity(of: $0.source, under: paths))
         }
         // Each host's reports go to a staging folder of its own first: the final folder names
@@ -53,10 +54,10 @@ public enum Batch {
                 switch item {
                 case .host(let h): hosts = [h]
                 case .archive(let path):
-                    let found = InputDiscovery.discover(paths: [path], root: nil, deferringArchives: false,
-                                                        foldersApart: true, budget: share).hosts
-                    results.skipped(found.filter(\.holdsOnlySkippedFiles).flatMap(\.problems).map(\.description))
-                    hosts = found.filter { !$0.holdsOnlySkippedFiles }
+                    let found = machines(InputDiscovery.discover(paths: [path], root: nil, deferringArchives: false,
+                                                                 foldersApart: true, budget: share).hosts)
+                    results.skipped(found.skipped)
+                    hosts = found.hosts
                 }
                 for (j, host) in hosts.enumerated() {
                     let dir = staging + "/\(index)-\(j)"
@@ -86,6 +87,13 @@ public enum Batch {
         try? FileManager.default.removeItem(atPath: staging)
         let sorted = try FleetFiles.write(rows, into: outDirectory, options: render)
         return Outcome(rows: sorted, problems: skippedMessages + messages)
+    }
+
+    /// The hosts that are machines, and the files named of folders holding nothing but files that
+    /// are no logs (the fleet's README): those are no machine, and get no host row saying they
+    /// could not be read.
+    static func machines(_ hosts: [HostInputs]) -> (hosts: [HostInputs], skipped: [String]) {
+        (hosts.filter { !$0.holdsOnlySkippedFiles }, hosts.filter(\.holdsOnlySkippedFiles).flatMap(\.problems).map(\.description))
     }
 
     /// Analyses one host and writes its reports into `dir`; its fleet row (its `reports` set
