@@ -1,11 +1,15 @@
 import Foundation
 
-/// `journalctl -o json` (one object per line), `json-seq` (each line after an RS byte) and
+/// `journalctl -o json` (one object per line), `json-seq` (each line after an RS byte),
+/// `json-sse` (each line after `data: `, a blank line between: server-sent events) and
 /// `json-pretty` (objects over several lines). Values are strings, arrays of byte values
 /// (binary), arrays of those (a field given several times), or null (longer than 4096 bytes
 /// without `--all`: not in the text).
 struct JSONTextParser {
     let bytes: UnsafeRawBufferPointer
+
+    /// What `json-sse` writes before each object.
+    static let eventPrefix = Array("data: ".utf8)
 
     func forEach(into builder: inout JournalTextImport.Builder) {
         /// Where the object being read began, while one is.
@@ -39,6 +43,9 @@ struct JSONTextParser {
                     }
                     objectStart = nil
                 }
+            } else if depth == 0, c == UInt8(ascii: "d"), startsEvent(at: i) {
+                i += Self.eventPrefix.count
+                continue
             } else if depth == 0, c != 10, c != 13, c != 0x1E, c != UInt8(ascii: " "), c != UInt8(ascii: "\t") {
                 builder.skip("lines that are not JSON objects", at: i)
                 i = skipLine(from: i)
@@ -47,6 +54,13 @@ struct JSONTextParser {
             i += 1
         }
         if let start = objectStart { builder.problems.append("the text ends inside an object at byte \(start); the entries before it are read") }
+    }
+
+    /// Whether `data: ` (a server-sent event's field) begins at `i`, at the start of a line.
+    private func startsEvent(at i: Int) -> Bool {
+        guard i == 0 || bytes[i - 1] == 10, bytes.count - i >= Self.eventPrefix.count else { return false }
+        for (k, b) in Self.eventPrefix.enumerated() where bytes[i + k] != b { return false }
+        return true
     }
 
     private func skipLine(from start: Int) -> Int { JournalTextImport.lineEnd(bytes, from: start) + 1 }

@@ -1,7 +1,7 @@
 import Compression
 
 /// journalctl's outputs that keep whole entries: `-o export` (every field, binary-safe),
-/// `-o json` / `json-seq` / `json-pretty` (every field up to 4096 bytes unless `--all`) and
+/// `-o json` / `json-seq` / `json-pretty` / `json-sse` (every field up to 4096 bytes unless `--all`) and
 /// `-o verbose` (every field journalctl can print as text).
 /// An incident often arrives as one of these attached to a ticket rather than as journal files.
 public enum JournalTextFormat: String, Sendable, Hashable {
@@ -14,7 +14,8 @@ public enum JournalTextFormat: String, Sendable, Hashable {
     /// before the file is read to tell (`sniff`).
     public static func mayStart(_ head: [UInt8]) -> Bool {
         let start = content(head)
-        if start.first == UInt8(ascii: "{") || start.starts(with: [UInt8(ascii: "_"), UInt8(ascii: "_")]) { return true }
+        if start.first == UInt8(ascii: "{") || start.starts(with: [UInt8(ascii: "_"), UInt8(ascii: "_")])
+            || start.starts(with: JSONTextParser.eventPrefix) { return true }
         // `-o verbose`: a cursor in brackets ends its first lines.
         return String(decoding: start, as: UTF8.self).contains(" [s=")
     }
@@ -23,7 +24,7 @@ public enum JournalTextFormat: String, Sendable, Hashable {
     public static func sniff(_ head: [UInt8]) -> JournalTextFormat? {
         let text = String(decoding: content(head).prefix(4096), as: UTF8.self)
         if text.hasPrefix("__CURSOR=") || text.hasPrefix("__REALTIME_TIMESTAMP=") { return .export }
-        if text.hasPrefix("{"), text.contains("\"__REALTIME_TIMESTAMP\"") { return .json }
+        if text.hasPrefix("{") || text.hasPrefix("data: {"), text.contains("\"__REALTIME_TIMESTAMP\"") { return .json }
         // `Sun 2024-02-11 09:44:35.000000 UTC [s=…;i=…;b=…;m=…;t=…;x=…]`, perhaps after a `-- … --` line.
         let first = text.split(separator: "\n", maxSplits: 2).first { !$0.hasPrefix("-- ") } ?? ""
         let line = Array(first.utf8)

@@ -95,7 +95,7 @@ struct JournalTextImportTests {
         let dir = TestPaths.scratch("import-json")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for file in try Self.realFiles() {
-            for mode in ["json", "json-seq", "json-pretty"] {
+            for mode in ["json", "json-seq", "json-pretty", "json-sse"] {
                 let original = try Command.run(Self.journalctl, ["--file", file, "-o", mode, "--all"]).stdout
                 guard !original.isEmpty else { continue }
                 #expect(JournalTextFormat.sniff(Array(original.prefix(4096))) == .json, "\(mode)")
@@ -147,7 +147,9 @@ struct JournalTextImportTests {
     /// Each entry's fields as a dictionary of JSON texts (journalctl's order of fields follows its hash table).
     static func entries(_ text: [UInt8]) throws -> [[String: String]] {
         var out: [[String: String]] = []
+        // json-seq's record separators and json-sse's `data: ` fields out: one object per line.
         let objects = String(decoding: text, as: UTF8.self).replacingOccurrences(of: "\u{1E}", with: "")
+            .replacingOccurrences(of: "data: {", with: "{").replacingOccurrences(of: "}\n\n", with: "}\n")
             .replacingOccurrences(of: "}\n{", with: "}\u{0}{").split(separator: "\u{0}")
         for o in objects where !o.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             let dict = try #require(try JSONSerialization.jsonObject(with: Data(o.utf8)) as? [String: Any])

@@ -43,7 +43,7 @@ struct JournalTextInputTests {
 
     @Test("an export and a JSON dump give the verdict, causes, timeline and detection of the files they came from",
           .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl)),
-          arguments: ["export", "json", "json-seq", "json-pretty", "verbose"])
+          arguments: ["export", "json", "json-seq", "json-pretty", "json-sse", "verbose"])
     func sameAnalysis(format: String) throws {
         let dir = TestPaths.scratch("dump-\(format)")
         defer { try? FileManager.default.removeItem(atPath: dir) }
