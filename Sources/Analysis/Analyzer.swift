@@ -140,6 +140,8 @@ public enum Analyzer {
             guard let (records, which) = KernelOnlyBoots(textRecords, files: input.kernelLogs).select(options.boot, notes: &report.notes)
             else { return report }
             report.untimedBoots = which
+            // The host the lines name (journalctl short-monotonic, a console with syslog's host field).
+            if report.host.hostname == nil { report.host.hostname = TextBoots.hostname(input.kernelLogs) }
             guard !records.isEmpty else { return report }
             analyzeKernelOnly(records, input: input, options: options, into: &report)
             // Kernel lines that say nothing (no event, no stop) are no boot whose end could be told.

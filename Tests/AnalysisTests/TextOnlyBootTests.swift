@@ -263,3 +263,32 @@ struct TextOnlyBootTests {
         #expect(r.end?.lastSignOfLife.map { $0.microseconds % 86_400_000_000 } == Int64(22 * 3600 + 5 * 60 + 25) * 1_000_000)
     }
 }
+
+/// Text without a wall-clock time still names its host: `journalctl -o short-monotonic` puts
+/// the hostname on every line, as `short` does. The sample's journal (written by
+/// systemd-journal-remote) rendered by journalctl; the journal's `_HOSTNAME` is the oracle.
+@Suite struct UntimedTextHostTests {
+    static let journal = TestPaths.packageRoot + "/samples/healthy-reboot/var/log/journal"
+
+    @Test("journalctl -o short-monotonic names the journal's host",
+          .enabled(if: TextOnlyBootTests.hasJournalctl))
+    func shortMonotonicHost() throws {
+        let dir = TestPaths.scratch("untimed-host")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = try Command.run("/usr/bin/journalctl", ["-D", Self.journal, "--no-pager", "-o", "short-monotonic"])
+        let json = try Command.run("/usr/bin/journalctl", ["-D", Self.journal, "--no-pager", "-o", "json", "-n", "1"])
+        try #require(text.status == 0 && json.status == 0)
+        let host = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])?["_HOSTNAME"] as? String)
+        let path = dir + "/boot.txt"
+        try text.stdoutText.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: path)]), options: AnalysisOptions())
+        #expect(r.untimedBoots != nil, "no wall-clock time: boots told apart by their kernel clocks")
+        #expect(r.host.hostname == host)
+        // Kernel text that names no host (dmesg) stays without one.
+        let dmesg = dir + "/dmesg.txt"
+        try "[    0.000000] Linux version 6.1.0-18-amd64\n[    5.000000] Out of memory: Killed process 4242 (java)\n"
+            .write(toFile: dmesg, atomically: true, encoding: .utf8)
+        let bare = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [try KernelLogReader.read(path: dmesg)]), options: AnalysisOptions())
+        #expect(bare.oomKills.count == 1 && bare.host.hostname == nil)
+    }
+}
