@@ -124,6 +124,10 @@ public enum Analyzer {
             }
         }
         report.inputs = JournalFileState.merge(input.inputs, reader: input.journal)
+        if let only = input.onlyBoots, let reader = input.journal {
+            report.inputs = JournalFileState.counting(only: only, index: scan.index ?? reader.bootIndex(), reader: reader,
+                                                      inputs: report.inputs)
+        }
         report.notes = JournalFileState.lossNotes(input.journal) + kernelNotes
         if textOnly {
             report.notes.append(.textLogsOnly(boots: ordered.count))

@@ -43,6 +43,19 @@ enum JournalFileState {
         return out
     }
 
+    /// The input table of a host whose journal files other machines share (systemd-journal-remote
+    /// without `--split-mode=host`): each file's row counts this host's entries (those of
+    /// `boots`, from the `_BOOT_ID` index), not every machine's.
+    static func counting(only boots: Set<String>, index: BootIndex, reader: JournalReader,
+                         inputs: [InputSummary]) -> [InputSummary] {
+        var out = inputs
+        for (i, file) in reader.files.enumerated() {
+            guard let row = out.firstIndex(where: { $0.path == file.path }) else { continue }
+            out[row].entries = index.entries(inFile: i) { boots.contains($0.description) }
+        }
+        return out
+    }
+
     /// Notes on entries the files claim but that could not be read.
     static func lossNotes(_ reader: JournalReader?) -> [ReportNote] {
         var out: [ReportNote] = []

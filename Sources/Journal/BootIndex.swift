@@ -60,6 +60,16 @@ public struct BootIndex: Sendable {
     /// Per file: indices into `extents`.
     private(set) var byFile: [[Int]] = []
 
+    /// How many entries of file `file` are of the boots `keep` accepts (linked and unlinked).
+    public func entries(inFile file: Int, ofBoots keep: (ID128) -> Bool) -> Int {
+        var n = 0
+        for e in extents where e.file == file && keep(e.bootID) { n = Self.clampedSum(n, max(0, e.entries)) }
+        if file >= 0, file < unlinked.count {
+            for u in unlinked[file] where keep(u.bootID) { n = Self.clampedSum(n, 1) }
+        }
+        return n
+    }
+
     /// Sets the set's extents and unlinked entries (one list per file) and gathers them by boot and file.
     mutating func set(extents: [Extent], unlinked: [[Located]]) {
         self.extents = extents

@@ -98,5 +98,21 @@ struct JournalRemoteFilesTests {
         }
         #expect(rows.map { $0["host"] as? String } == ["polybox", "web04"])
         #expect(rows.map { $0["end"] as? String } == ["unclean", "clean"])
+
+        // Each host's input row counts its own boots' entries of the file, as journalctl counts
+        // them (`_BOOT_ID=` of each; a torn file's entry that lost its `_MACHINE_ID` is still
+        // its boot's), in either way of reading (one boot through the index, or all).
+        for name in ["polybox", "web04"] {
+            let matches = try bootIDs(["--host", name, file]).map { "_BOOT_ID=\($0)" }
+            let jc = try Command.run("/usr/bin/journalctl", ["--file", file] + matches + ["-o", "export"])
+            let want = jc.stdoutText.split(separator: "\n").filter { $0.hasPrefix("__CURSOR=") }.count
+            #expect(want > 0, "\(jc.stderrText)")
+            for boot in [[], ["--boot", "all"]] {
+                let a = try Command.run(TestPaths.executable, ["analyze", "--quiet", "-o", "json", "--host", name] + boot + [file])
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(a.stdout)) as? [String: Any], "\(a.stderrText)")
+                let inputs = json["inputs"] as? [[String: Any]] ?? []
+                #expect(inputs.count == 1 && inputs.first?["entries"] as? Int == want, "\(name) \(boot): \(inputs)")
+            }
+        }
     }
 }
