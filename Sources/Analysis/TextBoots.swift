@@ -150,7 +150,11 @@ struct TextBoots {
         // Files without wall-clock times (`dmesg -t`, journalctl short-monotonic, a serial console)
         // cannot be placed among the others: they join the newest boot (the one that was running
         // when they were captured); with nothing timed at all, the caller reads them as kernel text.
-        guard let newest = groups.last else { return out }
+        guard let newest = groups.last else {
+            // Read as kernel text: their systemd lines count nothing, and the report says so.
+            out.notes += untimedNote(files)
+            return out
+        }
         // Of several such boots (their kernel clocks start again: a `Linux version` line, a file
         // whose stamps begin below where the one before ended), only the last can be the running
         // one; the others cannot be placed in time and are left out, named.
@@ -284,11 +288,14 @@ struct TextBoots {
             })
             b.flushRun()
         }
-        let untimed = files.reduce(0) { n, f in n + f.messages.filter { $0.record.wallclockUSec == nil }.count }
-        if untimed > 0 {
-            out.notes.append(.untimedSystemdLines(count: untimed))
-        }
+        out.notes += untimedNote(files)
         return out
+    }
+
+    /// The note on systemd lines without a wall-clock time, whose unit events are not counted.
+    private static func untimedNote(_ files: [KernelLogFile]) -> [ReportNote] {
+        let untimed = files.reduce(0) { n, f in n + f.messages.filter { $0.record.wallclockUSec == nil }.count }
+        return untimed > 0 ? [.untimedSystemdLines(count: untimed)] : []
     }
 
     /// The stamp of systemd-timesyncd's `System clock time unset or jumped backwards, restoring

@@ -8,11 +8,12 @@ enum NoteText {
             return s
         case .journalEntriesLost(let path, let header, let read):
             let lost = header > UInt64(max(0, read)) ? header - UInt64(max(0, read)) : 0
-            return "\(path): the header counts \(header) entries, \(read) could be read (\(lost) lost)."
+            return "\(path): the header counts \(HumanFormat.count(Int(clamping: header))) entries, \(HumanFormat.count(read)) could be read "
+                + "(\(HumanFormat.count(Int(clamping: lost))) lost)."
         case .journalEntriesRecovered(let path, let count):
-            return "\(path): \(count) entries recovered past the last linked entry (written but never linked)."
+            return "\(path): \(HumanFormat.count(count)) entries recovered past the last linked entry (written but never linked)."
         case .journalFileShort(let path, let missing):
-            return "\(path): file is \(missing) bytes shorter than its header says."
+            return "\(path): file is \(HumanFormat.count(Int(clamping: missing))) bytes shorter than its header says."
         case .journalFileUnreadable(let problem):
             return "Journal file could not be read: \(problem)"
         case .journalEmpty:
@@ -25,20 +26,20 @@ enum NoteText {
         case .kernelLogsOnly:
             return "No journal: the analysis rests on kernel logs alone."
         case .textOnlyBootsAdded(let count):
-            return "\(count) boot\(count == 1 ? "" : "s") only text logs hold (older or newer than the journal's) added from them"
+            return "\(HumanFormat.count(count)) boot\(count == 1 ? "" : "s") only text logs hold (older or newer than the journal's) added from them"
         case .untimedLinesJoinNewest(let paths):
             return "\(paths.joined(separator: ", ")): no wall-clock times; read as part of the newest boot"
         case .untimedBootsLeftOut(let paths, let count):
-            return "\(paths.joined(separator: ", ")): \(count) other boot\(count == 1 ? "" : "s") without wall-clock "
+            return "\(paths.joined(separator: ", ")): \(HumanFormat.count(count)) other boot\(count == 1 ? "" : "s") without wall-clock "
                 + "times (their kernel clocks start again) left out: they cannot be placed among the others"
         case .untimedOtherKernel(let paths, let release, let newest):
             return "\(paths.joined(separator: ", ")): no wall-clock times, and their kernel (\(release)) is not the newest boot's "
                 + "(\(newest)): another boot, which cannot be placed among the others; left out"
         case .linesBeforeKernelStart(let count, let id):
-            return "\(count) line\(count == 1 ? " is" : "s are") stamped before boot \(id)'s kernel started "
+            return "\(HumanFormat.count(count)) line\(count == 1 ? " is" : "s are") stamped before boot \(id)'s kernel started "
                 + "(written before its clock was set): left out of when the boot ran"
         case .untimedSystemdLines(let count):
-            return "\(count) systemd line\(count == 1 ? "" : "s") of text logs carry no wall-clock time "
+            return "\(HumanFormat.count(count)) systemd line\(count == 1 ? "" : "s") of text logs carry no wall-clock time "
                 + "(journalctl short-monotonic); their unit events are not counted"
         case .noSuchBoot(let miss):
             switch miss {
@@ -51,7 +52,7 @@ enum NoteText {
                     + "(choose one with --boot -\(boots - 1)…0 or 1…\(boots))."
             }
         case .kernelEventsNotListed(let count):
-            return "\(count) further kernel events of kinds already listed were counted but not listed."
+            return "\(HumanFormat.count(count)) further kernel events of kinds already listed were counted but not listed."
         }
     }
 }
