@@ -68,6 +68,14 @@ public struct SkippedLines: Sendable, Hashable {
     public var reportCopyLines: Int = 0
 
     public static let maxSamples = 8
+    /// Why a line that is no log line of any kind known was skipped.
+    public static let unrecognised = "no recognised timestamp or prefix"
+
+    /// Whether no line was read and every skipped one was of no known kind: a text that is no
+    /// log (`journalctl -o cat`, which keeps the messages alone, or a program's own output).
+    public func wholeFileUnrecognised(read: Int) -> Bool {
+        read == 0 && count > 0 && samples.allSatisfy { $0.reason == Self.unrecognised }
+    }
 
     public init() {}
 

@@ -226,7 +226,7 @@ struct FileBuilder {
                     append(line, b, lineNumber: lineNumber, nameFormat: nameFormat)
                     lastRecordLine = lineNumber
                 } else {
-                    skipped.add(line: lineNumber, reason: "no recognised timestamp or prefix")
+                    skipped.add(line: lineNumber, reason: SkippedLines.unrecognised)
                 }
             case .malformed(let reason):
                 skipped.add(line: lineNumber, reason: reason)

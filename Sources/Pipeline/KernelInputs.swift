@@ -152,7 +152,12 @@ struct KernelInputs {
         let file = KernelLogReader.parse(bytes: bytes, path: source.path, modificationTime: mtime)
         files.append(file)
         // Skipped lines are named on stderr, one line per file, like a damaged journal.
-        if let s = file.skipped.summary(path: file.path) { problems.append(s) }
+        if file.skipped.wholeFileUnrecognised(read: file.records.count + file.messages.count) {
+            problems.append("\(file.path): no line carries a time, a kernel stamp or a sender (\(HumanFormat.count(file.skipped.count)) line\(file.skipped.count == 1 ? "" : "s")): "
+                + "no log to read (`journalctl -o cat` writes such text; `-o export` or `-o short-iso-precise` keeps what the analysis needs)")
+        } else if let s = file.skipped.summary(path: file.path) {
+            problems.append(s)
+        }
         if kind != .kernelLog, file.format.isCrashDump { crashArtefacts.append(source.path) }
         inputs.append(InputSummary(path: source.path, kind: kind, entries: file.records.count + file.messages.count,
                                    health: InputHealth(status: file.skipped.count > 0 ? .damaged : .ok,

@@ -230,7 +230,14 @@ struct Verdict {
         switch endKind {
         case _ where report.analyzedBoot == nil:
             // No boot, but kernel lines that say what went wrong: those, and the causes below.
-            guard report.boots.isEmpty, hasKernelEvidence || report.end?.kind == .clean else { return hostLabel + ": " + headline }
+            guard report.boots.isEmpty, hasKernelEvidence || report.end?.kind == .clean else {
+                // Kernel lines of one boot told apart by their clocks, saying nothing went wrong:
+                // the headline after it says which boot was read.
+                if report.boots.isEmpty, report.untimedBoots?.analysed != nil {
+                    return hostLabel + ": how the boot ended is unknown; no cause found in the logs"
+                }
+                return hostLabel + ": " + headline
+            }
             if report.end?.kind == .clean {
                 line = hostLabel + " shut down cleanly (the kernel stopped the machine in order)"
             } else {

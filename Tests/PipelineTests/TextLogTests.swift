@@ -247,3 +247,35 @@ struct TextLogTests {
         #expect(Self.unit(first, "worker.service")?["restarts_observed"] as? Int == truth.unit("worker.service")?.restartsObserved)
     }
 }
+
+/// Text that is no log at all: `journalctl -o cat` keeps the messages without time or sender.
+/// The user is told what the file lacks and which output keeps it, instead of one skipped-line
+/// sample after another; a log with a few stray lines keeps the usual summary.
+@Suite struct MessagesOnlyTextTests {
+    @Test("journalctl -o cat of a real journal: no log to read, and which output to write instead",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")))
+    func journalctlCat() throws {
+        let dir = TestPaths.scratch("messages-only")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The reference incident's journal begins with systemd's lines (a journal that begins
+        // with the kernel's banner reads as a serial console's text, which has no stamps either).
+        let journal = TestPaths.packageRoot + "/samples/reference-incident/var/log/journal"
+        let cat = try Command.run("/usr/bin/journalctl", ["-D", journal, "--no-pager", "-o", "cat"])
+        let short = try Command.run("/usr/bin/journalctl", ["-D", journal, "--no-pager", "-o", "short-iso-precise"])
+        try #require(cat.status == 0 && short.status == 0 && !cat.stdout.isEmpty)
+        let path = dir + "/boot.txt"
+        try Data(cat.stdout).write(to: URL(fileURLWithPath: path))
+        let r = try Command.run(TestPaths.executable, ["analyze", "--utc", path])
+        #expect(r.status == 3)
+        #expect(r.stderrText.contains("\(path): no line carries a time, a kernel stamp or a sender"), "\(r.stderrText)")
+        #expect(r.stderrText.contains("-o export") && !r.stderrText.contains("lines skipped"))
+
+        // The same journal as short-iso-precise with a few lines of that text mixed in: read,
+        // and the stray lines named as skipped lines.
+        let mixed = dir + "/mixed.txt"
+        try Data(short.stdout + Array("a stray line\nanother one\n".utf8)).write(to: URL(fileURLWithPath: mixed))
+        let m = try Command.run(TestPaths.executable, ["analyze", "--utc", "--quiet", "-o", "json", mixed])
+        #expect(m.status == 0)
+        #expect(m.stderrText.contains("2 lines skipped") && !m.stderrText.contains("no line carries"), "\(m.stderrText)")
+    }
+}

@@ -49,6 +49,10 @@ struct TextReportTests {
         let text = ReportRenderer.render(r, as: .text, options: RenderOptions(width: 400))
         #expect(text.contains("No journal and no wall-clock time in the input: boot 5 of the 5 its kernel logs hold "
                               + "(told apart by their kernel clocks), read from /var/crash/console.log; --boot 1…5 chooses another."))
+        // The verdict line before it says what is known, rather than the same sentence twice.
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first == "unknown host: how the boot ended is unknown; no cause found in the logs.")
+        #expect(text.components(separatedBy: "No journal and no wall-clock time").count == 2)
     }
 
     /// A console log has no wall clock: its rows are placed by the kernel's own stamps, shown
