@@ -96,7 +96,7 @@ public enum KernelClock {
             }
         }
         let journalCount = merged.count
-        var journalIndex = DedupIndex()
+        var journalIndex = DedupIndex(records: journalCount)
         for i in 0..<journalCount { journalIndex.insert(merged[i], at: i) }
         var absorbed = [Set<String>](repeating: [], count: journalCount)
         var textIndex = DedupIndex()
@@ -156,12 +156,12 @@ public enum KernelClock {
             maxJournalMono[boot.bootID] = fromRecords ?? fromAnchors ?? 0
         }
         for i in merged.indices {
-            let r = merged[i]
-            guard let id = r.bootID, let boot = index.boots[id],
-                  !r.sources.contains(where: { $0.format == .journal }) else { continue }
-            if let w = r.wallclockUSec, r.clock != .none {
+            // Fields read in place: a copy of each record would count references to all it holds.
+            guard let id = merged[i].bootID, let boot = index.boots[id],
+                  !merged[i].sources.contains(where: { $0.format == .journal }) else { continue }
+            if let w = merged[i].wallclockUSec, merged[i].clock != .none {
                 merged[i].isLastWords = w > boot.lastRealtime
-            } else if let m = r.monotonicUSec, let jm = maxJournalMono[id], jm > 0 {
+            } else if let m = merged[i].monotonicUSec, let jm = maxJournalMono[id], jm > 0 {
                 merged[i].isLastWords = m > jm
             }
         }
@@ -179,7 +179,25 @@ public enum KernelClock {
             case (.none, .none): return a < b
             }
         }
-        return PlacedKernelLog(records: order.map { merged[$0] }, notes: notes, skipped: skipped, bootMatches: matches)
+        permute(&merged, to: order)
+        return PlacedKernelLog(records: merged, notes: notes, skipped: skipped, bootMatches: matches)
+    }
+
+    /// Puts `records[order[k]]` at `k` for every `k` (`order` a permutation of the indices), by
+    /// swaps along its cycles: records are moved, not copied.
+    static func permute(_ records: inout [KernelRecord], to order: [Int]) {
+        guard order.count == records.count else { return }
+        var done = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !done[start] {
+            var j = start
+            while true {
+                done[j] = true
+                let next = order[j]
+                guard next != start, next >= 0, next < records.count, !done[next] else { break }
+                records.swapAt(j, next)
+                j = next
+            }
+        }
     }
 
     /// Journal times come from files that may be corrupt: keep only 1970…2200, so that the
@@ -206,13 +224,23 @@ public enum KernelClock {
     struct JournalIndex {
         var boots: [String: JournalBootAnchor] = [:]
         var anchors: [String: [(realtime: Int64, monotonic: UInt64)]] = [:]
-        /// Trimmed text → (boot, record) pairs.
-        var byText: [String: [(boot: String, record: KernelRecord)]] = [:]
+        /// Trimmed text → where the journal's records with that text are (`hit(_:)`): positions,
+        /// not copies, for a journal holds thousands of kernel lines per boot.
+        var byText: [String: [Position]] = [:]
         var ordered: [JournalBootAnchor] = []
+        private let journal: [JournalBootAnchor]
+
+        struct Position {
+            var boot: Int32
+            var record: Int32
+        }
 
         init(_ journal: [JournalBootAnchor]) {
+            self.journal = journal
             ordered = journal.sorted { $0.firstRealtime < $1.firstRealtime }
-            for b in journal {
+            boots.reserveCapacity(journal.count)
+            byText.reserveCapacity(journal.reduce(0) { $0 &+ $1.kernelRecords.count })
+            for (n, b) in journal.enumerated() {
                 boots[b.bootID] = b
                 var a = b.anchors
                 if a.isEmpty {
@@ -222,8 +250,23 @@ public enum KernelClock {
                     }
                 }
                 anchors[b.bootID] = a.sorted { $0.monotonic < $1.monotonic }
-                for r in b.kernelRecords { byText[r.text.trimmingSpaces(), default: []].append((b.bootID, r)) }
+                // Positions fit in 32 bits: a boot keeps at most `kernelKept` records, a journal far fewer boots.
+                guard n < Int(Int32.max) else { break }
+                for (i, r) in b.kernelRecords.enumerated() where i < Int(Int32.max) {
+                    byText[r.text.trimmingSpaces(), default: []].append(Position(boot: Int32(n), record: Int32(i)))
+                }
             }
+        }
+
+        /// The boot of the record at `p`.
+        func bootID(_ p: Position) -> String { journal[Int(p.boot)].bootID }
+
+        /// The record at `p`.
+        func record(_ p: Position) -> KernelRecord { journal[Int(p.boot)].kernelRecords[Int(p.record)] }
+
+        /// Whether the record at `p` is the event `r` is (`KernelClock.sameEvent`), read in place.
+        func sameEvent(_ p: Position, _ r: KernelRecord) -> Bool {
+            KernelClock.sameEvent(journal[Int(p.boot)].kernelRecords[Int(p.record)], r)
         }
     }
 
@@ -243,12 +286,12 @@ public enum KernelClock {
         while i < boot.records.upperBound, i < file.records.count {
             let r = file.records[i]
             if let hits = index.byText[r.text.trimmingSpaces()] {
-                var seen = Set<String>()
-                for h in hits.prefix(4096) where !seen.contains(h.boot) && sameEvent(h.record, r) {
-                    seen.insert(h.boot)
+                var seen = Set<Int32>()
+                for p in hits.prefix(4096) where !seen.contains(p.boot) && index.sameEvent(p, r) {
+                    seen.insert(p.boot)
                     // Lines of the first second repeat in every boot of the same kernel.
                     let early: Bool = (r.monotonicUSec.map { $0 <= 1_000_000 }) ?? false
-                    scores[h.boot, default: 0] += early ? 1 : 10
+                    scores[index.bootID(p), default: 0] += early ? 1 : 10
                 }
             }
             i += step
@@ -338,9 +381,10 @@ public enum KernelClock {
             let r = file.records[local[k]]
             k += step
             guard let w = r.wallclockUSec, let hits = index.byText[r.text.trimmingSpaces()] else { continue }
-            for h in hits.prefix(8) {
-                guard let jw = h.record.wallclockUSec else { continue }
-                if let x = r.monotonicUSec, let y = h.record.monotonicUSec, (x > y ? x - y : y - x) > monoTolerance { continue }
+            for p in hits.prefix(8) {
+                let h = index.record(p)
+                guard let jw = h.wallclockUSec else { continue }
+                if let x = r.monotonicUSec, let y = h.monotonicUSec, (x > y ? x - y : y - x) > monoTolerance { continue }
                 let year = CivilTime.year(ofUSec: jw)
                 var bestShift = 0
                 var bestDelta = Int64.max
@@ -512,6 +556,16 @@ struct DedupIndex {
     /// The texts held (by hash): a line whose text no list holds is answered with one look-up,
     /// not ten (most lines of a long log are in no other source).
     private var texts = Set<Int>()
+
+    init() {}
+
+    /// An index for about `records` records: its tables are made that large at once.
+    init(records: Int) {
+        let n = max(0, min(records, 1 << 22))
+        byMonotonic.reserveCapacity(n)
+        byWall.reserveCapacity(n)
+        texts.reserveCapacity(n)
+    }
 
     mutating func insert(_ r: KernelRecord, at i: Int) {
         insert(r, at: i, textHash: DedupKey.hash(r.text.trimmingSpaces()))

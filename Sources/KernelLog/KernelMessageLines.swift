@@ -419,6 +419,16 @@ extension StringProtocol {
 }
 
 extension String {
+    /// Without leading and trailing spaces and tabs: the line itself, uncopied, when it has
+    /// none (most kernel lines; this runs for every line matched or merged).
+    func trimmingSpaces() -> String {
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        guard first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 else { return self }
+        return self[...].trimmingSpaces()
+    }
+}
+
+extension String {
     /// The range of the first occurrence of an ASCII literal.
     func rangeOfBytes(_ needle: StaticString) -> Range<String.Index>? {
         guard let offset = firstByteOffset(of: needle) else { return nil }

@@ -38,3 +38,23 @@ struct DedupFloodTests {
         #expect(index.steps <= 8 * n, "steps: \(index.steps)")
     }
 }
+
+/// The placed records are put in time order by moving them along the permutation's cycles:
+/// every permutation gives what copying `records[order[k]]` to `k` gives.
+@Suite struct RecordPermutationTests {
+    @Test(arguments: [0, 1, 2, 7, 100, 1000])
+    func movesAsCopiesWould(count: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let records = (0..<count).map { KernelRecord(text: "line \($0)", monotonicUSec: UInt64($0), sources: []) }
+        for _ in 0..<5 {
+            let order = Array(0..<count).shuffled(using: &rng)
+            var moved = records
+            KernelClock.permute(&moved, to: order)
+            #expect(moved.map(\.text) == order.map { records[$0].text })
+        }
+        // Not a permutation of the indices (a count that differs): left as it is.
+        var same = records
+        KernelClock.permute(&same, to: Array(0..<max(0, count - 1)))
+        #expect(count == 0 || same.map(\.text) == records.map(\.text))
+    }
+}
