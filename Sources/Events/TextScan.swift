@@ -1,3 +1,5 @@
+import KernelLog
+
 /// Small text helpers for log messages, written for speed on ASCII text without Foundation.
 public enum TextScan {
     /// The text after `prefix` up to (not including) `terminator`, searching from the first `prefix`.
@@ -98,6 +100,20 @@ extension Substring {
 extension StringProtocol {
     /// The first range of `needle`, by UTF-8 comparison (no Foundation).
     func find(_ needle: String) -> Range<Index>? {
+        // A native string's bytes are contiguous: `memchr` over them, no copy of the needle.
+        if let found = utf8.withContiguousStorageIfAvailable({ hay -> Int? in
+            var n = needle
+            return n.withUTF8 { ByteSearch.find(hay, $0) }
+        }) {
+            guard let offset = found else { return nil }
+            let lower = utf8.index(utf8.startIndex, offsetBy: offset)
+            return lower..<utf8.index(lower, offsetBy: needle.utf8.count)
+        }
+        return findByIndex(needle)
+    }
+
+    /// `find` for a string whose bytes are not contiguous (bridged), a byte at a time.
+    func findByIndex(_ needle: String) -> Range<Index>? {
         let n = Array(needle.utf8)
         guard let first = n.first else { return nil }
         var i = startIndex

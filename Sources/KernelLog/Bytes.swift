@@ -148,9 +148,9 @@ enum Bytes {
     }
 }
 
-enum ByteSearch {
+package enum ByteSearch {
     /// First offset of `needle` in `hay`: `memchr` for the first byte, then a compare.
-    static func find(_ hay: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
+    package static func find(_ hay: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
         guard let h = hay.baseAddress, let first = needle.first, hay.count >= needle.count else { return nil }
         let last = hay.count - needle.count
         var i = from

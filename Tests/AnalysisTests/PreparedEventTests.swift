@@ -67,3 +67,23 @@ struct PreparedEventTests {
         }
     }
 }
+
+/// Message classification searches each message for its phrases: `memchr` over the string's
+/// bytes must find what a byte-by-byte walk finds, at the same place, in strings and in
+/// substrings, ASCII or not.
+@Suite struct TextFindTests {
+    @Test func memchrSearchFindsWhatTheWalkFinds() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "ab", " ", "é", "→", "😀", "EXT4-fs (", "recovery complete", "\u{301}", "\t"]
+        for _ in 0..<2000 {
+            let hay = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            let needle = (0..<Int.random(in: 0...3, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            #expect(hay.find(needle) == hay.findByIndex(needle), "\(hay.debugDescription) \(needle.debugDescription)")
+            let sub = hay.dropFirst(min(1, hay.count))
+            #expect(sub.find(needle) == sub.findByIndex(needle), "\(sub.debugDescription) \(needle.debugDescription)")
+            if let r = sub.find(needle) { #expect(String(sub.utf8[r]) == needle) }
+        }
+        #expect("EXT4-fs (sda1): recovery complete".has("recovery complete"))
+        #expect(!"EXT4-fs (sda1): mounted".has("recovery complete"))
+    }
+}
