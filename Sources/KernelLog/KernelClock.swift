@@ -224,7 +224,7 @@ public enum KernelClock {
     struct JournalIndex {
         var boots: [String: JournalBootAnchor] = [:]
         var anchors: [String: [(realtime: Int64, monotonic: UInt64)]] = [:]
-        /// Trimmed text → where the journal's records with that text are (`hit(_:)`): positions,
+        /// Trimmed text → where the journal's records with that text are (`record(_:)`): positions,
         /// not copies, for a journal holds thousands of kernel lines per boot.
         var byText: [String: [Position]] = [:]
         var ordered: [JournalBootAnchor] = []
