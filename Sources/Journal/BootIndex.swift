@@ -62,11 +62,12 @@ public struct BootIndex: Sendable {
 
     /// How many entries of file `file` are of the boots `keep` accepts (linked and unlinked).
     public func entries(inFile file: Int, ofBoots keep: (ID128) -> Bool) -> Int {
+        guard file >= 0, file < byFile.count, file < unlinked.count else { return 0 }
         var n = 0
-        for e in extents where e.file == file && keep(e.bootID) { n = Self.clampedSum(n, max(0, e.entries)) }
-        if file >= 0, file < unlinked.count {
-            for u in unlinked[file] where keep(u.bootID) { n = Self.clampedSum(n, 1) }
+        for e in byFile[file] where e < extents.count && keep(extents[e].bootID) {
+            n = Self.clampedSum(n, max(0, extents[e].entries))
         }
+        for u in unlinked[file] where keep(u.bootID) { n = Self.clampedSum(n, 1) }
         return n
     }
 

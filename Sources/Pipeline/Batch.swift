@@ -93,7 +93,11 @@ public enum Batch {
     /// are no logs (the fleet's README): those are no machine, and get no host row saying they
     /// could not be read.
     static func machines(_ hosts: [HostInputs]) -> (hosts: [HostInputs], skipped: [String]) {
-        (hosts.filter { !$0.holdsOnlySkippedFiles }, hosts.filter(\.holdsOnlySkippedFiles).flatMap(\.problems).map(\.description))
+        var out: (hosts: [HostInputs], skipped: [String]) = ([], [])
+        for h in hosts {
+            if h.holdsOnlySkippedFiles { out.skipped += h.problems.map(\.description) } else { out.hosts.append(h) }
+        }
+        return out
     }
 
     /// Analyses one host and writes its reports into `dir`; its fleet row (its `reports` set
