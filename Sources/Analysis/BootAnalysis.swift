@@ -25,6 +25,9 @@ struct BootAnalysis {
     var ownWords: [String: UnitWords] = [:]
     /// Lines systemd logged about units (restart, failure), for evidence.
     var unitLines: [String: [EvidenceLine]] = [:]
+    /// Journal entries of priority err or worse, by minute; `nil` while no boot added comes
+    /// from the journal (text logs carry no priorities).
+    var errorsPerMinute: PerMinuteCounts?
 
     init(options: AnalysisOptions) { self.options = options }
 
@@ -44,6 +47,11 @@ struct BootAnalysis {
         }
         forkFailures += b.forkFailures
         forkFailureCount += b.forkFailureCount
+        if !b.textOnly {
+            var errors = errorsPerMinute ?? PerMinuteCounts()
+            errors.merge(b.errorsPerMinute)
+            errorsPerMinute = errors
+        }
         oomd += b.oomd
         lastWords = b.lastWords
         if fork == nil || b.fork.observations > (fork?.observations ?? 0) { fork = b.fork }
@@ -119,6 +127,7 @@ struct BootAnalysis {
         report.oomKills = oomKills
         report.kernelEvents = kernel.events
         report.forkRate = forkRate(kernel: kernel)
+        report.journalErrorsPerMinute = errorsPerMinute?.series
         if kernel.eventsDropped > 0 {
             report.notes.append(.kernelEventsNotListed(count: kernel.eventsDropped))
         }
@@ -162,9 +171,8 @@ struct BootAnalysis {
             s.restartCounterMin = u.counterMin
             s.firstRestart = u.restarts.first.map(Timestamp.init(microseconds:))
             s.lastRestart = u.restarts.last.map(Timestamp.init(microseconds:))
-            let perMinute = u.restarts.perMinute
             s.peakRestartsPerMinute = u.restarts.peakPerMinute
-            s.restartsPerMinute = perMinute.map { SeriesPoint(start: Timestamp(microseconds: $0.minute * 60_000_000), value: Double($0.count)) }
+            s.restartsPerMinute = u.restarts.perMinuteCounts.series
             s.exitStatuses = u.exitStatuses
             s.results = u.results
             s.startLimitHit = u.startLimitHit

@@ -219,6 +219,8 @@ final class BootState {
     }
     var forkFailures: [ForkFailure] = []
     var forkFailureCount = 0
+    /// Entries of priority err or worse (`PRIORITY` 0–3, as `journalctl -p err` matches), by minute.
+    var errorsPerMinute = PerMinuteCounts()
     var oomd: [OOMDKill] = []
     var fork = ForkRateEstimator()
     /// A ring of the newest entries, by location: their text is read once, at the end
@@ -512,6 +514,11 @@ struct JournalScan {
         // Boot-end evidence is read whatever the time window.
         let inWindow = (window.since.map { t >= $0 } ?? true) && (window.until.map { t <= $0 } ?? true)
         if inWindow { b.entriesInWindow += 1 }
+        // What only the analysed boot's report needs is not worked out for edges.
+        let counted = inWindow && !readingEdges
+        if counted, let p = f.priority, p.count == 1, let d = p.first, d >= UInt8(ascii: "0"), d <= UInt8(ascii: "3") {
+            b.errorsPerMinute.add(t)
+        }
 
         if !f.isKernel, TextScan.equal(f.identifier, EntryFields.kernelBytes), let m = f.message,
            let n = JournalUncleanNotice.parse(String(decoding: m, as: UTF8.self), time: t, cursor: EntryRef(e)),
@@ -542,8 +549,6 @@ struct JournalScan {
             }
             return
         }
-        // What only the analysed boot's report needs is not worked out for edges.
-        let counted = inWindow && !readingEdges
         if counted, let pid = f.pid {
             b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
         }

@@ -8,7 +8,7 @@ struct RestartStats {
     private(set) var count = 0
     private(set) var first: Int64?
     private(set) var last: Int64?
-    private(set) var perMinuteCounts: [Int64: Int] = [:]
+    private(set) var perMinuteCounts = PerMinuteCounts()
     private var window10s = DensestWindow(width: 10_000_000)
     private var window1m = DensestWindow(width: 60_000_000)
     private(set) var intervals = MedianEstimator()
@@ -22,7 +22,7 @@ struct RestartStats {
         count += 1
         if first == nil { first = t }
         last = t
-        perMinuteCounts[ForkRateEstimator.floorDiv(t, 60_000_000), default: 0] += 1
+        perMinuteCounts.add(t)
         window10s.add(t)
         window1m.add(t)
         if earliest.count < Self.earliestKept { earliest.append(t) }
@@ -33,7 +33,7 @@ struct RestartStats {
         count += other.count
         first = [first, other.first].compactMap { $0 }.min()
         last = [last, other.last].compactMap { $0 }.max()
-        perMinuteCounts.merge(other.perMinuteCounts, uniquingKeysWith: +)
+        perMinuteCounts.merge(other.perMinuteCounts)
         window10s.merge(other.window10s)
         window1m.merge(other.window1m)
         intervals.merge(other.intervals)
@@ -41,15 +41,40 @@ struct RestartStats {
     }
 
     /// Restarts per minute, oldest first.
-    var perMinute: [(minute: Int64, count: Int)] {
-        perMinuteCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }
+    var perMinute: [(minute: Int64, count: Int)] { perMinuteCounts.sorted }
 
     /// The most restarts inside any 10-second window (the default StartLimitIntervalSec).
     var maxPer10s: Int { window10s.best }
 
     /// The most restarts inside any sliding minute.
     var peakPerMinute: Int { window1m.best }
+}
+
+/// Events counted by the minute of the wall clock they happened in: memory follows the
+/// minutes that had any, not the number of events.
+struct PerMinuteCounts {
+    private var counts: [Int64: Int] = [:]
+
+    var isEmpty: Bool { counts.isEmpty }
+
+    /// Counts an event at `t` (microseconds since the epoch).
+    mutating func add(_ t: Int64) {
+        counts[ForkRateEstimator.floorDiv(t, 60_000_000), default: 0] += 1
+    }
+
+    mutating func merge(_ other: PerMinuteCounts) {
+        counts.merge(other.counts, uniquingKeysWith: +)
+    }
+
+    /// Each minute (minutes since the epoch) and its count, oldest first.
+    var sorted: [(minute: Int64, count: Int)] {
+        counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The counts as the report's series: each minute's start and its count.
+    var series: [SeriesPoint] {
+        sorted.map { SeriesPoint(start: Timestamp(microseconds: $0.minute &* 60_000_000), value: Double($0.count)) }
+    }
 }
 
 /// The most events inside any window of `width` microseconds, over events added in time

@@ -9,6 +9,8 @@ public struct AlertRule: Sendable {
         case instant
         /// `increase(metric[window])`, with Prometheus' extrapolation.
         case increase(windowSeconds: Int)
+        /// `rate(metric[window])`: the increase over the window, per second.
+        case rate(windowSeconds: Int)
         /// A ratio or rate the logs cannot give; written to the rules file, never evaluated.
         case unavailable(promQL: String)
     }
@@ -47,8 +49,8 @@ public struct AlertRule: Sendable {
         AlertRule(kind: .pidUsage, alert: "PostmortemPIDUsageHigh", metric: "node_processes_pids", matchers: [],
                   function: .unavailable(promQL: "node_processes_pids / node_processes_max_processes"), threshold: 0.8,
                   equals: false, forSeconds: 300, severity: "warning", summary: "over 80% of pid_max is in use"),
-        AlertRule(kind: .errorRate, alert: "PostmortemJournalErrorRate", metric: "postmortem_journal_errors_total",
-                  matchers: [], function: .unavailable(promQL: "rate(postmortem_journal_errors_total[5m])"),
+        AlertRule(kind: .errorRate, alert: "PostmortemJournalErrorRate", metric: Signals.journalErrorMetric,
+                  matchers: [], function: .rate(windowSeconds: 300),
                   threshold: 10, equals: false, forSeconds: 120, severity: "warning",
                   summary: "more than 10 journal entries of priority err or worse per second"),
     ]
@@ -64,6 +66,7 @@ public struct AlertRule: Sendable {
         switch function {
         case .instant: return selector
         case .increase(let w): return "increase(\(selector)[\(PromText.duration(w))])"
+        case .rate(let w): return "rate(\(selector)[\(PromText.duration(w))])"
         case .unavailable(let q): return q
         }
     }
@@ -91,32 +94,42 @@ public struct AlertRule: Sendable {
             for j in stride(from: k, through: max(0, k - reach), by: -1) { if let v = values[j] { return v } }
             return nil
         case .increase(let window):
-            // Prometheus 2.x: samples in [t - window, t], then extrapolatedRate (promql/functions.go).
-            let back = window / max(1, step)
-            var points: [(t: Double, v: Double)] = []
-            for j in max(0, k - back)...k { if let v = values[j] { points.append((Double(j * step), v)) } }
-            guard points.count >= 2, let first = points.first, let last = points.last else { return nil }
-            let rangeStart = Double(k * step - window), rangeEnd = Double(k * step)
-            var result = last.v - first.v
-            var previous = 0.0
-            for p in points {
-                if p.v < previous { result += previous }
-                previous = p.v
-            }
-            var toStart = first.t - rangeStart
-            let toEnd = rangeEnd - last.t
-            let sampled = last.t - first.t
-            let average = sampled / Double(points.count - 1)
-            if result > 0, first.v >= 0 {
-                let toZero = sampled * (first.v / result)
-                if toZero < toStart { toStart = toZero }
-            }
-            let threshold = average * 1.1
-            var extrapolated = sampled
-            extrapolated += toStart < threshold ? toStart : average / 2
-            extrapolated += toEnd < threshold ? toEnd : average / 2
-            return result * (extrapolated / sampled)
+            return Self.extrapolatedIncrease(values, at: k, step: step, window: window)
+        case .rate(let window):
+            // extrapolatedRate with isRate: the increase over the window's seconds.
+            return Self.extrapolatedIncrease(values, at: k, step: step, window: window).map { $0 / Double(max(1, window)) }
         }
+    }
+
+    /// The increase of the counter `values` over `[t - window, t]` at sample `k`, extrapolated
+    /// as Prometheus 2.x does (promql/functions.go, extrapolatedRate); `nil` with fewer than two samples.
+    static func extrapolatedIncrease(_ values: [Double?], at k: Int, step: Int, window: Int) -> Double? {
+        guard k >= 0, k < values.count else { return nil }
+        // Prometheus 2.x: samples in [t - window, t], then extrapolatedRate (promql/functions.go).
+        let back = window / max(1, step)
+        var points: [(t: Double, v: Double)] = []
+        for j in max(0, k - back)...k { if let v = values[j] { points.append((Double(j * step), v)) } }
+        guard points.count >= 2, let first = points.first, let last = points.last else { return nil }
+        let rangeStart = Double(k * step - window), rangeEnd = Double(k * step)
+        var result = last.v - first.v
+        var previous = 0.0
+        for p in points {
+            if p.v < previous { result += previous }
+            previous = p.v
+        }
+        var toStart = first.t - rangeStart
+        let toEnd = rangeEnd - last.t
+        let sampled = last.t - first.t
+        let average = sampled / Double(points.count - 1)
+        if result > 0, first.v >= 0 {
+            let toZero = sampled * (first.v / result)
+            if toZero < toStart { toStart = toZero }
+        }
+        let threshold = average * 1.1
+        var extrapolated = sampled
+        extrapolated += toStart < threshold ? toStart : average / 2
+        extrapolated += toEnd < threshold ? toEnd : average / 2
+        return result * (extrapolated / sampled)
     }
 }
 

@@ -69,6 +69,8 @@ public struct Backtest: Sendable {
                 r.leadBeforeLastSignOfLifeSeconds = signals.lastSignOfLife.map { (Double($0.microseconds) - Double(at.microseconds)) / 1e6 }
             } else if case .unavailable = e.rule.function {
                 r.notFired = .noSignal
+            } else if signals.unavailable.contains(e.rule.metric) {
+                r.notFired = .noSignal
             } else if !signals.hasClock {
                 r.notFired = .noWallClock
             } else if e.everHeld {

@@ -15,6 +15,9 @@ public struct Signals: Sendable {
     public var lateEvents: [String: Timestamp]
     public var firstSymptom: Timestamp?
     public var lastSignOfLife: Timestamp?
+    /// Metrics of the default rules the logs read cannot give (text logs carry no priorities,
+    /// so no journal error count): their rules are not evaluated.
+    public var unavailable: Set<String> = []
     /// False when nothing in the report has a wall-clock time (kernel logs stamped only with
     /// uptime, no journal): no scrape can be placed, and there are no samples.
     public var hasClock: Bool
@@ -27,6 +30,7 @@ public struct Signals: Sendable {
     public static let unitStateMetric = "node_systemd_unit_state"
     public static let hungTaskMetric = "postmortem_kernel_hung_tasks_total"
     public static let lockupMetric = "postmortem_kernel_lockups_total"
+    public static let journalErrorMetric = "postmortem_journal_errors_total"
 
     /// Kernel reports that count as a symptom (harm done), not as mere noise.
     static let symptomKinds: Set<KernelDistressKind> = [.hungTask, .softLockup, .hardLockup, .rcuStall, .panic, .oops, .bug,
@@ -83,11 +87,10 @@ public struct Signals: Sendable {
             }
         }
 
-        // Restart counters (node_exporter, systemd collector with --collector.systemd.enable-restarts-metrics):
-        // systemd's NRestarts. A minute's restarts are counted once the minute is over.
-        for unit in report.units where !unit.restartsPerMinute.isEmpty {
-            let base = Double(max(0, (unit.restartCounterMin ?? 1) - 1))
-            let buckets = unit.restartsPerMinute.sorted { $0.start < $1.start }
+        /// A counter of events known by the minute (`perMinute`): a minute's events count once
+        /// the minute is over, plus `base`.
+        func minuteCounter(_ perMinute: [SeriesPoint], base: Double = 0) -> (values: [Double?], late: [SeriesPoint]) {
+            let buckets = perMinute.sorted { $0.start < $1.start }
             var values: [Double?] = []
             var j = 0
             var total = base
@@ -98,9 +101,17 @@ public struct Signals: Sendable {
                 }
                 values.append(total)
             }
-            let lateBuckets = buckets.filter { $0.start.microseconds &+ 60_000_000 > lastSample }
+            // The minutes not over at the last sample, with an event in them.
+            return (values, buckets.filter { $0.start.microseconds &+ 60_000_000 > lastSample && $0.value > 0 })
+        }
+
+        // Restart counters (node_exporter, systemd collector with --collector.systemd.enable-restarts-metrics):
+        // systemd's NRestarts. A minute's restarts are counted once the minute is over.
+        for unit in report.units where !unit.restartsPerMinute.isEmpty {
+            let base = Double(max(0, (unit.restartCounterMin ?? 1) - 1))
+            let (values, lateBuckets) = minuteCounter(unit.restartsPerMinute, base: base)
             // Restarts of the minute that was not over at the last sample: the last of them is known to the second.
-            if lateBuckets.contains(where: { $0.value > 0 }), let t = unit.lastRestart ?? lateBuckets.first?.start {
+            if !lateBuckets.isEmpty, let t = unit.lastRestart ?? lateBuckets.first?.start {
                 late[Self.restartMetric] = min(late[Self.restartMetric] ?? t, t)
             }
             series.append(SignalSeries(metric: Self.restartMetric, labels: ["name": unit.unit], exporter: .nodeExporter,
@@ -148,6 +159,18 @@ public struct Signals: Sendable {
         series.append(SignalSeries(metric: Self.lockupMetric, labels: [:], exporter: .postmortem, values: counter(lockups)))
         noteLate(Self.hungTaskMetric, hung)
         noteLate(Self.lockupMetric, lockups)
+
+        // Journal entries of priority err or worse: no exporter counts them; ours, as a
+        // log-based exporter reading the journal would. Text logs carry no priorities.
+        if let errors = report.journalErrorsPerMinute {
+            let (values, lateBuckets) = minuteCounter(errors)
+            // Only a minute that began after the last sample is known to have come after it
+            // (with no sample at all, the rule was not evaluated: no scrape fell in the logs).
+            if n > 0, let t = lateBuckets.first(where: { $0.start.microseconds > lastSample })?.start { late[Self.journalErrorMetric] = t }
+            series.append(SignalSeries(metric: Self.journalErrorMetric, labels: [:], exporter: .postmortem, values: values))
+        } else {
+            unavailable.insert(Self.journalErrorMetric)
+        }
 
         self.series = series
         self.lateEvents = late

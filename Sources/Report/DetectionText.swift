@@ -56,7 +56,8 @@ struct DetectionText {
         }
         let first = fired.min { ($0.firedAt ?? .init(microseconds: .max)) < ($1.firedAt ?? .init(microseconds: .max)) }
         var s = "\(fired.count) of \(total) default alert rules would have fired"
-        if let first, let lead = first.leadBeforeLastSignOfLifeSeconds, lead > 0 {
+        // One rule's own line already says how long before the end it fired.
+        if fired.count > 1, let first, let lead = first.leadBeforeLastSignOfLifeSeconds, lead > 0 {
             s += ", the first \(HumanFormat.duration(seconds: lead)) before \(endName)"
         }
         return s + ": " + fired.map(firing).joined(separator: "; ") + "."
@@ -93,7 +94,7 @@ struct DetectionText {
         case .noSignal?:
             body = switch r.rule {
             case .pidUsage: "not evaluated: the logs give the fork rate, not the number of live processes"
-            case .errorRate: "not evaluated: the analysis does not count entries by priority"
+            case .errorRate: "not evaluated: the text logs read carry no priorities (journalctl's -o export or json keeps them)"
             default: "not evaluated: no such signal in the logs"
             }
         case .noWallClock?, .noSamples?:

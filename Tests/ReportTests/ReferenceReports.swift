@@ -218,6 +218,7 @@ enum ReferenceReports {
     /// Every optional field set, so that a schema check sees every key the model can write.
     static func full() -> PostmortemReport {
         var r = unclean()
+        r.journalErrorsPerMinute = [SeriesPoint(start: at(12, 58, 0), value: 412)]
         r.units[1].restartCounterMax = 0
         r.units[1].firstRestart = at(9, 0, 0)
         r.units[1].lastRestart = at(9, 0, 1)

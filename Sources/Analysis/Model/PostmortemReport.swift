@@ -19,6 +19,9 @@ public struct PostmortemReport: Codable, Sendable {
     public var units: [UnitSummary] = []
     public var oomKills: [OOMKillSummary] = []
     public var forkRate: ForkRate?
+    /// The analysed boot's journal entries of priority err or worse, per minute (each minute's
+    /// start); `nil` when it has no journal entries to count (text logs carry no priorities).
+    public var journalErrorsPerMinute: [SeriesPoint]?
     public var kernelEvents: [KernelEventSummary] = []
     public var rootCauses: [RootCause] = []
     public var timeline: [TimelineRow] = []
@@ -40,6 +43,7 @@ public struct PostmortemReport: Codable, Sendable {
         case end, units
         case oomKills = "oom_kills"
         case forkRate = "fork_rate"
+        case journalErrorsPerMinute = "journal_errors_per_minute"
         case kernelEvents = "kernel_events"
         case rootCauses = "root_causes"
         case timeline, notes, detection, window
