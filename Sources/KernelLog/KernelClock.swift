@@ -57,8 +57,11 @@ public enum KernelClock {
             var file = original
             notes += file.notes
             if let s = file.skipped.summary(path: file.path) { skipped.append(s) }
-            // Year and zone of RFC 3164 / dmesg -T / journalctl short text, from the journal.
-            notes += correctLocalTimes(&file, index)
+            // Year and zone of RFC 3164 / dmesg -T / journalctl short text, from the journal. The
+            // reader's guess of the year is said only when the journal did not give it.
+            let (placedNotes, yearFromJournal) = correctLocalTimes(&file, index)
+            if !yearFromJournal, let guess = file.yearGuess { notes.append(guess.note(path: file.path)) }
+            notes += placedNotes
             var fileMatches = file.boots.map { matchBoot($0, in: file, index) }
             if file.boots.isEmpty && !file.records.isEmpty {
                 fileMatches = []
@@ -366,9 +369,10 @@ public enum KernelClock {
     /// RFC 3164, journalctl short and `dmesg -T` print local time without a year or zone.
     /// Kernel lines also in the journal give both: the year by the nearest match, the zone as
     /// the median offset rounded to 15 minutes.
-    private static func correctLocalTimes(_ file: inout KernelLogFile, _ index: JournalIndex) -> [String] {
+    /// Also says whether the year of yearless stamps now comes from the journal.
+    private static func correctLocalTimes(_ file: inout KernelLogFile, _ index: JournalIndex) -> (notes: [String], yearFromJournal: Bool) {
         let local = file.records.indices.filter { file.records[$0].clock == .syslogInferredYear || file.records[$0].clock == .dmesgT }
-        guard !local.isEmpty else { return [] }
+        guard !local.isEmpty else { return ([], false) }
         var notes: [String] = []
         var yearShift = 0
         var deltas: [Int64] = []
@@ -442,7 +446,11 @@ public enum KernelClock {
             // offset = UTC - local, so the host's zone is UTC minus it.
             let hours = -Double(offset) / Double(hour)
             var note = "\(file.path): local times placed on the journal's clock using \(method.isEmpty ? "the journal" : method)"
-            if yearShift != 0 { note += "; year moved by \(yearShift) from the file-based guess" }
+            let yearless = local.filter { file.records[$0].clock == .syslogInferredYear }.compactMap { file.records[$0].wallclockUSec }
+            if !method.isEmpty, let lo = yearless.min(), let hi = yearless.max() {
+                let (first, last) = (CivilTime.year(ofUSec: lo), CivilTime.year(ofUSec: hi))
+                note += "; the year (\(first == last ? "\(last)" : "\(first)–\(last)")) from them"
+            }
             if deltas.isEmpty {
                 note += "; no common line, so the zone is unknown and local times are read as UTC"
             } else {
@@ -458,7 +466,7 @@ public enum KernelClock {
         } else if file.records[local[0]].clock == .syslogInferredYear || file.records[local[0]].clock == .dmesgT {
             notes.append("\(file.path): local times without a zone are read as UTC (no journal line to compare with)")
         }
-        return notes
+        return (notes, !method.isEmpty)
     }
 
     // MARK: - placing

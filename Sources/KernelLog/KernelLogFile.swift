@@ -155,8 +155,11 @@ public struct KernelLogFile: Sendable {
     /// When the record was written, when the file says (ramoops `====` header, pstore time).
     public var recordTimeUSec: Int64?
     public var pstore: PstoreInfo?
-    /// How the reader got the provisional years of RFC 3164 stamps, for the report.
+    /// What the reader noticed about the file's times and lines, for the report.
     public var notes: [String]
+    /// The years the reader gave RFC 3164 stamps (which have none): provisional until kernel
+    /// lines also in the journal confirm or move them (`KernelClock.place`).
+    public var yearGuess: YearGuess?
     /// systemd's own lines (PID 1, journald, logind, systemd-shutdown, …) in a syslog or journalctl
     /// text file, in file order, on the same clock and boots as `records`: the analysis reads unit
     /// events and shutdown markers from them as from journal entries.
@@ -176,5 +179,28 @@ public struct KernelLogFile: Sendable {
         self.recordTimeUSec = recordTimeUSec
         self.pstore = pstore
         self.notes = notes
+    }
+}
+
+/// The years a file's RFC 3164 stamps were given, and from what.
+public struct YearGuess: Sendable, Hashable {
+    public enum Source: Sendable, Hashable {
+        case journalctlHeader, modificationTime, currentDate
+    }
+    public var firstYear: Int
+    public var lastYear: Int
+    public var source: Source
+    /// New Years seen as the stamps jump back by months.
+    public var rollovers: Int
+
+    /// The note the report carries when nothing better placed the year.
+    func note(path: String) -> String {
+        let from = switch source {
+        case .journalctlHeader: "journalctl's header"
+        case .modificationTime: "file's modification time"
+        case .currentDate: "current date"
+        }
+        return "\(path): syslog stamps carry no year; inferred \(firstYear == lastYear ? "\(lastYear)" : "\(firstYear)–\(lastYear)") "
+            + "from the \(from)" + (rollovers > 0 ? " and \(rollovers) New Year rollover\(rollovers == 1 ? "" : "s")" : "")
     }
 }

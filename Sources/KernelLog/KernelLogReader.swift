@@ -81,6 +81,7 @@ struct FileBuilder {
     var pstore: PstoreInfo?
     var recordTime: Int64?
     var notes: [String] = []
+    var yearGuess: YearGuess?
     var bootStarts: [(record: Int, journalBootID: String?)] = []
     var pendingJournalBoot: (String?)? = nil
     var replayPending = false
@@ -488,6 +489,7 @@ struct FileBuilder {
                                  modificationTimeUSec: modificationTime, recordTimeUSec: recordTime, pstore: pstore, notes: notes)
         file.messages = messages
         file.hostnames = hostnames
+        file.yearGuess = yearGuess
         return file
     }
 
@@ -543,10 +545,8 @@ struct FileBuilder {
             records[index].wallclockUSec = CivilTime.replacingYear(w, with: Swift.max(1970, lastYear - wrapsAfter[k]))
         }
         let firstYear = Swift.max(1970, lastYear - wraps)
-        let from = header != nil ? "journalctl's header" : modificationTime == nil ? "current date" : "file's modification time"
-        notes.append("\(path): syslog stamps carry no year; inferred \(firstYear == lastYear ? "\(lastYear)" : "\(firstYear)–\(lastYear)") "
-            + "from the \(from)"
-            + (wraps > 0 ? " and \(wraps) New Year rollover\(wraps == 1 ? "" : "s")" : ""))
+        let source: YearGuess.Source = header != nil ? .journalctlHeader : modificationTime == nil ? .currentDate : .modificationTime
+        yearGuess = YearGuess(firstYear: firstYear, lastYear: lastYear, source: source, rollovers: wraps)
     }
 }
 
