@@ -63,7 +63,7 @@ enum BootEndClassifier {
             evidence.append(.dirtyFilesSeen(Array(input.dirtyJournalFiles.prefix(3))))
         }
         if let h = JournalFileState.tornOnline(input.journal, file: b.lastFile), newestWriter(b.lastFile) {
-            evidence.append(.lastFileTorn(path: h.path, damage: h.summary))
+            evidence.append(.lastFileTorn(path: h.path, damage: h.summary(withState: false)))
         } else if !isNewest, newestWriter(b.lastFile), JournalFileState.isOnline(input.journal, file: b.lastFile),
                   let path = fileName(b.lastFile) {
             // Later boots wrote elsewhere, yet this boot's journald never closed its file.

@@ -64,25 +64,4 @@ public struct FileHealth: Sendable {
             problems.append(JournalProblem(path: path, offset: offset, reason: reason))
         }
     }
-
-    /// One line for people: what was read and what was lost.
-    public var summary: String {
-        var parts = ["\(state.rawValue)", countedFromIndex ? "\(entriesRead) entries in its index (another boot's: not read)" : "\(entriesRead) entries read"]
-        if entriesRecovered > 0 { parts.append("\(entriesRecovered) recovered past the last linked entry") }
-        if missingBytes > 0 { parts.append("file is \(missingBytes) bytes shorter than its header says") }
-        if headerEntries > UInt64(entriesRead) {
-            parts.append("header counts \(headerEntries) entries, \(headerEntries - UInt64(entriesRead)) not recoverable")
-        }
-        if entriesSkipped > 0 { parts.append("\(entriesSkipped) entry slots unreadable") }
-        if entriesOutOfOrder > 0 { parts.append("\(entriesOutOfOrder) entries out of order, skipped") }
-        if itemsDropped > 0 { parts.append("\(itemsDropped) fields lost") }
-        if entriesOversized > 0 {
-            parts.append("\(entriesOversized) entries claim items past their own object (not read)")
-        }
-        if hashMismatches > 0 {
-            parts.append("\(hashMismatches) values fail their stored hash (kept, as journalctl keeps them)")
-        }
-        if problemCount > 0 { parts.append("\(problemCount) problems") }
-        return parts.joined(separator: ", ")
-    }
 }

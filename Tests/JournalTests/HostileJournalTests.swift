@@ -69,7 +69,6 @@ struct HostileJournalTests {
         #expect(health?.entriesOversized == 2)
         #expect(health?.itemsDropped == 0)
         #expect(health?.problems.contains { $0.reason.contains("claims") && $0.reason.contains("not read") } == true)
-        #expect(health?.summary.contains("2 entries claim items past their own object (not read)") == true)
         // The analysis scan agrees.
         var messages = 0
         JournalReader(paths: [mutated]).scan(fields: ["MESSAGE"]) { v in if v.value(0) != nil { messages += 1 } }
@@ -150,7 +149,6 @@ struct HostileJournalTests {
         #expect(fast == oracle)
         #expect(health?.hashMismatches == 1)
         #expect(health?.problems.contains { $0.offset == data.offset && $0.reason.contains("does not match its stored hash") } == true)
-        #expect(health?.summary.contains("1 values fail their stored hash") == true)
         // The unchanged file has none.
         #expect(Self.ourExports(file).health?.hashMismatches == 0)
     }

@@ -89,7 +89,6 @@ struct TornFileTests {
         #expect(health.entriesRead == ours.count)
         #expect(health.headerEntries == 1500)
         #expect(health.isDamaged)
-        #expect(health.summary.contains("not recoverable"), "\(health.summary)")
         #expect(!health.problems.isEmpty && health.problems.allSatisfy { $0.offset != nil })
     }
 
@@ -210,7 +209,6 @@ struct TornFileTests {
             #expect(Self.cursors(refused.stdout).isEmpty)
             let health = try #require(reader.health.first)
             #expect(health.missingBytes > 0)
-            #expect(health.summary.contains("shorter than its header says"))
         }
     }
 

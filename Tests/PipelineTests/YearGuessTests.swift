@@ -58,3 +58,26 @@ struct YearGuessTests {
         #expect(!text.contains("the year (2024)"))
     }
 }
+
+/// The line a damaged journal file gets on stderr, on the sample's torn file (journalctl
+/// `--header` says it holds 2,687 entries and journald left it online).
+@Suite("a damaged file's stderr line")
+struct DamagedFileLineTests {
+    @Test("names the state, groups its numbers as the report does, and says where the problems are listed")
+    func tornFile() throws {
+        let sample = TestPaths.packageRoot + "/samples/reference-incident"
+        let r = try Command.run(TestPaths.executable, ["analyze", "--utc", "-o", "json", sample])
+        #expect(r.status == 0)
+        let torn = "/var/log/journal/65935178b7f7b28f006093b5970de8da/system@0006111820924b2f-c010144d1220fce1.journal~"
+        #expect(r.stderrText.contains(sample + torn + ": online (journald never closed it), 2,670 entries read, the file is "
+            + "3,133,893 bytes shorter than its header says, the header counts 2,687 entries (17 not recoverable), "
+            + "17 entry slots unreadable, 18 fields lost, 19 problems in all (with their offsets in the JSON report's inputs)\n"),
+                "\(r.stderrText)")
+        // The JSON report's inputs list them, each with its offset.
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any]
+        let inputs = try #require(json?["inputs"] as? [[String: Any]])
+        let damaged = try #require(inputs.first { ($0["path"] as? String)?.hasSuffix(".journal~") == true })
+        let problems = try #require((damaged["health"] as? [String: Any])?["problems"] as? [String])
+        #expect(problems.count == 19 && problems.allSatisfy { $0.contains(": at offset 0x") })
+    }
+}
