@@ -63,6 +63,7 @@ public enum Analyzer {
         // A file of several machines: only this host's boots.
         let ids = input.onlyBoots.map { only in scan.bootOrder.filter { only.contains($0) } } ?? scan.bootOrder
         var ordered = BootOrder.order(ids.compactMap { scan.boots[$0] }, files: input.journal?.files ?? [])
+        JournalFileState.attachHeaderTails(ordered, reader: input.journal)
         var kernelNotes: [ReportNote] = []
         var textRecords = input.kernelRecords
         var matchedTextBoots: Set<String> = []
@@ -253,7 +254,8 @@ public enum Analyzer {
         if b.textOnly { s.textOnly = true }
         // A text boot's stamps counted from its first line are no uptime: how long it ran is unknown.
         if b.entries > 0, b.monotonicIsUptime {
-            s.uptimeSeconds = Double(b.lastMonotonic) / 1e6
+            // Up to the last entry its file's header records, when a cut took the boot's end.
+            s.uptimeSeconds = Double(max(b.lastMonotonic, b.cutTail?.monotonic ?? 0)) / 1e6
             if b.firstMonotonic != .max { s.firstEntryUptimeSeconds = Double(b.firstMonotonic) / 1e6 }
         }
         s.clockJumps = b.clockJumps.map {
@@ -313,6 +315,8 @@ public enum Analyzer {
     static func lastSignOfLife(_ b: BootState, textRecords: [KernelRecord],
                                before: Int64? = nil) -> (time: Int64, source: SourceKind) {
         var out = (time: b.last, source: b.textOnly ? SourceKind.kernelLog : .journal)
+        // The last entry its file's header records, though the entry itself is lost.
+        if let tail = b.headerTail, tail.realtime > out.time, before.map({ tail.realtime < $0 }) ?? true { out.time = tail.realtime }
         for r in textRecords {
             guard let w = r.wallclockUSec, w > out.time, plausible(w), before.map({ w < $0 }) ?? true,
                   !r.sources.contains(where: { $0.format == .journal }) else { continue }

@@ -36,6 +36,22 @@ enum BootEndClassifier {
     static func classify(index i: Int, boots: [BootState], filePaths: [String], input: AnalysisInput,
                          textRecords: [KernelRecord], options: AnalysisOptions) -> BootEndFinding {
         let b = boots[i]
+        // A last file cut short whose header records the boot going on for longer than a crash
+        // can lose: the cut, not the machine, ended what can be read. Its tear says nothing of
+        // how the boot ended; the finding says what went with it.
+        let cut = b.cutTail.map { tail in
+            BootEndEvidence.lastFileCut(path: tail.path, lastWritten: Timestamp(microseconds: tail.realtime),
+                                        uptimeSeconds: Double(tail.monotonic) / 1e6, entriesLost: tail.entriesLost)
+        }
+        var finding = classify(index: i, boots: boots, filePaths: filePaths, input: input, textRecords: textRecords,
+                               options: options, lastFileCut: cut != nil)
+        if let cut { finding.evidence.append(cut) }
+        return finding
+    }
+
+    private static func classify(index i: Int, boots: [BootState], filePaths: [String], input: AnalysisInput,
+                                 textRecords: [KernelRecord], options: AnalysisOptions, lastFileCut: Bool) -> BootEndFinding {
+        let b = boots[i]
         if let local = options.localBootID?.lowercased().replacingDashes(), local == b.id {
             return BootEndFinding(kind: .ongoing, evidence: [.runningBoot])
         }
@@ -62,7 +78,7 @@ enum BootEndClassifier {
            !b.files.contains(where: { fileName($0) != nil }) || filePaths.isEmpty {
             evidence.append(.dirtyFilesSeen(Array(input.dirtyJournalFiles.prefix(3))))
         }
-        if let h = JournalFileState.tornOnline(input.journal, file: b.lastFile), newestWriter(b.lastFile) {
+        if !lastFileCut, let h = JournalFileState.tornOnline(input.journal, file: b.lastFile), newestWriter(b.lastFile) {
             evidence.append(.lastFileTorn(path: h.path, damage: h.summary(withState: false)))
         } else if !isNewest, newestWriter(b.lastFile), JournalFileState.isOnline(input.journal, file: b.lastFile),
                   let path = fileName(b.lastFile) {

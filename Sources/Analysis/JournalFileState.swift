@@ -7,6 +7,24 @@ enum JournalFileState {
         return files[file].health.state == .online
     }
 
+    /// Attaches to each boot what its last file's header says of the boot's last entry when that
+    /// entry could not be read (`BootState.headerTail`): the header names the boot of its tail
+    /// entry, and its time and monotonic stamp are past everything read of the boot.
+    static func attachHeaderTails(_ boots: [BootState], reader: JournalReader?) {
+        guard let files = reader?.files else { return }
+        for b in boots where !b.textOnly {
+            guard b.lastFile >= 0, b.lastFile < files.count, let id = ID128(hex: b.id) else { continue }
+            let file = files[b.lastFile]
+            let h = file.header
+            guard h.tailEntryBootID == id, h.nEntries > UInt64(file.health.entriesRead),
+                  let realtime = Int64(exactly: h.tailEntryRealtime), realtime > b.last, Analyzer.plausible(realtime),
+                  h.tailEntryMonotonic >= b.lastMonotonic else { continue }
+            let lost = Int(clamping: h.nEntries - UInt64(file.health.entriesRead))
+            b.headerTail = HeaderTail(realtime: realtime, monotonic: h.tailEntryMonotonic, path: file.path, entriesLost: lost,
+                                      fileCut: file.health.missingBytes > 0)
+        }
+    }
+
     /// An ONLINE file cut or half-written: journald was writing it when it stopped. Entries the
     /// merge skipped as out of order (a wall clock set back, an RTC-less board) are no tear.
     static func tornOnline(_ reader: JournalReader?, file: Int) -> FileHealth? {

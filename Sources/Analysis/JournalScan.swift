@@ -11,6 +11,18 @@ struct KeptMessage {
     var priority: [UInt8]?
 }
 
+/// The boot's last entry as its last journal file's header records it, when that entry could
+/// not be read (the file is cut or torn after it).
+struct HeaderTail {
+    var realtime: Int64
+    var monotonic: UInt64
+    var path: String
+    /// Entries the header counts that could not be read.
+    var entriesLost: Int
+    /// The file is shorter than its header says (a cut copy, or a size lost in a crash).
+    var fileCut: Bool
+}
+
 /// Per-boot aggregates collected in the single pass over the journal.
 final class BootState {
     let id: String
@@ -38,6 +50,17 @@ final class BootState {
     var startSource = BootStartSource.journalClock
     /// Only text logs hold the boot (kern.log, messages, a pasted console): no journal entry.
     var textOnly = false
+    /// What its last file's header says of its last entry, when that entry is lost.
+    var headerTail: HeaderTail?
+    /// `headerTail` when the file is cut and the header records the boot going on for longer
+    /// than a crash loses (journald syncs every `syncIntervalUSec`): a cut copy, not a tear.
+    var cutTail: HeaderTail? {
+        guard let t = headerTail, t.fileCut, t.realtime &- last > Self.syncIntervalUSec else { return nil }
+        return t
+    }
+    /// How long journald may hold entries before it syncs them (`SyncIntervalSec=`, 5 min by
+    /// default; critical ones at once): all a crash can take from the end of a file.
+    static let syncIntervalUSec: Int64 = 300_000_000
     /// Whether the monotonic stamps count from the kernel's start. A text boot whose kernel start
     /// is not in its lines counts from its first line instead: that is no uptime.
     var monotonicIsUptime = true

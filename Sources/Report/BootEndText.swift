@@ -28,6 +28,11 @@ enum BootEndText {
             return "dirty journal files seen: \(paths.joined(separator: ", "))"
         case .lastFileTorn(let path, let damage):
             return "its last journal file \(path) was left online and torn (\(damage))"
+        case .lastFileCut(let path, let lastWritten, let uptime, let lost):
+            return "its last journal file \(path) is cut short: its header records entries until \(time(lastWritten)) "
+                + "(\(HumanFormat.duration(seconds: uptime)) into the boot), more than 5 min after the last one read "
+                + "(more than a crash loses: journald syncs every 5 min); \(HumanFormat.count(lost)) "
+                + "entr\(lost == 1 ? "y" : "ies") and how the boot ended went with the cut"
         case .lastFileLeftOnline(let path):
             return "its last journal file \(path) was left online: journald never closed it"
         case .crashDumpRecords(let count, let source):

@@ -30,6 +30,12 @@ struct Verdict {
 
     /// The analysed boot's last entry.
     var lastEntry: Timestamp? { report.end?.lastEntry ?? analyzedBootSummary?.last }
+    /// Where the boot was last seen: its last entry, or a later sign of life (its journal
+    /// file's header records entries past the last one read, a kernel line).
+    var lastSeen: (phrase: String, time: Timestamp?) {
+        if let life = report.end?.lastSignOfLife, let last = lastEntry, life > last { return ("last sign of life", life) }
+        return ("last entry", lastEntry)
+    }
 
     /// The last sign of life in any source; the last entry when nothing outlived it.
     var endOfLife: Timestamp? { report.end?.lastSignOfLife ?? lastEntry }
@@ -77,8 +83,8 @@ struct Verdict {
         case .unclean: return subject + " ended UNCLEANLY" + at + lifeSource + silence
         case .clean: return subject + " ended cleanly" + at + (requester.map { ", " + $0 } ?? "")
             + (report.end?.nextBootFirst == nil ? "" : silence)
-        case .ongoing: return subject + " was still running at its last entry" + (lastEntry.map { ", " + clock.labelled($0) } ?? "")
-        case .unknown, nil: return subject + ": how it ended is unknown (last entry" + (lastEntry.map { " at " + clock.labelled($0) } ?? "") + ")"
+        case .ongoing: return subject + " was still running at its " + lastSeen.phrase + (lastSeen.time.map { ", " + clock.labelled($0) } ?? "")
+        case .unknown, nil: return subject + ": how it ended is unknown (" + lastSeen.phrase + (lastSeen.time.map { " at " + clock.labelled($0) } ?? "") + ")"
         }
     }
 
@@ -254,7 +260,7 @@ struct Verdict {
                 case .scheduled: line += ", as scheduled"
                 }
             }
-        case .ongoing: line = hostLabel + " was still running at its last entry" + (lastEntry.map { " (" + clock.labelled($0) + ")" } ?? "")
+        case .ongoing: line = hostLabel + " was still running at its " + lastSeen.phrase + (lastSeen.time.map { " (" + clock.labelled($0) + ")" } ?? "")
         case .unknown, nil: line = hostLabel + ": how the boot ended is unknown" + (at.map { " (last sign of life " + $0 + ")" } ?? "")
         }
         let causes = rankedCauses

@@ -22,6 +22,11 @@ public enum BootEndEvidence: Sendable, Hashable {
     case dirtyFilesSeen([String])
     /// The boot's last journal file was left online and is torn; `damage` is the file's health.
     case lastFileTorn(path: String, damage: String)
+    /// The boot's last journal file is cut short, and its header records entries of the boot
+    /// until `lastWritten` (`uptimeSeconds` into it), more than a crash loses (journald syncs
+    /// every 5 min) after the last one read: `entriesLost` entries went with the cut, and with
+    /// them how the boot ended. No sign of a crash: a copy of a live journal cut short looks the same.
+    case lastFileCut(path: String, lastWritten: Timestamp, uptimeSeconds: Double, entriesLost: Int)
     /// The boot's last journal file was left online, though later boots wrote elsewhere.
     case lastFileLeftOnline(path: String)
     /// Crash dump records (pstore, kdump): `count` of them, from `source`.
