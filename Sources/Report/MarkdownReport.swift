@@ -173,8 +173,11 @@ struct MarkdownReport {
             let nextLabel = report.end?.nextBootStart == nil ? "next boot's first entry" : "next boot's kernel start"
             out.append("- **\(label):** \(clock.labelled(last)) (\(lastLabel)) → \(clock.labelled(next)) "
                        + "(\(nextLabel)): **\(gap)** without logs.")
-        } else if let last = verdict.lastEntry {
-            out.append("- **Outage window:** from \(clock.labelled(last)) (last entry); no later boot in the input.")
+        } else if verdict.endKind == .ongoing, let seen = verdict.lastSeen.time {
+            out.append("- **Outage window:** none known: the boot was still running at its \(verdict.lastSeen.phrase) "
+                       + "(\(clock.labelled(seen))); no later boot in the input.")
+        } else if let seen = verdict.lastSeen.time {
+            out.append("- **Outage window:** from \(clock.labelled(seen)) (\(verdict.lastSeen.phrase)); no later boot in the input.")
         } else if report.untimedBoots != nil || report.kernelEvents.contains(where: { $0.uptimeSeconds != nil }) {
             out.append("- **Outage window:** unknown (the logs carry no wall-clock time).")
         } else {
@@ -183,8 +186,10 @@ struct MarkdownReport {
         if let kind = verdict.endKind { out.append("- **How the boot ended:** \(kind.rawValue).") }
         if let boot = verdict.analyzedBootSummary {
             let up = Verdict.ran(boot)
+            // To the last entry, or to the one its file's header records past a cut.
+            let end = report.end?.lastSignSource == .journal ? max(boot.last, report.end?.lastSignOfLife ?? boot.last) : boot.last
             out.append("- **Boot ran:** \(HumanFormat.duration(seconds: up)) (\(clock.labelled(boot.start ?? boot.first)) → "
-                       + "\(clock.labelled(boot.last))), \(HumanFormat.count(boot.entries)) "
+                       + "\(clock.labelled(end))), \(HumanFormat.count(boot.entries)) "
                        + (boot.textOnly == true ? "log line\(boot.entries == 1 ? "" : "s")." : "entr\(boot.entries == 1 ? "y" : "ies")."))
         }
         for fact in verdict.bootFacts { out.append("- " + md(fact) + ".") }

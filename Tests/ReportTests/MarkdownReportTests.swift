@@ -121,6 +121,26 @@ struct MarkdownReportTests {
         #expect(lines.contains("- **OOM kills:** 1: `ffmpeg` (global, 13:00:55)."))
     }
 
+    @Test("a boot still running has no outage; its run reaches a sign of life its journal file's header gives past the last entry")
+    func impactStillRunning() throws {
+        var r = ReferenceReports.unclean()
+        r.analyzedBoot = ReferenceReports.nextBoot
+        let boot = try #require(r.boots.last)
+        let header = Timestamp(microseconds: boot.last.microseconds + 8 * 3_600_000_000)
+        r.end = BootEnd(kind: .ongoing, lastEntry: boot.last, nextBootFirst: nil, gapSeconds: nil, evidence: [.newestStillOnline])
+        r.end?.lastSignOfLife = header
+        r.end?.lastSignSource = .journal
+        let lines = Self.section("## Impact", in: ReportRenderer.render(r, as: .markdown, options: RenderOptions()))
+        #expect(lines.contains("- **Outage window:** none known: the boot was still running at its last sign of life "
+                               + "(2024-07-19 21:20:00 UTC); no later boot in the input."), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("- **Boot ran:** ") && $0.contains(" → 2024-07-19 21:20:00 UTC), 2,380 entries.") }, "\(lines)")
+        // Without the header's sign of life: the last entry.
+        r.end?.lastSignOfLife = nil
+        let plain = Self.section("## Impact", in: ReportRenderer.render(r, as: .markdown, options: RenderOptions()))
+        #expect(plain.contains("- **Outage window:** none known: the boot was still running at its last entry "
+                               + "(2024-07-19 13:20:00 UTC); no later boot in the input."), "\(plain)")
+    }
+
     @Test("remediation: every cause's steps in the short term, the long-term steps after them")
     func remediation() {
         let report = ReferenceReports.unclean()
