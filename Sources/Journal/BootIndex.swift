@@ -222,8 +222,11 @@ extension JournalReader {
                         k -= 1
                     }
                     guard let f = first, let l = last else { continue }
+                    // Slots after the last readable one point past a cut or a tear (their array
+                    // or their entry is gone): not counted, as a whole read does not count them.
+                    let readable = k + 2
                     extents.append(BootIndex.Extent(
-                        file: i, bootID: f.bootID, seqnumID: file.seqnumID, entries: list.count,
+                        file: i, bootID: f.bootID, seqnumID: file.seqnumID, entries: readable,
                         first: .init(realtime: f.realtime, monotonic: f.monotonic, seqnum: f.seqnum, offset: f.offset),
                         last: .init(realtime: l.realtime, monotonic: l.monotonic, seqnum: l.seqnum, offset: l.offset), data: d))
                 }

@@ -14,14 +14,21 @@ struct CutJournalTests {
 
     /// `journalctl --header`'s tail realtime and monotonic stamps (µs, from the hex it prints)
     /// and entry count, read from a copy padded with zeros to the size the header declares.
-    static func header(_ path: String) throws -> (tail: Int64, monotonic: UInt64, entries: Int) {
-        let dir = TestPaths.scratch("header")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A copy of `path` padded with zeros to the size its header declares, which journalctl
+    /// reads (it refuses a file shorter than that), in a directory of its own.
+    static func paddedCopy(_ path: String) throws -> (copy: String, dir: String) {
+        let dir = TestPaths.scratch("padded")
         let copy = dir + "/copy.journal"
         try FileManager.default.copyItem(atPath: path, toPath: copy)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: copy)
         let file = try JournalFile(path: copy)
         #expect(truncate(copy, off_t(file.header.headerSize) + off_t(file.header.arenaSize)) == 0)
+        return (copy, dir)
+    }
+
+    static func header(_ path: String) throws -> (tail: Int64, monotonic: UInt64, entries: Int) {
+        let (copy, dir) = try paddedCopy(path)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try Command.run(journalctl, ["--header", "--file", copy])
         func hex(_ label: String) throws -> UInt64 {
             let line = try #require(r.stdoutText.split(separator: "\n").first { $0.hasPrefix(label) })
@@ -57,6 +64,22 @@ struct CutJournalTests {
         #expect(end.lastSignOfLife == Timestamp(microseconds: header.tail))
         #expect(abs(cut.uptime - Double(header.monotonic) / 1e6) < 1e-6)
         #expect(abs((r.boots.last?.uptimeSeconds ?? 0) - Double(header.monotonic) / 1e6) < 1e-6)
+    }
+
+    @Test("listing the boots of a cut file counts the entries that can be read, as a whole read and journalctl do",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: journalctl), "needs journalctl"))
+    func listingCountsReadableEntries() throws {
+        let path = try #require(TestPaths.corpusFiles("journals").first { $0.hasSuffix("velociraptor-truncated-compact.journal") })
+        let (copy, dir) = try Self.paddedCopy(path)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let oracle = try Command.run(Self.journalctl, ["--file", copy, "-o", "export"])
+        let entries = oracle.stdoutText.split(separator: "\n").filter { $0.hasPrefix("__CURSOR=") }.count
+        #expect(entries == 380)
+        var listing = AnalysisOptions()
+        listing.bootsOnly = true
+        // Its `_BOOT_ID` entry array counts 1,053 slots, 673 of them past the cut.
+        #expect(Fixture.analyze([path], options: listing).boots.map(\.entries) == [entries])
+        #expect(Fixture.analyze([path]).boots.map(\.entries) == [entries])
     }
 
     /// The RHEL 9 journal (ONLINE, journald 252), cut at the first entry of its last `minutes`.
