@@ -327,7 +327,8 @@ extension JournalReader {
                     let from = end > tailSeconds * 1_000_000 ? end - tailSeconds * 1_000_000 : 0
                     let tailStart = list.firstSlot(in: 0..<list.count, in: file, unreadable: true) { $0 >= from }
                     var taken = 0
-                    var n = list.count - 1
+                    // From the last readable slot (`Extent.entries`): slots past a cut are no entries.
+                    var n = min(list.count, e.entries) - 1
                     var looked = 0
                     // The newest entries whatever they carry (`unsieved`), then the sieve's.
                     while n >= tailStart, taken < edgeEntries, looked < lookLimit, sieve == nil || looked < unsieved {
