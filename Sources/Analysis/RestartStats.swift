@@ -55,8 +55,6 @@ struct RestartStats {
 struct PerMinuteCounts {
     private var counts: [Int64: Int] = [:]
 
-    var isEmpty: Bool { counts.isEmpty }
-
     /// Counts an event at `t` (microseconds since the epoch).
     mutating func add(_ t: Int64) {
         counts[ForkRateEstimator.floorDiv(t, 60_000_000), default: 0] += 1
