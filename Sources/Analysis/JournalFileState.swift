@@ -7,22 +7,23 @@ enum JournalFileState {
         return files[file].health.state == .online
     }
 
-    /// Attaches to each boot what its last file's header says of the boot's last entry when that
-    /// entry could not be read (`BootState.headerTail`): the header names the boot of its tail
-    /// entry, and its time and monotonic stamp are past everything read of the boot.
+    /// Sets each boot's `headerTail`: what its last file's header says of the boot's last entry
+    /// when that entry could not be read (the header names the boot of its tail entry, and its
+    /// time and monotonic stamp are past everything read of the boot); `nil` otherwise.
     static func attachHeaderTails(_ boots: [BootState], reader: JournalReader?) {
-        guard let files = reader?.files else { return }
-        for b in boots where !b.textOnly {
-            guard b.lastFile >= 0, b.lastFile < files.count, let id = ID128(hex: b.id) else { continue }
-            let file = files[b.lastFile]
-            let h = file.header
-            guard h.tailEntryBootID == id, h.nEntries > UInt64(file.health.entriesRead),
-                  let realtime = Int64(exactly: h.tailEntryRealtime), realtime > b.last, Analyzer.plausible(realtime),
-                  h.tailEntryMonotonic >= b.lastMonotonic else { continue }
-            let lost = Int(clamping: h.nEntries - UInt64(file.health.entriesRead))
-            b.headerTail = HeaderTail(realtime: realtime, monotonic: h.tailEntryMonotonic, path: file.path, entriesLost: lost,
-                                      fileCut: file.health.missingBytes > 0)
-        }
+        for b in boots { b.headerTail = headerTail(of: b, files: reader?.files ?? []) }
+    }
+
+    private static func headerTail(of b: BootState, files: [JournalFile]) -> HeaderTail? {
+        guard !b.textOnly, b.lastFile >= 0, b.lastFile < files.count, let id = ID128(hex: b.id) else { return nil }
+        let file = files[b.lastFile]
+        let h = file.header
+        guard h.tailEntryBootID == id, h.nEntries > UInt64(file.health.entriesRead),
+              let realtime = Int64(exactly: h.tailEntryRealtime), realtime > b.last, Analyzer.plausible(realtime),
+              h.tailEntryMonotonic >= b.lastMonotonic else { return nil }
+        return HeaderTail(realtime: realtime, monotonic: h.tailEntryMonotonic, path: file.path,
+                          entriesLost: Int(clamping: h.nEntries - UInt64(file.health.entriesRead)),
+                          fileCut: file.health.missingBytes > 0)
     }
 
     /// An ONLINE file cut or half-written: journald was writing it when it stopped. Entries the

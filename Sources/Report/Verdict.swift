@@ -30,10 +30,10 @@ struct Verdict {
 
     /// The analysed boot's last entry.
     var lastEntry: Timestamp? { report.end?.lastEntry ?? analyzedBootSummary?.last }
-    /// Where the boot was last seen: its last entry, or a later sign of life (its journal
-    /// file's header records entries past the last one read, a kernel line).
+    /// Where the boot was last seen: its last entry, or `endOfLife` when that is later (its
+    /// journal file's header records entries past the last one read, a kernel line).
     var lastSeen: (phrase: String, time: Timestamp?) {
-        if let life = report.end?.lastSignOfLife, let last = lastEntry, life > last { return ("last sign of life", life) }
+        if let life = endOfLife, let last = lastEntry, life > last { return ("last sign of life", life) }
         return ("last entry", lastEntry)
     }
 
