@@ -290,10 +290,11 @@ public enum Analyzer {
         }
         guard let banner else {
             if let best { return (best, .dmesgUptime) }
-            // No uptime stamps (journalctl's text, rsyslog reading the journal): the banner is
-            // the kernel's first line, printed as it started; its stamp is the start.
+            // No uptime stamps (journalctl's text, rsyslog reading the journal, `dmesg -T`, which
+            // prints the boot's start plus each line's uptime): the banner is the kernel's first
+            // line, printed as it started; its stamp is the start.
             let plain = records.first { r in
-                r.text.hasPrefix("Linux version ") && (r.clock == .syslog || r.clock == .syslogInferredYear)
+                r.text.hasPrefix("Linux version ") && (r.clock == .syslog || r.clock == .syslogInferredYear || r.clock == .dmesgT)
                     && r.wallclockUSec.map(plausible) == true
             }
             return plain?.wallclockUSec.map { ($0, .kernelBanner) }

@@ -162,7 +162,7 @@ struct BootAnalysis {
             guard options.unitMatches(name) else { continue }
             let nonzeroExits = u.exitStatuses.filter { !($0.key == "0" || $0.key.hasPrefix("0/")) }.values.reduce(0, +)
             let interesting = u.restartsObserved > 0 || u.failureCount > 0 || nonzeroExits > 0 || u.oomKills > 0
-                || u.startLimitHit || u.startFailures > 0 || u.oomdKills > 0 || (options.unit != nil && options.unitMatches(name))
+                || u.startLimitHit || !u.jobFailureCounts.counts.isEmpty || u.oomdKills > 0 || (options.unit != nil && options.unitMatches(name))
             guard interesting else { continue }
             var s = UnitSummary(unit: name)
             s.starts = u.starts
@@ -175,6 +175,7 @@ struct BootAnalysis {
             s.restartsPerMinute = u.restarts.perMinuteCounts.series
             s.exitStatuses = u.exitStatuses
             s.results = u.results
+            s.jobFailures = u.jobFailureCounts.counts
             s.startLimitHit = u.startLimitHit
             s.oomKills = u.oomKills
             s.crashLoop = u.isCrashLoop

@@ -25,10 +25,11 @@ struct HostFactsBuilder {
                 facts.kernel = KernelFacts(version: facts.kernel?.version, commandLine: c, source: facts.kernel?.source ?? source)
                 commandLineSource = source
             }
-        case .memory(let available, let total):
+        case .memory(let available, let total, let reserved):
             if facts.memory?.totalKB == nil {
                 var m = facts.memory ?? MemoryFacts()
                 (m.totalKB, m.availableKB) = (total, available)
+                if let reserved, reserved <= total { m.usableKB = total - reserved }
                 m.sources.append(.ram(readAt: source))
                 facts.memory = m
             }

@@ -12,6 +12,22 @@ package enum HumanFormat {
         return n < 0 ? "-" + out : out
     }
 
+    /// A rate (per second, say) as precise as its size calls for: `414`, `56.2`, `0.033`. A few
+    /// processes over a short journal must not read as `0/s` beside a finite time to use every PID.
+    package static func rate(_ value: Double) -> String {
+        let m = value.magnitude
+        guard m.isFinite, m > 0, m < 100 else { return number(value, decimals: 0) }
+        if m >= 1 { return number(value, decimals: 1) }
+        // Two significant digits below one (six decimals at most).
+        var decimals = 2
+        var scaled = m * 100
+        while scaled < 10, decimals < 6 {
+            scaled *= 10
+            decimals += 1
+        }
+        return number(value, decimals: decimals)
+    }
+
     /// A non-negative quantity with up to `decimals` fractional digits (trailing zeros dropped)
     /// and thousands separators in the integer part.
     package static func number(_ value: Double, decimals: Int = 1) -> String {

@@ -19,7 +19,8 @@ struct UnitAccumulator {
     var oomKills = 0
     var oomKillTimes: [Int64] = []
     var oomdKills = 0
-    var startFailures = 0
+    /// Start jobs that did not complete, by `JOB_RESULT` (`dependency`: a unit it requires failed).
+    var jobFailureCounts = TextCounts()
     var firstCursor: EntryRef?
     var lastRestartCursor: EntryRef?
     /// Seconds from a main-process exit (or failure) to the restart being scheduled.
@@ -94,8 +95,8 @@ struct UnitAccumulator {
             if lastExit == nil { noteExit(time, clean: true) }
         case .resources(let cpu, _):
             if let cpu { peakCPUNSec = max(peakCPUNSec ?? 0, cpu) }
-        case .startFailed:
-            startFailures += 1
+        case .startFailed(let jobResult):
+            jobFailureCounts.add(jobResult)
         case .starting, .stopping, .stopped:
             break
         }

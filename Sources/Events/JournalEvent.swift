@@ -274,7 +274,7 @@ public enum JournalEventExtractor {
             }
             if unit.hasSuffix(".socket") { return .some(nil) }
             return ev(.started)
-        case .unitFailedToStart: return ev(.startFailed)
+        case .unitFailedToStart: return ev(.startFailed(jobResult: EntryFields.text(f.jobResult) ?? "failed"))
         case .unitStarting: return ev(.starting)
         case .unitStopping: return ev(.stopping)
         case .unitStopped: return ev(.stopped)
@@ -389,7 +389,7 @@ public enum JournalEventExtractor {
             if t.hasPrefix("Reached target") || t.hasPrefix("Listening on") { return nil }
             return ev(.started)
         case MessageIDs.unitFailedToStart?:
-            return ev(.startFailed)
+            return ev(.startFailed(jobResult: EntryFields.text(f.jobResult) ?? "failed"))
         case MessageIDs.unitStarting?:
             return ev(.starting)
         case MessageIDs.unitStopping?:
@@ -419,7 +419,7 @@ public enum JournalEventExtractor {
         if t.hasPrefix("systemd-oomd killed") { return ev(.oomdKilled(processes: nil)) }
         if t.hasPrefix("Deactivated successfully") || t.hasPrefix("Succeeded.") { return ev(.deactivated) }
         if t.hasPrefix("Consumed ") { return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init), memoryPeakBytes: nil)) }
-        if t.hasPrefix("Failed to start ") { return ev(.startFailed) }
+        if t.hasPrefix("Failed to start ") { return ev(.startFailed(jobResult: "failed")) }
         if t.hasPrefix("Started ") || t.hasPrefix("Finished ") { return ev(.started) }
         if t.hasPrefix("Starting ") { return ev(.starting) }
         if t.hasPrefix("Stopping ") { return ev(.stopping) }

@@ -26,8 +26,9 @@ public enum UnitEventKind: Sendable, Hashable {
     case deactivated
     /// `Consumed … CPU time`.
     case resources(cpuNSec: UInt64?, memoryPeakBytes: UInt64?)
-    /// `Failed to start X.` (job `start` failed).
-    case startFailed
+    /// `Failed to start X.`, `Dependency failed for X.`: the start job did not complete, with
+    /// its `JOB_RESULT` (`failed`, `dependency`, `timeout`, …).
+    case startFailed(jobResult: String)
 }
 
 /// One unit event, with where it was read.

@@ -6,8 +6,10 @@ public enum KernelHostLine: Sendable, Hashable {
     case banner(version: String, text: String)
     /// `Command line: …` (x86, early) or `Kernel command line: …` (every architecture).
     case commandLine(String)
-    /// `Memory: 24329712K/25165280K available (…)`; 2.6.32 prints a lower-case `k`.
-    case memory(availableKB: Int64, totalKB: Int64)
+    /// `Memory: 24329712K/25165280K available (…, 70184K reserved, 0K cma-reserved)`; 2.6.32
+    /// prints a lower-case `k` and an `absent` figure. `reservedKB` sums the reserved, cma-reserved
+    /// and absent figures (`nil` when the line has none): what the kernel keeps from the total.
+    case memory(availableKB: Int64, totalKB: Int64, reservedKB: Int64?)
     /// `Adding 998396k swap on /dev/sda5.  Priority:-1 …`
     case swapAdded(kb: Int64, device: String)
     /// `Total swap = 2097148kB`, in an OOM report's memory summary.
@@ -134,7 +136,27 @@ public enum KernelHostLine: Sendable, Hashable {
         guard let total = leadingInt64(second) else { return nil }
         let tail = second.drop { $0.isASCII && $0.isNumber }
         guard tail.hasPrefix("K available") || tail.hasPrefix("k available") else { return nil }
-        return .memory(availableKB: available, totalKB: total)
+        return .memory(availableKB: available, totalKB: total, reservedKB: reserved(in: tail.dropFirst(11)))
+    }
+
+    /// The sum of the `NK reserved`, `NK cma-reserved` and `Nk absent` figures in the
+    /// parenthesis after `available`. The first figure of the line counts the pages free when it
+    /// was printed, which with deferred page initialisation (most kernels since 4.x) is a
+    /// fraction of RAM; the total less these figures is what the kernel manages
+    /// (`physpages - totalram_pages - totalcma_pages` is its `reserved`, mm/mm_init.c).
+    private static func reserved(in s: Substring) -> Int64? {
+        guard let open = s.firstIndex(of: "("), let close = s[open...].firstIndex(of: ")") else { return nil }
+        var sum: Int64?
+        for part in s[s.index(after: open)..<close].split(separator: ",") {
+            let p = part.drop { $0 == " " }
+            guard let n = leadingInt64(p) else { continue }
+            let unit = p.drop { $0.isASCII && $0.isNumber }
+            guard unit == "K reserved" || unit == "k reserved" || unit == "K cma-reserved" || unit == "k absent"
+                    || unit == "K absent" else { continue }
+            let (v, overflow) = (sum ?? 0).addingReportingOverflow(n)
+            sum = overflow ? .max : v
+        }
+        return sum
     }
 
     /// `1 node, 2 CPUs`, `2 nodes, 64 CPUs`, `12 CPUs`, `1 CPU`.

@@ -118,9 +118,9 @@ enum CauseWording {
         }
         var s = "Processes could not be created: " + parts.joined(separator: "; ") + "."
         if let r = f.rate {
-            s += " PIDs advanced at up to \(HumanFormat.number(r.peakPerSecond, decimals: 0))/s"
+            s += " PIDs advanced at up to \(HumanFormat.rate(r.peakPerSecond))/s"
                 + (r.lowerBound ? " (a lower bound: PIDs wrapped between the entries kept)" : "")
-            s += " against a median of \(HumanFormat.number(r.medianPerSecond, decimals: 1))/s for the boot (pid_max \(r.pidMax.map(String.init) ?? "?")"
+            s += " against a median of \(HumanFormat.rate(r.medianPerSecond))/s for the boot (pid_max \(r.pidMax.map(String.init) ?? "?")"
             s += r.pidMaxSource.map { ", from \(FactSourceText.pidMax($0)))." } ?? ")."
         }
         if let subject = f.subject { s += " Most new PIDs came from \(subject)." }

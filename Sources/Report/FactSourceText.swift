@@ -2,6 +2,16 @@ import Analysis
 
 /// The sentences typed fact sources are written as, in every format and in JSON.
 enum FactSourceText {
+    /// What kept a boot's last sign of life, as a noun phrase ("came from a kernel log").
+    static func signOfLife(_ s: SourceKind) -> String {
+        switch s {
+        case .kernelLog: "a kernel log"
+        case .pstore: "pstore"
+        case .kdump: "kdump"
+        case .journal: "the journal"
+        }
+    }
+
     static func pidMax(_ s: PIDMaxSource) -> String {
         switch s {
         case .commandLine: "kernel command line"

@@ -28,7 +28,8 @@ struct HostFactsRows {
             if let v = k.version { out.append(Row(label: "Kernel", value: v, source: k.source)) }
             if let c = k.commandLine { out.append(Row(label: "Command line", code: c, value: "", source: nil)) }
         }
-        let set = f.panicSettings.named.compactMap { n in n.setting.map { (n.name, $0) } }
+        // pid_max rides with the panic settings (read from the same places) but is no panic setting.
+        let set = f.panicSettings.named.compactMap { n in n.name == "kernel.pid_max" ? nil : n.setting.map { (n.name, $0) } }
         if set.isEmpty {
             // Without the command line in the logs, "none set" would claim more than is known.
             let value = f.kernel?.commandLine == nil
@@ -41,10 +42,19 @@ struct HostFactsRows {
             out.append(Row(label: "Panic setting", code: "\(name) = \(s.value)", value: Self.meaning(name, s.value),
                            source: FactSourceText.setting(s.source) + overrides))
         }
+        if let s = f.panicSettings.pidMax {
+            let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.map(FactSourceText.settingOverride).joined(separator: ", ")
+            out.append(Row(label: "PID limit", code: "kernel.pid_max = \(s.value)", value: "",
+                           source: FactSourceText.setting(s.source) + overrides))
+        }
         if let m = f.memory {
             var parts: [String] = []
             if let t = m.totalKB { parts.append(HumanFormat.kibibytes(Self.int(t)) + " RAM") }
-            if let a = m.availableKB { parts.append(HumanFormat.kibibytes(Self.int(a)) + " available after the kernel's reservations") }
+            if let u = m.usableKB {
+                parts.append(HumanFormat.kibibytes(Self.int(u)) + " usable after the kernel's reservations")
+            } else if let a = m.availableKB {
+                parts.append(HumanFormat.kibibytes(Self.int(a)) + " free at boot")
+            }
             if let s = m.swapKB { parts.append(s == 0 ? "no swap" : HumanFormat.kibibytes(Self.int(s)) + " swap") }
             out.append(Row(label: "Memory", value: parts.joined(separator: ", "), source: m.sources.map(FactSourceText.memory).joined(separator: "; ")))
         }

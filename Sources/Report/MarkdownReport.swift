@@ -82,7 +82,17 @@ struct MarkdownReport {
     private func keyMoments() -> [String] {
         var rows: [(Timestamp, String, String)] = []
         if let boot = verdict.analyzedBootSummary {
-            if let start = boot.start { rows.append((start, "Boot began", "kernel start")) }
+            if let start = boot.start {
+                // Where the wall clock stepped forward, the boot's first entries (and the events
+                // table) are on the old clock: its start is put there too, or it would come after them.
+                let step = boot.clockJumps.reduce(Int64(0)) { $0 &+ ($1.to.microseconds &- $1.from.microseconds) }
+                if step > 0 {
+                    rows.append((Timestamp(microseconds: start.microseconds &- step), "Boot began",
+                                 "kernel start, on the clock before it stepped forward by \(HumanFormat.duration(seconds: Double(step) / 1e6))"))
+                } else {
+                    rows.append((start, "Boot began", "kernel start"))
+                }
+            }
             if boot.beginningLost() {
                 rows.append(boot.textOnly == true ? (boot.first, "Logs kept begin", "older lines were rotated away or not collected")
                                                   : (boot.first, "Kept journal begins", "older entries were rotated or vacuumed away"))
@@ -106,7 +116,7 @@ struct MarkdownReport {
             rows.append((last, verdict.analyzedBootSummary?.textOnly == true ? "Last log line" : "Last journal entry", ""))
         }
         if let life = report.end?.lastSignOfLife, life != verdict.lastEntry {
-            rows.append((life, "Last sign of life", report.end?.lastSignSource?.rawValue ?? ""))
+            rows.append((life, "Last sign of life", report.end?.lastSignSource.map { "in " + FactSourceText.signOfLife($0) } ?? ""))
         }
         if let next = verdict.nextBootBegins { rows.append((next, "Next boot began", report.end?.nextBootStart == nil ? "its first entry" : "kernel start")) }
         guard !rows.isEmpty else { return [] }
@@ -217,7 +227,7 @@ struct MarkdownReport {
         }
         out += dataLoss()
         if let rate = report.forkRate, rate.peakPerSecond > 0 {
-            var line = "- **Fork rate:** peak \(HumanFormat.number(rate.peakPerSecond)) per second"
+            var line = "- **Fork rate:** peak \(HumanFormat.rate(rate.peakPerSecond)) per second"
             if let at = rate.peakAt { line += " at \(clock.time(at))" }
             if rate.lowerBound { line += " (a lower bound: PIDs may have wrapped)" }
             out.append(line + ".")

@@ -151,13 +151,20 @@ struct TextSections {
             .map { "\($0.key) ×\(HumanFormat.count($0.value))" }.joined(separator: ", ")
     }
 
+    /// Unit results, then start jobs that did not complete (`start job dependency ×1`: a
+    /// unit whose dependency failed never ran, so it has no result of its own); `-` for none.
+    static func resultsCell(_ u: UnitSummary) -> String {
+        let parts = [counted(u.results), u.jobFailures.isEmpty ? "" : "start job " + counted(u.jobFailures)].filter { !$0.isEmpty }
+        return parts.isEmpty ? "-" : parts.joined(separator: ", ")
+    }
+
     func units() -> [String] {
         guard !report.units.isEmpty else { return [] }
         let units = report.units.sorted { ($0.restartsObserved, $1.unit) > ($1.restartsObserved, $0.unit) }
         let rows = units.prefix(Self.maxUnitRows).map { u -> [String] in
             [u.unit, HumanFormat.count(u.starts), HumanFormat.count(u.restartsObserved),
              u.restartCounterMax.map(HumanFormat.count) ?? "-", Self.counted(u.exitStatuses).isEmpty ? "-" : Self.counted(u.exitStatuses),
-             Self.counted(u.results).isEmpty ? "-" : Self.counted(u.results), u.startLimitHit ? "hit" : "-",
+             Self.resultsCell(u), u.startLimitHit ? "hit" : "-",
              u.oomKills > 0 ? HumanFormat.count(u.oomKills) : "-"]
         }
         let table = TextTable(headers: ["UNIT", "STARTS", "RESTARTS", "CTR MAX", "EXITS", "RESULTS", "LIMIT", "OOM"],
@@ -189,7 +196,7 @@ struct TextSections {
     func forkPressure() -> [String] {
         guard let f = report.forkRate else { return [] }
         var facts: [String] = []
-        let peak = HumanFormat.number(f.peakPerSecond, decimals: 1) + "/s"
+        let peak = HumanFormat.rate(f.peakPerSecond) + "/s"
             + (f.lowerBound ? " (a lower bound: PIDs may have wrapped more than once between observations)" : "")
         facts.append("peak fork rate " + peak + (f.peakAt.map { " in the minute from " + clock.time($0) } ?? ""))
         if let pidMax = f.pidMax {

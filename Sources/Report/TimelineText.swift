@@ -51,14 +51,19 @@ enum TimelineText {
         case .forkFailures(let count, let first):
             return "\(HumanFormat.count(count)) fork failures, first: \(first)"
         case .forkRate(let perSecond, let lowerBound):
-            return "processes created at \(HumanFormat.number(perSecond, decimals: 0))/s "
+            return "processes created at \(HumanFormat.rate(perSecond))/s "
                 + "(peak one-minute average\(lowerBound ? ", a lower bound" : ""))"
         case .kernelBurst(let kind, let count, let first):
             return "\(HumanFormat.count(count)) × \(kind.rawValue): first \(first)"
         case .bootEnd(let kind, let lastSign, let after, let silence):
-            var s = "boot ends \(kind.rawValue)"
+            var s = switch kind {
+            case .clean: "the boot ended cleanly"
+            case .unclean: "the boot ended uncleanly"
+            case .ongoing: "the boot was still running at its last entry"
+            case .unknown: "how the boot ended is unknown"
+            }
             if let lastSign, let after {
-                s += "; the last sign of life came from the \(lastSign.rawValue), "
+                s += "; the last sign of life came from \(FactSourceText.signOfLife(lastSign)), "
                     + "\(HumanFormat.duration(seconds: after)) after the journal's last entry"
             }
             if let silence { s += "; the next boot began after \(HumanFormat.duration(seconds: silence)) of silence" }

@@ -124,13 +124,7 @@ struct Verdict {
     private var lifeSource: String {
         guard let source = report.end?.lastSignSource, source != .journal, analyzedBootSummary?.textOnly != true,
               let last = lastEntry else { return "" }
-        let name = switch source {
-        case .kernelLog: "a kernel log"
-        case .pstore: "pstore"
-        case .kdump: "kdump"
-        case .journal: "the journal"
-        }
-        return " (last sign of life in \(name); the journal's last entry \(clock.time(last)))"
+        return " (last sign of life in \(FactSourceText.signOfLife(source)); the journal's last entry \(clock.time(last)))"
     }
 
     /// How long `boot` ran: its monotonic clock when known, else first to last entry.
@@ -356,7 +350,7 @@ struct Verdict {
             figures.append("\(HumanFormat.count(unit.oomKills)) OOM kill\(unit.oomKills == 1 ? "" : "s")")
         }
         if cause.kind == .forkBomb, let rate = report.forkRate {
-            var text = "peak \(HumanFormat.number(rate.peakPerSecond))\(rate.lowerBound ? "+" : "") forks/s"
+            var text = "peak \(HumanFormat.rate(rate.peakPerSecond))\(rate.lowerBound ? "+" : "") forks/s"
             if let at = rate.peakAt { text += " at \(clock.time(at))" }
             figures.append(text)
             if rate.forkFailures > 0 { figures.append("\(HumanFormat.count(rate.forkFailures)) fork failures") }

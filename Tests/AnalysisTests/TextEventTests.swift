@@ -38,7 +38,7 @@ struct TextEventTests {
         // systemd ≥ 250 names the unit before its description: the failed start is the unit's.
         #expect(Self.kinds(try Self.events("coraza-start-limit.log")) == [
             "coraza-spoa.service startLimitHit", "coraza-spoa.service failed(result: \"start-limit-hit\")",
-            "coraza-spoa.service startFailed",
+            "coraza-spoa.service startFailed(jobResult: \"failed\")",
         ])
     }
 

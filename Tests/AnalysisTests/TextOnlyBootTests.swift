@@ -77,6 +77,18 @@ struct TextOnlyBootTests {
         #expect(r.boots.allSatisfy { $0.textOnly == true && $0.startSource == .kernelBanner && $0.start != nil })
     }
 
+    /// A Synology NAS's `dmesg -T` (ARM, 3.10): every line carries the boot's start plus its
+    /// uptime, so the `Linux version` line's time (19:22:56, the same second as ARM's first
+    /// line "Booting Linux on physical CPU 0x0") is the kernel's start.
+    @Test func dmesgTWithBanner() throws {
+        let r = try Self.analyze(["s4-synology-ds6-dmesg-T.log"])
+        let boot = try #require(r.boots.first)
+        #expect(r.boots.count == 1 && boot.textOnly == true)
+        #expect(boot.start == Timestamp(microseconds: 1_549_912_976_000_000), "2019-02-11 19:22:56 UTC")
+        #expect(boot.startSource == .kernelBanner)
+        #expect(r.timeline.first?.detail == .bootBegins(bootID: boot.bootID, entries: 19, textOnly: true, startKnown: true))
+    }
+
     /// Negative: a journal's boots are not text-only, their start is the journal's clock.
     @Test func journalBootsAreNotText() throws {
         let files = TestPaths.corpusFiles("journals").filter { $0.contains("/kjournald-") }

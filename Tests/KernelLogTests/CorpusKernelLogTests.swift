@@ -67,7 +67,7 @@ func usec(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ us: In
 
 /// A corpus kernel log, parsed; the suites that call it run only when the corpus is there,
 /// so a file missing from it is an error.
-func readCorpus(_ name: String, mtime: Int64? = nil) throws -> KernelLogFile? {
+func readCorpus(_ name: String, mtime: Int64? = nil) throws -> KernelLogFile {
     guard let path = corpusPath(name) else { throw TestSupportError("corpus file \(name) is missing") }
     if let mtime {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -92,7 +92,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
 
     @Test(arguments: corpusExpectations)
     func corpusFile(_ e: CorpusExpectation) throws {
-        guard let file = try readCorpus(e.name) else { return }
+        let file = try readCorpus(e.name)
         #expect(file.format == e.format)
         let counts = kindCounts(file)
         for (kind, n) in e.kinds { #expect(counts[kind, default: 0] == n, "\(kind)") }
@@ -107,7 +107,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
     }
 
     @Test func ubuntuKernLogBoots() throws {
-        guard let file = try readCorpus("s4-ubuntu16-kern.log", mtime: usec(2019, 12, 20, 0, 0, 0)) else { return }
+        let file = try readCorpus("s4-ubuntu16-kern.log", mtime: usec(2019, 12, 20, 0, 0, 0))
         try #require(file.boots.count == 2)
         #expect(file.boots[0].firstLine == 1)
         #expect(file.boots[1].firstLine == 545)
@@ -130,8 +130,8 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
 
     @Test func centosRebootAndVictims() throws {
         let mtime = usec(2017, 7, 1, 0, 0, 0)
-        guard let a = try readCorpus("oomtool-centos6-messages.lines13977-29019.log", mtime: mtime),
-              let b = try readCorpus("oomtool-centos6-messages.lines29020-34188.log", mtime: mtime) else { return }
+        let a = try readCorpus("oomtool-centos6-messages.lines13977-29019.log", mtime: mtime)
+        let b = try readCorpus("oomtool-centos6-messages.lines29020-34188.log", mtime: mtime)
         // The reboot: imklog's own line at 13:16:08 opens the second boot.
         try #require(b.boots.count == 2)
         let reboot = b.boots[1]
@@ -187,7 +187,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
     }
 
     @Test func rhel8ModernOOM() throws {
-        guard let file = try readCorpus("oomtool-rhel8-messages.1.log", mtime: usec(2024, 10, 1, 0, 0, 0)) else { return }
+        let file = try readCorpus("oomtool-rhel8-messages.1.log", mtime: usec(2024, 10, 1, 0, 0, 0))
         let kill = try #require(file.records.lazy.compactMap { OOMKillLine($0.text) }.first)
         #expect(kill.pid == 3117813 && kill.comm == "cache-main" && kill.kind == .global)
         #expect(kill.totalVMkB == 11_705_436 && kill.anonRSSkB == 4_805_020 && kill.fileRSSkB == 53_964)
@@ -217,7 +217,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
     }
 
     @Test func synologyDmesgT() throws {
-        guard let file = try readCorpus("s4-synology-ds6-dmesg-T.log") else { return }
+        let file = try readCorpus("s4-synology-ds6-dmesg-T.log")
         let r = try #require(file.records.first)
         #expect(r.text == "Booting Linux on physical CPU 0x0")
         #expect(r.wallclockUSec == usec(2019, 2, 11, 19, 22, 56))
@@ -227,7 +227,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
     }
 
     @Test func syzkallerTornLineAndReplay() throws {
-        guard let file = try readCorpus("syzkaller-report-1000-hung-task-io-wait-replay.log") else { return }
+        let file = try readCorpus("syzkaller-report-1000-hung-task-io-wait-replay.log")
         #expect(!file.records.contains { $0.text == "INFO: t" })
         #expect(!file.records.contains { $0.text.contains("replaying previous printk") })
         let r = try #require(file.records.first)
@@ -243,7 +243,7 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
     }
 
     @Test func syzkallerHungTasksAndCallerIDs() throws {
-        guard let file = try readCorpus("syzkaller-report-349-hung-task-jbd2-panic.log") else { return }
+        let file = try readCorpus("syzkaller-report-349-hung-task-jbd2-panic.log")
         // `grep -c 'blocked for more than'` gives 8: four stamped reports and their copies in
         // syzkaller's unstamped `REPORT:` section (lines 222-422), which is not read again.
         let hung = file.records.compactMap { HungTaskLine($0.text) }
@@ -267,13 +267,15 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
     }
 
     @Test func syzkallerOthers() throws {
-        if let f = try readCorpus("syzkaller-report-264-soft-lockup-panic.log") {
+        do {
+            let f = try readCorpus("syzkaller-report-264-soft-lockup-panic.log")
             let s = try #require(f.records.lazy.compactMap { SoftLockupLine($0.text) }.first)
             #expect(s.cpu == 1 && s.seconds == 134 && s.comm == "syz-executor4" && s.pid == 4588)
             #expect(f.records.first?.text == "watchdog: BUG: soft lockup - CPU#1 stuck for 134s! [syz-executor4:4588]")
             #expect(f.records.first?.monotonicUSec == 281_646_907)
         }
-        if let f = try readCorpus("syzkaller-report-337-sysrq-panic-callerid.log") {
+        do {
+            let f = try readCorpus("syzkaller-report-337-sysrq-panic-callerid.log")
             #expect(f.records.first?.callerID == "T5831")
             #expect(f.records.first?.monotonicUSec == 3_416_916_116)
             #expect(f.records.first?.text == "Kernel panic - not syncing: sysrq triggered crash")
@@ -281,17 +283,20 @@ func kindCounts(_ file: KernelLogFile) -> [KernelEventKind: Int] {
             // Only a panic line has a reason: the soft lockup and OOM reports' other lines have none.
             #expect(f.records.dropFirst().allSatisfy { KernelMessage.panicReason($0.text) == nil || $0.text.contains("not syncing") })
         }
-        if let f = try readCorpus("syzkaller-report-145-rcu-stall.log") {
+        do {
+            let f = try readCorpus("syzkaller-report-145-rcu-stall.log")
             #expect(f.records.first?.text == "INFO: rcu_sched detected stalls on CPUs/tasks:")
             #expect(f.records.first?.monotonicUSec == 323_830_017)
             #expect(f.records.first?.callerID == nil)
         }
-        if let f = try readCorpus("syzkaller-report-334-oom-then-panic.log") {
+        do {
+            let f = try readCorpus("syzkaller-report-334-oom-then-panic.log")
             let inv = try #require(f.records.lazy.compactMap { OOMInvokedLine($0.text) }.first)
             #expect(inv.comm == "syz-executor642" && inv.oomScoreAdj == 1000 && inv.order == 0)
             #expect(inv.gfpMask == "0x6202c2(GFP_HIGHUSER|__GFP_NOWARN)")
         }
-        if let f = try readCorpus("syzkaller-report-221-hung-task-panic.log") {
+        do {
+            let f = try readCorpus("syzkaller-report-221-hung-task-panic.log")
             #expect(f.records.first?.text == "Kernel panic - not syncing: hung_task: blocked tasks")
             #expect(f.records.first?.monotonicUSec == 246_756_084)
         }

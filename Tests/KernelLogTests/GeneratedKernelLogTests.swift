@@ -198,7 +198,7 @@ struct SplitMix64: RandomNumberGenerator {
     func journalctlTextMatchesJournalctl(_ mode: String) throws {
         let root = try #require(TestPaths.corpus)
         let journal = root + "/journals/s4-opensuse15-system@29912846da1c4d1d8d50dd155c553bdc-0000000000005156-00060c85794a2d40.journal"
-        guard FileManager.default.fileExists(atPath: journal) else { return }
+        try #require(FileManager.default.fileExists(atPath: journal), "the corpus lacks \(journal)")
         // Text output names the kernel's own lines `kernel:`; early systemd lines also come
         // through /dev/kmsg but carry their own identifier.
         let count = try Command.shell("journalctl --file '\(journal)' -o export SYSLOG_IDENTIFIER=kernel | grep -c '^__CURSOR='")

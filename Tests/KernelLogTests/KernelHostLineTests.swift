@@ -18,7 +18,7 @@ struct KernelHostLineTests {
         #expect(KernelHostLine.parse("Hypervisor detected: KVM") == .hypervisor("KVM"))
         #expect(KernelHostLine.parse("smpboot: Allowing 2 CPUs, 0 hotplug CPUs") == .cpusPossible(2))
         #expect(KernelHostLine.parse("Memory: 2026512K/2096696K available (8094K kernel code, 791K rwdata, 3180K rodata, 932K init, 800K bss, 70184K reserved, 0K cma-reserved, 1183688K highmem)")
-                == .memory(availableKB: 2_026_512, totalKB: 2_096_696))
+                == .memory(availableKB: 2_026_512, totalKB: 2_096_696, reservedKB: 70_184))
         #expect(KernelHostLine.parse("x86: Booted up 1 node, 2 CPUs") == .cpusBroughtUp(nodes: 1, cpus: 2))
         #expect(KernelHostLine.parse("Adding 998396k swap on /dev/sda5.  Priority:-1 extents:1 across:998396k FS")
                 == .swapAdded(kb: 998_396, device: "/dev/sda5"))
@@ -27,7 +27,7 @@ struct KernelHostLineTests {
     @Test("CentOS 6 boot and OOM lines (2.6.32 kernel)")
     func centos6() {
         #expect(KernelHostLine.parse("Memory: 32801968k/34340864k available (5460k kernel code, 832972k absent, 705924k reserved, 6959k data, 1316k init)")
-                == .memory(availableKB: 32_801_968, totalKB: 34_340_864))
+                == .memory(availableKB: 32_801_968, totalKB: 34_340_864, reservedKB: 832_972 + 705_924))
         #expect(KernelHostLine.parse("Brought up 12 CPUs") == .cpusBroughtUp(nodes: nil, cpus: 12))
         #expect(KernelHostLine.parse("Adding 2097148k swap on /dev/mapper/vglocal20160917-swap00.  Priority:-1 extents:1 across:2097148k ")
                 == .swapAdded(kb: 2_097_148, device: "/dev/mapper/vglocal20160917-swap00"))

@@ -26,6 +26,14 @@ struct FormattingTests {
         #expect(HumanFormat.kibibytes(1_536) == "1.5 MiB")
         #expect(HumanFormat.kibibytes(14_680_064) == "14 GiB")
         #expect(HumanFormat.number(1_234.56, decimals: 1) == "1,234.6")
+        // Rates: whole above 100, one decimal above 1, two significant digits below.
+        #expect(HumanFormat.rate(1_234.56) == "1,235")
+        #expect(HumanFormat.rate(56.23) == "56.2")
+        #expect(HumanFormat.rate(0.5) == "0.5")
+        #expect(HumanFormat.rate(0.033_333) == "0.033")
+        #expect(HumanFormat.rate(0.000_000_1) == "0")
+        #expect(HumanFormat.rate(0) == "0")
+        #expect(HumanFormat.rate(.infinity) == "∞")
     }
 
     @Test("zoned times agree with Foundation's formatter", arguments: [0, 7_200, -34_200, 20_700])

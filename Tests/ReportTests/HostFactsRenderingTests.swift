@@ -19,7 +19,7 @@ extension ReferenceReports {
         f.panicSettings.nmiWatchdog = PanicSetting(value: "panic", source: .commandLine(readAt: "/var/log/kern.log:2"))
         f.panicSettings.pidMax = PanicSetting(value: "32768", source: .kernelDefault(readAt: "/var/log/kern.log:80"))
         var m = MemoryFacts()
-        (m.totalKB, m.availableKB, m.swapKB) = (16_777_216, 16_252_928, 0)
+        (m.totalKB, m.availableKB, m.usableKB, m.swapKB) = (16_777_216, 1_252_928, 16_252_928, 0)
         m.sources = [.ram(readAt: "/var/log/kern.log:14"), .swapFromOOMReport(readAt: "journal")]
         f.memory = m
         f.cpus = CPUFacts(online: 4, present: 8, nodes: 1, source: "/var/log/kern.log:16")
@@ -49,16 +49,26 @@ struct HostFactsRenderingTests {
         #expect(section.contains("kernel.panic = 10 (reboot 10 s after a panic)"))
         #expect(section.contains("overrides 0 (/usr/lib/sysctl.d/50-default.conf:3)"))
         #expect(section.contains("kernel.nmi_watchdog = panic (a hard lockup panics the machine)"))
-        #expect(section.contains("16 GiB RAM, 15.5 GiB available after the kernel's reservations, no swap"))
+        #expect(section.contains("16 GiB RAM, 15.5 GiB usable after the kernel's reservations, no swap"))
+        // pid_max is read with the panic settings but is none.
+        #expect(section.contains("PID limit          kernel.pid_max = 32768"))
+        #expect(!section.contains("Panic setting      kernel.pid_max"))
         #expect(section.contains("4 online of 8 present, 1 NUMA node"))
         #expect(section.contains("KVM guest; DMI: QEMU Standard PC (Q35 + ICH9, 2009)"))
         #expect(section.contains("Uptime at the end  13 h 10 min"))
         var bare = ReferenceReports.unclean()
         bare.host.facts = HostFacts()
         bare.host.facts?.os = OSFacts(name: "Alpine Linux v3.20", source: "/etc/os-release")
+        // A pid_max alone leaves the panic settings unknown, and says so.
+        bare.host.facts?.panicSettings.pidMax = PanicSetting(value: "32768", source: .kernelDefault(readAt: "journal"))
+        // A memory line without its reserved figures gives only the pages free as it was printed.
+        var early = MemoryFacts()
+        (early.totalKB, early.availableKB) = (2_096_696, 260_860)
+        bare.host.facts?.memory = early
         let flat = { (t: String) in t.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         #expect(flat(ReportRenderer.render(bare, as: .text, options: RenderOptions(width: 100)))
             .contains("Panic settings none found in the sysctl files read; the kernel command line is not in the logs"))
+        #expect(flat(ReportRenderer.render(bare, as: .text, options: RenderOptions(width: 100))).contains("Memory 2 GiB RAM, 254.7 MiB free at boot"))
         bare.host.facts?.kernel = KernelFacts(version: nil, commandLine: "ro quiet", source: "dmesg:2")
         #expect(flat(ReportRenderer.render(bare, as: .text, options: RenderOptions(width: 100)))
             .contains("Panic settings none set on the command line or in the sysctl files read (kernel defaults)"))
@@ -90,7 +100,7 @@ struct HostFactsRenderingTests {
         let html = try Command.run("/usr/bin/cmark-gfm", [path]).stdoutText
         #expect(html.contains("<h2>Appendix: host facts</h2>"))
         #expect(html.contains("<li><strong>Command line</strong>: <code>BOOT_IMAGE=/boot/vmlinuz ro quiet softlockup_panic=1</code></li>"))
-        #expect(html.contains("<li><strong>Panic setting</strong>: <code>kernel.pid_max = 4194304</code> "
+        #expect(html.contains("<li><strong>PID limit</strong>: <code>kernel.pid_max = 4194304</code> "
                               + "<em>(/usr/lib/sysctl.d/50-pid_max_*.conf:1)</em></li>"), "underscores and stars stay literal")
     }
 

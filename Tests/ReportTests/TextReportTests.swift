@@ -42,6 +42,23 @@ struct TextReportTests {
         #expect(ReportRenderer.render(r, as: .html, options: RenderOptions()).contains("None found. " + sentence))
     }
 
+    @Test("the units table says why a unit without a result of its own is listed: its start job did not complete")
+    func jobFailuresInTheUnitsTable() {
+        var r = ReferenceReports.clean()
+        var dependency = UnitSummary(unit: "org.gnome.SettingsDaemon.XSettings.service")
+        dependency.jobFailures = ["dependency": 1]
+        var both = UnitSummary(unit: "vboxadd.service")
+        both.results = ["exit-code": 1]
+        both.jobFailures = ["failed": 1]
+        r.units = [dependency, both]
+        let text = TextSections(r, options: RenderOptions(width: 200)).units().joined(separator: "\n")
+        #expect(text.contains("start job dependency ×1"))
+        #expect(text.contains("exit-code ×1, start job failed ×1"))
+        // A unit whose dependency failed is no failed unit in the no-cause sentence: it was left inactive.
+        r.rootCauses = []
+        #expect(!ReportRenderer.render(r, as: .text, options: RenderOptions(width: 300)).contains("XSettings.service (dependency"))
+    }
+
     @Test("kernel logs without times holding several boots: the headline says which was analysed and how to choose another")
     func untimedBootsHeadline() {
         var r = PostmortemReport()

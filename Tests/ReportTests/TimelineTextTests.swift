@@ -45,8 +45,15 @@ struct TimelineTextTests {
         (.kernelBurst(kind: .hungTask, count: 3, first: "INFO: task a:1 blocked for more than 120 seconds."),
          "3 × hung_task: first INFO: task a:1 blocked for more than 120 seconds."),
         (.bootEnd(kind: .unclean, lastSign: .kernelLog, lastSignAfterJournalSeconds: 23, silenceSeconds: 38),
-         "boot ends unclean; the last sign of life came from the kernel-log, 23 s after the journal's last entry; the next boot began after 38 s of silence"),
-        (.bootEnd(kind: .clean, lastSign: nil, lastSignAfterJournalSeconds: nil, silenceSeconds: nil), "boot ends clean"),
+         "the boot ended uncleanly; the last sign of life came from a kernel log, 23 s after the journal's last entry; the next boot began after 38 s of silence"),
+        (.bootEnd(kind: .clean, lastSign: nil, lastSignAfterJournalSeconds: nil, silenceSeconds: nil), "the boot ended cleanly"),
+        (.bootEnd(kind: .ongoing, lastSign: nil, lastSignAfterJournalSeconds: nil, silenceSeconds: nil),
+         "the boot was still running at its last entry"),
+        (.bootEnd(kind: .unknown, lastSign: .pstore, lastSignAfterJournalSeconds: 4, silenceSeconds: nil),
+         "how the boot ended is unknown; the last sign of life came from pstore, 4 s after the journal's last entry"),
+        // A short journal's few processes: a rate below one keeps two significant digits.
+        (.forkRate(perSecond: 0.033_333, lowerBound: false), "processes created at 0.033/s (peak one-minute average)"),
+        (.forkRate(perSecond: 56.23, lowerBound: false), "processes created at 56.2/s (peak one-minute average)"),
     ])
     func sentence(_ detail: TimelineDetail, _ expected: String) {
         #expect(TimelineText.detail(detail) == expected)

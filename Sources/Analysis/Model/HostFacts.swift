@@ -154,8 +154,12 @@ public struct PanicSettings: Codable, Sendable, Hashable {
 public struct MemoryFacts: Codable, Sendable, Hashable {
     /// All RAM the kernel manages (the second figure of `Memory: …K/…K available`).
     public var totalKB: Int64?
-    /// What was left after the kernel's own reservations (the first figure).
+    /// The first figure of `Memory: …K/…K available`: the pages free when the line was printed.
+    /// With deferred page initialisation that is a fraction of RAM, so `usableKB` says more.
     public var availableKB: Int64?
+    /// RAM less the kernel's reservations (the line's reserved, cma-reserved and absent
+    /// figures): what the kernel manages, when the line lists them.
+    public var usableKB: Int64?
     /// Swap: the OOM report's `Total swap` (at the time of the report), else the sum of `Adding …k swap` lines.
     public var swapKB: Int64?
     /// Where each figure was read.
@@ -167,6 +171,7 @@ public struct MemoryFacts: Codable, Sendable, Hashable {
         case sources
         case totalKB = "total_kb"
         case availableKB = "available_kb"
+        case usableKB = "usable_kb"
         case swapKB = "swap_kb"
     }
 
@@ -174,6 +179,7 @@ public struct MemoryFacts: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         totalKB = try c.decodeIfPresent(Int64.self, forKey: .totalKB)
         availableKB = try c.decodeIfPresent(Int64.self, forKey: .availableKB)
+        usableKB = try c.decodeIfPresent(Int64.self, forKey: .usableKB)
         swapKB = try c.decodeIfPresent(Int64.self, forKey: .swapKB)
         sources = try c.decodeIfPresent([MemorySource].self, forKey: .sources) ?? []
     }

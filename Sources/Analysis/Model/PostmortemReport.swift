@@ -427,6 +427,9 @@ public struct UnitSummary: Codable, Sendable, Hashable {
     public var exitStatuses: [String: Int] = [:]
     /// `"exit-code": n`: failures by `UNIT_RESULT`.
     public var results: [String: Int] = [:]
+    /// `"dependency": n`: start jobs that did not complete, by `JOB_RESULT` (a unit whose
+    /// dependency failed never ran, so it has no unit result).
+    public var jobFailures: [String: Int] = [:]
     public var startLimitHit: Bool = false
     public var oomKills: Int = 0
     public var crashLoop: Bool = false
@@ -456,6 +459,7 @@ public struct UnitSummary: Codable, Sendable, Hashable {
         case lastRestart = "last_restart"
         case peakRestartsPerMinute = "peak_restarts_per_minute"
         case exitStatuses = "exit_statuses"
+        case jobFailures = "job_failures"
         case startLimitHit = "start_limit_hit"
         case oomKills = "oom_kills"
         case crashLoop = "crash_loop"
