@@ -169,7 +169,11 @@ struct MarkdownReport {
         let md = Markdown.text
         var out = ["## Impact", ""]
         let planned = verdict.endKind == .clean
-        if !planned, let life = verdict.endOfLife {
+        // Degraded: trouble that ended the boot, or that was ranked as a cause. A boot still
+        // running (or of unknown end) with nothing ranked had a failed unit or a kernel warning,
+        // not an hour of degradation.
+        let troubled = verdict.endKind == .unclean || !report.rootCauses.isEmpty
+        if !planned, troubled, let life = verdict.endOfLife {
             let starts = [report.detection?.firstSymptom] + report.units.filter(\.crashLoop).map { $0.loopStartEstimate?.start ?? $0.firstRestart }
             if let from = starts.compactMap({ $0 }).min(), from < life {
                 out.append("- **Degraded:** \(clock.labelled(from)) → \(clock.labelled(life)): "

@@ -2,15 +2,19 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The Markdown report's key moments on real journals: rows in time order, each on the clock
-/// the events table uses.
+/// The Markdown report on real journals: its key moments in time order, each on the clock the
+/// events table uses; its impact only where there was trouble.
 @Suite(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus"))
-struct KeyMomentsTests {
-    static func keyMoments(_ journal: String) throws -> [(time: String, moment: String, detail: String)] {
+struct MarkdownRealJournalTests {
+    static func markdown(_ journal: String) throws -> String {
         let path = try #require(TestPaths.corpus) + "/journals/" + journal
         let r = try Command.run(TestPaths.executable, ["analyze", "--utc", "--format", "markdown", path])
         try #require(r.status == 0, "\(r.stderrText)")
-        let lines = r.stdoutText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return r.stdoutText
+    }
+
+    static func keyMoments(_ journal: String) throws -> [(time: String, moment: String, detail: String)] {
+        let lines = try markdown(journal).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let start = try #require(lines.firstIndex(of: "### Key moments"))
         return lines[(start + 1)...].prefix { !$0.hasPrefix("###") }.filter { $0.hasPrefix("| ") && !$0.hasPrefix("| Time") }
             .map { line in
@@ -39,5 +43,15 @@ struct KeyMomentsTests {
         let began = try #require(rows.first { $0.moment == "Boot began" })
         #expect(began.detail == "kernel start")
         #expect(rows.map(\.time) == rows.map(\.time).sorted())
+    }
+
+    /// A boot still running with no cause ranked (RHEL 9: mcelog failed at boot, the machine
+    /// ran on for an hour) was not degraded for that hour; the reference incident's crash was.
+    @Test func degradedOnlyWithTrouble() throws {
+        #expect(!(try Self.markdown("s4-rhel91-system.journal")).contains("**Degraded:**"))
+        #expect(!(try Self.markdown("velociraptor-truncated-compact.journal")).contains("**Degraded:**"))
+        let r = try Command.run(TestPaths.executable, ["analyze", "--utc", "--format", "markdown",
+                                                       TestPaths.packageRoot + "/samples/reference-incident"])
+        #expect(r.stdoutText.contains("- **Degraded:** 2024-02-10 20:45:02 UTC → 2024-02-11 09:52:23 UTC"))
     }
 }
