@@ -5,13 +5,18 @@ import Analysis
 struct DetectionText {
     let summary: DetectionSummary
     let clock: ZonedClock
-    /// "the freeze" for a boot that ended badly, else "the end of the boot".
+    /// "the freeze" for a boot that ended badly, "its last entry" for one still running (it
+    /// did not end), else "the end of the boot".
     let endName: String
 
     init(_ summary: DetectionSummary, report: PostmortemReport, clock: ZonedClock) {
         self.summary = summary
         self.clock = clock
-        endName = report.end?.kind == .unclean ? "the freeze" : "the end of the boot"
+        endName = switch report.end?.kind {
+        case .unclean: "the freeze"
+        case .ongoing: "its last entry"
+        default: "the end of the boot"
+        }
     }
 
     var fired: [RuleBacktest] { summary.rules.filter { $0.firedAt != nil } }

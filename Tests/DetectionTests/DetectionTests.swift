@@ -155,6 +155,21 @@ struct DetectionSectionTests {
     }
 }
 
+/// A boot still running at its last entry did not end: the lead times are counted to that entry.
+@Suite(.enabled(if: TestPaths.corpus != nil, "needs ../shared/corpus"))
+struct OngoingBootLeadTests {
+    /// RHEL 9.1: mcelog failed at boot (20:56:34), the unit-failed rule fires at 20:58:00 and the
+    /// machine ran on until 22:10:32.
+    @Test func leadToTheLastEntry() throws {
+        let path = try #require(TestPaths.corpus) + "/journals/s4-rhel91-system.journal"
+        let run = try Command.run(TestPaths.executable, ["analyze", "--utc", path])
+        let text = run.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("unit-failed at 20:58:00 for mcelog.service, 1 min 25 s after the first symptom "
+                              + "and 1 h 13 min before its last entry"))
+        #expect(!text.contains("before the end of the boot"))
+    }
+}
+
 @Suite("postmortem alerts, checked by promtool")
 struct PromtoolTests {
     /// Runs `postmortem alerts SAMPLE --out DIR`.
