@@ -72,6 +72,13 @@ public enum Analyzer {
             // Lines the journal has come back merged into its own records; keep the others.
             textRecords += placed.records.filter { r in !r.sources.contains { $0.format == .journal } }
             kernelNotes = (placed.notes + placed.skipped).map(ReportNote.text)
+            // Files whose every line lacks a time (journalctl -o cat): said once, with what keeps times.
+            let untimed = input.kernelLogs.filter { f in
+                !f.records.isEmpty && !f.format.keepsABootsEnd && f.records.allSatisfy { $0.wallclockUSec == nil && $0.monotonicUSec == nil }
+            }
+            if !untimed.isEmpty {
+                kernelNotes.append(.noTimesInText(paths: untimed.map(\.path), lines: untimed.reduce(0) { $0 &+ $1.records.count }))
+            }
             // A text boot the journal names (journalctl's `-- Boot <id> --`) is the journal's; one
             // matched by kernel lines alone may be another boot of the same machine (they repeat
             // their boot lines), so the time spans decide that.

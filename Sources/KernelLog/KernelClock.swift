@@ -83,7 +83,8 @@ public enum KernelClock {
                 notes.append("\(file.path): \(n) record\(n == 1 ? "" : "s") have only the kernel's monotonic stamp and no journal boot to map it")
             }
             let unstamped = file.records.reduce(0) { $0 + ($1.clock == .none && $1.monotonicUSec == nil ? 1 : 0) }
-            if unstamped > 0 {
+            // A file with no time at all is said by the analysis, with what to read instead.
+            if unstamped > 0, unstamped < file.records.count {
                 notes.append("\(file.path): \(unstamped) line\(unstamped == 1 ? "" : "s") carry no timestamp at all; read in file order, without times")
             }
             placedText += file.records

@@ -41,6 +41,10 @@ enum NoteText {
         case .untimedSystemdLines(let count):
             return "\(HumanFormat.count(count)) systemd line\(count == 1 ? "" : "s") of text logs carry no wall-clock time "
                 + "(journalctl short-monotonic); their unit events are not counted"
+        case .noTimesInText(let paths, let lines):
+            return "\(paths.joined(separator: ", ")): none of the \(HumanFormat.count(lines)) line\(lines == 1 ? "" : "s") carries a time "
+                + "(journalctl -o cat drops them; -o short-iso, short-monotonic or export keep them): read in file order, "
+                + "no boot placed or told apart in them"
         case .noSuchBoot(let miss):
             switch miss {
             case .offset(let n, let boots): return "Boot offset \(n) is out of range: the set holds \(boots) boots."

@@ -64,6 +64,10 @@ struct Verdict {
                 return "No journal and no wall-clock time in the input: boot \(analysed) of the \(untimed.count) its kernel logs hold "
                     + "(told apart by their kernel clocks), read from \(untimed.paths.joined(separator: ", ")); --boot 1…\(untimed.count) chooses another"
             }
+            if n == 0, report.notes.contains(where: { if case .noTimesInText = $0 { true } else { false } }) {
+                return "No time in the input: none of its lines carries one (journalctl -o cat drops them), "
+                    + "so its lines were read in file order as one boot"
+            }
             if n == 0, hasKernelEvidence || report.end?.kind == .clean {
                 return "No boot's start in the input: its kernel lines were read as one boot (no journal, and no \"Linux version\" line to begin a boot)"
             }

@@ -36,6 +36,9 @@ public enum ReportNote: Sendable, Hashable {
     /// systemd lines of text logs without a wall-clock time (journalctl short-monotonic): their
     /// unit events are not counted.
     case untimedSystemdLines(count: Int)
+    /// Text logs none of whose lines carries a time, wall clock or kernel stamp (journalctl's
+    /// `-o cat` drops them): read in file order, no boot placed or told apart in them.
+    case noTimesInText(paths: [String], lines: Int)
     /// `--boot` named no boot of the set.
     case noSuchBoot(BootChoiceMiss)
     /// Kernel events of kinds already listed past the list's limit: counted, not listed.
