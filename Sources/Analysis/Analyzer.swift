@@ -73,9 +73,7 @@ public enum Analyzer {
             textRecords += placed.records.filter { r in !r.sources.contains { $0.format == .journal } }
             kernelNotes = (placed.notes + placed.skipped).map(ReportNote.text)
             // Files whose every line lacks a time (journalctl -o cat): said once, with what keeps times.
-            let untimed = input.kernelLogs.filter { f in
-                !f.records.isEmpty && !f.format.keepsABootsEnd && f.records.allSatisfy { $0.wallclockUSec == nil && $0.monotonicUSec == nil }
-            }
+            let untimed = input.kernelLogs.filter(\.hasNoTimes)
             if !untimed.isEmpty {
                 kernelNotes.append(.noTimesInText(paths: untimed.map(\.path), lines: untimed.reduce(0) { $0 &+ $1.records.count }))
             }

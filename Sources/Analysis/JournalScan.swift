@@ -539,9 +539,8 @@ struct JournalScan {
         if inWindow { b.entriesInWindow += 1 }
         // What only the analysed boot's report needs is not worked out for edges.
         let counted = inWindow && !readingEdges
-        if counted, let p = f.priority, p.count == 1, let d = p.first, d >= UInt8(ascii: "0"), d <= UInt8(ascii: "3") {
-            b.errorsPerMinute.add(t)
-        }
+        let level = f.level
+        if counted, let level, level <= 3 { b.errorsPerMinute.add(t) }
 
         if !f.isKernel, TextScan.equal(f.identifier, EntryFields.kernelBytes), let m = f.message,
            let n = JournalUncleanNotice.parse(String(decoding: m, as: UTF8.self), time: t, cursor: EntryRef(e)),
@@ -576,10 +575,9 @@ struct JournalScan {
             b.fork.observe(pid: pid, time: t, unit: f.systemdUnit)
         }
         // The unit's own words: its processes' messages at warning (4) or worse.
-        if counted, f.pid != 1, let unit = f.systemdUnit, let p = f.priority, p.count == 1, let d = p.first,
-           d >= UInt8(ascii: "0"), d <= UInt8(ascii: "4"), let m = f.message, !m.isEmpty {
+        if counted, f.pid != 1, let unit = f.systemdUnit, let level, level <= 4, let m = f.message, !m.isEmpty {
             b.addOwnWords(unit: unitNames.name(unit), text: UnsafeRawBufferPointer(rebasing: m.prefix(UnitWords.textKept)),
-                          priority: Int(d - UInt8(ascii: "0")), time: t, ref: EntryRef(e))
+                          priority: level, time: t, ref: EntryRef(e))
         }
         guard let prepared else { return }
         if prepared.isUnit {

@@ -60,6 +60,11 @@ public struct EntryFields {
     public var message: UnsafeRawBufferPointer? { value(0) }
     public var messageID: UnsafeRawBufferPointer? { value(1) }
     public var priority: UnsafeRawBufferPointer? { value(2) }
+    /// `PRIORITY` as a syslog level, when it is one digit (journald writes 0–7).
+    public var level: Int? {
+        guard let p = priority, p.count == 1, let d = p.first, d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") else { return nil }
+        return Int(d &- UInt8(ascii: "0"))
+    }
     public var transport: UnsafeRawBufferPointer? { value(4) }
     public var identifier: UnsafeRawBufferPointer? { value(5) }
     public var unit: UnsafeRawBufferPointer? { value(6) }

@@ -84,7 +84,7 @@ public enum KernelClock {
             }
             let unstamped = file.records.reduce(0) { $0 + ($1.clock == .none && $1.monotonicUSec == nil ? 1 : 0) }
             // A file with no time at all is said by the analysis, with what to read instead.
-            if unstamped > 0, unstamped < file.records.count {
+            if unstamped > 0, !original.hasNoTimes {
                 notes.append("\(file.path): \(unstamped) line\(unstamped == 1 ? "" : "s") carry no timestamp at all; read in file order, without times")
             }
             placedText += file.records

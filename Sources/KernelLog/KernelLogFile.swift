@@ -157,6 +157,11 @@ public struct KernelLogFile: Sendable {
     public var pstore: PstoreInfo?
     /// What the reader noticed about the file's times and lines, for the report.
     public var notes: [String]
+    /// No line carries a time, wall clock or kernel stamp (journalctl's `-o cat`): a text log
+    /// read in file order. Crash records (pstore, kdump), placed by their file, are not counted.
+    public var hasNoTimes: Bool {
+        !format.keepsABootsEnd && !records.isEmpty && records.allSatisfy { $0.wallclockUSec == nil && $0.monotonicUSec == nil }
+    }
     /// The years the reader gave RFC 3164 stamps (which have none): provisional until kernel
     /// lines also in the journal confirm or move them (`KernelClock.place`).
     public var yearGuess: YearGuess?

@@ -37,15 +37,16 @@ struct HostFactsRows {
                 : "none set on the command line or in the sysctl files read (kernel defaults)"
             out.append(Row(label: "Panic settings", value: value, source: nil))
         }
+        /// Where a setting was read, and the assignments it overrides.
+        func source(_ s: PanicSetting) -> String {
+            FactSourceText.setting(s.source)
+                + (s.overrides.isEmpty ? "" : "; overrides " + s.overrides.map(FactSourceText.settingOverride).joined(separator: ", "))
+        }
         for (name, s) in set {
-            let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.map(FactSourceText.settingOverride).joined(separator: ", ")
-            out.append(Row(label: "Panic setting", code: "\(name) = \(s.value)", value: Self.meaning(name, s.value),
-                           source: FactSourceText.setting(s.source) + overrides))
+            out.append(Row(label: "Panic setting", code: "\(name) = \(s.value)", value: Self.meaning(name, s.value), source: source(s)))
         }
         if let s = f.panicSettings.pidMax {
-            let overrides = s.overrides.isEmpty ? "" : "; overrides " + s.overrides.map(FactSourceText.settingOverride).joined(separator: ", ")
-            out.append(Row(label: "PID limit", code: "kernel.pid_max = \(s.value)", value: "",
-                           source: FactSourceText.setting(s.source) + overrides))
+            out.append(Row(label: "PID limit", code: "kernel.pid_max = \(s.value)", value: "", source: source(s)))
         }
         if let m = f.memory {
             var parts: [String] = []
