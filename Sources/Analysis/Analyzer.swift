@@ -89,7 +89,8 @@ public enum Analyzer {
         if !input.kernelLogs.isEmpty {
             let journalSpans = ordered.map { ($0.first, $0.last) }
             let text = TextBoots.build(files: input.kernelLogs, records: &textRecords, options: options,
-                                       excluding: matchedTextBoots, journalSpans: journalSpans, journalIDs: Set(ordered.map(\.id)))
+                                       excluding: matchedTextBoots, journalSpans: journalSpans, journalIDs: Set(ordered.map(\.id)),
+                                       unitFiles: input.unitFiles)
             if ordered.isEmpty, !text.boots.isEmpty {
                 ordered = text.boots
                 textOnly = true

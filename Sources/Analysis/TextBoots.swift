@@ -54,7 +54,8 @@ struct TextBoots {
     /// the kernel records as `KernelClock.place` returned them: each gets the boot it joined.
     /// `excluding` ("path#boot") and boots within `journalSpans` are the journal's: left out.
     static func build(files: [KernelLogFile], records: inout [KernelRecord], options: AnalysisOptions,
-                      excluding: Set<String> = [], journalSpans: [(Int64, Int64)] = [], journalIDs: Set<String> = []) -> TextBoots {
+                      excluding: Set<String> = [], journalSpans: [(Int64, Int64)] = [], journalIDs: Set<String> = [],
+                      unitFiles: [(path: String, text: String)] = []) -> TextBoots {
         var out = TextBoots()
         var segments: [Segment] = []
         let margin = syslogMargin
@@ -204,6 +205,8 @@ struct TextBoots {
             kernelByBoot[id, default: []].append(i)
         }
         var names = JournalEventExtractor.UnitNames()
+        names.descriptions = unitDescriptions(files: files, unitFiles: unitFiles)
+        var unattributedJobs = 0
         let since = options.since?.microseconds, until = options.until?.microseconds
         for (n, g) in groups.enumerated() {
             let b = out.boots[n]
@@ -271,7 +274,12 @@ struct TextBoots {
                 guard let t = m.record.wallclockUSec, Analyzer.plausible(t) else { continue }
                 let inWindow = (since.map { t >= $0 } ?? true) && (until.map { t <= $0 } ?? true)
                 guard let ev = JournalEventExtractor.event(text: m.record.text, identifier: m.identifier, pid: m.pid, time: t,
-                                                           ref: ref(m.record, mono: mono(t)), names: &names) else { continue }
+                                                           ref: ref(m.record, mono: mono(t)), names: &names) else {
+                    if names.descriptions.leavesUnitUnknown(text: m.record.text, identifier: m.identifier, pid: m.pid) {
+                        unattributedJobs += 1
+                    }
+                    continue
+                }
                 b.apply(ev, inWindow: inWindow)
             }
             // Last words as a journal's: the newest lines, the final minute's telling ones first.
@@ -289,7 +297,21 @@ struct TextBoots {
             b.flushRun()
         }
         out.notes += untimedNote(files)
+        if unattributedJobs > 0 { out.notes.append(.jobsNamedByDescription(count: unattributedJobs)) }
         return out
+    }
+
+    /// The units job messages name by description (systemd before v250): from the unit files
+    /// given, then from the lines themselves, in the order each file has them.
+    static func unitDescriptions(files: [KernelLogFile], unitFiles: [(path: String, text: String)]) -> UnitDescriptions {
+        var d = UnitDescriptions()
+        for u in UnitFileQuoter.descriptions(unitFiles) { d.add(description: u.description, unit: u.unit) }
+        for f in files {
+            for m in f.messages {
+                d.learn(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0)
+            }
+        }
+        return d
     }
 
     /// The note on systemd lines without a wall-clock time, whose unit events are not counted.

@@ -57,6 +57,31 @@ enum UnitFileQuoter {
         settingLines(Self.files(for: unit, in: files), prefixes: keyPrefixes)
     }
 
+    /// Units by their `Description=` (the last one set, unit file then drop-ins), for the job
+    /// messages of text logs; a description with specifiers (`%i`) is left out, its instances'
+    /// differ.
+    static func descriptions(_ files: [(path: String, text: String)]) -> [(unit: String, description: String)] {
+        var byUnit: [String: String] = [:]
+        let ordered = files.sorted { a, b in
+            let ad = a.path.hasSuffix(".conf"), bd = b.path.hasSuffix(".conf")
+            return ad != bd ? !ad : a.path < b.path
+        }
+        for f in ordered {
+            guard let unit = unitName(ofPath: f.path), !unit.contains("@.") else { continue }
+            var n = 0
+            for raw in f.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                n += 1
+                guard n <= 10_000 else { break }
+                let line = raw.trimmingCharacters()
+                guard line.hasPrefix("Description"), let eq = line.firstIndex(of: "="),
+                      line[..<eq].trimmingCharacters() == "Description" else { continue }
+                let value = line[line.index(after: eq)...].trimmingCharacters()
+                byUnit[unit] = value.contains("%") ? "" : String(value)
+            }
+        }
+        return byUnit.filter { !$0.value.isEmpty }.map { (unit: $0.key, description: $0.value) }.sorted { $0.unit < $1.unit }
+    }
+
     static func settingLines(_ matching: [(path: String, text: String)], prefixes: [String]) -> [String] {
         var out: [String] = []
         for f in matching {

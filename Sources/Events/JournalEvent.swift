@@ -134,6 +134,8 @@ public enum JournalEventExtractor {
     public struct UnitNames {
         private var lastBytes: [UInt8] = []
         private var lastName = ""
+        /// Units by description, for text logs' job messages (empty for a journal: its entries name the unit).
+        public var descriptions = UnitDescriptions()
 
         public init() {}
 
@@ -156,19 +158,20 @@ public enum JournalEventExtractor {
     /// `systemd[N]` a user manager, `systemd-journald[N]` (`systemd-journald.service`) journald.
     public static func event(text: String, identifier: String, pid: Int?, time: Int64, ref: EntryRef,
                              names: inout UnitNames) -> JournalEvent? {
-        var id = Substring(identifier)
-        if id == "init.scope" { id = "systemd" }
-        if id.hasPrefix("user@") && id.hasSuffix(".service") { id = "systemd" }
-        if id.hasPrefix("systemd-") && id.hasSuffix(".service") { id = id.dropLast(".service".count) }
+        let id = speaker(identifier)
         // Only the manager is PID 1 by name: systemd-shutdown runs as PID 1 too, and is a daemon here.
         let systemPID = id == "systemd" ? (pid ?? 1) : (pid == 1 ? nil : pid)
         var message = text
         var idText = String(id)
         // A user manager's line about one of its units: the unit is its `USER_UNIT`.
         var userUnit: String?
-        if id == "systemd", let p = systemPID, p != 1, let colon = text.find(": "),
-           looksLikeUnit(text[..<colon.lowerBound]) {
-            userUnit = String(text[..<colon.lowerBound])
+        if id == "systemd", let p = systemPID, p != 1 {
+            if let colon = text.find(": "), looksLikeUnit(text[..<colon.lowerBound]) {
+                userUnit = String(text[..<colon.lowerBound])
+            } else if let job = JobMessage(Substring(text)) {
+                // A job message names its unit itself (≥ v250) or by description.
+                userUnit = unitInJobMessage(Substring(text)) ?? job.namedUnit ?? names.descriptions.unit(describedAs: job.object)
+            }
         }
         return message.withUTF8 { m in
             idText.withUTF8 { i in
@@ -181,6 +184,24 @@ public enum JournalEventExtractor {
                 return u.withUTF8 { run(UnsafeRawBufferPointer($0)) }
             }
         }
+    }
+
+    /// systemd's message for a start job skipped by a failed condition (`JOB_RESULT=done` all the same).
+    private static let conditionSkipped = Array("Condition check resulted in ".utf8)
+
+    /// A text line's sender as the journal names it: `init.scope` (journalctl `with-unit`) and
+    /// `user@N.service` are managers (`systemd`), `systemd-journald.service` is `systemd-journald`.
+    static func speaker(_ identifier: String) -> Substring {
+        let id = Substring(identifier)
+        if id == "init.scope" { return "systemd" }
+        if id.hasPrefix("user@") && id.hasSuffix(".service") { return "systemd" }
+        if id.hasPrefix("systemd-") && id.hasSuffix(".service") { return id.dropLast(".service".count) }
+        return id
+    }
+
+    /// The PID of the service manager that wrote a text line (1 when the line names none), if a manager did.
+    static func managerPID(identifier: String, pid: Int?) -> Int? {
+        speaker(identifier) == "systemd" ? (pid ?? 1) : nil
     }
 
     static func event(_ f: EntryFields, time: Int64, ref entryRef: EntryRef, names: inout UnitNames) -> JournalEvent? {
@@ -215,7 +236,8 @@ public enum JournalEventExtractor {
         }
         if known, !isManager, let ev = daemonEvent(f, text: text, time: time, cursor: cursor) { return ev }
         if isManager || systemManager,
-           let ev = managerEvent(f, text: text, time: time, cursor: cursor, systemManager: systemManager) { return ev }
+           let ev = managerEvent(f, text: text, time: time, cursor: cursor, systemManager: systemManager,
+                                 descriptions: names.descriptions) { return ev }
         if let m = f.message, TextScan.contains(m, eagain),
            text.has("fork") || text.has("clone") || text.has("spawn") || text.has("pthread_create") {
             return .forkFailure(ForkFailure(time: time, reporter: f.who, text: text, source: cursor.cursor))
@@ -278,6 +300,8 @@ public enum JournalEventExtractor {
                 return .some(.shutdown(ShutdownMarker(time: time, kind: .target, text: f.messageText, cursor: ref)))
             }
             if unit.hasSuffix(".socket") { return .some(nil) }
+            // A start job done because a condition failed: nothing ran (text logs say no "Started").
+            if let m = f.message, TextScan.hasPrefix(m, conditionSkipped) { return .some(nil) }
             return ev(.started)
         case .unitFailedToStart: return ev(.startFailed(jobResult: EntryFields.text(f.jobResult) ?? "failed"))
         case .unitStarting: return ev(.starting)
@@ -337,7 +361,7 @@ public enum JournalEventExtractor {
     /// PID 1 (or a user manager) about a unit, or about itself. Shutdown and switch-root
     /// markers come from the system manager only (`systemManager`).
     static func managerEvent(_ f: EntryFields, text: String, time: Int64, cursor: EntryRef,
-                             systemManager: Bool) -> JournalEvent? {
+                             systemManager: Bool, descriptions: UnitDescriptions) -> JournalEvent? {
         var t = Substring(text)
         var unitName = EntryFields.text(f.unit)
         let isUser = unitName == nil && f.userUnit != nil
@@ -375,6 +399,8 @@ public enum JournalEventExtractor {
         // Without a UNIT field (text logs): systemd ≥ 250 names the unit before its description
         // in job messages (`Started worker.service - Batch worker.`).
         if unitName == nil { unitName = unitInJobMessage(t) }
+        // Before v250 a job message names the unit by its description alone (or, without one, by its name).
+        if unitName == nil, let job = JobMessage(t) { unitName = job.namedUnit ?? descriptions.unit(describedAs: job.object) }
         guard let unit = unitName else { return nil }
         func ev(_ k: UnitEventKind) -> JournalEvent {
             .unit(UnitEvent(time: time, unit: unit, kind: k, isUserUnit: isUser, cursor: cursor))
@@ -391,7 +417,7 @@ public enum JournalEventExtractor {
         case MessageIDs.unitStarted?:
             if let jt = f.jobType, !TextScan.equal(jt, startJob) { return nil }
             if let jr = f.jobResult, !TextScan.equal(jr, doneResult) { return nil }
-            if t.hasPrefix("Reached target") || t.hasPrefix("Listening on") { return nil }
+            if t.hasPrefix("Reached target") || t.hasPrefix("Listening on") || t.hasPrefix("Condition check resulted in") { return nil }
             return ev(.started)
         case MessageIDs.unitFailedToStart?:
             return ev(.startFailed(jobResult: EntryFields.text(f.jobResult) ?? "failed"))
@@ -425,6 +451,7 @@ public enum JournalEventExtractor {
         if t.hasPrefix("Deactivated successfully") || t.hasPrefix("Succeeded.") { return ev(.deactivated) }
         if t.hasPrefix("Consumed ") { return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init), memoryPeakBytes: nil)) }
         if t.hasPrefix("Failed to start ") { return ev(.startFailed(jobResult: "failed")) }
+        if t.hasPrefix("Dependency failed for ") { return ev(.startFailed(jobResult: "dependency")) }
         if t.hasPrefix("Started ") || t.hasPrefix("Finished ") { return ev(.started) }
         if t.hasPrefix("Starting ") { return ev(.starting) }
         if t.hasPrefix("Stopping ") { return ev(.stopping) }
@@ -433,12 +460,9 @@ public enum JournalEventExtractor {
         return nil
     }
 
-    private static let jobVerbs = ["Started ", "Starting ", "Stopped ", "Stopping ", "Finished ", "Failed to start "]
-
     /// The unit a job message names first (`Starting worker.service - Batch worker...`), if it does.
     static func unitInJobMessage(_ t: Substring) -> String? {
-        guard let verb = jobVerbs.first(where: { t.hasPrefix($0) }) else { return nil }
-        let rest = t.dropFirst(verb.count)
+        guard let rest = JobMessage(t)?.object else { return nil }
         guard let space = rest.firstIndex(of: " ") else { return nil }
         let word = rest[..<space]
         guard rest[space...].hasPrefix(" - "), looksLikeUnit(word) else { return nil }

@@ -41,6 +41,10 @@ enum NoteText {
         case .untimedSystemdLines(let count):
             return "\(HumanFormat.count(count)) systemd line\(count == 1 ? "" : "s") of text logs carry no wall-clock time "
                 + "(journalctl short-monotonic); their unit events are not counted"
+        case .jobsNamedByDescription(let count):
+            return "\(HumanFormat.count(count)) systemd line\(count == 1 ? "" : "s") of text logs (\"Started …\", \"Failed to start …\") "
+                + "name\(count == 1 ? "s" : "") a unit by its description alone, which nothing in the input ties to a unit name: "
+                + "those starts are not counted (the unit files, or journalctl -o export, name the unit)"
         case .noTimesInText(let paths, let lines):
             return "\(paths.joined(separator: ", ")): none of the \(HumanFormat.count(lines)) line\(lines == 1 ? "" : "s") carries a time "
                 + "(journalctl -o cat drops them; -o short-iso, short-monotonic or export keep them): read in file order, "

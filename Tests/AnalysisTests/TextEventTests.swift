@@ -13,6 +13,10 @@ struct TextEventTests {
         let body = text.split(separator: "\n").filter { !$0.hasPrefix("# ") }.joined(separator: "\n")
         let file = KernelLogReader.parse(bytes: Array(body.utf8), path: fixture, modificationTime: nil)
         var names = JournalEventExtractor.UnitNames()
+        // As a text boot is read: the descriptions its lines tie to units first.
+        for m in file.messages {
+            names.descriptions.learn(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0)
+        }
         return file.messages.compactMap { m in
             JournalEventExtractor.event(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0,
                                         ref: .none, names: &names)
@@ -34,6 +38,8 @@ struct TextEventTests {
         #expect(Self.kinds(try Self.events("beszel-start-limit.log")) == [
             "beszel-hub.service restartScheduled(counter: Optional(5))", "beszel-hub.service startLimitHit",
             "beszel-hub.service failed(result: \"start-limit-hit\")",
+            // "Failed to start Beszel Hub Service." right after the unit's "Failed with result": its start job.
+            "beszel-hub.service startFailed(jobResult: \"failed\")",
         ])
         // systemd ≥ 250 names the unit before its description: the failed start is the unit's.
         #expect(Self.kinds(try Self.events("coraza-start-limit.log")) == [

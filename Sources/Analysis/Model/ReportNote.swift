@@ -36,6 +36,9 @@ public enum ReportNote: Sendable, Hashable {
     /// systemd lines of text logs without a wall-clock time (journalctl short-monotonic): their
     /// unit events are not counted.
     case untimedSystemdLines(count: Int)
+    /// Job messages of text logs ("Started X.", "Failed to start X.") that name their unit by a
+    /// description nothing in the input ties to a unit (systemd before v250): not counted.
+    case jobsNamedByDescription(count: Int)
     /// Text logs none of whose lines carries a time, wall clock or kernel stamp (journalctl's
     /// `-o cat` drops them): read in file order, no boot placed or told apart in them.
     case noTimesInText(paths: [String], lines: Int)
