@@ -553,11 +553,17 @@ struct JournalScan {
             if let n = JournalUncleanNotice.parse(text, time: t, cursor: EntryRef(e)), b.uncleanNotices.count < 64 {
                 b.uncleanNotices.append(n)
             }
-            // systemd-shutdown and early journald write to the kernel log under their own names.
-            switch prepared?.event(for: e) {
-            case .shutdown(let m)?: b.addShutdownMarker(m)
-            case .boot(let m)?: b.addBootMarker(m)
-            default: break
+            // systemd-shutdown and early journald write to the kernel log under their own names,
+            // and so does PID 1 around switch-root (`systemd-journald.service: Scheduled restart
+            // job`): a text log shows those as `systemd[1]` lines, and they count the same.
+            if let prepared, prepared.isUnit {
+                if counted { addUnitEvent(prepared, e, time: t, to: b) }
+            } else {
+                switch prepared?.event(for: e) {
+                case .shutdown(let m)?: b.addShutdownMarker(m)
+                case .boot(let m)?: b.addBootMarker(m)
+                default: break
+                }
             }
             if b.kernel.count < BootState.kernelKept {
                 let mono = f.sourceMonotonic.flatMap { EntryFields.int($0) }.map(UInt64.init) ?? e.monotonic
@@ -581,16 +587,18 @@ struct JournalScan {
         }
         guard let prepared else { return }
         if prepared.isUnit {
-            guard counted else { return }
-            // The event as read for the first entry with these values, this entry's time and
-            // cursor beside it.
-            let ref = EntryRef(e)
-            let unit = b.addUnitEvent(prepared.unitTemplate, time: t, ref: ref)
-            // Where each unit event sits in the journal: evidence lines point back at it.
-            b.noteUnitLine(prepared.unitTemplate, unit: unit, time: t, ref: ref, location: e.location)
+            if counted { addUnitEvent(prepared, e, time: t, to: b) }
         } else {
             b.apply(prepared.event(for: e), inWindow: counted)
         }
+    }
+
+    /// The event as read for the first entry with these values, this entry's time and cursor beside it.
+    private func addUnitEvent(_ prepared: PreparedEvent, _ e: EntryView, time t: Int64, to b: BootState) {
+        let ref = EntryRef(e)
+        let unit = b.addUnitEvent(prepared.unitTemplate, time: t, ref: ref)
+        // Where each unit event sits in the journal: evidence lines point back at it.
+        b.noteUnitLine(prepared.unitTemplate, unit: unit, time: t, ref: ref, location: e.location)
     }
 
     /// `pid_max=N` on a kernel command line.

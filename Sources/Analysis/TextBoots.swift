@@ -268,7 +268,15 @@ struct TextBoots {
                     b.uncleanNotices.append(n)
                 }
             }
-            for m in messages {
+            // Lines systemd wrote to the kernel log (`systemd[1]: …` in a dmesg or kern.log) are
+            // its lines as much as the syslog's: read in time order among them, as the journal
+            // reads its kernel entries. They stay kernel records too, as in the journal.
+            let kmsg = kernel.compactMap { Self.kmsgMessage(records[$0]) }
+            let eventLines = kmsg.isEmpty ? messages.map { ($0, false) } : (messages.map { ($0, false) } + kmsg.map { ($0, true) })
+                .enumerated().sorted {
+                    ($0.element.0.record.wallclockUSec ?? .max, $0.offset) < ($1.element.0.record.wallclockUSec ?? .max, $1.offset)
+                }.map(\.element)
+            for (m, inKernelLog) in eventLines {
                 // A line without a wall-clock time (journalctl short-monotonic) cannot be placed
                 // among the others: its events are not counted.
                 guard let t = m.record.wallclockUSec, Analyzer.plausible(t) else { continue }
@@ -279,6 +287,14 @@ struct TextBoots {
                         unattributedJobs += 1
                     }
                     continue
+                }
+                // Of a kernel-log line, what the journal takes from its kernel entries: unit
+                // events and markers (its other notices come from the line as a kernel record).
+                if inKernelLog {
+                    switch ev {
+                    case .unit, .shutdown, .boot: break
+                    default: continue
+                    }
                 }
                 b.apply(ev, inWindow: inWindow)
             }
@@ -307,7 +323,12 @@ struct TextBoots {
         var d = UnitDescriptions()
         for u in UnitFileQuoter.descriptions(unitFiles) { d.add(description: u.description, unit: u.unit) }
         for f in files {
-            for m in f.messages {
+            // Line order within the file: the kernel's lines PID 1 wrote sit among the syslog's.
+            let lines = f.messages + f.records.compactMap(kmsgMessage)
+            let ordered = lines.count == f.messages.count ? lines : lines.sorted {
+                ($0.record.sources.first?.line ?? 0) < ($1.record.sources.first?.line ?? 0)
+            }
+            for m in ordered {
                 d.learn(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0)
             }
         }
@@ -375,6 +396,14 @@ struct TextBoots {
             if (records[mid].sources.first?.line ?? 0) < line { lo = mid + 1 } else { hi = mid }
         }
         return lo < records.count && records[lo].sources.first?.line == line ? records[lo] : nil
+    }
+
+    /// A kernel record systemd wrote under its own name, as the line of that program.
+    static func kmsgMessage(_ r: KernelRecord) -> TextMessage? {
+        guard let sender = KmsgSender(r.text) else { return nil }
+        var record = r
+        record.text = sender.message
+        return TextMessage(identifier: sender.identifier, pid: sender.pid, record: record)
     }
 
     private static func ref(_ r: KernelRecord, mono: UInt64) -> EntryRef {

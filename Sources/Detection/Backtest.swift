@@ -75,11 +75,12 @@ public struct Backtest: Sendable {
                 r.notFired = .noWallClock
             } else if e.everHeld {
                 r.notFired = .notSustained
+            } else if signals.count == 0 {
+                // Nothing was scraped at all: "after the last sample" would name a sample that never was.
+                r.notFired = .noSamples
             } else if let late = signals.lateEvents[e.rule.metric] {
                 r.notFired = .afterLastSample
                 r.signalAt = late
-            } else if signals.count == 0 {
-                r.notFired = .noSamples
             } else {
                 r.notFired = .belowThreshold
             }

@@ -121,3 +121,33 @@ public enum OOMLine: Sendable, Hashable {
         return nil
     }
 }
+
+/// A kernel-log line a systemd program wrote to /dev/kmsg under its own name
+/// (`systemd[1]: systemd-journald.service: Scheduled restart job, …`): PID 1 does while
+/// journald is down (killed, restarting, at switch-root), systemd-shutdown always. Split as
+/// journald splits it into `SYSLOG_IDENTIFIER` and `SYSLOG_PID`, so that a dmesg, a console
+/// log or kern.log gives the events a journal's kernel entries give.
+public struct KmsgSender: Sendable, Hashable {
+    public var identifier: String
+    public var pid: Int
+    public var message: String
+
+    /// `nil` unless the line starts `systemd…[pid]: ` (other programs' names are left alone:
+    /// the kernel's own `a.out[1234]: segfault at …` has the same shape).
+    public init?(_ text: String) {
+        let u = text.utf8
+        guard u.starts(with: "systemd".utf8), let open = u.firstIndex(of: UInt8(ascii: "[")),
+              u.distance(from: u.startIndex, to: open) <= 64 else { return nil }
+        let name = text[..<open]
+        guard name.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) }) else { return nil }
+        let afterOpen = u.index(after: open)
+        guard let close = u[afterOpen...].firstIndex(of: UInt8(ascii: "]")),
+              u.distance(from: afterOpen, to: close) <= 10,
+              let pid = Int(String(decoding: u[afterOpen..<close], as: UTF8.self)), pid > 0 else { return nil }
+        let rest = u[u.index(after: close)...]
+        guard rest.starts(with: ": ".utf8) else { return nil }
+        identifier = String(name)
+        self.pid = pid
+        message = String(decoding: rest.dropFirst(2), as: UTF8.self)
+    }
+}
