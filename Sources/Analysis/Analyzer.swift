@@ -151,6 +151,13 @@ public enum Analyzer {
             guard let (records, which) = KernelOnlyBoots(textRecords, files: input.kernelLogs).select(options.boot, notes: &report.notes)
             else { return report }
             report.untimedBoots = which
+            // One boot whose start the lines hold (its `Linux version` line): a boot told by its
+            // kernel clock, as when there are several, not lines without a boot.
+            if which == nil, options.boot != .all, records.contains(where: { $0.monotonicUSec != nil }),
+               records.contains(where: { KernelMessage.classify($0.text) == .bootBanner }) {
+                report.untimedBoots = UntimedBoots(count: 1, analysed: 1,
+                                                   paths: Array(Set(records.compactMap { $0.sources.first?.path })).sorted())
+            }
             // The host the lines name (journalctl short-monotonic, a console with syslog's host field).
             if report.host.hostname == nil { report.host.hostname = TextBoots.hostname(input.kernelLogs) }
             guard !records.isEmpty else { return report }

@@ -60,6 +60,10 @@ struct Verdict {
                 return "No such boot: the kernel logs hold \(untimed.count) boots without wall-clock times (told apart by their kernel clocks); "
                     + "--boot 1…\(untimed.count) chooses one"
             }
+            if n == 0, let untimed = report.untimedBoots, untimed.count == 1, untimed.analysed == 1 {
+                return "No journal and no wall-clock time in the input: one boot, from its kernel's \"Linux version\" line on, read from "
+                    + "\(untimed.paths.joined(separator: ", ")) (its times are the kernel's, since that boot began)"
+            }
             if n == 0, let untimed = report.untimedBoots, let analysed = untimed.analysed {
                 return "No journal and no wall-clock time in the input: boot \(analysed) of the \(untimed.count) its kernel logs hold "
                     + "(told apart by their kernel clocks), read from \(untimed.paths.joined(separator: ", ")); --boot 1…\(untimed.count) chooses another"

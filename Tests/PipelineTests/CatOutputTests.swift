@@ -31,10 +31,15 @@ struct CatOutputTests {
         #expect(!report.contains("No boot found in the input"))
     }
 
-    /// Negative: journalctl's short-monotonic text keeps the kernel's stamps.
+    /// Negative: journalctl's short-monotonic text keeps the kernel's stamps. Its one boot (it
+    /// holds the kernel's `Linux version` line) is read by the kernel's clock, said as such, not
+    /// "no boot"; its systemd lines, without a wall-clock time, are said to be left uncounted.
     @Test func shortMonotonicHasTimes() throws {
         let report = try Self.analyze("short-monotonic")
         #expect(!report.contains("No time in the input"))
         #expect(!report.contains("journalctl -o cat drops them"))
+        #expect(report.contains("No journal and no wall-clock time in the input: one boot, from its kernel's \"Linux version\" line on"))
+        #expect(!report.contains("No boot found in the input"))
+        #expect(report.contains("systemd lines of text logs carry no wall-clock time (journalctl short-monotonic); their unit events are not counted"))
     }
 }
