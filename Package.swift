@@ -70,7 +70,7 @@ let package = Package(
 
         // `scripts/fuzz.sh` builds these with -sanitize=fuzzer -DFUZZING; otherwise they replay inputs.
         .executableTarget(name: "journal-fuzz", dependencies: ["Journal"], path: "Fuzz/JournalFuzz"),
-        .executableTarget(name: "kernel-log-fuzz", dependencies: ["KernelLog"], path: "Fuzz/KernelLogFuzz"),
+        .executableTarget(name: "kernel-log-fuzz", dependencies: ["KernelLog", "Events", "Analysis"], path: "Fuzz/KernelLogFuzz"),
         .executableTarget(name: "tar-fuzz", dependencies: ["Inputs", "Journal", "Compression"], path: "Fuzz/TarFuzz"),
         .executableTarget(name: "host-fuzz", dependencies: ["Pipeline", "Inputs", "Analysis", "Report"], path: "Fuzz/HostFuzz"),
 

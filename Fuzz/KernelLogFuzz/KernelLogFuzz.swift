@@ -1,8 +1,11 @@
+import Analysis
+import Events
 import KernelLog
 
 /// Reads arbitrary bytes as a kernel text log under each of the names that choose a format
-/// (syslog, raw dmesg, pstore, kdump), sniffs it as discovery does, puts the records on a clock, and runs every typed
-/// line parser over every line. Any trap, hang or sanitizer report is a bug.
+/// (syslog, raw dmesg, pstore, kdump), sniffs it as discovery does, puts the records on a clock, runs every typed
+/// line parser over every line, reads systemd's lines as events (the syslog's and those inside the kernel's
+/// lines), and analyses the file as a host without a journal. Any trap, hang or sanitizer report is a bug.
 func fuzzOne(_ bytes: [UInt8]) {
     let names = ["var/log/kern.log", "var/log/messages", "dmesg", "sys/fs/pstore/dmesg-ramoops-0",
                  "var/crash/host-2024/vmcore-dmesg.txt", "journal.txt"]
@@ -29,6 +32,21 @@ func fuzzOne(_ bytes: [UInt8]) {
         _ = ForkRejectedLine(text)
         _ = IOErrorLine(text)
         if case .commandLine(let c)? = KernelHostLine.parse(text) { _ = KernelCommandLine(c).int("pid_max") }
+        if let sender = KmsgSender(text) { _ = sender.message.utf8.count &+ sender.pid }
+    }
+    // systemd's lines to events, units named by description as a text boot reads them.
+    var unitNames = JournalEventExtractor.UnitNames()
+    for m in file.messages.prefix(4096) {
+        unitNames.descriptions.learn(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0)
+    }
+    for m in file.messages.prefix(4096) {
+        _ = JournalEventExtractor.event(text: m.record.text, identifier: m.identifier, pid: m.pid, time: m.record.wallclockUSec ?? 0,
+                                        ref: .none, names: &unitNames)
+        _ = unitNames.descriptions.leavesUnitUnknown(text: m.record.text, identifier: m.identifier, pid: m.pid)
+    }
+    // The whole analysis of a small file (a large one costs the fuzzer its speed; HostFuzz reads trees).
+    if bytes.count <= 4096 {
+        _ = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
     }
 }
 

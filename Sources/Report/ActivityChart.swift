@@ -13,6 +13,7 @@ enum ChartColor {
     /// The gap of a planned reboot: not an outage.
     static let rebooting = "#d5f5e3"
     static let alert = "#1a5276"
+    static let journalErrors = "#a04000"
 }
 
 /// The incident on one time axis, as inline SVG: restarts per minute of each crash-looping unit,
@@ -37,6 +38,12 @@ struct ActivityChart {
     }
 
     private var forkSeries: [ForkRatePoint] { report.forkRate?.series ?? [] }
+    /// Entries of priority err or worse per minute (`journalctl -p err`), when there were any:
+    /// the series the journal error-rate rule is back-tested on.
+    private var errorSeries: [SeriesPoint] {
+        guard let series = report.journalErrorsPerMinute, series.contains(where: { $0.value > 0 }) else { return [] }
+        return series
+    }
     /// Back-tested rules that would have fired, each marked on the time axis.
     private var firedRules: [RuleBacktest] { report.detection?.rules.filter { $0.firedAt != nil } ?? [] }
     private var timedOOMs: [(Timestamp, OOMKillSummary)] { report.oomKills.compactMap { k in k.time.map { ($0, k) } } }
@@ -65,6 +72,11 @@ struct ActivityChart {
         times += timedOOMs.map { $0.0.seconds } + timedKernelEvents.map { $0.0.seconds }
         if let last = outageStart { times.append(last.seconds) }
         if let next = outageEnd { times.append(next.seconds) }
+        // Errors alone span the chart; beside the rest they are drawn within its span (a boot's
+        // stray errors over days would squeeze the incident into a sliver).
+        if times.isEmpty {
+            for p in errorSeries { times += [p.start.seconds, p.start.seconds + 60] }
+        }
         guard let lo = times.min(), let hi = times.max() else { return nil }
         if hi - lo < 60 {
             let mid = (lo + hi) / 2
@@ -76,7 +88,7 @@ struct ActivityChart {
 
     /// Whether there is anything to draw: a series, a marker or a silent window.
     var isEmpty: Bool {
-        loopingUnits.isEmpty && forkSeries.isEmpty && timedOOMs.isEmpty && timedKernelEvents.isEmpty
+        loopingUnits.isEmpty && forkSeries.isEmpty && timedOOMs.isEmpty && timedKernelEvents.isEmpty && errorSeries.isEmpty
     }
 
     /// The SVG element, or `nil` when the report holds no time series or timed events.
@@ -141,7 +153,8 @@ struct ActivityChart {
             y += height + 40
         }
 
-        if !timedOOMs.isEmpty || !timedKernelEvents.isEmpty {
+        let drewEvents = !timedOOMs.isEmpty || !timedKernelEvents.isEmpty
+        if drewEvents {
             // One row per kind of event, each with its own shape: an OOM kill, a hung task, a lockup
             // and a panic must not look alike. The kernel's last words get an orange ring.
             let rows = KernelLane.allCases.filter { lane in timedKernelEvents.contains { KernelLane($0.1.kind) == lane } }
@@ -192,6 +205,26 @@ struct ActivityChart {
                 rowY += 26
             }
             y += height + 10
+        }
+
+        let errorsShown = errorSeries.filter { $0.start.seconds >= t0 && $0.start.seconds + 60 <= t1 + 60 }
+        if errorsShown.contains(where: { $0.value > 0 }) {
+            // Below the events: the restarts, forks and kills stay on the first screen.
+            let height = 90.0
+            let top = y + (drewEvents ? 30 : 0)
+            panels.append((top, height))
+            let peak = errorsShown.map(\.value).max() ?? 1
+            let yMax = Self.niceCeiling(max(peak, 1))
+            body.append(panelFrame(top: top, height: height, title: "Journal errors per minute (priority err or worse)", yMax: yMax, unit: ""))
+            var d = ""
+            for seg in columns(errorsShown.map { ($0.start.seconds, $0.value) }, bucket: 60, x: x) {
+                let h = min(max(seg.value, 0), yMax) / yMax * height
+                guard h > 0 else { continue }
+                d += "M\(c(max(seg.x0, Self.left))),\(c(top + height))V\(c(top + height - h))H\(c(min(seg.x1, Self.left + plotWidth)))V\(c(top + height))Z"
+            }
+            body.append("<path class=\"journal-errors\" d=\"\(d)\" fill=\"\(ChartColor.journalErrors)\" shape-rendering=\"crispEdges\">"
+                        + "<title>journal entries of priority err or worse per minute, peak \(HumanFormat.number(peak))</title></path>")
+            y = top + height + 10
         }
 
         let plotBottom = y - 10
@@ -248,6 +281,9 @@ struct ActivityChart {
             items.append((lane.label, lane.color))
         }
         if timedKernelEvents.contains(where: { $0.1.lastWords }) { items.append(("kernel last words", ChartColor.lastWords)) }
+        if let (t0, t1) = domain(), errorSeries.contains(where: { $0.value > 0 && $0.start.seconds >= t0 && $0.start.seconds <= t1 }) {
+            items.append(("journal errors/min", ChartColor.journalErrors))
+        }
         if let last = outageStart, let next = outageEnd, next > last {
             items.append(planned ? ("rebooting (planned)", ChartColor.rebooting) : ("no logs (outage)", ChartColor.outage))
         }

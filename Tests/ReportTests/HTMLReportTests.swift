@@ -111,6 +111,30 @@ struct HTMLReportTests {
         #expect(cest.contains(">time (CEST, 2024-07-19)</text>"))
     }
 
+    /// The journal's error rate (`journalctl -p err` per minute, the series the error-rate rule
+    /// is back-tested on) has its panel when there were errors; errors far outside the incident
+    /// do not stretch the chart; a boot without errors has no panel.
+    @Test("journal errors per minute: a panel when there were any, within the incident's span")
+    func journalErrorPanel() throws {
+        var report = ReferenceReports.unclean()
+        let minutes = ReferenceReports.restartsPerMinute.map(\.start)
+        // Errors in 5 of the incident's minutes, none in the others, and one three days before.
+        let before = Timestamp(microseconds: minutes[0].microseconds - 3 * 86_400_000_000)
+        report.journalErrorsPerMinute = [SeriesPoint(start: before, value: 7)]
+            + minutes.enumerated().map { i, t in SeriesPoint(start: t, value: i % 10 == 3 ? Double(i) : 0) }
+        let html = ReportRenderer.render(report, as: .html, options: RenderOptions())
+        let errors = try #require(html.split(separator: "\n").first { $0.hasPrefix("<path class=\"journal-errors\"") })
+        #expect(errors.filter { $0 == "M" }.count == 5)
+        #expect(html.contains("Journal errors per minute (priority err or worse)"))
+        #expect(html.contains("journal errors/min"))
+        // The time axis still spans the incident (12:12 to 13:06), not the stray error's day.
+        for label in ["12:20", "12:30", "12:40", "12:50", "13:00"] { #expect(html.contains(">\(label)</text>"), "\(label)") }
+        // Negative: a series of zeros draws nothing.
+        report.journalErrorsPerMinute = minutes.map { SeriesPoint(start: $0, value: 0) }
+        let quiet = ReportRenderer.render(report, as: .html, options: RenderOptions())
+        #expect(!quiet.contains("journal-errors") && !quiet.contains("journal errors/min"))
+    }
+
     /// The CentOS 6 excerpt's three kills within 4 s drew three labels over each other.
     @Test("OOM kills seconds apart share one label; kills apart have their own")
     func oomLabelsDoNotOverlap() throws {
