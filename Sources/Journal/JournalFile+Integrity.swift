@@ -114,7 +114,12 @@ extension JournalFile {
                       let p = bytes.slice(d + payloadOffset, name.count + 1) else { return false }
                 return p.prefix(name.count).elementsEqual(name) && p[name.count] == UInt8(ascii: "=")
             }
-            if fits(dataPayloadOffset) { declaredFits += 1 }
+            if fits(dataPayloadOffset) {
+                // The declared layout holds: nothing left to decide (each probe is a page fault,
+                // and a journal of hundreds of files pays them all before reading an entry).
+                declaredFits += 1
+                break
+            }
             if fits(other) { otherFits += 1 }
         }
         if declaredFits == 0 && otherFits > 0 {
