@@ -214,9 +214,22 @@ struct TextBoots {
             for s in g.segments {
                 messages += messagesByBoot[s.file].removeValue(forKey: s.boot) ?? []
             }
-            // The same line in two files (syslog and daemon.log, a rotation's overlap) counts once.
-            var seen = Set<TextLineKey>()
-            messages = messages.filter { seen.insert(TextLineKey($0)).inserted }
+            // The same line in two files (syslog and daemon.log, a rotation's overlap) counts once;
+            // a line repeated within one file (v219's identical restart lines, several a second)
+            // counts each time: a file's copies are kept past those another file already gave.
+            var kept: [TextLineKey: Int] = [:]
+            var inFile: [TextLineKey: Int] = [:]
+            var currentPath: String?
+            messages = messages.filter { m in
+                let path = m.record.sources.first?.path
+                if path != currentPath { (inFile, currentPath) = ([:], path) }
+                let key = TextLineKey(m)
+                let n = (inFile[key] ?? 0) &+ 1
+                inFile[key] = n
+                guard n > (kept[key] ?? 0) else { return false }
+                kept[key] = n
+                return true
+            }
             // By time, lines of one second in the order they were written (the sort is not stable).
             messages = messages.enumerated().sorted {
                 ($0.element.record.wallclockUSec ?? .max, $0.offset) < ($1.element.record.wallclockUSec ?? .max, $1.offset)

@@ -401,6 +401,9 @@ public enum JournalEventExtractor {
         if unitName == nil { unitName = unitInJobMessage(t) }
         // Before v250 a job message names the unit by its description alone (or, without one, by its name).
         if unitName == nil, let job = JobMessage(t) { unitName = job.namedUnit ?? descriptions.unit(describedAs: job.object) }
+        // Before v220 some lines name the unit inside the sentence (the UNIT field, when there is one, agrees).
+        let legacy = LegacyManagerLine(t)
+        if unitName == nil { unitName = legacy?.unit }
         guard let unit = unitName else { return nil }
         func ev(_ k: UnitEventKind) -> JournalEvent {
             .unit(UnitEvent(time: time, unit: unit, kind: k, isUserUnit: isUser, cursor: cursor))
@@ -443,7 +446,17 @@ public enum JournalEventExtractor {
         if t.hasPrefix("Scheduled restart job") { return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t))) }
         // systemd before v236 said only this, with no counter.
         if t.hasPrefix("Service hold-off time over, scheduling restart") { return ev(.restartScheduled(counter: nil)) }
-        if t.hasPrefix("Main process exited") { return exitEvent(f, t).map(ev) }
+        // v219 wrote it in lower case.
+        if t.hasPrefix("Main process exited") || t.hasPrefix("main process exited") { return exitEvent(f, t).map(ev) }
+        if let legacy {
+            switch legacy.kind {
+            case .restartScheduled: return ev(.restartScheduled(counter: nil))
+            case .startLimitHit: return ev(.startLimitHit)
+            // v219 gives no result; "foo.service failed." repeats the same failure.
+            case .enteredFailedState: return ev(.failed(result: "unknown"))
+            case .failed: return nil
+            }
+        }
         if t.hasPrefix("Failed with result") { return ev(.failed(result: EntryFields.text(f.unitResult) ?? quoted(t) ?? "unknown")) }
         if t.hasPrefix("Start request repeated too quickly") { return ev(.startLimitHit) }
         if t.hasPrefix("A process of this unit has been killed by the OOM killer") { return ev(.oomKilled) }

@@ -34,6 +34,39 @@ struct JobMessage {
     var namedUnit: String? { JournalEventExtractor.looksLikeUnit(object) ? String(object) : nil }
 }
 
+/// A line of systemd before v220 (RHEL and CentOS 7 run v219) that names its unit inside the
+/// sentence rather than before a colon: `Unit foo.service entered failed state.`,
+/// `foo.service holdoff time over, scheduling restart.`, `start request repeated too quickly
+/// for foo.service`, `foo.service failed.`.
+struct LegacyManagerLine {
+    enum Kind { case enteredFailedState, failed, restartScheduled, startLimitHit }
+
+    var unit: String
+    var kind: Kind
+
+    init?(_ t: Substring) {
+        func unit(_ s: Substring) -> String? { JournalEventExtractor.looksLikeUnit(s) ? String(s) : nil }
+        if t.hasPrefix("Unit "), t.hasSuffix(" entered failed state."),
+           let u = unit(t.dropFirst("Unit ".count).dropLast(" entered failed state.".count)) {
+            (self.unit, kind) = (u, .enteredFailedState)
+        } else if t.hasPrefix("start request repeated too quickly for "),
+                  let u = unit(t.dropFirst("start request repeated too quickly for ".count)) {
+            (self.unit, kind) = (u, .startLimitHit)
+        } else if let space = t.firstIndex(of: " "), let u = unit(t[..<space]) {
+            let rest = t[space...]
+            if rest == " holdoff time over, scheduling restart." || rest == " has no holdoff time, scheduling restart." {
+                (self.unit, kind) = (u, .restartScheduled)
+            } else if rest == " failed." {
+                (self.unit, kind) = (u, .failed)
+            } else {
+                return nil
+            }
+        } else {
+            return nil
+        }
+    }
+}
+
 /// Which unit a description stands for, for the job messages of text logs: they carry no
 /// `UNIT` field, and systemd before v250 (or with `StatusUnitFormat=description`) names the
 /// unit by its `Description=` alone. Learned from unit files and from the lines themselves,
@@ -105,6 +138,12 @@ public struct UnitDescriptions: Sendable {
         }
         // Within a second, as the manager writes both lines in one go.
         let close = before.map { time >= $0.time && time &- $0.time <= 1_000_000 } ?? false
+        if named == nil, let legacy = LegacyManagerLine(t) {
+            // v219 names the unit inside the sentence; "Failed to start X." or "Stopped X." follows.
+            let kind: Preceding.Kind = legacy.kind == .restartScheduled ? .restartScheduled : .failed
+            previous[manager] = Preceding(kind: kind, subject: legacy.unit, time: time)
+            return
+        }
         if let unit = named {
             if let before, close, before.kind == .dependencyFailed,
                t.hasPrefix("Job \(unit)/start failed with result 'dependency'") {

@@ -48,6 +48,31 @@ struct TextEventTests {
         ])
     }
 
+    /// systemd v219 (RHEL and CentOS 7) names the unit inside the sentence, writes "main
+    /// process exited" in lower case and gives no result: the same events all the same, the
+    /// description of "Failed to start …" tied to the unit the start limit named just before.
+    @Test func v219Excerpt() throws {
+        #expect(Self.kinds(try Self.events("cgrates-v219-start-limit.log")) == [
+            "cgrates.service restartScheduled(counter: nil)", "cgrates.service startLimitHit",
+            "cgrates.service startFailed(jobResult: \"failed\")", "cgrates.service failed(result: \"unknown\")",
+        ])
+        var names = JournalEventExtractor.UnitNames()
+        func ev(_ text: String) -> JournalEvent? {
+            JournalEventExtractor.event(text: text, identifier: "systemd", pid: 1, time: 1, ref: .none, names: &names)
+        }
+        if case .unit(let u)? = ev("cgrates.service: main process exited, code=exited, status=1/FAILURE") {
+            #expect(u.unit == "cgrates.service" && u.kind == .mainExited(code: "exited", status: "1/FAILURE"))
+        } else { Issue.record("v219's lower-case exit line is an exit") }
+        if case .unit(let u)? = ev("systemd-journald.service has no holdoff time, scheduling restart.") {
+            #expect(u.unit == "systemd-journald.service" && u.kind == .restartScheduled(counter: nil))
+        } else { Issue.record("v219's restart without a hold-off time is a restart") }
+        // Negative: sentences of that shape that name no unit.
+        #expect(ev("Unit  entered failed state.") == nil)
+        #expect(ev("Unit foo entered failed state.") == nil)
+        #expect(ev("start request repeated too quickly for") == nil)
+        #expect(ev("cgrates.service failed to load: No such file or directory.") == nil)
+    }
+
     @Test("who speaks: PID 1 by name, systemd-shutdown as a daemon, a user manager never for the system")
     func speakers() {
         var names = JournalEventExtractor.UnitNames()
