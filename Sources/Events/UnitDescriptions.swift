@@ -72,8 +72,8 @@ struct LegacyManagerLine {
 /// unit by its `Description=` alone. Learned from unit files and from the lines themselves,
 /// where the manager names a unit and in the same breath completes its job:
 ///
-///     pac4cli.service: Scheduled restart job, restart counter is at 1.
-///     Stopped PAC autoconfigured proxy for use through http_proxy= environment variables.
+///     worker.service: Scheduled restart job, restart counter is at 1.
+///     Stopped Batch worker.
 ///
 /// A description seen for two units names neither.
 public struct UnitDescriptions: Sendable {
