@@ -230,10 +230,7 @@ struct TextBoots {
                 kept[key] = n
                 return true
             }
-            // By time, lines of one second in the order they were written (the sort is not stable).
-            messages = messages.enumerated().sorted {
-                ($0.element.record.wallclockUSec ?? .max, $0.offset) < ($1.element.record.wallclockUSec ?? .max, $1.offset)
-            }.map(\.element)
+            messages = Self.inTimeOrder(messages) { $0.record.wallclockUSec }
             let kernel = kernelByBoot[b.id] ?? []
             // The kernel's start from all the boot's lines: journalctl may have split a burst of
             // them over several `-- Boot` stretches, and one stretch's banner alone tells it late.
@@ -285,10 +282,7 @@ struct TextBoots {
             // its lines as much as the syslog's: read in time order among them, as the journal
             // reads its kernel entries. They stay kernel records too, as in the journal.
             let kmsg = kernel.compactMap { Self.kmsgMessage(records[$0]) }
-            let eventLines = kmsg.isEmpty ? messages.map { ($0, false) } : (messages.map { ($0, false) } + kmsg.map { ($0, true) })
-                .enumerated().sorted {
-                    ($0.element.0.record.wallclockUSec ?? .max, $0.offset) < ($1.element.0.record.wallclockUSec ?? .max, $1.offset)
-                }.map(\.element)
+            let eventLines = Self.inTimeOrder(messages.map { ($0, false) } + kmsg.map { ($0, true) }) { $0.0.record.wallclockUSec }
             for (m, inKernelLog) in eventLines {
                 // A line without a wall-clock time (journalctl short-monotonic) cannot be placed
                 // among the others: its events are not counted.
@@ -409,6 +403,12 @@ struct TextBoots {
             if (records[mid].sources.first?.line ?? 0) < line { lo = mid + 1 } else { hi = mid }
         }
         return lo < records.count && records[lo].sources.first?.line == line ? records[lo] : nil
+    }
+
+    /// `lines` by time, lines of one second (or without a time, last) in the order given: the
+    /// sort is not stable.
+    static func inTimeOrder<L>(_ lines: [L], time: (L) -> Int64?) -> [L] {
+        lines.enumerated().sorted { (time($0.element) ?? .max, $0.offset) < (time($1.element) ?? .max, $1.offset) }.map(\.element)
     }
 
     /// A kernel record systemd wrote under its own name, as the line of that program.

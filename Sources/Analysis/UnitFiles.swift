@@ -45,11 +45,27 @@ enum UnitFileQuoter {
 
     static func files(for unit: String, in files: [(path: String, text: String)]) -> [(path: String, text: String)] {
         let names: Set<String> = Set([unit] + (template(of: unit).map { [$0] } ?? []))
-        return files.filter { f in unitName(ofPath: f.path).map(names.contains) ?? false }
-            .sorted { a, b in
-                let ad = a.path.hasSuffix(".conf"), bd = b.path.hasSuffix(".conf")
-                return ad != bd ? !ad : a.path < b.path
-            }
+        return files.filter { f in unitName(ofPath: f.path).map(names.contains) ?? false }.sorted(by: appliedBefore)
+    }
+
+    /// systemd's order: the unit file, then its drop-ins by path (a later one's setting wins).
+    static func appliedBefore(_ a: (path: String, text: String), _ b: (path: String, text: String)) -> Bool {
+        let ad = a.path.hasSuffix(".conf"), bd = b.path.hasSuffix(".conf")
+        return ad != bd ? !ad : a.path < b.path
+    }
+
+    /// The `Key=value` lines of a unit file or drop-in (comments skipped), with their line numbers.
+    static func settings(_ text: String) -> [(line: Int, key: Substring, text: Substring)] {
+        var out: [(line: Int, key: Substring, text: Substring)] = []
+        var n = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            guard n <= 10_000 else { break }
+            let line = raw.trimmingCharacters()
+            guard !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
+            out.append((n, line[..<eq].trimmingCharacters(), line))
+        }
+        return out
     }
 
     /// `path:line: text` for every relevant setting, unit file first, then drop-ins in path order.
@@ -62,20 +78,11 @@ enum UnitFileQuoter {
     /// differ.
     static func descriptions(_ files: [(path: String, text: String)]) -> [(unit: String, description: String)] {
         var byUnit: [String: String] = [:]
-        let ordered = files.sorted { a, b in
-            let ad = a.path.hasSuffix(".conf"), bd = b.path.hasSuffix(".conf")
-            return ad != bd ? !ad : a.path < b.path
-        }
-        for f in ordered {
+        for f in files.sorted(by: appliedBefore) {
             guard let unit = unitName(ofPath: f.path), !unit.contains("@.") else { continue }
-            var n = 0
-            for raw in f.text.split(separator: "\n", omittingEmptySubsequences: false) {
-                n += 1
-                guard n <= 10_000 else { break }
-                let line = raw.trimmingCharacters()
-                guard line.hasPrefix("Description"), let eq = line.firstIndex(of: "="),
-                      line[..<eq].trimmingCharacters() == "Description" else { continue }
-                let value = line[line.index(after: eq)...].trimmingCharacters()
+            for s in settings(f.text) where s.key == "Description" {
+                guard let eq = s.text.firstIndex(of: "=") else { continue }
+                let value = s.text[s.text.index(after: eq)...].trimmingCharacters()
                 byUnit[unit] = value.contains("%") ? "" : String(value)
             }
         }
@@ -85,15 +92,8 @@ enum UnitFileQuoter {
     static func settingLines(_ matching: [(path: String, text: String)], prefixes: [String]) -> [String] {
         var out: [String] = []
         for f in matching {
-            var n = 0
-            for raw in f.text.split(separator: "\n", omittingEmptySubsequences: false) {
-                n += 1
-                guard n <= 10_000 else { break }
-                let line = raw.trimmingCharacters()
-                guard !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
-                let key = line[..<eq].trimmingCharacters()
-                guard prefixes.contains(where: { key.hasPrefix($0) }) else { continue }
-                out.append("\(f.path):\(n): \(line)")
+            for s in settings(f.text) where prefixes.contains(where: { s.key.hasPrefix($0) }) {
+                out.append("\(f.path):\(s.line): \(s.text)")
             }
         }
         return out

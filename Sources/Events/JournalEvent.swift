@@ -170,7 +170,7 @@ public enum JournalEventExtractor {
                 userUnit = String(text[..<colon.lowerBound])
             } else if let job = JobMessage(Substring(text)) {
                 // A job message names its unit itself (≥ v250) or by description.
-                userUnit = unitInJobMessage(Substring(text)) ?? job.namedUnit ?? names.descriptions.unit(describedAs: job.object)
+                userUnit = job.unit ?? names.descriptions.unit(describedAs: job.object)
             }
         }
         return message.withUTF8 { m in
@@ -397,13 +397,14 @@ public enum JournalEventExtractor {
             return .forkFailure(ForkFailure(time: time, reporter: unitName ?? "systemd", text: text, source: cursor.cursor))
         }
         // Without a UNIT field (text logs): systemd ≥ 250 names the unit before its description
-        // in job messages (`Started worker.service - Batch worker.`).
-        if unitName == nil { unitName = unitInJobMessage(t) }
-        // Before v250 a job message names the unit by its description alone (or, without one, by its name).
-        if unitName == nil, let job = JobMessage(t) { unitName = job.namedUnit ?? descriptions.unit(describedAs: job.object) }
+        // in job messages (`Started worker.service - Batch worker.`); before, by its description alone.
+        if unitName == nil, let job = JobMessage(t) { unitName = job.unit ?? descriptions.unit(describedAs: job.object) }
         // Before v220 some lines name the unit inside the sentence (the UNIT field, when there is one, agrees).
-        let legacy = LegacyManagerLine(t)
-        if unitName == nil { unitName = legacy?.unit }
+        var legacy: LegacyManagerLine?
+        if unitName == nil {
+            legacy = LegacyManagerLine(t)
+            unitName = legacy?.unit
+        }
         guard let unit = unitName else { return nil }
         func ev(_ k: UnitEventKind) -> JournalEvent {
             .unit(UnitEvent(time: time, unit: unit, kind: k, isUserUnit: isUser, cursor: cursor))
@@ -448,7 +449,7 @@ public enum JournalEventExtractor {
         if t.hasPrefix("Service hold-off time over, scheduling restart") { return ev(.restartScheduled(counter: nil)) }
         // v219 wrote it in lower case.
         if t.hasPrefix("Main process exited") || t.hasPrefix("main process exited") { return exitEvent(f, t).map(ev) }
-        if let legacy {
+        if let legacy = legacy ?? LegacyManagerLine(t) {
             switch legacy.kind {
             case .restartScheduled: return ev(.restartScheduled(counter: nil))
             case .startLimitHit: return ev(.startLimitHit)
@@ -473,14 +474,6 @@ public enum JournalEventExtractor {
         return nil
     }
 
-    /// The unit a job message names first (`Starting worker.service - Batch worker...`), if it does.
-    static func unitInJobMessage(_ t: Substring) -> String? {
-        guard let rest = JobMessage(t)?.object else { return nil }
-        guard let space = rest.firstIndex(of: " ") else { return nil }
-        let word = rest[..<space]
-        guard rest[space...].hasPrefix(" - "), looksLikeUnit(word) else { return nil }
-        return String(word)
-    }
 
     static func exitEvent(_ f: EntryFields, _ t: Substring) -> UnitEventKind? {
         // Structured fields: EXIT_CODE=exited, EXIT_STATUS=1; the text carries the name (`1/FAILURE`).

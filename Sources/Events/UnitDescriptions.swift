@@ -30,8 +30,14 @@ struct JobMessage {
         (self.verb, self.object) = (verb, object)
     }
 
-    /// The unit the message names itself: a unit without a description is named by its name.
-    var namedUnit: String? { JournalEventExtractor.looksLikeUnit(object) ? String(object) : nil }
+    /// The unit the message names itself: systemd ≥ 250 before the description
+    /// (`Starting worker.service - Batch worker...`), and a unit without a description by its name.
+    var unit: String? {
+        if JournalEventExtractor.looksLikeUnit(object) { return String(object) }
+        guard let space = object.firstIndex(of: " ") else { return nil }
+        let word = object[..<space]
+        return object[space...].hasPrefix(" - ") && JournalEventExtractor.looksLikeUnit(word) ? String(word) : nil
+    }
 }
 
 /// A line of systemd before v220 (RHEL and CentOS 7 run v219) that names its unit inside the
@@ -105,7 +111,7 @@ public struct UnitDescriptions: Sendable {
     public func leavesUnitUnknown(text: String, identifier: String, pid: Int?) -> Bool {
         guard JournalEventExtractor.managerPID(identifier: identifier, pid: pid) != nil else { return false }
         let t = Substring(text)
-        guard let job = JobMessage(t), job.namedUnit == nil, JournalEventExtractor.unitInJobMessage(t) == nil else { return false }
+        guard let job = JobMessage(t), job.unit == nil else { return false }
         switch job.verb {
         case .started, .finished, .failedToStart, .dependencyFailed: return unit(describedAs: job.object) == nil
         case .starting, .stopping, .stopped: return false
@@ -157,7 +163,7 @@ public struct UnitDescriptions: Sendable {
             if let kind { previous[manager] = Preceding(kind: kind, subject: String(unit), time: time) }
             return
         }
-        guard let job = JobMessage(t), job.namedUnit == nil else { return }
+        guard let job = JobMessage(t), !JournalEventExtractor.looksLikeUnit(job.object) else { return }
         if job.verb == .dependencyFailed {
             previous[manager] = Preceding(kind: .dependencyFailed, subject: String(job.object), time: time)
             return

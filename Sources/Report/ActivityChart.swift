@@ -62,6 +62,12 @@ struct ActivityChart {
         return report.end?.nextBootStart ?? report.end?.nextBootFirst
     }
 
+    /// The minutes of `errorSeries` the chart's span `t0…t1` shows; none when none of them had an error.
+    private func errorsShown(_ t0: Double, _ t1: Double) -> [SeriesPoint] {
+        let shown = errorSeries.filter { $0.start.seconds >= t0 && $0.start.seconds <= t1 }
+        return shown.contains { $0.value > 0 } ? shown : []
+    }
+
     /// The time range everything shown falls in, widened to at least a minute.
     func domain() -> (Double, Double)? {
         var times: [Double] = []
@@ -207,8 +213,8 @@ struct ActivityChart {
             y += height + 10
         }
 
-        let errorsShown = errorSeries.filter { $0.start.seconds >= t0 && $0.start.seconds + 60 <= t1 + 60 }
-        if errorsShown.contains(where: { $0.value > 0 }) {
+        let errorsShown = errorsShown(t0, t1)
+        if !errorsShown.isEmpty {
             // Below the events: the restarts, forks and kills stay on the first screen.
             let height = 90.0
             let top = y + (drewEvents ? 30 : 0)
@@ -281,9 +287,7 @@ struct ActivityChart {
             items.append((lane.label, lane.color))
         }
         if timedKernelEvents.contains(where: { $0.1.lastWords }) { items.append(("kernel last words", ChartColor.lastWords)) }
-        if let (t0, t1) = domain(), errorSeries.contains(where: { $0.value > 0 && $0.start.seconds >= t0 && $0.start.seconds <= t1 }) {
-            items.append(("journal errors/min", ChartColor.journalErrors))
-        }
+        if let (t0, t1) = domain(), !errorsShown(t0, t1).isEmpty { items.append(("journal errors/min", ChartColor.journalErrors)) }
         if let last = outageStart, let next = outageEnd, next > last {
             items.append(planned ? ("rebooting (planned)", ChartColor.rebooting) : ("no logs (outage)", ChartColor.outage))
         }
