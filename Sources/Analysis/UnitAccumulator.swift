@@ -32,6 +32,9 @@ struct UnitAccumulator {
     var failures: [(time: Int64, result: String, cursor: EntryRef)] = []
     var failureCount = 0
     var lastFailureTime: Int64?
+    private var lastFailureResult: String?
+    /// Whether the last failure already took its second line (`add(_:time:ref:)`).
+    private var lastFailurePaired = false
     var peakCPUNSec: UInt64?
 
     init(unit: String) { self.unit = unit }
@@ -50,6 +53,23 @@ struct UnitAccumulator {
             let clean = code == "exited" && (status == "0" || status.hasPrefix("0/"))
             noteExit(time, clean: clean)
         case .failed(let result):
+            // systemd v220–v235 log one failure twice, "Unit entered failed state." (no result)
+            // and "Failed with result 'x'." in the same breath: one failure, with its result.
+            // The pair is one line with a result and one without; two of a kind each count.
+            if let last = lastFailureTime, !lastFailurePaired, timeDistance(time, last) < 1_000_000,
+               (result == UnitEventKind.unknownResult) != (lastFailureResult == UnitEventKind.unknownResult) {
+                lastFailurePaired = true
+                if result != UnitEventKind.unknownResult {
+                    resultCounts.remove(UnitEventKind.unknownResult)
+                    resultCounts.add(result)
+                    lastFailureResult = result
+                    if let i = failures.indices.last, failures[i].time == last { failures[i].result = result }
+                    if result == "start-limit-hit" { markStartLimit(time: time, ref: ref) }
+                }
+                return
+            }
+            lastFailurePaired = false
+            lastFailureResult = result
             resultCounts.add(result)
             failureCount += 1
             lastFailureTime = time
@@ -156,6 +176,13 @@ struct TextCounts {
             return
         }
         counts[key] = 1
+        last = nil
+    }
+
+    /// Takes one count of `key` back (a line found to repeat another's failure).
+    mutating func remove(_ key: String) {
+        guard let n = counts[key] else { return }
+        counts[key] = n > 1 ? n - 1 : nil
         last = nil
     }
 

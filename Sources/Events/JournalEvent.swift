@@ -416,7 +416,7 @@ public enum JournalEventExtractor {
             guard !t.hasPrefix("Control process") else { return nil }
             return exitEvent(f, t).map(ev)
         case MessageIDs.unitFailed?:
-            let result = EntryFields.text(f.unitResult) ?? quoted(t) ?? "unknown"
+            let result = EntryFields.text(f.unitResult) ?? quoted(t) ?? UnitEventKind.unknownResult
             return ev(.failed(result: result))
         case MessageIDs.unitStarted?:
             if let jt = f.jobType, !TextScan.equal(jt, startJob) { return nil }
@@ -446,7 +446,9 @@ public enum JournalEventExtractor {
         // Text fallback for managers that logged without (or with unknown) MESSAGE_IDs.
         if t.hasPrefix("Scheduled restart job") { return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t))) }
         // systemd before v236 said only this, with no counter.
-        if t.hasPrefix("Service hold-off time over, scheduling restart") { return ev(.restartScheduled(counter: nil)) }
+        if t.hasPrefix("Service hold-off time over, scheduling restart") || t.hasPrefix("Service has no hold-off time, scheduling restart") {
+            return ev(.restartScheduled(counter: nil))
+        }
         // v219 wrote it in lower case.
         if t.hasPrefix("Main process exited") || t.hasPrefix("main process exited") { return exitEvent(f, t).map(ev) }
         if let legacy = legacy ?? LegacyManagerLine(t) {
@@ -454,11 +456,13 @@ public enum JournalEventExtractor {
             case .restartScheduled: return ev(.restartScheduled(counter: nil))
             case .startLimitHit: return ev(.startLimitHit)
             // v219 gives no result; "foo.service failed." repeats the same failure.
-            case .enteredFailedState: return ev(.failed(result: "unknown"))
+            case .enteredFailedState: return ev(.failed(result: UnitEventKind.unknownResult))
             case .failed: return nil
             }
         }
-        if t.hasPrefix("Failed with result") { return ev(.failed(result: EntryFields.text(f.unitResult) ?? quoted(t) ?? "unknown")) }
+        if t.hasPrefix("Failed with result") {
+            return ev(.failed(result: EntryFields.text(f.unitResult) ?? quoted(t) ?? UnitEventKind.unknownResult))
+        }
         if t.hasPrefix("Start request repeated too quickly") { return ev(.startLimitHit) }
         if t.hasPrefix("A process of this unit has been killed by the OOM killer") { return ev(.oomKilled) }
         if t.hasPrefix("systemd-oomd killed") { return ev(.oomdKilled(processes: nil)) }
@@ -470,7 +474,7 @@ public enum JournalEventExtractor {
         if t.hasPrefix("Starting ") { return ev(.starting) }
         if t.hasPrefix("Stopping ") { return ev(.stopping) }
         if t.hasPrefix("Stopped ") { return ev(.stopped) }
-        if t.hasPrefix("Unit entered failed state") { return ev(.failed(result: "unknown")) }
+        if t.hasPrefix("Unit entered failed state") { return ev(.failed(result: UnitEventKind.unknownResult)) }
         return nil
     }
 

@@ -159,7 +159,8 @@ public struct UnitDescriptions: Sendable {
             let kind: Preceding.Kind? =
                 t.hasPrefix("Deactivated successfully") || t.hasPrefix("Succeeded.") ? .finished
                 : t.hasPrefix("Failed with result") ? .failed
-                : t.hasPrefix("Scheduled restart job") ? .restartScheduled : nil
+                : t.hasPrefix("Scheduled restart job") || t.hasPrefix("Service hold-off time over, scheduling restart")
+                    || t.hasPrefix("Service has no hold-off time, scheduling restart") ? .restartScheduled : nil
             if let kind { previous[manager] = Preceding(kind: kind, subject: String(unit), time: time) }
             return
         }

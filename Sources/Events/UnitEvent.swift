@@ -12,7 +12,8 @@ public enum UnitEventKind: Sendable, Hashable {
     case stopped
     /// `Main process exited, code=exited, status=1/FAILURE`; `status` is `1/FAILURE` or `9/KILL`.
     case mainExited(code: String, status: String)
-    /// `Failed with result 'exit-code'.`
+    /// `Failed with result 'exit-code'.`; `Unit entered failed state.` (before v236) gives no
+    /// result: `unknownResult`.
     case failed(result: String)
     /// `Scheduled restart job, restart counter is at N.`
     case restartScheduled(counter: Int?)
@@ -29,6 +30,9 @@ public enum UnitEventKind: Sendable, Hashable {
     /// `Failed to start X.`, `Dependency failed for X.`: the start job did not complete, with
     /// its `JOB_RESULT` (`failed`, `dependency`, `timeout`, …).
     case startFailed(jobResult: String)
+
+    /// The result of a failure whose line states none.
+    public static let unknownResult = "unknown"
 }
 
 /// One unit event, with where it was read.

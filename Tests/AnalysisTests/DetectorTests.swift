@@ -51,6 +51,35 @@ struct DetectorTests {
         #expect(new.counterMax == 50)
     }
 
+    @Test("v220–v235 log a failure twice (no result, then the result): one failure; lines of one kind each count")
+    func failureLoggedTwice() {
+        func results(_ lines: [(Double, String)]) -> (count: Int, results: [String: Int]) {
+            var u = UnitAccumulator(unit: "x.service")
+            for (t, r) in lines { u.add(Self.ev(t, .failed(result: r))) }
+            return (u.failureCount, u.results)
+        }
+        let unknown = UnitEventKind.unknownResult
+        // "Unit entered failed state." then "Failed with result 'exit-code'.", twice, a restart apart.
+        let pairs = results([(0, unknown), (0, "exit-code"), (10, unknown), (10, "exit-code")])
+        #expect(pairs.count == 2 && pairs.results == ["exit-code": 2])
+        // As fast as RestartSec=0 loops: each pair is still one failure.
+        let fast = results([(0, unknown), (0.01, "exit-code"), (0.2, unknown), (0.21, "exit-code")])
+        #expect(fast.count == 2 && fast.results == ["exit-code": 2])
+        // Negative: two results (v236+ in a fast loop), two result-less lines (v220–v226, v219),
+        // a pair seconds apart: each line a failure.
+        #expect(results([(0, "exit-code"), (0.1, "exit-code")]).count == 2)
+        let bare = results([(0, unknown), (0.1, unknown)])
+        #expect(bare.count == 2 && bare.results == [unknown: 2])
+        let apart = results([(0, unknown), (3, "exit-code")])
+        #expect(apart.count == 2 && apart.results == [unknown: 1, "exit-code": 1])
+        // A start-limit failure told twice marks the start limit once, counts once.
+        var limited = UnitAccumulator(unit: "x.service")
+        limited.add(Self.ev(0, .failed(result: unknown)))
+        limited.add(Self.ev(0, .failed(result: "start-limit-hit")))
+        #expect(limited.failureCount == 1 && limited.startLimitHit && limited.results == ["start-limit-hit": 1])
+        #expect(limited.failures.map(\.result) == ["start-limit-hit"])
+    }
+
     @Test("a unit's own words: repeats, new patterns between them and the pattern cap count as a plain tally does")
     func ownWordsTally() {
         var w = UnitWords()

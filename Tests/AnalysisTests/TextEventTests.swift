@@ -1,3 +1,4 @@
+import Analysis
 import Events
 import Foundation
 import KernelLog
@@ -71,6 +72,40 @@ struct TextEventTests {
         #expect(ev("Unit foo entered failed state.") == nil)
         #expect(ev("start request repeated too quickly for") == nil)
         #expect(ev("cgrates.service failed to load: No such file or directory.") == nil)
+    }
+
+    /// systemd v220–v235 (Ubuntu 16.04, Debian 9): a failure told twice, a restart without a
+    /// counter ("hold-off time over", "has no hold-off time") whose "Stopped …" names the unit's
+    /// description, so that the later "Started …" is the unit's start.
+    @Test func v229Excerpts() throws {
+        let unknown = UnitEventKind.unknownResult
+        #expect(Self.kinds(try Self.events("kubernetes-anywhere-v229-restart.log")) == [
+            "kubelet.service mainExited(code: \"exited\", status: \"1/FAILURE\")",
+            "kubelet.service failed(result: \"\(unknown)\")", "kubelet.service failed(result: \"exit-code\")",
+            "kubelet.service restartScheduled(counter: nil)", "kubelet.service stopped", "kubelet.service starting",
+            "kubelet.service started",
+            "kubelet.service mainExited(code: \"exited\", status: \"125/n/a\")",
+            "kubelet.service failed(result: \"\(unknown)\")", "kubelet.service failed(result: \"exit-code\")",
+        ])
+        // The job's own line counts only with the "Dependency failed for …" before it (the
+        // excerpt leaves that out), as in the journal, where that one carries the MESSAGE_ID.
+        #expect(Self.kinds(try Self.events("rkt-v229-journald-signal.log")) == [
+            "systemd-journald.service failed(result: \"\(unknown)\")", "systemd-journald.service failed(result: \"signal\")",
+            "systemd-journald.service restartScheduled(counter: nil)",
+        ])
+        // The units table counts each failure once, with its result, and the start.
+        func unit(_ fixture: String, _ name: String) throws -> UnitSummary? {
+            let text = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/" + fixture, encoding: .utf8)
+            let file = KernelLogReader.parse(bytes: Array(text.utf8), path: "/var/log/syslog", modificationTime: nil)
+            return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
+                .units.first { $0.unit == name }
+        }
+        let kubelet = try #require(try unit("kubernetes-anywhere-v229-restart.log", "kubelet.service"))
+        #expect(kubelet.results == ["exit-code": 2])
+        #expect(kubelet.exitStatuses == ["1/FAILURE": 1, "125/n/a": 1])
+        #expect(kubelet.starts == 1 && kubelet.restartsObserved == 1)
+        let journald = try #require(try unit("rkt-v229-journald-signal.log", "systemd-journald.service"))
+        #expect(journald.results == ["signal": 1] && journald.restartsObserved == 1)
     }
 
     @Test("who speaks: PID 1 by name, systemd-shutdown as a daemon, a user manager never for the system")
