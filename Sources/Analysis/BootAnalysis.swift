@@ -313,6 +313,11 @@ struct KernelFindings {
     var fsDevices: [String: Int] = [:]
     var pidsCgroups: [String: Int] = [:]
     var lastWordsLines: [KernelLine] = []
+    /// The last OOM report when it killed nothing (`OOMAssembler.unkilled`).
+    var unkilledOOM: UnkilledOOM?
+    /// The newest kernel stamp read (µs since the kernel started): where a log without a wall
+    /// clock ends.
+    var lastUptime: UInt64?
 
     static let perKindListed = 5000
 
@@ -332,6 +337,7 @@ struct KernelFindings {
         var killSummarised = false
         for l in lines {
             oom.add(l)
+            if let u = l.uptime { lastUptime = max(lastUptime ?? u, u) }
             if l.lastWords, lastWordsLines.count < 5000 { lastWordsLines.append(l) }
             let message = KernelMessage.classify(l.text)
             switch message {
@@ -392,6 +398,7 @@ struct KernelFindings {
             }
         }
         oomKills = oom.kills
+        unkilledOOM = oom.unkilled
     }
 }
 

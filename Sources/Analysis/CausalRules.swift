@@ -35,6 +35,9 @@ enum CausalRules {
                                    "shrink_page_list", "balance_pgdat", "try_to_free_pages", "do_try_to_free_pages",
                                    "__alloc_pages_slowpath", "__perform_reclaim", "try_to_free_mem_cgroup_pages",
                                    "mem_cgroup_handle_over_high", "out_of_memory"]
+    /// What mm/oom_kill.c's own panics say: `Out of memory and no killable processes...`,
+    /// `System is deadlocked on memory`, `Out of memory: system-wide panic_on_oom is enabled`.
+    static let memoryPanicWords = ["Out of memory", "System is deadlocked on memory", "panic_on_oom"]
     /// Functions of the block layer and journalling: a task blocked in them waits for a device.
     static let blockFunctions = ["io_schedule", "blk_mq_", "submit_bio", "wait_on_buffer", "__wait_on_buffer",
                                  "bit_wait_io", "jbd2_", "folio_wait_bit", "wait_on_page_bit", "blkdev_", "__filemap_fdatawait"]
@@ -67,7 +70,7 @@ enum CausalRules {
                           let f = named(reclaimFunctions, in: A), named(reclaimFunctions, in: B) != nil else { break }
                     add(a, b, .memoryReclaimStall, [.namesResource(f), window(A, B)])
                 case (.memoryExhaustion, .kernelPanic):
-                    if let m = panicMessage(B, ["Out of memory", "System is deadlocked on memory", "panic_on_oom"]) {
+                    if let m = panicMessage(B, memoryPanicWords) {
                         add(a, b, .memoryPanic, [.panicMessage(m)])
                     }
                 case (.storageIO, .hungTasks):

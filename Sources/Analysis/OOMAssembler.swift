@@ -31,6 +31,17 @@ struct OOMAssembler {
     private var contextLimitKB: Int?
     /// Index of the kill the next lines may still complete, and its pid.
     private var open: (index: Int, pid: Int, time: Int64?)?
+    /// The last invocation, while no kill has followed it.
+    private var unkilledInvocation: KernelLine?
+    private var noKillable = false
+
+    /// The last OOM report, when it killed nothing: the logs end inside it or the killer found
+    /// nothing to kill. Machine-wide reports only: a memory cgroup's (its `memory: usage` or
+    /// `Task in … killed as a result of limit` lines read) is its own limit's business.
+    var unkilled: UnkilledOOM? {
+        guard let line = unkilledInvocation, let by = invokedBy, contextLimitKB == nil, contextLimitMemcg == nil else { return nil }
+        return UnkilledOOM(invocation: line, invokedBy: by, biggestTasks: biggestTasks, noKillable: noKillable)
+    }
 
     static let joinWindowUSec: Int64 = 5_000_000
 
@@ -40,6 +51,8 @@ struct OOMAssembler {
         case .invoked(let comm):
             invokedBy = comm
             invokedTime = line.time
+            unkilledInvocation = line
+            noKillable = false
             rows = []
             contextTaskMemcg = nil
             contextLimitMemcg = nil
@@ -49,6 +62,8 @@ struct OOMAssembler {
             if rows.count < 100_000 { rows.append((pid, rss, name)) }
         case .memcgUsage(_, let limit):
             contextLimitKB = limit
+        case .noKillable:
+            noKillable = true
         case .memcgContext(let task, let limit):
             contextTaskMemcg = task
             contextLimitMemcg = limit
@@ -89,6 +104,7 @@ struct OOMAssembler {
             k.anonRSSKB = anon
             k.uid = uid
             kills.append(k)
+            unkilledInvocation = nil
             open = nil
         }
     }
@@ -110,17 +126,23 @@ struct OOMAssembler {
         k.oomMemcg = contextLimitMemcg
         if kind == .memcg { k.memcgLimitKB = contextLimitKB }
         k.unit = contextTaskMemcg.flatMap(Self.unit(fromCgroup:))
-        k.biggestTasks = rows.sorted { $0.rss > $1.rss }.prefix(5).map { row in
-            // The dump counts 4 KiB pages; a row whose count would overflow in kB is shown as read.
-            let (kB, overflow) = row.rss.multipliedReportingOverflow(by: 4)
-            return "\(row.name) (\(row.pid)): " + (overflow ? "\(row.rss) pages" : "\(kB) kB")
-        }
+        k.biggestTasks = biggestTasks
         k.evidence = [line.source]
         return k
     }
 
+    /// The five biggest tasks of the dump read since the invocation, as `comm (pid): rss kB`.
+    private var biggestTasks: [String] {
+        rows.sorted { $0.rss > $1.rss }.prefix(5).map { row in
+            // The dump counts 4 KiB pages; a row whose count would overflow in kB is shown as read.
+            let (kB, overflow) = row.rss.multipliedReportingOverflow(by: 4)
+            return "\(row.name) (\(row.pid)): " + (overflow ? "\(row.rss) pages" : "\(kB) kB")
+        }
+    }
+
     private mutating func append(_ k: OOMKillSummary, pid: Int?) {
         kills.append(k)
+        unkilledInvocation = nil
         open = pid.map { (kills.count - 1, $0, k.time?.microseconds) }
     }
 
@@ -133,4 +155,15 @@ struct OOMAssembler {
         if let last = parts.last, last.hasSuffix(".slice") { return String(last) }
         return nil
     }
+}
+
+/// A machine-wide OOM report that killed nothing (`OOMAssembler.unkilled`).
+struct UnkilledOOM {
+    /// The `invoked oom-killer` line.
+    var invocation: KernelLine
+    var invokedBy: String
+    /// The biggest tasks of its dump, as far as it was written.
+    var biggestTasks: [String]
+    /// The killer said it found no process it could kill; else the report simply stops.
+    var noKillable: Bool
 }

@@ -86,6 +86,9 @@ public enum OOMLine: Sendable, Hashable {
     /// A memory cgroup's charge at its OOM: `memory: usage 524288kB, limit 524288kB, failcnt 2345`
     /// (mm/memcontrol.c, `mem_cgroup_print_oom_meminfo()`).
     case memcgUsage(usageKB: Int, limitKB: Int)
+    /// `Out of memory and no killable processes...`: the report ends without a kill (mm/oom_kill.c,
+    /// `out_of_memory()`; a machine-wide one is followed by `panic("System is deadlocked on memory")`).
+    case noKillable
 
     /// Reads one line with the kernel-log reader's parsers (`OOMInvokedLine`, `OOMSummaryLine`,
     /// `OOMKillLine`, `OOMVictimSelectedLine`, `OOMTaskRow`), which know every generation's
@@ -98,6 +101,7 @@ public enum OOMLine: Sendable, Hashable {
             return .summary(constraint: s.constraint, oomMemcg: s.oomMemcg, taskMemcg: s.taskMemcg, task: s.task,
                             pid: s.pid, uid: s.uid, globalOOM: s.isGlobal)
         }
+        if t.hasPrefix("Out of memory and no killable processes") { return .noKillable }
         let memcg = t.has("Memory cgroup out of memory")
         if let k = OOMKillLine(line) {
             return .killed(pid: k.pid, comm: k.comm, totalVMKB: k.totalVMkB.map { Int(clamping: $0) },

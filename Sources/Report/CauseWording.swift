@@ -13,9 +13,28 @@ enum CauseWording {
         case .crashLoop(let f):
             return crashLoop(f)
         case .memoryExhaustion(let f):
-            var s = "The kernel ran out of memory \(times(f.kills)); victims: \(list(f.victims))."
-            if let inv = f.invokedBy { s += " First invoked by \(inv)." }
-            if let big = f.biggestTask { s += " Biggest task: \(big)." }
+            var s = f.kills > 0 ? "The kernel ran out of memory \(times(f.kills)); victims: \(list(f.victims))." : ""
+            switch (f.unkilled, f.kills > 0) {
+            case (.logsEnd?, false):
+                s = "The kernel ran out of memory, and the logs end inside its OOM report, before any process was killed: "
+                    + "the machine stopped while out of memory."
+            case (.logsEnd?, true):
+                s += " It ran out again, and the logs end inside that OOM report, before a process was killed."
+            case (.noKillableProcess?, false):
+                s = "The kernel ran out of memory and found no process it could kill."
+            case (.noKillableProcess?, true):
+                s += " It ran out again and found no process it could kill."
+            case (.panicked?, false):
+                s = "The kernel ran out of memory and panicked rather than kill a process (vm.panic_on_oom)."
+            case (.panicked?, true):
+                s += " It ran out again and panicked rather than kill a process (vm.panic_on_oom)."
+            case (nil, _):
+                break
+            }
+            if let inv = f.invokedBy { s += (f.kills > 0 ? " First invoked by \(inv)." : " Invoked by \(inv).") }
+            if let big = f.biggestTask {
+                s += f.kills == 0 && f.unkilled == .logsEnd ? " Biggest task in the part of its dump written: \(big)." : " Biggest task: \(big)."
+            }
             return s
         case .memcgOOM(let f):
             var s = "\(f.subject) hit its memory limit: the kernel OOM-killed \(f.kills) process\(f.kills == 1 ? "" : "es") "
@@ -59,8 +78,15 @@ enum CauseWording {
                         + "so that systemd stops restarting it",
                     "Set RestartSec= (e.g. RestartSec=10s, or RestartSteps= with RestartMaxDelaySec=) to slow the restarts down"]
         case .memoryExhaustion(let f):
-            return ["Set MemoryHigh= and MemoryMax= on \(f.subject) so that it is throttled and killed alone before the machine runs out",
-                    "Find what grows (the biggest tasks in the kernel's dump) and fix the leak or add memory/swap"]
+            var fix = f.kills > 0
+                ? ["Set MemoryHigh= and MemoryMax= on \(f.subject) so that it is throttled and killed alone before the machine runs out"]
+                : ["Set MemoryHigh= and MemoryMax= on the services that grow so that one is throttled and killed alone before the machine runs out"]
+            fix.append("Find what grows (the biggest tasks in the kernel's dump) and fix the leak or add memory/swap")
+            if f.unkilled == .logsEnd {
+                fix.append("Keep the kernel's last words off the disk (pstore/ramoops, netconsole or a serial console): "
+                           + "a machine out of memory stops writing its logs before the OOM report ends")
+            }
+            return fix
         case .memcgOOM(let f):
             return ["Raise MemoryMax= of \(f.subject) if its working set needs more, or fix its memory growth",
                     "Set MemoryHigh= below MemoryMax= so that the unit is throttled before it is killed"]

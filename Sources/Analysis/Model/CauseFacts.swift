@@ -92,9 +92,23 @@ public struct MemoryExhaustionFacts: Sendable, Hashable {
     public var invokedBy: String?
     /// The biggest task of the first kill's dump.
     public var biggestTask: String?
+    /// The last OOM report killed nothing, and why.
+    public var unkilled: UnkilledReason?
 
-    public init(subject: String, kills: Int, victims: [CauseFacts.Tally], invokedBy: String? = nil, biggestTask: String? = nil) {
+    /// Why an OOM report killed nothing.
+    public enum UnkilledReason: Sendable, Hashable {
+        /// The logs end inside the report, before its kill: the machine stopped while out of memory.
+        case logsEnd
+        /// `Out of memory and no killable processes...`.
+        case noKillableProcess
+        /// The kernel panicked for memory rather than kill (`vm.panic_on_oom`).
+        case panicked
+    }
+
+    public init(subject: String, kills: Int, victims: [CauseFacts.Tally], invokedBy: String? = nil, biggestTask: String? = nil,
+                unkilled: UnkilledReason? = nil) {
         (self.subject, self.kills, self.victims, self.invokedBy, self.biggestTask) = (subject, kills, victims, invokedBy, biggestTask)
+        self.unkilled = unkilled
     }
 }
 
