@@ -3,7 +3,7 @@
 # `make package-check` (CI, after `make test`): see README, Install.
 SWIFT ?= swift
 APT_PACKAGES = libsystemd-dev libzstd-dev liblzma-dev liblz4-dev zlib1g-dev libbz2-dev libarchive-dev pkg-config \
-               systemd systemd-journal-remote zstd xz-utils bzip2 zip 7zip python3 tar chromium tzdata time prometheus cmark-gfm
+               systemd systemd-journal-remote zstd xz-utils bzip2 zip 7zip python3 python3-jsonschema tar chromium tzdata time prometheus cmark-gfm
 PACKAGING_APT_PACKAGES = dpkg-dev binutils lintian man-db bsdextrautils util-linux git
 SAMPLE ?= samples/reference-incident
 

@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "SystemdJournal", "TestSupport"]),
         .testTarget(name: "KernelLogTests", dependencies: ["KernelLog", "Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Events", "Journal", "KernelLog", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Events", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Events", "KernelLog", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Pipeline", "Inputs", "Analysis", "KernelLog", "Report", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Inputs", "TestSupport"]),
     ]

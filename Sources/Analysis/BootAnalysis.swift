@@ -313,8 +313,9 @@ struct KernelFindings {
     var fsDevices: [String: Int] = [:]
     var pidsCgroups: [String: Int] = [:]
     var lastWordsLines: [KernelLine] = []
-    /// The last OOM report when it killed nothing (`OOMAssembler.unkilled`).
-    var unkilledOOM: UnkilledOOM?
+    /// The last OOM report when it killed nothing (`OOMAssembler.unkilled`); `unkilledOOM(end:)`
+    /// says whether it tells anything.
+    var lastUnkilledReport: UnkilledOOM?
     /// The newest kernel stamp read (µs since the kernel started): where a log without a wall
     /// clock ends.
     var lastUptime: UInt64?
@@ -398,7 +399,33 @@ struct KernelFindings {
             }
         }
         oomKills = oom.kills
-        unkilledOOM = oom.unkilled
+        lastUnkilledReport = oom.unkilled
+    }
+}
+
+extension KernelFindings {
+    /// The last machine-wide OOM report when it killed nothing and that tells something: the
+    /// killer found nothing to kill, the kernel panicked for memory instead (`panic_on_oom`), or
+    /// the logs end inside the report (it began within `CausalRules.persistedWindowUSec` of the
+    /// boot's last sign of life, or of the last kernel line in a log without a wall clock). One
+    /// that the logs go on long after is left alone (lines were lost, not the machine), and so is
+    /// one that a panic of another kind cut short.
+    func unkilledOOM(end: BootEnd?) -> (oom: UnkilledOOM, reason: MemoryExhaustionFacts.UnkilledReason)? {
+        guard let u = lastUnkilledReport else { return nil }
+        let panics = events.filter { $0.kind == .panic }
+        if !panics.isEmpty {
+            guard panics.contains(where: { p in CausalRules.memoryPanicWords.contains { p.text.contains($0) } }) else { return nil }
+            return (u, u.noKillable ? .noKillableProcess : .panicked)
+        }
+        if u.noKillable { return (u, .noKillableProcess) }
+        let window = UInt64(CausalRules.persistedWindowUSec)
+        if let t = u.invocation.time, let e = (end?.lastSignOfLife ?? end?.lastEntry)?.microseconds {
+            return e >= t && UInt64(e &- t) <= window ? (u, .logsEnd) : nil
+        }
+        if u.invocation.time == nil, let up = u.invocation.uptime, let last = lastUptime {
+            return last >= up && last - up <= window ? (u, .logsEnd) : nil
+        }
+        return nil
     }
 }
 

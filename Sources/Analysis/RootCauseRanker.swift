@@ -166,7 +166,7 @@ struct RootCauseRanker {
     func memory() -> [DraftFinding] {
         var out: [DraftFinding] = []
         let global = oomKills.filter { $0.kind == .global }
-        let unkilled = unkilledOOM()
+        let unkilled = kernel.unkilledOOM(end: end)
         if !global.isEmpty || unkilled != nil {
             let subject = mostCommon(global.map { $0.unit ?? $0.comm ?? "?" }) ?? CauseSubject.system.name
             let victims = CauseFacts.Tally.top(global.map { "\($0.comm ?? "?") (\($0.unit ?? "no unit"))" }, 4)
@@ -216,30 +216,6 @@ struct RootCauseRanker {
             out.append(d)
         }
         return out
-    }
-
-    /// The last machine-wide OOM report when it killed nothing and that tells something: the
-    /// killer found nothing to kill, the kernel panicked for memory instead (`panic_on_oom`), or
-    /// the logs end inside the report (it began within `CausalRules.persistedWindowUSec` of the
-    /// boot's last sign of life, or of the last kernel line in a log without a wall clock). One
-    /// that the logs go on long after is left alone (lines were lost, not the machine), and so is
-    /// one that a panic of another kind cut short.
-    func unkilledOOM() -> (oom: UnkilledOOM, reason: MemoryExhaustionFacts.UnkilledReason)? {
-        guard let u = kernel.unkilledOOM else { return nil }
-        let panics = kernel.events.filter { $0.kind == .panic }
-        if !panics.isEmpty {
-            guard panics.contains(where: { p in CausalRules.memoryPanicWords.contains { p.text.contains($0) } }) else { return nil }
-            return (u, u.noKillable ? .noKillableProcess : .panicked)
-        }
-        if u.noKillable { return (u, .noKillableProcess) }
-        let window = UInt64(CausalRules.persistedWindowUSec)
-        if let t = u.invocation.time, let e = (end?.lastSignOfLife ?? end?.lastEntry)?.microseconds {
-            return e >= t && UInt64(e &- t) <= window ? (u, .logsEnd) : nil
-        }
-        if u.invocation.time == nil, let up = u.invocation.uptime, let last = kernel.lastUptime {
-            return last >= up && last - up <= window ? (u, .logsEnd) : nil
-        }
-        return nil
     }
 
     /// Task exhaustion: evidence that forks failed (the pids controller's `fork rejected`,

@@ -89,6 +89,11 @@ struct TimelineBuilder {
             }
         }
         rows += foldOOM()
+        if let (u, reason) = kernel.unkilledOOM(end: end) {
+            rows.append(TimelineRow(time: u.invocation.time.map(Timestamp.init(microseconds:)), endTime: nil, kind: .outOfMemory,
+                                    subject: CauseSubject.system.name, detail: .outOfMemory(invokedBy: u.invokedBy, unkilled: reason),
+                                    count: 1, uptimeSeconds: u.invocation.time == nil ? u.invocation.uptime.map { Double($0) / 1e6 } : nil))
+        }
         rows += foldKernel()
         if forkFailureCount > 0, let a = forkFailures.first, let b = forkFailures.last {
             rows.append(TimelineRow(time: ts(a.time), endTime: forkFailureCount > 1 ? ts(b.time) : nil, kind: .forkFailure,

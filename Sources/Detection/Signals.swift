@@ -134,7 +134,7 @@ public struct Signals: Sendable {
                 if let e = row.endTime { failures[row.subject, default: []].append(e) }
             case .restart, .restarts, .crashLoop:
                 recoveries[row.subject, default: []].append(t)
-            case .boot, .journalKept, .clockStep, .shutdown, .loopStart, .startLimitHit, .oomKill, .forkFailure, .forkRate,
+            case .boot, .journalKept, .clockStep, .shutdown, .loopStart, .startLimitHit, .oomKill, .outOfMemory, .forkFailure, .forkRate,
                  .kernel, .bootEnd, .lastWords:
                 break
             }

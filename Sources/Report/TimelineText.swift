@@ -48,6 +48,13 @@ enum TimelineText {
             if let unit { s += " in \(unit)" }
             if let invokedBy { s += ", invoked by \(invokedBy)" }
             return s
+        case .outOfMemory(let invokedBy, let unkilled):
+            let why = switch unkilled {
+            case .logsEnd: "the logs end inside its report, before a kill"
+            case .noKillableProcess: "it found no process it could kill"
+            case .panicked: "the kernel panicked rather than kill (vm.panic_on_oom)"
+            }
+            return "out of memory: \(invokedBy) invoked the OOM killer; \(why)"
         case .forkFailures(let count, let first):
             return "\(HumanFormat.count(count)) fork failures, first: \(first)"
         case .forkRate(let perSecond, let lowerBound):

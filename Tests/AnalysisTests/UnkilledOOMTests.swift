@@ -46,6 +46,9 @@ import Testing
         #expect(cause.evidence.first?.text.hasPrefix("in:imjournal invoked oom-killer") == true)
         // No kill is made up: the kill counts and the kill alert's signal stay empty.
         #expect(r.oomKills.isEmpty && !r.kernelEvents.contains { $0.kind == .oomKill })
+        // The timeline has its moment.
+        let row = try #require(r.timeline.first { $0.kind == .outOfMemory })
+        #expect(row.detail == .outOfMemory(invokedBy: "in:imjournal", unkilled: .logsEnd) && row.time == cause.start)
     }
 
     @Test("the report's kill written: a kill, nothing unkilled")
@@ -53,13 +56,15 @@ import Testing
         let r = Self.analyze(try Self.cutReport() + Self.kill)
         let (_, f) = try #require(Self.memoryFacts(r))
         #expect(f.kills == 1 && f.unkilled == nil && f.victims.first?.name == "cache-main (varnish.service)")
+        #expect(!r.timeline.contains { $0.kind == .outOfMemory } && r.timeline.contains { $0.kind == .oomKill })
     }
 
     @Test("negative: the logs go on for hours after the report, or it is a memory cgroup's")
     func notTheEnd() throws {
         // A line of the same host two hours later (the file's first line, its stamp moved).
         let later = "Sep 29 10:12:34 hnsin-varnish kernel: Hardware name: Red Hat RHEL/RHEL-AV, BIOS 1.15.0-2.module+el8.6.0+14757+c25ee005 04/01/2014"
-        #expect(Self.memoryFacts(Self.analyze(try Self.cutReport() + [later])) == nil)
+        let goesOn = Self.analyze(try Self.cutReport() + [later])
+        #expect(Self.memoryFacts(goesOn) == nil && !goesOn.timeline.contains { $0.kind == .outOfMemory })
         // mm/memcontrol.c's charge line inside the report: a cgroup's limit, not the machine's memory.
         var memcg = try Self.cutReport()
         memcg.insert(Self.host + "memory: usage 524288kB, limit 524288kB, failcnt 2345", at: 4)

@@ -1,6 +1,7 @@
 import Analysis
 import Events
 import Foundation
+import KernelLog
 import Testing
 import TestSupport
 @testable import Report
@@ -73,6 +74,20 @@ struct JSONReportTests {
         let result = try validate([(render(ReferenceReports.unclean()), "valid"), (render(ReferenceReports.clean()), "valid"),
                                    (render(ReferenceReports.hostile()), "valid"), (render(ReferenceReports.full()), "full"),
                                    (render(ReferenceReports.minimal()), "minimal"), (render(PostmortemReport()), "bare")])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+    }
+
+    /// Boots that only text logs hold have no systemd boot ID (`text-boot-N`); their reports
+    /// validate too (real text: Tests/KernelLogTests/Fixtures/text).
+    @Test("text-only reports validate: their boots are text-boot-N", .enabled(if: JSONReportTests.canValidate, "needs python3 with jsonschema"))
+    func textOnlySchema() throws {
+        let reports = try ["kubernetes-anywhere-v229-restart.log", "oomtool-rhel8-oom-report-cut.log"].map { name in
+            let text = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/" + name, encoding: .utf8)
+            let file = KernelLogReader.parse(bytes: Array(text.utf8), path: "/var/log/syslog", modificationTime: nil)
+            return Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
+        }
+        #expect(reports.allSatisfy { $0.analyzedBoot == "text-boot-1" })
+        let result = try validate(reports.map { (ReportRenderer.render($0, as: .json, options: RenderOptions()), "valid") })
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
     }
 

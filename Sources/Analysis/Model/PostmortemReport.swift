@@ -737,6 +737,8 @@ public enum TimelineKind: Sendable, Hashable {
     case unitFailed
     case startLimitHit
     case oomKill
+    /// An OOM report that killed nothing (`MemoryExhaustionFacts.unkilled`).
+    case outOfMemory
     case forkFailure
     /// The peak rate of process creation, when it was high.
     case forkRate
@@ -750,7 +752,7 @@ public enum TimelineKind: Sendable, Hashable {
     /// Every kind, the kernel's in `KernelDistressKind`'s order.
     public static let allCases: [TimelineKind] =
         [.boot, .journalKept, .clockStep, .shutdown, .loopStart, .crashLoop, .restarts, .restart, .unitFailed, .startLimitHit,
-         .oomKill, .forkFailure, .forkRate]
+         .oomKill, .outOfMemory, .forkFailure, .forkRate]
         + KernelDistressKind.allCases.filter { $0 != .oomKill }.map(TimelineKind.kernel) + [.bootEnd, .lastWords]
 
     /// The kind as JSON, CSV and the tables write it.
@@ -767,6 +769,7 @@ public enum TimelineKind: Sendable, Hashable {
         case .unitFailed: "unit-failed"
         case .startLimitHit: "start-limit-hit"
         case .oomKill: "oom-kill"
+        case .outOfMemory: "out-of-memory"
         case .forkFailure: "fork-failure"
         case .forkRate: "fork-rate"
         case .kernel(let k): k.rawValue
@@ -827,6 +830,8 @@ public enum TimelineDetail: Sendable, Hashable {
     /// OOM kills of one kind and unit in a row, folded; up to four victims' names.
     case oomKills(kind: OOMKind, count: Int, victims: [String])
     case oomKill(kind: OOMKind, victim: String?, pid: Int?, anonRSSKB: Int?, unit: String?, invokedBy: String?)
+    /// The kernel ran out of memory (`invokedBy` invoked the OOM killer) and killed nothing.
+    case outOfMemory(invokedBy: String, unkilled: MemoryExhaustionFacts.UnkilledReason)
     /// Fork failures folded into one row, with the first one's line.
     case forkFailures(count: Int, first: String)
     /// The peak one-minute average rate of process creation; a lower bound when PIDs wrapped
