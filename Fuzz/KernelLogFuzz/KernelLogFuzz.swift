@@ -11,7 +11,9 @@ func fuzzOne(_ bytes: [UInt8]) {
                  "var/crash/host-2024/vmcore-dmesg.txt", "journal.txt"]
     // The first byte picks the name, so the fuzzer explores each format's paths.
     let name = names[Int(bytes.first ?? 0) % names.count]
-    let file = KernelLogReader.parse(bytes: bytes, path: name, modificationTime: 1_733_000_000_000_000)
+    // The second byte numbers the first line, as for a big log read from its end.
+    let file = KernelLogReader.parse(bytes: bytes, path: name, modificationTime: 1_733_000_000_000_000,
+                                     firstLine: Int(bytes.dropFirst().first ?? 0) &* 1_000_003 &+ 1)
     _ = KernelClock.place(files: [file], journal: [])
     _ = file.skipped.summary(path: name)
     // Discovery's look at a file's first bytes, cut anywhere.

@@ -180,12 +180,17 @@ public struct TextSource: Sendable, Hashable {
     /// Compressed text has no end to read without expanding it all: it is expanded into an
     /// unlinked temporary file (pages released as they are written, like an archive), at most
     /// `cap` bytes, and the end of what came out is taken.
-    public func loadTail(limit: Int, cap: ExpansionCap) throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int, problem: InputProblem?) {
+    /// The end of the text, whole lines of at most `limit` bytes; `unread` bytes and
+    /// `unreadLines` lines before it are not read (`nil` when they could not be counted).
+    public func loadTail(limit: Int, cap: ExpansionCap) throws(InputProblem)
+        -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?, problem: InputProblem?) {
         let limit = max(limit, 0)
         // The tail and the byte before it, when there is one: a newline there means the tail starts a line.
-        func lastLines(_ stored: UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int) {
+        func lastLines(_ stored: UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?) {
             let withBefore = Array(stored.suffix(stored.count > limit ? limit + 1 : limit))
-            return Self.wholeLines(withBefore, limit: limit, size: stored.count)
+            let (lines, unread) = Self.wholeLines(withBefore, limit: limit, size: stored.count)
+            let head = UnsafeRawBufferPointer(rebasing: stored[..<min(max(unread, 0), stored.count)])
+            return (lines, unread, ByteSearch.newlines(in: head))
         }
         if let member {
             let bytes = member.store.unsafeBytes
@@ -202,12 +207,12 @@ public struct TextSource: Sendable, Hashable {
             return try result.get()
         }
         guard isCompressed else {
-            // Plain text on disk: only its end is read.
+            // Plain text on disk: only its end is read; its start is only counted.
             do {
                 let size = RegularFile.size(path: path) ?? 0
                 let (lines, unread) = Self.wholeLines(try RegularFile.tail(path: path, count: size > limit ? limit + 1 : limit),
                                                       limit: limit, size: size)
-                return (lines, unread, nil)
+                return (lines, unread, RegularFile.newlines(path: path, inFirst: unread), nil)
             } catch {
                 throw InputProblem(error)
             }
@@ -221,11 +226,11 @@ public struct TextSource: Sendable, Hashable {
 
     /// `lastLines` of `stored`, expanded first when it is compressed.
     private static func expandedTail(_ stored: UnsafeRawBufferPointer, path: String, limit: Int, cap: ExpansionCap,
-                                     _ lastLines: (UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int))
-        throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int, problem: InputProblem?) {
+                                     _ lastLines: (UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?))
+        throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?, problem: InputProblem?) {
         guard let algorithm = CompressionAlgorithm.sniff(stored) else {
-            let (lines, unread) = lastLines(stored)
-            return (lines, unread, nil)
+            let (lines, unread, unreadLines) = lastLines(stored)
+            return (lines, unread, unreadLines, nil)
         }
         let (expanded, error) = algorithm.expandKeepingPartial(stored, limit: cap.bytes, spilling: true)
         let problem = error.map { e in
@@ -234,8 +239,8 @@ public struct TextSource: Sendable, Hashable {
                 : InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\(e.detail)); "
                                + "the end of the \(expanded.filled) bytes before the damage is read")
         }
-        let (lines, unread) = lastLines(expanded.bytes)
-        return (lines, unread, problem)
+        let (lines, unread, unreadLines) = lastLines(expanded.bytes)
+        return (lines, unread, unreadLines, problem)
     }
 
     /// Whole lines of a tail read with the byte before it (when the text is longer than

@@ -149,6 +149,18 @@ enum Bytes {
 }
 
 package enum ByteSearch {
+    /// The newline bytes in `b` (`memchr` from one to the next).
+    package static func newlines(in b: UnsafeRawBufferPointer) -> Int {
+        guard let base = b.baseAddress else { return 0 }
+        var n = 0
+        var at = 0
+        while at < b.count, let hit = memchr(base + at, 0x0A, b.count - at) {
+            n += 1
+            at = base.distance(to: UnsafeRawPointer(hit)) + 1
+        }
+        return n
+    }
+
     /// First offset of `needle` in `hay`: `memchr` for the first byte, then a compare.
     package static func find(_ hay: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
         guard let h = hay.baseAddress, let first = needle.first, hay.count >= needle.count else { return nil }

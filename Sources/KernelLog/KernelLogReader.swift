@@ -17,9 +17,10 @@ public enum KernelLogReader {
         return try parseMaybeCompressed(bytes: bytes, path: path, modificationTime: mtime)
     }
 
-    static func parseMaybeCompressed(bytes: [UInt8], path: String, modificationTime: Int64?) throws(KernelLogError) -> KernelLogFile {
+    static func parseMaybeCompressed(bytes: [UInt8], path: String, modificationTime: Int64?,
+                                     firstLine: Int = 1) throws(KernelLogError) -> KernelLogFile {
         let algorithm = bytes.withUnsafeBytes { CompressionAlgorithm.sniff($0) }
-        guard let algorithm else { return parsePlain(bytes: bytes, path: path, modificationTime: modificationTime) }
+        guard let algorithm else { return parsePlain(bytes: bytes, path: path, modificationTime: modificationTime, firstLine: firstLine) }
         let result: Result<[UInt8], CompressionError> = bytes.withUnsafeBytes { raw in
             do throws(CompressionError) {
                 return .success(try algorithm.decompress(raw, limit: maxFileBytes))
@@ -37,9 +38,11 @@ public enum KernelLogReader {
 
     /// Parses a file's (already decompressed) bytes. `modificationTime` is µs since the
     /// epoch; it anchors the year of RFC 3164 stamps (the current time is used when nil).
-    public static func parse(bytes: [UInt8], path: String, modificationTime: Int64?) -> KernelLogFile {
+    /// `firstLine` numbers the first line of `bytes` when they are the end of a longer text
+    /// (the part of a big log that is read): every line is then named by its place in the file.
+    public static func parse(bytes: [UInt8], path: String, modificationTime: Int64?, firstLine: Int = 1) -> KernelLogFile {
         do {
-            return try parseMaybeCompressed(bytes: bytes, path: path, modificationTime: modificationTime)
+            return try parseMaybeCompressed(bytes: bytes, path: path, modificationTime: modificationTime, firstLine: firstLine)
         } catch {
             // A damaged .gz/.xz/.zst: nothing readable, and the report says why.
             var skipped = SkippedLines()
@@ -49,8 +52,11 @@ public enum KernelLogReader {
         }
     }
 
-    static func parsePlain(bytes: [UInt8], path: String, modificationTime: Int64?) -> KernelLogFile {
+    static func parsePlain(bytes: [UInt8], path: String, modificationTime: Int64?, firstLine: Int = 1,
+                           messagesKept: Int = FileBuilder.maxMessages) -> KernelLogFile {
         var builder = FileBuilder(path: path, modificationTime: modificationTime)
+        builder.firstLine = max(firstLine, 1)
+        builder.messagesKept = messagesKept
         bytes.withUnsafeBufferPointer { builder.run($0) }
         return builder.finish()
     }
@@ -90,6 +96,14 @@ struct FileBuilder {
     var programs: [(tag: String, pid: Int?)?] = []
     var messageCount = 0
     var messagesDropped = 0
+    /// Lines before the newest systemd lines kept (`newestWindowStart`), not read.
+    var linesBeforeWindow = 0
+    /// The number of the first line read (`parse(…, firstLine:)`).
+    var firstLine = 1
+    /// The first line after those (`linesBeforeWindow`).
+    var firstLineInWindow = 0
+    /// systemd's lines kept at most (`maxMessages`; fewer in tests).
+    var messagesKept = FileBuilder.maxMessages
     /// Other programs' newest lines (not systemd's, not the kernel's), kept for a boot's last
     /// words: added to the records when the boot ends (a `Linux version` line, a journal boot
     /// marker, the end of the file), so each lands in its boot.
@@ -112,6 +126,10 @@ struct FileBuilder {
         let nameFormat = KernelLogReader.formatFromName(path)
         var lines = LineSplitter(b)
         var lineNumber = 0
+        // A file with more of systemd's lines than are kept is read from where its newest ones
+        // begin: how the boot ended is at its end (journalctl's `--` lines are read throughout:
+        // the header's zone, the boot the window begins in).
+        let windowStart = Self.newestWindowStart(b, systemLines: messagesKept)
         // A syzkaller report starts with `KEY: value` metadata and a blank line.
         let headerEnd = Self.metadataHeaderEnd(b)
         let (journalMode, consoleMode) = Self.prescan(b, nameFormat: nameFormat)
@@ -119,9 +137,18 @@ struct FileBuilder {
         var lastProgramLine = -1
         var lastFrameLine = -1
         var inReportCopy = false
+        // Line numbers name lines in the file; `linesRead` counts from the start of `b`.
+        lineNumber = firstLine - 1
+        var linesRead = 0
         while let range = lines.next() {
             lineNumber += 1
-            if lineNumber <= headerEnd {
+            linesRead += 1
+            if range.lowerBound < windowStart, !Bytes.hasPrefix(b, range, "-- ") {
+                linesBeforeWindow += 1
+                firstLineInWindow = lineNumber + 1
+                continue
+            }
+            if linesRead <= headerEnd {
                 skipped.headerLines += 1
                 continue
             }
@@ -145,7 +172,7 @@ struct FileBuilder {
                 noteHost(b, line.host)
                 if let z = line.zoneName, line.zoneOffsetSec == nil, unknownZones.count < 8 { unknownZones.insert(Bytes.string(b, z)) }
                 if Self.isSystemLine(b, line) {
-                    if messageCount < Self.maxMessages {
+                    if messageCount < messagesKept {
                         appendMessage(line, b, lineNumber: lineNumber)
                         lastRecordLine = lineNumber
                     } else {
@@ -236,8 +263,31 @@ struct FileBuilder {
         flushTail(b)
     }
 
-    /// systemd's lines kept from a syslog or journalctl file, at most: beyond, counted and named.
+    /// systemd's lines kept from a syslog or journalctl file, at most: the newest
+    /// (`newestWindowStart`); any beyond, counted and named.
     static let maxMessages = 400_000
+
+    /// Where the newest `systemLines` of the lines that may be systemd's begin in `b`: a line
+    /// counts when its first bytes (stamp, host, tag) name `systemd`, `init.scope` or `user@`,
+    /// or it reports EAGAIN, so never fewer than `isSystemLine` keeps. 0 when all of them fit.
+    static func newestWindowStart(_ b: UnsafeBufferPointer<UInt8>, systemLines limit: Int) -> Int {
+        // Every such line is longer than 20 bytes: a smaller file cannot hold too many.
+        guard limit > 0, b.count / 20 > limit else { return 0 }
+        let names = ["systemd", "init.scope", "user@"].map { Array($0.utf8) }
+        var starts = [Int](repeating: 0, count: limit)
+        var seen = 0
+        var lines = LineSplitter(b)
+        while let r = lines.next() {
+            let head = UnsafeBufferPointer(rebasing: b[r.lowerBound..<min(r.upperBound, r.lowerBound + 200)])
+            let candidate = names.contains { n in n.withUnsafeBufferPointer { ByteSearch.find(head, $0) != nil } }
+                || eagain.withUnsafeBufferPointer { ByteSearch.find(UnsafeBufferPointer(rebasing: b[r]), $0) != nil }
+            guard candidate else { continue }
+            starts[seen % limit] = r.lowerBound
+            seen += 1
+        }
+        // The oldest of the newest `limit`.
+        return seen > limit ? starts[seen % limit] : 0
+    }
     private static let eagain: [UInt8] = Array("Resource temporarily unavailable".utf8)
 
     /// A line of the system manager or one of systemd's daemons (`systemd`, `systemd-journald`;
@@ -277,7 +327,7 @@ struct FileBuilder {
         tail.removeAll(keepingCapacity: true)
         tailNext = 0
         let end = records.count
-        for (line, n) in ordered where messageCount < Self.maxMessages {
+        for (line, n) in ordered where messageCount < messagesKept {
             appendMessage(line, b, lineNumber: n)
         }
         guard beforeBootStart, pendingJournalBoot == nil, records.count > end,
@@ -452,8 +502,12 @@ struct FileBuilder {
         if !unknownZones.isEmpty {
             notes.append("\(path): time zone\(unknownZones.count == 1 ? "" : "s") \(unknownZones.sorted().joined(separator: ", ")) not known; those local times are read as UTC")
         }
+        if linesBeforeWindow > 0 {
+            notes.append("\(path): lines \(firstLine)–\(firstLineInWindow - 1) were not read: the text holds more "
+                         + "than \(messagesKept) systemd lines, and the newest are read")
+        }
         if messagesDropped > 0 {
-            notes.append("\(path): \(messagesDropped) further systemd lines past the first \(Self.maxMessages) were not read")
+            notes.append("\(path): \(messagesDropped) further systemd lines past the first \(messagesKept) were not read")
         }
         let programs = self.programs
         var boots = BootSplitter.split(&records, journalStarts: bootStarts) { i in i < programs.count ? programs[i]?.tag : nil }

@@ -73,6 +73,27 @@ public enum RegularFile {
         return try readUpTo(fd, size - start, path: path)
     }
 
+    /// The lines that end in the first `count` bytes of the file (its newlines), read a chunk
+    /// at a time: where the part of a big log read from its end begins. `nil` when it cannot be read.
+    public static func newlines(path: String, inFirst count: Int) -> Int? {
+        guard let (fd, _) = try? open(path) else { return nil }
+        defer { close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var left = max(count, 0)
+        var lines = 0
+        while left > 0 {
+            let n = chunk.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress, min(left, buf.count)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            lines += chunk.withUnsafeBytes { ByteSearch.newlines(in: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            left -= n
+        }
+        return lines
+    }
+
     /// The size of the regular file at `path` (links followed), without opening it; `nil`
     /// for anything else or when it cannot be looked at.
     public static func size(path: String) -> Int? {

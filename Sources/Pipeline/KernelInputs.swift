@@ -26,7 +26,8 @@ struct KernelInputs {
         // kdump first (the crash itself), then logs newest rotation first; results keep the
         // discovery order (oldest rotation first), which the clock's year inference follows.
         let texts: [(TextSource, SourceKind)] = host.kdump.map { ($0, .kdump) } + host.kernelLogs.reversed().map { ($0, .kernelLog) }
-        var loaded: [(source: TextSource, kind: SourceKind, bytes: [UInt8])] = []
+        /// `firstLine`: the number of the first line read (a log read from its end).
+        var loaded: [(source: TextSource, kind: SourceKind, bytes: [UInt8], firstLine: Int)] = []
         // The newest log of a family (and a kdump record) past what is left is read from its end
         // once the others that fit are read; its older rotations then wait for it.
         let newest = host.newestKernelLogs.union(host.kdump.map(\.path))
@@ -61,7 +62,7 @@ struct KernelInputs {
             do {
                 let bytes = try source.load(limit: left)
                 left -= bytes.count
-                loaded.append((source, kind, bytes))
+                loaded.append((source, kind, bytes, 1))
             } catch {
                 out.skip(source, kind: kind, reason: error.description)
             }
@@ -75,7 +76,7 @@ struct KernelInputs {
                     out.skip(source, kind: kind, reason: "\(size) bytes is over the limit: \(limit); skipped", budget: true)
                     continue
                 }
-                let (tail, unread, damage) = try source.loadTail(
+                let (tail, unread, unreadLines, damage) = try source.loadTail(
                     limit: share, cap: ExpansionCap.here(compressedSize: size, budget: budget))
                 if let damage { out.problems.append(damage.description) }
                 guard !tail.isEmpty else {
@@ -83,7 +84,8 @@ struct KernelInputs {
                              + "its last \(MemoryBudget.format(share)); skipped", budget: true)
                     continue
                 }
-                loaded.append((source, kind, Array(tail)))
+                // Lines keep their numbers in the whole text, so that `file:line` evidence points at them.
+                loaded.append((source, kind, Array(tail), (unreadLines ?? 0) + 1))
                 guard unread > 0 else { continue }
                 // The text's own size: a compressed log's once expanded.
                 let whole = source.isCompressed ? "\(tail.count + unread) bytes once expanded" : "\(size) bytes"
@@ -97,7 +99,7 @@ struct KernelInputs {
         }
         let order = host.kernelLogs.map(\.path)
         loaded.sort { (order.firstIndex(of: $0.source.path) ?? Int.max) < (order.firstIndex(of: $1.source.path) ?? Int.max) }
-        for l in loaded { out.parse(l.bytes, source: l.source, kind: l.kind) }
+        for l in loaded { out.parse(l.bytes, source: l.source, kind: l.kind, firstLine: l.firstLine) }
         // pstore parts on disk are reassembled per record folder; in-memory ones are read one by one.
         var folders: [String] = []
         for source in host.pstore {
@@ -146,10 +148,10 @@ struct KernelInputs {
         parse(bytes, source: source, kind: kind)
     }
 
-    private mutating func parse(_ bytes: [UInt8], source: TextSource, kind: SourceKind) {
+    private mutating func parse(_ bytes: [UInt8], source: TextSource, kind: SourceKind, firstLine: Int = 1) {
         // Inputs gives seconds since the epoch; the kernel-log reader takes microseconds.
         let mtime = source.modificationTime.map { $0.multipliedReportingOverflow(by: 1_000_000) }.flatMap { $0.overflow ? nil : $0.partialValue }
-        let file = KernelLogReader.parse(bytes: bytes, path: source.path, modificationTime: mtime)
+        let file = KernelLogReader.parse(bytes: bytes, path: source.path, modificationTime: mtime, firstLine: firstLine)
         files.append(file)
         // Skipped lines are named on stderr, one line per file, like a damaged journal.
         if file.skipped.wholeFileUnrecognised(read: file.records.count + file.messages.count) {

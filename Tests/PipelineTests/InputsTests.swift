@@ -487,16 +487,17 @@ private func tar(_ arguments: String) throws -> CommandResult {
             let compressed = try #require(logs.first { $0.path.hasSuffix(".gz") })
             #expect(!plain.isCompressed && compressed.isCompressed)
             for log in [plain, compressed] {
-                func tail(_ limit: Int) throws -> (String, Int) {
+                func tail(_ limit: Int) throws -> (String, Int, Int?) {
                     let t = try log.loadTail(limit: limit, cap: cap)
                     #expect(t.problem == nil)
-                    return (String(decoding: t.bytes, as: UTF8.self), t.unread)
+                    return (String(decoding: t.bytes, as: UTF8.self), t.unread, t.unreadLines)
                 }
-                #expect(try tail(100) == (text, 0))
-                // The limit falls exactly on a line's start: that line is whole.
-                #expect(try tail(6) == ("third\n", text.utf8.count - 6))
+                #expect(try tail(100) == (text, 0, 0))
+                // The limit falls exactly on a line's start: that line is whole; the two before
+                // it are counted, so that the tail's lines keep their numbers.
+                #expect(try tail(6) == ("third\n", text.utf8.count - 6, 2))
                 // Inside a line: the cut line is dropped, never read in part.
-                #expect(try tail(10) == ("third\n", text.utf8.count - 6))
+                #expect(try tail(10) == ("third\n", text.utf8.count - 6, 2))
                 #expect(try tail(5).0 == "")
             }
         }
