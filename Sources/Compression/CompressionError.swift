@@ -238,6 +238,15 @@ extension ExpandedBytes {
         return true
     }
 
+    /// Lets the pages of a spill file wholly before `offset` go from memory (a text read once
+    /// from start to end); heap storage is kept.
+    public func releasePages(before offset: Int) {
+        guard isFileBacked, let base = storage.baseAddress else { return }
+        let page = Swift.max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+        let length = (Swift.min(Swift.max(offset, 0), filled, storage.count) / page) * page
+        if length > 0 { _ = madvise(base, length, MADV_DONTNEED) }
+    }
+
     /// Lets the written pages of a spill file go from memory: they are kept in the file (the
     /// page cache) and read back when touched. Heap storage is kept.
     public func releaseWritten() {

@@ -194,8 +194,8 @@ public enum JournalEventExtractor {
     static func speaker(_ identifier: String) -> Substring {
         let id = Substring(identifier)
         if id == "init.scope" { return "systemd" }
-        if id.hasPrefix("user@") && id.hasSuffix(".service") { return "systemd" }
-        if id.hasPrefix("systemd-") && id.hasSuffix(".service") { return id.dropLast(".service".count) }
+        if id.startsUTF8(with: "user@") && id.endsUTF8(with: ".service") { return "systemd" }
+        if id.startsUTF8(with: "systemd-") && id.endsUTF8(with: ".service") { return id.dropLast(".service".count) }
         return id
     }
 
@@ -322,10 +322,10 @@ public enum JournalEventExtractor {
         case "systemd-journald":
             let t = Substring(text)
             if let n = JournalUncleanNotice.parse(text, time: time, cursor: cursor) { return .journalUnclean(n) }
-            if t.hasPrefix("Journal stopped") {
+            if t.startsUTF8(with: "Journal stopped") {
                 return .shutdown(ShutdownMarker(time: time, kind: .journalStopped, text: text, cursor: cursor))
             }
-            if t.hasPrefix("Journal started") {
+            if t.startsUTF8(with: "Journal started") {
                 return .boot(BootMarker(time: time, kind: .journalStarted, text: text, cursor: cursor))
             }
         case "systemd-logind":
@@ -345,7 +345,7 @@ public enum JournalEventExtractor {
             if let n = JournalUncleanNotice.parseFsck(text, time: time, cursor: cursor) { return .journalUnclean(n) }
         case "systemd-oomd":
             let t = Substring(text)
-            if t.hasPrefix("Killed "), t.has(" due to ") {
+            if t.startsUTF8(with: "Killed "), t.has(" due to ") {
                 let cg = t.dropFirst("Killed ".count).split(separator: " ").first.map(String.init) ?? ""
                 return .oomd(OOMDKill(time: time, cgroup: cg, text: text, cursor: cursor))
             }
@@ -373,15 +373,15 @@ public enum JournalEventExtractor {
             t = t[colon.upperBound...]
         }
         let mid = EntryFields.text(f.messageID)
-        if t.hasPrefix("Shutting down.") {
+        if t.startsUTF8(with: "Shutting down.") {
             guard systemManager else { return nil }
             return .shutdown(ShutdownMarker(time: time, kind: .managerShuttingDown, text: text, cursor: cursor))
         }
-        if t.hasPrefix("Switching root.") {
+        if t.startsUTF8(with: "Switching root.") {
             guard systemManager else { return nil }
             return .boot(BootMarker(time: time, kind: .switchRoot, text: text, cursor: cursor))
         }
-        if t.hasPrefix("Reached target") {
+        if t.startsUTF8(with: "Reached target") {
             // A user manager (`systemd[4529]`) reaches its own shutdown.target whenever a session ends.
             guard systemManager, f.userUnit == nil else { return nil }
             let lower = t.lowercased()
@@ -393,7 +393,7 @@ public enum JournalEventExtractor {
             }
             return nil
         }
-        if t.hasPrefix("Failed to fork") || (t.has("Resource temporarily unavailable") && t.has("fork")) {
+        if t.startsUTF8(with: "Failed to fork") || (t.has("Resource temporarily unavailable") && t.has("fork")) {
             return .forkFailure(ForkFailure(time: time, reporter: unitName ?? "systemd", text: text, source: cursor.cursor))
         }
         // Without a UNIT field (text logs): systemd ≥ 250 names the unit before its description
@@ -413,7 +413,7 @@ public enum JournalEventExtractor {
         case MessageIDs.restartScheduled?:
             return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t)))
         case MessageIDs.processExited?:
-            guard !t.hasPrefix("Control process") else { return nil }
+            guard !t.startsUTF8(with: "Control process") else { return nil }
             return exitEvent(f, t).map(ev)
         case MessageIDs.unitFailed?:
             let result = EntryFields.text(f.unitResult) ?? quoted(t) ?? UnitEventKind.unknownResult
@@ -421,7 +421,7 @@ public enum JournalEventExtractor {
         case MessageIDs.unitStarted?:
             if let jt = f.jobType, !TextScan.equal(jt, startJob) { return nil }
             if let jr = f.jobResult, !TextScan.equal(jr, doneResult) { return nil }
-            if t.hasPrefix("Reached target") || t.hasPrefix("Listening on") || t.hasPrefix("Condition check resulted in") { return nil }
+            if t.startsUTF8(with: "Reached target") || t.startsUTF8(with: "Listening on") || t.startsUTF8(with: "Condition check resulted in") { return nil }
             return ev(.started)
         case MessageIDs.unitFailedToStart?:
             return ev(.startFailed(jobResult: EntryFields.text(f.jobResult) ?? "failed"))
@@ -444,13 +444,13 @@ public enum JournalEventExtractor {
             break
         }
         // Text fallback for managers that logged without (or with unknown) MESSAGE_IDs.
-        if t.hasPrefix("Scheduled restart job") { return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t))) }
+        if t.startsUTF8(with: "Scheduled restart job") { return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t))) }
         // systemd before v236 said only this, with no counter.
-        if t.hasPrefix("Service hold-off time over, scheduling restart") || t.hasPrefix("Service has no hold-off time, scheduling restart") {
+        if t.startsUTF8(with: "Service hold-off time over, scheduling restart") || t.startsUTF8(with: "Service has no hold-off time, scheduling restart") {
             return ev(.restartScheduled(counter: nil))
         }
         // v219 wrote it in lower case.
-        if t.hasPrefix("Main process exited") || t.hasPrefix("main process exited") { return exitEvent(f, t).map(ev) }
+        if t.startsUTF8(with: "Main process exited") || t.startsUTF8(with: "main process exited") { return exitEvent(f, t).map(ev) }
         if let legacy = legacy ?? LegacyManagerLine(t) {
             switch legacy.kind {
             case .restartScheduled: return ev(.restartScheduled(counter: nil))
@@ -460,21 +460,21 @@ public enum JournalEventExtractor {
             case .failed: return nil
             }
         }
-        if t.hasPrefix("Failed with result") {
+        if t.startsUTF8(with: "Failed with result") {
             return ev(.failed(result: EntryFields.text(f.unitResult) ?? quoted(t) ?? UnitEventKind.unknownResult))
         }
-        if t.hasPrefix("Start request repeated too quickly") { return ev(.startLimitHit) }
-        if t.hasPrefix("A process of this unit has been killed by the OOM killer") { return ev(.oomKilled) }
-        if t.hasPrefix("systemd-oomd killed") { return ev(.oomdKilled(processes: nil)) }
-        if t.hasPrefix("Deactivated successfully") || t.hasPrefix("Succeeded.") { return ev(.deactivated) }
-        if t.hasPrefix("Consumed ") { return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init), memoryPeakBytes: nil)) }
-        if t.hasPrefix("Failed to start ") { return ev(.startFailed(jobResult: "failed")) }
-        if t.hasPrefix("Dependency failed for ") { return ev(.startFailed(jobResult: "dependency")) }
-        if t.hasPrefix("Started ") || t.hasPrefix("Finished ") { return ev(.started) }
-        if t.hasPrefix("Starting ") { return ev(.starting) }
-        if t.hasPrefix("Stopping ") { return ev(.stopping) }
-        if t.hasPrefix("Stopped ") { return ev(.stopped) }
-        if t.hasPrefix("Unit entered failed state") { return ev(.failed(result: UnitEventKind.unknownResult)) }
+        if t.startsUTF8(with: "Start request repeated too quickly") { return ev(.startLimitHit) }
+        if t.startsUTF8(with: "A process of this unit has been killed by the OOM killer") { return ev(.oomKilled) }
+        if t.startsUTF8(with: "systemd-oomd killed") { return ev(.oomdKilled(processes: nil)) }
+        if t.startsUTF8(with: "Deactivated successfully") || t.startsUTF8(with: "Succeeded.") { return ev(.deactivated) }
+        if t.startsUTF8(with: "Consumed ") { return ev(.resources(cpuNSec: f.cpuUsageNSec.flatMap(EntryFields.int).map(UInt64.init), memoryPeakBytes: nil)) }
+        if t.startsUTF8(with: "Failed to start ") { return ev(.startFailed(jobResult: "failed")) }
+        if t.startsUTF8(with: "Dependency failed for ") { return ev(.startFailed(jobResult: "dependency")) }
+        if t.startsUTF8(with: "Started ") || t.startsUTF8(with: "Finished ") { return ev(.started) }
+        if t.startsUTF8(with: "Starting ") { return ev(.starting) }
+        if t.startsUTF8(with: "Stopping ") { return ev(.stopping) }
+        if t.startsUTF8(with: "Stopped ") { return ev(.stopped) }
+        if t.startsUTF8(with: "Unit entered failed state") { return ev(.failed(result: UnitEventKind.unknownResult)) }
         return nil
     }
 
@@ -507,6 +507,6 @@ public enum JournalEventExtractor {
 
     static func looksLikeUnit(_ s: Substring) -> Bool {
         guard !s.isEmpty, s.utf8.count < 256, !s.has(" ") else { return false }
-        return unitSuffixes.contains { s.hasSuffix($0) }
+        return unitSuffixes.contains { s.endsUTF8(with: $0) }
     }
 }

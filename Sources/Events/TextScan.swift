@@ -98,6 +98,17 @@ extension Substring {
 }
 
 extension StringProtocol {
+    /// `hasPrefix` by UTF-8 comparison: a Substring's `hasPrefix` walks Characters (grapheme
+    /// breaking for every line read), and the texts compared here are ASCII.
+    func startsUTF8(with prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }
+
+    /// `hasSuffix` by UTF-8 comparison (see `startsUTF8`).
+    func endsUTF8(with suffix: String) -> Bool {
+        let n = suffix.utf8.count
+        guard utf8.count >= n else { return false }
+        return utf8[utf8.index(utf8.endIndex, offsetBy: -n)...].elementsEqual(suffix.utf8)
+    }
+
     /// The first range of `needle`, by UTF-8 comparison (no Foundation).
     func find(_ needle: String) -> Range<Index>? {
         // A native string's bytes are contiguous: `memchr` over them, no copy of the needle.

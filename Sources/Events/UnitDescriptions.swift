@@ -23,9 +23,9 @@ struct JobMessage {
     var object: Substring
 
     init?(_ t: Substring) {
-        guard let verb = Verb.allCases.first(where: { t.hasPrefix($0.prefix) }) else { return nil }
+        guard let verb = Verb.allCases.first(where: { t.startsUTF8(with: $0.prefix) }) else { return nil }
         var object = t.dropFirst(verb.prefix.count)
-        if object.hasSuffix("...") { object = object.dropLast(3) } else if object.hasSuffix(".") { object = object.dropLast() }
+        if object.endsUTF8(with: "...") { object = object.dropLast(3) } else if object.endsUTF8(with: ".") { object = object.dropLast() }
         guard !object.isEmpty else { return nil }
         (self.verb, self.object) = (verb, object)
     }
@@ -36,7 +36,7 @@ struct JobMessage {
         if JournalEventExtractor.looksLikeUnit(object) { return String(object) }
         guard let space = object.firstIndex(of: " ") else { return nil }
         let word = object[..<space]
-        return object[space...].hasPrefix(" - ") && JournalEventExtractor.looksLikeUnit(word) ? String(word) : nil
+        return object[space...].startsUTF8(with: " - ") && JournalEventExtractor.looksLikeUnit(word) ? String(word) : nil
     }
 }
 
@@ -52,10 +52,10 @@ struct LegacyManagerLine {
 
     init?(_ t: Substring) {
         func unit(_ s: Substring) -> String? { JournalEventExtractor.looksLikeUnit(s) ? String(s) : nil }
-        if t.hasPrefix("Unit "), t.hasSuffix(" entered failed state."),
+        if t.startsUTF8(with: "Unit "), t.endsUTF8(with: " entered failed state."),
            let u = unit(t.dropFirst("Unit ".count).dropLast(" entered failed state.".count)) {
             (self.unit, kind) = (u, .enteredFailedState)
-        } else if t.hasPrefix("start request repeated too quickly for "),
+        } else if t.startsUTF8(with: "start request repeated too quickly for "),
                   let u = unit(t.dropFirst("start request repeated too quickly for ".count)) {
             (self.unit, kind) = (u, .startLimitHit)
         } else if let space = t.firstIndex(of: " "), let u = unit(t[..<space]) {
@@ -152,15 +152,15 @@ public struct UnitDescriptions: Sendable {
         }
         if let unit = named {
             if let before, close, before.kind == .dependencyFailed,
-               t.hasPrefix("Job \(unit)/start failed with result 'dependency'") {
+               t.startsUTF8(with: "Job \(unit)/start failed with result 'dependency'") {
                 add(description: before.subject, unit: String(unit))
                 return
             }
             let kind: Preceding.Kind? =
-                t.hasPrefix("Deactivated successfully") || t.hasPrefix("Succeeded.") ? .finished
-                : t.hasPrefix("Failed with result") ? .failed
-                : t.hasPrefix("Scheduled restart job") || t.hasPrefix("Service hold-off time over, scheduling restart")
-                    || t.hasPrefix("Service has no hold-off time, scheduling restart") ? .restartScheduled : nil
+                t.startsUTF8(with: "Deactivated successfully") || t.startsUTF8(with: "Succeeded.") ? .finished
+                : t.startsUTF8(with: "Failed with result") ? .failed
+                : t.startsUTF8(with: "Scheduled restart job") || t.startsUTF8(with: "Service hold-off time over, scheduling restart")
+                    || t.startsUTF8(with: "Service has no hold-off time, scheduling restart") ? .restartScheduled : nil
             if let kind { previous[manager] = Preceding(kind: kind, subject: String(unit), time: time) }
             return
         }

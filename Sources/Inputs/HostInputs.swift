@@ -186,11 +186,12 @@ public struct TextSource: Sendable, Hashable {
         -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?, problem: InputProblem?) {
         let limit = max(limit, 0)
         // The tail and the byte before it, when there is one: a newline there means the tail starts a line.
-        func lastLines(_ stored: UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?) {
+        // The unread start is counted (its lines), and its pages let go as the count moves on.
+        func lastLines(_ stored: UnsafeRawBufferPointer, _ release: (Int) -> Void) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?) {
             let withBefore = Array(stored.suffix(stored.count > limit ? limit + 1 : limit))
             let (lines, unread) = Self.wholeLines(withBefore, limit: limit, size: stored.count)
             let head = UnsafeRawBufferPointer(rebasing: stored[..<min(max(unread, 0), stored.count)])
-            return (lines, unread, ByteSearch.newlines(in: head))
+            return (lines, unread, ByteSearch.newlines(in: head, read: release))
         }
         if let member {
             let bytes = member.store.unsafeBytes
@@ -198,11 +199,15 @@ public struct TextSource: Sendable, Hashable {
                 throw InputProblem(path: path, reason: "member lies outside its archive")
             }
             let stored = UnsafeRawBufferPointer(rebasing: bytes[member.range])
-            return try Self.expandedTail(stored, path: path, limit: limit, cap: cap, lastLines)
+            let start = member.range.lowerBound
+            return try Self.expandedTail(stored, path: path, limit: limit, cap: cap,
+                                         releasingStored: { member.store.releasePages(before: start + $0) }, lastLines)
         }
         if let bytes {
             let result = bytes.withUnsafeBytes { stored in
-                Result { () throws(InputProblem) in try Self.expandedTail(stored, path: path, limit: limit, cap: cap, lastLines) }
+                Result { () throws(InputProblem) in
+                    try Self.expandedTail(stored, path: path, limit: limit, cap: cap, releasingStored: { _ in }, lastLines)
+                }
             }
             return try result.get()
         }
@@ -221,15 +226,19 @@ public struct TextSource: Sendable, Hashable {
         do { mapped = try SharedBytes(mapping: path) } catch {
             throw InputProblem(path: path, reason: "cannot map it: \(error)")
         }
-        return try Self.expandedTail(mapped.unsafeBytes, path: path, limit: limit, cap: cap, lastLines)
+        return try Self.expandedTail(mapped.unsafeBytes, path: path, limit: limit, cap: cap,
+                                     releasingStored: { mapped.releasePages(before: $0) }, lastLines)
     }
 
     /// `lastLines` of `stored`, expanded first when it is compressed.
+    /// `lastLines(bytes, release)` is given the bytes read and how to let their pages go (the
+    /// stored ones' by `releasingStored`, an expansion's by its own storage).
     private static func expandedTail(_ stored: UnsafeRawBufferPointer, path: String, limit: Int, cap: ExpansionCap,
-                                     _ lastLines: (UnsafeRawBufferPointer) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?))
+                                     releasingStored: @escaping (Int) -> Void,
+                                     _ lastLines: (UnsafeRawBufferPointer, (Int) -> Void) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?))
         throws(InputProblem) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?, problem: InputProblem?) {
         guard let algorithm = CompressionAlgorithm.sniff(stored) else {
-            let (lines, unread, unreadLines) = lastLines(stored)
+            let (lines, unread, unreadLines) = lastLines(stored, releasingStored)
             return (lines, unread, unreadLines, nil)
         }
         let (expanded, error) = algorithm.expandKeepingPartial(stored, limit: cap.bytes, spilling: true)
@@ -239,7 +248,7 @@ public struct TextSource: Sendable, Hashable {
                 : InputProblem(path: path, reason: "cannot expand all of the \(algorithm.rawValue) data (\(e.detail)); "
                                + "the end of the \(expanded.filled) bytes before the damage is read")
         }
-        let (lines, unread, unreadLines) = lastLines(expanded.bytes)
+        let (lines, unread, unreadLines) = lastLines(expanded.bytes) { expanded.releasePages(before: $0) }
         return (lines, unread, unreadLines, problem)
     }
 

@@ -149,14 +149,22 @@ enum Bytes {
 }
 
 package enum ByteSearch {
-    /// The newline bytes in `b` (`memchr` from one to the next).
-    package static func newlines(in b: UnsafeRawBufferPointer) -> Int {
+    /// The newline bytes in `b` (`memchr` from one to the next), a chunk at a time: `read(k)`
+    /// is told after each chunk that the first `k` bytes were read, so that a mapping's pages
+    /// can go (a 1 GiB log counted does not become 1 GiB resident).
+    package static func newlines(in b: UnsafeRawBufferPointer, chunk: Int = 16 << 20, read: (Int) -> Void = { _ in }) -> Int {
         guard let base = b.baseAddress else { return 0 }
         var n = 0
-        var at = 0
-        while at < b.count, let hit = memchr(base + at, 0x0A, b.count - at) {
-            n += 1
-            at = base.distance(to: UnsafeRawPointer(hit)) + 1
+        var from = 0
+        while from < b.count {
+            let end = Swift.min(b.count, from + Swift.max(chunk, 1))
+            var at = from
+            while at < end, let hit = memchr(base + at, 0x0A, end - at) {
+                n += 1
+                at = base.distance(to: UnsafeRawPointer(hit)) + 1
+            }
+            from = end
+            read(from)
         }
         return n
     }
