@@ -181,8 +181,9 @@ public struct TextSource: Sendable, Hashable {
     /// unlinked temporary file (pages released as they are written, like an archive), at most
     /// `cap` bytes, and the end of what came out is taken.
     /// The end of the text, whole lines of at most `limit` bytes; `unread` bytes and
-    /// `unreadLines` lines before it are not read (`nil` when they could not be counted).
-    public func loadTail(limit: Int, cap: ExpansionCap) throws(InputProblem)
+    /// `unreadLines` lines before it are not read (`nil` when they could not be counted, or
+    /// are more than `linesCountedUpTo` bytes: counting is reading them).
+    public func loadTail(limit: Int, cap: ExpansionCap, countingLinesUpTo counted: Int = TextSource.linesCountedUpTo) throws(InputProblem)
         -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?, problem: InputProblem?) {
         let limit = max(limit, 0)
         // The tail and the byte before it, when there is one: a newline there means the tail starts a line.
@@ -191,7 +192,7 @@ public struct TextSource: Sendable, Hashable {
             let withBefore = Array(stored.suffix(stored.count > limit ? limit + 1 : limit))
             let (lines, unread) = Self.wholeLines(withBefore, limit: limit, size: stored.count)
             let head = UnsafeRawBufferPointer(rebasing: stored[..<min(max(unread, 0), stored.count)])
-            return (lines, unread, ByteSearch.newlines(in: head, read: release))
+            return (lines, unread, unread <= counted ? ByteSearch.newlines(in: head, read: release) : nil)
         }
         if let member {
             let bytes = member.store.unsafeBytes
@@ -217,7 +218,7 @@ public struct TextSource: Sendable, Hashable {
                 let size = RegularFile.size(path: path) ?? 0
                 let (lines, unread) = Self.wholeLines(try RegularFile.tail(path: path, count: size > limit ? limit + 1 : limit),
                                                       limit: limit, size: size)
-                return (lines, unread, RegularFile.newlines(path: path, inFirst: unread), nil)
+                return (lines, unread, unread <= counted ? RegularFile.newlines(path: path, inFirst: unread) : nil, nil)
             } catch {
                 throw InputProblem(error)
             }
@@ -231,6 +232,10 @@ public struct TextSource: Sendable, Hashable {
     }
 
     /// `lastLines` of `stored`, expanded first when it is compressed.
+    /// The most of a text's unread start whose lines are counted (`loadTail`): a few seconds
+    /// of reading a cold disk; past it, lines are numbered from the first one read.
+    public static let linesCountedUpTo = 2 << 30
+
     /// `lastLines(bytes, release)` is given the bytes read and how to let their pages go (the
     /// stored ones' by `releasingStored`, an expansion's by its own storage).
     private static func expandedTail(_ stored: UnsafeRawBufferPointer, path: String, limit: Int, cap: ExpansionCap,

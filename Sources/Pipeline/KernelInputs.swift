@@ -90,8 +90,10 @@ struct KernelInputs {
                 // The text's own size: a compressed log's once expanded.
                 let whole = source.isCompressed ? "\(tail.count + unread) bytes once expanded" : "\(size) bytes"
                 let read = "its last \(MemoryBudget.format(tail.count)) are read"
+                // Past what is counted, evidence lines are numbered from the first line read.
+                let numbered = unreadLines == nil ? "; its lines are numbered from the first one read" : ""
                 out.budgetNotes.append("Partly read: \(source.path): \(whole) is over the limit: \(limit); "
-                                       + "\(read), the \(MemoryBudget.format(unread)) before them are not")
+                                       + "\(read), the \(MemoryBudget.format(unread)) before them are not" + numbered)
                 out.problems.append("\(source.path): \(whole) is over the limit: \(limit); only \(read)")
             } catch {
                 out.skip(source, kind: kind, reason: error.description)

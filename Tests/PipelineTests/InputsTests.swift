@@ -499,6 +499,8 @@ private func tar(_ arguments: String) throws -> CommandResult {
                 // Inside a line: the cut line is dropped, never read in part.
                 #expect(try tail(10) == ("third\n", text.utf8.count - 6, 2))
                 #expect(try tail(5).0 == "")
+                // Past what is counted, the lines before the tail are not.
+                #expect(try log.loadTail(limit: 6, cap: cap, countingLinesUpTo: 10).unreadLines == nil)
             }
         }
         // A cut stream: the end of what came out before the cut, and why.
