@@ -231,13 +231,13 @@ public struct TextSource: Sendable, Hashable {
                                      releasingStored: { mapped.releasePages(before: $0) }, lastLines)
     }
 
-    /// `lastLines` of `stored`, expanded first when it is compressed.
     /// The most of a text's unread start whose lines are counted (`loadTail`): a few seconds
     /// of reading a cold disk; past it, lines are numbered from the first one read.
     public static let linesCountedUpTo = 2 << 30
 
-    /// `lastLines(bytes, release)` is given the bytes read and how to let their pages go (the
-    /// stored ones' by `releasingStored`, an expansion's by its own storage).
+    /// `lastLines` of `stored`, expanded first when it is compressed. `lastLines(bytes, release)`
+    /// is given the bytes read and how to let their pages go (the stored ones' by
+    /// `releasingStored`, an expansion's by its own storage).
     private static func expandedTail(_ stored: UnsafeRawBufferPointer, path: String, limit: Int, cap: ExpansionCap,
                                      releasingStored: @escaping (Int) -> Void,
                                      _ lastLines: (UnsafeRawBufferPointer, (Int) -> Void) -> (bytes: ArraySlice<UInt8>, unread: Int, unreadLines: Int?))

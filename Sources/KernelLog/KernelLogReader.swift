@@ -125,7 +125,9 @@ struct FileBuilder {
     mutating func run(_ b: UnsafeBufferPointer<UInt8>) {
         let nameFormat = KernelLogReader.formatFromName(path)
         var lines = LineSplitter(b)
-        var lineNumber = 0
+        // Line numbers name lines in the file; `linesRead` counts from the start of `b`.
+        var lineNumber = firstLine - 1
+        var linesRead = 0
         // A file with more of systemd's lines than are kept is read from where its newest ones
         // begin: how the boot ended is at its end (journalctl's `--` lines are read throughout:
         // the header's zone, the boot the window begins in).
@@ -137,9 +139,6 @@ struct FileBuilder {
         var lastProgramLine = -1
         var lastFrameLine = -1
         var inReportCopy = false
-        // Line numbers name lines in the file; `linesRead` counts from the start of `b`.
-        lineNumber = firstLine - 1
-        var linesRead = 0
         while let range = lines.next() {
             lineNumber += 1
             linesRead += 1
