@@ -214,7 +214,7 @@ struct MarkdownReport {
             }
             out.append("- **Units crash-looping:** " + list.joined(separator: ", ") + ".")
         }
-        if !report.oomKills.isEmpty {
+        if !report.oomKills.isEmpty || report.rootCauses.contains(where: { $0.kind == .memoryExhaustion }) {
             let list = report.oomKills.prefix(5).map { kill in
                 Markdown.code(kill.comm ?? "?") + " (\(kill.kind.rawValue)"
                     + (kill.time.map { ", \(clock.time($0))" } ?? kill.uptimeSeconds.map { ", " + Markdown.text(ZonedClock.uptime($0)) } ?? "") + ")"
@@ -282,8 +282,15 @@ struct MarkdownReport {
             out.append("")
         }
         out += ["### Long term", ""]
-        out.append("- [ ] Add the alert rules that would have fired to the monitoring (" + Markdown.code("postmortem alerts PATH --out DIR")
-                   + " writes them with their promtool tests).")
+        let alerts = Markdown.code("postmortem alerts PATH --out DIR")
+        if report.detection?.rules.contains(where: { $0.firedAt != nil }) ?? false {
+            out.append("- [ ] Add the alert rules that would have fired to the monitoring (" + alerts
+                       + " writes them with their promtool tests).")
+        } else {
+            // Claiming they would have fired would be untrue: the back-test says none did, or could not run.
+            out.append("- [ ] Add alert rules to the monitoring (" + alerts + " writes the default ones with their promtool tests); "
+                       + "none of them would have fired on the signals rebuilt here, so also watch what this incident shows.")
+        }
         if verdict.endKind == .unclean {
             out.append("- [ ] Make the next crash leave its evidence: kdump or pstore for the kernel's last words, and "
                        + Markdown.code("kernel.panic") + " so the machine reboots by itself instead of hanging.")
@@ -301,7 +308,7 @@ struct MarkdownReport {
                          + Markdown.code("StartLimitIntervalSec=") + ", " + Markdown.code("StartLimitBurst=") + ") and a "
                          + Markdown.code("RestartSec=") + "; review units for the absence of both.")
         }
-        if !report.oomKills.isEmpty {
+        if !report.oomKills.isEmpty || report.rootCauses.contains(where: { $0.kind == .memoryExhaustion }) {
             items.append("Services that can grow without bound run with " + Markdown.code("MemoryHigh=") + " and "
                          + Markdown.code("MemoryMax=") + " so the kernel reclaims and kills inside their cgroup, not the machine.")
         }

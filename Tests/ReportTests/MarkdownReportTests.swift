@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import KernelLog
 import TestSupport
 import Testing
 @testable import Report
@@ -109,6 +110,25 @@ struct MarkdownReportTests {
         #expect(text.contains("| Last log line |") && text.contains("| Logs kept begin | older lines were rotated away or not collected |"))
         #expect(!text.contains("Last journal entry") && !text.contains("Kept journal begins") && !text.contains("survived only in a kernel log"))
         #expect(text.contains("290,123 log lines."))
+    }
+
+    /// Long term asks for the rules that would have fired only when some would have; a memory
+    /// exhaustion without a kill (RHEL 8's OOM report cut in its dump, real text, Apache-2.0)
+    /// still gets the memory limits as prevention.
+    @Test("long term and prevention say what the back-test and the causes show")
+    func longTermFollowsTheBacktest() throws {
+        // The full reference's back-test has a rule that fired.
+        let full = ReferenceReports.full()
+        #expect(full.detection?.rules.contains { $0.firedAt != nil } == true)
+        #expect(ReportRenderer.render(full, as: .markdown, options: RenderOptions()).contains("Add the alert rules that would have fired"))
+        let text = try String(contentsOfFile: TestPaths.packageRoot + "/Tests/KernelLogTests/Fixtures/text/oomtool-rhel8-oom-report-cut.log",
+                              encoding: .utf8)
+        let file = KernelLogReader.parse(bytes: Array(text.utf8), path: "/var/log/messages", modificationTime: nil)
+        let report = Analyzer.analyze(AnalysisInput(journal: nil, kernelLogs: [file]), options: AnalysisOptions())
+        let md = ReportRenderer.render(report, as: .markdown, options: RenderOptions())
+        #expect(!md.contains("Add the alert rules that would have fired"))
+        #expect(md.contains("none of them would have fired on the signals rebuilt here"))
+        #expect(Self.section("## Prevention", in: md).contains { $0.contains("MemoryHigh=") })
     }
 
     @Test("impact gives the outage window from the last entry to the next boot, with its length")
