@@ -445,10 +445,7 @@ public enum JournalEventExtractor {
         }
         // Text fallback for managers that logged without (or with unknown) MESSAGE_IDs.
         if t.startsUTF8(with: "Scheduled restart job") { return ev(.restartScheduled(counter: f.nRestarts.flatMap(EntryFields.int) ?? counter(t))) }
-        // systemd before v236 said only this, with no counter.
-        if t.startsUTF8(with: "Service hold-off time over, scheduling restart") || t.startsUTF8(with: "Service has no hold-off time, scheduling restart") {
-            return ev(.restartScheduled(counter: nil))
-        }
+        if isCounterlessRestart(t) { return ev(.restartScheduled(counter: nil)) }
         // v219 wrote it in lower case.
         if t.startsUTF8(with: "Main process exited") || t.startsUTF8(with: "main process exited") { return exitEvent(f, t).map(ev) }
         if let legacy = legacy ?? LegacyManagerLine(t) {
@@ -478,6 +475,12 @@ public enum JournalEventExtractor {
         return nil
     }
 
+
+    /// systemd before v236 schedules a restart with no counter: `Service hold-off time over,
+    /// scheduling restart.` (`RestartSec=` above 0), `Service has no hold-off time, scheduling restart.`
+    static func isCounterlessRestart(_ t: Substring) -> Bool {
+        t.startsUTF8(with: "Service hold-off time over, scheduling restart") || t.startsUTF8(with: "Service has no hold-off time, scheduling restart")
+    }
 
     static func exitEvent(_ f: EntryFields, _ t: Substring) -> UnitEventKind? {
         // Structured fields: EXIT_CODE=exited, EXIT_STATUS=1; the text carries the name (`1/FAILURE`).

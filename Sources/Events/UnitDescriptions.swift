@@ -159,8 +159,7 @@ public struct UnitDescriptions: Sendable {
             let kind: Preceding.Kind? =
                 t.startsUTF8(with: "Deactivated successfully") || t.startsUTF8(with: "Succeeded.") ? .finished
                 : t.startsUTF8(with: "Failed with result") ? .failed
-                : t.startsUTF8(with: "Scheduled restart job") || t.startsUTF8(with: "Service hold-off time over, scheduling restart")
-                    || t.startsUTF8(with: "Service has no hold-off time, scheduling restart") ? .restartScheduled : nil
+                : t.startsUTF8(with: "Scheduled restart job") || JournalEventExtractor.isCounterlessRestart(t) ? .restartScheduled : nil
             if let kind { previous[manager] = Preceding(kind: kind, subject: String(unit), time: time) }
             return
         }

@@ -270,8 +270,9 @@ struct FileBuilder {
     /// counts when its first bytes (stamp, host, tag) name `systemd`, `init.scope` or `user@`,
     /// or it reports EAGAIN, so never fewer than `isSystemLine` keeps. 0 when all of them fit.
     static func newestWindowStart(_ b: UnsafeBufferPointer<UInt8>, systemLines limit: Int) -> Int {
-        // Every such line is longer than 20 bytes: a smaller file cannot hold too many.
-        guard limit > 0, b.count / 20 > limit else { return 0 }
+        // Every such line is longer than 20 bytes, and one of the file's lines: a smaller file, or
+        // one of fewer lines (counted at memchr's pace), cannot hold too many.
+        guard limit > 0, b.count / 20 > limit, ByteSearch.newlines(in: UnsafeRawBufferPointer(b)) >= limit else { return 0 }
         let names = ["systemd", "init.scope", "user@"].map { Array($0.utf8) }
         var starts = [Int](repeating: 0, count: limit)
         var seen = 0

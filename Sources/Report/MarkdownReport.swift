@@ -214,7 +214,7 @@ struct MarkdownReport {
             }
             out.append("- **Units crash-looping:** " + list.joined(separator: ", ") + ".")
         }
-        if !report.oomKills.isEmpty || report.rootCauses.contains(where: { $0.kind == .memoryExhaustion }) {
+        if !report.oomKills.isEmpty {
             let list = report.oomKills.prefix(5).map { kill in
                 Markdown.code(kill.comm ?? "?") + " (\(kill.kind.rawValue)"
                     + (kill.time.map { ", \(clock.time($0))" } ?? kill.uptimeSeconds.map { ", " + Markdown.text(ZonedClock.uptime($0)) } ?? "") + ")"

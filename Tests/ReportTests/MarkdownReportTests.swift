@@ -129,6 +129,8 @@ struct MarkdownReportTests {
         #expect(!md.contains("Add the alert rules that would have fired"))
         #expect(md.contains("none of them would have fired on the signals rebuilt here"))
         #expect(Self.section("## Prevention", in: md).contains { $0.contains("MemoryHigh=") })
+        // No kill happened: Impact lists none.
+        #expect(!Self.section("## Impact", in: md).contains { $0.contains("OOM kills") })
     }
 
     @Test("impact gives the outage window from the last entry to the next boot, with its length")
